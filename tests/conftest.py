@@ -1,0 +1,87 @@
+"""Shared test helpers: NumPy is the oracle; every differential test runs on both CPU
+backends (NumPy view and torch) so the torch path that CUDA/neuron use is tested in CI."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, settings
+
+import trnpy
+
+settings.register_profile(
+    "ci", max_examples=int(os.environ.get("TRNPY_MAX_EXAMPLES", "40")), deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.load_profile("ci")
+
+ALL_DTYPES = [np.dtype(d) for d in (
+    "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+    "float16", "float32", "float64", "complex64", "complex128")]
+INT_DTYPES = [d for d in ALL_DTYPES if d.kind in "iu"]
+FLOAT_DTYPES = [d for d in ALL_DTYPES if d.kind == "f"]
+COMPLEX_DTYPES = [d for d in ALL_DTYPES if d.kind == "c"]
+NUMERIC_DTYPES = [d for d in ALL_DTYPES if d.kind != "b"]
+
+HAS_CUDA = torch.cuda.is_available()
+
+
+def pytest_collection_modifyitems(config, items):
+    skip = pytest.mark.skip(reason="needs a CUDA GPU")
+    for item in items:
+        if "cuda" in item.keywords and not HAS_CUDA:
+            item.add_marker(skip)
+
+
+@pytest.fixture(params=["numpy", "torch"])
+def backend(request):
+    """Run the test once per CPU backend."""
+    with trnpy.cpu_backend(request.param):
+        yield request.param
+
+
+@pytest.fixture
+def emulated_neuron():
+    """The emulated neuron device (host memory, Trainium's dtype rules)."""
+    return trnpy.device("neuron", emulate=True)
+
+
+def default_rtol(dtype) -> float:
+    dt = np.dtype(dtype)
+    if dt.kind not in "fc":
+        return 0.0
+    bits = dt.itemsize * 8 // (2 if dt.kind == "c" else 1)
+    return {16: 2e-3, 32: 2e-5, 64: 1e-12}[bits]
+
+
+def to_np(x):
+    if isinstance(x, trnpy.TrnArray):
+        return trnpy.asnumpy(x)
+    return np.asarray(x)
+
+
+def assert_matches(actual, expected, *, rtol=None, atol=0.0, check_dtype=True,
+                   equal_nan=True, check_sign_of_zero=False):
+    """``actual`` (trnpy) equals ``expected`` (NumPy): shape, dtype and values."""
+    if isinstance(expected, (tuple, list)):
+        assert isinstance(actual, (tuple, list)) and len(actual) == len(expected)
+        for a, e in zip(actual, expected):
+            assert_matches(a, e, rtol=rtol, atol=atol, check_dtype=check_dtype,
+                           equal_nan=equal_nan, check_sign_of_zero=check_sign_of_zero)
+        return
+    expected = np.asarray(expected)
+    assert isinstance(actual, trnpy.TrnArray), f"expected a TrnArray, got {type(actual)}"
+    a = to_np(actual)
+    assert a.shape == expected.shape, f"shape {a.shape} != {expected.shape}"
+    if check_dtype:
+        assert a.dtype == expected.dtype, f"dtype {a.dtype} != {expected.dtype}"
+    if rtol is None:
+        rtol = default_rtol(expected.dtype)
+    if expected.dtype.kind in "fc" or a.dtype.kind in "fc":
+        np.testing.assert_allclose(a, expected, rtol=rtol, atol=atol, equal_nan=equal_nan)
+        if check_sign_of_zero and expected.dtype.kind == "f":
+            z = expected == 0
+            np.testing.assert_array_equal(np.signbit(a[z]), np.signbit(expected[z]))
+    else:
+        np.testing.assert_array_equal(a, expected)

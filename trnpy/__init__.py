@@ -1,0 +1,27 @@
+"""trnpy: a NumPy/SciPy drop-in array library for AWS Trainium (and any torch device)."""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+__array_api_version__ = "2024.12"
+
+from ._devices import Device, device, get_default_device
+from ._array import TrnArray, DeviceToHostError
+from ._dtypes import (bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64,
+                      float16, float32, float64, complex64, complex128)
+from ._dispatch import ROUTES, cpu_backend
+from ._creation import *          # noqa: F401,F403
+from ._elementwise import *       # noqa: F401,F403
+from ._manipulation import *      # noqa: F401,F403
+from ._indexing import *          # noqa: F401,F403
+from ._reductions import *        # noqa: F401,F403
+from ._searching import *         # noqa: F401,F403
+from ._sorting import *           # noqa: F401,F403
+from ._sets import *              # noqa: F401,F403
+from ._data_types import *        # noqa: F401,F403
+from ._linalg_functions import *  # noqa: F401,F403
+from ._info import __array_namespace_info__
+from ._constants import e, inf, nan, newaxis, pi, euler_gamma  # noqa: F401
+
+ndarray = TrnArray
+
+from . import linalg, fft, random, sparse  # noqa: E402,F401

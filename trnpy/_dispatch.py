@@ -1,0 +1,147 @@
+"""The one place that decides where an op runs, and the plumbing between representations.
+
+* CPU arrays compute on the zero-copy NumPy view of their tensor (NumPy is as fast or
+  faster than torch's CPU kernels here and is the oracle we must match), unless the CPU
+  backend is switched to torch (tests run both; ``TRNPY_CPU_BACKEND=torch``).
+* CUDA and neuron arrays compute with torch on their device.
+* Ops that have an NKI kernel (matmul, eigh, fft, ...) ask :func:`route` on the neuron
+  device; the kernel issue registers kernels there.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+from collections import Counter
+
+import numpy as np
+import torch
+
+from . import _dtypes
+from ._devices import CPU, Device
+
+_CPU_BACKEND = contextvars.ContextVar(
+    "trnpy_cpu_backend", default=os.environ.get("TRNPY_CPU_BACKEND", "numpy"))
+
+#: where each routed op ran: ROUTES[(op, where)] -> count. Read by users and tests.
+ROUTES: Counter = Counter()
+
+
+@contextlib.contextmanager
+def cpu_backend(name: str):
+    """Compute CPU arrays with ``"numpy"`` (default) or ``"torch"`` inside the block."""
+    if name not in ("numpy", "torch"):
+        raise ValueError("cpu backend must be 'numpy' or 'torch'")
+    tok = _CPU_BACKEND.set(name)
+    try:
+        yield
+    finally:
+        _CPU_BACKEND.reset(tok)
+
+
+def use_numpy(device: Device) -> bool:
+    return device is CPU and _CPU_BACKEND.get() == "numpy"
+
+
+def route(op: str, device: Device) -> str:
+    """Where ``op`` runs on ``device``: ``"numpy"``, ``"torch"`` (or ``"kernel"`` once the
+    kernel layer registers one). Recorded in :data:`ROUTES`."""
+    where = "numpy" if use_numpy(device) else "torch"
+    ROUTES[(op, where)] += 1
+    return where
+
+
+# ---------------------------------------------------------------------------
+# representations
+def wrap(data, device: Device):
+    """TrnArray around a NumPy result (CPU) or a torch tensor (any device)."""
+    from ._array import TrnArray
+    if isinstance(data, torch.Tensor):
+        return TrnArray._new(data, device)
+    if not isinstance(data, np.ndarray):
+        data = np.asarray(data)
+    if data.dtype not in _dtypes._NP_TO_TORCH:
+        data = data.astype(_dtypes.as_dtype(data.dtype))   # raises for unsupported kinds
+    if not data.dtype.isnative:
+        data = data.astype(data.dtype.newbyteorder("="))
+    try:
+        t = torch.from_numpy(data)
+    except (ValueError, TypeError):
+        # negative strides or a read-only buffer: torch cannot alias it
+        data = np.array(data, copy=True)
+        t = torch.from_numpy(data)
+    out = TrnArray._new(t, device)
+    out._np = data
+    return out
+
+
+def np_view(x) -> np.ndarray:
+    """Zero-copy NumPy view of a host-resident array's tensor (cached)."""
+    v = x._np
+    if v is None:
+        v = x._np = x._t.numpy()
+    return v
+
+
+def compute_tensor(t: torch.Tensor, dtype=None) -> torch.Tensor:
+    """``t`` (optionally cast to NumPy dtype ``dtype``) in a dtype torch computes in."""
+    if dtype is not None and _dtypes.from_torch(t.dtype) != np.dtype(dtype):
+        t = cast_tensor(t, dtype)
+    ct = _dtypes.compute_torch(_dtypes.from_torch(t.dtype))
+    if ct == t.dtype:
+        return t
+    if t.dtype == torch.uint64:
+        return t.view(torch.int64)        # same bits; callers handle unsigned order
+    return t.to(ct)
+
+
+def cast_tensor(t: torch.Tensor, dtype) -> torch.Tensor:
+    """Cast with NumPy's semantics (integer wrap-around, uint64 bit patterns)."""
+    dt = np.dtype(dtype)
+    target = _dtypes.to_torch(dt)
+    if t.dtype == target:
+        return t
+    if t.dtype == torch.uint64 and dt.kind in "iu":
+        t = t.view(torch.int64)
+    elif t.dtype == torch.uint64 and dt.kind in "fc":
+        # torch converts uint64 > 2**63 correctly only through float64
+        return t.to(torch.float64).to(target)
+    if dt == np.dtype(np.uint64) and t.dtype.is_floating_point:
+        big = t >= 2.0 ** 63
+        return torch.where(big, (t - 2.0 ** 63).to(torch.int64) ^ (-2 ** 63),
+                           t.to(torch.int64)).view(torch.uint64)
+    if dt == np.dtype(np.uint64) and t.dtype in (torch.int8, torch.int16, torch.int32, torch.int64):
+        return t.to(torch.int64).view(torch.uint64)
+    if target in (torch.uint16, torch.uint32) and t.dtype.is_floating_point:
+        return t.to(torch.int64).to(target)
+    return t.to(target)
+
+
+def from_compute(t: torch.Tensor, dtype) -> torch.Tensor:
+    """Result computed in a compute dtype back to storage dtype ``dtype``."""
+    dt = np.dtype(dtype)
+    if dt == np.dtype(np.uint64) and t.dtype == torch.int64:
+        return t.view(torch.uint64)
+    return cast_tensor(t, dt)
+
+
+def host(x) -> np.ndarray:
+    """A NumPy array with ``x``'s data on the host (a view for CPU arrays, else a copy)."""
+    if x._t.device.type == "cpu":
+        return np_view(x)
+    return x._t.detach().cpu().numpy()
+
+
+def same_device(*arrays) -> Device:
+    """The common device of ``arrays``; mixing devices raises ``ValueError`` naming both."""
+    dev = None
+    for a in arrays:
+        d = getattr(a, "_device", None)
+        if d is None:
+            continue
+        if dev is None:
+            dev = d
+        elif d != dev:
+            raise ValueError(f"arrays are on different devices: {dev} and {d}; "
+                             "move one explicitly with .to_device()")
+    return dev
