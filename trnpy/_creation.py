@@ -1,7 +1,16 @@
-"""Creation functions. ``asarray`` is the one door from outside data into a TrnArray."""
+"""Creation functions. ``asarray`` is the one door from outside data into a TrnArray.
+
+Every function takes ``device=`` (default: the current default device) and takes its
+default dtypes from that device (float32 on neuron). On the NumPy CPU path the NumPy
+function itself runs; elsewhere torch builds the data on the device, replaying NumPy's
+algorithm where the values depend on it (arange, linspace).
+"""
 from __future__ import annotations
 
 import builtins
+import math
+import operator
+import sys
 
 import numpy as np
 import torch
@@ -10,20 +19,38 @@ from . import _dispatch, _dtypes
 from ._array import TrnArray
 from ._devices import CPU, device as _resolve_device, get_default_device
 
-__all__ = ["asarray", "array", "from_dlpack", "asnumpy"]
+__all__ = ["asarray", "array", "from_dlpack", "asnumpy", "asanyarray", "ascontiguousarray",
+           "copy", "arange", "empty", "empty_like", "eye", "identity", "full", "full_like",
+           "linspace", "meshgrid", "ones", "ones_like", "tril", "triu", "zeros",
+           "zeros_like"]
+
+_PY_SCALARS = (builtins.bool, builtins.int, builtins.float, builtins.complex)
 
 
 def _target_device(device):
     return get_default_device() if device is None else _resolve_device(device)
 
 
+def _is_py_scalar(x) -> bool:
+    return isinstance(x, _PY_SCALARS) and not isinstance(x, np.generic)
+
+
 def _default_float_cast(arr: np.ndarray, dev) -> np.ndarray:
-    """Python floats/complexes take the device's default dtype (float32 on neuron)."""
-    if arr.dtype.kind == "f" and arr.dtype != dev.default_dtype("real floating"):
+    """Python floats/complexes (float64/complex128 in NumPy) take the device's default."""
+    if arr.dtype == np.float64 and dev.default_dtype("real floating") != arr.dtype:
         return arr.astype(dev.default_dtype("real floating"))
-    if arr.dtype.kind == "c" and arr.dtype != dev.default_dtype("complex floating"):
+    if arr.dtype == np.complex128 and dev.default_dtype("complex floating") != arr.dtype:
         return arr.astype(dev.default_dtype("complex floating"))
     return arr
+
+
+def _device_default(dt: np.dtype, dev) -> np.dtype:
+    """NumPy's default float64/complex128 result becomes the device's default."""
+    if dt == np.float64:
+        return dev.default_dtype("real floating")
+    if dt == np.complex128:
+        return dev.default_dtype("complex floating")
+    return dt
 
 
 def _contains_trnarray(obj) -> bool:
@@ -58,6 +85,7 @@ def asarray(obj, /, dtype=None, device=None, copy=None):
     dev = _target_device(device)
     if isinstance(obj, torch.Tensor):
         t = obj.detach()
+        _dtypes.as_dtype(t.dtype)  # TypeError for dtypes trnpy lacks (bfloat16, ...)
         if dtype is not None:
             dev.check_dtype(dtype)
             t2 = _dispatch.cast_tensor(t, dtype)
@@ -71,18 +99,19 @@ def asarray(obj, /, dtype=None, device=None, copy=None):
             t = t.to(dev.torch_device)
         elif copy:
             t = t.clone()
-        _dtypes.from_torch(t.dtype)  # raises for dtypes trnpy lacks
         dev.check_dtype(_dtypes.from_torch(t.dtype))
         return TrnArray._new(t, dev)
     if _contains_trnarray(obj):
         obj = _nested_to_host(obj)
     elif not isinstance(obj, (np.ndarray, np.generic)) and hasattr(obj, "__dlpack__") \
-            and not isinstance(obj, (builtins.bool, builtins.int, builtins.float, builtins.complex)):
+            and not isinstance(obj, _PY_SCALARS):
         return asarray(from_dlpack(obj), dtype=dtype, device=dev, copy=copy)
     is_np = isinstance(obj, np.ndarray)
-    if copy is False and not is_np and not hasattr(obj, "__array__") \
-            and not hasattr(obj, "__array_interface__") and not isinstance(obj, memoryview):
-        raise ValueError("asarray: converting a Python object needs a copy, but copy=False")
+    if copy is False and not is_np and (isinstance(obj, np.generic) or (
+            not hasattr(obj, "__array__") and not hasattr(obj, "__array_interface__")
+            and not isinstance(obj, memoryview))):
+        raise ValueError("asarray: converting a Python or NumPy scalar/sequence needs a copy, "
+                         "but copy=False")
     arr = np.array(obj, dtype=dtype) if copy is True else np.asarray(obj, dtype=dtype)
     if arr.dtype.kind in "OUSVMm":
         raise TypeError(f"trnpy cannot hold {arr.dtype} data (from {type(obj).__name__})")
@@ -97,6 +126,9 @@ def asarray(obj, /, dtype=None, device=None, copy=None):
         if copy is False and (not arr.flags.writeable or any(s < 0 for s in arr.strides)
                               or not arr.dtype.isnative):
             raise ValueError("asarray: this NumPy array cannot be shared without a copy")
+        if not arr.flags.writeable:
+            # torch cannot alias read-only memory safely (and warns); trnpy arrays are writable
+            arr = arr.copy()
         out = _dispatch.wrap(arr, CPU)
         if dev is not CPU:
             out._device = dev
@@ -116,16 +148,53 @@ def _nested_to_host(obj):
     return obj
 
 
+def _check_order(fname, order, allowed=("K", "A", "C", None)):
+    if order not in allowed:
+        raise NotImplementedError(f"trnpy.{fname}: order={order!r} is not supported "
+                                  "(trnpy arrays are C-ordered)")
+
+
+def _no_like(fname, like):
+    if like is not None:
+        raise NotImplementedError(f"trnpy.{fname}: like= is not supported")
+
+
 def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, like=None,
           device=None):
     """NumPy's ``array``: copies by default."""
-    if order not in ("K", "A", "C", None) or subok or like is not None:
-        raise NotImplementedError("trnpy.array: order='F', subok=True and like= are not supported")
-    out = asarray(object, dtype=dtype, device=device, copy=copy if copy is not True else True)
+    _check_order("array", order)
+    _no_like("array", like)
+    if subok:
+        raise NotImplementedError("trnpy.array: subok=True is not supported")
+    out = asarray(object, dtype=dtype, device=device, copy=copy)
     if ndmin > out.ndim:
         out = TrnArray._new(out._t.reshape((1,) * (ndmin - out.ndim) + tuple(out._t.shape)),
                             out._device)
     return out
+
+
+def asanyarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
+    """NumPy's ``asanyarray`` (trnpy has no array subclasses: same as ``asarray``)."""
+    _check_order("asanyarray", order, ("K", "A", "C", None))
+    _no_like("asanyarray", like)
+    return asarray(a, dtype=dtype, device=device, copy=copy)
+
+
+def ascontiguousarray(a, dtype=None, *, like=None, device=None):
+    """NumPy's ``ascontiguousarray``: a C-contiguous array of at least one dimension."""
+    _no_like("ascontiguousarray", like)
+    x = asarray(a, dtype=dtype, device=device)
+    t = x._t.reshape(1) if x._t.dim() == 0 else x._t
+    t = t.contiguous()
+    return x if t is x._t else TrnArray._new(t, x._device)
+
+
+def copy(a, order="K", subok=False):
+    """NumPy's ``copy``: a new array with the same data, dtype and device."""
+    _check_order("copy", order)
+    if isinstance(a, TrnArray):
+        return TrnArray._new(a._t.clone(memory_format=torch.contiguous_format), a._device)
+    return asarray(a, copy=True)
 
 
 def from_dlpack(x, /, *, device=None, copy=None):
@@ -137,7 +206,8 @@ def from_dlpack(x, /, *, device=None, copy=None):
         kw["copy"] = copy
     t = torch.from_dlpack(x, **kw)
     dev = _resolve_device(t.device) if device is None else _resolve_device(device)
-    return asarray(t, device=dev, copy=None if copy is None else copy)
+    # torch has already made the copy that copy=True asks for
+    return asarray(t, device=dev, copy=False if copy is False else None)
 
 
 def asnumpy(x, /) -> np.ndarray:
@@ -145,3 +215,426 @@ def asnumpy(x, /) -> np.ndarray:
     if isinstance(x, TrnArray):
         return _dispatch.host(x).copy()
     return np.asarray(x)
+
+
+# -- shapes and fills ----------------------------------------------------------------------
+def _shape(shape) -> tuple:
+    try:
+        shape = (operator.index(shape),)
+    except TypeError:
+        try:
+            shape = tuple(operator.index(s) for s in shape)
+        except TypeError:
+            raise TypeError("expected a sequence of integers or a single integer, "
+                            f"got {shape!r}") from None
+    if any(s < 0 for s in shape):
+        raise ValueError("negative dimensions are not allowed")
+    return shape
+
+
+def _resolve(dtype, dev, kind="real floating") -> np.dtype:
+    dt = dev.default_dtype(kind) if dtype is None else _dtypes.as_dtype(dtype)
+    dev.check_dtype(dt)
+    return dt
+
+
+def _torch_full(shape, value, dtype, dev) -> torch.Tensor:
+    """A tensor of ``shape`` filled with NumPy 0-d/scalar ``value`` (already in ``dtype``)."""
+    dt = np.dtype(dtype)
+    value = np.asarray(value, dtype=dt)
+    if dt == np.uint64:       # values >= 2**63 only fit torch's int64 as bit patterns
+        return torch.full(shape, int(value.view(np.int64)), dtype=torch.int64,
+                          device=dev.torch_device).view(torch.uint64)
+    if dt.kind == "u" and dt.itemsize > 1:
+        return torch.full(shape, value.item(), dtype=_dtypes.compute_torch(dt),
+                          device=dev.torch_device).to(_dtypes.to_torch(dt))
+    return torch.full(shape, value.item(), dtype=_dtypes.to_torch(dt), device=dev.torch_device)
+
+
+def _filled(fname, shape, value, dtype, dev, order="C"):
+    _check_order(fname, order)
+    shape = _shape(shape)
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.full(shape, value, dtype=dtype), dev)
+    return TrnArray._new(_torch_full(shape, value, dtype, dev), dev)
+
+
+def empty(shape, dtype=None, order="C", *, device=None, like=None):
+    _no_like("empty", like)
+    _check_order("empty", order)
+    dev = _target_device(device)
+    dt = _resolve(dtype, dev)
+    shape = _shape(shape)
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.empty(shape, dtype=dt), dev)
+    return TrnArray._new(torch.empty(shape, dtype=_dtypes.to_torch(dt),
+                                     device=dev.torch_device), dev)
+
+
+def zeros(shape, dtype=None, order="C", *, device=None, like=None):
+    _no_like("zeros", like)
+    dev = _target_device(device)
+    dt = _resolve(dtype, dev)
+    if _dispatch.use_numpy(dev):
+        _check_order("zeros", order)
+        return _dispatch.wrap(np.zeros(_shape(shape), dtype=dt), dev)
+    return _filled("zeros", shape, 0, dt, dev, order)
+
+
+def ones(shape, dtype=None, order="C", *, device=None, like=None):
+    _no_like("ones", like)
+    dev = _target_device(device)
+    return _filled("ones", shape, 1, _resolve(dtype, dev), dev, order)
+
+
+def _scalar_fill_dtype(value, dev) -> np.dtype:
+    """NumPy's dtype for a Python scalar fill value, with the device's defaults."""
+    if isinstance(value, builtins.bool):
+        return np.dtype(np.bool_)
+    if isinstance(value, builtins.int):
+        dt = _dtypes.as_dtype(np.asarray(value).dtype)   # int64, uint64 past 2**63
+        return dev.default_dtype("integral") if dt == np.int64 else dt
+    if isinstance(value, builtins.float):
+        return dev.default_dtype("real floating")
+    return dev.default_dtype("complex floating")
+
+
+def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
+    """NumPy's ``full``; ``fill_value`` may also be an array that broadcasts to ``shape``."""
+    _no_like("full", like)
+    _check_order("full", order)
+    shape = _shape(shape)
+    if device is None and isinstance(fill_value, TrnArray):
+        dev = fill_value._device
+    else:
+        dev = _target_device(device)
+    if _is_py_scalar(fill_value):
+        dt = _scalar_fill_dtype(fill_value, dev) if dtype is None else _dtypes.as_dtype(dtype)
+        dev.check_dtype(dt)
+        if _dispatch.use_numpy(dev):
+            return _dispatch.wrap(np.full(shape, fill_value, dtype=dt), dev)
+        v = np.empty((), dt)
+        np.copyto(v, fill_value, casting="unsafe")     # NumPy's overflow errors and casts
+        return TrnArray._new(_torch_full(shape, v, dt, dev), dev)
+    if isinstance(fill_value, TrnArray) and fill_value._device != dev:
+        raise ValueError(f"full: fill_value lives on {fill_value._device}, not on {dev}")
+    fv = asarray(fill_value, device=dev)
+    dt = fv.dtype if dtype is None else _dtypes.as_dtype(dtype)
+    dev.check_dtype(dt)
+    if np.broadcast_shapes(fv.shape, shape) != shape:
+        raise ValueError(f"could not broadcast input array from shape {fv.shape} into "
+                         f"shape {shape}")
+    if _dispatch.use_numpy(dev):
+        out = np.empty(shape, dt)
+        np.copyto(out, _dispatch.np_view(fv), casting="unsafe")
+        return _dispatch.wrap(out, dev)
+    out = torch.empty(shape, dtype=_dtypes.to_torch(dt), device=dev.torch_device)
+    out.copy_(_dispatch.cast_tensor(fv._t, dt))
+    return TrnArray._new(out, dev)
+
+
+# -- *_like ---------------------------------------------------------------------------------
+def _like(fname, x, dtype, order, shape, device):
+    """(shape, dtype, device) of a ``*_like`` result: ``x``'s unless overridden."""
+    _check_order(fname, order)
+    if not isinstance(x, TrnArray):
+        x = asarray(x, device=device)
+    dev = x._device if device is None else _resolve_device(device)
+    dt = x.dtype if dtype is None else _dtypes.as_dtype(dtype)
+    dev.check_dtype(dt)
+    return (x.shape if shape is None else _shape(shape)), dt, dev
+
+
+def empty_like(prototype, /, dtype=None, order="K", subok=True, shape=None, *, device=None):
+    shape, dt, dev = _like("empty_like", prototype, dtype, order, shape, device)
+    return empty(shape, dt, device=dev)
+
+
+def zeros_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
+    shape, dt, dev = _like("zeros_like", a, dtype, order, shape, device)
+    return zeros(shape, dt, device=dev)
+
+
+def ones_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
+    shape, dt, dev = _like("ones_like", a, dtype, order, shape, device)
+    return ones(shape, dt, device=dev)
+
+
+def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, device=None):
+    shape, dt, dev = _like("full_like", a, dtype, order, shape, device)
+    return full(shape, fill_value, dt, device=dev)
+
+
+# -- eye, identity, tril, triu ------------------------------------------------------------
+def eye(N, M=None, k=0, dtype=None, order="C", *, device=None, like=None):
+    """NumPy's ``eye`` (array API: ``eye(n_rows, n_cols=None, /, *, k=0, ...)``)."""
+    _no_like("eye", like)
+    _check_order("eye", order)
+    dev = _target_device(device)
+    dt = _resolve(dtype, dev)
+    n = operator.index(N)
+    m = n if M is None else operator.index(M)
+    k = operator.index(k)
+    shape = _shape((n, m))
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.eye(n, m, k, dtype=dt), dev)
+    ct = _dtypes.compute_torch(dt)
+    t = torch.zeros(shape, dtype=ct, device=dev.torch_device)
+    t.diagonal(k).fill_(1)
+    return TrnArray._new(_dispatch.from_compute(t, dt), dev)
+
+
+def identity(n, dtype=None, *, like=None, device=None):
+    _no_like("identity", like)
+    return eye(n, dtype=dtype, device=device)
+
+
+def _tri(fname, m, k, lower):
+    x = m if isinstance(m, TrnArray) else asarray(m)
+    k = operator.index(k)
+    if x.ndim == 0:
+        raise TypeError(f"{fname}() needs an array of at least one dimension")
+    dev = x._device
+    if _dispatch.use_numpy(dev):
+        f = np.tril if lower else np.triu
+        return _dispatch.wrap(f(_dispatch.np_view(x), k), dev)
+    rows, cols = (x.shape[-2:] if x.ndim >= 2 else (x.shape[-1], x.shape[-1]))
+    mask = torch.ones((rows, cols), dtype=torch.bool, device=dev.torch_device)
+    # tril keeps j <= i + k; triu keeps j >= i + k (the complement of tril(k - 1))
+    mask = mask.tril(k) if lower else ~mask.tril(k - 1)
+    zero = torch.zeros((), dtype=x._t.dtype, device=dev.torch_device)
+    return TrnArray._new(torch.where(mask, x._t, zero), dev)
+
+
+def tril(m, k=0):
+    """Lower triangle of (each matrix in) ``m``; a 1-D ``m`` is taken as rows like NumPy."""
+    return _tri("tril", m, k, True)
+
+
+def triu(m, k=0):
+    """Upper triangle of (each matrix in) ``m``; a 1-D ``m`` is taken as rows like NumPy."""
+    return _tri("triu", m, k, False)
+
+
+# -- arange ---------------------------------------------------------------------------------
+def _host_scalar(v):
+    """Scalars as NumPy's arange sees them (0-d arrays become NumPy scalars)."""
+    if isinstance(v, TrnArray):
+        if v.ndim != 0:
+            raise TypeError("arange: arguments must be scalars, not arrays")
+        return _dispatch.host(v)[()]
+    if isinstance(v, np.ndarray) and v.ndim == 0:
+        return v[()]
+    return v
+
+
+def _arange_length(start, stop, step, cmplx):
+    """NumPy's ``_calc_length``: the length, or None where NumPy raises."""
+    delta = stop - start
+    nonzero = delta != 0
+    if not nonzero:
+        return 0                       # 0 / 0 == 0
+    val = delta / step                 # ZeroDivisionError as NumPy raises it
+    if cmplx and isinstance(val, (complex, np.complexfloating)):
+        parts = [complex(val).real, complex(val).imag]
+    else:
+        value = float(val)
+        if val == 0:                   # underflow or division by inf
+            return 0 if math.copysign(1.0, value) < 0 else 1
+        parts = [value]
+    lengths = []
+    for p in parts:
+        if math.isnan(p):
+            return None
+        c = math.ceil(p) if math.isfinite(p) else p
+        if not -2 ** 63 <= c <= 2 ** 63 - 1:
+            return None
+        lengths.append(int(c))
+    return min(lengths)
+
+
+def _arange_item(v, dt):
+    """A start value as NumPy's arange stores it: floats go to integer dtypes through
+    Python's int() (so out-of-range values raise OverflowError)."""
+    if dt.kind in "iu" and isinstance(v, (builtins.float, np.floating)):
+        return int(v)
+    return v
+
+
+def arange(start, /, stop=None, step=1, *, dtype=None, device=None, like=None):
+    """NumPy's ``arange`` (same result dtype, length and values)."""
+    _no_like("arange", like)
+    dev = _target_device(device)
+    start, stop, step = _host_scalar(start), _host_scalar(stop), _host_scalar(step)
+    if stop is None:
+        start, stop = 0, start
+    if step is None:
+        step = 1
+    if dtype is None:
+        # NumPy: at least intp, promoted with each argument's own dtype (not NEP 50)
+        dt = np.result_type(np.intp, *(np.asarray(v).dtype for v in (start, stop, step)))
+        dt = _device_default(_dtypes.as_dtype(dt), dev)
+    else:
+        dt = _dtypes.as_dtype(dtype)
+    dev.check_dtype(dt)
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.arange(start, stop, step, dtype=dt), dev)
+
+    n = _arange_length(start, stop, step, dt.kind == "c")
+    if n is None:
+        np.arange(start, stop, step, dtype=dt)     # raises NumPy's own error
+        raise ValueError("arange: cannot compute length")
+    if n > sys.maxsize // dt.itemsize:
+        raise ValueError("Maximum allowed size exceeded")
+    n = builtins.max(n, 0)
+    if dt.kind == "b" and n > 2:
+        raise TypeError("arange() is only supported for booleans when the result has at "
+                        "most length 2.")
+    # NumPy stores start and start + step (Python arithmetic) in the dtype, then fills
+    # buffer[i] = first + i * (second - first) in the dtype's C arithmetic.
+    head = np.empty(2, dt)
+    if n >= 1:
+        head[0] = _arange_item(start, dt)
+    if n >= 2:
+        head[1] = _arange_item(start + step, dt)
+    else:
+        head[1] = head[0]
+    tdev = dev.torch_device
+    if n <= 2 or dt.kind == "b":
+        t = torch.from_numpy(head[:n].copy()).to(tdev)
+        return TrnArray._new(t, dev)
+    if dt.kind in "iu":
+        # C arithmetic: delta wraps in the dtype, i * delta + first wraps modulo 2**64 (as
+        # int64 here), and the cast to the dtype wraps again
+        d = (int(head[1]) - int(head[0])) % (2 ** (8 * dt.itemsize))
+        d = (d + 2 ** 63) % 2 ** 64 - 2 ** 63
+        first = (int(head[0]) + 2 ** 63) % 2 ** 64 - 2 ** 63
+        t = torch.arange(n, dtype=torch.int64, device=tdev) * d + first
+        return TrnArray._new(_dispatch.from_compute(t, dt), dev)
+    if dt.kind == "f":
+        wt = torch.float32 if dt == np.float16 else _dtypes.to_torch(dt)  # HALF_fill: float
+        first = torch.tensor(float(head[0]), dtype=wt, device=tdev)
+        delta = torch.tensor(float(head[1]), dtype=wt, device=tdev) - first
+        idx = torch.arange(n, dtype=wt, device=tdev)
+        t = (first + idx * delta).to(_dtypes.to_torch(dt))
+        t[:2] = torch.from_numpy(head).to(tdev)        # NumPy fills from i = 2 on
+        return TrnArray._new(t, dev)
+    # complex: real and imaginary parts filled separately
+    rt = _dtypes.to_torch(_dtypes.real_of(dt))
+    idx = torch.arange(n, dtype=rt, device=tdev)
+    parts = []
+    for a, b in ((head[0].real, head[1].real), (head[0].imag, head[1].imag)):
+        f = torch.tensor(float(a), dtype=rt, device=tdev)
+        parts.append(f + idx * (torch.tensor(float(b), dtype=rt, device=tdev) - f))
+    t = torch.complex(*parts)
+    t[:2] = torch.from_numpy(head).to(tdev)
+    return TrnArray._new(t, dev)
+
+
+# -- linspace -------------------------------------------------------------------------------
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
+             device=None):
+    """NumPy's ``linspace`` (its algorithm, so values match to the last bit on the CPU)."""
+    num = operator.index(num)
+    if num < 0:
+        raise ValueError(f"Number of samples, {num}, must be non-negative.")
+    arrays = [a for a in (start, stop) if isinstance(a, TrnArray)]
+    dev = _dispatch.same_device(*arrays) if device is None else _resolve_device(device)
+    if dev is None:
+        dev = get_default_device()
+    for a in arrays:
+        if a._device != dev:
+            raise ValueError(f"linspace: start/stop live on {a._device}, not on {dev}")
+    s, e = [a if isinstance(a, TrnArray) or _is_py_scalar(a) else asarray(a, device=dev)
+            for a in (start, stop)]
+    if _is_py_scalar(s) and _is_py_scalar(e):
+        dt = np.result_type(np.asarray(s), np.asarray(e))
+    else:
+        dt = _dtypes.result_type(s, e)
+    if dt.kind not in "fc":
+        dt = np.dtype(np.float64)                  # NumPy's ensure_inexact
+    dt = _device_default(_dtypes.as_dtype(dt), dev)
+    dev.check_dtype(dt)
+    out_dt = dt if dtype is None else _dtypes.as_dtype(dtype)
+    dev.check_dtype(out_dt)
+    integer_dtype = out_dt.kind in "iu"
+    if _dispatch.use_numpy(dev):
+        args = [_dispatch.np_view(a) if isinstance(a, TrnArray) else a for a in (s, e)]
+        res = np.linspace(*args, num=num, endpoint=endpoint, retstep=retstep,
+                          dtype=out_dt, axis=axis)
+        if retstep:
+            y, st = res
+            return _dispatch.wrap(y, dev), (st if np.ndim(st) == 0 else _dispatch.wrap(st, dev))
+        return _dispatch.wrap(res, dev)
+
+    tdev = dev.torch_device
+    tdt = _dtypes.to_torch(dt)
+
+    def tens(a):
+        if isinstance(a, TrnArray):
+            return _dispatch.cast_tensor(a._t, dt)
+        return torch.tensor(a, dtype=tdt, device=tdev)
+
+    st, en = tens(s), tens(e)
+    div = (num - 1) if endpoint else num
+    delta = en - st
+    if torch.broadcast_shapes(st.shape, en.shape) != delta.shape:
+        delta = delta.expand(torch.broadcast_shapes(st.shape, en.shape))
+    rt = _dtypes.to_torch(_dtypes.real_of(dt))
+    y = torch.arange(num, dtype=rt, device=tdev).to(tdt).reshape((-1,) + (1,) * delta.dim())
+    if div > 0:
+        step = delta / div
+        if bool((step == 0).any()):
+            y = y / div * delta
+        else:
+            y = y * step
+    else:
+        step = float("nan")       # NumPy: a Python float for an undefined step
+        y = y * delta
+    y = y + st
+    if endpoint and num > 1:
+        y[-1, ...] = en
+    if axis != 0:
+        from numpy.lib.array_utils import normalize_axis_index
+        y = torch.movedim(y, 0, normalize_axis_index(axis, y.dim()))
+    if integer_dtype:
+        if dt.kind == "c":
+            raise TypeError("linspace: cannot take the floor of complex values for an "
+                            "integer dtype")
+        y = torch.floor(y)
+    y = TrnArray._new(_dispatch.cast_tensor(y.contiguous(), out_dt), dev)
+    if retstep:
+        if not isinstance(step, torch.Tensor):
+            return y, step
+        if step.dim() == 0:
+            return y, dt.type(step.item())
+        return y, TrnArray._new(step, dev)
+    return y
+
+
+# -- meshgrid ---------------------------------------------------------------------------------
+def meshgrid(*xi, copy=True, sparse=False, indexing="xy", device=None):
+    """NumPy's ``meshgrid``: a tuple of coordinate arrays (inputs are flattened)."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
+    arrays = [a for a in xi if isinstance(a, TrnArray)]
+    dev = _dispatch.same_device(*arrays) if arrays else _target_device(device)
+    if device is not None and _resolve_device(device) != dev:
+        raise ValueError(f"meshgrid: inputs live on {dev}, not on {device}")
+    xs = [a if isinstance(a, TrnArray) else asarray(a, device=dev) for a in xi]
+    if _dispatch.use_numpy(dev) and copy:
+        out = np.meshgrid(*[_dispatch.np_view(x) for x in xs], copy=True, sparse=sparse,
+                          indexing=indexing)
+        return tuple(_dispatch.wrap(o, dev) for o in out)
+    ndim = len(xs)
+    s0 = (1,) * ndim
+    out = [x._t.reshape(s0[:i] + (-1,) + s0[i + 1:]) for i, x in enumerate(xs)]
+    if indexing == "xy" and ndim > 1:
+        out[0] = out[0].reshape((1, -1) + s0[2:])
+        out[1] = out[1].reshape((-1, 1) + s0[2:])
+    if not sparse:
+        shape = torch.broadcast_shapes(*[o.shape for o in out])
+        out = [o.expand(shape) for o in out]
+    if copy:
+        out = [o.clone(memory_format=torch.contiguous_format) for o in out]
+    return tuple(TrnArray._new(o, dev) for o in out)

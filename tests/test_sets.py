@@ -1,0 +1,108 @@
+"""Set functions: unique_* (each NaN distinct) and NumPy's unique against NumPy."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import trnpy
+from conftest import ALL_DTYPES, assert_matches, to_np
+from test_reductions import arrays
+
+
+def _small(a, data):
+    """Often map to few distinct values so that duplicates are common."""
+    if a.size and data.draw(st.booleans()):
+        with np.errstate(all="ignore"):
+            if a.dtype.kind == "f":
+                return np.where(np.isnan(a) | np.isinf(a), a, np.round(a) % 3).astype(a.dtype)
+            if a.dtype.kind in "iu":
+                return (a % 3).astype(a.dtype)
+            if a.dtype.kind == "c":
+                return (np.round(a.real) % 2 + 1j * (np.round(a.imag) % 2)).astype(a.dtype)
+    return a
+
+
+def _check_unique_all(got, a):
+    exp = np.unique_all(a)
+    assert tuple(type(got)._fields) == ("values", "indices", "inverse_indices", "counts")
+    # NumPy may leave values unsorted; trnpy sorts: compare after sorting NumPy's
+    order = np.argsort(exp.values, kind="stable")
+    assert_matches(got.values, exp.values[order])
+    assert_matches(got.counts, exp.counts[order])
+    assert_matches(got.indices, exp.indices[order])
+    v, inv = to_np(got.values), to_np(got.inverse_indices)
+    assert inv.shape == a.shape and inv.dtype == np.int64
+    np.testing.assert_array_equal(v[inv], a)          # rebuilds the input (NaN == NaN here)
+    idx = to_np(got.indices)
+    np.testing.assert_array_equal(a.ravel()[idx], v)
+
+
+@pytest.mark.parametrize("dt", ALL_DTYPES, ids=str)
+@settings(max_examples=15)
+@given(data=st.data())
+def test_unique_family(backend, dt, data):
+    a = _small(data.draw(arrays(dt)), data)
+    x = trnpy.asarray(a)
+    _check_unique_all(trnpy.unique_all(x), a)
+    c = trnpy.unique_counts(x)
+    assert c._fields == ("values", "counts")
+    exp = np.unique_counts(a)
+    order = np.argsort(exp.values, kind="stable")
+    assert_matches(tuple(c), (exp.values[order], exp.counts[order]))
+    i = trnpy.unique_inverse(x)
+    assert i._fields == ("values", "inverse_indices")
+    exp = np.unique_inverse(a)
+    assert_matches(i.values, np.sort(exp.values))
+    np.testing.assert_array_equal(to_np(i.values)[to_np(i.inverse_indices)], a)
+    assert_matches(trnpy.unique_values(x), np.sort(np.unique_values(a)))
+    np.testing.assert_array_equal(to_np(x), a)
+
+
+@pytest.mark.parametrize("dt", ALL_DTYPES, ids=str)
+@settings(max_examples=15)
+@given(data=st.data())
+def test_numpy_unique(backend, dt, data):
+    a = _small(data.draw(arrays(dt)), data)
+    flags = data.draw(st.tuples(st.booleans(), st.booleans(), st.booleans(), st.booleans()))
+    ri, rv, rc, eq = flags
+    exp = np.unique(a, return_index=ri, return_inverse=rv, return_counts=rc, equal_nan=eq)
+    got = trnpy.unique(trnpy.asarray(a), return_index=ri, return_inverse=rv,
+                       return_counts=rc, equal_nan=eq)
+    if isinstance(exp, tuple):
+        assert_matches(tuple(got), exp)
+    else:
+        assert_matches(got, exp)
+
+
+def test_unique_nan_rules(backend):
+    a = np.array([np.nan, 1.0, np.nan, -0.0, 0.0, 1.0])
+    x = trnpy.asarray(a)
+    assert_matches(trnpy.unique_values(x), np.array([-0.0, 1.0, np.nan, np.nan]))
+    assert_matches(trnpy.unique(x), np.unique(a))
+    assert_matches(trnpy.unique(x, equal_nan=False), np.unique(a, equal_nan=False))
+    r = trnpy.unique_all(x)
+    assert_matches(r.counts, np.array([2, 2, 1, 1]))
+    assert_matches(r.indices, np.array([3, 1, 0, 2]))
+    c = np.array([complex(np.nan, 1), 1 + 1j, complex(1, np.nan), 1 + 1j])
+    assert_matches(trnpy.unique(trnpy.asarray(c), return_counts=True),
+                   np.unique(c, return_counts=True))
+    u = np.array([2 ** 64 - 1, 3, 2 ** 63, 3, 2 ** 64 - 1], dtype=np.uint64)
+    assert_matches(trnpy.unique(trnpy.asarray(u), return_inverse=True),
+                   np.unique(u, return_inverse=True))
+
+
+def test_unique_axis(backend):
+    a = np.array([[1, 2], [1, 2], [0, 5]])
+    if backend == "numpy":
+        assert_matches(trnpy.unique(trnpy.asarray(a), axis=0), np.unique(a, axis=0))
+    else:
+        with pytest.raises(NotImplementedError, match="axis"):
+            trnpy.unique(trnpy.asarray(a), axis=0)
+
+
+@settings(max_examples=20)
+@given(a=arrays(np.dtype(np.float32)))
+def test_neuron_float32(emulated_neuron, a):
+    x = trnpy.asarray(np.round(a), device=emulated_neuron)
+    r = trnpy.unique_all(x)
+    assert r.values.device == emulated_neuron
+    _check_unique_all(r, np.round(a))

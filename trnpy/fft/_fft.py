@@ -1,0 +1,310 @@
+"""``trnpy.fft``: the array API FFT extension with NumPy's signatures and result dtypes.
+
+Result dtypes come from NumPy (float32 -> complex64, ints -> complex128, irfft of
+complex64 -> float32, ...). The CPU NumPy backend calls ``numpy.fft``; every other
+device uses ``torch.fft``. n-d transforms follow NumPy's argument rules (``s`` entries of
+-1, repeated axes apply the transform twice).
+"""
+from __future__ import annotations
+
+import operator
+import warnings
+
+import numpy as np
+import torch
+
+from .. import _dispatch, _dtypes
+from .._array import TrnArray
+from .._linalg_functions import as_arrays, normalize_axis, np_dtype_of
+
+__all__ = ["fft", "ifft", "fftn", "ifftn", "rfft", "irfft", "rfftn", "irfftn", "hfft",
+           "ihfft", "fft2", "ifft2", "rfft2", "irfft2", "fftfreq", "rfftfreq", "fftshift",
+           "ifftshift"]
+
+_NORMS = (None, "backward", "ortho", "forward")
+
+# kind of each transform: c2c (complex out), r2c (real in, complex out), c2r (real out)
+_KIND = {"fft": "c2c", "ifft": "c2c", "rfft": "r2c", "ihfft": "r2c",
+         "irfft": "c2r", "hfft": "c2r"}
+
+
+def _check_norm(norm):
+    if norm not in _NORMS:
+        raise ValueError(f'Invalid norm value {norm}; should be "backward", "ortho" or '
+                         '"forward".')
+
+
+def _n_points(n):
+    if n < 1:
+        raise ValueError(f"Invalid number of FFT data points ({n}) specified.")
+
+
+def _result_dtype(name, x, dev):
+    rdt = np_dtype_of(getattr(np.fft, name), x.dtype, shape=(2,))
+    dev.check_dtype(rdt)
+    return rdt
+
+
+def _torch_input(t, kind, rdt):
+    """The input tensor in the dtype torch's transform takes for result dtype ``rdt``."""
+    if kind == "c2c":
+        return _dispatch.cast_tensor(t, rdt)
+    if kind == "r2c":
+        return _dispatch.cast_tensor(t, _dtypes.real_of(rdt))
+    # c2r: complex input of the output's precision (float16 output computes in complex64)
+    return _dispatch.cast_tensor(t, np.complex128 if rdt == np.float64 else np.complex64)
+
+
+def _out_len(kind, name, n):
+    return n // 2 + 1 if kind == "r2c" else n
+
+
+def _torch_1d(name, t, n, axis, norm, rdt):
+    """One 1-D transform on a tensor already in the right input dtype."""
+    kind = _KIND[name]
+    shape = list(t.shape)
+    shape[axis] = _out_len(kind, name, n)
+    tdt = _dtypes.to_torch(rdt) if rdt != np.float16 else torch.float32
+    if t.numel() == 0 or 0 in shape:
+        # torch's FFT refuses empty batches; a transform of zeros (padding) is zeros
+        return torch.zeros(shape, dtype=tdt, device=t.device)
+    return getattr(torch.fft, name)(t, n=n, dim=axis, norm=norm or "backward")
+
+
+def _finish(res, rdt, dev, out, name):
+    res = _dispatch.cast_tensor(res, rdt)
+    if out is None:
+        return TrnArray._new(res, dev)
+    if tuple(out.shape) != tuple(res.shape):
+        raise ValueError("output array has wrong shape.")
+    from .._ufunc import write_out
+    write_out(name, out, res, rdt)
+    return out
+
+
+def _check_out(out, x):
+    if out is None:
+        return x._device
+    if not isinstance(out, TrnArray):
+        raise TypeError(f"out must be a trnpy array, not {type(out).__name__}")
+    return _dispatch.same_device(x, out)
+
+
+def _one_d(name, a, n, axis, norm, out):
+    (x,), dev = as_arrays(a)
+    _check_norm(norm)
+    dev = _check_out(out, x)
+    rdt = _result_dtype(name, x, dev)
+    ax = normalize_axis(axis, x.ndim)
+    kind = _KIND[name]
+    if n is None:
+        n = 2 * (x.shape[ax] - 1) if kind == "c2r" else x.shape[ax]
+    else:
+        n = operator.index(n)
+    _n_points(n)
+    if _dispatch.route("fft", dev) == "numpy":
+        f = getattr(np.fft, name)
+        if out is not None:
+            f(_dispatch.np_view(x), n=n, axis=ax, norm=norm, out=_dispatch.np_view(out))
+            return out
+        return _dispatch.wrap(f(_dispatch.np_view(x), n=n, axis=ax, norm=norm), dev)
+    t = _torch_input(x._t, kind, rdt)
+    return _finish(_torch_1d(name, t, n, ax, norm, rdt), rdt, dev, out, name)
+
+
+def fft(a, n=None, axis=-1, norm=None, out=None):
+    """1-D discrete Fourier transform."""
+    return _one_d("fft", a, n, axis, norm, out)
+
+
+def ifft(a, n=None, axis=-1, norm=None, out=None):
+    return _one_d("ifft", a, n, axis, norm, out)
+
+
+def rfft(a, n=None, axis=-1, norm=None, out=None):
+    """1-D FFT of real input: the n//2 + 1 non-negative frequency terms."""
+    return _one_d("rfft", a, n, axis, norm, out)
+
+
+def irfft(a, n=None, axis=-1, norm=None, out=None):
+    """Inverse of rfft; ``n`` defaults to 2 * (m - 1)."""
+    return _one_d("irfft", a, n, axis, norm, out)
+
+
+def hfft(a, n=None, axis=-1, norm=None, out=None):
+    """FFT of a Hermitian-symmetric signal (real output)."""
+    return _one_d("hfft", a, n, axis, norm, out)
+
+
+def ihfft(a, n=None, axis=-1, norm=None, out=None):
+    return _one_d("ihfft", a, n, axis, norm, out)
+
+
+# ---------------------------------------------------------------------------
+# n-d transforms
+def _cook_nd(x, s, axes, invreal):
+    """NumPy's _cook_nd_args: (sizes, normalised axes)."""
+    shapeless = s is None
+    if axes is not None:
+        axes = [normalize_axis(a, x.ndim, "axes") for a in axes]
+    if s is None:
+        s = list(x.shape) if axes is None else [x.shape[a] for a in axes]
+    else:
+        s = [None if v is None else operator.index(v) for v in s]
+    if axes is None:
+        if not shapeless:
+            warnings.warn("`axes` should not be `None` if `s` is not `None` (Deprecated in "
+                          "NumPy 2.0). Pass the axes explicitly.", DeprecationWarning,
+                          stacklevel=4)
+        axes = [normalize_axis(a, x.ndim, "axes") for a in range(-len(s), 0)]
+    if len(s) != len(axes):
+        raise ValueError("Shape and axes have different lengths.")
+    if invreal and shapeless and axes:
+        s[-1] = (x.shape[axes[-1]] - 1) * 2
+    if None in s:
+        warnings.warn("Passing an array containing `None` values to `s` is deprecated in "
+                      "NumPy 2.0.", DeprecationWarning, stacklevel=4)
+    s = [x.shape[a] if v == -1 else v for v, a in zip(s, axes)]
+    return s, axes
+
+
+def _n_d(name, a, s, axes, norm, out):
+    (x,), dev = as_arrays(a)
+    _check_norm(norm)
+    dev = _check_out(out, x)
+    base = name[:-1]                          # "fftn" -> "fft": the 1-D transform
+    kind = _KIND[base]
+    rdt = _result_dtype(base, x, dev)
+    s, ax = _cook_nd(x, s, axes, invreal=kind == "c2r")
+    if not ax:
+        if kind != "c2c":
+            raise IndexError("list index out of range")
+        return x                              # NumPy returns its input untouched
+    sizes = [x.shape[a] if v is None else v for v, a in zip(s, ax)]
+    if kind == "c2r" and s[-1] is None:
+        sizes[-1] = 2 * (x.shape[ax[-1]] - 1)
+    for n in sizes:
+        _n_points(n)
+    if _dispatch.route("fft", dev) == "numpy":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)   # warned above already
+            f = getattr(np.fft, name)
+            kw = {} if out is None else {"out": _dispatch.np_view(out)}
+            res = f(_dispatch.np_view(x), s=s, axes=ax, norm=norm, **kw)
+        return out if out is not None else _dispatch.wrap(res, dev)
+    t = _torch_input(x._t, kind, rdt)
+    res = _torch_nd(base, t, sizes, ax, norm, rdt)
+    return _finish(res, rdt, dev, out, name)
+
+
+def _torch_nd(base, t, sizes, ax, norm, rdt):
+    out_shape = list(t.shape)
+    for n, a in zip(sizes, ax):
+        out_shape[a] = n
+    if base == "rfft":
+        out_shape[ax[-1]] = sizes[-1] // 2 + 1
+    empty = t.numel() == 0 or 0 in out_shape
+    if len(set(ax)) == len(ax) and not empty:
+        return getattr(torch.fft, base + "n")(t, s=sizes, dim=ax, norm=norm or "backward")
+    # repeated axes (NumPy transforms twice) or empty input: NumPy's sequence of 1-D
+    # transforms, whose order matters for the real ones
+    if base in ("fft", "ifft"):
+        for i in reversed(range(len(ax))):
+            t = _torch_1d(base, t, sizes[i], ax[i], norm, rdt)
+        return t
+    if base == "rfft":
+        t = _torch_1d("rfft", t, sizes[-1], ax[-1], norm, _complex_of(rdt))
+        for i in reversed(range(len(ax) - 1)):
+            t = _torch_1d("fft", t, sizes[i], ax[i], norm, _complex_of(rdt))
+        return t
+    for i in range(len(ax) - 1):
+        t = _torch_1d("ifft", t, sizes[i], ax[i], norm, _complex_of(rdt))
+    return _torch_1d("irfft", t, sizes[-1], ax[-1], norm, rdt)
+
+
+def _complex_of(rdt):
+    return np.dtype(np.complex128) if rdt in (np.float64, np.complex128) else \
+        np.dtype(np.complex64)
+
+
+def fftn(a, s=None, axes=None, norm=None, out=None):
+    """n-d discrete Fourier transform over ``axes`` (all axes by default)."""
+    return _n_d("fftn", a, s, axes, norm, out)
+
+
+def ifftn(a, s=None, axes=None, norm=None, out=None):
+    return _n_d("ifftn", a, s, axes, norm, out)
+
+
+def rfftn(a, s=None, axes=None, norm=None, out=None):
+    return _n_d("rfftn", a, s, axes, norm, out)
+
+
+def irfftn(a, s=None, axes=None, norm=None, out=None):
+    return _n_d("irfftn", a, s, axes, norm, out)
+
+
+def fft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+    return _n_d("fftn", a, s, axes, norm, out)
+
+
+def ifft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+    return _n_d("ifftn", a, s, axes, norm, out)
+
+
+def rfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+    return _n_d("rfftn", a, s, axes, norm, out)
+
+
+def irfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+    return _n_d("irfftn", a, s, axes, norm, out)
+
+
+# ---------------------------------------------------------------------------
+# frequencies and shifts
+def _freq(np_fn, n, d, dtype, device):
+    from .._creation import asarray
+    from .._devices import device as _resolve, get_default_device
+    dev = get_default_device() if device is None else _resolve(device)
+    if dtype is None:
+        dtype = dev.default_dtype("real floating")
+    dtype = _dtypes.as_dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"fftfreq: dtype must be a real floating-point dtype, not {dtype}")
+    dev.check_dtype(dtype)
+    # computed on the host in float64 (NumPy's values) and rounded once to dtype
+    return asarray(np_fn(n, d).astype(dtype), device=dev)
+
+
+def fftfreq(n, d=1.0, *, dtype=None, device=None):
+    """Sample frequencies of an n-point FFT with sample spacing ``d``."""
+    return _freq(np.fft.fftfreq, n, d, dtype, device)
+
+
+def rfftfreq(n, d=1.0, *, dtype=None, device=None):
+    return _freq(np.fft.rfftfreq, n, d, dtype, device)
+
+
+def _shift(x, axes, inverse):
+    (x,), dev = as_arrays(x)
+    if _dispatch.use_numpy(dev):
+        f = np.fft.ifftshift if inverse else np.fft.fftshift
+        return _dispatch.wrap(f(_dispatch.np_view(x), axes=axes), dev)
+    if axes is None:
+        axes = tuple(range(x.ndim))
+    elif not isinstance(axes, (tuple, list)):
+        axes = (axes,)
+    axes = [normalize_axis(a, x.ndim, "axes") for a in axes]
+    if not axes:
+        return TrnArray._new(x._t.clone(), dev)
+    shifts = [-(x.shape[a] // 2) if inverse else x.shape[a] // 2 for a in axes]
+    return TrnArray._new(torch.roll(x._t, shifts, axes), dev)
+
+
+def fftshift(x, axes=None):
+    """Move the zero-frequency term to the centre."""
+    return _shift(x, axes, inverse=False)
+
+
+def ifftshift(x, axes=None):
+    return _shift(x, axes, inverse=True)

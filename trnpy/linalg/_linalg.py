@@ -1,0 +1,581 @@
+"""``trnpy.linalg``: the array API linear algebra extension with NumPy's signatures.
+
+Each function is a thin wrapper: validate like NumPy, take the result dtype from NumPy
+(``np_dtype_of``), then compute with ``numpy.linalg`` (CPU NumPy backend) or
+``torch.linalg`` (CUDA, neuron, torch CPU backend). Ops with an NKI kernel later ask
+``_dispatch.route`` for where they run.
+"""
+from __future__ import annotations
+
+import operator
+from collections import namedtuple
+
+import numpy as np
+import torch
+
+from .. import _dispatch, _dtypes
+from .._array import TrnArray
+from .._linalg_functions import (as_arrays, matmul_tensor, matrix_transpose, normalize_axis,
+                                 np_dtype_of, tensordot, torch_as, vecdot)
+from .._linalg_functions import matmul as _matmul
+
+__all__ = ["LinAlgError", "cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv",
+           "matmul", "matrix_norm", "matrix_power", "matrix_rank", "matrix_transpose",
+           "outer", "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "tensordot",
+           "trace", "vecdot", "vector_norm", "norm", "EighResult", "QRResult",
+           "SlogdetResult", "SVDResult"]
+
+#: NumPy's own exception class, so ``except np.linalg.LinAlgError`` catches ours.
+LinAlgError = np.linalg.LinAlgError
+
+EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
+QRResult = namedtuple("QRResult", ["Q", "R"])
+SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
+SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
+
+_INF = float("inf")
+
+
+# ---------------------------------------------------------------------------
+# helpers
+def _stacked_square(x, square=True):
+    if x.ndim < 2:
+        raise LinAlgError(f"{x.ndim}-dimensional array given. Array must be at least "
+                          "two-dimensional")
+    if square and x.shape[-1] != x.shape[-2]:
+        raise LinAlgError("Last 2 dimensions of the array must be square")
+
+
+def _prep(x, square=True):
+    """One LAPACK-style operand: (array, device, working dtype)."""
+    (x,), dev = as_arrays(x)
+    _stacked_square(x, square)
+    wdt = np_dtype_of(np.linalg.inv, x.dtype)        # float16 -> TypeError, int -> float64
+    dev.check_dtype(wdt)
+    return x, dev, wdt
+
+
+def _np(x):
+    return _dispatch.np_view(x)
+
+
+def _new(t, dev, dtype=None):
+    if dtype is not None:
+        t = _dispatch.cast_tensor(t, dtype)
+    return TrnArray._new(t, dev)
+
+
+def _raise_if(info, msg):
+    if info.numel() and bool((info != 0).any()):
+        raise LinAlgError(msg)
+
+
+def _call(fn, *args, **kw):
+    """torch.linalg call with torch's LinAlgError turned into NumPy's."""
+    try:
+        return fn(*args, **kw)
+    except torch.linalg.LinAlgError as e:
+        raise LinAlgError(str(e)) from e
+
+
+def _hermitian_from(a, upper):
+    """The Hermitian matrix LAPACK sees when it reads only one triangle of ``a``."""
+    if upper:
+        return a.triu() + a.triu(1).mH
+    return a.tril() + a.tril(-1).mH
+
+
+def _real_torch(dt):
+    return _dtypes.to_torch(_dtypes.real_of(dt))
+
+
+# ---------------------------------------------------------------------------
+# decompositions and solvers
+def cholesky(x, /, *, upper=False):
+    """Cholesky factor; LinAlgError when ``x`` is not positive definite."""
+    x, dev, wdt = _prep(x)
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.linalg.cholesky(_np(x), upper=upper), dev)
+    a = _hermitian_from(torch_as(x._t, wdt), upper)
+    r, info = torch.linalg.cholesky_ex(a, upper=bool(upper))
+    _raise_if(info, "Matrix is not positive definite")
+    return _new(r, dev, wdt)
+
+
+def det(x, /):
+    x, dev, wdt = _prep(x)
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.linalg.det(_np(x)), dev)
+    return _new(_call(torch.linalg.det, torch_as(x._t, wdt)), dev, wdt)
+
+
+def slogdet(x, /):
+    """Sign and natural log of the absolute determinant (SlogdetResult)."""
+    x, dev, wdt = _prep(x)
+    if _dispatch.use_numpy(dev):
+        s, l = np.linalg.slogdet(_np(x))
+        return SlogdetResult(_dispatch.wrap(s, dev), _dispatch.wrap(l, dev))
+    s, l = _call(torch.linalg.slogdet, torch_as(x._t, wdt))
+    return SlogdetResult(_new(s, dev, wdt), _new(l, dev, _dtypes.real_of(wdt)))
+
+
+def _check_uplo(UPLO):
+    u = str(UPLO).upper()
+    if u not in ("L", "U"):
+        raise ValueError("UPLO argument must be 'L' or 'U'")
+    return u
+
+
+def eigh(a, /, UPLO="L"):
+    """Eigen-decomposition of Hermitian matrices: EighResult(eigenvalues ascending,
+    eigenvectors). Only the ``UPLO`` triangle is read."""
+    uplo = _check_uplo(UPLO)
+    x, dev, wdt = _prep(a)
+    if _dispatch.route("eigh", dev) == "numpy":
+        w, v = np.linalg.eigh(_np(x), UPLO=uplo)
+        return EighResult(_dispatch.wrap(w, dev), _dispatch.wrap(v, dev))
+    w, v = _call(torch.linalg.eigh, torch_as(x._t, wdt), UPLO=uplo)
+    return EighResult(_new(w, dev, _dtypes.real_of(wdt)), _new(v, dev, wdt))
+
+
+def eigvalsh(a, /, UPLO="L"):
+    uplo = _check_uplo(UPLO)
+    x, dev, wdt = _prep(a)
+    if _dispatch.route("eigh", dev) == "numpy":
+        return _dispatch.wrap(np.linalg.eigvalsh(_np(x), UPLO=uplo), dev)
+    w = _call(torch.linalg.eigvalsh, torch_as(x._t, wdt), UPLO=uplo)
+    return _new(w, dev, _dtypes.real_of(wdt))
+
+
+def inv(a, /):
+    """Inverse; LinAlgError('Singular matrix') for exactly singular input, like NumPy."""
+    x, dev, wdt = _prep(a)
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.linalg.inv(_np(x)), dev)
+    r, info = torch.linalg.inv_ex(torch_as(x._t, wdt))
+    _raise_if(info, "Singular matrix")
+    return _new(r, dev, wdt)
+
+
+def solve(a, b, /):
+    """Solve ``a @ x = b``. NumPy 2 rule: ``b`` is a vector only when it is 1-D, otherwise
+    a stack of matrices (..., M, K); batch dimensions broadcast."""
+    (a, b), dev = as_arrays(a, b)
+    _stacked_square(a)
+    rdt = np_dtype_of(np.linalg.solve, a.dtype, b.dtype)
+    dev.check_dtype(rdt)
+    m = a.shape[-1]
+    if b.ndim == 1:
+        if b.shape[0] != m:
+            raise ValueError("solve1: Input operand 1 has a mismatch in its core dimension 0, "
+                             f"with gufunc signature (m,m),(m)->(m) (size {b.shape[0]} is "
+                             f"different from {m})")
+    else:
+        if b.ndim < 2:
+            raise ValueError("solve: Input operand 1 does not have enough dimensions (has 0, "
+                             "gufunc core with signature (m,m),(m,n)->(m,n) requires 2)")
+        if b.shape[-2] != m:
+            raise ValueError("solve: Input operand 1 has a mismatch in its core dimension 0, "
+                             f"with gufunc signature (m,m),(m,n)->(m,n) (size {b.shape[-2]} "
+                             f"is different from {m})")
+        try:
+            batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise ValueError(f"solve: operands could not be broadcast together with shapes "
+                             f"{a.shape} {b.shape}") from None
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.linalg.solve(_np(a), _np(b)), dev)
+    ta, tb = torch_as(a._t, rdt), torch_as(b._t, rdt)
+    if b.ndim == 1:
+        ta_b = ta
+        tb_b = tb.expand(a.shape[:-2] + (m,))[..., None]
+    else:
+        # same ndim on both sides so torch never takes b for a batch of vectors
+        ta_b = ta.expand(batch + (m, m))
+        tb_b = tb.expand(batch + b.shape[-2:])
+    r, info = torch.linalg.solve_ex(ta_b, tb_b)
+    _raise_if(info, "Singular matrix")
+    if b.ndim == 1:
+        r = r[..., 0]
+    return _new(r, dev, rdt)
+
+
+def qr(a, /, mode="reduced"):
+    """QR decomposition: QRResult(Q, R) for 'reduced'/'complete', R for 'r', (h, tau)
+    for 'raw' (as NumPy)."""
+    if mode not in ("reduced", "complete", "r", "raw"):
+        raise ValueError(f"Unrecognized mode '{mode}'")
+    x, dev, wdt = _prep(a, square=False)
+    if _dispatch.use_numpy(dev):
+        res = np.linalg.qr(_np(x), mode=mode)
+        if mode == "r":
+            return _dispatch.wrap(res, dev)
+        if mode == "raw":
+            return tuple(_dispatch.wrap(r, dev) for r in res)
+        return QRResult(_dispatch.wrap(res[0], dev), _dispatch.wrap(res[1], dev))
+    t = torch_as(x._t, wdt)
+    if mode == "raw":
+        h, tau = _call(torch.geqrf, t)
+        return (_new(h.mT, dev, wdt), _new(tau, dev, wdt))
+    q, r = _call(torch.linalg.qr, t, mode=mode)
+    if mode == "r":
+        return _new(r, dev, wdt)
+    return QRResult(_new(q, dev, wdt), _new(r, dev, wdt))
+
+
+def _svd_hermitian(t, compute_uv):
+    """NumPy's svd(hermitian=True): from eigh, singular values in descending order."""
+    if not compute_uv:
+        s = torch.linalg.eigvalsh(t).abs()
+        return torch.sort(s, dim=-1, descending=True).values
+    w, u = _call(torch.linalg.eigh, t)
+    sgn = torch.sgn(w)
+    s = w.abs()
+    idx = torch.argsort(s, dim=-1, descending=True, stable=True)
+    sgn = torch.take_along_dim(sgn, idx, dim=-1)
+    s = torch.take_along_dim(s, idx, dim=-1)
+    u = torch.take_along_dim(u, idx[..., None, :], dim=-1)
+    vh = (u * sgn[..., None, :].to(u.dtype)).mH
+    return u, s, vh
+
+
+def svd(a, /, full_matrices=True, compute_uv=True, hermitian=False):
+    """Singular value decomposition: SVDResult(U, S, Vh), or S when ``compute_uv`` is False."""
+    x, dev, wdt = _prep(a, square=hermitian)
+    rdt = _dtypes.real_of(wdt)
+    if _dispatch.use_numpy(dev):
+        res = np.linalg.svd(_np(x), full_matrices=full_matrices, compute_uv=compute_uv,
+                            hermitian=hermitian)
+        if not compute_uv:
+            return _dispatch.wrap(res, dev)
+        return SVDResult(*(_dispatch.wrap(r, dev) for r in res))
+    t = torch_as(x._t, wdt)
+    if hermitian:
+        res = _svd_hermitian(t, compute_uv)
+    elif not compute_uv:
+        res = _call(torch.linalg.svdvals, t)
+    else:
+        res = _call(torch.linalg.svd, t, full_matrices=bool(full_matrices))
+    if not compute_uv:
+        return _new(res, dev, rdt)
+    u, s, vh = res
+    return SVDResult(_new(u, dev, wdt), _new(s, dev, rdt), _new(vh, dev, wdt))
+
+
+def svdvals(x, /):
+    return svd(x, compute_uv=False)
+
+
+def pinv(a, /, rcond=None, hermitian=False, *, rtol=np._NoValue):
+    """Moore-Penrose pseudo-inverse; singular values at or below
+    ``rtol * largest singular value`` are dropped (NumPy's defaults)."""
+    x, dev, wdt = _prep(a, square=hermitian)
+    if rcond is not None and rtol is not np._NoValue:
+        raise ValueError("`rtol` and `rcond` can't be both set.")
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.linalg.pinv(_np(x), rcond=rcond, hermitian=hermitian,
+                                             rtol=rtol), dev)
+    m, n = x.shape[-2:]
+    if rcond is None:
+        rcond = 1e-15 if rtol is np._NoValue else (
+            max(m, n) * np.finfo(wdt).eps if rtol is None else rtol)
+    if m == 0 or n == 0:
+        return _new(torch.zeros(x.shape[:-2] + (n, m), dtype=x._t.dtype,
+                                device=x._t.device), dev)
+    cut = _rtol_tensor(rcond, x, dev, wdt)
+    t = torch_as(x._t, wdt).conj()
+    if hermitian:
+        u, s, vh = _svd_hermitian(t, True)
+    else:
+        u, s, vh = _call(torch.linalg.svd, t, full_matrices=False)
+    cutoff = cut[..., None] * s.amax(dim=-1, keepdim=True)
+    large = s > cutoff
+    sinv = torch.where(large, 1 / torch.where(large, s, torch.ones_like(s)),
+                       torch.zeros_like(s))
+    res = torch.matmul(vh.mT, sinv[..., None].to(u.dtype) * u.mT)
+    return _new(res, dev, wdt)
+
+
+def _rtol_tensor(r, x, dev, wdt):
+    """A tolerance (scalar or array broadcasting against the batch dims) as a tensor."""
+    if isinstance(r, TrnArray):
+        _dispatch.same_device(x, r)
+        t = r._t
+    else:
+        t = torch.as_tensor(np.asarray(r, dtype=np.float64), device=x._t.device)
+    return t.to(_real_torch(wdt) if wdt != np.float16 else torch.float32)
+
+
+def matrix_rank(A, /, tol=None, hermitian=False, *, rtol=None):
+    """Number of singular values above the tolerance (an int64 array, 0-d for one matrix)."""
+    if rtol is not None and tol is not None:
+        raise ValueError("`tol` and `rtol` can't be both set.")
+    (x,), dev = as_arrays(A)
+    if x.ndim < 2:
+        # NumPy: int(not all(A == 0)); trnpy returns it as a 0-d int64 array
+        nz = bool((x._t != 0).any()) if x.size else False
+        return _new(torch.tensor(int(nz), device=x._t.device), dev)
+    if _dispatch.use_numpy(dev):
+        res = np.linalg.matrix_rank(_np(x), tol=tol, hermitian=hermitian, rtol=rtol)
+        return _dispatch.wrap(np.asarray(res, dtype=np.int64), dev)
+    s = svd(x, compute_uv=False, hermitian=hermitian)
+    st = s._t
+    if tol is None:
+        if rtol is None:
+            r = torch.tensor(max(x.shape[-2:]) * np.finfo(s.dtype).eps, dtype=st.dtype,
+                             device=st.device)
+        else:
+            r = _rtol_tensor(rtol, x, dev, s.dtype)[..., None]
+        smax = st.amax(dim=-1, keepdim=True) if st.shape[-1] else \
+            torch.zeros(st.shape[:-1] + (1,), dtype=st.dtype, device=st.device)
+        tolt = smax * r
+    else:
+        tolt = _rtol_tensor(tol, x, dev, s.dtype)[..., None]
+    return _new((st > tolt).sum(dim=-1, dtype=torch.int64), dev)
+
+
+def matrix_power(a, n, /):
+    """``a`` to the integer power ``n`` (negative: of its inverse); integer and bool
+    matrices stay in their dtype as in NumPy."""
+    (x,), dev = as_arrays(a)
+    _stacked_square(x)
+    try:
+        n = operator.index(n)
+    except TypeError as e:
+        raise TypeError("exponent must be an integer") from e
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.linalg.matrix_power(_np(x), n), dev)
+    if n == 0:
+        eye = torch.eye(x.shape[-1], dtype=torch.int64, device=x._t.device)
+        return _new(_dispatch.cast_tensor(eye, x.dtype).expand(x.shape).clone(), dev)
+    if n < 0:
+        x = inv(x)
+        n = -n
+    t, dt = x._t, x.dtype
+    if n == 1:
+        return _new(t.clone(), dev)
+    # the same square-and-multiply order as NumPy
+    z = result = None
+    while n > 0:
+        z = t if z is None else matmul_tensor(z, z, dt)
+        n, bit = divmod(n, 2)
+        if bit:
+            result = z if result is None else matmul_tensor(result, z, dt)
+    return _new(result, dev)
+
+
+# ---------------------------------------------------------------------------
+# array API helpers with no LAPACK behind them
+def matmul(x1, x2, /):
+    return _matmul(x1, x2)
+
+
+def outer(x1, x2, /):
+    """Outer product of two 1-D arrays (array API; ``trnpy.outer`` flattens instead)."""
+    from .._linalg_functions import outer as _outer
+    (a, b), _ = as_arrays(x1, x2)
+    if a.ndim != 1 or b.ndim != 1:
+        raise ValueError(f"Input arrays must be one-dimensional, but they are {a.ndim=} "
+                         f"and {b.ndim=}.")
+    return _outer(a, b)
+
+
+def cross(x1, x2, /, *, axis=-1):
+    """Cross product of 3-vectors along ``axis``."""
+    (a, b), dev = as_arrays(x1, x2)
+    for x in (a, b):
+        if x.ndim == 0:
+            raise IndexError("tuple index out of range")
+    ia, ib = normalize_axis(axis, a.ndim), normalize_axis(axis, b.ndim)
+    if a.shape[ia] != 3 or b.shape[ib] != 3:
+        raise ValueError("Both input arrays must be (arrays of) 3-dimensional vectors, "
+                         f"but they are {a.shape[ia]} and {b.shape[ib]} dimensional instead.")
+    rdt = np_dtype_of(np.linalg.cross, a.dtype, b.dtype, shape=(3,))
+    dev.check_dtype(rdt)
+    try:
+        shape = np.broadcast_shapes(np.delete(a.shape, ia), np.delete(b.shape, ib))
+    except ValueError:
+        raise ValueError(f"operands could not be broadcast together with shapes "
+                         f"{a.shape} {b.shape}") from None
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.linalg.cross(_np(a), _np(b), axis=axis), dev)
+    ta = _dispatch.compute_tensor(a._t, rdt).movedim(ia, -1)
+    tb = _dispatch.compute_tensor(b._t, rdt).movedim(ib, -1)
+    f16 = rdt == np.float16
+    if f16:
+        ta, tb = ta.float(), tb.float()
+    a0, a1, a2 = ta.unbind(-1)
+    b0, b1, b2 = tb.unbind(-1)
+    res = torch.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], dim=-1)
+    res = _dispatch.from_compute(res, rdt)
+    return _new(res.movedim(-1, normalize_axis(axis, len(shape) + 1)), dev)
+
+
+def diagonal(x, /, *, offset=0):
+    """Diagonals of the last two axes (a view of ``x``)."""
+    (x,), dev = as_arrays(x)
+    if x.ndim < 2:
+        raise ValueError("diag requires an array of at least two dimensions")
+    offset = operator.index(offset)
+    # pure indexing: the torch view is zero-copy on every backend
+    return _new(torch.diagonal(x._t, offset, -2, -1), dev)
+
+
+def trace(x, /, *, offset=0, dtype=None):
+    """Sum of the diagonals of the last two axes (NumPy's sum dtype rules)."""
+    (x,), dev = as_arrays(x)
+    if x.ndim < 2:
+        raise ValueError("diag requires an array of at least two dimensions")
+    offset = operator.index(offset)
+    if dtype is not None:
+        dtype = _dtypes.as_dtype(dtype)
+    rdt = np_dtype_of(np.linalg.trace, x.dtype, dtype=dtype)
+    dev.check_dtype(rdt)
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.linalg.trace(_np(x), offset=offset, dtype=dtype), dev)
+    d = torch.diagonal(x._t, offset, -2, -1)
+    if rdt.kind == "b":
+        return _new(d.to(torch.bool).any(-1), dev)
+    if rdt.kind in "iu":
+        # int64 sums wrap modulo 2**64, which agrees with NumPy after the cast
+        s = _dispatch.compute_tensor(d, rdt).sum(-1, dtype=torch.int64)
+        return _new(_dispatch.from_compute(s, rdt), dev)
+    return _new(torch_as(d, rdt).sum(-1), dev, rdt)
+
+
+# ---------------------------------------------------------------------------
+# norms
+_MATRIX_ORDS = ("fro", "nuc", 1, -1, 2, -2, _INF, -_INF)
+
+
+def matrix_norm(x, /, *, keepdims=False, ord="fro"):
+    """Matrix norms over the last two axes."""
+    (x,), dev = as_arrays(x)
+    if x.ndim < 2:
+        raise np.exceptions.AxisError(-2, x.ndim)
+    if isinstance(ord, str):
+        if ord not in ("fro", "nuc", "f"):
+            raise ValueError("Invalid norm order for matrices.")
+    elif ord not in _MATRIX_ORDS:
+        raise ValueError("Invalid norm order for matrices.")
+    rdt = np_dtype_of(np.linalg.matrix_norm, x.dtype, ord=ord)
+    dev.check_dtype(rdt)
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.linalg.matrix_norm(_np(x), keepdims=keepdims, ord=ord), dev)
+    wdt = rdt if x.dtype.kind in "iub" else x.dtype
+    t = torch_as(x._t, wdt)
+    m, n = t.shape[-2:]
+    if ord in (-1, -2, -_INF) and (m == 0 or n == 0):
+        raise ValueError("zero-size array to reduction operation minimum which has no "
+                         "identity")
+    if ord in ("fro", "f"):
+        r = t.abs().square().sum((-2, -1))
+        if rdt == np.float16:       # NumPy sums in float16: overflow before the sqrt
+            r = r.half().float()
+        r = r.sqrt()
+    elif ord in (2, -2, "nuc"):
+        s = _call(torch.linalg.svdvals, t)
+        if ord == "nuc":
+            r = s.sum(-1)
+        elif s.shape[-1] == 0:
+            r = torch.zeros(s.shape[:-1], dtype=s.dtype, device=s.device)
+        else:
+            r = s.amax(-1) if ord == 2 else s.amin(-1)
+    else:
+        along = -2 if ord in (1, -1) else -1     # 1: max column sum; inf: max row sum
+        sums = t.abs().sum(along)
+        if ord in (1, _INF):
+            r = sums.amax(-1) if sums.shape[-1] else torch.zeros(
+                sums.shape[:-1], dtype=sums.dtype, device=sums.device)
+        else:
+            r = sums.amin(-1)
+    if keepdims:
+        r = r[..., None, None]
+    return _new(r, dev, rdt)
+
+
+def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
+    """Vector p-norms over ``axis`` (all axes when None); ``ord`` may be any real,
+    0 (count of non-zeros) or +-inf."""
+    (x,), dev = as_arrays(x)
+    if isinstance(ord, str):
+        raise ValueError(f"Invalid norm order '{ord}' for vectors")
+    rdt = np_dtype_of(np.linalg.vector_norm, x.dtype, ord=ord)
+    dev.check_dtype(rdt)
+    if axis is None:
+        axes = tuple(range(x.ndim))
+    elif isinstance(axis, tuple):
+        axes = tuple(normalize_axis(a, x.ndim) for a in axis)
+        if len(set(axes)) != len(axes):
+            raise ValueError("repeated axis")
+    else:
+        axes = (normalize_axis(axis, x.ndim),)
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.asarray(np.linalg.vector_norm(
+            _np(x), axis=axis, keepdims=keepdims, ord=ord)), dev)
+    wdt = rdt if x.dtype.kind in "iub" else x.dtype
+    t = torch_as(x._t, wdt)
+    count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+    if ord == -_INF and count == 0:
+        raise ValueError("zero-size array to reduction operation minimum which has no "
+                         "identity")
+    a = t.abs()
+    if not axes:                # 0-d input: a norm of one element
+        r = a if ord != 0 else (a != 0).to(a.dtype)
+    elif ord == _INF:
+        r = a.amax(dim=axes) if count else a.sum(dim=axes)
+    elif ord == -_INF:
+        r = a.amin(dim=axes)
+    elif ord == 0:
+        r = (a != 0).to(a.dtype).sum(dim=axes)
+    elif ord == 1:
+        r = a.sum(dim=axes)
+    elif ord == 2:
+        sq = a.square()
+        if rdt == np.float16:       # NumPy squares and sums in float16: overflow to inf
+            sq = sq.half().float()
+        r = sq.sum(dim=axes)
+        if rdt == np.float16:
+            r = r.half().float()
+        r = r.sqrt()
+    else:
+        p = float(ord)
+        r = a.pow(p).sum(dim=axes).pow(1.0 / p)
+    if keepdims:
+        for ax in sorted(axes):
+            r = r.unsqueeze(ax)
+    return _new(r, dev, rdt)
+
+
+def norm(x, ord=None, axis=None, keepdims=False):
+    """NumPy's ``linalg.norm``: a vector or matrix norm depending on ``axis``/``ndim``."""
+    (x,), dev = as_arrays(x)
+    if axis is None:
+        if ord is None:
+            r = vector_norm(x, axis=None, keepdims=keepdims)
+            return r
+        if x.ndim == 1:
+            return vector_norm(x, axis=0, keepdims=keepdims, ord=ord)
+        if x.ndim == 2:
+            return matrix_norm(x, keepdims=keepdims, ord=ord)
+        raise ValueError("Improper number of dimensions to norm.")
+    if not isinstance(axis, tuple):
+        try:
+            axis = (operator.index(axis),)
+        except TypeError:
+            raise TypeError("'axis' must be None, an integer or a tuple of integers") from None
+    if len(axis) == 1:
+        return vector_norm(x, axis=axis[0], keepdims=keepdims, ord=2 if ord is None else ord)
+    if len(axis) == 2:
+        r0, c0 = (normalize_axis(a, x.ndim) for a in axis)
+        if r0 == c0:
+            raise ValueError("Duplicate axes given.")
+        moved = TrnArray._new(x._t.movedim((r0, c0), (-2, -1)), dev)
+        r = matrix_norm(moved, keepdims=False, ord="fro" if ord is None else ord)
+        if keepdims:
+            t = r._t
+            for ax in sorted((r0, c0)):
+                t = t.unsqueeze(ax)
+            r = TrnArray._new(t, dev)
+        return r
+    raise ValueError("Improper number of dimensions to norm.")
