@@ -1,5 +1,6 @@
 """Elementwise functions: differential tests against NumPy on both CPU backends."""
 import math
+import os
 import operator
 import warnings
 
@@ -88,8 +89,9 @@ def elements(dt, bounded=False):
             lim = 10.0 if width == 16 else 50.0
             return st.one_of(st.floats(-lim, lim, width=width),
                              st.sampled_from([math.nan, math.inf, -math.inf, 0.0, -0.0]))
-        return st.one_of(st.floats(width=width), st.sampled_from(
-            [float(np.array(v, dtype=dt)) for v in SPECIAL]))
+        with np.errstate(over="ignore"):
+            special = [float(np.array(v, dtype=dt)) for v in SPECIAL]
+        return st.one_of(st.floats(width=width), st.sampled_from(special))
     width = dt.itemsize * 8
     if bounded:
         part = st.floats(-20, 20, width=width // 2)
@@ -128,7 +130,7 @@ def tolerance(name, a_dtypes):
 
 # -- unary -----------------------------------------------------------------------------
 @pytest.mark.parametrize("name", UNARY_EXACT + UNARY_MATH)
-@settings(max_examples=12)
+@settings(max_examples=int(os.environ.get("TRNPY_EW_EXAMPLES", 12)))
 @given(data=st.data())
 def test_unary(backend, name, data):
     a = data.draw(array_of(bounded=name in UNARY_MATH))
@@ -142,7 +144,7 @@ def test_unary(backend, name, data):
 
 # -- binary ----------------------------------------------------------------------------
 @pytest.mark.parametrize("name", BINARY_EXACT + BINARY_MATH)
-@settings(max_examples=14)
+@settings(max_examples=int(os.environ.get("TRNPY_EW_EXAMPLES", 14)))
 @given(data=st.data())
 def test_binary(backend, name, data):
     bounded = name in BINARY_MATH
@@ -429,6 +431,8 @@ def test_operators(backend, op, dt):
     a = np.array([[3, 1, 0], [2, 5, 7]]).astype(dt)
     b = np.array([2, 1, 3]).astype(dt)
     for lhs, rhs in [(a, b), (a, 2), (3, b), (a, 1.5), (2.5, a), (a, True)]:
+        if op is operator.pow and dt == "bool" and type(rhs) is int and rhs == 2:
+            continue    # NumPy's ndarray.__pow__ turns bool ** 2 into square (int8): _array.py
         tl = trnpy.asarray(lhs) if isinstance(lhs, np.ndarray) else lhs
         tr = trnpy.asarray(rhs) if isinstance(rhs, np.ndarray) else rhs
         cm = _quiet()

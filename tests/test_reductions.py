@@ -393,3 +393,27 @@ def test_neuron_refuses_float64_results(emulated_neuron):
         trnpy.mean(x)
     with pytest.raises(TypeError, match="float64"):
         trnpy.sum(x, dtype="float64")
+
+
+@pytest.mark.cuda
+def test_cuda_matches_numpy():
+    rng = np.random.default_rng(0)
+    dev = trnpy.device("cuda")
+    for dt in ALL_DTYPES:
+        a = (rng.standard_normal((4, 5, 3)) * 50).astype(dt)
+        if dt.kind == "f":
+            a[0, 0, 0] = np.nan
+        x = trnpy.asarray(a, device=dev)
+        for f, g, ax in [(trnpy.sum, np.sum, (0, 2)), (trnpy.prod, np.prod, 1),
+                         (trnpy.max, np.max, -1), (trnpy.min, np.min, None),
+                         (trnpy.all, np.all, 0), (trnpy.any, np.any, None),
+                         (trnpy.cumsum, np.cumsum, 1)]:
+            r = f(x, axis=ax)
+            assert r.device == dev
+            assert_matches(r, g(a, axis=ax), rtol=1e-3 if dt.kind in "fc" else None)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert_matches(trnpy.mean(x, axis=1), np.mean(a, axis=1), rtol=1e-3)
+            assert_matches(trnpy.var(x, axis=(0, 1), correction=1), np.var(a, axis=(0, 1), ddof=1),
+                           rtol=1e-3)
+        assert_matches(trnpy.diff(x, axis=1, n=2), np.diff(a, axis=1, n=2), rtol=1e-3)

@@ -166,3 +166,24 @@ def test_neuron_float32(emulated_neuron, a):
                                       trnpy.asarray(a, device=emulated_neuron)),
                    np.searchsorted(s, a))
     np.testing.assert_array_equal(to_np(x), a)
+
+
+@pytest.mark.cuda
+def test_cuda_matches_numpy():
+    rng = np.random.default_rng(0)
+    dev = trnpy.device("cuda")
+    for dt in ALL_DTYPES:
+        a = (rng.standard_normal((4, 6)) * 3).astype(dt)
+        if dt.kind == "f":
+            a[1, 2] = np.nan
+        x = trnpy.asarray(a, device=dev)
+        for f, g in [(trnpy.argmax, np.argmax), (trnpy.argmin, np.argmin)]:
+            assert_matches(f(x, axis=1), g(a, axis=1))
+            assert_matches(f(x), g(a))
+        assert_matches(trnpy.count_nonzero(x, axis=0), np.count_nonzero(a, axis=0))
+        assert_matches(trnpy.nonzero(x), np.nonzero(a))
+        assert_matches(trnpy.where(x, x, 1), np.where(a, a, 1))
+        if dt.kind != "c":
+            s = np.sort(a.ravel())
+            assert_matches(trnpy.searchsorted(trnpy.asarray(s, device=dev), x, side="right"),
+                           np.searchsorted(s, a, side="right"))

@@ -68,6 +68,11 @@ def test_numpy_unique(backend, dt, data):
     got = trnpy.unique(trnpy.asarray(a), return_index=ri, return_inverse=rv,
                        return_counts=rc, equal_nan=eq)
     if isinstance(exp, tuple):
+        if rv and not ri and not eq and a.dtype.kind in "fc" and np.isnan(a).any():
+            # NumPy sorts unstably here, so its inverse may number distinct NaNs either
+            # way; check that trnpy's rebuilds the input instead
+            np.testing.assert_array_equal(to_np(got[0])[to_np(got[1])], a)
+            got, exp = got[:1] + got[2:], exp[:1] + exp[2:]
         assert_matches(tuple(got), exp)
     else:
         assert_matches(got, exp)
@@ -106,3 +111,18 @@ def test_neuron_float32(emulated_neuron, a):
     r = trnpy.unique_all(x)
     assert r.values.device == emulated_neuron
     _check_unique_all(r, np.round(a))
+
+
+@pytest.mark.cuda
+def test_cuda_matches_numpy():
+    rng = np.random.default_rng(0)
+    dev = trnpy.device("cuda")
+    for dt in ALL_DTYPES:
+        a = np.round(rng.standard_normal((5, 7))).astype(dt)
+        if dt.kind in "fc":
+            a[1, 2] = a[3, 3] = np.nan
+        r = trnpy.unique_all(trnpy.asarray(a, device=dev))
+        assert r.values.device == dev
+        _check_unique_all(r, a)
+        assert_matches(trnpy.unique(trnpy.asarray(a, device=dev), return_counts=True),
+                       np.unique(a, return_counts=True))

@@ -93,3 +93,18 @@ def test_neuron_float32(emulated_neuron, a):
     assert_matches(r, np.sort(a))
     assert_matches(trnpy.argsort(x, axis=0), np.argsort(a, axis=0, kind="stable"))
     assert_matches(trnpy.argsort(x, axis=0, descending=True), _np_desc_argsort(a, 0))
+
+
+@pytest.mark.cuda
+def test_cuda_matches_numpy():
+    rng = np.random.default_rng(0)
+    dev = trnpy.device("cuda")
+    for dt in ALL_DTYPES:
+        a = (rng.standard_normal((5, 7)) * 3).astype(dt)
+        if dt.kind in "fc":
+            a[1, 2] = np.nan
+        x = trnpy.asarray(a, device=dev)
+        for ax in (0, -1, None):
+            assert_matches(trnpy.sort(x, axis=ax), np.sort(a, axis=ax))
+            assert_matches(trnpy.argsort(x, axis=ax), np.argsort(a, axis=ax, kind="stable"))
+            assert_matches(trnpy.argsort(x, axis=ax, descending=True), _np_desc_argsort(a, ax))

@@ -70,6 +70,20 @@ class TrnArray:
             raise ValueError("mT requires an array with at least 2 dimensions")
         return _mod("_manipulation").swapaxes(self, -1, -2)
 
+    @property
+    def itemsize(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self._t.numel() * self.dtype.itemsize
+
+    @property
+    def strides(self) -> tuple:
+        """Byte strides, as NumPy's (torch's strides count elements)."""
+        n = self.dtype.itemsize
+        return tuple(s * n for s in self._t.stride())
+
     def to_device(self, device, /, *, stream=None):
         if stream is not None:
             raise NotImplementedError("trnpy.to_device does not take a stream")
@@ -85,6 +99,34 @@ class TrnArray:
                              f"trnpy implements {', '.join(_API_VERSIONS)}")
         import trnpy
         return trnpy
+
+    # -- NumPy ndarray methods ----------------------------------------------------
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True, *,
+               device=None):
+        if order not in ("K", "A", "C"):
+            raise NotImplementedError(f"astype: order={order!r} is not supported")
+        if casting != "unsafe" and not np.can_cast(self.dtype, dtype, casting):
+            raise TypeError(f"Cannot cast array data from {self.dtype!r} to "
+                            f"{np.dtype(dtype)!r} according to the rule {casting!r}")
+        return _mod("_data_types").astype(self, dtype, copy=copy, device=device)
+
+    def copy(self, order="C"):
+        if order not in ("K", "A", "C"):
+            raise NotImplementedError(f"copy: order={order!r} is not supported")
+        return TrnArray._new(self._t.clone(memory_format=torch.contiguous_format),
+                             self._device)
+
+    def __copy__(self):
+        return self.copy()
+
+    def __deepcopy__(self, memo):
+        return self.copy()
+
+    def item(self, *args):
+        return _dispatch.host(self).item(*args)
+
+    def tolist(self):
+        return _dispatch.host(self).tolist()
 
     # -- interop --------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):
@@ -169,9 +211,10 @@ class TrnArray:
 
 def _unpickle(data: np.ndarray, device: Device):
     try:
-        dev = _resolve_device(str(device)) if device.kind != "cpu" else CPU
         if device.emulated:
             dev = Device(device.kind, device.index, emulated=True)
+        else:
+            dev = _resolve_device(str(device)) if device.kind != "cpu" else CPU
     except (RuntimeError, ValueError) as e:
         warnings.warn(f"array was pickled on {device}, which is not available here ({e}); "
                       "unpickling it on the CPU", RuntimeWarning, stacklevel=2)

@@ -428,35 +428,31 @@ def _host_scalar(v):
     return v
 
 
-def _arange_length(start, stop, step, cmplx):
-    """NumPy's ``_calc_length``: the length, or None where NumPy raises."""
-    delta = stop - start
-    nonzero = delta != 0
-    if not nonzero:
-        return 0                       # 0 / 0 == 0
-    val = delta / step                 # ZeroDivisionError as NumPy raises it
-    if cmplx and isinstance(val, (complex, np.complexfloating)):
-        parts = [complex(val).real, complex(val).imag]
-    else:
+def _arange_length(start, stop, step):
+    """NumPy's ``_calc_length`` for real dtypes: the length, or None where NumPy errs."""
+    try:
+        delta = stop - start
+        if not delta != 0:
+            return 0                   # 0 / 0 == 0
+        val = delta / step             # ZeroDivisionError as NumPy raises it
         value = float(val)
         if val == 0:                   # underflow or division by inf
-            return 0 if math.copysign(1.0, value) < 0 else 1
-        parts = [value]
-    lengths = []
-    for p in parts:
-        if math.isnan(p):
-            return None
-        c = math.ceil(p) if math.isfinite(p) else p
-        if not -2 ** 63 <= c <= 2 ** 63 - 1:
-            return None
-        lengths.append(int(c))
-    return min(lengths)
+            n = 0 if math.copysign(1.0, value) < 0 else 1
+        else:
+            if math.isnan(value) or not math.isfinite(value):
+                return None
+            n = math.ceil(value)
+        if n > 0:
+            start + step               # NumPy computes it, and fails where it overflows
+    except (OverflowError, TypeError):
+        return None
+    return n
 
 
 def _arange_item(v, dt):
-    """A start value as NumPy's arange stores it: floats go to integer dtypes through
+    """A value as NumPy's arange stores it: numbers go to integer dtypes through
     Python's int() (so out-of-range values raise OverflowError)."""
-    if dt.kind in "iu" and isinstance(v, (builtins.float, np.floating)):
+    if dt.kind in "iu" and isinstance(v, (builtins.float, np.floating, np.integer)):
         return int(v)
     return v
 
@@ -480,10 +476,13 @@ def arange(start, /, stop=None, step=1, *, dtype=None, device=None, like=None):
     if _dispatch.use_numpy(dev):
         return _dispatch.wrap(np.arange(start, stop, step, dtype=dt), dev)
 
-    n = _arange_length(start, stop, step, dt.kind == "c")
+    cplx = dt.kind == "c" or any(isinstance(v, (builtins.complex, np.complexfloating))
+                                 for v in (start, stop, step))
+    n = None if cplx else _arange_length(start, stop, step)
     if n is None:
-        np.arange(start, stop, step, dtype=dt)     # raises NumPy's own error
-        raise ValueError("arange: cannot compute length")
+        # NumPy's error, or its result where we don't replay its rules (complex dtypes,
+        # NumPy-scalar overflow): computed on the host and copied over
+        return asarray(np.arange(start, stop, step, dtype=dt), device=dev)
     if n > sys.maxsize // dt.itemsize:
         raise ValueError("Maximum allowed size exceeded")
     n = builtins.max(n, 0)
@@ -519,16 +518,7 @@ def arange(start, /, stop=None, step=1, *, dtype=None, device=None, like=None):
         t = (first + idx * delta).to(_dtypes.to_torch(dt))
         t[:2] = torch.from_numpy(head).to(tdev)        # NumPy fills from i = 2 on
         return TrnArray._new(t, dev)
-    # complex: real and imaginary parts filled separately
-    rt = _dtypes.to_torch(_dtypes.real_of(dt))
-    idx = torch.arange(n, dtype=rt, device=tdev)
-    parts = []
-    for a, b in ((head[0].real, head[1].real), (head[0].imag, head[1].imag)):
-        f = torch.tensor(float(a), dtype=rt, device=tdev)
-        parts.append(f + idx * (torch.tensor(float(b), dtype=rt, device=tdev) - f))
-    t = torch.complex(*parts)
-    t[:2] = torch.from_numpy(head).to(tdev)
-    return TrnArray._new(t, dev)
+    raise AssertionError(dt)
 
 
 # -- linspace -------------------------------------------------------------------------------

@@ -1,2 +1,80 @@
-"""(being written)"""
-__all__ = []
+"""Data type functions (array API) and NumPy's dtype helpers.
+
+trnpy's dtypes are NumPy's, so NumPy answers every question about them (``finfo``,
+``iinfo``, ``isdtype``, ``can_cast``, ``promote_types``); only ``astype`` touches data.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from . import _dispatch, _dtypes
+from ._array import TrnArray
+from ._devices import device as _resolve_device
+
+__all__ = ["astype", "can_cast", "finfo", "iinfo", "isdtype", "result_type",
+           "promote_types", "dtype", "issubdtype"]
+
+dtype = np.dtype
+promote_types = np.promote_types
+issubdtype = np.issubdtype
+
+
+def astype(x, dtype, /, *, copy=True, device=None):
+    """``x`` cast to ``dtype`` with NumPy's (unsafe) casting; ``copy=False`` returns ``x``
+    itself when neither dtype nor device change."""
+    if not isinstance(x, TrnArray):
+        raise TypeError(f"astype: x must be a trnpy array, not {type(x).__name__}")
+    dt = _dtypes.as_dtype(dtype)
+    src = x._device
+    dev = src if device is None else _resolve_device(device)
+    dev.check_dtype(dt)
+    if dt == x.dtype:
+        # moving to another device copies already
+        out = TrnArray._new(x._t.clone(), src) if copy and dev == src else x
+    elif _dispatch.use_numpy(src):
+        out = _dispatch.wrap(_dispatch.np_view(x).astype(dt), src)
+    else:
+        out = TrnArray._new(_cast(x._t, x.dtype, dt), src)
+    if dev != src:
+        out = out.to_device(dev)
+    return out
+
+
+def _cast(t, from_dt, to_dt):
+    if from_dt.kind == "c" and to_dt.kind not in "cb":
+        # NumPy's warning, not torch's UserWarning
+        warnings.warn("Casting complex values to real discards the imaginary part",
+                      np.exceptions.ComplexWarning, stacklevel=3)
+        t = t.real
+    return _dispatch.cast_tensor(t, to_dt)
+
+
+def _as_dtype_arg(x):
+    return x.dtype if isinstance(x, TrnArray) else x
+
+
+def can_cast(from_, to, casting="safe"):
+    """NumPy's ``can_cast``; ``from_`` may be a dtype or an array (not a Python scalar)."""
+    return np.can_cast(_as_dtype_arg(from_), _as_dtype_arg(to), casting)
+
+
+def finfo(type, /):
+    """Machine limits of a floating dtype (or an array's): NumPy's ``finfo``."""
+    return np.finfo(_as_dtype_arg(type))
+
+
+def iinfo(type, /):
+    """Machine limits of an integer dtype (or an array's): NumPy's ``iinfo``."""
+    return np.iinfo(_as_dtype_arg(type))
+
+
+def isdtype(dtype, kind):
+    """Array API ``isdtype``: is ``dtype`` of ``kind`` (a kind name, a dtype, or a tuple)."""
+    return np.isdtype(dtype, kind)
+
+
+def result_type(*arrays_and_dtypes):
+    """NumPy's result dtype; Python scalars are weak (NEP 50)."""
+    return _dtypes.result_type(*arrays_and_dtypes)

@@ -83,22 +83,10 @@ def _warn(msg):
 
 
 class _Ufunc(ufunc):
-    # NumPy's resolve_dtypes refuses signature=None, which the core passes without dtype=
-    def resolve(self, ops, dtype=None, casting="same_kind"):
-        if dtype is not None:
-            return super().resolve(ops, dtype, casting)
-        keys = tuple(_ufunc_mod._dtype_key(o) for o in ops) + (None,) * self._np.nout
-        try:
-            return self._np.resolve_dtypes(keys, casting=casting)
-        except TypeError:
-            raise
-        except Exception as e:
-            raise TypeError(str(e)) from e
-
-
     def _call_torch(self, ops, dev, out, where, dtype, casting):
         loop = self.resolve(ops, dtype, casting)
         for o, dt in zip(ops, loop):
+            # NumPy converts an int for a bool loop through C long
             if type(o) is builtins.int and dt.kind == "b" and not _I64_MIN <= o <= _I64_MAX:
                 raise OverflowError("Python int too large to convert to C long")
         return super()._call_torch(ops, dev, out, where, dtype, casting)
@@ -419,9 +407,9 @@ def _fmod(a, b, dtypes):
 
 
 def _int_pow(a, b, dtypes):
-    if dtypes[1].kind == "i" and bool((b < 0).any()):
-        raise ValueError("Integers to negative integer powers are not allowed.")
     a, e = torch.broadcast_tensors(a.to(torch.int64), b.to(torch.int64))
+    if dtypes[1].kind == "i" and bool((e < 0).any()):     # checked per element, as NumPy
+        raise ValueError("Integers to negative integer powers are not allowed.")
     res = torch.ones_like(a)
     base = a.clone()
     e = e.clone()
@@ -461,7 +449,7 @@ def _cpow(a, b):
         res = torch.where(n_ok, p, res)
     nan = torch.full_like(res, complex(float("nan"), float("nan")))
     a0 = (ar == 0) & (ai == 0)
-    res = torch.where(a0, torch.where((br > 0) & (bi == 0), torch.zeros_like(res), nan), res)
+    res = torch.where(a0, torch.where(br > 0, torch.zeros_like(res), nan), res)
     res = torch.where((br == 0) & (bi == 0), torch.ones_like(res), res)
     return res
 
@@ -623,15 +611,16 @@ class _CompareUfunc(_Ufunc):
     def _call_torch(self, ops, dev, out, where, dtype, casting):
         loop = self.resolve(ops, dtype, casting)
         for i, o in enumerate(ops):
+            other = ops[1 - i]
             if isinstance(o, builtins.int) and not isinstance(o, builtins.bool) \
-                    and loop[i].kind in "iu":
+                    and loop[i].kind in "iu" and isinstance(other, TrnArray) \
+                    and other.dtype.kind in "iu":
                 info = np.iinfo(loop[i])
                 if info.min <= o <= info.max:
                     continue
                 s = 1 if o > info.max else -1
                 const = self._op(0, s) if i == 1 else self._op(s, 0)
-                other = ops[1 - i]
-                shape = other._t.shape if isinstance(other, TrnArray) else ()
+                shape = other._t.shape
                 res = torch.full(shape, const, dtype=torch.bool, device=dev.torch_device)
                 return _finish(self.__name__, res, loop[-1], dev, out, where)
         return super()._call_torch(ops, dev, out, where, dtype, casting)

@@ -213,6 +213,8 @@ def squeeze(a, axis=None):
         return _dispatch.wrap(np.squeeze(_np(x), axis), x._device)
     if axis is None:
         axes = tuple(i for i, n in enumerate(x.shape) if n == 1)
+    elif x.ndim == 0:                   # NumPy takes axis 0/-1 on 0-d arrays
+        axes = ()
     else:
         axes = normalize_axis_tuple(axis, x.ndim)
     return _new(x._t.squeeze(axes) if axes else x._t.view(x.shape), x._device)
@@ -321,6 +323,8 @@ def roll(a, shift, axis=None):
     if axis is None:
         return reshape(roll(reshape(x, -1), shift, 0), x.shape)
     axes = normalize_axis_tuple(axis, x.ndim, allow_duplicate=True)
+    if x.ndim == 0:
+        raise ValueError("roll: a 0-d array can only be rolled with axis=None")
     b = np.broadcast(shift, axes)
     if b.ndim > 1:
         raise ValueError("'shift' and 'axis' should be scalars or 1D sequences")
@@ -360,14 +364,17 @@ def repeat(a, repeats, /, axis=None):
     if _dispatch.use_numpy(dev):
         r = _np(repeats) if isinstance(repeats, TrnArray) else repeats
         return _dispatch.wrap(np.repeat(_np(x), r, axis), dev)
-    if axis is None:
-        x, axis = reshape(x, -1), 0
+    if axis is None or x.ndim == 0:      # NumPy repeats 0-d arrays as 1-d ones
+        x, axis = reshape(x, -1), 0 if axis is None else axis
     axis = normalize_axis_index(axis, x.ndim)
     n = x.shape[axis]
     if isinstance(repeats, TrnArray):
         rdt, rt = repeats.dtype, repeats._t
-    else:
-        r = np.asarray(repeats)
+    elif isinstance(repeats, np.ndarray):
+        r = repeats
+        rdt, rt = r.dtype, None
+    else:                               # scalars and sequences convert like int()
+        r = np.array(repeats, dtype=np.intp)
         rdt, rt = r.dtype, None
     if not np.can_cast(rdt, np.intp, casting="safe"):
         raise TypeError(f"Cannot cast array data from {rdt!r} to {np.dtype(np.intp)!r} "

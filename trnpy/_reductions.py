@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import operator
+import warnings
 
 import numpy as np
 import torch
@@ -330,14 +331,14 @@ def mean(x, /, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
     res_dt = _probe_dtype(np.mean, x.dtype, dtype)
     dev.check_dtype(res_dt)
     w = _where_tensor(where, x, dev)
+    if w is None and 0 in [x.shape[a] for a in axes]:
+        warnings.warn("Mean of empty slice.", RuntimeWarning, stacklevel=2)
     if res_dt.kind not in "fc":
-        # an explicit integer/bool dtype: NumPy sums in it and divides (true division)
-        r = _dispatch.cast_tensor(_dispatch.from_compute(_sum_prod(
-            x, axis, res_dt, False, None, where, None, True)._t.reshape(-1), res_dt), res_dt)
-        n = collapse(w, axes).sum(dim=-1).reshape(-1) if w is not None else \
+        # an integer/bool dtype=: NumPy sums in it, true-divides, and casts back
+        s = _sum_prod(x, axis, res_dt, False, None, where, None, True)._t
+        n = collapse(w, axes).sum(dim=-1) if w is not None else \
             int(np.prod([x.shape[a] for a in axes]))
-        r = _dispatch.cast_tensor(_dispatch.compute_tensor(r).to(torch.float64) / n, res_dt)
-        r = r.reshape(reduced_shape(x.shape, axes, False))
+        r = _dispatch.cast_tensor(_dispatch.cast_tensor(s, np.float64) / n, res_dt)
     else:
         r = _dispatch.cast_tensor(_mean_t(x, axes, res_dt, w, dev), res_dt)
     res = TrnArray._new(_finish(r, x.shape, axes, keepdims), dev)
@@ -386,6 +387,8 @@ def _var_std(x, axis, dtype, out, ddof, keepdims, where, mean_, correction, is_s
     if wc is not None:
         sq = torch.where(wc, sq, torch.zeros((), dtype=sq.dtype))
     denom = n - corr
+    if not isinstance(denom, torch.Tensor) and denom <= 0:
+        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=3)
     denom = torch.clamp(denom, min=0) if isinstance(denom, torch.Tensor) else builtins.max(denom, 0)
     r = rnd(sq.sum(dim=-1, keepdim=True)) / denom
     r = rnd(r).squeeze(-1)

@@ -139,12 +139,13 @@ class ufunc:
     # -- torch path -------------------------------------------------------------
     def resolve(self, ops, dtype=None, casting="same_kind"):
         keys = tuple(_dtype_key(o) for o in ops) + (None,) * self._np.nout
-        sig = None if dtype is None else (None,) * self._np.nin + (dtype,) * self._np.nout
+        kw = {} if dtype is None else {
+            "signature": (None,) * self._np.nin + (dtype,) * self._np.nout}
         try:
-            return self._np.resolve_dtypes(keys, signature=sig, casting=casting)
+            return self._np.resolve_dtypes(keys, casting=casting, **kw)
         except TypeError:
             raise
-        except Exception as e:   # NumPy's _UFuncNoLoopError etc. are TypeErrors already
+        except Exception as e:   # NumPy's loop-resolution errors, as TypeError
             raise TypeError(str(e)) from e
 
     def _call_torch(self, ops, dev, out, where, dtype, casting):
@@ -162,9 +163,11 @@ class ufunc:
         else:
             res = self._torch(*tensors)
         res = _dispatch.from_compute(res, loop[-1])
+        mask = None
         if where is not True:
-            wt = where._t if isinstance(where, TrnArray) else torch.tensor(bool(where))
-            if wt.dtype != torch.bool:
+            mask = where._t if isinstance(where, TrnArray) else \
+                torch.tensor(builtins.bool(where), device=dev.torch_device)
+            if mask.dtype != torch.bool:
                 raise TypeError(f"{self.__name__}: where= must be a boolean array")
             if out is None:
                 raise NotImplementedError(
@@ -172,8 +175,7 @@ class ufunc:
                     "values; pass out= as well")
         if out is None:
             return TrnArray._new(res, dev)
-        write_out(self.__name__, out, res, loop[-1], casting,
-                  where._t if isinstance(where, TrnArray) else None)
+        write_out(self.__name__, out, res, loop[-1], casting, mask)
         return out
 
 

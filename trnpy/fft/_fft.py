@@ -59,8 +59,12 @@ def _out_len(kind, name, n):
     return n // 2 + 1 if kind == "r2c" else n
 
 
-def _torch_1d(name, t, n, axis, norm, rdt):
-    """One 1-D transform on a tensor already in the right input dtype."""
+_INVERSE = ("ifft", "irfft", "ihfft")
+
+
+def _torch_1d(name, t, n, axis, norm, rdt, f16=False):
+    """One 1-D transform on a tensor already in the right input dtype. ``f16``: the
+    data came in as float16, where NumPy computes the norm factor in float16."""
     kind = _KIND[name]
     shape = list(t.shape)
     shape[axis] = _out_len(kind, name, n)
@@ -68,11 +72,19 @@ def _torch_1d(name, t, n, axis, norm, rdt):
     if t.numel() == 0 or 0 in shape:
         # torch's FFT refuses empty batches; a transform of zeros (padding) is zeros
         return torch.zeros(shape, dtype=tdt, device=t.device)
-    return getattr(torch.fft, name)(t, n=n, dim=axis, norm=norm or "backward")
+    norm = norm or "backward"
+    if not f16 or norm == ("forward" if name in _INVERSE else "backward"):
+        return getattr(torch.fft, name)(t, n=n, dim=axis, norm=norm)
+    res = getattr(torch.fft, name)(t, n=n, dim=axis,
+                                   norm="forward" if name in _INVERSE else "backward")
+    h = np.float16
+    fct = np.reciprocal(np.sqrt(n, dtype=h)) if norm == "ortho" else np.reciprocal(n, dtype=h)
+    return res * float(fct)
 
 
 def _finish(res, rdt, dev, out, name):
-    res = _dispatch.cast_tensor(res, rdt)
+    # torch's ihfft returns a lazy conjugate view, which NumPy cannot read
+    res = _dispatch.cast_tensor(res, rdt).resolve_conj()
     if out is None:
         return TrnArray._new(res, dev)
     if tuple(out.shape) != tuple(res.shape):
@@ -109,7 +121,8 @@ def _one_d(name, a, n, axis, norm, out):
             return out
         return _dispatch.wrap(f(_dispatch.np_view(x), n=n, axis=ax, norm=norm), dev)
     t = _torch_input(x._t, kind, rdt)
-    return _finish(_torch_1d(name, t, n, ax, norm, rdt), rdt, dev, out, name)
+    res = _torch_1d(name, t, n, ax, norm, rdt, f16=x.dtype == np.float16)
+    return _finish(res, rdt, dev, out, name)
 
 
 def fft(a, n=None, axis=-1, norm=None, out=None):
@@ -174,12 +187,16 @@ def _n_d(name, a, s, axes, norm, out):
     dev = _check_out(out, x)
     base = name[:-1]                          # "fftn" -> "fft": the 1-D transform
     kind = _KIND[base]
-    rdt = _result_dtype(base, x, dev)
     s, ax = _cook_nd(x, s, axes, invreal=kind == "c2r")
     if not ax:
         if kind != "c2c":
             raise IndexError("list index out of range")
         return x                              # NumPy returns its input untouched
+    # the dtype depends on how many 1-D steps run (irfftn of float16 is float16 for one
+    # axis, float32 for more)
+    k = len(ax)
+    rdt = np_dtype_of(getattr(np.fft, name), x.dtype, shape=(2,) * k, axes=tuple(range(k)))
+    dev.check_dtype(rdt)
     sizes = [x.shape[a] if v is None else v for v, a in zip(s, ax)]
     if kind == "c2r" and s[-1] is None:
         sizes[-1] = 2 * (x.shape[ax[-1]] - 1)
@@ -193,33 +210,34 @@ def _n_d(name, a, s, axes, norm, out):
             res = f(_dispatch.np_view(x), s=s, axes=ax, norm=norm, **kw)
         return out if out is not None else _dispatch.wrap(res, dev)
     t = _torch_input(x._t, kind, rdt)
-    res = _torch_nd(base, t, sizes, ax, norm, rdt)
+    res = _torch_nd(base, t, sizes, ax, norm, rdt, f16=x.dtype == np.float16)
     return _finish(res, rdt, dev, out, name)
 
 
-def _torch_nd(base, t, sizes, ax, norm, rdt):
+def _torch_nd(base, t, sizes, ax, norm, rdt, f16=False):
     out_shape = list(t.shape)
     for n, a in zip(sizes, ax):
         out_shape[a] = n
     if base == "rfft":
         out_shape[ax[-1]] = sizes[-1] // 2 + 1
     empty = t.numel() == 0 or 0 in out_shape
-    if len(set(ax)) == len(ax) and not empty:
+    if len(set(ax)) == len(ax) and not empty and not f16:
         return getattr(torch.fft, base + "n")(t, s=sizes, dim=ax, norm=norm or "backward")
-    # repeated axes (NumPy transforms twice) or empty input: NumPy's sequence of 1-D
-    # transforms, whose order matters for the real ones
+    # repeated axes (NumPy transforms twice), empty input or float16 input (only NumPy's
+    # first 1-D transform sees float16): NumPy's sequence of 1-D transforms
+    cdt = _complex_of(rdt)
     if base in ("fft", "ifft"):
-        for i in reversed(range(len(ax))):
-            t = _torch_1d(base, t, sizes[i], ax[i], norm, rdt)
+        for j, i in enumerate(reversed(range(len(ax)))):
+            t = _torch_1d(base, t, sizes[i], ax[i], norm, rdt, f16 and j == 0)
         return t
     if base == "rfft":
-        t = _torch_1d("rfft", t, sizes[-1], ax[-1], norm, _complex_of(rdt))
+        t = _torch_1d("rfft", t, sizes[-1], ax[-1], norm, cdt, f16)
         for i in reversed(range(len(ax) - 1)):
-            t = _torch_1d("fft", t, sizes[i], ax[i], norm, _complex_of(rdt))
+            t = _torch_1d("fft", t, sizes[i], ax[i], norm, cdt)
         return t
     for i in range(len(ax) - 1):
-        t = _torch_1d("ifft", t, sizes[i], ax[i], norm, _complex_of(rdt))
-    return _torch_1d("irfft", t, sizes[-1], ax[-1], norm, rdt)
+        t = _torch_1d("ifft", t, sizes[i], ax[i], norm, cdt, f16 and i == 0)
+    return _torch_1d("irfft", t, sizes[-1], ax[-1], norm, rdt, f16 and len(ax) == 1)
 
 
 def _complex_of(rdt):
@@ -291,6 +309,8 @@ def _shift(x, axes, inverse):
         f = np.fft.ifftshift if inverse else np.fft.fftshift
         return _dispatch.wrap(f(_dispatch.np_view(x), axes=axes), dev)
     if axes is None:
+        if x.ndim == 0:     # NumPy's roll fails here too
+            raise ValueError("fftshift: a 0-d array has no axes to shift")
         axes = tuple(range(x.ndim))
     elif not isinstance(axes, (tuple, list)):
         axes = (axes,)
@@ -298,7 +318,15 @@ def _shift(x, axes, inverse):
     if not axes:
         return TrnArray._new(x._t.clone(), dev)
     shifts = [-(x.shape[a] // 2) if inverse else x.shape[a] // 2 for a in axes]
-    return TrnArray._new(torch.roll(x._t, shifts, axes), dev)
+    t = x._t
+    signed = _SAME_SIZE_SIGNED.get(t.dtype)
+    if signed is not None:      # CUDA's roll has no wide unsigned kernels: move the bits
+        return TrnArray._new(torch.roll(t.view(signed), shifts, axes).view(t.dtype), dev)
+    return TrnArray._new(torch.roll(t, shifts, axes), dev)
+
+
+_SAME_SIZE_SIGNED = {torch.uint16: torch.int16, torch.uint32: torch.int32,
+                     torch.uint64: torch.int64}
 
 
 def fftshift(x, axes=None):

@@ -62,7 +62,8 @@ def _np(x):
 def _new(t, dev, dtype=None):
     if dtype is not None:
         t = _dispatch.cast_tensor(t, dtype)
-    return TrnArray._new(t, dev)
+    # lazy conjugate/negative views (from .mH etc.) cannot be exported to NumPy
+    return TrnArray._new(t.resolve_conj().resolve_neg(), dev)
 
 
 def _raise_if(info, msg):

@@ -1,0 +1,530 @@
+"""Philox-4x32-10 counter-based random numbers on the Vector / Scalar / GpSimd engines.
+
+Kernel (NKI 0.3+, through :mod:`kernels.nki_adapter`): :func:`philox_kernel`
+``(params[128, 6] uint32) -> out[n_chunks, 128, 4 * F]`` with ``mode`` one of
+``"uint32"`` (raw Philox words), ``"uniform"`` (float32 in [0, 1)) or ``"normal"``
+(float32 Box-Muller normals). ``params`` holds the 128-bit start counter (words c0..c3,
+c0 least significant) and the 64-bit key (k0, k1), replicated on every partition by the
+host (the only host-side work; it keeps counter and key *runtime* inputs, so one
+compiled kernel serves every seed and offset).
+
+Element ``e`` of the output stream is word ``e % 4`` of ``philox4x32_10(counter + e // 4,
+key)`` (128-bit counter increment, as Random123's ``ctr.incr()``), so the stream is the
+same for every tiling; the host trims the padding of the last chunk.
+
+Exact 32-bit arithmetic on fp32-routed engines
+----------------------------------------------
+The Vector, Scalar and GpSimd engines evaluate *arithmetic* operators in fp32, so an add
+or multiply is exact only while every operand and result is an integer below 2**24
+(``shared/nki-notes.md``; aws-neuron-sdk#1308). *Bitvec* operators (and, or, xor,
+logical shifts) act on the bit pattern and are exact. The kernel therefore:
+
+* multiplies with **11-bit limbs**: ``x = x0 + x1 2^11 + x2 2^22`` (11, 11, 10 bits) and
+  the Philox multiplier ``M`` likewise; a limb product is < 2^22 (ScalarE
+  ``activation(copy, scale=m_j)``), a column sum ``c_k = sum_{i+j=k} x_i m_j`` has at
+  most three terms (< 3 * 2^22 < 2^24, GpSimd adds), and the carry chain
+  ``t_k = c_k + (t_{k-1} >> 11)`` stays < 2^24. The 64-bit product's 11-bit digits
+  ``t_k & 0x7FF`` are then placed into the ``hi`` / ``lo`` words with shifts, masks and
+  ors (VectorE bitvec, exact). See :func:`_mulhilo`.
+* adds 32-bit words (key schedule ``k += W``, counter ``c + i``) with **16-bit halves**
+  (sums < 2^17) and explicit carries (:func:`_add32`);
+* does every xor / shift / mask with bitvec operators.
+
+Every arithmetic value the engines see is an integer below 2^24, so the result is
+bit-exact on hardware as in the emulator, independent of whether an engine rounds
+through fp32 or (as newer SDKs document for int32 ``tensor_tensor`` on GpSimd) computes
+natively.
+
+Floats
+------
+* uniform: ``u = (x >> 8) * 2^-24`` — the 24 high bits, exact in fp32, in [0, 1 - 2^-24].
+* normal (Box-Muller on the words (x0, x1) and (x2, x3) of each counter):
+  ``r = sqrt(-2 ln(1 - u_a))`` (``1 - u_a`` in [2^-24, 1]: no log(0), inside the ScalarE
+  log range [2^-64, 2^64]), ``theta = 2 pi u_b - pi`` in [-pi, pi) (the ScalarE ``sin``
+  has no range reduction and is valid on [-pi, pi] only), outputs ``r sin(theta)`` and
+  ``r cos(theta)`` with ``cos(theta) = sin(pi/2 - |theta|)`` (argument in [-pi/2, pi/2]).
+  Shifting the angle by pi keeps (sin, cos) uniform on the circle, so these are exact
+  Box-Muller normals. On hardware the ScalarE activation tables are piecewise
+  polynomials: normals agree with the NumPy reference to about 1e-6 relative, not bitwise
+  (uint32 and uniform outputs are bitwise).
+
+Cost (cost model; reproduce with :func:`estimate`): about 470 VectorE, 190 ScalarE and
+170 GpSimd instructions per chunk of 128 x F counters (4 x 128 x F outputs); the kernel is
+VectorE-bound (the 32-bit multiply costs ~20 bitvec instructions), far above the DMA
+time of its output.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from kernels.nki_adapter import nki, nisa, nl
+
+P = 128                      # partitions
+F_MAX = 1024                 # counters per partition per chunk (SBUF: ~4 KiB per tile)
+ROUNDS = 10
+
+PHILOX_M = (0xD2511F53, 0xCD9E8D57)      # Random123 PHILOX_M4x32_0 / _1
+PHILOX_W = (0x9E3779B9, 0xBB67AE85)      # Random123 PHILOX_W32_0 / _1
+MASK32 = 0xFFFFFFFF
+
+LIMB_BITS = 11                            # limbs of 11, 11, 10 bits
+N_LIMBS = 3
+DIGITS = 6                                # 11-bit digits of the 64-bit product (last: 9 bits)
+
+_TWO_PI_2M24 = 2.0 * math.pi * 2.0 ** -24
+
+
+def _ceil_div(a, b):
+    return -(-a // b)
+
+
+def _gp():
+    """GpSimd engine handle (``nisa.engine.gpsimd`` in NKI 0.3+)."""
+    return nisa.engine.gpsimd
+
+
+# --------------------------------------------------------------------------- helpers
+def _u32(shape, name):
+    return nl.ndarray(shape, dtype=nl.uint32, buffer=nl.sbuf, name=name)
+
+
+def _f32(shape, name):
+    return nl.ndarray(shape, dtype=nl.float32, buffer=nl.sbuf, name=name)
+
+
+def _add32(dst, a, bl, bh, shape, want_carry=False):
+    """``dst = (a + b) mod 2^32`` with ``b = bh * 2^16 + bl`` given as 16-bit halves
+    (uint32 tiles with values < 2^16; ``bh`` may be None for 0). Every arithmetic value
+    is < 2^17 + 2. Returns the carry-out tile (0 / 1) if asked."""
+    al = _u32(shape, "add_al")
+    nisa.tensor_scalar(al, a, nl.bitwise_and, 0xFFFF)
+    ah = _u32(shape, "add_ah")
+    nisa.tensor_scalar(ah, a, nl.right_shift, 16)
+    sl = _u32(shape, "add_sl")
+    nisa.tensor_tensor(sl, al, bl, nl.add, engine=_gp())              # < 2^17
+    cl = _u32(shape, "add_cl")
+    nisa.tensor_scalar(cl, sl, nl.right_shift, 16)
+    sh = _u32(shape, "add_sh")
+    nisa.tensor_tensor(sh, ah, cl, nl.add, engine=_gp())
+    if bh is not None:
+        sh2 = _u32(shape, "add_sh2")
+        nisa.tensor_tensor(sh2, sh, bh, nl.add, engine=_gp())         # < 2^17 + 1
+        sh = sh2
+    hi = _u32(shape, "add_hi")
+    nisa.tensor_scalar(hi, sh, nl.bitwise_and, 0xFFFF, op1=nl.left_shift, operand1=16)
+    lo = _u32(shape, "add_lo")
+    nisa.tensor_scalar(lo, sl, nl.bitwise_and, 0xFFFF)
+    nisa.tensor_tensor(dst, hi, lo, nl.bitwise_or)
+    if want_carry:
+        carry = _u32(shape, "add_carry")
+        nisa.tensor_scalar(carry, sh, nl.right_shift, 16)
+        return carry
+    return None
+
+
+def _limbs(v):
+    """11-bit limbs (11, 11, 10 bits) of a Python int < 2^32."""
+    return [(v >> (LIMB_BITS * i)) & ((1 << LIMB_BITS) - 1) for i in range(N_LIMBS)]
+
+
+def _digit_pieces(word_base):
+    """Static plan for assembling the 32-bit word at bit ``word_base`` (0: lo, 32: hi)
+    from the product's 11-bit digits: a list of ``(digit, src_lo, width, dst_pos)``."""
+    out = []
+    for k in range(DIGITS):
+        d0 = LIMB_BITS * k
+        d1 = min(d0 + LIMB_BITS, 64)
+        a, b = max(d0, word_base), min(d1, word_base + 32)
+        if a < b:
+            out.append((k, a - d0, b - a, a - word_base))
+    return out
+
+
+def _mulhilo(x, m, shape):
+    """``(hi, lo) = divmod(m * x, 2^32)`` for a uint32 tile ``x`` and a constant ``m``,
+    with every arithmetic value below 2^24 (11-bit limbs, see module docstring)."""
+    ml = _limbs(m)
+    lmask = (1 << LIMB_BITS) - 1
+    # limbs of x (VectorE bitvec)
+    xl = []
+    for i in range(N_LIMBS):
+        t = _u32(shape, f"xl{i}")
+        s = LIMB_BITS * i
+        if s == 0:
+            nisa.tensor_scalar(t, x, nl.bitwise_and, lmask)
+        elif s + LIMB_BITS >= 32:
+            nisa.tensor_scalar(t, x, nl.right_shift, s)
+        else:
+            nisa.tensor_scalar(t, x, nl.right_shift, s, op1=nl.bitwise_and, operand1=lmask)
+        xl.append(t)
+    # column sums c_k (ScalarE products < 2^22, GpSimd adds < 3 * 2^22)
+    cols = []
+    for k in range(2 * N_LIMBS - 1):
+        acc = None
+        for i in range(N_LIMBS):
+            j = k - i
+            if not 0 <= j < N_LIMBS or ml[j] == 0:
+                continue
+            p = _u32(shape, f"prod{k}")
+            nisa.activation(p, nl.copy, xl[i], scale=float(ml[j]))
+            if acc is None:
+                acc = p
+            else:
+                s2 = _u32(shape, f"col{k}")
+                nisa.tensor_tensor(s2, acc, p, nl.add, engine=_gp())
+                acc = s2
+        cols.append(acc)
+    # carry chain: t_k = c_k + (t_{k-1} >> 11), all < 2^24
+    ts = []
+    prev = None
+    for k, c in enumerate(cols):
+        if prev is None:
+            t = c
+        else:
+            cy = _u32(shape, f"carry{k}")
+            nisa.tensor_scalar(cy, prev, nl.right_shift, LIMB_BITS)
+            if c is None:
+                t = cy
+            else:
+                t = _u32(shape, f"t{k}")
+                nisa.tensor_tensor(t, c, cy, nl.add, engine=_gp())
+        ts.append(t)
+        prev = t
+    if any(t is None for t in ts):      # a zero low limb of m with nothing below it
+        raise ValueError("multiplier limbs must be non-zero")  # not the case for Philox
+    top = len(ts) - 1                   # digit `top + 1` is t_top >> 11 (product < 2^64)
+
+    def piece(k, a, w, q):
+        """Bits [a, a + w) of digit k, placed at bit q of a word."""
+        dst = _u32(shape, f"piece{k}")
+        if k <= top:
+            src, off, masked = ts[k], a, True
+        else:
+            src, off, masked = ts[top], a + LIMB_BITS, False   # no bits above it
+        mask = (1 << w) - 1
+        if off == 0:
+            if q == 0:
+                nisa.tensor_scalar(dst, src, nl.bitwise_and, mask)
+            else:
+                nisa.tensor_scalar(dst, src, nl.bitwise_and, mask, op1=nl.left_shift,
+                                   operand1=q)
+        elif not masked:
+            if q == 0:
+                nisa.tensor_scalar(dst, src, nl.right_shift, off)
+            else:
+                nisa.tensor_scalar(dst, src, nl.right_shift, off, op1=nl.left_shift,
+                                   operand1=q)
+        else:
+            assert q == 0, "a digit straddling a word boundary starts the next word"
+            nisa.tensor_scalar(dst, src, nl.right_shift, off, op1=nl.bitwise_and,
+                               operand1=mask)
+        return dst
+
+    words = []
+    for base in (32, 0):
+        acc = None
+        for (k, a, w, q) in _digit_pieces(base):
+            pc = piece(k, a, w, q)
+            if acc is None:
+                acc = pc
+            else:
+                o = _u32(shape, f"or{base}")
+                nisa.tensor_tensor(o, acc, pc, nl.bitwise_or)
+                acc = o
+        words.append(acc)
+    return words[0], words[1]
+
+
+def _key_schedule(prm, rounds):
+    """Round keys as (P, 2) uint32 tiles: ``keys[r] = key + r * W (mod 2^32)``."""
+    shape = (P, 2)
+    wl, wh = _u32(shape, "w_lo"), _u32(shape, "w_hi")
+    for c in range(2):                      # 16-bit halves: exact memset constants
+        nisa.memset(wl[:, c:c + 1], PHILOX_W[c] & 0xFFFF)
+        nisa.memset(wh[:, c:c + 1], PHILOX_W[c] >> 16)
+    keys = [prm[:, 4:6]]
+    for r in range(1, rounds):
+        k = _u32(shape, f"key{r}")
+        _add32(k, keys[-1], wl, wh, shape)
+        keys.append(k)
+    return keys
+
+
+def _counters(prm, base_index, F):
+    """The four counter words of counters ``base + base_index + p * F + j`` as [P, F]
+    uint32 tiles (128-bit add with carries)."""
+    shape = (P, F)
+    idx = _u32(shape, "ctr_idx")
+    nisa.iota(idx, [[1, F]], offset=base_index, channel_multiplier=F)   # < 2^31
+    il = _u32(shape, "idx_lo")
+    nisa.tensor_scalar(il, idx, nl.bitwise_and, 0xFFFF)
+    ih = _u32(shape, "idx_hi")
+    nisa.tensor_scalar(ih, idx, nl.right_shift, 16)
+    words = []
+    carry_l, carry_h = il, ih
+    for w in range(4):
+        base = _u32(shape, f"ctr_base{w}")          # broadcast the (P, 1) word (bitvec)
+        nisa.tensor_scalar(base, idx, nl.bitwise_and, 0, op1=nl.bitwise_or,
+                           operand1=prm[:, w:w + 1])
+        cw = _u32(shape, f"ctr{w}")
+        carry = _add32(cw, base, carry_l, carry_h, shape, want_carry=w < 3)
+        words.append(cw)
+        carry_l, carry_h = carry, None
+    return words
+
+
+def _philox_rounds(ctr, keys, shape, rounds):
+    c0, c1, c2, c3 = ctr
+    for r in range(rounds):
+        hi0, lo0 = _mulhilo(c0, PHILOX_M[0], shape)
+        hi1, lo1 = _mulhilo(c2, PHILOX_M[1], shape)
+        t0 = _u32(shape, "x0")
+        nisa.tensor_tensor(t0, hi1, c1, nl.bitwise_xor)
+        n0 = _u32(shape, "c0")
+        nisa.tensor_scalar(n0, t0, nl.bitwise_xor, keys[r][:, 0:1])
+        t2 = _u32(shape, "x2")
+        nisa.tensor_tensor(t2, hi0, c3, nl.bitwise_xor)
+        n2 = _u32(shape, "c2")
+        nisa.tensor_scalar(n2, t2, nl.bitwise_xor, keys[r][:, 1:2])
+        c0, c1, c2, c3 = n0, lo1, n2, lo0
+    return [c0, c1, c2, c3]
+
+
+def _emit_uniform(dst, x, shape):
+    t = _u32(shape, "u24")
+    nisa.tensor_scalar(t, x, nl.right_shift, 8)                      # < 2^24: exact
+    nisa.activation(dst, nl.copy, t, scale=2.0 ** -24)
+
+
+def _emit_normal_pair(dst_sin, dst_cos, xa, xb, consts, shape, loc, scale):
+    one, neg_pi, half_pi = consts
+    ta = _u32(shape, "na24")
+    nisa.tensor_scalar(ta, xa, nl.right_shift, 8)
+    tb = _u32(shape, "nb24")
+    nisa.tensor_scalar(tb, xb, nl.right_shift, 8)
+    lg = _f32(shape, "ln")                                           # ln(1 - u_a)
+    nisa.activation(lg, nl.log, ta, bias=one, scale=-(2.0 ** -24))
+    r = _f32(shape, "radius")                                        # sqrt(-2 ln(1-u))
+    nisa.activation(r, nl.sqrt, lg, scale=-2.0)
+    s = _f32(shape, "sin")                                           # sin(2 pi u_b - pi)
+    nisa.activation(s, nl.sin, tb, bias=neg_pi, scale=_TWO_PI_2M24)
+    a = _f32(shape, "abs_theta")
+    nisa.activation(a, nl.abs, tb, bias=neg_pi, scale=_TWO_PI_2M24)
+    c = _f32(shape, "cos")                                           # sin(pi/2 - |theta|)
+    nisa.activation(c, nl.sin, a, bias=half_pi, scale=-1.0)
+    for dst, trig, eng in ((dst_sin, s, nisa.engine.vector), (dst_cos, c, _gp())):
+        if loc == 0.0 and scale == 1.0:
+            nisa.tensor_tensor(dst, r, trig, nl.multiply, engine=eng)
+        else:
+            z = _f32(shape, "z")
+            nisa.tensor_tensor(z, r, trig, nl.multiply, engine=eng)
+            nisa.tensor_scalar(dst, z, nl.multiply, float(scale), op1=nl.add,
+                               operand1=float(loc), engine=eng)
+
+
+@nki.jit
+def philox_kernel(params, n_chunks, F, mode="uint32", rounds=ROUNDS, loc=0.0, scale=1.0):
+    """Philox-4x32-``rounds`` stream: ``out[ch, p, 4 j + w]`` = word ``w`` (or the float
+    made from it) of counter ``ch * 128 * F + p * F + j`` past the start counter.
+
+    ``params``: uint32 HBM [128, 6] = (c0, c1, c2, c3, k0, k1) on every partition.
+    ``mode``: "uint32" | "uniform" | "normal" (``loc + scale * z``)."""
+    assert mode in ("uint32", "uniform", "normal")
+    out_dt = nl.uint32 if mode == "uint32" else nl.float32
+    out = nl.ndarray((n_chunks, P, 4 * F), dtype=out_dt, buffer=nl.shared_hbm,
+                     name="philox_out")
+    prm = _u32((P, 6), "params")
+    nisa.dma_copy(dst=prm, src=params)
+    keys = _key_schedule(prm, rounds)
+    consts = None
+    if mode == "normal":
+        consts = []
+        for v, nm in ((1.0, "one"), (-math.pi, "neg_pi"), (math.pi / 2, "half_pi")):
+            t = _f32((P, 1), nm)                 # activation bias tiles (trn1: no scalar)
+            nisa.memset(t, v)
+            consts.append(t)
+    shape = (P, F)
+    for ch in nl.affine_range(n_chunks):
+        ctr = _counters(prm, ch * P * F, F)
+        x = _philox_rounds(ctr, keys, shape, rounds)
+        res = nl.ndarray((P, 4 * F), dtype=out_dt, buffer=nl.sbuf, name="philox_res")
+        r3 = res.reshape((P, F, 4))
+        if mode == "uint32":
+            for w in range(4):                   # bit-exact interleave (bitvec)
+                nisa.tensor_scalar(r3[:, :, w], x[w], nl.bitwise_or, 0)
+        elif mode == "uniform":
+            for w in range(4):
+                _emit_uniform(r3[:, :, w], x[w], shape)
+        else:
+            for pr in range(2):
+                _emit_normal_pair(r3[:, :, 2 * pr], r3[:, :, 2 * pr + 1], x[2 * pr],
+                                  x[2 * pr + 1], consts, shape, loc, scale)
+        nisa.dma_copy(dst=out[ch], src=res)
+    return out
+
+
+# --------------------------------------------------------------------------- host side
+def _words(v, n):
+    """Python int or sequence of uint32 words (least significant first) -> n words."""
+    if isinstance(v, (int, np.integer)):
+        v = int(v)
+        if v < 0:
+            raise ValueError("counter / key must be non-negative")
+        return [(v >> (32 * i)) & MASK32 for i in range(n)]
+    w = [int(x) for x in np.asarray(v).reshape(-1)]
+    if len(w) != n or any(not 0 <= x <= MASK32 for x in w):
+        raise ValueError(f"expected {n} uint32 words, got {v!r}")
+    return w
+
+
+def seed_to_key(seed):
+    """64-bit seed -> Philox key words (k0 = low 32 bits, k1 = high 32 bits)."""
+    return _words(int(seed) & ((1 << 64) - 1), 2)
+
+
+def plan(n, f_max=F_MAX):
+    """(counters needed, F, n_chunks) for n output values."""
+    n_ctr = max(1, _ceil_div(int(n), 4))
+    F = max(1, min(int(f_max), _ceil_div(n_ctr, P)))
+    n_chunks = _ceil_div(n_ctr, P * F)
+    if n_chunks * P * F >= 2 ** 31:
+        raise ValueError(f"philox kernel: {n} values exceed one launch (2^33)")
+    return n_ctr, F, n_chunks
+
+
+def _run(mode, n, counter, key, rounds=ROUNDS, f_max=F_MAX, loc=0.0, scale=1.0):
+    n = int(n)
+    if n < 0:
+        raise ValueError("n must be >= 0")
+    dt = np.uint32 if mode == "uint32" else np.float32
+    if n == 0:
+        return np.zeros(0, dt)
+    c, k = _words(counter, 4), _words(key, 2)
+    params = np.ascontiguousarray(np.broadcast_to(np.array(c + k, np.uint32), (P, 6)))
+    _, F, n_chunks = plan(n, f_max)
+    out = nki.simulate(philox_kernel)(params, n_chunks, F, mode, rounds, float(loc),
+                                      float(scale))
+    return np.asarray(out).reshape(-1)[:n].astype(dt, copy=False)
+
+
+def philox_uint32(counter, key, n, *, rounds=ROUNDS, f_max=F_MAX):
+    """First ``n`` uint32 words of the Philox-4x32-``rounds`` stream from ``counter``
+    (128-bit int or 4 words, least significant first) under ``key`` (64-bit int or 2
+    words): words of ``philox(counter), philox(counter + 1), ...``. Runs the kernel."""
+    return _run("uint32", n, counter, key, rounds, f_max)
+
+
+def uniform(n, seed=0, counter_offset=0, *, f_max=F_MAX):
+    """``n`` float32 uniforms in [0, 1) (24-bit resolution) from key ``seed`` and start
+    counter ``counter_offset`` (in counters: each counter gives 4 values, so the next
+    disjoint call starts at ``counter_offset + ceil(n / 4)``)."""
+    return _run("uniform", n, counter_offset, seed_to_key(seed), ROUNDS, f_max)
+
+
+def normal(n, seed=0, counter_offset=0, *, loc=0.0, scale=1.0, f_max=F_MAX):
+    """``n`` float32 normals ``loc + scale * z`` (Box-Muller on Philox uniforms), same
+    seeding and counter convention as :func:`uniform`."""
+    return _run("normal", n, counter_offset, seed_to_key(seed), ROUNDS, f_max, loc, scale)
+
+
+def counters_used(n):
+    """Counters consumed by a call producing ``n`` values (advance the offset by this)."""
+    return _ceil_div(int(n), 4)
+
+
+# --------------------------------------------------------------------------- reference
+def philox4x32_reference(counters, key, rounds=ROUNDS):
+    """Plain NumPy Philox-4x32-``rounds`` (uint64 arithmetic): ``counters`` [n, 4]
+    uint32 (c0 least significant), ``key`` 2 words -> [n, 4] uint32."""
+    c = np.asarray(counters, np.uint64).reshape(-1, 4)
+    k0, k1 = (np.uint64(x) for x in _words(key, 2))
+    m0, m1 = np.uint64(PHILOX_M[0]), np.uint64(PHILOX_M[1])
+    w0, w1 = np.uint64(PHILOX_W[0]), np.uint64(PHILOX_W[1])
+    mask, s32 = np.uint64(MASK32), np.uint64(32)
+    x0, x1, x2, x3 = (c[:, i].copy() for i in range(4))
+    for r in range(rounds):
+        if r:
+            k0, k1 = (k0 + w0) & mask, (k1 + w1) & mask
+        p0, p1 = m0 * x0, m1 * x2            # < 2^64: exact in uint64
+        x0, x1, x2, x3 = (p1 >> s32) ^ x1 ^ k0, p1 & mask, (p0 >> s32) ^ x3 ^ k1, p0 & mask
+    return np.stack([x0, x1, x2, x3], axis=1).astype(np.uint32)
+
+
+def _counter_block(counter, n_ctr):
+    base = sum(w << (32 * i) for i, w in enumerate(_words(counter, 4)))
+    vals = [(base + i) % (1 << 128) for i in range(n_ctr)] if n_ctr <= 4096 else None
+    if vals is not None:
+        return np.array([[(v >> (32 * w)) & MASK32 for w in range(4)] for v in vals],
+                        np.uint32)
+    # vectorised: add i to the 128-bit base with carries through uint64 words
+    i = np.arange(n_ctr, dtype=np.uint64)
+    b = [np.uint64(x) for x in _words(counter, 4)]
+    out = np.empty((n_ctr, 4), np.uint64)
+    s = b[0] + i
+    out[:, 0] = s & np.uint64(MASK32)
+    carry = s >> np.uint64(32)
+    for w in range(1, 4):
+        s = b[w] + carry
+        out[:, w] = s & np.uint64(MASK32)
+        carry = s >> np.uint64(32)
+    return out.astype(np.uint32)
+
+
+def philox_uint32_reference(counter, key, n, rounds=ROUNDS):
+    n_ctr = max(1, _ceil_div(int(n), 4))
+    return philox4x32_reference(_counter_block(counter, n_ctr), key, rounds).reshape(-1)[:n]
+
+
+def uniform_reference(n, seed=0, counter_offset=0):
+    x = philox_uint32_reference(counter_offset, seed_to_key(seed), n)
+    return (x >> np.uint32(8)).astype(np.float32) * np.float32(2.0 ** -24)
+
+
+def normal_reference(n, seed=0, counter_offset=0, *, loc=0.0, scale=1.0):
+    """The kernel's Box-Muller in NumPy float32, operation by operation."""
+    n_ctr = max(1, _ceil_div(int(n), 4))
+    x = philox_uint32_reference(counter_offset, seed_to_key(seed), 4 * n_ctr).reshape(-1, 4)
+    f32 = np.float32
+    t = (x >> np.uint32(8)).astype(f32)
+    z = np.empty_like(t)
+    with np.errstate(all="ignore"):
+        for pr in range(2):
+            ta, tb = t[:, 2 * pr], t[:, 2 * pr + 1]
+            lg = np.log(ta * f32(-(2.0 ** -24)) + f32(1.0))
+            r = np.sqrt(lg * f32(-2.0))
+            th = tb * f32(_TWO_PI_2M24) + f32(-math.pi)
+            s = np.sin(th)
+            c = np.sin(np.abs(th) * f32(-1.0) + f32(math.pi / 2))
+            z[:, 2 * pr], z[:, 2 * pr + 1] = r * s, r * c
+    if loc != 0.0 or scale != 1.0:
+        z = z * f32(scale) + f32(loc)
+    return z.reshape(-1)[:n]
+
+
+# Random123 tests/kat_vectors, "philox4x32 10" lines: (counter, key, expected output)
+KAT_PHILOX4X32_10 = (
+    ((0x00000000, 0x00000000, 0x00000000, 0x00000000), (0x00000000, 0x00000000),
+     (0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8)),
+    ((0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff), (0xffffffff, 0xffffffff),
+     (0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd)),
+    ((0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344), (0xa4093822, 0x299f31d0),
+     (0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1)),
+)
+
+
+def estimate(n, mode="uniform", f_max=F_MAX):
+    """Cost-model report of one launch producing ``n`` values (dry run), with the DMA
+    bandwidth fraction of the output write (``dma_bw_fraction``)."""
+    import kernels.emulator as emu
+    _, F, n_chunks = plan(n, f_max)
+    params = np.zeros((P, 6), np.uint32)
+    with emu.dry_run(), emu.profile() as prof:
+        emu.nki.simulate(philox_kernel)(params, n_chunks, F, mode, ROUNDS, 0.0, 1.0)
+    rep = prof.report()
+    for t in rep["estimate"]:
+        e = rep["estimate"][t]
+        e["dma_bw_fraction"] = (rep["dma_bytes"] / emu.cost.DMA_BW[t]) / e["overlapped_s"]
+        e["values_per_s"] = n / e["overlapped_s"]
+    return rep

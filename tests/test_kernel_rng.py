@@ -1,0 +1,167 @@
+"""Philox-4x32-10 RNG kernel through the NKI emulator (shuffled affine_range on):
+bitwise against a uint64 NumPy Philox and the Random123 known-answer vectors."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import kernels.emulator as emu
+from kernels import nki_adapter, rng
+
+pytestmark = pytest.mark.skipif(nki_adapter.REAL_NKI,
+                                reason="emulator tests (the real Neuron SDK is installed)")
+
+
+@pytest.fixture(autouse=True)
+def _shuffled():
+    with emu.shuffled_affine_range(seed=4321):
+        yield
+
+
+def _counted(fn):
+    """Run fn; assert the kernel ran on the engines (no silent NumPy fallback)."""
+    before = emu.instruction_counts()
+    with emu.profile() as prof:
+        r = fn()
+    after = emu.instruction_counts()
+    for e in ("vector", "scalar", "gpsimd", "dma"):
+        assert after[e] > before[e], e
+    return r, prof.report()
+
+
+@pytest.mark.parametrize("ctr,key,expected", rng.KAT_PHILOX4X32_10)
+def test_reference_matches_random123_kat(ctr, key, expected):
+    out = rng.philox4x32_reference(np.array([ctr], np.uint32), key)
+    assert [int(v) for v in out[0]] == list(expected)
+
+
+@pytest.mark.parametrize("ctr,key,expected", rng.KAT_PHILOX4X32_10)
+def test_kernel_matches_random123_kat(ctr, key, expected):
+    out, rep = _counted(lambda: rng.philox_uint32(ctr, key, 4))
+    assert out.dtype == np.uint32
+    assert [int(v) for v in out] == list(expected)
+    assert rep["kernels"] == 1
+
+
+def test_kernel_kat_as_ints():
+    # the pi-digits KAT with counter / key given as Python ints
+    ctr, key, expected = rng.KAT_PHILOX4X32_10[2]
+    c = sum(w << (32 * i) for i, w in enumerate(ctr))
+    k = key[0] | (key[1] << 32)
+    assert [int(v) for v in rng.philox_uint32(c, k, 4)] == list(expected)
+
+
+@settings(max_examples=6, deadline=None)
+@given(ctr=st.integers(0, 2 ** 128 - 1), key=st.integers(0, 2 ** 64 - 1),
+       n=st.integers(1, 3000), f_max=st.sampled_from([1, 3, 1024]))
+def test_kernel_bitwise_equals_reference(ctr, key, n, f_max):
+    out, _ = _counted(lambda: rng.philox_uint32(ctr, key, n, f_max=f_max))
+    ref = rng.philox_uint32_reference(ctr, key, n)
+    assert out.shape == (n,)
+    np.testing.assert_array_equal(out, ref)
+
+
+@pytest.mark.parametrize("ctr", [
+    (0xFFFFFFF0, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF),   # 128-bit wrap-around
+    (0xFFFFFF00, 0xFFFFFFFF, 0x00000000, 0x00000007),   # carry into word 2
+    (0xFFFFFFFF, 0x00000000, 0xFFFFFFFF, 0x00000000),   # carry into word 1 only
+])
+def test_counter_carries(ctr):
+    n = 4 * 700                      # several chunks with f_max=2: 128 * 2 counters each
+    out = rng.philox_uint32(ctr, (0xDEADBEEF, 0x12345678), n, f_max=2)
+    np.testing.assert_array_equal(out, rng.philox_uint32_reference(ctr, (0xDEADBEEF, 0x12345678), n))
+
+
+def test_reduced_rounds_match_reference():
+    for rounds in (1, 7):
+        out = rng.philox_uint32(123, 456, 64, rounds=rounds)
+        np.testing.assert_array_equal(out, rng.philox_uint32_reference(123, 456, 64, rounds))
+
+
+def test_limb_arithmetic_never_exceeds_fp32_exact_range():
+    # every arithmetic value is an integer < 2^24: worst-case column sum and carry chain
+    lim = (1 << rng.LIMB_BITS) - 1
+    top = (1 << (32 - rng.LIMB_BITS * (rng.N_LIMBS - 1))) - 1
+    xs = [lim] * (rng.N_LIMBS - 1) + [top]
+    for m in rng.PHILOX_M:
+        ml = rng._limbs(m)
+        carry = 0
+        for k in range(2 * rng.N_LIMBS - 1):
+            c = sum(xs[i] * ml[k - i] for i in range(rng.N_LIMBS) if 0 <= k - i < rng.N_LIMBS)
+            t = c + carry
+            assert max(xs) * max(ml) < 2 ** 24 and t < 2 ** 24
+            carry = t >> rng.LIMB_BITS
+
+
+def test_stream_is_tiling_independent():
+    a = rng.philox_uint32(99, 7, 2000, f_max=1)
+    b = rng.philox_uint32(99, 7, 2000, f_max=1024)
+    np.testing.assert_array_equal(a, b)
+    # a later offset continues the same stream
+    c = rng.philox_uint32(99 + 100, 7, 1600)
+    np.testing.assert_array_equal(a[400:], c)
+
+
+def test_uniform_bitwise_and_range():
+    n = 50_001
+    u, _ = _counted(lambda: rng.uniform(n, seed=2024, counter_offset=17))
+    assert u.dtype == np.float32 and u.shape == (n,)
+    np.testing.assert_array_equal(u, rng.uniform_reference(n, 2024, 17))
+    assert u.min() >= 0.0 and u.max() < 1.0
+    # 24-bit grid
+    np.testing.assert_array_equal(u * 2 ** 24, np.round(u * 2 ** 24))
+    # a uniform sample: mean 1/2, variance 1/12 (5-sigma bounds)
+    assert abs(u.mean() - 0.5) < 5 * math.sqrt(1 / 12 / n)
+    assert abs(u.var() - 1 / 12) < 5 * math.sqrt(1 / 180 / n)
+    # consecutive calls with advanced offsets do not overlap
+    used = rng.counters_used(n)
+    v = rng.uniform(8, seed=2024, counter_offset=17 + used)
+    np.testing.assert_array_equal(v, rng.uniform_reference(4 * used + 8, 2024, 17)[4 * used:])
+
+
+def test_uniform_seeds_differ():
+    a, b = rng.uniform(1000, seed=1), rng.uniform(1000, seed=2)
+    assert (a != b).mean() > 0.99
+
+
+def test_normal_matches_reference_and_moments():
+    n = 200_000
+    z, rep = _counted(lambda: rng.normal(n, seed=7))
+    assert z.dtype == np.float32 and z.shape == (n,)
+    assert np.isfinite(z).all()
+    zr = rng.normal_reference(n, seed=7)
+    np.testing.assert_allclose(z, zr, rtol=2e-6, atol=2e-6)
+    # moments within 5 sigma: mean sd 1/sqrt(n), variance sd sqrt(2/n),
+    # third moment sd sqrt(15/n), kurtosis (4th moment 3) sd sqrt(96/n)
+    assert abs(z.mean()) < 5 / math.sqrt(n)
+    assert abs(z.var() - 1.0) < 5 * math.sqrt(2 / n)
+    assert abs((z.astype(np.float64) ** 3).mean()) < 5 * math.sqrt(15 / n)
+    assert abs((z.astype(np.float64) ** 4).mean() - 3.0) < 5 * math.sqrt(96 / n)
+    # tails: P(|z| > 3) = 0.0027
+    p3 = (np.abs(z) > 3).mean()
+    assert abs(p3 - 0.0026998) < 5 * math.sqrt(0.0027 / n)
+    assert "activation.sin" in rep["instructions_by_op"]
+
+
+def test_normal_loc_scale():
+    z = rng.normal(4096, seed=3, loc=2.0, scale=0.5)
+    np.testing.assert_allclose(z, rng.normal_reference(4096, 3, loc=2.0, scale=0.5),
+                               rtol=2e-6, atol=2e-6)
+
+
+def test_zero_length():
+    assert rng.uniform(0).shape == (0,)
+    assert rng.philox_uint32(0, 0, 0).dtype == np.uint32
+
+
+def test_cost_estimate_and_sbuf():
+    rep = rng.estimate(1 << 20, "uniform")
+    assert rep["peak_sbuf_bytes_per_partition"] <= 192 * 1024
+    for t in ("trn1", "trn2"):
+        e = rep["estimate"][t]
+        assert 0 < e["overlapped_s"] <= e["serial_s"]
+        assert e["bottleneck"] == "vector"
