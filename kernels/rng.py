@@ -48,10 +48,13 @@ Floats
   polynomials: normals agree with the NumPy reference to about 1e-6 relative, not bitwise
   (uint32 and uniform outputs are bitwise).
 
-Cost (cost model; reproduce with :func:`estimate`): about 470 VectorE, 190 ScalarE and
-170 GpSimd instructions per chunk of 128 x F counters (4 x 128 x F outputs); the kernel is
-VectorE-bound (the 32-bit multiply costs ~20 bitvec instructions), far above the DMA
-time of its output.
+Cost (cost model; reproduce with :func:`estimate`): per chunk of 128 x F counters
+(4 x 128 x F outputs, F <= 1024) about 400 VectorE, 184 ScalarE and 230 GpSimd
+instructions (a 32-bit ``mulhilo`` is 16 bitvec VectorE + 9 ScalarE + 11 GpSimd
+instructions). The kernel is VectorE-bound: 2^20 uniforms take about 0.92 ms (trn1) /
+1.07 ms (trn2), roughly 60x the DMA time of its output. ``scalar_tensor_tensor`` (not in
+the emulator) or native int32 GpSimd arithmetic (documented by newer SDKs) would cut
+the instruction count.
 """
 from __future__ import annotations
 
@@ -224,15 +227,30 @@ def _mulhilo(x, m, shape):
 
     words = []
     for base in (32, 0):
-        acc = None
+        # pieces are disjoint bit ranges: those below bit 24 are summed exactly on GpSimd
+        # (fp32-exact), the rest are or-ed on VectorE (bitvec)
+        low, acc = None, None
         for (k, a, w, q) in _digit_pieces(base):
             pc = piece(k, a, w, q)
-            if acc is None:
+            if q + w <= 24:
+                if low is None:
+                    low = pc
+                else:
+                    s2 = _u32(shape, f"sum{base}")
+                    nisa.tensor_tensor(s2, low, pc, nl.add, engine=_gp())
+                    low = s2
+            elif acc is None:
                 acc = pc
             else:
                 o = _u32(shape, f"or{base}")
                 nisa.tensor_tensor(o, acc, pc, nl.bitwise_or)
                 acc = o
+        if acc is None:
+            acc = low
+        elif low is not None:
+            o = _u32(shape, f"or{base}")
+            nisa.tensor_tensor(o, acc, low, nl.bitwise_or)
+            acc = o
         words.append(acc)
     return words[0], words[1]
 

@@ -72,8 +72,9 @@ def test_kernel_bitwise_equals_reference(ctr, key, n, f_max):
 ])
 def test_counter_carries(ctr):
     n = 4 * 700                      # several chunks with f_max=2: 128 * 2 counters each
-    out = rng.philox_uint32(ctr, (0xDEADBEEF, 0x12345678), n, f_max=2)
-    np.testing.assert_array_equal(out, rng.philox_uint32_reference(ctr, (0xDEADBEEF, 0x12345678), n))
+    key = (0xDEADBEEF, 0x12345678)
+    out = rng.philox_uint32(ctr, key, n, f_max=2)
+    np.testing.assert_array_equal(out, rng.philox_uint32_reference(ctr, key, n))
 
 
 def test_reduced_rounds_match_reference():

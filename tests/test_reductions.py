@@ -410,7 +410,11 @@ def test_cuda_matches_numpy():
                          (trnpy.cumsum, np.cumsum, 1)]:
             r = f(x, axis=ax)
             assert r.device == dev
-            assert_matches(r, g(a, axis=ax), rtol=1e-3 if dt.kind in "fc" else None)
+            # float16 partial sums round differently (NumPy in float16, CUDA in float32)
+            atol = float(np.nansum(np.abs(a.astype(np.float64)))) * 2e-3 \
+                if dt == np.float16 and g in (np.sum, np.cumsum) else 0.0
+            assert_matches(r, g(a, axis=ax), rtol=1e-3 if dt.kind in "fc" else None,
+                           atol=atol)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             assert_matches(trnpy.mean(x, axis=1), np.mean(a, axis=1), rtol=1e-3)

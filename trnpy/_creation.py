@@ -27,6 +27,13 @@ __all__ = ["asarray", "array", "from_dlpack", "asnumpy", "asanyarray", "ascontig
 _PY_SCALARS = (builtins.bool, builtins.int, builtins.float, builtins.complex)
 
 
+def _as_dtype(dtype) -> np.dtype:
+    """``_dtypes.as_dtype``, canonical: NumPy has two equal uint64 (and int64) dtypes, 'L'
+    and 'Q', and torch.from_numpy takes only the first."""
+    dt = _dtypes.as_dtype(dtype)
+    return dt if dt.char not in "qQ" else np.dtype(dt.name)
+
+
 def _target_device(device):
     return get_default_device() if device is None else _resolve_device(device)
 
@@ -64,7 +71,7 @@ def _contains_trnarray(obj) -> bool:
 def asarray(obj, /, dtype=None, device=None, copy=None):
     """Convert ``obj`` to a TrnArray (array API ``asarray``; zero-copy for CPU NumPy data)."""
     if dtype is not None:
-        dtype = _dtypes.as_dtype(dtype)
+        dtype = _as_dtype(dtype)
     if isinstance(obj, TrnArray):
         dev = obj._device if device is None else _resolve_device(device)
         x = obj
@@ -118,8 +125,10 @@ def asarray(obj, /, dtype=None, device=None, copy=None):
     if dtype is None and not isinstance(obj, (np.ndarray, np.generic)) \
             and not hasattr(obj, "__array__"):
         arr = _default_float_cast(arr, dev)
-    dt = _dtypes.as_dtype(arr.dtype)
+    dt = _as_dtype(arr.dtype)
     dev.check_dtype(dt)
+    if dt.char != arr.dtype.char:
+        arr = arr.view(dt)
     if copy is False and is_np and arr is not obj:
         raise ValueError("asarray: a copy is needed, but copy=False")
     if dev is CPU or dev.torch_device.type == "cpu":
@@ -233,7 +242,7 @@ def _shape(shape) -> tuple:
 
 
 def _resolve(dtype, dev, kind="real floating") -> np.dtype:
-    dt = dev.default_dtype(kind) if dtype is None else _dtypes.as_dtype(dtype)
+    dt = dev.default_dtype(kind) if dtype is None else _as_dtype(dtype)
     dev.check_dtype(dt)
     return dt
 
@@ -292,7 +301,7 @@ def _scalar_fill_dtype(value, dev) -> np.dtype:
     if isinstance(value, builtins.bool):
         return np.dtype(np.bool_)
     if isinstance(value, builtins.int):
-        dt = _dtypes.as_dtype(np.asarray(value).dtype)   # int64, uint64 past 2**63
+        dt = _as_dtype(np.asarray(value).dtype)   # int64, uint64 past 2**63
         return dev.default_dtype("integral") if dt == np.int64 else dt
     if isinstance(value, builtins.float):
         return dev.default_dtype("real floating")
@@ -309,7 +318,7 @@ def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
     else:
         dev = _target_device(device)
     if _is_py_scalar(fill_value):
-        dt = _scalar_fill_dtype(fill_value, dev) if dtype is None else _dtypes.as_dtype(dtype)
+        dt = _scalar_fill_dtype(fill_value, dev) if dtype is None else _as_dtype(dtype)
         dev.check_dtype(dt)
         if _dispatch.use_numpy(dev):
             return _dispatch.wrap(np.full(shape, fill_value, dtype=dt), dev)
@@ -319,7 +328,7 @@ def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
     if isinstance(fill_value, TrnArray) and fill_value._device != dev:
         raise ValueError(f"full: fill_value lives on {fill_value._device}, not on {dev}")
     fv = asarray(fill_value, device=dev)
-    dt = fv.dtype if dtype is None else _dtypes.as_dtype(dtype)
+    dt = fv.dtype if dtype is None else _as_dtype(dtype)
     dev.check_dtype(dt)
     if np.broadcast_shapes(fv.shape, shape) != shape:
         raise ValueError(f"could not broadcast input array from shape {fv.shape} into "
@@ -340,7 +349,7 @@ def _like(fname, x, dtype, order, shape, device):
     if not isinstance(x, TrnArray):
         x = asarray(x, device=device)
     dev = x._device if device is None else _resolve_device(device)
-    dt = x.dtype if dtype is None else _dtypes.as_dtype(dtype)
+    dt = x.dtype if dtype is None else _as_dtype(dtype)
     dev.check_dtype(dt)
     return (x.shape if shape is None else _shape(shape)), dt, dev
 
@@ -432,16 +441,20 @@ def _arange_length(start, stop, step):
     """NumPy's ``_calc_length`` for real dtypes: the length, or None where NumPy errs."""
     try:
         delta = stop - start
-        if not delta != 0:
-            return 0                   # 0 / 0 == 0
         val = delta / step             # ZeroDivisionError as NumPy raises it
         value = float(val)
-        if val == 0:                   # underflow or division by inf
+        if math.isnan(value):
+            return None
+        if not delta != 0:
+            n = 0
+        elif val == 0:                 # underflow or division by inf
             n = 0 if math.copysign(1.0, value) < 0 else 1
+        elif not math.isfinite(value):
+            return None
         else:
-            if math.isnan(value) or not math.isfinite(value):
-                return None
             n = math.ceil(value)
+            if not -2 ** 63 <= n < 2 ** 63:
+                return None
         if n > 0:
             start + step               # NumPy computes it, and fails where it overflows
     except (OverflowError, TypeError):
@@ -469,9 +482,9 @@ def arange(start, /, stop=None, step=1, *, dtype=None, device=None, like=None):
     if dtype is None:
         # NumPy: at least intp, promoted with each argument's own dtype (not NEP 50)
         dt = np.result_type(np.intp, *(np.asarray(v).dtype for v in (start, stop, step)))
-        dt = _device_default(_dtypes.as_dtype(dt), dev)
+        dt = _device_default(_as_dtype(dt), dev)
     else:
-        dt = _dtypes.as_dtype(dtype)
+        dt = _as_dtype(dtype)
     dev.check_dtype(dt)
     if _dispatch.use_numpy(dev):
         return _dispatch.wrap(np.arange(start, stop, step, dtype=dt), dev)
@@ -543,9 +556,9 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
         dt = _dtypes.result_type(s, e)
     if dt.kind not in "fc":
         dt = np.dtype(np.float64)                  # NumPy's ensure_inexact
-    dt = _device_default(_dtypes.as_dtype(dt), dev)
+    dt = _device_default(_as_dtype(dt), dev)
     dev.check_dtype(dt)
-    out_dt = dt if dtype is None else _dtypes.as_dtype(dtype)
+    out_dt = dt if dtype is None else _as_dtype(dtype)
     dev.check_dtype(out_dt)
     integer_dtype = out_dt.kind in "iu"
     if _dispatch.use_numpy(dev):

@@ -7,11 +7,9 @@ import warnings
 
 import numpy as np
 import torch
-from numpy.lib.array_utils import normalize_axis_index
 
 from . import _dispatch, _dtypes
 from ._array import TrnArray
-from ._devices import get_default_device
 from ._reductions import (as_array, collapse, complex_arg_extreme, normalize_axis, order_key,
                           reduced_shape)
 
