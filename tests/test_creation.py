@@ -419,3 +419,15 @@ def test_creation_on_cuda():
     assert_matches(trnpy.arange(0.1, 3.3, 0.1, device=d), np.arange(0.1, 3.3, 0.1), rtol=0)
     out = trnpy.meshgrid(trnpy.asarray([1, 2], device=d), trnpy.asarray([3.0], device=d))
     assert_matches(list(out), list(np.meshgrid([1, 2], [3.0])))
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("dt", ["float16", "float32", "float64", "int8", "uint16", "uint64"])
+def test_arange_linspace_on_cuda_bitwise(dt):
+    d = trnpy.device("cuda")
+    f = np.dtype(dt).kind == "f"
+    args = (0.5, 40.0, 0.7) if f else (3, 200, 7)
+    assert_matches(trnpy.arange(*args, dtype=dt, device=d), np.arange(*args, dtype=dt), rtol=0)
+    if f:
+        assert_matches(trnpy.linspace(-3.3, 7.1, 33, dtype=dt, device=d),
+                       np.linspace(-3.3, 7.1, 33, dtype=dt), rtol=0)

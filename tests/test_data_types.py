@@ -29,10 +29,6 @@ def _defined(a: np.ndarray, to: np.dtype) -> np.ndarray:
 @settings(max_examples=150)
 def test_astype_matches_numpy(backend, data, src, to):
     a = data.draw(hnp.arrays(src, shapes))
-    # uint64 -> float32/float16/complex64 rounds twice on the torch path (core cast_tensor,
-    # see test_uint64_to_float32_rounds_once): values there stay below 2**53
-    if src == np.uint64 and to.kind in "fc" and to.itemsize <= 8 and backend == "torch":
-        a = a % np.uint64(2 ** 53)
     a = np.where(_defined(a, to), a, np.zeros((), src))
     r = a[::-1] if a.ndim else a
     with warnings.catch_warnings():
@@ -42,12 +38,11 @@ def test_astype_matches_numpy(backend, data, src, to):
     assert_matches(actual, expected, rtol=0, check_sign_of_zero=True)
 
 
-@pytest.mark.xfail(strict=True, reason="core _dispatch.cast_tensor: uint64 -> float32 goes "
-                   "through float64 and rounds twice (reported)")
-def test_uint64_to_float32_rounds_once():
-    a = np.array([2 ** 63 + 2 ** 39 + 1], np.uint64)
+@pytest.mark.parametrize("to", ["float16", "float32", "float64", "complex64", "complex128"])
+def test_uint64_to_float_rounds_once(to):
+    a = np.array([2 ** 63 + 2 ** 39 + 1, 2 ** 64 - 1, 2 ** 63, 2 ** 53 + 1, 7], np.uint64)
     with trnpy.cpu_backend("torch"):
-        assert_matches(trnpy.astype(trnpy.asarray(a), "float32"), a.astype(np.float32), rtol=0)
+        assert_matches(trnpy.astype(trnpy.asarray(a), to), a.astype(to), rtol=0)
 
 
 def test_astype_defined_conversions(backend):
@@ -192,3 +187,44 @@ def test_numpy_dtype_helpers_exported():
     assert trnpy.issubdtype(trnpy.float32, np.floating)
     for name in ("astype", "can_cast", "finfo", "iinfo", "isdtype", "result_type"):
         assert callable(getattr(trnpy, name))
+
+
+@pytest.mark.cuda
+def test_astype_on_cuda():
+    d = trnpy.device("cuda")
+    base = np.array([0, 1, 2, 7, 100, 127])
+    for src, to in itertools.product(ALL_DTYPES, repeat=2):
+        a = base.astype(src)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert_matches(trnpy.astype(trnpy.asarray(a, device=d), to), a.astype(to), rtol=0)
+
+
+# -- __array_namespace_info__ ---------------------------------------------------------------
+def test_namespace_info_matches_standard(emulated_neuron):
+    info = trnpy.__array_namespace_info__()
+    caps = info.capabilities()
+    assert caps == np.__array_namespace_info__().capabilities()
+    assert set(caps) == {"boolean indexing", "data-dependent shapes", "max dimensions"}
+    assert info.default_device() == trnpy.device("cpu")
+    with emulated_neuron:
+        assert info.default_device() == emulated_neuron
+        assert info.default_dtypes()["real floating"] == np.float32
+    assert trnpy.device("cpu") in info.devices()
+    np_info = np.__array_namespace_info__()
+    assert info.default_dtypes() == np_info.default_dtypes()
+    assert info.default_dtypes(device="cpu") == np_info.default_dtypes(device="cpu")
+    assert info.default_dtypes(device=emulated_neuron) == {
+        "real floating": np.float32, "complex floating": np.complex64,
+        "integral": np.int64, "indexing": np.int64}
+    # trnpy also stores float16, which the standard leaves out
+    assert {k: v for k, v in info.dtypes().items() if k != "float16"} == np_info.dtypes()
+    for kind in KINDS + [tuple(KINDS[:2]), ("bool", "complex floating")]:
+        ours = {k: v for k, v in info.dtypes(kind=kind).items() if k != "float16"}
+        assert ours == np_info.dtypes(kind=kind), kind
+    neuron = info.dtypes(device=emulated_neuron)
+    assert "float64" not in neuron and "complex128" not in neuron and "float32" in neuron
+    assert set(info.dtypes(device=emulated_neuron, kind="real floating")) == {"float16",
+                                                                              "float32"}
+    with pytest.raises(ValueError):
+        info.dtypes(kind="floating")

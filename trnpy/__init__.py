@@ -9,6 +9,8 @@ from ._array import TrnArray, DeviceToHostError
 from ._dtypes import (bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64,
                       float16, float32, float64, complex64, complex128)
 from ._dispatch import ROUTES, cpu_backend
+from ._kernels import (KernelFallbackError, kernel_thresholds, set_kernel_threshold,
+                       force_kernels, strict_kernels, routing_report, reset_routes)
 from ._creation import *          # noqa: F401,F403
 from ._elementwise import *       # noqa: F401,F403
 from ._manipulation import *      # noqa: F401,F403

@@ -27,13 +27,6 @@ __all__ = ["asarray", "array", "from_dlpack", "asnumpy", "asanyarray", "ascontig
 _PY_SCALARS = (builtins.bool, builtins.int, builtins.float, builtins.complex)
 
 
-def _as_dtype(dtype) -> np.dtype:
-    """``_dtypes.as_dtype``, canonical: NumPy has two equal uint64 (and int64) dtypes, 'L'
-    and 'Q', and torch.from_numpy takes only the first."""
-    dt = _dtypes.as_dtype(dtype)
-    return dt if dt.char not in "qQ" else np.dtype(dt.name)
-
-
 def _target_device(device):
     return get_default_device() if device is None else _resolve_device(device)
 
@@ -71,7 +64,7 @@ def _contains_trnarray(obj) -> bool:
 def asarray(obj, /, dtype=None, device=None, copy=None):
     """Convert ``obj`` to a TrnArray (array API ``asarray``; zero-copy for CPU NumPy data)."""
     if dtype is not None:
-        dtype = _as_dtype(dtype)
+        dtype = _dtypes.as_dtype(dtype)
     if isinstance(obj, TrnArray):
         dev = obj._device if device is None else _resolve_device(device)
         x = obj
@@ -125,7 +118,7 @@ def asarray(obj, /, dtype=None, device=None, copy=None):
     if dtype is None and not isinstance(obj, (np.ndarray, np.generic)) \
             and not hasattr(obj, "__array__"):
         arr = _default_float_cast(arr, dev)
-    dt = _as_dtype(arr.dtype)
+    dt = _dtypes.as_dtype(arr.dtype)
     dev.check_dtype(dt)
     if dt.char != arr.dtype.char:
         arr = arr.view(dt)
@@ -198,12 +191,13 @@ def ascontiguousarray(a, dtype=None, *, like=None, device=None):
     return x if t is x._t else TrnArray._new(t, x._device)
 
 
-def copy(a, order="K", subok=False):
-    """NumPy's ``copy``: a new array with the same data, dtype and device."""
+def copy(a, order="K", subok=False, *, device=None):
+    """NumPy's ``copy``: a new array with the same data and dtype (on ``a``'s device
+    unless ``device`` is given)."""
     _check_order("copy", order)
-    if isinstance(a, TrnArray):
+    if isinstance(a, TrnArray) and (device is None or _resolve_device(device) == a._device):
         return TrnArray._new(a._t.clone(memory_format=torch.contiguous_format), a._device)
-    return asarray(a, copy=True)
+    return asarray(a, device=device, copy=True)
 
 
 def from_dlpack(x, /, *, device=None, copy=None):
@@ -215,6 +209,9 @@ def from_dlpack(x, /, *, device=None, copy=None):
         kw["copy"] = copy
     t = torch.from_dlpack(x, **kw)
     dev = _resolve_device(t.device) if device is None else _resolve_device(device)
+    if copy is False and dev.torch_device != t.device:
+        raise BufferError(f"from_dlpack: moving the data to {dev} needs a copy, "
+                          "but copy=False")
     # torch has already made the copy that copy=True asks for
     return asarray(t, device=dev, copy=False if copy is False else None)
 
@@ -242,7 +239,7 @@ def _shape(shape) -> tuple:
 
 
 def _resolve(dtype, dev, kind="real floating") -> np.dtype:
-    dt = dev.default_dtype(kind) if dtype is None else _as_dtype(dtype)
+    dt = dev.default_dtype(kind) if dtype is None else _dtypes.as_dtype(dtype)
     dev.check_dtype(dt)
     return dt
 
@@ -301,7 +298,7 @@ def _scalar_fill_dtype(value, dev) -> np.dtype:
     if isinstance(value, builtins.bool):
         return np.dtype(np.bool_)
     if isinstance(value, builtins.int):
-        dt = _as_dtype(np.asarray(value).dtype)   # int64, uint64 past 2**63
+        dt = _dtypes.as_dtype(np.asarray(value).dtype)   # int64, uint64 past 2**63
         return dev.default_dtype("integral") if dt == np.int64 else dt
     if isinstance(value, builtins.float):
         return dev.default_dtype("real floating")
@@ -318,7 +315,7 @@ def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
     else:
         dev = _target_device(device)
     if _is_py_scalar(fill_value):
-        dt = _scalar_fill_dtype(fill_value, dev) if dtype is None else _as_dtype(dtype)
+        dt = _scalar_fill_dtype(fill_value, dev) if dtype is None else _dtypes.as_dtype(dtype)
         dev.check_dtype(dt)
         if _dispatch.use_numpy(dev):
             return _dispatch.wrap(np.full(shape, fill_value, dtype=dt), dev)
@@ -328,7 +325,7 @@ def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
     if isinstance(fill_value, TrnArray) and fill_value._device != dev:
         raise ValueError(f"full: fill_value lives on {fill_value._device}, not on {dev}")
     fv = asarray(fill_value, device=dev)
-    dt = fv.dtype if dtype is None else _as_dtype(dtype)
+    dt = fv.dtype if dtype is None else _dtypes.as_dtype(dtype)
     dev.check_dtype(dt)
     if np.broadcast_shapes(fv.shape, shape) != shape:
         raise ValueError(f"could not broadcast input array from shape {fv.shape} into "
@@ -349,7 +346,7 @@ def _like(fname, x, dtype, order, shape, device):
     if not isinstance(x, TrnArray):
         x = asarray(x, device=device)
     dev = x._device if device is None else _resolve_device(device)
-    dt = x.dtype if dtype is None else _as_dtype(dtype)
+    dt = x.dtype if dtype is None else _dtypes.as_dtype(dtype)
     dev.check_dtype(dt)
     return (x.shape if shape is None else _shape(shape)), dt, dev
 
@@ -411,8 +408,9 @@ def _tri(fname, m, k, lower):
     mask = torch.ones((rows, cols), dtype=torch.bool, device=dev.torch_device)
     # tril keeps j <= i + k; triu keeps j >= i + k (the complement of tril(k - 1))
     mask = mask.tril(k) if lower else ~mask.tril(k - 1)
-    zero = torch.zeros((), dtype=x._t.dtype, device=dev.torch_device)
-    return TrnArray._new(torch.where(mask, x._t, zero), dev)
+    xt = _dispatch.compute_tensor(x._t)        # where() lacks uint16/32/64 on CUDA
+    zero = torch.zeros((), dtype=xt.dtype, device=dev.torch_device)
+    return TrnArray._new(_dispatch.from_compute(torch.where(mask, xt, zero), x.dtype), dev)
 
 
 def tril(m, k=0):
@@ -482,9 +480,9 @@ def arange(start, /, stop=None, step=1, *, dtype=None, device=None, like=None):
     if dtype is None:
         # NumPy: at least intp, promoted with each argument's own dtype (not NEP 50)
         dt = np.result_type(np.intp, *(np.asarray(v).dtype for v in (start, stop, step)))
-        dt = _device_default(_as_dtype(dt), dev)
+        dt = _device_default(_dtypes.as_dtype(dt), dev)
     else:
-        dt = _as_dtype(dtype)
+        dt = _dtypes.as_dtype(dtype)
     dev.check_dtype(dt)
     if _dispatch.use_numpy(dev):
         return _dispatch.wrap(np.arange(start, stop, step, dtype=dt), dev)
@@ -556,9 +554,9 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
         dt = _dtypes.result_type(s, e)
     if dt.kind not in "fc":
         dt = np.dtype(np.float64)                  # NumPy's ensure_inexact
-    dt = _device_default(_as_dtype(dt), dev)
+    dt = _device_default(_dtypes.as_dtype(dt), dev)
     dev.check_dtype(dt)
-    out_dt = dt if dtype is None else _as_dtype(dtype)
+    out_dt = dt if dtype is None else _dtypes.as_dtype(dtype)
     dev.check_dtype(out_dt)
     integer_dtype = out_dt.kind in "iu"
     if _dispatch.use_numpy(dev):

@@ -26,8 +26,7 @@ def astype(x, dtype, /, *, copy=True, device=None):
     itself when neither dtype nor device change."""
     if not isinstance(x, TrnArray):
         raise TypeError(f"astype: x must be a trnpy array, not {type(x).__name__}")
-    from ._creation import _as_dtype
-    dt = _as_dtype(dtype)
+    dt = _dtypes.as_dtype(dtype)
     src = x._device
     dev = src if device is None else _resolve_device(device)
     dev.check_dtype(dt)

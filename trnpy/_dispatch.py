@@ -4,8 +4,8 @@
   faster than torch's CPU kernels here and is the oracle we must match), unless the CPU
   backend is switched to torch (tests run both; ``TRNPY_CPU_BACKEND=torch``).
 * CUDA and neuron arrays compute with torch on their device.
-* Ops that have an NKI kernel (matmul, eigh, fft, ...) ask :func:`route` on the neuron
-  device; the kernel issue registers kernels there.
+* Ops that have an NKI kernel (matmul, eigh, fft) ask :func:`route`, which sends them
+  to the kernel on the neuron device (registry and policy: ``trnpy/_kernels.py``).
 """
 from __future__ import annotations
 
@@ -43,10 +43,34 @@ def use_numpy(device: Device) -> bool:
     return device is CPU and _CPU_BACKEND.get() == "numpy"
 
 
-def route(op: str, device: Device) -> str:
-    """Where ``op`` runs on ``device``: ``"numpy"``, ``"torch"`` (or ``"kernel"`` once the
-    kernel layer registers one). Recorded in :data:`ROUTES`."""
+def route(op: str, device: Device, *operands, **params) -> str:
+    """Where ``op`` runs on ``device``: ``"numpy"``, ``"torch"`` or ``"kernel"``.
+    Recorded in :data:`ROUTES`.
+
+    On the neuron device an op with a registered NKI kernel (``trnpy._kernels.KERNELS``;
+    the caller passes its validated operands and parameters) runs on the kernel when the
+    kernel can take them and the problem reaches ``kernel_thresholds[op]`` (or
+    ``force_kernels()`` is on). A kernel that cannot take them is a *fallback*: an error
+    in strict mode, otherwise torch, with the reason counted in ``_kernels.FALLBACKS``.
+    """
     where = "numpy" if use_numpy(device) else "torch"
+    if device.kind == "neuron":
+        from . import _kernels
+        kern = _kernels.KERNELS.get(op)
+        if kern is not None:
+            why = kern.unsupported(device, *operands, **params)
+            if why is not None:
+                if _kernels.strict():
+                    raise _kernels.KernelFallbackError(
+                        f"{op} on {device} cannot use its NKI kernel and would fall back "
+                        f"to torch: {why} (strict kernel mode: trnpy.strict_kernels() / "
+                        "TRNPY_STRICT_KERNELS=1)")
+                _kernels.FALLBACKS[(op, why)] += 1
+            elif _kernels.forced() or \
+                    kern.size(*operands, **params) >= _kernels.kernel_thresholds[op]:
+                where = "kernel"
+            else:
+                _kernels.FALLBACKS[(op, "below the size threshold")] += 1
     ROUTES[(op, where)] += 1
     return where
 
@@ -60,8 +84,9 @@ def wrap(data, device: Device):
         return TrnArray._new(data, device)
     if not isinstance(data, np.ndarray):
         data = np.asarray(data)
-    if data.dtype not in _dtypes._NP_TO_TORCH:
-        data = data.astype(_dtypes.as_dtype(data.dtype))   # raises for unsupported kinds
+    dt = _dtypes.as_dtype(data.dtype)     # raises for unsupported kinds
+    if data.dtype.char != dt.char:
+        data = data.view(dt)              # 'Q' -> 'L' etc.: same bits, the code torch takes
     if not data.dtype.isnative:
         data = data.astype(data.dtype.newbyteorder("="))
     try:
@@ -104,8 +129,12 @@ def cast_tensor(t: torch.Tensor, dtype) -> torch.Tensor:
     if t.dtype == torch.uint64 and dt.kind in "iu":
         t = t.view(torch.int64)
     elif t.dtype == torch.uint64 and dt.kind in "fc":
-        # torch converts uint64 > 2**63 correctly only through float64
-        return t.to(torch.float64).to(target)
+        # torch reads uint64 as signed; halve values >= 2**63 (keeping the sticky low bit so
+        # the single rounding matches NumPy's), convert, and double
+        v = t.view(torch.int64)
+        big = v < 0
+        half = ((v >> 1) & 0x7FFF_FFFF_FFFF_FFFF) | (v & 1)
+        return torch.where(big, half.to(target) * 2, v.to(target))
     if dt == np.dtype(np.uint64) and t.dtype.is_floating_point:
         big = t >= 2.0 ** 63
         return torch.where(big, (t - 2.0 ** 63).to(torch.int64) ^ (-2 ** 63),

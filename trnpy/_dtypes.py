@@ -33,6 +33,7 @@ _NP_TO_TORCH = {
     np.dtype(np.complex64): torch.complex64, np.dtype(np.complex128): torch.complex128,
 }
 _TORCH_TO_NP = {v: k for k, v in _NP_TO_TORCH.items()}
+_CANONICAL = {d: d for d in _NP_TO_TORCH}
 
 # torch stores uint16/32/64 but computes almost nothing on them: arithmetic runs in a
 # wider signed type (uint64 as the same bits in int64, exact for + - * and bitwise ops)
@@ -55,7 +56,8 @@ def as_dtype(dtype) -> np.dtype:
     if dt not in _NP_TO_TORCH:
         raise TypeError(f"trnpy does not support dtype {dt!r}; supported: "
                         + ", ".join(d.name for d in SUPPORTED))
-    return dt
+    # NumPy has two codes for some 64-bit ints ('Q' and 'L'): torch takes only the canonical one
+    return _CANONICAL[dt]
 
 
 def to_torch(dtype: np.dtype) -> torch.dtype:

@@ -1,8 +1,10 @@
 """``trnpy.fft``: the array API FFT extension with NumPy's signatures and result dtypes.
 
 Result dtypes come from NumPy (float32 -> complex64, ints -> complex128, irfft of
-complex64 -> float32, ...). The CPU NumPy backend calls ``numpy.fft``; every other
-device uses ``torch.fft``. n-d transforms follow NumPy's argument rules (``s`` entries of
+complex64 -> float32, ...). The CPU NumPy backend calls ``numpy.fft``; the neuron device
+runs the NKI FFT kernel where ``_dispatch.route`` says so (every transform here reduces
+to the kernel's 1-D complex transform, see ``trnpy/_kernels.py``); otherwise
+``torch.fft``. n-d transforms follow NumPy's argument rules (``s`` entries of
 -1, repeated axes apply the transform twice).
 """
 from __future__ import annotations
@@ -114,12 +116,17 @@ def _one_d(name, a, n, axis, norm, out):
     else:
         n = operator.index(n)
     _n_points(n)
-    if _dispatch.route("fft", dev) == "numpy":
+    where = _dispatch.route("fft", dev, x, name, (n,), (ax,), norm=norm)
+    if where == "numpy":
         f = getattr(np.fft, name)
         if out is not None:
             f(_dispatch.np_view(x), n=n, axis=ax, norm=norm, out=_dispatch.np_view(out))
             return out
         return _dispatch.wrap(f(_dispatch.np_view(x), n=n, axis=ax, norm=norm), dev)
+    if where == "kernel":
+        from .. import _kernels
+        res = _kernels.run("fft", x, name, (n,), (ax,), norm=norm)
+        return _finish(res._t, rdt, dev, out, name)
     t = _torch_input(x._t, kind, rdt)
     res = _torch_1d(name, t, n, ax, norm, rdt, f16=x.dtype == np.float16)
     return _finish(res, rdt, dev, out, name)
@@ -202,7 +209,12 @@ def _n_d(name, a, s, axes, norm, out):
         sizes[-1] = 2 * (x.shape[ax[-1]] - 1)
     for n in sizes:
         _n_points(n)
-    if _dispatch.route("fft", dev) == "numpy":
+    where = _dispatch.route("fft", dev, x, base, tuple(sizes), tuple(ax), norm=norm)
+    if where == "kernel":
+        from .. import _kernels
+        res = _kernels.run("fft", x, base, tuple(sizes), tuple(ax), norm=norm)
+        return _finish(res._t, rdt, dev, out, name)
+    if where == "numpy":
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)   # warned above already
             f = getattr(np.fft, name)

@@ -2,8 +2,8 @@
 
 Each function is a thin wrapper: validate like NumPy, take the result dtype from NumPy
 (``np_dtype_of``), then compute with ``numpy.linalg`` (CPU NumPy backend) or
-``torch.linalg`` (CUDA, neuron, torch CPU backend). Ops with an NKI kernel later ask
-``_dispatch.route`` for where they run.
+``torch.linalg`` (CUDA, neuron, torch CPU backend). eigh / eigvalsh ask
+``_dispatch.route``, which sends them to the NKI Jacobi kernel on the neuron device.
 """
 from __future__ import annotations
 
@@ -132,9 +132,13 @@ def eigh(a, /, UPLO="L"):
     eigenvectors). Only the ``UPLO`` triangle is read."""
     uplo = _check_uplo(UPLO)
     x, dev, wdt = _prep(a)
-    if _dispatch.route("eigh", dev) == "numpy":
+    where = _dispatch.route("eigh", dev, x, UPLO=uplo)
+    if where == "numpy":
         w, v = np.linalg.eigh(_np(x), UPLO=uplo)
         return EighResult(_dispatch.wrap(w, dev), _dispatch.wrap(v, dev))
+    if where == "kernel":
+        from .. import _kernels
+        return EighResult(*_kernels.run("eigh", x, UPLO=uplo))
     w, v = _call(torch.linalg.eigh, torch_as(x._t, wdt), UPLO=uplo)
     return EighResult(_new(w, dev, _dtypes.real_of(wdt)), _new(v, dev, wdt))
 
@@ -142,8 +146,12 @@ def eigh(a, /, UPLO="L"):
 def eigvalsh(a, /, UPLO="L"):
     uplo = _check_uplo(UPLO)
     x, dev, wdt = _prep(a)
-    if _dispatch.route("eigh", dev) == "numpy":
+    where = _dispatch.route("eigh", dev, x, UPLO=uplo)
+    if where == "numpy":
         return _dispatch.wrap(np.linalg.eigvalsh(_np(x), UPLO=uplo), dev)
+    if where == "kernel":
+        from .. import _kernels
+        return _kernels.run("eigh", x, UPLO=uplo, eigvals_only=True)
     w = _call(torch.linalg.eigvalsh, torch_as(x._t, wdt), UPLO=uplo)
     return _new(w, dev, _dtypes.real_of(wdt))
 

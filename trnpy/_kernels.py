@@ -1,0 +1,430 @@
+"""The NKI kernel registry: which trnpy ops have a kernel on the neuron device, what the
+kernel can take, and the adapters that run it.
+
+:func:`trnpy._dispatch.route` is the one place that decides where an op runs; it asks
+the adapter registered here under the op's name (:data:`KERNELS`) whether the kernel
+can take the operands (``unsupported``) and how big the problem is (``size``), and
+compares that with :data:`kernel_thresholds`. The op then calls :func:`run`.
+
+* Emulated neuron device (data in host memory): the adapter hands host NumPy views to
+  the kernels' Python entry points (``kernels.gemm.gemm``, ``kernels.fft.fft``,
+  ``kernels.eigh.eigh_batched``), which run the NKI kernels in the emulator.
+* Real neuron device: the adapter passes the XLA tensors to the ``@nki.jit`` kernels.
+  UNTESTED here (no Neuron SDK or hardware); written plainly from the kernels' own host
+  code.
+
+Everything around a kernel (1-D operands, batch broadcasting, ``n=`` padding, axis moves,
+``norm=`` scaling, Hermitian completion for c2r transforms) is torch code shared by both
+modes, so the emulated device exercises the same glue as the real one.
+
+Policy, all read by ``route``:
+
+* :data:`kernel_thresholds` (``trnpy.kernel_thresholds``): op -> the smallest problem
+  size sent to the kernel (launch overhead through torch-xla is ~1-2 ms, so small
+  problems run faster with torch). Defaults: ``matmul`` 512**3 multiply-adds (batch *
+  M * K * N), ``eigh`` n >= 128 (one launch per Jacobi sweep, ~10 sweeps), ``fft``
+  65536 points (product of the output shape). Change with :func:`set_kernel_threshold`.
+  Below the threshold an op runs on torch: a choice, not a fallback.
+* :func:`force_kernels`: ignore the thresholds inside the block (tests).
+* :func:`strict_kernels` or ``TRNPY_STRICT_KERNELS=1``: an op with a kernel that cannot
+  use it (dtype, size or shape limits) raises :class:`KernelFallbackError` instead of
+  running on torch. Outside strict mode the fallback runs on torch and is recorded in
+  ``ROUTES`` and :data:`FALLBACKS`.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+import math
+import os
+from collections import Counter
+
+import numpy as np
+import torch
+
+from . import _dispatch
+
+__all__ = ["KernelFallbackError", "kernel_thresholds", "set_kernel_threshold",
+           "force_kernels", "strict_kernels", "routing_report", "reset_routes"]
+
+
+class KernelFallbackError(RuntimeError):
+    """Strict mode: an op that has an NKI kernel would run elsewhere."""
+
+
+#: op -> minimum problem size (see the module docstring for each op's measure).
+DEFAULT_THRESHOLDS = {"matmul": 512 ** 3, "eigh": 128, "fft": 65536}
+kernel_thresholds: dict = dict(DEFAULT_THRESHOLDS)
+
+#: why ops on the neuron device did not run their kernel: FALLBACKS[(op, reason)] -> count
+FALLBACKS: Counter = Counter()
+
+_FORCE = contextvars.ContextVar("trnpy_force_kernels", default=False)
+_STRICT = contextvars.ContextVar("trnpy_strict_kernels", default=None)
+
+
+def set_kernel_threshold(op: str, min_size: int) -> None:
+    """Send ``op`` to its kernel only for problems of at least ``min_size`` (0: always)."""
+    if op not in KERNELS:
+        raise ValueError(f"no NKI kernel is registered for {op!r}; "
+                         f"ops with kernels: {sorted(KERNELS)}")
+    if int(min_size) < 0:
+        raise ValueError("min_size must be >= 0")
+    kernel_thresholds[op] = int(min_size)
+
+
+@contextlib.contextmanager
+def force_kernels(enabled: bool = True):
+    """Inside the block, ops that can use a kernel do so whatever their size."""
+    tok = _FORCE.set(bool(enabled))
+    try:
+        yield
+    finally:
+        _FORCE.reset(tok)
+
+
+@contextlib.contextmanager
+def strict_kernels(enabled: bool = True):
+    """Inside the block, a fallback from a kernel raises :class:`KernelFallbackError`."""
+    tok = _STRICT.set(bool(enabled))
+    try:
+        yield
+    finally:
+        _STRICT.reset(tok)
+
+
+def forced() -> bool:
+    return _FORCE.get()
+
+
+def strict() -> bool:
+    s = _STRICT.get()
+    if s is not None:
+        return s
+    return os.environ.get("TRNPY_STRICT_KERNELS", "").strip().lower() in ("1", "true", "yes")
+
+
+def reset_routes() -> None:
+    """Clear the routing counters (``trnpy.ROUTES`` and the fallback reasons)."""
+    _dispatch.ROUTES.clear()
+    FALLBACKS.clear()
+
+
+def routing_report() -> str:
+    """A readable table of where each op ran, with fallback reasons and thresholds."""
+    ops = sorted({op for op, _ in _dispatch.ROUTES})
+    lines = [f"{'op':<24}{'kernel':>8}{'torch':>8}{'numpy':>8}"]
+    for op in ops:
+        c = [_dispatch.ROUTES.get((op, w), 0) for w in ("kernel", "torch", "numpy")]
+        lines.append(f"{op:<24}{c[0]:>8}{c[1]:>8}{c[2]:>8}")
+    if FALLBACKS:
+        lines.append("not on a kernel (neuron device):")
+        for (op, why), n in sorted(FALLBACKS.items()):
+            lines.append(f"  {op}: {n} x {why}")
+    lines.append("kernel thresholds: " + ", ".join(
+        f"{op} >= {v}" for op, v in sorted(kernel_thresholds.items()))
+        + (" (forced: thresholds ignored)" if forced() else "")
+        + (" [strict]" if strict() else ""))
+    return "\n".join(lines)
+
+
+def run(op, *operands, **params):
+    """Run ``op``'s kernel (``route`` answered ``"kernel"``)."""
+    return KERNELS[op](*operands, **params)
+
+
+# ---------------------------------------------------------------------------
+# helpers
+def _sdk_missing(device):
+    """Why a real neuron device cannot launch kernels, or None."""
+    if device.emulated:
+        return None
+    from kernels.nki_adapter import REAL_NKI
+    if not REAL_NKI:
+        return "the Neuron SDK's nki (nki.language / nki.isa) does not import"
+    return None
+
+
+def _dtype_names(*xs):
+    return " and ".join(str(x.dtype) for x in xs)
+
+
+def _host(t: torch.Tensor) -> np.ndarray:
+    """NumPy view of an emulated-device tensor (host memory)."""
+    return t.detach().resolve_conj().resolve_neg().contiguous().numpy()
+
+
+def _fit(t, n, axis):
+    """NumPy's ``n=`` rule: truncate or zero-pad ``t`` along ``axis`` to length ``n``."""
+    m = t.shape[axis]
+    if m >= n:
+        return t.narrow(axis, 0, n)
+    shape = list(t.shape)
+    shape[axis] = n - m
+    return torch.cat([t, torch.zeros(shape, dtype=t.dtype, device=t.device)], dim=axis)
+
+
+# ---------------------------------------------------------------------------
+# matmul
+class _Matmul:
+    op = "matmul"
+    DTYPES = (np.dtype(np.float32), np.dtype(np.float16))
+
+    def unsupported(self, device, a, b):
+        if a.dtype not in self.DTYPES or b.dtype not in self.DTYPES:
+            return (f"the GEMM kernel takes float32/float16 operands, got "
+                    f"{_dtype_names(a, b)}")
+        return _sdk_missing(device)
+
+    def size(self, a, b):
+        batch = np.broadcast_shapes(a.shape[:-2] if a.ndim > 2 else (),
+                                    b.shape[:-2] if b.ndim > 2 else ())
+        m = a.shape[-2] if a.ndim > 1 else 1
+        n = b.shape[-1] if b.ndim > 1 else 1
+        return math.prod(batch) * m * a.shape[-1] * n
+
+    def __call__(self, a, b):
+        dev = a._device
+        rdt = np.result_type(a.dtype, b.dtype)
+        ta, tb = a._t, b._t
+        va, vb = ta.dim() == 1, tb.dim() == 1
+        if va:
+            ta = ta[None, :]
+        if vb:
+            tb = tb[:, None]
+        if ta.dtype != tb.dtype:          # mixed float16/float32: the kernel takes one dtype
+            ta, tb = ta.float(), tb.float()
+        batch = torch.broadcast_shapes(ta.shape[:-2], tb.shape[:-2])
+        M, K, N = ta.shape[-2], ta.shape[-1], tb.shape[-1]
+        a3 = ta.expand(batch + (M, K)).reshape(-1, M, K)
+        b3 = tb.expand(batch + (K, N)).reshape(-1, K, N)
+        if a3.shape[0] == 0 or M == 0 or N == 0 or K == 0:
+            c3 = torch.zeros((a3.shape[0], M, N), dtype=torch.float32, device=ta.device)
+        elif dev.emulated:
+            from kernels.gemm import gemm
+            c3 = torch.from_numpy(gemm(_host(a3), _host(b3)))
+        else:
+            c3 = _gemm_real(a3, b3)
+        c = c3.reshape(batch + (M, N))
+        if vb:
+            c = c[..., 0]
+        if va:
+            c = c[..., 0, :] if not vb else c[..., 0]
+        return _new(c, rdt, dev)
+
+
+def _new(t, rdt, dev):
+    from ._array import TrnArray
+    from ._dtypes import to_torch
+    return TrnArray._new(t.to(to_torch(np.dtype(rdt))).contiguous(), dev)
+
+
+def _gemm_real(a3, b3):
+    # UNTESTED (needs the Neuron SDK and a NeuronCore): XLA tensors straight into the
+    # @nki.jit kernel, one launch for the whole batch.
+    from kernels.gemm import gemm_kernel
+    return gemm_kernel(a3.contiguous(), b3.contiguous())
+
+
+# ---------------------------------------------------------------------------
+# eigh / eigvalsh
+class _Eigh:
+    op = "eigh"
+
+    def unsupported(self, device, x, UPLO="L"):
+        from kernels.eigh import NMAX
+        if x.dtype != np.float32:
+            return f"the eigh kernel takes real float32 input, got {x.dtype}"
+        n = x.shape[-1]
+        if n + n % 2 > NMAX:
+            return f"the eigh kernel handles n <= {NMAX}, got n = {n}"
+        return _sdk_missing(device)
+
+    def size(self, x, UPLO="L"):
+        return x.shape[-1]
+
+    def __call__(self, x, UPLO="L", eigvals_only=False):
+        dev = x._device
+        t = x._t
+        if UPLO == "U":
+            t = t.mT                     # the upper triangle of A is the lower of A^T
+        n = t.shape[-1]
+        batch = tuple(t.shape[:-2])
+        if t.numel() == 0:
+            w = torch.zeros(batch + (n,), dtype=torch.float32)
+            v = torch.zeros(batch + (n, n), dtype=torch.float32)
+        elif dev.emulated:
+            from kernels.eigh import eigh_batched
+            w, v = eigh_batched(_host(t))
+            w, v = torch.from_numpy(w), torch.from_numpy(v)
+        else:
+            w, v = _eigh_real(t)
+        w = _new(w, np.float32, dev)
+        if eigvals_only:
+            return w
+        return w, _new(v, np.float32, dev)
+
+
+def _eigh_real(t):
+    # UNTESTED (needs the Neuron SDK and a NeuronCore): the host loop of kernels.eigh.eigh
+    # with the sweep kernel launched on XLA tensors; the convergence test reads one
+    # scalar back per sweep.
+    from kernels import eigh as ke
+    n = t.shape[-1]
+    flat = t.reshape(-1, n, n)
+    ws, vs = [], []
+    for i in range(flat.shape[0]):
+        ap, n, n_pad, scale = ke._prepare(flat[i].cpu().numpy())
+        m = n_pad // 2
+        masks = torch.from_numpy(ke._masks(n_pad)).to(t.device)
+        A = torch.from_numpy(ap).to(t.device)
+        V = torch.eye(n_pad, dtype=torch.float32, device=t.device)
+        fro = float(np.sqrt((ap.astype(np.float64) ** 2).sum()))
+        history = []
+        for _ in range(30):
+            A, V, off2 = ke.jacobi_sweep_kernel(A, V, masks, m)
+            off = math.sqrt(max(float(off2.reshape(-1)[0].cpu()), 0.0))
+            history.append(off)
+            if fro == 0 or ke._converged(off, fro, history, ke.FP32_EPS):
+                break
+        w, v = ke._finish(A.cpu().numpy(), V.cpu().numpy(), n, scale)
+        ws.append(torch.from_numpy(w))
+        vs.append(torch.from_numpy(v))
+    w = torch.stack(ws).reshape(t.shape[:-1]).to(t.device)
+    v = torch.stack(vs).reshape(t.shape).to(t.device)
+    return w, v
+
+
+# ---------------------------------------------------------------------------
+# fft family
+_FORWARD = {"fft": True, "rfft": True, "hfft": True,
+            "ifft": False, "irfft": False, "ihfft": False}
+
+
+@functools.lru_cache(maxsize=256)
+def _fft_plan_error(n):
+    from kernels.fft import plan
+    try:
+        plan(n)
+    except NotImplementedError as e:
+        return str(e)
+    return None
+
+
+class _FFT:
+    """``name`` in fft/ifft/rfft/irfft/hfft/ihfft; ``sizes``/``axes`` one entry per 1-D
+    step (``fftn`` etc. pass several; ``name`` is then the 1-D base transform)."""
+    op = "fft"
+    DTYPES = (np.dtype(np.float32), np.dtype(np.complex64))
+
+    def unsupported(self, device, x, name, sizes, axes, norm=None):
+        if x.dtype not in self.DTYPES:
+            return f"the FFT kernel takes float32/complex64 input, got {x.dtype}"
+        for n in sizes:
+            why = _fft_plan_error(int(n))
+            if why is not None:
+                return why
+        return _sdk_missing(device)
+
+    def size(self, x, name, sizes, axes, norm=None):
+        shape = list(x.shape)
+        for n, a in zip(sizes, axes):
+            shape[a] = n
+        return math.prod(shape)
+
+    def __call__(self, x, name, sizes, axes, norm=None):
+        dev = x._device
+        t = x._t
+        if name == "fft" or name == "ifft":
+            for i in reversed(range(len(axes))):          # NumPy's fftn order
+                t = self._c2c(dev, t, sizes[i], axes[i], name == "ifft", norm)
+        elif name == "rfft" or name == "ihfft":
+            t = self._r2c(dev, t, sizes[-1], axes[-1], name == "ihfft", norm)
+            for i in reversed(range(len(axes) - 1)):      # rfftn: fft over the rest
+                t = self._c2c(dev, t, sizes[i], axes[i], False, norm)
+        else:                                             # irfft, hfft (and irfftn)
+            for i in range(len(axes) - 1):
+                t = self._c2c(dev, t, sizes[i], axes[i], True, norm)
+            t = self._c2r(dev, t, sizes[-1], axes[-1], name == "irfft", norm)
+        return _new(t, np.float32 if t.dtype == torch.float32 else np.complex64, dev)
+
+    # -- 1-D steps on tensors --------------------------------------------------------
+    def _c2c(self, dev, t, n, axis, inverse, norm):
+        t = _fit(t, n, axis)
+        return _scale(_fft_axis(dev, t, axis, inverse), n, inverse, norm)
+
+    def _r2c(self, dev, t, n, axis, inverse, norm):
+        # the transform of real input, first n//2 + 1 terms (ihfft: the inverse's)
+        t = _fit(t, n, axis)
+        y = _scale(_fft_axis(dev, t, axis, inverse), n, inverse, norm)
+        return y.narrow(axis, 0, n // 2 + 1)
+
+    def _c2r(self, dev, t, n, axis, inverse, norm):
+        # Hermitian completion to n points, then the real part of the c2c transform
+        # (imaginary parts of the DC / Nyquist terms drop out, as in pocketfft's c2r)
+        t = _fit(t.to(torch.complex64), n // 2 + 1, axis)
+        tail = t.narrow(axis, 1, (n - 1) // 2).flip(axis).conj()
+        full = torch.cat([t, tail], dim=axis)
+        y = _scale(_fft_axis(dev, full, axis, inverse), n, inverse, norm)
+        return y.real.contiguous()
+
+
+def _scale(y, n, inverse, norm):
+    """The kernel's forward is unscaled and its inverse scaled by 1/n ("backward")."""
+    norm = norm or "backward"
+    if norm == "backward":
+        return y
+    if norm == "ortho":
+        f = math.sqrt(n) if inverse else 1.0 / math.sqrt(n)
+    else:                                                  # "forward"
+        f = float(n) if inverse else 1.0 / n
+    return y * f
+
+
+def _fft_axis(dev, t, axis, inverse):
+    """1-D complex64 transform of ``t`` along ``axis`` by the kernel (one launch)."""
+    t = t.movedim(axis, -1)
+    shape = t.shape
+    if t.numel() == 0:
+        y = torch.zeros(shape, dtype=torch.complex64)
+    elif dev.emulated:
+        from kernels.fft import fft
+        y = torch.from_numpy(fft(_host(t), inverse=inverse))
+    else:
+        y = _fft_real(t, inverse)
+    return y.reshape(shape).movedim(-1, axis)
+
+
+def _fft_real(t, inverse):
+    # UNTESTED (needs the Neuron SDK and a NeuronCore): the host layout of
+    # kernels.fft.fft_planes with XLA tensors passed to the @nki.jit kernel.
+    from kernels import fft as kf
+    N = t.shape[-1]
+    t2 = t.reshape(-1, N)
+    B = t2.shape[0]
+    if t2.is_complex():
+        xr, xi = t2.real.float().contiguous(), t2.imag.float().contiguous()
+    else:
+        xr = t2.float().contiguous()
+        xi = torch.zeros_like(xr)
+    p = kf._kernel_plan(N, B)
+    if p[0] == "dft":
+        g = p[1]
+        R = -(-B // g)
+        if R * g != B:
+            pad = torch.zeros((R * g - B, N), dtype=torch.float32, device=t.device)
+            xr, xi = torch.cat([xr, pad]), torch.cat([xi, pad])
+        xr, xi = xr.reshape(R, g * N), xi.reshape(R, g * N)
+    elif p[0] == "4step":
+        xr, xi = xr.reshape(B, p[1], p[2]), xi.reshape(B, p[1], p[2])
+    else:
+        xr, xi = xr.reshape(B, p[1], p[2] * p[3]), xi.reshape(B, p[1], p[2] * p[3])
+    buf, layout = kf._const_buffer(p, N, inverse)
+    yr, yi = kf.fft_kernel(xr, xi, torch.from_numpy(buf).to(t.device), p, layout)
+    yr, yi = yr.reshape(-1, N)[:B], yi.reshape(-1, N)[:B]
+    return torch.complex(yr, yi)
+
+
+#: op name (as passed to ``route``) -> kernel adapter
+KERNELS = {"matmul": _Matmul(), "eigh": _Eigh(), "fft": _FFT()}
