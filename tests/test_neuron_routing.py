@@ -374,3 +374,18 @@ def test_routing_report(neuron, kernel_mode):
     assert trnpy.ROUTES[("matmul", "kernel")] == 1
     trnpy.reset_routes()
     assert not trnpy.ROUTES and not _kernels.FALLBACKS
+
+
+def test_kernel_path_empty_and_tiny(neuron, kernel_mode):
+    for sa, sb in (((0, 3), (3, 4)), ((3, 0), (0, 4)), ((2, 0, 3, 3), (3, 3))):
+        a, b = np.ones(sa, np.float32), np.ones(sb, np.float32)
+        r = trnpy.asarray(a, device=neuron) @ trnpy.asarray(b, device=neuron)
+        assert_matches(r, a @ b)
+    for s in ((0, 4, 4), (1, 1)):
+        a = np.full(s, 2.0, np.float32)
+        w, v = trnpy.linalg.eigh(trnpy.asarray(a, device=neuron))
+        assert_matches(w, np.linalg.eigh(a)[0])
+        assert v.shape == s
+    x = np.ones((0, 8), np.complex64)
+    assert_matches(trnpy.fft.fft(trnpy.asarray(x, device=neuron)), np.fft.fft(x))
+    assert trnpy.ROUTES[("matmul", "kernel")] == 3 and trnpy.ROUTES[("fft", "kernel")] == 1

@@ -626,7 +626,7 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy", device=None):
     if _dispatch.use_numpy(dev) and copy:
         out = np.meshgrid(*[_dispatch.np_view(x) for x in xs], copy=True, sparse=sparse,
                           indexing=indexing)
-        return tuple(_dispatch.wrap(o, dev) for o in out)
+        return [_dispatch.wrap(o, dev) for o in out]
     ndim = len(xs)
     s0 = (1,) * ndim
     out = [x._t.reshape(s0[:i] + (-1,) + s0[i + 1:]) for i, x in enumerate(xs)]
@@ -638,4 +638,4 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy", device=None):
         out = [o.expand(shape) for o in out]
     if copy:
         out = [o.clone(memory_format=torch.contiguous_format) for o in out]
-    return tuple(TrnArray._new(o, dev) for o in out)
+    return [TrnArray._new(o, dev) for o in out]

@@ -60,9 +60,23 @@ def can_cast(from_, to, casting="safe"):
     return np.can_cast(_as_dtype_arg(from_), _as_dtype_arg(to), casting)
 
 
-def finfo(type, /):
-    """Machine limits of a floating dtype (or an array's): NumPy's ``finfo``."""
-    return np.finfo(_as_dtype_arg(type))
+class finfo:
+    """Machine limits of a floating dtype (or an array's): NumPy's ``finfo`` with the
+    limits as Python floats, as the array API asks (NumPy's are NumPy scalars)."""
+
+    def __init__(self, type, /):
+        self._info = info = np.finfo(_as_dtype_arg(type))
+        self.dtype = info.dtype
+        self.bits = info.bits
+        for name in ("eps", "max", "min", "smallest_normal", "tiny", "resolution",
+                     "epsneg", "smallest_subnormal"):
+            setattr(self, name, float(getattr(info, name)))
+        for name in ("precision", "iexp", "machep", "maxexp", "minexp", "negep", "nexp",
+                     "nmant"):
+            setattr(self, name, getattr(info, name))
+
+    def __repr__(self):
+        return repr(self._info)
 
 
 def iinfo(type, /):

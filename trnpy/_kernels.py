@@ -197,8 +197,9 @@ class _Matmul:
             ta, tb = ta.float(), tb.float()
         batch = torch.broadcast_shapes(ta.shape[:-2], tb.shape[:-2])
         M, K, N = ta.shape[-2], ta.shape[-1], tb.shape[-1]
-        a3 = ta.expand(batch + (M, K)).reshape(-1, M, K)
-        b3 = tb.expand(batch + (K, N)).reshape(-1, K, N)
+        nb = math.prod(batch)
+        a3 = ta.expand(batch + (M, K)).reshape(nb, M, K)
+        b3 = tb.expand(batch + (K, N)).reshape(nb, K, N)
         if a3.shape[0] == 0 or M == 0 or N == 0 or K == 0:
             c3 = torch.zeros((a3.shape[0], M, N), dtype=torch.float32, device=ta.device)
         elif dev.emulated:
