@@ -34,6 +34,20 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+_TEST_DEVICE = os.environ.get("TRNPY_TEST_DEVICE")
+
+
+@pytest.fixture(autouse=True)
+def _default_device():
+    """TRNPY_TEST_DEVICE=cuda runs the whole suite with CUDA as the default device (the
+    torch path on a GPU); unset, tests run on the CPU."""
+    if _TEST_DEVICE:
+        with trnpy.device(_TEST_DEVICE):
+            yield
+    else:
+        yield
+
+
 @pytest.fixture(params=["numpy", "torch"])
 def backend(request):
     """Run the test once per CPU backend."""
