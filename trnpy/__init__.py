@@ -21,9 +21,15 @@ from ._sorting import *           # noqa: F401,F403
 from ._sets import *              # noqa: F401,F403
 from ._data_types import *        # noqa: F401,F403
 from ._linalg_functions import *  # noqa: F401,F403
+from ._math import *              # noqa: F401,F403
+from ._statistics import *        # noqa: F401,F403
+from ._polynomial import *        # noqa: F401,F403
+from ._interop import *           # noqa: F401,F403
+from ._io import *                # noqa: F401,F403
+from ._errstate import *          # noqa: F401,F403
 from ._info import __array_namespace_info__
 from ._constants import e, inf, nan, newaxis, pi, euler_gamma  # noqa: F401
 
 ndarray = TrnArray
 
-from . import linalg, fft, random, sparse  # noqa: E402,F401
+from . import linalg, fft, random, sparse, special  # noqa: E402,F401
