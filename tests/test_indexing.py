@@ -354,7 +354,8 @@ def test_take(backend, data):
     a = _arr(data.draw, data.draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=4)))
     axis = data.draw(st.none() | st.integers(-a.ndim, a.ndim - 1))
     n = a.size if axis is None else a.shape[axis]
-    mode = data.draw(st.sampled_from(["raise", "wrap", "clip"]))
+    # NumPy loops forever on mode='wrap' over an empty axis (its bug): not drawn
+    mode = data.draw(st.sampled_from(["raise", "wrap", "clip"] if n else ["raise", "clip"]))
     hi = n + 2 if mode != "raise" else max(n - 1, 0)
     ind = data.draw(hnp.arrays(np.int64, hnp.array_shapes(min_dims=0, max_dims=2, min_side=0,
                                                           max_side=3),

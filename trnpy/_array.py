@@ -24,6 +24,20 @@ _API_VERSIONS = ("2021.12", "2022.12", "2023.12", "2024.12")
 
 
 class TrnArray:
+    """An n-dimensional array on a trnpy device, with NumPy's ndarray interface.
+
+    Indexing with integers only (``x[0]`` on a 1-d array, ``x[1, 2]`` on a 2-d one) returns
+    a **0-d TrnArray** that stays on the array's device, where NumPy returns a NumPy
+    scalar. A 0-d array behaves like NumPy's 0-d arrays and scalars in arithmetic and
+    comparisons (with Python and NumPy scalars, which are weak / strong per NEP 50),
+    ``float(x)``, ``int(x)``, ``complex(x)``, ``bool(x)``, ``operator.index(x)``,
+    ``x.item()`` (a Python scalar) and formatting (``f"{x:.3f}"``); like any ndarray it is
+    unhashable. Use ``x.item()`` to get a Python number.
+
+    NumPy's functions and ufuncs called on TrnArrays (``numpy.mean(x)``,
+    ``numpy.add(x, y)``) run in trnpy and return TrnArrays (NEP 13/18); see
+    :mod:`trnpy._interop`.
+    """
     __slots__ = ("_t", "_device", "_np", "__weakref__")
     __array_priority__ = 100
 
@@ -82,6 +96,10 @@ class TrnArray:
     def strides(self) -> tuple:
         """Byte strides, as NumPy's (torch's strides count elements)."""
         n = self.dtype.itemsize
+        if self._np is not None:
+            return self._np.strides
+        if self._t.numel() == 0:
+            return (0,) * self.ndim       # NumPy's strides for a new empty array
         return tuple(s * n for s in self._t.stride())
 
     def to_device(self, device, /, *, stream=None):
@@ -127,6 +145,238 @@ class TrnArray:
 
     def tolist(self):
         return _dispatch.host(self).tolist()
+
+    def tobytes(self, order="C"):
+        return _dispatch.host(self).tobytes(order)
+
+    # shape
+    def reshape(self, *shape, order="C", copy=None):
+        if not shape:
+            raise TypeError("reshape() takes exactly 1 argument (0 given)")
+        if len(shape) == 1 and (shape[0] is None or isinstance(shape[0], (tuple, list))):
+            shape = shape[0]
+        return _ns().reshape(self, shape, order=order, copy=copy)
+
+    def ravel(self, order="C"):
+        return _ns().ravel(self, order=order)
+
+    def flatten(self, order="C"):
+        return _ns().reshape(self, (-1,), order=order, copy=True)
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = axes[0]
+        return _ns().transpose(self, tuple(axes) if axes else None)
+
+    def swapaxes(self, axis1, axis2):
+        return _ns().swapaxes(self, axis1, axis2)
+
+    def squeeze(self, axis=None):
+        return _ns().squeeze(self, axis=axis)
+
+    def repeat(self, repeats, axis=None):
+        return _ns().repeat(self, repeats, axis=axis)
+
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        f = getattr(_ns(), "diagonal", None)
+        if f is not None:
+            return f(self, offset, axis1, axis2)
+        from numpy.lib.array_utils import normalize_axis_index
+        if self.ndim < 2:
+            raise ValueError("diag requires an array of at least two dimensions")
+        a1, a2 = (normalize_axis_index(a, self.ndim) for a in (axis1, axis2))
+        if a1 == a2:
+            raise ValueError("axis1 and axis2 cannot be the same")
+        return TrnArray._new(torch.diagonal(self._t, operator.index(offset), a1, a2),
+                             self._device)
+
+    # reductions
+    def sum(self, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
+        return _ns().sum(self, axis=axis, dtype=dtype, out=out, keepdims=keepdims,
+                         initial=_none(initial), where=where)
+
+    def prod(self, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
+        return _ns().prod(self, axis=axis, dtype=dtype, out=out, keepdims=keepdims,
+                          initial=_none(initial), where=where)
+
+    def mean(self, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
+        return _ns().mean(self, axis=axis, dtype=dtype, out=out, keepdims=keepdims,
+                          where=where)
+
+    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True,
+            mean=None, correction=None):
+        return _ns().std(self, axis=axis, dtype=dtype, out=out,
+                         ddof=None if correction is not None else ddof, keepdims=keepdims,
+                         where=where, mean=_none(mean), correction=correction)
+
+    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True,
+            mean=None, correction=None):
+        return _ns().var(self, axis=axis, dtype=dtype, out=out,
+                         ddof=None if correction is not None else ddof, keepdims=keepdims,
+                         where=where, mean=_none(mean), correction=correction)
+
+    def min(self, axis=None, out=None, keepdims=False, initial=None, where=True):
+        return _ns().min(self, axis=axis, out=out, keepdims=keepdims,
+                         initial=_none(initial), where=where)
+
+    def max(self, axis=None, out=None, keepdims=False, initial=None, where=True):
+        return _ns().max(self, axis=axis, out=out, keepdims=keepdims,
+                         initial=_none(initial), where=where)
+
+    def argmin(self, axis=None, out=None, *, keepdims=False):
+        return _ns().argmin(self, axis=axis, out=out, keepdims=keepdims)
+
+    def argmax(self, axis=None, out=None, *, keepdims=False):
+        return _ns().argmax(self, axis=axis, out=out, keepdims=keepdims)
+
+    def cumsum(self, axis=None, dtype=None, out=None):
+        return _ns().cumsum(self, axis=axis, dtype=dtype, out=out)
+
+    def cumprod(self, axis=None, dtype=None, out=None):
+        return _ns().cumprod(self, axis=axis, dtype=dtype, out=out)
+
+    def all(self, axis=None, out=None, keepdims=False, *, where=True):
+        return _ns().all(self, axis=axis, out=out, keepdims=keepdims, where=where)
+
+    def any(self, axis=None, out=None, keepdims=False, *, where=True):
+        return _ns().any(self, axis=axis, out=out, keepdims=keepdims, where=where)
+
+    def trace(self, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+        f = getattr(_ns(), "trace", None)
+        if f is not None:
+            return f(self, offset, axis1, axis2, dtype, out)
+        return self.diagonal(offset, axis1, axis2).sum(axis=-1, dtype=dtype, out=out)
+
+    # elementwise
+    def clip(self, min=None, max=None, out=None, **kwargs):
+        kw = dict(kwargs)
+        if min is not None:
+            kw["min"] = min
+        if max is not None:
+            kw["max"] = max
+        return _ns().clip(self, out=out, **kw)
+
+    def round(self, decimals=0, out=None):
+        return _ns().round(self, decimals, out)
+
+    def conj(self):
+        return _ns().conj(self)
+
+    conjugate = conj
+
+    @property
+    def real(self):
+        return _ns().real(self)
+
+    @real.setter
+    def real(self, value):
+        _ns().real(self)[...] = value
+
+    @property
+    def imag(self):
+        return _ns().imag(self)
+
+    @imag.setter
+    def imag(self, value):
+        if self.dtype.kind != "c":
+            raise TypeError("array does not have imaginary part to set")
+        _ns().imag(self)[...] = value
+
+    def dot(self, b, out=None):
+        return _ns().dot(self, b, out=out)
+
+    # sorting, searching, indexing
+    def sort(self, axis=-1, kind=None, order=None, *, stable=None):
+        """Sort in place (NumPy's ``ndarray.sort``)."""
+        if self.ndim == 0:
+            from numpy.exceptions import AxisError
+            raise AxisError("axis -1 is out of bounds for array of dimension 0")
+        self[...] = _ns().sort(self, axis=axis, kind=kind, order=order, stable=stable)
+
+    def argsort(self, axis=-1, kind=None, order=None, *, stable=None):
+        return _ns().argsort(self, axis=axis, kind=kind, order=order, stable=stable)
+
+    def nonzero(self):
+        return _ns().nonzero(self)
+
+    def searchsorted(self, v, side="left", sorter=None):
+        return _ns().searchsorted(self, v, side=side, sorter=sorter)
+
+    def take(self, indices, axis=None, out=None, mode="raise"):
+        return _ns().take(self, indices, axis=axis, out=out, mode=mode)
+
+    def put(self, indices, values, mode="raise"):
+        f = getattr(_ns(), "put", None)
+        if f is not None:
+            return f(self, indices, values, mode=mode)
+        from . import _interop
+        return _interop.put(self, indices, values, mode)
+
+    def fill(self, value):
+        self[...] = value
+
+    def view(self, dtype=None, type=None):
+        if type is not None or (isinstance(dtype, builtins_type) and issubclass(dtype, np.ndarray)):
+            raise NotImplementedError("TrnArray.view: type= (an ndarray subclass) is not "
+                                      "supported")
+        if dtype is None:
+            return TrnArray._new(self._t, self._device)
+        dt = _dtypes.as_dtype(dtype)
+        self._device.check_dtype(dt)
+        try:
+            t = self._t.view(_dtypes.to_torch(dt))
+        except RuntimeError as e:
+            if self.ndim == 0:
+                raise ValueError("Changing the dtype of a 0d array is only supported if "
+                                 "the itemsize is unchanged") from None
+            raise ValueError("To change to a dtype of a different size, the last axis "
+                             f"must be contiguous ({e})") from None
+        return TrnArray._new(t, self._device)
+
+    @property
+    def flat(self):
+        from ._interop import FlatIter
+        return FlatIter(self)
+
+    @flat.setter
+    def flat(self, value):
+        from ._interop import FlatIter
+        FlatIter(self)[...] = value
+
+    @property
+    def flags(self):
+        from ._interop import Flags
+        return Flags(self)
+
+    def __contains__(self, value):
+        return bool(_ns().any(_ns().equal(self, value)))
+
+    def __round__(self, ndigits=None):
+        # NumPy scalars' rule (ndarray has no __round__): round(x) -> int, round(x, n) -> array
+        if ndigits is None:
+            if self.ndim != 0:
+                raise TypeError("round() without ndigits needs a 0-d array (use x.round())")
+            return round(_dispatch.host(self)[()])
+        return _ns().round(self, ndigits)
+
+    def __divmod__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _ns().divmod(self, other)
+
+    def __rdivmod__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _ns().divmod(other, self)
+
+    # -- NumPy's dispatch protocols (NEP 13, NEP 18, NEP 35) ----------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        from ._interop import array_ufunc
+        return array_ufunc(self, ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        from ._interop import array_function
+        return array_function(self, func, types, args, kwargs)
 
     # -- interop --------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):
@@ -207,6 +457,14 @@ class TrnArray:
 
     def __setitem__(self, key, value):
         _mod("_indexing").setitem(self, key, value)
+
+
+builtins_type = type
+
+
+def _none(v):
+    """NumPy's ``np._NoValue`` default as trnpy's None."""
+    return None if v is np._NoValue else v
 
 
 def _unpickle(data: np.ndarray, device: Device):

@@ -37,7 +37,7 @@ __all__ = [
     "left_shift", "right_shift", "invert", "bitwise_not", "power", "true_divide",
     "conjugate", "mod", "fabs", "rint", "around", "exp2", "cbrt", "deg2rad", "rad2deg",
     "degrees", "radians", "heaviside", "fmax", "fmin", "fmod", "gcd", "lcm", "logaddexp2",
-    "ldexp", "float_power", "spacing",
+    "ldexp", "float_power", "spacing", "divmod", "frexp", "modf",
 ]
 
 _I64_MIN = -2 ** 63
@@ -79,7 +79,11 @@ def _uge(a, b):
 
 
 def _warn(msg):
-    warnings.warn(msg, RuntimeWarning, stacklevel=4)
+    # NumPy's err state decides (ignore / warn / raise / call)
+    from ._errstate import report
+    kind = "divide" if msg.startswith("divide") else \
+        "over" if msg.startswith("overflow") else "invalid"
+    report(kind, msg.rsplit(" ", 1)[-1], 4)
 
 
 class _Ufunc(ufunc):
@@ -363,7 +367,7 @@ def _int_div_setup(a, b, dt, fname):
     if dt.kind == "i":
         ovf = (a == int(np.iinfo(dt).min)) & (b == -1)
         if bool(ovf.any()):
-            if fname == "floor_divide":
+            if fname in ("floor_divide", "divmod"):
                 _warn(f"overflow encountered in {fname}")
             bad = bad | ovf
     b = torch.where(bad, torch.ones_like(b), b)
@@ -746,6 +750,37 @@ maximum = _u("maximum", np.maximum, _extremum(True, False), **_P)
 minimum = _u("minimum", np.minimum, _extremum(False, False), **_P)
 fmax = _u("fmax", np.fmax, _extremum(True, True), **_P)
 fmin = _u("fmin", np.fmin, _extremum(False, True), **_P)
+
+
+
+def _divmod(a, b, dtypes):
+    dt = dtypes[0]
+    if dt.kind == "f":
+        return _fdivmod(a, b)
+    a, bs, zb = _int_div_setup(a, b, dt, "divmod")
+    if dt == _U64:
+        q, r = _udivmod64(a, bs)
+    else:
+        q, r = torch.div(a, bs, rounding_mode="floor"), torch.remainder(a, bs)
+    zero = torch.zeros_like(q)
+    return torch.where(zb, zero, q), torch.where(zb, zero, r)
+
+
+def _frexp(x):
+    m, e = torch.frexp(_up(x))
+    return m, e.to(torch.int32)
+
+
+def _modf(x):
+    x32 = _up(x)
+    ip = torch.trunc(x32)
+    frac = torch.where(torch.isinf(x32), torch.zeros_like(x32), x32 - ip)
+    return torch.copysign(frac, x32), ip
+
+
+divmod = _u("divmod", np.divmod, _divmod, **_P)
+frexp = _u("frexp", np.frexp, _frexp)
+modf = _u("modf", np.modf, _modf)
 
 less = _CompareUfunc("less", np.less, operator.lt)
 less_equal = _CompareUfunc("less_equal", np.less_equal, operator.le)

@@ -228,7 +228,7 @@ def _plan(x, items, consumed):
             axis += 1
         elif kind == "bool":
             for j in range(k.dim()):
-                if k.shape[j] != shape[axis + j]:
+                if k.shape[j] != shape[axis + j] and k.shape[j]:   # NumPy skips size-0 axes
                     raise IndexError(
                         f"boolean index did not match indexed array along axis {axis + j}; "
                         f"size of axis is {shape[axis + j]} but size of corresponding "
@@ -454,15 +454,19 @@ def take(a, indices, /, axis=None, out=None, mode="raise"):
         t, axis = t.reshape(-1), 0
     axis = normalize_axis_index(axis, t.dim())
     n = t.shape[axis]
+    shape = tuple(t.shape[:axis]) + tuple(it.shape) + tuple(t.shape[axis + 1:])
     if mode == "raise":
+        # NumPy checks every index once per outer row, even when the rows are empty
         if math.prod(t.shape[:axis]) > 0 and it.numel():
             it = _bounds(it, n, axis)
-    elif it.numel():
+    elif math.prod(shape) > 0:
         if n == 0:
             raise IndexError("cannot do a non-empty take from an empty axes.")
         it = it % n if mode == "wrap" else it.clamp(0, n - 1)
-    shape = tuple(t.shape[:axis]) + tuple(it.shape) + tuple(t.shape[axis + 1:])
-    res = torch.index_select(signed_view(t), axis, it.reshape(-1)).reshape(shape)
+    if math.prod(shape) == 0:
+        res = t.new_empty(shape)
+    else:
+        res = torch.index_select(signed_view(t), axis, it.reshape(-1)).reshape(shape)
     res = unsigned_view(res, t.dtype)
     if out is not None:
         if out.shape != shape:

@@ -1,2 +1,370 @@
-"""(being written)"""
-__all__ = []
+"""NumPy's dispatch protocols for TrnArray, and small ndarray helper objects.
+
+* ``__array_ufunc__`` (NEP 13): ``numpy.add(x, y)``, ``numpy.sin(x)``,
+  ``numpy.add.reduce(x)``, ``numpy.add(x, y, out=z)`` run trnpy's ufunc of the same name.
+  An unknown ufunc returns NotImplemented, so NumPy raises TypeError.
+* ``__array_function__`` (NEP 18): ``numpy.mean(x)``, ``numpy.linalg.norm(x)``,
+  ``numpy.fft.fft(x)`` run trnpy's function of the same name (``numpy.linalg.*`` ->
+  ``trnpy.linalg``, ``numpy.fft.*`` -> ``trnpy.fft``). A NumPy function trnpy lacks raises
+  TypeError for arrays off the CPU (no hidden host round trip); for CPU arrays it runs
+  NumPy on the zero-copy views, once warning :class:`NumPyFallbackWarning` naming it, and
+  returns TrnArrays.
+* ``like=`` (NEP 35): ``numpy.zeros(3, like=x)`` is ``trnpy.zeros(3, device=x.device)``.
+"""
+from __future__ import annotations
+
+import builtins
+import contextvars
+import inspect
+import sys
+import warnings
+
+import numpy as np
+import torch
+
+from . import _dispatch, _dtypes
+from ._array import TrnArray
+from ._devices import CPU
+
+__all__ = ["NumPyFallbackWarning"]
+
+
+class NumPyFallbackWarning(UserWarning):
+    """A NumPy function trnpy does not implement ran on the host views of CPU arrays."""
+
+
+# ---------------------------------------------------------------------------
+# NEP 13
+def _foreign(objs):
+    """Whether any of ``objs`` is another array library's object that overrides ufuncs."""
+    for o in objs:
+        if isinstance(o, (TrnArray, np.ndarray, np.generic)) or o is None:
+            continue
+        if getattr(type(o), "__array_ufunc__", None) is not None and \
+                not isinstance(o, (builtins.int, builtins.float, builtins.complex)):
+            return True
+    return False
+
+
+def trnpy_ufunc(np_ufunc):
+    """trnpy's callable for NumPy ufunc ``np_ufunc`` (same name), or None."""
+    ns = sys.modules["trnpy"]
+    f = getattr(ns, np_ufunc.__name__, None)
+    return f if callable(f) and f is not np_ufunc else None
+
+
+def array_ufunc(self, np_ufunc, method, inputs, kwargs):
+    out = kwargs.get("out", ())
+    if _foreign(inputs) or _foreign(out if isinstance(out, tuple) else (out,)):
+        return NotImplemented
+    from ._ufunc import ufunc
+    f = trnpy_ufunc(np_ufunc)
+    if f is None:
+        return NotImplemented
+    if method == "__call__":
+        if not isinstance(f, ufunc) and isinstance(out, tuple):
+            # plain functions (matmul, clip) take out= as one array
+            if len(out) == 1:
+                kwargs = dict(kwargs, out=out[0])
+        return f(*inputs, **kwargs)
+    if not isinstance(f, ufunc) or not hasattr(f, method):
+        return NotImplemented
+    return getattr(f, method)(*inputs, **kwargs)
+
+
+# ---------------------------------------------------------------------------
+# NEP 18 / NEP 35
+_SUBMODULES = {"numpy.linalg": "linalg", "numpy.fft": "fft"}
+
+# NumPy functions that take like= (they dispatch on it alone)
+_LIKE = frozenset({"array", "asarray", "asanyarray", "ascontiguousarray", "asfortranarray",
+                   "require", "arange", "empty", "zeros", "ones", "full", "eye",
+                   "identity", "tri", "fromfunction", "fromiter", "frombuffer", "fromfile",
+                   "fromstring", "loadtxt", "genfromtxt"})
+
+_WARNED: set = set()
+_ACTIVE: contextvars.ContextVar = contextvars.ContextVar("trnpy_array_function",
+                                                         default=frozenset())
+
+
+def trnpy_function(func):
+    """trnpy's function for NumPy function ``func`` (matched by module and name), or None."""
+    mod = getattr(func, "__module__", None) or ""
+    ns = sys.modules["trnpy"]
+    if mod != "numpy":
+        sub = _SUBMODULES.get(mod)
+        if sub is None:
+            return None
+        ns = getattr(ns, sub, None)
+    f = getattr(ns, func.__name__, None) if ns is not None else None
+    if not callable(f) or f is func or getattr(f, "__wrapped__", None) is func \
+            or isinstance(f, type):
+        return None
+    return f
+
+
+def _takes_device(f) -> bool:
+    try:
+        return "device" in inspect.signature(f).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def array_function(self, func, types, args, kwargs):
+    for t in types:
+        if not issubclass(t, (TrnArray, np.ndarray)):
+            return NotImplemented
+    active = _ACTIVE.get()
+    impl = None if func in active else trnpy_function(func)
+    if impl is None:
+        return _fallback(func, args, kwargs)
+    if func.__name__ in _LIKE and func.__module__ == "numpy" and kwargs.get("device") is None \
+            and not _arrays_in((args, kwargs)) and _takes_device(impl):
+        kwargs = dict(kwargs, device=self._device)     # like=x: create on x's device
+    tok = _ACTIVE.set(active | {func})
+    try:
+        return impl(*args, **kwargs)
+    finally:
+        _ACTIVE.reset(tok)
+
+
+def _arrays_in(obj, acc=None):
+    acc = [] if acc is None else acc
+    if isinstance(obj, TrnArray):
+        acc.append(obj)
+    elif isinstance(obj, (list, tuple)):
+        for o in obj:
+            _arrays_in(o, acc)
+    elif isinstance(obj, dict):
+        for o in obj.values():
+            _arrays_in(o, acc)
+    return acc
+
+
+def _fallback(func, args, kwargs):
+    name = f"{func.__module__}.{func.__name__}"
+    arrays = _arrays_in((args, kwargs))
+    for a in arrays:
+        if a._device is not CPU:
+            raise TypeError(
+                f"{name} has no trnpy implementation, and NumPy cannot run it on an array "
+                f"on {a._device} without copying it to the host. Copy explicitly with "
+                "trnpy.asnumpy(x) if that is what you want.")
+    if name not in _WARNED:
+        _WARNED.add(name)
+        warnings.warn(f"trnpy has no implementation of {name}; running NumPy's on the "
+                      "host (zero-copy) views of the CPU arrays", NumPyFallbackWarning,
+                      stacklevel=4)
+    views = {}
+
+    def to_np(o):
+        if isinstance(o, TrnArray):
+            v = _dispatch.np_view(o)
+            views[id(v)] = o
+            return v
+        if isinstance(o, list):
+            return [to_np(i) for i in o]
+        if isinstance(o, tuple) and not hasattr(o, "_fields"):
+            return tuple(to_np(i) for i in o)
+        if isinstance(o, dict):
+            return {k: to_np(v) for k, v in o.items()}
+        return o
+
+    np_args = to_np(list(args))
+    np_kwargs = to_np(kwargs)
+    run = getattr(func, "_implementation", func)
+    return _back(run(*np_args, **np_kwargs), views)
+
+
+def _back(r, views):
+    """NumPy results as TrnArrays on the CPU (an out= view as its own TrnArray)."""
+    if isinstance(r, np.ndarray):
+        if id(r) in views:
+            return views[id(r)]
+        try:
+            return _dispatch.wrap(r, CPU)
+        except TypeError:
+            return r             # a dtype trnpy cannot hold (strings, objects)
+    if isinstance(r, np.generic):
+        try:
+            _dtypes.as_dtype(r.dtype)
+        except TypeError:
+            return r
+        return _dispatch.wrap(np.asarray(r), CPU)
+    if isinstance(r, tuple):
+        items = [_back(i, views) for i in r]
+        return type(r)(*items) if hasattr(r, "_fields") else tuple(items)
+    if isinstance(r, list):
+        return [_back(i, views) for i in r]
+    return r
+
+
+# ---------------------------------------------------------------------------
+# ndarray helper objects
+class Flags:
+    """NumPy's ``ndarray.flags`` for a TrnArray (read-only)."""
+
+    def __init__(self, x: TrnArray):
+        shape, strides = x.shape, x._t.stride()
+        self.c_contiguous = _contiguous(shape, strides, reversed)
+        self.f_contiguous = _contiguous(shape, strides, lambda z: z)
+        self.writeable = not builtins.any(st == 0 and s > 1 for s, st in zip(shape, strides))
+        self.aligned = True
+        self.owndata = x._t._base is None
+        self.writebackifcopy = False
+
+    _KEYS = {"C_CONTIGUOUS": "c_contiguous", "C": "c_contiguous", "CONTIGUOUS": "c_contiguous",
+             "F_CONTIGUOUS": "f_contiguous", "F": "f_contiguous", "FORTRAN": "f_contiguous",
+             "WRITEABLE": "writeable", "W": "writeable", "ALIGNED": "aligned", "A": "aligned",
+             "OWNDATA": "owndata", "O": "owndata", "WRITEBACKIFCOPY": "writebackifcopy",
+             "X": "writebackifcopy"}
+
+    @property
+    def contiguous(self):
+        return self.c_contiguous
+
+    @property
+    def fnc(self):
+        return self.f_contiguous and not self.c_contiguous
+
+    @property
+    def forc(self):
+        return self.f_contiguous or self.c_contiguous
+
+    def __getitem__(self, key):
+        try:
+            return getattr(self, self._KEYS[key.upper()])
+        except (KeyError, AttributeError):
+            raise KeyError(f"Unknown flag {key!r}") from None
+
+    def __repr__(self):
+        return "\n".join(f"  {k} : {self[k]}" for k in (
+            "C_CONTIGUOUS", "F_CONTIGUOUS", "OWNDATA", "WRITEABLE", "ALIGNED",
+            "WRITEBACKIFCOPY"))
+
+
+def _contiguous(shape, strides, order):
+    if 0 in shape:
+        return True
+    expected = 1
+    for s, st in order(list(zip(shape, strides))):
+        if s == 1:
+            continue
+        if st != expected:
+            return False
+        expected *= s
+    return True
+
+
+class FlatIter:
+    """``x.flat``: iterate, index and assign ``x`` as if it were 1-d (C order).
+
+    Reading with an integer gives a 0-d TrnArray (as ``x[i]`` does); slices and index
+    arrays give copies; assignment repeats a shorter value cyclically, as NumPy's does."""
+
+    def __init__(self, x: TrnArray):
+        self.base = x
+
+    def _flat(self):
+        return self.base.reshape(-1)
+
+    def __len__(self):
+        return self.base.size
+
+    def __iter__(self):
+        f = self._flat()
+        return (f[i] for i in range(f.size))
+
+    def __getitem__(self, key):
+        r = self._flat()[key]
+        return r.copy() if r.ndim else r
+
+    def __setitem__(self, key, value):
+        x = self.base
+        ns = sys.modules["trnpy"]
+        lin = TrnArray._new(torch.arange(x.size, device=x._t.device), x._device)
+        idx = lin[key]
+        v = value if isinstance(value, TrnArray) else ns.asarray(value, device=x._device) \
+            if not _dtypes.is_python_scalar(value) else value
+        m = idx.size
+        if isinstance(v, TrnArray) and v.size not in (0, 1) and v.shape != idx.shape:
+            vt = v._t.reshape(-1)
+            vt = vt.repeat(-(-m // vt.numel()))[:m] if m else vt[:0]
+            v = TrnArray._new(vt.reshape(idx.shape), x._device)
+        elif isinstance(v, TrnArray) and v.size == 0:
+            if m:
+                raise ValueError("cannot assign an empty sequence to the elements")
+            return
+        if x._t.is_contiguous():
+            x.reshape(-1)[idx] = v
+        else:
+            f = x.flatten()
+            f[idx] = v
+            x[...] = f.reshape(x.shape)
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self._flat(), dtype=dtype)
+
+    def copy(self):
+        return self._flat().copy()
+
+    def __repr__(self):
+        return f"<trnpy flatiter over an array of shape {self.base.shape}>"
+
+
+def put(a: TrnArray, indices, values, mode="raise"):
+    """NumPy's ``put``: ``a.flat[indices] = values`` (values cycled; last write wins)."""
+    if mode not in ("raise", "wrap", "clip"):
+        raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
+    if not isinstance(a, TrnArray):
+        raise TypeError("put: the first argument must be a trnpy array")
+    ns = sys.modules["trnpy"]
+    dev = a._device
+    idx = indices if isinstance(indices, TrnArray) else ns.asarray(indices, device=dev)
+    _dispatch.same_device(a, idx)
+    if idx.dtype.kind not in "iu":
+        if idx.size == 0:
+            idx = idx.astype(np.int64)
+        else:
+            raise TypeError(f"Cannot cast array data from {idx.dtype!r} to "
+                            f"{np.dtype(np.intp)!r} according to the rule 'safe'")
+    if _dispatch.use_numpy(dev):
+        v = _dispatch.np_view(values) if isinstance(values, TrnArray) else values
+        np.put(_dispatch.np_view(a), _dispatch.np_view(idx), v, mode=mode)
+        return None
+    n = a.size
+    it = _dispatch.cast_tensor(idx._t, np.int64).reshape(-1)
+    if it.numel() == 0:
+        return None
+    if mode == "raise":
+        bad = (it >= n) | (it < -n)
+        if bool(bad.any()):
+            raise IndexError(f"index {int(it[bad][0])} is out of bounds for axis 0 with "
+                             f"size {n}")
+        it = torch.where(it < 0, it + n, it)
+    elif n == 0:
+        raise IndexError("cannot replace elements of an empty array")
+    elif mode == "wrap":
+        it = it % n
+    else:
+        it = it.clamp(0, n - 1)
+    from ._indexing import _value_tensor
+    vals = values if isinstance(values, TrnArray) else ns.asarray(values, device=dev)
+    vt = _value_tensor(a, vals).reshape(-1)
+    if vt.numel() == 0:
+        return None
+    m = it.numel()
+    vt = vt.repeat(-(-m // vt.numel()))[:m]
+    # last write wins, as NumPy's sequential loop: keep each index's last occurrence
+    srt, order = torch.sort(it, stable=True)
+    last = torch.ones_like(srt, dtype=torch.bool)
+    last[:-1] = srt[:-1] != srt[1:]
+    keep = order[last]
+    if a._t.is_contiguous():
+        a._t.view(-1)[it[keep]] = vt[keep]
+    else:
+        f = a._t.reshape(-1).clone()
+        f[it[keep]] = vt[keep]
+        a._t.copy_(f.reshape(a.shape))
+    return None
+

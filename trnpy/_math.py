@@ -1,2 +1,819 @@
-"""(being written)"""
-__all__ = []
+"""NumPy's math helpers beyond the ufuncs: nan-cumulations, differences and integrals,
+convolution, einsum, interpolation, phase functions and closeness tests.
+
+The CPU NumPy backend calls NumPy on the zero-copy view. The torch path is mostly a
+composition of trnpy's own functions (so dtype rules, uint handling and devices come
+from the ufuncs and reductions); it drops to torch where a kernel is needed.
+
+Shared helpers for ``_statistics`` and ``_polynomial``: ``arr``, ``ns``, ``np_args``,
+``probe``, ``tensor``.
+"""
+from __future__ import annotations
+
+import builtins
+import math
+import operator
+import sys
+
+import numpy as np
+import torch
+from numpy.lib.array_utils import normalize_axis_index
+
+from . import _dispatch, _dtypes
+from ._array import TrnArray
+from ._reductions import as_array
+
+__all__ = ["nancumsum", "nancumprod", "ediff1d", "gradient", "trapezoid", "convolve",
+           "correlate", "cross", "kron", "einsum", "einsum_path", "interp", "nan_to_num",
+           "angle", "unwrap", "sinc", "i0", "real_if_close", "fix", "isneginf", "isposinf",
+           "iscomplexobj", "isrealobj", "isscalar", "iscomplex", "isreal", "isclose",
+           "allclose", "array_equal", "array_equiv"]
+
+
+# ---------------------------------------------------------------------------
+# shared helpers
+def ns():
+    """The trnpy namespace (for composing the torch path out of trnpy's functions)."""
+    return sys.modules["trnpy"]
+
+
+def arr(x, dev=None) -> TrnArray:
+    return as_array(x, device=dev)
+
+
+def arrs(*xs):
+    """TrnArrays on one device (non-arrays converted onto it) and that device."""
+    dev = _dispatch.same_device(*xs)
+    out = [None if x is None else as_array(x, device=dev) for x in xs]
+    if dev is None:
+        dev = next((a._device for a in out if a is not None), None)
+    return out, dev
+
+
+def np_args(*xs):
+    return [None if x is None else _dispatch.np_view(x) for x in xs]
+
+
+def probe(fn, *dtypes, shape=(2,), **kw):
+    """Result dtype(s) of NumPy's ``fn`` on tiny arrays of ``dtypes``."""
+    import warnings
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = fn(*[np.ones(shape, d) for d in dtypes], **kw)
+    if isinstance(r, (tuple, list)):
+        return [np.asarray(x).dtype for x in r]
+    return np.asarray(r).dtype
+
+
+def tensor(x, dtype=None):
+    """The compute tensor of TrnArray ``x`` (cast to ``dtype`` first)."""
+    return _dispatch.compute_tensor(x._t, dtype)
+
+
+def new(t, dtype, dev):
+    dtype = np.dtype(dtype)
+    dev.check_dtype(dtype)
+    return TrnArray._new(_dispatch.from_compute(t, dtype), dev)
+
+
+# ---------------------------------------------------------------------------
+# nan cumulations / differences / integrals
+def _nancum(a, axis, dtype, out, is_sum):
+    a = arr(a)
+    if _dispatch.use_numpy(a._device):
+        fn = np.nancumsum if is_sum else np.nancumprod
+        r = fn(_dispatch.np_view(a), axis=axis, dtype=dtype)
+        return _deliver(_dispatch.wrap(r, a._device), out)
+    t = ns()
+    if a.dtype.kind in "fc":
+        a = t.where(t.isnan(a), 0 if is_sum else 1, a)
+    f = t.cumsum if is_sum else t.cumprod
+    return f(a, axis=axis, dtype=dtype, out=out)
+
+
+def _deliver(res, out):
+    from ._reductions import deliver
+    return deliver(res, out, "nancumsum")
+
+
+def nancumsum(a, axis=None, dtype=None, out=None):
+    """Cumulative sum treating NaN as zero."""
+    return _nancum(a, axis, dtype, out, True)
+
+
+def nancumprod(a, axis=None, dtype=None, out=None):
+    """Cumulative product treating NaN as one."""
+    return _nancum(a, axis, dtype, out, False)
+
+
+def ediff1d(ary, to_end=None, to_begin=None):
+    """Differences of consecutive elements of the flattened array, with optional ends."""
+    (a, e, b), dev = arrs(ary, to_end, to_begin)
+    if _dispatch.use_numpy(dev):
+        va, ve, vb = np_args(a, e, b)
+        return _dispatch.wrap(np.ediff1d(va, to_end=ve, to_begin=vb), dev)
+    t = ns()
+    dt = a.dtype
+    flat = t.reshape(a, (-1,))
+    parts = []
+    for p, name in ((b, "to_begin"), (None, None), (e, "to_end")):
+        if name is None:
+            parts.append(t.diff(flat) if flat.shape[0] else flat)
+            continue
+        if p is None:
+            continue
+        if not np.can_cast(p.dtype, dt, casting="same_kind"):
+            raise TypeError(f"dtype of `{name}` must be compatible with input `ary` under "
+                            "the `same_kind` rule.")
+        parts.append(t.astype(t.reshape(p, (-1,)), dt))
+    return t.concatenate(parts) if len(parts) > 1 else t.astype(parts[0], dt)
+
+
+def gradient(f, *varargs, axis=None, edge_order=1):
+    """NumPy's ``gradient``: second-order central differences inside, first- or
+    second-order one-sided differences at the edges."""
+    f = arr(f)
+    dev = f._device
+    if _dispatch.use_numpy(dev):
+        va = [_dispatch.host(arr(v, dev)) if isinstance(v, TrnArray) else v for v in varargs]
+        r = np.gradient(_dispatch.np_view(f), *va, axis=axis, edge_order=edge_order)
+        if isinstance(r, tuple):
+            return tuple(_dispatch.wrap(x, dev) for x in r)
+        return _dispatch.wrap(r, dev)
+    N = f.ndim
+    from ._reductions import normalize_axis
+    if axis is None:
+        axes = tuple(range(N))
+    else:
+        axes = tuple(normalize_axis_index(operator.index(a), N)
+                     for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+        if len(set(axes)) != len(axes):
+            raise ValueError("duplicate value in 'axis'")
+    len_axes = len(axes)
+    n = len(varargs)
+    if n == 0:
+        dx = [1.0] * len_axes
+    elif n == 1 and np.ndim(_spacing_host(varargs[0])) == 0:
+        dx = list(varargs) * len_axes
+    elif n == len_axes:
+        dx = list(varargs)
+        for i, d in enumerate(dx):
+            d = arr(d, dev) if not _dtypes.is_python_scalar(d) else d
+            if isinstance(d, TrnArray) and d.ndim == 0:
+                continue
+            if isinstance(d, TrnArray):
+                if d.ndim != 1:
+                    raise ValueError("distances must be either scalars or 1d")
+                if d.shape[0] != f.shape[axes[i]]:
+                    raise ValueError("when 1d, distances must match the length of the "
+                                     "corresponding dimension")
+                dx[i] = d
+    else:
+        raise TypeError("invalid number of arguments")
+    if edge_order > 2:
+        raise ValueError("'edge_order' greater than 2 not supported")
+    otype = f.dtype if f.dtype.kind in "fc" else np.dtype(np.float64)
+    if f.dtype.kind not in "fcb" and f.dtype.kind in "iu":
+        pass
+    dev.check_dtype(otype)
+    tp = ns()
+    ff = f if f.dtype.kind in "fc" else tp.astype(f, otype)
+    outvals = []
+    for ax, d in zip(axes, dx):
+        L = f.shape[ax]
+        if L < edge_order + 1:
+            raise ValueError("Shape of array too small to calculate a numerical gradient, "
+                             "at least (edge_order + 1) elements are required.")
+        ft = ff._t.movedim(ax, -1)
+        uniform = not isinstance(d, TrnArray) or d.ndim == 0
+        if not uniform:
+            dd = _dispatch.compute_tensor(d._t)
+            if d.dtype.kind in "iu":
+                dd = dd.to(torch.float64)
+            diffx = dd[1:] - dd[:-1]
+            if bool((diffx == diffx[0]).all()):
+                uniform, d = True, diffx[0]
+        if uniform:
+            h = d._t if isinstance(d, TrnArray) else torch.tensor(d)
+            h = _dispatch.compute_tensor(h) if isinstance(d, TrnArray) else h
+            if h.dtype in (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8,
+                           torch.bool):
+                h = h.to(torch.float64)
+        o = torch.empty_like(ft)
+        if uniform:
+            o[..., 1:-1] = (ft[..., 2:] - ft[..., :-2]) / (2.0 * h)
+        else:
+            dx1, dx2 = diffx[:-1], diffx[1:]
+            a = -(dx2) / (dx1 * (dx1 + dx2))
+            b = (dx2 - dx1) / (dx1 * dx2)
+            c = dx1 / (dx2 * (dx1 + dx2))
+            o[..., 1:-1] = a * ft[..., :-2] + b * ft[..., 1:-1] + c * ft[..., 2:]
+        if edge_order == 1:
+            if uniform:
+                o[..., 0] = (ft[..., 1] - ft[..., 0]) / h
+                o[..., -1] = (ft[..., -1] - ft[..., -2]) / h
+            else:
+                o[..., 0] = (ft[..., 1] - ft[..., 0]) / diffx[0]
+                o[..., -1] = (ft[..., -1] - ft[..., -2]) / diffx[-1]
+        else:
+            if uniform:
+                a, b, c = -1.5 / h, 2. / h, -0.5 / h
+            else:
+                dx1, dx2 = diffx[0], diffx[1]
+                a = -(2. * dx1 + dx2) / (dx1 * (dx1 + dx2))
+                b = (dx1 + dx2) / (dx1 * dx2)
+                c = - dx1 / (dx2 * (dx1 + dx2))
+            o[..., 0] = a * ft[..., 0] + b * ft[..., 1] + c * ft[..., 2]
+            if uniform:
+                a, b, c = 0.5 / h, -2. / h, 1.5 / h
+            else:
+                dx1, dx2 = diffx[-2], diffx[-1]
+                a = dx2 / (dx1 * (dx1 + dx2))
+                b = - (dx2 + dx1) / (dx1 * dx2)
+                c = (2. * dx2 + dx1) / (dx2 * (dx1 + dx2))
+            o[..., -1] = a * ft[..., -3] + b * ft[..., -2] + c * ft[..., -1]
+        outvals.append(TrnArray._new(o.movedim(-1, ax), dev))
+    if len_axes == 1:
+        return outvals[0]
+    return tuple(outvals)
+
+
+def _spacing_host(v):
+    if isinstance(v, TrnArray):
+        return np.empty(v.shape)
+    return np.asarray(v) if not np.isscalar(v) else v
+
+
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    """Integral of ``y`` along ``axis`` by the composite trapezoidal rule."""
+    (y, x), dev = arrs(y, x)
+    if _dispatch.use_numpy(dev):
+        vy, vx = np_args(y, x)
+        vdx = _dispatch.np_view(dx) if isinstance(dx, TrnArray) else dx
+        return _dispatch.wrap(np.trapezoid(vy, vx, dx=vdx, axis=axis), dev)
+    t = ns()
+    nd = y.ndim
+    ax = normalize_axis_index(operator.index(axis), builtins.max(nd, 1)) if nd else axis
+    if x is None:
+        d = dx
+    else:
+        if x.ndim == 1:
+            d = t.diff(x)
+            shape = [1] * nd
+            shape[ax] = d.shape[0]
+            d = t.reshape(d, tuple(shape))
+        else:
+            d = t.diff(x, axis=axis)
+    sl1 = [slice(None)] * nd
+    sl2 = [slice(None)] * nd
+    sl1[axis] = slice(1, None)
+    sl2[axis] = slice(None, -1)
+    s = t.divide(t.multiply(d, t.add(y[tuple(sl1)], y[tuple(sl2)])), 2.0)
+    return t.sum(s, axis=axis)
+
+
+# ---------------------------------------------------------------------------
+# convolution
+def _corr_t(a: TrnArray, v: TrnArray, mode, conj, name):
+    """Full/same/valid correlation c[k] = sum_n a[n+k] * f(v[n]) on the torch path."""
+    dev = a._device
+    if a.ndim != 1 or v.ndim != 1:
+        raise ValueError("object too deep for desired array")
+    n, m = a.shape[0], v.shape[0]
+    if n == 0:
+        raise ValueError("a cannot be empty")
+    if m == 0:
+        raise ValueError("v cannot be empty")
+    modes = {"valid": 0, "same": 1, "full": 2, 0: 0, 1: 1, 2: 2, "v": 0, "s": 1, "f": 2}
+    if mode not in modes:
+        raise ValueError(f"mode must be one of 'valid', 'same', or 'full' (got {mode!r})")
+    mode = modes[mode]
+    dt = _dtypes.result_type(a, v)
+    dev.check_dtype(dt)
+    cdt = np.dtype(np.int64) if dt.kind in "biu" else dt
+    ta = _dispatch.cast_tensor(a._t, cdt) if dt.kind != "b" else a._t.to(torch.int64)
+    tv = _dispatch.cast_tensor(v._t, cdt) if dt.kind != "b" else v._t.to(torch.int64)
+    ta, tv = _dispatch.compute_tensor(ta), _dispatch.compute_tensor(tv)
+    if conj and tv.is_complex():
+        tv = tv.conj().resolve_conj()
+    if cdt.kind == "f" and cdt != np.float16:
+        # cross-correlation is what conv1d computes
+        pa = torch.nn.functional.pad(ta.reshape(1, 1, n), (m - 1, m - 1))
+        full = torch.nn.functional.conv1d(pa, tv.reshape(1, 1, m)).reshape(-1)
+    else:
+        pa = torch.cat([torch.zeros(m - 1, dtype=ta.dtype, device=ta.device), ta,
+                        torch.zeros(m - 1, dtype=ta.dtype, device=ta.device)])
+        w = pa.unfold(0, m, 1)
+        full = (w * tv).sum(-1, dtype=w.dtype)
+    lo, hi = builtins.min(n, m), builtins.max(n, m)
+    if mode == 2:
+        r = full
+    elif mode == 0:
+        r = full[lo - 1: hi]
+    else:
+        s = (lo - 1) // 2 if n >= m else lo // 2
+        r = full[s: s + hi]
+    if dt.kind == "b":
+        r = r != 0
+    else:
+        r = _dispatch.from_compute(r, dt)
+    return TrnArray._new(r.contiguous(), dev)
+
+
+def convolve(a, v, mode="full"):
+    """Discrete linear convolution of two 1-D sequences."""
+    (a, v), dev = arrs(a, v)
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.convolve(*np_args(a, v), mode=mode), dev)
+    if a.ndim == 0 or v.ndim == 0:
+        a = ns().reshape(a, (-1,))
+        v = ns().reshape(v, (-1,))
+    if v.shape[0] > a.shape[0]:
+        a, v = v, a
+    if v.ndim == 1 and v.shape[0]:
+        v = ns().flip(v)
+    return _corr_t(a, v, mode, False, "convolve")
+
+
+def correlate(a, v, mode="valid"):
+    """Cross-correlation of two 1-D sequences (``v`` conjugated, as NumPy)."""
+    (a, v), dev = arrs(a, v)
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.correlate(*np_args(a, v), mode=mode), dev)
+    if a.ndim == 0 or v.ndim == 0:
+        a = ns().reshape(a, (-1,))
+        v = ns().reshape(v, (-1,))
+    return _corr_t(a, v, mode, True, "correlate")
+
+
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """Cross product of 3-vectors (2-vectors give the z component), NumPy's signature."""
+    (a, b), dev = arrs(a, b)
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.cross(*np_args(a, b), axisa=axisa, axisb=axisb,
+                                       axisc=axisc, axis=axis), dev)
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    t = ns()
+    if a.ndim < 1 or b.ndim < 1:
+        raise ValueError("At least one array has zero dimension")
+    axisa = normalize_axis_index(operator.index(axisa), a.ndim)
+    axisb = normalize_axis_index(operator.index(axisb), b.ndim)
+    a = t.moveaxis(a, axisa, -1)
+    b = t.moveaxis(b, axisb, -1)
+    if a.shape[-1] not in (2, 3) or b.shape[-1] not in (2, 3):
+        raise ValueError("incompatible dimensions for cross product\n"
+                         "(dimension must be 2 or 3)")
+    if a.shape[-1] == 2 or b.shape[-1] == 2:
+        import warnings
+        warnings.warn("Arrays of 2-dimensional vectors are deprecated. Use arrays of "
+                      "3-dimensional vectors instead. (deprecated in NumPy 2.0)",
+                      DeprecationWarning, stacklevel=2)
+    np.broadcast_shapes(a.shape[:-1], b.shape[:-1])     # NumPy's ValueError
+    mul, sub = t.multiply, t.subtract
+    a0, a1 = a[..., 0], a[..., 1]
+    b0, b1 = b[..., 0], b[..., 1]
+    a2 = a[..., 2] if a.shape[-1] == 3 else None
+    b2 = b[..., 2] if b.shape[-1] == 3 else None
+    cz = sub(mul(a0, b1), mul(a1, b0))
+    if a2 is None and b2 is None:
+        return cz
+    if a2 is None:
+        cx, cy = mul(a1, b2), t.negative(mul(a0, b2))
+    elif b2 is None:
+        cx, cy = t.negative(mul(a2, b1)), mul(a2, b0)
+    else:
+        cx, cy = sub(mul(a1, b2), mul(a2, b1)), sub(mul(a2, b0), mul(a0, b2))
+    cx, cy, cz = t.broadcast_arrays(cx, cy, cz)
+    c = t.stack([cx, cy, cz], axis=-1)
+    axisc = normalize_axis_index(operator.index(axisc), c.ndim)
+    return t.moveaxis(c, -1, axisc)
+
+
+def kron(a, b):
+    """Kronecker product."""
+    (a, b), dev = arrs(a, b)
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.kron(*np_args(a, b)), dev)
+    t = ns()
+    nd = builtins.max(a.ndim, b.ndim)
+    sa = (1,) * (nd - a.ndim) + a.shape
+    sb = (1,) * (nd - b.ndim) + b.shape
+    ia = [d for s in sa for d in (s, 1)]
+    ib = [d for s in sb for d in (1, s)]
+    r = t.multiply(t.reshape(a, tuple(ia)), t.reshape(b, tuple(ib)))
+    if nd == 0:
+        return t.reshape(r, ())
+    return t.reshape(r, tuple(x * y for x, y in zip(sa, sb)))
+
+
+# ---------------------------------------------------------------------------
+# einsum
+def _check_optimize(optimize):
+    if optimize in (False, True, "greedy", "optimal", None):
+        return
+    if isinstance(optimize, (list, tuple)) and optimize and optimize[0] == "einsum_path":
+        return
+    raise TypeError(f"Did not understand the path (optimize): {optimize!r}")
+
+
+def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=False):
+    """Einstein summation (both calling conventions). ``optimize`` picks the contraction
+    order: NumPy's on the CPU NumPy backend, torch's (opt_einsum when available) else."""
+    _check_optimize(optimize)
+    if order not in ("K", "A", "C", "F"):
+        raise ValueError(f"order must be one of 'C', 'F', 'A', or 'K' (got {order!r})")
+    if operands and isinstance(operands[0], str):
+        sub, ops = operands[0], list(operands[1:])
+        ops, dev = arrs(*ops)
+        args = [sub] + ops
+        pos = list(range(1, len(args)))
+    else:
+        raw = list(operands)
+        idx = [i for i in range(0, len(raw), 2) if not (i == len(raw) - 1 and len(raw) % 2)]
+        arrays, dev = arrs(*[raw[i] for i in idx])
+        for i, a in zip(idx, arrays):
+            raw[i] = a
+        args, pos, ops = raw, idx, arrays
+    if dev is None:
+        from ._devices import get_default_device
+        dev = get_default_device()
+    if _dispatch.use_numpy(dev):
+        npargs = list(args)
+        for i in pos:
+            npargs[i] = _dispatch.np_view(npargs[i])
+        kw = dict(dtype=dtype, order=order, casting=casting, optimize=optimize)
+        if out is not None:
+            _dispatch.same_device(out, *ops)
+            kw["out"] = _dispatch.np_view(out)
+            np.einsum(*npargs, **kw)
+            return out
+        return _dispatch.wrap(np.einsum(*npargs, **kw), dev)
+    # validate and get the result dtype/shape from NumPy on zero-stride stand-ins
+    stand = list(args)
+    for i in pos:
+        stand[i] = np.broadcast_to(np.zeros((), args[i].dtype), args[i].shape)
+    rdt = np.einsum(*stand, dtype=dtype, casting=casting, optimize=False).dtype
+    rdt = _dtypes.as_dtype(rdt)
+    dev.check_dtype(rdt)
+    cdt = np.dtype(np.int64) if rdt.kind in "biu" else rdt
+    targs = list(args)
+    for i in pos:
+        tt = _dispatch.cast_tensor(args[i]._t, cdt) if args[i].dtype != cdt else args[i]._t
+        targs[i] = _dispatch.compute_tensor(tt)
+    if cdt == np.float16 and dev.torch_device.type == "cpu":
+        for i in pos:
+            targs[i] = targs[i].to(torch.float32)
+    if isinstance(targs[0], str):
+        r = torch.einsum(targs[0], *targs[1:])
+    else:
+        r = torch.einsum(*targs)
+    r = (r != 0) if rdt.kind == "b" else _dispatch.from_compute(r, rdt)
+    res = TrnArray._new(r, dev)
+    if out is not None:
+        from ._reductions import deliver
+        return deliver(res, out, "einsum")
+    return res
+
+
+def einsum_path(*operands, optimize="greedy", einsum_call=False):
+    """NumPy's contraction path and its printed report (computed from shapes only)."""
+    if einsum_call:
+        raise NotImplementedError("trnpy.einsum_path: einsum_call= is NumPy-internal")
+    stand = []
+    for i, o in enumerate(operands):
+        if isinstance(o, TrnArray):
+            o = np.broadcast_to(np.zeros((), o.dtype), o.shape)
+        elif not isinstance(o, (str, list, tuple)) and not (i % 2 == 1 and
+                                                          not isinstance(operands[0], str)):
+            o = np.asarray(o)
+        stand.append(o)
+    return np.einsum_path(*stand, optimize=optimize)
+
+
+# ---------------------------------------------------------------------------
+# interpolation
+def _interp_t(x, xp, fp, left, right):
+    """NumPy's arr_interp on float64 tensors (x any shape, xp/fp 1-D)."""
+    n = xp.shape[0]
+    lval = fp[0] if left is None else torch.tensor(left, dtype=fp.dtype, device=fp.device)
+    rval = fp[-1] if right is None else torch.tensor(right, dtype=fp.dtype, device=fp.device)
+    if n == 1:
+        r = torch.where(x < xp[0], lval, torch.where(x > xp[0], rval, fp[0]))
+        return torch.where(torch.isnan(x), x, r)
+    j = torch.searchsorted(xp, x.contiguous(), right=True) - 1
+    j = j.clamp(0, n - 2)
+    xj, xj1, fj, fj1 = xp[j], xp[j + 1], fp[j], fp[j + 1]
+    slope = (fj1 - fj) / (xj1 - xj)
+    r = slope * (x - xj) + fj
+    bad = torch.isnan(r)
+    r2 = slope * (x - xj1) + fj1
+    r = torch.where(bad, r2, r)
+    r = torch.where(torch.isnan(r) & (fj == fj1), fj, r)
+    r = torch.where(x == xj, fj, r)
+    r = torch.where(x == xp[-1], fp[-1], r)
+    r = torch.where(x > xp[-1], rval, r)
+    r = torch.where(x < xp[0], lval, r)
+    return torch.where(torch.isnan(x), x, r)
+
+
+def interp(x, xp, fp, left=None, right=None, period=None):
+    """One-dimensional piecewise-linear interpolation (float64/complex128 results)."""
+    (x, xp, fp), dev = arrs(x, xp, fp)
+    if _dispatch.use_numpy(dev):
+        r = np.interp(*np_args(x, xp, fp), left=left, right=right, period=period)
+        return _dispatch.wrap(np.asarray(r), dev)
+    cplx = fp.dtype.kind == "c"
+    rdt = np.dtype(np.complex128) if cplx else np.dtype(np.float64)
+    dev.check_dtype(rdt)
+    for v, nm in ((x, "x"), (xp, "xp")):
+        if v.dtype.kind == "c":
+            raise TypeError(f"Cannot cast array data from {v.dtype!r} to dtype('float64') "
+                            "according to the rule 'safe'")
+    if xp.ndim != 1 or fp.ndim != 1:
+        raise ValueError("object too deep for desired array" if xp.ndim > 1 or fp.ndim > 1
+                         else "object of too small depth for desired array")
+    if xp.shape[0] != fp.shape[0]:
+        raise ValueError("fp and xp are not of the same length.")
+    if xp.shape[0] == 0:
+        raise ValueError("array of sample points is empty")
+    tx = _dispatch.cast_tensor(x._t, np.float64)
+    txp = _dispatch.cast_tensor(xp._t, np.float64)
+    tfp = _dispatch.cast_tensor(fp._t, rdt)
+    if period is not None:
+        if period == 0:
+            raise ValueError("period must be a non-zero value")
+        period = builtins.abs(period)
+        left = right = None
+        tx = torch.remainder(tx, period)
+        txp = torch.remainder(txp, period)
+        o = torch.argsort(txp, stable=True)
+        txp, tfp = txp[o], tfp[o]
+        txp = torch.cat([txp[-1:] - period, txp, txp[0:1] + period])
+        tfp = torch.cat([tfp[-1:], tfp, tfp[0:1]])
+    if cplx:
+        lr = [None if v is None else complex(v) for v in (left, right)]
+        re = _interp_t(tx, txp, tfp.real.contiguous(),
+                       None if lr[0] is None else lr[0].real,
+                       None if lr[1] is None else lr[1].real)
+        im = _interp_t(tx, txp, tfp.imag.contiguous(),
+                       None if lr[0] is None else lr[0].imag,
+                       None if lr[1] is None else lr[1].imag)
+        r = torch.complex(re, im)
+    else:
+        r = _interp_t(tx, txp, tfp, None if left is None else float(left),
+                      None if right is None else float(right))
+    return TrnArray._new(r, dev)
+
+
+# ---------------------------------------------------------------------------
+# elementwise helpers
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    """NaN -> ``nan``, +-inf -> ``posinf``/``neginf`` (default: the dtype's extremes)."""
+    x = arr(x)
+    dev = x._device
+    if _dispatch.use_numpy(dev):
+        v = _dispatch.np_view(x)
+        r = np.nan_to_num(v, copy=copy, nan=nan, posinf=posinf, neginf=neginf)
+        return x if not copy else _dispatch.wrap(r, dev)
+    if x.dtype.kind not in "fc":
+        return x.copy() if copy else x
+    t = x._t
+    rdt = _dtypes.real_of(x.dtype)
+    fi = np.finfo(rdt)
+    pi_ = fi.max if posinf is None else posinf
+    ni_ = fi.min if neginf is None else neginf
+
+    def fix_(p):
+        acc = p.float() if p.dtype == torch.float16 else p
+        r = torch.nan_to_num(acc, nan=float(np.array(nan, rdt)), posinf=float(np.array(pi_, rdt)),
+                             neginf=float(np.array(ni_, rdt)))
+        return r.to(p.dtype)
+    if t.is_complex():
+        r = torch.complex(fix_(t.real), fix_(t.imag))
+    else:
+        r = fix_(t)
+    if copy:
+        return TrnArray._new(r, dev)
+    x._t.copy_(r)
+    return x
+
+
+def angle(z, deg=False):
+    """Counterclockwise angle from the positive real axis (radians, or degrees)."""
+    z = arr(z)
+    if _dispatch.use_numpy(z._device):
+        return _dispatch.wrap(np.asarray(np.angle(_dispatch.np_view(z), deg=deg)), z._device)
+    t = ns()
+    if z.dtype.kind == "c":
+        a = t.arctan2(t.imag(z), t.real(z))
+    else:
+        a = t.arctan2(0, z)
+    if deg:
+        a = t.multiply(a, 180 / np.pi)
+    return a
+
+
+def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
+    """Unwrap by taking the complement of large deltas with respect to ``period``."""
+    p = arr(p)
+    dev = p._device
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.unwrap(_dispatch.np_view(p), discont=discont, axis=axis,
+                                        period=period), dev)
+    t = ns()
+    nd = p.ndim
+    dd = t.diff(p, axis=axis)
+    if discont is None:
+        discont = period / 2
+    sl = [slice(None)] * nd
+    sl[axis] = slice(1, None)
+    sl = tuple(sl)
+    dtype = np.result_type(dd.dtype, period)
+    if np.issubdtype(dtype, np.integer):
+        interval_high, rem = divmod(period, 2)
+        boundary_ambiguous = rem == 0
+    else:
+        interval_high = period / 2
+        boundary_ambiguous = True
+    interval_low = -interval_high
+    ddmod = t.add(t.remainder(t.subtract(dd, interval_low), period), interval_low)
+    if boundary_ambiguous:
+        ddmod = t.where(t.logical_and(t.equal(ddmod, interval_low), t.greater(dd, 0)),
+                        t.astype(t.asarray(interval_high, device=dev), ddmod.dtype), ddmod)
+    ph = t.subtract(ddmod, dd)
+    ph = t.where(t.less(t.abs(dd), discont), t.zeros((), dtype=ph.dtype, device=dev), ph)
+    up = t.astype(p, dtype, copy=True)
+    if p.shape[axis] > 1:
+        up[sl] = t.add(p[sl], t.cumsum(ph, axis=axis))
+    return up
+
+
+def sinc(x):
+    """sin(pi x) / (pi x), 1 at 0."""
+    x = arr(x)
+    if _dispatch.use_numpy(x._device):
+        return _dispatch.wrap(np.asarray(np.sinc(_dispatch.np_view(x))), x._device)
+    t = ns()
+    y = t.multiply(np.pi, t.where(t.equal(x, 0), 1.0e-20, x))
+    return t.divide(t.sin(y), y)
+
+
+def i0(x):
+    """Modified Bessel function of the first kind, order 0."""
+    x = arr(x)
+    if x.dtype.kind == "c":
+        raise TypeError("i0 not supported for complex values")
+    if _dispatch.use_numpy(x._device):
+        return _dispatch.wrap(np.asarray(np.i0(_dispatch.np_view(x))), x._device)
+    rdt = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+    x._device.check_dtype(rdt)
+    tt = _dispatch.cast_tensor(x._t, rdt)
+    acc = tt.float() if tt.dtype == torch.float16 else tt
+    return TrnArray._new(torch.special.i0(acc.abs()).to(tt.dtype), x._device)
+
+
+def real_if_close(a, tol=100):
+    """Real part when all imaginary parts are within ``tol`` machine epsilons of zero."""
+    a = arr(a)
+    if _dispatch.use_numpy(a._device):
+        return _dispatch.wrap(np.asarray(np.real_if_close(_dispatch.np_view(a), tol=tol)),
+                              a._device)
+    if a.dtype.kind != "c":
+        return a
+    if tol > 1:
+        tol = np.finfo(a.dtype).eps * tol
+    if bool((a._t.imag.abs() < tol).all()):
+        return ns().real(a)
+    return a
+
+
+def fix(x, out=None):
+    """Round toward zero (keeps the dtype)."""
+    x = arr(x)
+    if _dispatch.use_numpy(x._device):
+        r = np.fix(_dispatch.np_view(x))
+        return _deliver(_dispatch.wrap(np.asarray(r), x._device), out)
+    t = ns()
+    if x.dtype.kind == "c":
+        raise TypeError("ufunc 'ceil' not supported for the input types")
+    r = t.where(t.greater_equal(x, 0), t.floor(x), t.ceil(x)) if x.dtype.kind == "f" \
+        else t.trunc(x)
+    return _deliver(r, out)
+
+
+def _isinf_sign(x, out, pos):
+    x = arr(x)
+    if x.dtype.kind == "c":
+        raise TypeError("This operation is not supported for complex values because it "
+                        "would be ambiguous.")
+    if _dispatch.use_numpy(x._device):
+        f = np.isposinf if pos else np.isneginf
+        return _deliver(_dispatch.wrap(np.asarray(f(_dispatch.np_view(x))), x._device), out)
+    t = ns()
+    s = t.signbit(x) if x.dtype.kind == "f" else t.zeros(x.shape, dtype=bool, device=x._device)
+    r = t.logical_and(t.isinf(x), t.logical_not(s) if pos else s)
+    return _deliver(r, out)
+
+
+def isposinf(x, out=None):
+    return _isinf_sign(x, out, True)
+
+
+def isneginf(x, out=None):
+    return _isinf_sign(x, out, False)
+
+
+def _dtype_of(x):
+    if isinstance(x, TrnArray):
+        return x.dtype
+    try:
+        return x.dtype
+    except AttributeError:
+        return np.asarray(x).dtype
+
+
+def iscomplexobj(x):
+    return issubclass(np.dtype(_dtype_of(x)).type, np.complexfloating)
+
+
+def isrealobj(x):
+    return not iscomplexobj(x)
+
+
+def isscalar(element):
+    return np.isscalar(element)
+
+
+def iscomplex(x):
+    x = arr(x)
+    t = ns()
+    if x.dtype.kind != "c":
+        return t.zeros(x.shape, dtype=bool, device=x._device)
+    return t.not_equal(t.imag(x), 0)
+
+
+def isreal(x):
+    x = arr(x)
+    t = ns()
+    if x.dtype.kind != "c":
+        return t.ones(x.shape, dtype=bool, device=x._device)
+    return t.equal(t.imag(x), 0)
+
+
+def isclose(a, b, rtol=1.e-5, atol=1.e-8, equal_nan=False):
+    """Elementwise |a - b| <= atol + rtol * |b| (NumPy's asymmetric test)."""
+    (a, b), dev = arrs(a, b)
+    if _dispatch.use_numpy(dev):
+        r = np.isclose(*np_args(a, b), rtol=_host_or(rtol), atol=_host_or(atol),
+                       equal_nan=equal_nan)
+        return _dispatch.wrap(np.asarray(r), dev)
+    t = ns()
+    dt = np.result_type(b.dtype, 1.0)
+    y = t.astype(b, dt)
+    x = a
+    res = t.logical_or(
+        t.logical_and(t.less_equal(t.abs(t.subtract(x, y)),
+                                   t.add(atol, t.multiply(rtol, t.abs(y)))), t.isfinite(y)),
+        t.equal(x, y))
+    if equal_nan:
+        res = t.logical_or(res, t.logical_and(t.isnan(x), t.isnan(y)))
+    return res
+
+
+def _host_or(v):
+    return _dispatch.host(v) if isinstance(v, TrnArray) else v
+
+
+def allclose(a, b, rtol=1.e-5, atol=1.e-8, equal_nan=False):
+    """True when every element is ``isclose`` (a Python bool)."""
+    return builtins.bool(ns().all(isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+
+
+def array_equal(a1, a2, equal_nan=False):
+    """Same shape and same elements (NaNs equal when ``equal_nan``); a Python bool."""
+    try:
+        (a1, a2), dev = arrs(a1, a2)
+    except (TypeError, ValueError) as e:
+        if "device" in str(e):
+            raise
+        return False
+    if a1.shape != a2.shape:
+        return False
+    t = ns()
+    if not equal_nan or (a1.dtype.kind not in "fc" and a2.dtype.kind not in "fc"):
+        return builtins.bool(t.all(t.equal(a1, a2)))
+    n1, n2 = t.isnan(a1), t.isnan(a2)
+    if not builtins.bool(t.all(t.equal(n1, n2))):
+        return False
+    return builtins.bool(t.all(t.logical_or(t.equal(a1, a2), n1)))
+
+
+def array_equiv(a1, a2):
+    """Shape-consistent (broadcastable) and all elements equal; a Python bool."""
+    (a1, a2), dev = arrs(a1, a2)
+    try:
+        np.broadcast_shapes(a1.shape, a2.shape)
+    except ValueError:
+        return False
+    return builtins.bool(ns().all(ns().equal(a1, a2)))

@@ -1,2 +1,509 @@
-"""(being written)"""
-__all__ = []
+"""NumPy's legacy polynomial API: poly1d, polyfit/polyval, roots/poly, polynomial
+arithmetic and calculus, and vander.
+
+CPU arrays on the NumPy backend call NumPy; the torch path composes trnpy functions
+(coefficient vectors are short, so host-side loops over coefficients are fine) and uses
+torch.linalg for eigenvalues and the SVD least-squares fit.
+"""
+from __future__ import annotations
+
+import builtins
+import operator
+import warnings
+
+import numpy as np
+import torch
+
+from . import _dispatch, _dtypes
+from ._array import TrnArray
+from ._math import arr, arrs, convolve, np_args, ns
+
+__all__ = ["poly1d", "polyfit", "polyval", "roots", "polyder", "polyint", "polyadd",
+           "polysub", "polymul", "polydiv", "poly", "vander", "RankWarning"]
+
+RankWarning = np.exceptions.RankWarning
+
+
+def _w(r, dev):
+    return _dispatch.wrap(np.asarray(r), dev)
+
+
+def _coeffs(p, dev=None):
+    if isinstance(p, poly1d):
+        return p.coeffs
+    return arr(p, dev)
+
+
+def vander(x, N=None, increasing=False):
+    """Vandermonde matrix: columns are powers of ``x`` (decreasing unless ``increasing``)."""
+    x = arr(x)
+    dev = x._device
+    if _dispatch.use_numpy(dev):
+        return _w(np.vander(_dispatch.np_view(x), N, increasing), dev)
+    if x.ndim != 1:
+        raise ValueError("x must be a one-dimensional array or sequence.")
+    if N is None:
+        N = x.shape[0]
+    N = operator.index(N)
+    rdt = _dtypes.as_dtype(np.promote_types(x.dtype, int))
+    dev.check_dtype(rdt)
+    xt = _dispatch.compute_tensor(x._t, rdt)
+    v = torch.empty((x.shape[0], N), dtype=xt.dtype, device=xt.device)
+    if N > 0:
+        v[:, 0] = 1
+    if N > 1:
+        v[:, 1:] = xt[:, None]
+        v = torch.cumprod(v, dim=1)
+    if not increasing:
+        v = v.flip(1)
+    return TrnArray._new(_dispatch.from_compute(v.contiguous(), rdt), dev)
+
+
+def polyval(p, x):
+    """Value of polynomial ``p`` (highest power first) at ``x`` (Horner's scheme)."""
+    if isinstance(p, poly1d):
+        p = p.coeffs
+    if isinstance(x, poly1d):
+        y = poly1d([0])
+        for pv in _iter_host(arr(p)):
+            y = y * x + pv
+        return y
+    (p, x), dev = arrs(p, x)
+    if _dispatch.use_numpy(dev):
+        return _w(np.polyval(*np_args(p, x)), dev)
+    t = ns()
+    y = t.zeros_like(x)
+    for i in range(p.shape[0] if p.ndim else 0):
+        y = t.add(t.multiply(y, x), p[i])
+    if p.ndim == 0:
+        raise TypeError("iteration over a 0-d array")
+    return y
+
+
+def _iter_host(p):
+    return list(_dispatch.host(p))
+
+
+def _strip_leading(p: TrnArray):
+    """Drop leading zeros (keeping at least one coefficient)."""
+    h = _dispatch.host(p) if p.size < 1 << 16 else None
+    nz = np.flatnonzero(h) if h is not None else \
+        _dispatch.host(ns().flatnonzero(p))
+    if len(nz) == 0:
+        return p[-1:] if p.shape[0] else p
+    return p[int(nz[0]):]
+
+
+def roots(p):
+    """Roots of the polynomial with coefficients ``p`` (companion-matrix eigenvalues)."""
+    p = ns().atleast_1d(arr(p))
+    dev = p._device
+    if _dispatch.use_numpy(dev):
+        return _w(np.roots(_dispatch.np_view(p)), dev)
+    if p.ndim != 1:
+        raise ValueError("Input must be a rank-1 array.")
+    h = _dispatch.host(p) if dev.kind == "cpu" else None
+    nz = np.flatnonzero(h) if h is not None else _dispatch.host(ns().flatnonzero(p))
+    if len(nz) == 0:
+        return ns().asarray(np.array([]), device=dev)
+    trailing = p.shape[0] - int(nz[-1]) - 1
+    p = p[int(nz[0]):int(nz[-1]) + 1]
+    rdt = np.result_type(p.dtype, np.float64) if p.dtype.kind != "c" else p.dtype
+    rdt = np.dtype(np.complex128) if rdt.kind == "c" else np.dtype(np.float64)
+    dev.check_dtype(rdt)
+    pt = _dispatch.cast_tensor(p._t, rdt)
+    N = pt.shape[0]
+    if N > 1:
+        A = torch.diag(torch.ones(N - 2, dtype=pt.dtype, device=pt.device), -1)
+        A[0, :] = -pt[1:] / pt[0]
+        r = torch.linalg.eigvals(A)
+        if builtins.bool((r.imag == 0).all()):
+            r = r.real.contiguous()
+    else:
+        r = torch.zeros(0, dtype=pt.dtype, device=pt.device)
+    if trailing:
+        r = torch.cat([r, torch.zeros(trailing, dtype=r.dtype, device=r.device)])
+    return TrnArray._new(r, dev)
+
+
+def poly(seq_of_zeros):
+    """Coefficients of the monic polynomial with the given roots (or of a square
+    matrix's characteristic polynomial)."""
+    s = arr(seq_of_zeros)
+    dev = s._device
+    if _dispatch.use_numpy(dev):
+        return _w(np.poly(_dispatch.np_view(s)), dev)
+    if s.ndim == 0:
+        s = ns().atleast_1d(s)
+    sh = s.shape
+    if len(sh) == 2 and sh[0] == sh[1] and sh[0] != 0:
+        dev.check_dtype(np.float64)
+        z = torch.linalg.eigvals(_dispatch.cast_tensor(s._t, np.result_type(s.dtype, np.float64)))
+        if builtins.bool((z.imag == 0).all()):
+            z = z.real.contiguous()
+    elif len(sh) == 1:
+        dt = s.dtype if s.dtype.char in "GDFgdf" else np.dtype(np.float64)
+        dev.check_dtype(dt)
+        z = _dispatch.cast_tensor(s._t, dt)
+    else:
+        raise ValueError("input must be 1d or non-empty square 2d array.")
+    if z.shape[0] == 0:
+        return ns().asarray(1.0, device=dev)
+    a = torch.ones(1, dtype=z.dtype, device=z.device)
+    zero = torch.zeros(1, dtype=z.dtype, device=z.device)
+    for k in range(z.shape[0]):
+        a = torch.cat([a, zero]) - torch.cat([zero, a * z[k]])
+    if a.is_complex():
+        zh = z.cpu().numpy().astype(complex)
+        if np.all(np.sort(zh) == np.sort(zh.conjugate())):
+            a = a.real.contiguous()
+    return TrnArray._new(a, dev)
+
+
+def polyder(p, m=1):
+    """m-th derivative of a polynomial."""
+    m = operator.index(m)
+    if m < 0:
+        raise ValueError("Order of derivative must be positive (see polyint)")
+    truepoly = isinstance(p, poly1d)
+    c = _coeffs(p)
+    dev = c._device
+    if _dispatch.use_numpy(dev):
+        r = _w(np.polyder(_dispatch.np_view(c), m), dev)
+    else:
+        t = ns()
+        n = c.shape[0] - 1
+        y = t.multiply(c[:-1], t.arange(n, 0, -1, device=dev))
+        r = c if m == 0 else (y if m == 1 else polyder(y, m - 1))
+    return poly1d(r) if truepoly else r
+
+
+def polyint(p, m=1, k=None):
+    """m-th antiderivative of a polynomial (integration constants ``k``)."""
+    m = operator.index(m)
+    if m < 0:
+        raise ValueError("Order of integral must be positive (see polyder)")
+    truepoly = isinstance(p, poly1d)
+    c = _coeffs(p)
+    dev = c._device
+    if _dispatch.use_numpy(dev):
+        kk = _dispatch.host(k) if isinstance(k, TrnArray) else k
+        r = _w(np.polyint(_dispatch.np_view(c), m, kk), dev)
+        return poly1d(r) if truepoly else r
+    if k is None:
+        k = np.zeros(m, float)
+    k = np.atleast_1d(_dispatch.host(k) if isinstance(k, TrnArray) else k)
+    if len(k) == 1 and m > 1:
+        k = k[0] * np.ones(m, float)
+    if len(k) < m:
+        raise ValueError("k must be a scalar or a rank-1 array of length 1 or >m.")
+    t = ns()
+    if m == 0:
+        r = c
+    else:
+        y = t.concatenate((t.divide(c, t.arange(c.shape[0], 0, -1, device=dev)),
+                           t.asarray(k[:1], device=dev)))
+        r = polyint(y, m - 1, k=k[1:])
+    return poly1d(r) if truepoly else r
+
+
+def _pad_add(a1, a2, sub):
+    t = ns()
+    a1, a2 = t.atleast_1d(a1), t.atleast_1d(a2)
+    diff = a2.shape[0] - a1.shape[0]
+    if diff > 0:
+        a1 = t.concatenate((t.zeros(diff, dtype=a1.dtype, device=a1._device), a1))
+    elif diff < 0:
+        a2 = t.concatenate((t.zeros(-diff, dtype=a2.dtype, device=a2._device), a2))
+    return t.subtract(a1, a2) if sub else t.add(a1, a2)
+
+
+def polyadd(a1, a2):
+    """Sum of two polynomials."""
+    return _polyaddsub(a1, a2, False)
+
+
+def polysub(a1, a2):
+    """Difference of two polynomials."""
+    return _polyaddsub(a1, a2, True)
+
+
+def _polyaddsub(a1, a2, sub):
+    truepoly = isinstance(a1, poly1d) or isinstance(a2, poly1d)
+    (c1, c2), dev = arrs(_coeffs(a1), _coeffs(a2))
+    if _dispatch.use_numpy(dev):
+        r = _w((np.polysub if sub else np.polyadd)(*np_args(c1, c2)), dev)
+    else:
+        r = _pad_add(c1, c2, sub)
+    return poly1d(r) if truepoly else r
+
+
+def polymul(a1, a2):
+    """Product of two polynomials."""
+    truepoly = isinstance(a1, poly1d) or isinstance(a2, poly1d)
+    (c1, c2), dev = arrs(_coeffs(a1), _coeffs(a2))
+    if _dispatch.use_numpy(dev):
+        r = _w(np.polymul(*np_args(c1, c2)), dev)
+    else:
+        t = ns()
+        r = convolve(t.atleast_1d(c1), t.atleast_1d(c2))
+    return poly1d(r) if truepoly else r
+
+
+def polydiv(u, v):
+    """Quotient and remainder of polynomial division."""
+    truepoly = isinstance(u, poly1d) or isinstance(v, poly1d)
+    (cu, cv), dev = arrs(_coeffs(u), _coeffs(v))
+    if _dispatch.use_numpy(dev):
+        q, r = np.polydiv(*np_args(cu, cv))
+        q, r = _w(q, dev), _w(r, dev)
+    else:
+        t = ns()
+        uu = t.add(t.atleast_1d(cu), 0.0)
+        vv = t.add(t.atleast_1d(cv), 0.0)
+        w = t.add(uu[0], vv[0])
+        m, n = uu.shape[0] - 1, vv.shape[0] - 1
+        dt = _dtypes.compute_torch(w.dtype)
+        ut, vt = _dispatch.compute_tensor(uu._t, w.dtype), _dispatch.compute_tensor(vv._t, w.dtype)
+        scale = 1.0 / vt[0]
+        q = torch.zeros(builtins.max(m - n + 1, 1), dtype=dt, device=ut.device)
+        rr = ut.clone()
+        for k in range(0, m - n + 1):
+            d = scale * rr[k]
+            q[k] = d
+            rr[k:k + n + 1] -= d * vt
+        rr_a = TrnArray._new(rr, dev)
+        while rr_a.shape[-1] > 1 and t.allclose(rr_a[0], 0, rtol=1e-14):
+            rr_a = rr_a[1:]
+        q, r = TrnArray._new(q, dev), rr_a
+    if truepoly:
+        return poly1d(q), poly1d(r)
+    return q, r
+
+
+def _lstsq_t(A: torch.Tensor, b: torch.Tensor, rcond):
+    """SVD least squares as LAPACK's gelsd: (x, residuals, rank, singular values)."""
+    U, s, Vh = torch.linalg.svd(A, full_matrices=False)
+    m, n = A.shape
+    cutoff = rcond * s.max() if s.numel() else 0.0
+    keep = s > cutoff
+    rank = int(keep.sum())
+    inv = torch.where(keep, 1.0 / torch.where(keep, s, torch.ones_like(s)), torch.zeros_like(s))
+    Ub = U.mH @ b
+    x = Vh.mH @ (inv.reshape(-1, *([1] * (b.dim() - 1))) * Ub)
+    if rank == n and m > n:
+        resid = (A @ x - b).abs().pow(2).sum(0)
+    else:
+        resid = torch.zeros(0, dtype=s.dtype, device=s.device)
+    return x, resid, rank, s
+
+
+def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
+    """Least-squares polynomial fit (NumPy's ``polyfit``, all its returns)."""
+    (x, y, w), dev = arrs(x, y, w)
+    if _dispatch.use_numpy(dev):
+        r = np.polyfit(*np_args(x, y), deg, rcond=rcond, full=full,
+                       w=None if w is None else _dispatch.np_view(w), cov=cov)
+        if isinstance(r, tuple):
+            return tuple(_w(v, dev) if isinstance(v, np.ndarray) else v for v in r)
+        return _w(r, dev)
+    order = int(deg) + 1
+    if deg < 0:
+        raise ValueError("expected deg >= 0")
+    if x.ndim != 1:
+        raise TypeError("expected 1D vector for x")
+    if x.size == 0:
+        raise TypeError("expected non-empty vector for x")
+    if y.ndim < 1 or y.ndim > 2:
+        raise TypeError("expected 1D or 2D array for y")
+    if x.shape[0] != y.shape[0]:
+        raise TypeError("expected x and y to have same length")
+    t = ns()
+    xf = t.add(x, 0.0)
+    yf = t.add(y, 0.0)
+    cdt = np.result_type(xf.dtype, yf.dtype, np.float64) if dev.kind != "neuron" else \
+        np.result_type(xf.dtype, yf.dtype)
+    dev.check_dtype(cdt)
+    if rcond is None:
+        rcond = len(x) * np.finfo(np.result_type(xf.dtype, np.float64)).eps
+    lhs = _dispatch.cast_tensor(vander(xf, order)._t, cdt)
+    rhs = _dispatch.cast_tensor(yf._t, cdt)
+    if w is not None:
+        if w.ndim != 1:
+            raise TypeError("expected a 1-d array for weights")
+        if w.shape[0] != y.shape[0]:
+            raise TypeError("expected w and y to have the same length")
+        wt = _dispatch.cast_tensor(w._t, cdt)
+        lhs = lhs * wt[:, None]
+        rhs = rhs * wt if rhs.dim() == 1 else rhs * wt[:, None]
+    scale = lhs.abs().pow(2).sum(0).sqrt()
+    lhs = lhs / scale
+    c, resids, rank, s = _lstsq_t(lhs, rhs, rcond)
+    c = c / scale if c.dim() == 1 else c / scale[:, None]
+    if rank != order and not full:
+        warnings.warn("Polyfit may be poorly conditioned", RankWarning, stacklevel=2)
+    C = TrnArray._new(c, dev)
+    if full:
+        return (C, TrnArray._new(resids, dev), rank, TrnArray._new(s, dev), rcond)
+    if cov:
+        Vbase = torch.linalg.inv(lhs.mH @ lhs)
+        Vbase = Vbase / torch.outer(scale, scale)
+        if cov == "unscaled":
+            fac = 1
+        else:
+            if len(x) <= order:
+                raise ValueError("the number of data points must exceed order to scale the "
+                                 "covariance matrix")
+            fac = resids / (len(x) - order)
+        if rhs.dim() == 1:
+            return C, TrnArray._new(Vbase * fac, dev)
+        fac_t = fac if isinstance(fac, torch.Tensor) else torch.tensor(float(fac))
+        return C, TrnArray._new(Vbase[:, :, None] * fac_t, dev)
+    return C
+
+
+class poly1d:
+    """A one-dimensional polynomial (NumPy's ``poly1d``) with trnpy coefficients."""
+
+    __hash__ = None
+    _coeffs = None
+    _variable = None
+
+    def __init__(self, c_or_r, r=False, variable=None):
+        if isinstance(c_or_r, poly1d):
+            self._variable = c_or_r._variable
+            self._coeffs = c_or_r._coeffs
+            if variable is not None:
+                self._variable = variable
+            return
+        if r:
+            c_or_r = poly(c_or_r)
+        c = ns().atleast_1d(arr(c_or_r))
+        if c.ndim > 1:
+            raise ValueError("Polynomial must be 1d only.")
+        c = _strip_leading(c)
+        if c.shape[0] == 0:
+            c = ns().asarray([0], dtype=c.dtype, device=c._device)
+        self._coeffs = c
+        self._variable = "x" if variable is None else variable
+
+    @property
+    def coeffs(self):
+        return self._coeffs
+
+    @coeffs.setter
+    def coeffs(self, value):
+        if value is not self._coeffs:
+            raise AttributeError("Cannot set attribute")
+
+    c = coef = coefficients = coeffs
+
+    @property
+    def variable(self):
+        return self._variable
+
+    @property
+    def order(self):
+        return self._coeffs.shape[0] - 1
+
+    o = order
+
+    @property
+    def roots(self):
+        return roots(self._coeffs)
+
+    r = roots
+
+    def _host(self):
+        return np.poly1d(_dispatch.host(self._coeffs), variable=self._variable)
+
+    def __array__(self, t=None, copy=None):
+        return np.asarray(self._coeffs, dtype=t)
+
+    def __repr__(self):
+        vals = repr(_dispatch.host(self._coeffs))[6:-1]
+        return f"poly1d({vals})"
+
+    def __len__(self):
+        return self.order
+
+    def __str__(self):
+        return str(self._host())
+
+    def __call__(self, val):
+        return polyval(self._coeffs, val)
+
+    def __neg__(self):
+        return poly1d(ns().negative(self._coeffs))
+
+    def __pos__(self):
+        return self
+
+    def __mul__(self, other):
+        if np.isscalar(other) or (isinstance(other, TrnArray) and other.ndim == 0):
+            return poly1d(ns().multiply(self._coeffs, other))
+        return poly1d(polymul(self._coeffs, _coeffs(poly1d(other))))
+
+    def __rmul__(self, other):
+        if np.isscalar(other) or (isinstance(other, TrnArray) and other.ndim == 0):
+            return poly1d(ns().multiply(other, self._coeffs))
+        return poly1d(polymul(_coeffs(poly1d(other)), self._coeffs))
+
+    def __add__(self, other):
+        return poly1d(polyadd(self._coeffs, poly1d(other)._coeffs))
+
+    def __radd__(self, other):
+        return poly1d(polyadd(poly1d(other)._coeffs, self._coeffs))
+
+    def __sub__(self, other):
+        return poly1d(polysub(self._coeffs, poly1d(other)._coeffs))
+
+    def __rsub__(self, other):
+        return poly1d(polysub(poly1d(other)._coeffs, self._coeffs))
+
+    def __pow__(self, val):
+        if not np.isscalar(val) or int(val) != val or val < 0:
+            raise ValueError("Power to non-negative integers only.")
+        res = poly1d(ns().asarray([1], device=self._coeffs._device))
+        for _ in range(int(val)):
+            res = poly1d(polymul(self._coeffs, res._coeffs))
+        return res
+
+    def __truediv__(self, other):
+        if np.isscalar(other) or (isinstance(other, TrnArray) and other.ndim == 0):
+            return poly1d(ns().divide(self._coeffs, other))
+        return polydiv(self, poly1d(other))
+
+    def __rtruediv__(self, other):
+        if np.isscalar(other):
+            return poly1d(ns().divide(other, self._coeffs))
+        return polydiv(poly1d(other), self)
+
+    def __eq__(self, other):
+        if not isinstance(other, poly1d):
+            return NotImplemented
+        if self._coeffs.shape != other._coeffs.shape:
+            return False
+        return builtins.bool(ns().all(ns().equal(self._coeffs, other._coeffs)))
+
+    def __ne__(self, other):
+        if not isinstance(other, poly1d):
+            return NotImplemented
+        return not self.__eq__(other)
+
+    def __getitem__(self, val):
+        ind = self.order - val
+        if val > self.order:
+            return self._coeffs.dtype.type(0)
+        if val < 0:
+            return self._coeffs.dtype.type(0)
+        return self._coeffs[ind]
+
+    def __iter__(self):
+        return iter(self._coeffs)
+
+    def integ(self, m=1, k=0):
+        return poly1d(polyint(self._coeffs, m=m, k=k))
+
+    def deriv(self, m=1):
+        return poly1d(polyder(self._coeffs, m=m))

@@ -1,2 +1,1097 @@
-"""(being written)"""
-__all__ = []
+"""Statistics: averages, order statistics (median/percentile/quantile and nan variants),
+covariance, the nan* reductions, histograms, bincount and digitize.
+
+CPU arrays on the NumPy backend call NumPy on the zero-copy view. The torch path
+composes trnpy's functions where it can; order statistics sort once and gather, with
+a per-slice count so that the nan* variants share the code. Small metadata (bin edges
+from ``linspace`` over two scalars, estimator widths) is computed on the host with
+NumPy so the edges are bit-identical to NumPy's.
+"""
+from __future__ import annotations
+
+import builtins
+import operator
+import warnings
+
+import numpy as np
+import torch
+from numpy.lib.array_utils import normalize_axis_index
+
+from . import _dispatch, _dtypes
+from ._array import TrnArray
+from ._math import arr, arrs, np_args, ns
+from ._reductions import deliver, normalize_axis
+
+__all__ = ["average", "median", "percentile", "quantile", "nanmedian", "nanpercentile",
+           "nanquantile", "ptp", "cov", "corrcoef", "nansum", "nanprod", "nanmean", "nanvar",
+           "nanstd", "nanmin", "nanmax", "nanargmin", "nanargmax", "histogram", "histogram2d",
+           "histogramdd", "histogram_bin_edges", "bincount", "digitize"]
+
+_NoValue = np._NoValue
+
+
+def _kw(**kw):
+    """NumPy keyword arguments without the ones left at their defaults."""
+    return {k: (_dispatch.np_view(v) if isinstance(v, TrnArray) else v)
+            for k, v in kw.items() if v is not _NoValue and v is not None}
+
+
+def _np_call(fn, x, *args, out=None, **kw):
+    if out is not None:
+        _dispatch.same_device(out, x)
+        kw["out"] = _dispatch.np_view(out)
+    r = fn(_dispatch.np_view(x), *args, **_kw(**kw))
+    if out is not None:
+        return out
+    if isinstance(r, tuple):
+        return tuple(_dispatch.wrap(np.asarray(v), x._device) for v in r)
+    return _dispatch.wrap(np.asarray(r), x._device)
+
+
+def _full_like_scalar(value, like):
+    return ns().full(like.shape, value, dtype=like.dtype, device=like._device)
+
+
+# ---------------------------------------------------------------------------
+# average / ptp
+def average(a, axis=None, weights=None, returned=False, *, keepdims=_NoValue):
+    """Weighted average along ``axis``; ``returned`` also gives the sum of weights."""
+    (a, w), dev = arrs(a, weights)
+    kd = keepdims is not _NoValue and builtins.bool(keepdims)
+    if _dispatch.use_numpy(dev):
+        r = np.average(_dispatch.np_view(a), axis=axis,
+                       weights=None if w is None else _dispatch.np_view(w), returned=returned,
+                       keepdims=keepdims)
+        if returned:
+            return tuple(_dispatch.wrap(np.asarray(v), dev) for v in r)
+        return _dispatch.wrap(np.asarray(r), dev)
+    t = ns()
+    if w is None:
+        avg = t.mean(a, axis=axis, keepdims=kd)
+        if not returned:
+            return avg
+        n = a.size // builtins.max(avg.size, 1) if a.size else \
+            int(np.prod([a.shape[i] for i in normalize_axis(axis, a.ndim)]))
+        scl = t.astype(t.asarray(n, device=dev), avg.dtype)
+        return avg, t.broadcast_to(scl, avg.shape) if avg.ndim else scl
+    if a.dtype.kind in "iub":
+        rdt = np.result_type(a.dtype, w.dtype, "f8")
+    else:
+        rdt = np.result_type(a.dtype, w.dtype)
+    if a.shape != w.shape:
+        if axis is None:
+            raise TypeError("Axis must be specified when shapes of a and weights differ.")
+        axes = normalize_axis(axis, a.ndim)
+        if w.ndim != len(axes):
+            raise ValueError("Shape of weights must be consistent with shape of a along "
+                             "specified axis.")
+        if w.shape != tuple(a.shape[i] for i in axes):
+            raise ValueError("Shape of weights must be consistent with shape of a along "
+                             "specified axis.")
+        shape = [1] * a.ndim
+        for k, i in enumerate(axes):
+            shape[i] = w.shape[k]
+        w = t.reshape(w, tuple(shape))
+        w = t.broadcast_to(w, a.shape)
+    scl = t.sum(w, axis=axis, dtype=rdt, keepdims=kd)
+    if builtins.bool(t.any(t.equal(scl, 0.0))):
+        raise ZeroDivisionError("Weights sum to zero, can't be normalized")
+    avg = t.divide(t.sum(t.multiply(a, w, dtype=rdt), axis=axis, keepdims=kd), scl)
+    if returned:
+        if scl.shape != avg.shape:
+            scl = t.broadcast_to(scl, avg.shape)
+        return avg, scl
+    return avg
+
+
+def ptp(a, axis=None, out=None, keepdims=False):
+    """Range (maximum - minimum) along ``axis``."""
+    a = arr(a)
+    if _dispatch.use_numpy(a._device):
+        return _np_call(np.ptp, a, axis=axis, out=out, keepdims=keepdims or None)
+    t = ns()
+    r = t.subtract(t.max(a, axis=axis, keepdims=keepdims), t.min(a, axis=axis, keepdims=keepdims))
+    return deliver(r, out, "ptp")
+
+
+# ---------------------------------------------------------------------------
+# order statistics (torch path)
+_METHODS = ("inverted_cdf", "averaged_inverted_cdf", "closest_observation",
+            "interpolated_inverted_cdf", "hazen", "weibull", "linear", "median_unbiased",
+            "normal_unbiased", "lower", "higher", "midpoint", "nearest")
+_ALPHA_BETA = {"interpolated_inverted_cdf": (0, 1), "hazen": (0.5, 0.5), "weibull": (0, 0),
+               "median_unbiased": (1 / 3.0, 1 / 3.0), "normal_unbiased": (3 / 8.0, 3 / 8.0)}
+
+
+def _to_last(x: TrnArray, axis):
+    """(tensor with the reduced axes flattened into the last dim, axes)."""
+    from ._reductions import collapse
+    axes = normalize_axis(axis, x.ndim)
+    return collapse(x._t, axes), axes
+
+
+def _sorted_last(c: torch.Tensor, dtype):
+    from ._sorting import stable_argsort_t
+    from ._reductions import order_key, from_order_key
+    if c.shape[-1] == 0:
+        return c
+    idx = stable_argsort_t(c, dtype, -1)
+    return from_order_key(torch.gather(order_key(c, dtype), -1, idx), dtype)
+
+
+def _virtual(method, n, q):
+    """(index tensor, gamma tensor or None) for method on counts n and quantiles q
+    (float64 tensors broadcast together). Integer-index methods give gamma None."""
+    if method == "lower":
+        return torch.floor((n - 1) * q), None
+    if method == "higher":
+        return torch.ceil((n - 1) * q), None
+    if method == "nearest":
+        return torch.round((n - 1) * q), None
+    if method in ("inverted_cdf", "closest_observation"):
+        if method == "inverted_cdf":
+            index = n * q - 1
+            cond = lambda g, i: g == 0  # noqa: E731
+        else:
+            index = n * q - 1 - 0.5
+            cond = lambda g, i: (g == 0) & (torch.remainder(torch.floor(i), 2) == 1)  # noqa
+        prev = torch.floor(index)
+        g = index - prev
+        res = torch.where(cond(g, index), prev, prev + 1)
+        return res.clamp(min=0), None
+    if method == "linear":
+        v = (n - 1) * q
+    elif method in _ALPHA_BETA:
+        al, be = _ALPHA_BETA[method]
+        v = n * q + (al + q * (1 - al - be)) - 1
+    elif method == "averaged_inverted_cdf":
+        v = n * q - 1
+    else:  # midpoint
+        v = 0.5 * (torch.floor((n - 1) * q) + torch.ceil((n - 1) * q))
+    return v, True
+
+
+def _lerp_t(a, b, g):
+    d = b - a
+    r = a + d * g
+    return torch.where(g >= 0.5, b - d * (1 - g), r)
+
+
+def _quantile_t(x, q, axis, method, keepdims, out, rdt, nan_mode, name):
+    """Quantiles of ``x`` (TrnArray) at float64 tensor ``q`` (any shape)."""
+    dev = x._device
+    c, axes = _to_last(x, axis)
+    N = c.shape[-1]
+    s = _sorted_last(c, x.dtype)
+    lead = c.shape[:-1]
+    floating = x.dtype.kind in "fc"
+    if nan_mode and floating:
+        n = (~torch.isnan(c)).sum(-1).to(torch.float64)
+    else:
+        n = torch.full(lead, float(N), dtype=torch.float64, device=c.device)
+    if N == 0 and not nan_mode:
+        raise IndexError("index -1 is out of bounds for axis 0 with size 0")
+    qshape = tuple(q.shape)
+    qf = q.reshape(qshape + (1,) * len(lead))
+    nf = n.reshape((1,) * len(qshape) + tuple(lead))
+    v, cont = _virtual(method, nf, qf)
+    last = (nf - 1).clamp(min=0)
+    ct = _dtypes.compute_torch(rdt) if rdt != np.float16 else torch.float32
+    sv = _dispatch.compute_tensor(s) if s.numel() else s
+    if N == 0:
+        sv = torch.zeros(tuple(lead) + (1,), dtype=sv.dtype, device=sv.device)
+    sb = sv.expand(qshape + tuple(sv.shape)) if qshape else sv
+
+    def take(idx):
+        i = idx.to(torch.int64).expand(qshape + tuple(lead)).unsqueeze(-1)
+        return torch.gather(sb, -1, i.clamp(0, builtins.max(sb.shape[-1] - 1, 0))).squeeze(-1)
+    if cont is None:
+        idx = torch.minimum(v, last)
+        r = take(idx).to(ct) if s.is_floating_point() or s.is_complex() else take(idx)
+        if rdt.kind in "fc":
+            r = r.to(ct)
+    else:
+        above = v >= nf - 1
+        below = v < 0
+        prev = torch.floor(v)
+        prev_lit = torch.where(above, -1.0, torch.where(below, 0.0, prev))
+        i0 = torch.where(above, last, torch.where(below, 0.0, prev))
+        i1 = torch.where(above, last, torch.where(below, 0.0, prev + 1))
+        g = v - prev_lit
+        if method == "averaged_inverted_cdf":
+            g = torch.where(g == 0, 0.5, 1.0)
+        elif method == "midpoint":
+            g = torch.where(torch.remainder(v, 1) == 0, 0.0, 0.5)
+        a, b = take(i0).to(ct), take(i1).to(ct)
+        g = g.to(ct if not ct.is_complex else torch.float64)
+        r = _lerp_t(a, b, g)
+    if floating:
+        if nan_mode:
+            empty = (nf == 0).expand(r.shape)
+            if builtins.bool(empty.any()):
+                warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
+            r = torch.where(empty, torch.tensor(float("nan"), dtype=r.dtype), r)
+        elif N:
+            has_nan = torch.isnan(sv[..., -1])
+            r = torch.where(has_nan.expand(r.shape), sv[..., -1].to(r.dtype).expand(r.shape), r)
+    r = _dispatch.from_compute(r, rdt) if rdt.kind != "b" else r != 0
+    from ._reductions import reduced_shape
+    r = r.reshape(qshape + reduced_shape(x.shape, axes, keepdims))
+    return deliver(TrnArray._new(r, dev), out, name)
+
+
+def _weighted_t(x, q, axis, keepdims, out, rdt, w, name):
+    """method='inverted_cdf' with weights (NumPy's only weighted method)."""
+    from ._sorting import stable_argsort_t
+    dev = x._device
+    if axis is not None and isinstance(axis, (tuple, list)):
+        if w.shape != x.shape:
+            raise ValueError("Shape of weights must be consistent with shape of a along "
+                             "specified axis.")
+    if w.shape != x.shape:
+        if axis is None:
+            raise TypeError("Axis must be specified when shapes of a and weights differ.")
+        ax = normalize_axis_index(operator.index(axis), x.ndim)
+        if w.ndim != 1 or w.shape[0] != x.shape[ax]:
+            raise ValueError("Shape of weights must be consistent with shape of a along "
+                             "specified axis.")
+        shape = [1] * x.ndim
+        shape[ax] = w.shape[0]
+        w = ns().broadcast_to(ns().reshape(w, tuple(shape)), x.shape)
+    if builtins.bool(ns().any(ns().less(w, 0))):
+        raise ValueError("Weights must be non-negative.")
+    c, axes = _to_last(x, axis)
+    cw, _ = _to_last(w, axis)
+    idx = stable_argsort_t(c, x.dtype, -1)
+    s = torch.gather(_dispatch.compute_tensor(c), -1, idx)
+    ws = torch.gather(_dispatch.cast_tensor(cw, np.float64), -1, idx)
+    cdf = ws.cumsum(-1)
+    cdf = cdf / cdf[..., -1:]
+    if builtins.bool(torch.isnan(cdf[..., -1]).any()):
+        raise ValueError("Weights included NaN, inf or were all zero.")
+    if builtins.bool((cdf[..., 0] == 0).any()):
+        cdf = torch.where(cdf == 0, -1.0, cdf)
+    N = c.shape[-1]
+    qf = q.reshape(-1)
+    ii = torch.searchsorted(cdf.contiguous(), qf.expand(cdf.shape[:-1] + qf.shape).contiguous())
+    ii = ii.clamp(max=N - 1)
+    r = torch.gather(s, -1, ii)                   # lead + (Q,)
+    if x.dtype.kind in "fc":
+        last = s[..., -1:]
+        r = torch.where(torch.isnan(last).expand(r.shape), last.expand(r.shape), r)
+    r = r.movedim(-1, 0).reshape(tuple(q.shape) + r.shape[:-1])
+    from ._reductions import reduced_shape
+    r = _dispatch.from_compute(r, rdt).reshape(tuple(q.shape) +
+                                               reduced_shape(x.shape, axes, keepdims))
+    return deliver(TrnArray._new(r, dev), out, name)
+
+
+def _q_args(q, dev, scale, name):
+    """(float64 tensor of q / scale, weak flag, probe value) with NumPy's range check."""
+    weak = _dtypes.is_python_scalar(q) and not isinstance(q, builtins.bool)
+    if isinstance(q, TrnArray):
+        qh = _dispatch.host(q)
+    else:
+        qh = np.asarray(q)
+    if qh.ndim > 1 and False:
+        pass
+    qv = np.true_divide(qh, scale) if scale != 1 else qh
+    if qv.dtype.kind not in "fiub":
+        raise TypeError(f"q must be real numbers, not {qv.dtype}")
+    if not (np.all(0 <= qv) and np.all(qv <= 1)):
+        raise ValueError("Percentiles must be in the range [0, 100]" if scale == 100
+                         else "Quantiles must be in the range [0, 1]")
+    qt = torch.as_tensor(np.asarray(qv, np.float64), device=dev.torch_device)
+    return qt, weak, (q if weak else (qh if qh.ndim == 0 else qh[:1]))
+
+
+def _order_stat(a, q, axis, out, overwrite_input, method, keepdims, weights, interpolation,
+                scale, nan_mode, name):
+    (a, w), dev = arrs(a, weights)
+    if interpolation is not None:
+        warnings.warn("the `interpolation=` argument to percentile was renamed to "
+                      "`method=`, which has additional options.", DeprecationWarning,
+                      stacklevel=3)
+        method = interpolation
+    if _dispatch.use_numpy(dev):
+        fn = getattr(np, name)
+        qv = _dispatch.np_view(q) if isinstance(q, TrnArray) else q
+        kw = dict(axis=axis, overwrite_input=overwrite_input, method=method,
+                  keepdims=keepdims, weights=None if w is None else _dispatch.np_view(w))
+        if out is not None:
+            _dispatch.same_device(out, a)
+            kw["out"] = _dispatch.np_view(out)
+            fn(_dispatch.np_view(a), qv, **kw)
+            return out
+        return _dispatch.wrap(np.asarray(fn(_dispatch.np_view(a), qv, **kw)), dev)
+    if method not in _METHODS:
+        raise ValueError(f"{method!r} is not a valid method. Use one of: {_METHODS}")
+    if w is not None and method != "inverted_cdf":
+        raise ValueError(f"Only method 'inverted_cdf' supports weights. Got: {method}.")
+    qt, weak, qprobe = _q_args(q, dev, scale, name)
+    # result dtype from NumPy on a tiny array of the same dtypes
+    pk = dict(method=method)
+    if w is not None:
+        pk["weights"] = np.ones(2, w.dtype)
+    pq = qprobe if weak else np.asarray(np.asarray(qprobe).reshape(-1)[:1] * 0 + scale / 2,
+                                         np.asarray(qprobe).dtype)
+    if not weak and np.ndim(qprobe) == 0:
+        pq = pq.reshape(())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rdt = _dtypes.as_dtype(np.asarray(getattr(np, name)(np.ones(2, a.dtype), pq, **pk)).dtype)
+    dev.check_dtype(rdt)
+    if w is not None:
+        if nan_mode:
+            raise NotImplementedError(f"trnpy.{name}: weights= is not supported on the torch "
+                                      "backend")
+        return _weighted_t(a, qt, axis, keepdims, out, rdt, w, name)
+    return _quantile_t(a, qt, axis, method, keepdims, out, rdt, nan_mode, name)
+
+
+def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+               keepdims=False, *, weights=None, interpolation=None):
+    """q-th percentile(s) along ``axis`` (all of NumPy's methods)."""
+    return _order_stat(a, q, axis, out, overwrite_input, method, keepdims, weights,
+                       interpolation, 100, False, "percentile")
+
+
+def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+             keepdims=False, *, weights=None, interpolation=None):
+    """q-th quantile(s) along ``axis`` (all of NumPy's methods)."""
+    return _order_stat(a, q, axis, out, overwrite_input, method, keepdims, weights,
+                       interpolation, 1, False, "quantile")
+
+
+def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                  keepdims=_NoValue, *, weights=None, interpolation=None):
+    """Percentiles ignoring NaNs."""
+    kd = builtins.bool(keepdims) if keepdims is not _NoValue else False
+    return _order_stat(a, q, axis, out, overwrite_input, method, kd, weights,
+                       interpolation, 100, True, "nanpercentile")
+
+
+def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                keepdims=_NoValue, *, weights=None, interpolation=None):
+    """Quantiles ignoring NaNs."""
+    kd = builtins.bool(keepdims) if keepdims is not _NoValue else False
+    return _order_stat(a, q, axis, out, overwrite_input, method, kd, weights,
+                       interpolation, 1, True, "nanquantile")
+
+
+def _median(a, axis, out, overwrite_input, keepdims, nan_mode):
+    a = arr(a)
+    dev = a._device
+    name = "nanmedian" if nan_mode else "median"
+    if _dispatch.use_numpy(dev):
+        return _np_call(getattr(np, name), a, axis=axis, out=out,
+                        overwrite_input=overwrite_input or None,
+                        keepdims=keepdims if keepdims is not _NoValue and keepdims else None)
+    kd = keepdims is not _NoValue and builtins.bool(keepdims)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rdt = _dtypes.as_dtype(np.asarray(np.median(np.ones(2, a.dtype))).dtype)
+    dev.check_dtype(rdt)
+    c, axes = _to_last(a, axis)
+    N = c.shape[-1]
+    lead = c.shape[:-1]
+    floating = a.dtype.kind in "fc"
+    acc = torch.float32 if rdt == np.float16 else _dtypes.compute_torch(rdt)
+    from ._reductions import reduced_shape
+    shape = reduced_shape(a.shape, axes, kd)
+    if N == 0:
+        warnings.warn("All-NaN slice encountered" if nan_mode else "Mean of empty slice.",
+                      RuntimeWarning, stacklevel=3)
+        r = torch.full(lead, float("nan"), dtype=acc, device=c.device)
+        return deliver(TrnArray._new(_dispatch.cast_tensor(r, rdt).reshape(shape), dev), out,
+                       name)
+    s = _dispatch.compute_tensor(_sorted_last(c, a.dtype))
+    if nan_mode and floating:
+        n = (~torch.isnan(c)).sum(-1)
+    else:
+        n = torch.full(lead, N, dtype=torch.int64, device=c.device)
+    lo = ((n - 1) // 2).clamp(min=0)
+    hi = (n // 2).clamp(max=N - 1)
+    va = torch.gather(s, -1, lo.unsqueeze(-1)).squeeze(-1).to(acc)
+    vb = torch.gather(s, -1, hi.unsqueeze(-1)).squeeze(-1).to(acc)
+    r = torch.where(lo == hi, va, (va + vb) / 2)
+    if floating:
+        if nan_mode:
+            empty = n == 0
+            if builtins.bool(empty.any()):
+                warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
+            r = torch.where(empty, torch.tensor(float("nan"), dtype=r.dtype), r)
+        else:
+            last = s[..., -1]
+            r = torch.where(torch.isnan(last), last.to(r.dtype), r)
+    r = _dispatch.cast_tensor(r, rdt).reshape(shape)
+    return deliver(TrnArray._new(r, dev), out, name)
+
+
+def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """Median along ``axis`` (NaN when a slice has a NaN)."""
+    return _median(a, axis, out, overwrite_input, keepdims, False)
+
+
+def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=_NoValue):
+    """Median ignoring NaNs (NaN with a warning for all-NaN slices)."""
+    return _median(a, axis, out, overwrite_input, keepdims, True)
+
+
+# ---------------------------------------------------------------------------
+# covariance
+def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *,
+        dtype=None):
+    """Covariance matrix (NumPy's ``cov``)."""
+    (m, y, fw, aw), dev = arrs(m, y, fweights, aweights)
+    if _dispatch.use_numpy(dev):
+        r = np.cov(*np_args(m, y), rowvar=rowvar, bias=bias, ddof=ddof,
+                   fweights=None if fw is None else _dispatch.np_view(fw),
+                   aweights=None if aw is None else _dispatch.np_view(aw), dtype=dtype)
+        return _dispatch.wrap(np.asarray(r), dev)
+    if ddof is not None and ddof != int(ddof):
+        raise ValueError("ddof must be integer")
+    t = ns()
+    if m.ndim > 2:
+        raise ValueError("m has more than 2 dimensions")
+    if y is not None and y.ndim > 2:
+        raise ValueError("y has more than 2 dimensions")
+    if dtype is None:
+        dtype = np.result_type(m.dtype, np.float64) if y is None else \
+            np.result_type(m.dtype, y.dtype, np.float64)
+    dtype = _dtypes.as_dtype(dtype)
+    dev.check_dtype(dtype)
+    X = t.astype(t.atleast_2d(m), dtype)
+    if not rowvar and m.ndim != 1:
+        X = t.transpose(X)
+    if X.shape[0] == 0:
+        return t.zeros((0, 0), dtype=np.float64, device=dev)
+    if y is not None:
+        Y = t.astype(t.atleast_2d(y), dtype)
+        if not rowvar and Y.shape[0] != 1:
+            Y = t.transpose(Y)
+        X = t.concatenate((X, Y), axis=0)
+    if ddof is None:
+        ddof = 1 if bias == 0 else 0
+    w = None
+    if fw is not None:
+        fw = t.astype(fw, np.float64)
+        if not builtins.bool(t.all(t.equal(fw, t.round(fw)))):
+            raise TypeError("fweights must be integer")
+        if fw.ndim > 1:
+            raise RuntimeError("cannot handle multidimensional fweights")
+        if fw.shape[0] != X.shape[1]:
+            raise RuntimeError("incompatible numbers of samples and fweights")
+        if builtins.bool(t.any(t.less(fw, 0))):
+            raise ValueError("fweights cannot be negative")
+        w = fw
+    if aw is not None:
+        aw = t.astype(aw, np.float64)
+        if aw.ndim > 1:
+            raise RuntimeError("cannot handle multidimensional aweights")
+        if aw.shape[0] != X.shape[1]:
+            raise RuntimeError("incompatible numbers of samples and aweights")
+        if builtins.bool(t.any(t.less(aw, 0))):
+            raise ValueError("aweights cannot be negative")
+        w = aw if w is None else t.multiply(w, aw)
+    avg, w_sum = average(X, axis=1, weights=w, returned=True)
+    w_sum = w_sum[0]
+    if w is None:
+        fact = X.shape[1] - ddof
+    elif ddof == 0:
+        fact = w_sum
+    elif aw is None:
+        fact = t.subtract(w_sum, ddof)
+    else:
+        fact = t.subtract(w_sum, t.divide(t.multiply(ddof, t.sum(t.multiply(w, aw))), w_sum))
+    if builtins.bool(fact <= 0) if not isinstance(fact, TrnArray) else \
+            builtins.bool(t.less_equal(fact, 0)):
+        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
+        fact = 0.0
+    X = t.subtract(X, t.astype(avg[:, None], X.dtype))
+    X_T = t.transpose(X) if w is None else t.transpose(t.astype(t.multiply(X, w), X.dtype))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = t.matmul(X, t.conj(X_T))
+        inv = t.divide(1, fact) if isinstance(fact, TrnArray) else \
+            np.true_divide(1, fact) if fact else np.inf
+        c = t.astype(t.multiply(c, inv), c.dtype)
+    return t.squeeze(c)
+
+
+def corrcoef(x, y=None, rowvar=True, bias=_NoValue, ddof=_NoValue, *, dtype=None):
+    """Pearson correlation coefficients."""
+    if bias is not _NoValue or ddof is not _NoValue:
+        warnings.warn("bias and ddof have no effect and are deprecated", DeprecationWarning,
+                      stacklevel=2)
+    (x, y), dev = arrs(x, y)
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.asarray(np.corrcoef(*np_args(x, y), rowvar=rowvar,
+                                                     dtype=dtype)), dev)
+    t = ns()
+    c = cov(x, y, rowvar, dtype=dtype)
+    if c.ndim == 0:
+        return t.divide(c, c)
+    d = t.linalg.diagonal(c) if hasattr(t, "linalg") else None
+    stddev = t.sqrt(t.real(d))
+    c = t.divide(c, stddev[:, None])
+    c = t.divide(c, stddev[None, :])
+    if c.dtype.kind == "c":
+        re = t.clip(t.real(c), -1, 1)
+        im = t.clip(t.imag(c), -1, 1)
+        ct = torch.complex(re._t, im._t)
+        return TrnArray._new(ct, dev)
+    return t.clip(c, -1, 1)
+
+
+# ---------------------------------------------------------------------------
+# nan reductions
+def _replace_nan(a, val):
+    t = ns()
+    if a.dtype.kind not in "fc":
+        return a, None
+    mask = t.isnan(a)
+    return t.where(mask, t.astype(t.asarray(val, device=a._device), a.dtype), a), mask
+
+
+def nansum(a, axis=None, dtype=None, out=None, keepdims=_NoValue, initial=_NoValue,
+           where=_NoValue):
+    """Sum treating NaN as zero."""
+    a = arr(a)
+    if _dispatch.use_numpy(a._device):
+        return _np_call(np.nansum, a, axis=axis, dtype=dtype, out=out, keepdims=keepdims,
+                        initial=initial, where=where)
+    a, _ = _replace_nan(a, 0)
+    return ns().sum(a, axis=axis, dtype=dtype, out=out, keepdims=_kd(keepdims),
+                    initial=None if initial is _NoValue else initial,
+                    where=True if where is _NoValue else where)
+
+
+def _kd(keepdims):
+    return False if keepdims is _NoValue else builtins.bool(keepdims)
+
+
+def nanprod(a, axis=None, dtype=None, out=None, keepdims=_NoValue, initial=_NoValue,
+            where=_NoValue):
+    """Product treating NaN as one."""
+    a = arr(a)
+    if _dispatch.use_numpy(a._device):
+        return _np_call(np.nanprod, a, axis=axis, dtype=dtype, out=out, keepdims=keepdims,
+                        initial=initial, where=where)
+    a, _ = _replace_nan(a, 1)
+    return ns().prod(a, axis=axis, dtype=dtype, out=out, keepdims=_kd(keepdims),
+                     initial=None if initial is _NoValue else initial,
+                     where=True if where is _NoValue else where)
+
+
+def nanmean(a, axis=None, dtype=None, out=None, keepdims=_NoValue, *, where=_NoValue):
+    """Mean ignoring NaNs (NaN with a warning for all-NaN slices)."""
+    a = arr(a)
+    if _dispatch.use_numpy(a._device):
+        return _np_call(np.nanmean, a, axis=axis, dtype=dtype, out=out, keepdims=keepdims,
+                        where=where)
+    t = ns()
+    wh = True if where is _NoValue else where
+    kd = _kd(keepdims)
+    arr_, mask = _replace_nan(a, 0)
+    if mask is None:
+        return t.mean(a, axis=axis, dtype=dtype, out=out, keepdims=kd, where=wh)
+    if dtype is not None and np.dtype(dtype).kind not in "fc":
+        raise TypeError("If a is inexact, then dtype must be inexact")
+    cnt = t.sum(t.logical_not(mask), axis=axis, dtype=np.int64, keepdims=kd, where=wh)
+    tot = t.sum(arr_, axis=axis, dtype=dtype, keepdims=kd, where=wh)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        avg = _div_count(tot, cnt)
+    if builtins.bool(t.any(t.equal(cnt, 0))):
+        warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=2)
+    return deliver(avg, out, "nanmean")
+
+
+def _div_count(x, cnt):
+    """x / cnt in x's dtype (NumPy divides in place); the count is cast to a float
+    dtype the device has rather than promoting to float64."""
+    t = ns()
+    rdt = _dtypes.real_of(x.dtype)
+    cdt = np.dtype(np.float32) if rdt == np.float16 else rdt
+    return t.astype(t.divide(x, t.astype(cnt, cdt)), x.dtype)
+
+
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=_NoValue, *, where=_NoValue,
+           mean=_NoValue, correction=_NoValue):
+    """Variance ignoring NaNs."""
+    a = arr(a)
+    if _dispatch.use_numpy(a._device):
+        return _np_call(np.nanvar, a, axis=axis, dtype=dtype, out=out, ddof=ddof,
+                        keepdims=keepdims, where=where, mean=mean, correction=correction)
+    return _nanvar_t(a, axis, dtype, out, ddof, keepdims, where, mean, correction, False)
+
+
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=_NoValue, *, where=_NoValue,
+           mean=_NoValue, correction=_NoValue):
+    """Standard deviation ignoring NaNs."""
+    a = arr(a)
+    if _dispatch.use_numpy(a._device):
+        return _np_call(np.nanstd, a, axis=axis, dtype=dtype, out=out, ddof=ddof,
+                        keepdims=keepdims, where=where, mean=mean, correction=correction)
+    return _nanvar_t(a, axis, dtype, out, ddof, keepdims, where, mean, correction, True)
+
+
+def _nanvar_t(a, axis, dtype, out, ddof, keepdims, where, mean, correction, is_std):
+    t = ns()
+    name = "nanstd" if is_std else "nanvar"
+    if mean is not _NoValue:
+        raise NotImplementedError(f"trnpy.{name}: mean= is not supported on the torch backend")
+    if correction is not _NoValue:
+        if ddof != 0:
+            raise ValueError("ddof and correction can't be provided simultaneously.")
+        ddof = correction
+    wh = True if where is _NoValue else where
+    kd = _kd(keepdims)
+    arr_, mask = _replace_nan(a, 0)
+    if mask is None:
+        f = t.std if is_std else t.var
+        return f(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=kd, where=wh)
+    if dtype is not None and np.dtype(dtype).kind not in "fc":
+        raise TypeError("If a is inexact, then dtype must be inexact")
+    wmask = mask if wh is True else t.logical_or(mask, t.logical_not(arr(wh, a._device)))
+    keep = t.logical_not(wmask)
+    cnt = t.sum(keep, axis=axis, dtype=np.int64, keepdims=True)
+    tot = t.sum(arr_, axis=axis, dtype=dtype, keepdims=True, where=keep)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        avg = _div_count(tot, cnt)
+        dev_ = t.subtract(arr_, avg)
+        dev_ = t.where(keep, dev_, t.zeros((), dtype=dev_.dtype, device=a._device))
+        if dev_.dtype.kind == "c":
+            sqr = t.add(t.multiply(t.real(dev_), t.real(dev_)),
+                        t.multiply(t.imag(dev_), t.imag(dev_)))
+        else:
+            sqr = t.multiply(dev_, dev_)
+        var = t.sum(sqr, axis=axis, dtype=dtype, keepdims=kd, where=keep)
+        cnt2 = t.sum(keep, axis=axis, dtype=np.int64, keepdims=kd)
+        dof = t.subtract(cnt2, ddof)
+        isbad = t.less_equal(dof, 0)
+        if builtins.bool(t.any(isbad)):
+            warnings.warn("Degrees of freedom <= 0 for slice.", RuntimeWarning, stacklevel=3)
+            dof = t.where(isbad, 0, dof)
+        var = _div_count(var, dof)
+        var = t.where(isbad, t.astype(t.asarray(np.nan, device=a._device), var.dtype), var)
+        if is_std:
+            var = t.sqrt(var)
+    return deliver(var, out, name)
+
+
+def _nanextreme(a, axis, out, keepdims, initial, where, is_max):
+    a = arr(a)
+    name = "nanmax" if is_max else "nanmin"
+    if _dispatch.use_numpy(a._device):
+        return _np_call(np.nanmax if is_max else np.nanmin, a, axis=axis, out=out,
+                        keepdims=keepdims, initial=initial, where=where)
+    t = ns()
+    kw = dict(axis=axis, keepdims=_kd(keepdims))
+    if initial is not _NoValue:
+        kw["initial"] = initial
+    if where is not _NoValue:
+        kw["where"] = where
+    f = t.max if is_max else t.min
+    if a.dtype.kind not in "fc":
+        return f(a, out=out, **kw)
+    fill = -np.inf if is_max else np.inf
+    if a.dtype.kind == "c":
+        fill = complex(fill, fill)
+    filled, mask = _replace_nan(a, fill)
+    r = f(filled, **kw)
+    allnan = t.all(mask, axis=axis, keepdims=_kd(keepdims))
+    if builtins.bool(t.any(allnan)):
+        warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
+        r = t.where(allnan, t.astype(t.asarray(np.nan, device=a._device), r.dtype), r)
+    return deliver(r, out, name)
+
+
+def nanmin(a, axis=None, out=None, keepdims=_NoValue, initial=_NoValue, where=_NoValue):
+    """Minimum ignoring NaNs (NaN with a warning for all-NaN slices)."""
+    return _nanextreme(a, axis, out, keepdims, initial, where, False)
+
+
+def nanmax(a, axis=None, out=None, keepdims=_NoValue, initial=_NoValue, where=_NoValue):
+    """Maximum ignoring NaNs (NaN with a warning for all-NaN slices)."""
+    return _nanextreme(a, axis, out, keepdims, initial, where, True)
+
+
+def _nanarg(a, axis, out, keepdims, is_max):
+    a = arr(a)
+    if _dispatch.use_numpy(a._device):
+        return _np_call(np.nanargmax if is_max else np.nanargmin, a, axis=axis, out=out,
+                        keepdims=keepdims)
+    t = ns()
+    f = t.argmax if is_max else t.argmin
+    kd = _kd(keepdims)
+    if a.dtype.kind not in "fc":
+        return f(a, axis=axis, out=out, keepdims=kd)
+    fill = -np.inf if is_max else np.inf
+    filled, mask = _replace_nan(a, complex(fill, fill) if a.dtype.kind == "c" else fill)
+    if mask.size and builtins.bool(t.any(t.all(mask, axis=axis))):
+        raise ValueError("All-NaN slice encountered")
+    return f(filled, axis=axis, out=out, keepdims=kd)
+
+
+def nanargmin(a, axis=None, out=None, *, keepdims=_NoValue):
+    """Index of the minimum ignoring NaNs (ValueError for all-NaN slices)."""
+    return _nanarg(a, axis, out, keepdims, False)
+
+
+def nanargmax(a, axis=None, out=None, *, keepdims=_NoValue):
+    """Index of the maximum ignoring NaNs (ValueError for all-NaN slices)."""
+    return _nanarg(a, axis, out, keepdims, True)
+
+
+# ---------------------------------------------------------------------------
+# histograms
+_ESTIMATORS = ("stone", "auto", "doane", "fd", "rice", "scott", "sqrt", "sturges")
+
+
+def _outer_edges(a: TrnArray, range_):
+    """NumPy's _get_outer_edges: (first, last) as NumPy scalars/Python numbers."""
+    if range_ is not None:
+        first, last = range_
+        if first > last:
+            raise ValueError("max must be larger than min in range parameter.")
+        if not (np.isfinite(first) and np.isfinite(last)):
+            raise ValueError(f"supplied range of [{first}, {last}] is not finite")
+    elif a.size == 0:
+        first, last = 0, 1
+    else:
+        t = ns()
+        first = _dispatch.host(t.min(a))[()]
+        last = _dispatch.host(t.max(a))[()]
+        if not (np.isfinite(first) and np.isfinite(last)):
+            raise ValueError(f"autodetected range of [{first}, {last}] is not finite")
+    if first == last:
+        first = first - 0.5
+        last = last + 0.5
+    return first, last
+
+
+def _estimator_width(name, a: TrnArray, first, last):
+    t = ns()
+    n = a.size
+    if name in ("sqrt", "sturges", "rice", "auto"):
+        ptp_ = float(_dispatch.host(ptp(a)))
+    if name == "sqrt":
+        return ptp_ / np.sqrt(n)
+    if name == "sturges":
+        return ptp_ / (np.log2(n) + 1.0)
+    if name == "rice":
+        return ptp_ / (2.0 * n ** (1.0 / 3))
+    if name == "scott":
+        return (24.0 * np.pi ** 0.5 / n) ** (1.0 / 3.0) * float(_dispatch.host(t.std(a)))
+    if name in ("fd", "auto"):
+        p = _dispatch.host(percentile(a, [75, 25]))
+        fd = 2.0 * np.subtract(*p) * n ** (-1.0 / 3.0)
+        if name == "fd":
+            return fd
+        st = ptp_ / (np.log2(n) + 1.0)
+        return builtins.min(fd, st) if fd else st
+    raise NotImplementedError(f"trnpy.histogram: the bins={name!r} estimator is not "
+                              f"supported on {a._device}; pass an integer or the edges")
+
+
+def _bin_edges(a: TrnArray, bins, range_, weights):
+    """(edges TrnArray, uniform) with NumPy's validation; edges are NumPy's bit for bit."""
+    dev = a._device
+    n_equal = None
+    if isinstance(bins, str):
+        if bins not in _ESTIMATORS:
+            raise ValueError(f"{bins!r} is not a valid estimator for `bins`")
+        if weights is not None:
+            raise TypeError("Automated estimation of the number of bins is not supported "
+                            "for weighted data")
+        if dev.kind == "cpu":
+            e = np.histogram_bin_edges(_dispatch.host(a), bins, range_)
+            return _dispatch.wrap(e, dev), True
+        first, last = _outer_edges(a, range_)
+        aa = a
+        if range_ is not None:
+            t = ns()
+            keep = t.logical_and(t.greater_equal(a, first), t.less_equal(a, last))
+            if not builtins.bool(t.all(keep)):
+                aa = a[keep]
+        if aa.size == 0:
+            n_equal = 1
+        else:
+            width = _estimator_width(bins, t_flat(aa), first, last)
+            if width:
+                if aa.dtype.kind in "iu" and width < 1:
+                    width = 1
+                n_equal = int(np.ceil(_unsigned_sub(last, first) / width))
+            else:
+                n_equal = 1
+    elif np.ndim(bins) == 0 and not isinstance(bins, TrnArray) or \
+            (isinstance(bins, TrnArray) and bins.ndim == 0):
+        try:
+            n_equal = operator.index(bins if not isinstance(bins, TrnArray) else bins.item())
+        except TypeError as e:
+            raise TypeError("`bins` must be an integer, a string, or an array") from e
+        if n_equal < 1:
+            raise ValueError("`bins` must be positive, when an integer")
+        first, last = _outer_edges(a, range_)
+    else:
+        e = arr(bins, dev)
+        if e.ndim != 1:
+            raise ValueError("`bins` must be 1d, when an array")
+        t = ns()
+        if e.shape[0] > 1 and builtins.bool(t.any(t.less(e[1:], e[:-1]))):
+            raise ValueError("`bins` must increase monotonically, when an array")
+        return e, False
+    bin_type = np.result_type(first, last, np.zeros(0, a.dtype))
+    if np.issubdtype(bin_type, np.integer):
+        bin_type = np.result_type(bin_type, float)
+    edges = np.linspace(first, last, n_equal + 1, endpoint=True, dtype=bin_type)
+    if np.any(edges[:-1] >= edges[1:]):
+        raise ValueError(f"Too many bins for data range. Cannot create {n_equal} "
+                         "finite-sized bins.")
+    e = _dispatch.wrap(edges, _host_dev())
+    return (e if dev.kind == "cpu" and not dev.emulated else e.to_device(dev)), True
+
+
+def _host_dev():
+    from ._devices import CPU
+    return CPU
+
+
+def t_flat(a):
+    return ns().reshape(a, (-1,))
+
+
+def _unsigned_sub(a, b):
+    return np.subtract(a, b)
+
+
+def _bin_index_t(a_t: torch.Tensor, e_t: torch.Tensor):
+    """Bin of each value for edges ``e_t`` (last bin closed), -1 outside."""
+    nb = e_t.shape[0] - 1
+    idx = torch.searchsorted(e_t.contiguous(), a_t.contiguous(), right=True) - 1
+    idx = torch.where(a_t == e_t[-1], nb - 1, idx)
+    ok = (idx >= 0) & (idx < nb) & ~torch.isnan(a_t)
+    return torch.where(ok, idx, -1), ok
+
+
+def _bincount_t(idx, ok, n, w_t, out_dtype):
+    """Counts (int64) or weight sums of ``idx`` (valid where ``ok``) into ``n`` bins."""
+    i = idx[ok]
+    if w_t is None:
+        return torch.bincount(i, minlength=n)[:n]
+    w = w_t[ok]
+    if w.is_complex():
+        re = torch.zeros(n, dtype=w.real.dtype, device=w.device).index_add_(0, i, w.real)
+        im = torch.zeros(n, dtype=w.real.dtype, device=w.device).index_add_(0, i, w.imag)
+        return torch.complex(re, im)
+    if w.dtype == torch.bool:
+        w = w.to(torch.int64)
+    return torch.zeros(n, dtype=w.dtype, device=w.device).index_add_(0, i, w)
+
+
+def histogram_bin_edges(a, bins=10, range=None, weights=None):
+    """The edges ``histogram`` would use."""
+    (a, w), dev = arrs(a, weights)
+    if _dispatch.use_numpy(dev):
+        b = _dispatch.np_view(bins) if isinstance(bins, TrnArray) else bins
+        return _dispatch.wrap(np.histogram_bin_edges(_dispatch.np_view(a), b, range,
+                                                     None if w is None else
+                                                     _dispatch.np_view(w)), dev)
+    a = t_flat(a)
+    return _bin_edges(a, bins, range, w)[0]
+
+
+def histogram(a, bins=10, range=None, density=None, weights=None):
+    """Counts (or weight sums, or a density) of ``a`` in bins, and the bin edges."""
+    (a, w), dev = arrs(a, weights)
+    if _dispatch.use_numpy(dev):
+        b = _dispatch.np_view(bins) if isinstance(bins, TrnArray) else bins
+        h, e = np.histogram(_dispatch.np_view(a), b, range, density,
+                            None if w is None else _dispatch.np_view(w))
+        return _dispatch.wrap(h, dev), _dispatch.wrap(e, dev)
+    t = ns()
+    if w is not None and w.shape != a.shape:
+        raise ValueError("weights should have the same shape as a.")
+    a = t_flat(a)
+    if w is not None:
+        w = t_flat(w)
+    edges, _ = _bin_edges(a, bins, range, w)
+    nb = edges.shape[0] - 1
+    ntype = np.dtype(np.int64) if w is None else w.dtype
+    cdt = np.result_type(a.dtype, edges.dtype, np.float64) if a.dtype.kind != "c" else None
+    if cdt is None:
+        raise TypeError("histogram of complex values is not supported")
+    at = _dispatch.cast_tensor(a._t, cdt)
+    et = _dispatch.cast_tensor(edges._t, cdt)
+    idx, ok = _bin_index_t(at, et)
+    wt = None if w is None else _dispatch.compute_tensor(w._t)
+    n = _bincount_t(idx, ok, nb, wt, ntype)
+    n = _dispatch.from_compute(n, ntype) if ntype.kind != "b" else n != 0
+    hist = TrnArray._new(n, dev)
+    if density:
+        db = t.astype(t.diff(edges), np.float64)
+        return t.divide(t.divide(hist, db), t.sum(hist)), edges
+    return hist, edges
+
+
+def histogramdd(sample, bins=10, range=None, density=None, weights=None):
+    """Multidimensional histogram (float64 counts) and the per-dimension edges."""
+    if isinstance(sample, (list, tuple)):
+        sarrs, dev = arrs(*sample)
+        (w,), _ = arrs(weights) if weights is not None else ((None,), dev)
+        if _dispatch.use_numpy(dev):
+            h, e = np.histogramdd([_dispatch.np_view(s) for s in sarrs], bins, range, density,
+                                  None if w is None else _dispatch.np_view(w))
+            return _dispatch.wrap(h, dev), [_dispatch.wrap(x, dev) for x in e]
+        s = ns().stack([ns().reshape(x, (-1,)) for x in ns().atleast_1d(*sarrs)], axis=1) \
+            if len(sarrs) > 1 else ns().reshape(sarrs[0], (-1, 1))
+    else:
+        (s, w), dev = arrs(sample, weights)
+        if _dispatch.use_numpy(dev):
+            h, e = np.histogramdd(_dispatch.np_view(s), bins, range, density,
+                                  None if w is None else _dispatch.np_view(w))
+            return _dispatch.wrap(h, dev), [_dispatch.wrap(x, dev) for x in e]
+        if s.ndim < 2:
+            s = ns().reshape(s, (-1, 1)) if s.ndim == 1 else ns().reshape(s, (1, 1))
+    t = ns()
+    N, D = s.shape
+    try:
+        M = len(bins)
+        if M != D:
+            raise ValueError("The dimension of bins must be equal to the dimension of the "
+                             "sample x.")
+    except TypeError:
+        bins = D * [bins]
+    if range is None:
+        range = (None,) * D
+    elif len(range) != D:
+        raise ValueError("range argument must have one entry per dimension")
+    edges, nbin, idxs = [], [], []
+    ok_all = torch.ones(N, dtype=torch.bool, device=s._t.device)
+    for i in builtins.range(D):
+        col = s[:, i]
+        b = bins[i]
+        if np.ndim(b) == 0 and not isinstance(b, TrnArray):
+            if b < 1:
+                raise ValueError(f"`bins[{i}]` must be positive, when an integer")
+            smin, smax = _outer_edges(col, range[i])
+            try:
+                nb = operator.index(b)
+            except TypeError as e:
+                raise TypeError(f"`bins[{i}]` must be an integer, when a scalar") from e
+            e = _dispatch.wrap(np.linspace(smin, smax, nb + 1), _host_dev())
+            e = e.to_device(dev) if dev.kind != "cpu" else TrnArray._new(e._t, dev)
+        elif np.ndim(b) == 1 or (isinstance(b, TrnArray) and b.ndim == 1):
+            e = arr(b, dev)
+            if e.shape[0] > 1 and builtins.bool(t.any(t.greater(e[:-1], e[1:]))):
+                raise ValueError(f"`bins[{i}]` must be monotonically increasing, when an array")
+        else:
+            raise ValueError(f"`bins[{i}]` must be a scalar or 1d array")
+        edges.append(e)
+        nbin.append(e.shape[0] - 1)
+        cdt = np.result_type(col.dtype, e.dtype, np.float64)
+        idx, ok = _bin_index_t(_dispatch.cast_tensor(col._t, cdt),
+                               _dispatch.cast_tensor(e._t, cdt))
+        idxs.append(idx)
+        ok_all &= ok
+    flat = torch.zeros(N, dtype=torch.int64, device=s._t.device)
+    for i, idx in enumerate(idxs):
+        flat = flat * nbin[i] + idx.clamp(min=0)
+    total = int(np.prod(nbin))
+    dev.check_dtype(np.float64)
+    wt = None if w is None else _dispatch.cast_tensor(t_flat(w)._t, np.float64)
+    h = _bincount_t(flat, ok_all, total, wt, np.float64).to(torch.float64).reshape(nbin)
+    hist = TrnArray._new(h, dev)
+    if density:
+        ssum = t.sum(hist)
+        for i in builtins.range(D):
+            shape = [1] * D
+            shape[i] = nbin[i]
+            hist = t.divide(hist, t.reshape(t.astype(t.diff(edges[i]), np.float64), tuple(shape)))
+        hist = t.divide(hist, ssum)
+    return hist, edges
+
+
+def histogram2d(x, y, bins=10, range=None, density=None, weights=None):
+    """Two-dimensional histogram: (H, xedges, yedges)."""
+    (x, y, w), dev = arrs(x, y, weights)
+    if _dispatch.use_numpy(dev):
+        b = bins
+        if isinstance(b, TrnArray):
+            b = _dispatch.np_view(b)
+        elif isinstance(b, (list, tuple)):
+            b = [_dispatch.np_view(v) if isinstance(v, TrnArray) else v for v in b]
+        h, xe, ye = np.histogram2d(*np_args(x, y), b, range, density,
+                                   None if w is None else _dispatch.np_view(w))
+        return _dispatch.wrap(h, dev), _dispatch.wrap(xe, dev), _dispatch.wrap(ye, dev)
+    try:
+        N = len(bins)
+    except TypeError:
+        N = 1
+    if N != 1 and N != 2:
+        bins = [bins, bins]
+    h, e = histogramdd([x, y], bins, range, density, w)
+    return h, e[0], e[1]
+
+
+def bincount(x, /, weights=None, minlength=0):
+    """Occurrences of each non-negative integer (weights sum as float64)."""
+    (x, w), dev = arrs(x, weights)
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.bincount(_dispatch.np_view(x),
+                                          None if w is None else _dispatch.np_view(w),
+                                          minlength=minlength), dev)
+    minlength = operator.index(minlength)
+    if minlength < 0:
+        raise ValueError("'minlength' must not be negative")
+    if x.ndim != 1:
+        raise ValueError("object too deep for desired array" if x.ndim > 1 else
+                         "object of too small depth for desired array")
+    if not (x.dtype.kind in "biu" and np.can_cast(x.dtype, np.intp, "safe")) and \
+            not (x.size == 0 and x.dtype.kind == "f"):
+        raise TypeError(f"Cannot cast array data from {x.dtype!r} to dtype('int64') "
+                        "according to the rule 'safe'")
+    xt = _dispatch.cast_tensor(x._t, np.int64)
+    if xt.numel() and builtins.bool((xt < 0).any()):
+        raise ValueError("'list' argument must have no negative elements")
+    if w is not None:
+        if w.shape != x.shape:
+            raise ValueError("The weights and list don't have the same length.")
+        if w.dtype.kind == "c":
+            raise TypeError(f"Cannot cast array data from {w.dtype!r} to dtype('float64') "
+                            "according to the rule 'safe'")
+        dev.check_dtype(np.float64)
+        wt = _dispatch.cast_tensor(w._t, np.float64)
+        return TrnArray._new(torch.bincount(xt, weights=wt, minlength=minlength), dev)
+    return TrnArray._new(torch.bincount(xt, minlength=minlength), dev)
+
+
+def digitize(x, bins, right=False):
+    """Indices of the bins each value of ``x`` falls in (bins monotonic either way)."""
+    (x, b), dev = arrs(x, bins)
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.asarray(np.digitize(*np_args(x, b), right=right)), dev)
+    t = ns()
+    if x.dtype.kind == "c":
+        raise TypeError("x may not be complex")
+    if b.ndim != 1:
+        raise ValueError("object too deep for desired array" if b.ndim > 1 else
+                         "object of too small depth for desired array")
+    side = "left" if right else "right"
+    if b.shape[0] <= 1:
+        inc = True
+    else:
+        d = t.subtract(b[1:], b[:-1]) if b.dtype.kind != "b" else None
+        up = t.all(t.greater_equal(b[1:], b[:-1]))
+        down = t.all(t.less_equal(b[1:], b[:-1]))
+        if builtins.bool(up):
+            inc = True
+        elif builtins.bool(down):
+            inc = False
+        else:
+            raise ValueError("bins must be monotonically increasing or decreasing")
+        del d
+    if inc:
+        return t.searchsorted(b, x, side=side)
+    r = t.searchsorted(t.flip(b), x, side=side)
+    return t.subtract(b.shape[0], r)

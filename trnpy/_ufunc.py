@@ -10,14 +10,16 @@ dtype with NumPy's wrap-around.
 from __future__ import annotations
 
 import builtins
+import operator
 
 import numpy as np
 import torch
 
-from . import _dispatch, _dtypes
+from . import _dispatch, _dtypes, _errstate
 from ._array import TrnArray
 from ._devices import get_default_device
 
+_NoValue = object()
 _WEAK_TYPES = (builtins.int, builtins.float, builtins.complex)
 
 
@@ -84,10 +86,10 @@ class ufunc:
 
     def __call__(self, *args, out=None, where=True, dtype=None, casting="same_kind",
                  order="K", subok=True, signature=None):
-        nin = self._np.nin
+        nin, nout = self._np.nin, self._np.nout
         if len(args) != nin:
-            if len(args) == nin + self._np.nout and out is None:
-                args, out = args[:nin], args[nin:]
+            if nin < len(args) <= nin + nout and out is None:
+                args, out = args[:nin], tuple(args[nin:]) + (None,) * (nin + nout - len(args))
             else:
                 raise TypeError(f"{self.__name__}() takes {nin} positional argument(s) "
                                 f"but {len(args)} were given")
@@ -95,24 +97,24 @@ class ufunc:
             raise NotImplementedError(
                 f"trnpy.{self.__name__}: order=/subok=/signature= other than the defaults "
                 "are not supported")
-        if isinstance(out, tuple):
-            if len(out) != self._np.nout:
-                raise ValueError(f"{self.__name__}: out must have {self._np.nout} element(s)")
-            out = out[0] if self._np.nout == 1 else out
-        if self._np.nout != 1:
-            raise NotImplementedError("multi-output ufuncs implement their own __call__")
+        outs = _out_tuple(self.__name__, out, nout)
         ops, dev = normalize_operands(args)
-        if out is not None:
-            if not isinstance(out, TrnArray):
+        given = [o for o in outs if o is not None]
+        for o in given:
+            if not isinstance(o, TrnArray):
                 raise TypeError(f"{self.__name__}: out must be a trnpy array, "
-                                f"not {type(out).__name__}")
-            _dispatch.same_device(out, *ops)
-            if dev is not out._device:
-                dev = out._device
+                                f"not {type(o).__name__}")
+        if given:
+            _dispatch.same_device(*given, *ops)
+            dev = given[0]._device
         if where is not True:
             where, _ = normalize_operands([where])
             where = where[0]
             _dispatch.same_device(where, *ops)
+            if len(given) != nout:
+                raise NotImplementedError(
+                    f"trnpy.{self.__name__}: where= without out= leaves unspecified "
+                    "values; pass out= as well")
         if dtype is not None:
             dtype = _dtypes.as_dtype(dtype)
             dev.check_dtype(dtype)
@@ -126,15 +128,15 @@ class ufunc:
                 kw["where"] = _dispatch.np_view(where) if isinstance(where, TrnArray) else where
             if casting != "same_kind":
                 kw["casting"] = casting
-            if out is not None:
-                self._np(*np_ops, out=_dispatch.np_view(out), **kw)
-                return out
-            if where is not True:
-                raise NotImplementedError(
-                    f"trnpy.{self.__name__}: where= without out= leaves unspecified "
-                    "values; pass out= as well")
-            return _dispatch.wrap(self._np(*np_ops, **kw), dev)
-        return self._call_torch(ops, dev, out, where, dtype, casting)
+            if given:
+                kw["out"] = tuple(None if o is None else _dispatch.np_view(o) for o in outs)
+            res = self._np(*np_ops, **kw)
+            if nout == 1:
+                return outs[0] if outs[0] is not None else _dispatch.wrap(res, dev)
+            return tuple(o if o is not None else _dispatch.wrap(r, dev)
+                         for o, r in zip(outs, res))
+        return self._call_torch(ops, dev, outs[0] if nout == 1 else outs, where, dtype,
+                                casting)
 
     # -- torch path -------------------------------------------------------------
     def resolve(self, ops, dtype=None, casting="same_kind"):
@@ -149,6 +151,14 @@ class ufunc:
             raise TypeError(str(e)) from e
 
     def _call_torch(self, ops, dev, out, where, dtype, casting):
+        nin, nout = self._np.nin, self._np.nout
+        shapes = [tuple(o._t.shape) for o in ops if isinstance(o, TrnArray)]
+        if len(shapes) > 1:
+            try:
+                torch.broadcast_shapes(*shapes)
+            except RuntimeError:
+                raise ValueError("operands could not be broadcast together with shapes "
+                                 + " ".join(str(s) for s in shapes)) from None
         loop = self.resolve(ops, dtype, casting)
         for dt in loop:
             dev.check_dtype(dt)
@@ -162,21 +172,363 @@ class ufunc:
             res = self._torch(*tensors, dtypes=loop)
         else:
             res = self._torch(*tensors)
-        res = _dispatch.from_compute(res, loop[-1])
+        results = tuple(res) if nout > 1 else (res,)
+        outs = tuple(out) if nout > 1 else (out,)
         mask = None
         if where is not True:
             mask = where._t if isinstance(where, TrnArray) else \
                 torch.tensor(builtins.bool(where), device=dev.torch_device)
             if mask.dtype != torch.bool:
                 raise TypeError(f"{self.__name__}: where= must be a boolean array")
-            if out is None:
-                raise NotImplementedError(
-                    f"trnpy.{self.__name__}: where= without out= leaves unspecified "
-                    "values; pass out= as well")
-        if out is None:
-            return TrnArray._new(res, dev)
-        write_out(self.__name__, out, res, loop[-1], casting, mask)
+        if self.__name__ in _errstate.CHECKED:
+            _errstate.check_torch(self.__name__, tensors, results, mask)
+        final = []
+        for r, dt, o in zip(results, loop[nin:], outs):
+            r = _dispatch.from_compute(r, dt)
+            if o is None:
+                final.append(TrnArray._new(r, dev))
+            else:
+                write_out(self.__name__, o, r, dt, casting, mask)
+                final.append(o)
+        return tuple(final) if nout > 1 else final[0]
+
+    # -- methods ----------------------------------------------------------------
+    def _binary_only(self, method):
+        if self._np.nin != 2 or self._np.nout != 1:
+            raise ValueError(f"{method} only supported for binary functions")
+
+    def reduce(self, array, axis=0, dtype=None, out=None, keepdims=False,
+               initial=_NoValue, where=True):
+        """NumPy's ``ufunc.reduce``: fold the ufunc over ``axis`` (None: all axes)."""
+        from ._reductions import as_array, collapse, deliver, normalize_axis, reduced_shape
+        self._binary_only("reduce")
+        initial = _NoValue if initial is np._NoValue else initial
+        x = as_array(array)
+        dev = x._device
+        out = _out_tuple(self.__name__, out, 1)[0]
+        _check_out(self.__name__, out, x)
+        dtype = _method_dtype(dtype, out, dev)
+        w = None
+        if not (where is True or (isinstance(where, (builtins.bool, np.bool_)) and where)):
+            w = as_array(where, device=dev)
+            _dispatch.same_device(w, x)
+            if w.dtype != np.bool_:
+                raise TypeError("where= must be a boolean array")
+            if self.identity is None and initial is _NoValue:
+                raise ValueError(f"reduction operation '{self.__name__}' does not have an "
+                                 "identity, so to use a where mask one has to specify "
+                                 "'initial'")
+        if _dispatch.use_numpy(dev):
+            kw = {"axis": axis, "keepdims": keepdims}
+            if dtype is not None:
+                kw["dtype"] = dtype
+            if initial is not _NoValue:
+                kw["initial"] = initial
+            if w is not None:
+                kw["where"] = _dispatch.np_view(w)
+            if out is not None:
+                self._np.reduce(_dispatch.np_view(x), out=_dispatch.np_view(out), **kw)
+                return out
+            return _dispatch.wrap(self._np.reduce(_dispatch.np_view(x), **kw), dev)
+        # NumPy on a tiny stand-in gives the result dtype and NumPy's errors
+        kw = {"dtype": dtype, "keepdims": keepdims}
+        if initial is not _NoValue:
+            kw["initial"] = initial
+        res_dt = _probe(self._np.reduce, x, axis=axis, **kw)
+        dev.check_dtype(res_dt)
+        axes = () if x.ndim == 0 else normalize_axis(axis, x.ndim)
+        t = _dispatch.cast_tensor(x._t, res_dt)
+        if w is not None:
+            try:
+                wt = torch.broadcast_to(w._t, t.shape)
+            except RuntimeError:
+                raise ValueError(f"where= of shape {w.shape} does not broadcast to the "
+                                 f"input's shape {x.shape}") from None
+            if self.identity is not None:
+                fill = _fill(self.identity, res_dt, dev)
+            elif self.__name__ in _IDEMPOTENT:
+                fill = _fill(initial, res_dt, dev)
+            else:
+                raise NotImplementedError(f"trnpy.{self.__name__}.reduce: where= is not "
+                                          "supported for this ufunc on the torch backend")
+            t = torch.where(wt, t, fill)
+        c = collapse(t, axes)
+        lead = c.shape[:-1]
+        if initial is not _NoValue:
+            c = torch.cat([_fill(initial, res_dt, dev).expand(lead + (1,)), c], dim=-1)
+        if c.shape[-1] == 0:
+            r = _fill(self.identity, res_dt, dev).expand(lead).clone()
+        else:
+            r = self._fold(c, res_dt, dev)
+        res = TrnArray._new(r.reshape(reduced_shape(x.shape, axes, keepdims)), dev)
+        return deliver(res, out, f"{self.__name__}.reduce")
+
+    def _pair(self, a, b, dt, dev):
+        """The ufunc on two tensors of storage dtype ``dt``, result in ``dt``."""
+        r = self._call_torch([TrnArray._new(a, dev), TrnArray._new(b, dev)], dev, None, True,
+                             dt, "unsafe")
+        return _dispatch.cast_tensor(r._t, dt)
+
+    def _fold(self, c, dt, dev):
+        """Reduce tensor ``c`` (dtype ``dt``, non-empty) over its last dim."""
+        name = self.__name__
+        if name in ("add", "multiply") and (dt.kind in "iuc" or
+                                            dt in (np.float32, np.float64)):
+            ct = _dispatch.compute_tensor(c)
+            r = ct.sum(dim=-1, dtype=ct.dtype) if name == "add" else ct.prod(dim=-1, dtype=ct.dtype)
+            return _dispatch.from_compute(r, dt)
+        if name in ("logical_and", "logical_or") and dt == np.bool_:
+            return c.all(dim=-1) if name == "logical_and" else c.any(dim=-1)
+        if name in _ASSOCIATIVE:
+            while c.shape[-1] > 1:      # pairwise tree, neighbours in order
+                n = c.shape[-1]
+                h = n // 2
+                r = self._pair(c[..., 0:2 * h:2], c[..., 1:2 * h:2], dt, dev)
+                c = torch.cat([r, c[..., 2 * h:]], dim=-1) if n % 2 else r
+            return c[..., 0]
+        r = c[..., 0]
+        for i in range(1, c.shape[-1]):   # non-associative: NumPy's left fold
+            r = self._pair(r, c[..., i], dt, dev)
+        return r
+
+    def accumulate(self, array, axis=0, dtype=None, out=None):
+        """NumPy's ``ufunc.accumulate``: running results along ``axis``."""
+        from ._reductions import as_array, deliver
+        from numpy.lib.array_utils import normalize_axis_index
+        self._binary_only("accumulate")
+        x = as_array(array)
+        dev = x._device
+        out = _out_tuple(self.__name__, out, 1)[0]
+        _check_out(self.__name__, out, x)
+        dtype = _method_dtype(dtype, out, dev)
+        if _dispatch.use_numpy(dev):
+            kw = {"axis": axis} if dtype is None else {"axis": axis, "dtype": dtype}
+            if out is not None:
+                self._np.accumulate(_dispatch.np_view(x), out=_dispatch.np_view(out), **kw)
+                return out
+            return _dispatch.wrap(self._np.accumulate(_dispatch.np_view(x), **kw), dev)
+        res_dt = _probe(self._np.accumulate, x, axis=axis, dtype=dtype)
+        dev.check_dtype(res_dt)
+        ax = normalize_axis_index(operator.index(axis), x.ndim)
+        c = _dispatch.cast_tensor(x._t, res_dt).movedim(ax, -1)
+        n = c.shape[-1]
+        name = self.__name__
+        if n == 0:
+            r = c.clone()
+        elif name in ("add", "multiply") and (res_dt.kind in "iuc" or
+                                              res_dt in (np.float32, np.float64)):
+            ct = _dispatch.compute_tensor(c)
+            r = torch.cumsum(ct, -1, dtype=ct.dtype) if name == "add" else \
+                torch.cumprod(ct, -1, dtype=ct.dtype)
+            r = _dispatch.from_compute(r, res_dt)
+        elif name in _ASSOCIATIVE:
+            off = 1                     # Hillis-Steele scan: earlier prefix on the left
+            while off < n:
+                c = torch.cat([c[..., :off], self._pair(c[..., :n - off], c[..., off:],
+                                                        res_dt, dev)], dim=-1)
+                off *= 2
+            r = c
+        else:
+            acc = [c[..., 0]]
+            for i in range(1, n):
+                acc.append(self._pair(acc[-1], c[..., i], res_dt, dev))
+            r = torch.stack(acc, dim=-1)
+        res = TrnArray._new(r.movedim(-1, ax).contiguous(), dev)
+        return deliver(res, out, f"{name}.accumulate")
+
+    def outer(self, A, B, /, **kwargs):
+        """NumPy's ``ufunc.outer``: ``result[i..., j...] = ufunc(A[i...], B[j...])``."""
+        self._binary_only("outer")
+        from ._creation import asarray
+        (a, b), dev = normalize_operands([A, B])
+        a = a if isinstance(a, TrnArray) else asarray(a, device=dev)
+        b = b if isinstance(b, TrnArray) else asarray(b, device=dev)
+        a2 = TrnArray._new(a._t.reshape(tuple(a.shape) + (1,) * b.ndim), a._device)
+        return self(a2, b, **kwargs)
+
+    def at(self, a, indices, b=None, /):
+        """NumPy's ``ufunc.at``: unbuffered in-place ``a[indices] = ufunc(a[indices], b)``;
+        repeated indices apply repeatedly. Returns None."""
+        if not isinstance(a, TrnArray):
+            raise TypeError(f"{self.__name__}.at: the first argument must be a trnpy array")
+        nin = self._np.nin
+        if self._np.nout != 1 or nin > 2:
+            raise ValueError("at only supported for unary and binary ufuncs")
+        if nin == 2 and b is None:
+            raise ValueError("second operand needed for ufunc")
+        if nin == 1 and b is not None:
+            raise ValueError("second operand provided when ufunc is unary")
+        dev = a._device
+        if b is not None and not (isinstance(b, TrnArray) or _dtypes.is_python_scalar(b)):
+            from ._creation import asarray
+            b = asarray(b, device=dev)
+        if isinstance(b, TrnArray):
+            _dispatch.same_device(a, b)
+        if _dispatch.use_numpy(dev):
+            idx = _host_index(indices, dev)
+            bb = _dispatch.np_view(b) if isinstance(b, TrnArray) else b
+            if b is None:
+                self._np.at(_dispatch.np_view(a), idx)
+            else:
+                self._np.at(_dispatch.np_view(a), idx, bb)
+            return None
+        from ._indexing import getitem
+        lin = TrnArray._new(torch.arange(a.size, device=a._t.device).reshape(a.shape), dev)
+        sel = getitem(lin, indices)._t
+        L = sel.reshape(-1)
+        if isinstance(b, TrnArray):
+            try:
+                bt = torch.broadcast_to(b._t, sel.shape).reshape(-1)
+            except RuntimeError:
+                raise ValueError(f"operands could not be broadcast together with remapped "
+                                 f"shapes {b.shape} and {tuple(sel.shape)}") from None
+        # apply in rounds; each round touches each index at most once, in order
+        srt, order = torch.sort(L, stable=True)
+        pos = torch.arange(L.numel(), device=L.device)
+        first = torch.ones_like(srt, dtype=torch.bool)
+        first[1:] = srt[1:] != srt[:-1]
+        start = torch.cummax(torch.where(first, pos, 0), dim=0).values
+        rank = torch.empty_like(pos)
+        rank[order] = pos - start
+        contiguous = a._t.is_contiguous()
+        flat = a._t.view(-1) if contiguous else a._t.reshape(-1).clone()
+        for r in range(int(rank.max()) + 1 if L.numel() else 0):
+            m = rank == r
+            li = L[m]
+            cur = TrnArray._new(flat[li], dev)
+            args = [cur]
+            if b is not None:
+                args.append(TrnArray._new(bt[m], dev) if isinstance(b, TrnArray) else b)
+            self(*args, out=cur, casting="unsafe")
+            flat[li] = cur._t
+        if not contiguous:
+            a._t.copy_(flat.reshape(a.shape))
+        return None
+
+    def reduceat(self, array, indices, axis=0, dtype=None, out=None):
+        """NumPy's ``ufunc.reduceat``: reductions over the slices ``indices[i]:indices[i+1]``
+        (a single element where ``indices[i] >= indices[i+1]``) along ``axis``."""
+        from ._reductions import as_array, deliver
+        from numpy.lib.array_utils import normalize_axis_index
+        self._binary_only("reduceat")
+        x = as_array(array)
+        dev = x._device
+        out = _out_tuple(self.__name__, out, 1)[0]
+        _check_out(self.__name__, out, x)
+        dtype = _method_dtype(dtype, out, dev)
+        idx = np.asarray(_host_index(indices, dev))
+        if _dispatch.use_numpy(dev):
+            kw = {"axis": axis} if dtype is None else {"axis": axis, "dtype": dtype}
+            if out is not None:
+                self._np.reduceat(_dispatch.np_view(x), idx, out=_dispatch.np_view(out), **kw)
+                return out
+            return _dispatch.wrap(self._np.reduceat(_dispatch.np_view(x), idx, **kw), dev)
+        if idx.ndim != 1:
+            raise ValueError("object too deep for desired array")
+        if idx.size and idx.dtype.kind not in "iu":
+            raise TypeError(f"Cannot cast array data from {idx.dtype!r} to "
+                            f"{np.dtype(np.intp)!r} according to the rule 'safe'")
+        ax = normalize_axis_index(operator.index(axis), x.ndim)
+        n = x.shape[ax]
+        for i in idx.tolist():
+            if not 0 <= i < n:
+                raise IndexError(f"index {i} out-of-bounds in {self.__name__}.reduceat "
+                                 f"[0, {n})")
+        probe_shape = tuple(min(s, 1) for s in x.shape)
+        with np.errstate(all="ignore"):
+            pr = self._np.reduceat(np.ones(probe_shape, x.dtype), np.zeros(1, np.intp),
+                                   axis=ax, dtype=dtype)
+        res_dt = _dtypes.as_dtype(pr.dtype)
+        dev.check_dtype(res_dt)
+        t = x._t.movedim(ax, 0)
+        parts = []
+        ii = idx.tolist()
+        for k, i in enumerate(ii):
+            j = ii[k + 1] if k + 1 < len(ii) else n
+            if i < j:
+                seg = TrnArray._new(t[i:j], dev)
+                parts.append(self.reduce(seg, axis=0, dtype=res_dt)._t)
+            else:
+                parts.append(_dispatch.cast_tensor(t[i], res_dt))
+        if parts:
+            r = torch.stack(parts, 0)
+        else:
+            r = torch.empty((0,) + tuple(t.shape[1:]), dtype=_dtypes.to_torch(res_dt),
+                            device=t.device)
+        res = TrnArray._new(r.movedim(0, ax).contiguous(), dev)
+        return deliver(res, out, f"{self.__name__}.reduceat")
+
+
+# ufuncs whose reduce/accumulate may regroup (pairwise tree / log-depth scan)
+_ASSOCIATIVE = frozenset({
+    "add", "multiply", "maximum", "minimum", "fmax", "fmin", "logical_and", "logical_or",
+    "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor", "gcd", "lcm", "hypot",
+    "logaddexp", "logaddexp2"})
+# x op x == x: a masked element may be replaced by ``initial``
+_IDEMPOTENT = frozenset({"maximum", "minimum", "fmax", "fmin", "logical_and", "logical_or",
+                         "bitwise_and", "bitwise_or", "gcd"})
+
+
+def _out_tuple(name, out, nout):
+    """``out=`` as a tuple of ``nout`` entries (each None or an array)."""
+    if out is None:
+        return (None,) * nout
+    if isinstance(out, tuple):
+        if len(out) != nout:
+            raise ValueError(f"{name}: The 'out' tuple must have exactly {nout} entr"
+                             f"{'y' if nout == 1 else 'ies'} (one per ufunc output)")
         return out
+    if nout != 1:
+        raise TypeError(f"{name}: 'out' must be a tuple of arrays for a ufunc with "
+                        f"{nout} outputs")
+    return (out,)
+
+
+def _check_out(name, out, x):
+    if out is not None:
+        if not isinstance(out, TrnArray):
+            raise TypeError(f"{name}: out must be a trnpy array, not {type(out).__name__}")
+        _dispatch.same_device(out, x)
+
+
+def _method_dtype(dtype, out, dev):
+    """``dtype=`` for reduce-like methods; NumPy computes in out's dtype when given."""
+    if dtype is None and out is not None:
+        dtype = out.dtype
+    if dtype is not None:
+        dtype = _dtypes.as_dtype(dtype)
+        dev.check_dtype(dtype)
+    return dtype
+
+
+def _probe(method, x, **kw):
+    """Result dtype of NumPy ``method`` on a stand-in for ``x`` (each dim at most 1, so
+    the axis, emptiness and dtype checks are NumPy's own)."""
+    if kw.get("dtype") is None:
+        kw.pop("dtype", None)
+    shape = tuple(min(s, 1) for s in x.shape)
+    with np.errstate(all="ignore"):
+        r = method(np.ones(shape, x.dtype), **kw)
+    return _dtypes.as_dtype(np.asarray(r).dtype)
+
+
+def _fill(value, dt, dev):
+    """A 0-d tensor of ``value`` in dtype ``dt`` (NumPy's unsafe cast: identities such as
+    -1 for bitwise_and on unsigned types wrap)."""
+    with np.errstate(all="ignore"):
+        v = np.array(value).astype(dt) if not isinstance(value, np.ndarray) else value.astype(dt)
+    return torch.from_numpy(np.array(v.view(_dtypes.as_dtype(v.dtype)))).to(dev.torch_device)
+
+
+def _host_index(indices, dev):
+    """An index (possibly with TrnArrays in it) for NumPy."""
+    if isinstance(indices, TrnArray):
+        return _dispatch.host(indices)
+    if isinstance(indices, tuple):
+        return tuple(_host_index(i, dev) for i in indices)
+    if isinstance(indices, list) and any(isinstance(i, TrnArray) for i in indices):
+        return [_host_index(i, dev) for i in indices]
+    return indices
 
 
 def write_out(name, out, res, res_dtype, casting="same_kind", mask=None):

@@ -10,6 +10,7 @@ to the kernel's 1-D complex transform, see ``trnpy/_kernels.py``); otherwise
 from __future__ import annotations
 
 import operator
+import os
 import warnings
 
 import numpy as np
@@ -28,6 +29,22 @@ _NORMS = (None, "backward", "ortho", "forward")
 # kind of each transform: c2c (complex out), r2c (real in, complex out), c2r (real out)
 _KIND = {"fft": "c2c", "ifft": "c2c", "rfft": "r2c", "ihfft": "r2c",
          "irfft": "c2r", "hfft": "c2r"}
+
+
+def _scipy_args(workers, plan):
+    """SciPy's ``workers``/``plan``: validated like SciPy, then unused (torch and NumPy
+    pick their own threading; results do not depend on it). ``overwrite_x`` is only a
+    permission to SciPy, so ignoring it is exact."""
+    if workers is not None:
+        w = operator.index(workers)
+        if w == 0:
+            raise ValueError("workers must not be zero")
+        if w < 0 and w + (os.cpu_count() or 1) + 1 <= 0:
+            raise ValueError(f"workers value out of range; got {w}, must not be less "
+                             f"than {-(os.cpu_count() or 1)}")
+    if plan is not None:
+        raise NotImplementedError("Passing a precomputed plan is not yet supported by "
+                                  "trnpy.fft (plan=)")
 
 
 def _check_norm(norm):
@@ -132,31 +149,43 @@ def _one_d(name, a, n, axis, norm, out):
     return _finish(res, rdt, dev, out, name)
 
 
-def fft(a, n=None, axis=-1, norm=None, out=None):
+def fft(a, n=None, axis=-1, norm=None, out=None, *, overwrite_x=False,
+        workers=None, plan=None):
     """1-D discrete Fourier transform."""
+    _scipy_args(workers, plan)
     return _one_d("fft", a, n, axis, norm, out)
 
 
-def ifft(a, n=None, axis=-1, norm=None, out=None):
+def ifft(a, n=None, axis=-1, norm=None, out=None, *, overwrite_x=False,
+         workers=None, plan=None):
+    _scipy_args(workers, plan)
     return _one_d("ifft", a, n, axis, norm, out)
 
 
-def rfft(a, n=None, axis=-1, norm=None, out=None):
+def rfft(a, n=None, axis=-1, norm=None, out=None, *, overwrite_x=False,
+         workers=None, plan=None):
     """1-D FFT of real input: the n//2 + 1 non-negative frequency terms."""
+    _scipy_args(workers, plan)
     return _one_d("rfft", a, n, axis, norm, out)
 
 
-def irfft(a, n=None, axis=-1, norm=None, out=None):
+def irfft(a, n=None, axis=-1, norm=None, out=None, *, overwrite_x=False,
+          workers=None, plan=None):
     """Inverse of rfft; ``n`` defaults to 2 * (m - 1)."""
+    _scipy_args(workers, plan)
     return _one_d("irfft", a, n, axis, norm, out)
 
 
-def hfft(a, n=None, axis=-1, norm=None, out=None):
+def hfft(a, n=None, axis=-1, norm=None, out=None, *, overwrite_x=False,
+         workers=None, plan=None):
     """FFT of a Hermitian-symmetric signal (real output)."""
+    _scipy_args(workers, plan)
     return _one_d("hfft", a, n, axis, norm, out)
 
 
-def ihfft(a, n=None, axis=-1, norm=None, out=None):
+def ihfft(a, n=None, axis=-1, norm=None, out=None, *, overwrite_x=False,
+          workers=None, plan=None):
+    _scipy_args(workers, plan)
     return _one_d("ihfft", a, n, axis, norm, out)
 
 
@@ -257,36 +286,52 @@ def _complex_of(rdt):
         np.dtype(np.complex64)
 
 
-def fftn(a, s=None, axes=None, norm=None, out=None):
+def fftn(a, s=None, axes=None, norm=None, out=None, *, overwrite_x=False,
+         workers=None, plan=None):
     """n-d discrete Fourier transform over ``axes`` (all axes by default)."""
+    _scipy_args(workers, plan)
     return _n_d("fftn", a, s, axes, norm, out)
 
 
-def ifftn(a, s=None, axes=None, norm=None, out=None):
+def ifftn(a, s=None, axes=None, norm=None, out=None, *, overwrite_x=False,
+          workers=None, plan=None):
+    _scipy_args(workers, plan)
     return _n_d("ifftn", a, s, axes, norm, out)
 
 
-def rfftn(a, s=None, axes=None, norm=None, out=None):
+def rfftn(a, s=None, axes=None, norm=None, out=None, *, overwrite_x=False,
+          workers=None, plan=None):
+    _scipy_args(workers, plan)
     return _n_d("rfftn", a, s, axes, norm, out)
 
 
-def irfftn(a, s=None, axes=None, norm=None, out=None):
+def irfftn(a, s=None, axes=None, norm=None, out=None, *, overwrite_x=False,
+           workers=None, plan=None):
+    _scipy_args(workers, plan)
     return _n_d("irfftn", a, s, axes, norm, out)
 
 
-def fft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+def fft2(a, s=None, axes=(-2, -1), norm=None, out=None, *, overwrite_x=False,
+         workers=None, plan=None):
+    _scipy_args(workers, plan)
     return _n_d("fftn", a, s, axes, norm, out)
 
 
-def ifft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+def ifft2(a, s=None, axes=(-2, -1), norm=None, out=None, *, overwrite_x=False,
+          workers=None, plan=None):
+    _scipy_args(workers, plan)
     return _n_d("ifftn", a, s, axes, norm, out)
 
 
-def rfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+def rfft2(a, s=None, axes=(-2, -1), norm=None, out=None, *, overwrite_x=False,
+          workers=None, plan=None):
+    _scipy_args(workers, plan)
     return _n_d("rfftn", a, s, axes, norm, out)
 
 
-def irfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+def irfft2(a, s=None, axes=(-2, -1), norm=None, out=None, *, overwrite_x=False,
+           workers=None, plan=None):
+    _scipy_args(workers, plan)
     return _n_d("irfftn", a, s, axes, norm, out)
 
 

@@ -23,7 +23,8 @@ __all__ = ["LinAlgError", "cholesky", "cross", "det", "diagonal", "eigh", "eigva
            "matmul", "matrix_norm", "matrix_power", "matrix_rank", "matrix_transpose",
            "outer", "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "tensordot",
            "trace", "vecdot", "vector_norm", "norm", "EighResult", "QRResult",
-           "SlogdetResult", "SVDResult"]
+           "SlogdetResult", "SVDResult", "eig", "eigvals", "lstsq", "cond", "multi_dot",
+           "tensorsolve", "tensorinv", "EigResult"]
 
 #: NumPy's own exception class, so ``except np.linalg.LinAlgError`` catches ours.
 LinAlgError = np.linalg.LinAlgError
@@ -127,7 +128,7 @@ def _check_uplo(UPLO):
     return u
 
 
-def eigh(a, /, UPLO="L"):
+def _eigh(a, UPLO="L"):
     """Eigen-decomposition of Hermitian matrices: EighResult(eigenvalues ascending,
     eigenvectors). Only the ``UPLO`` triangle is read."""
     uplo = _check_uplo(UPLO)
@@ -141,6 +142,43 @@ def eigh(a, /, UPLO="L"):
         return EighResult(*_kernels.run("eigh", x, UPLO=uplo))
     w, v = _call(torch.linalg.eigh, torch_as(x._t, wdt), UPLO=uplo)
     return EighResult(_new(w, dev, _dtypes.real_of(wdt)), _new(v, dev, wdt))
+
+
+_SP = object()     # "not given": tells NumPy-style calls from SciPy-style ones
+
+
+def eigh(a, b=None, UPLO=None, *, lower=_SP, eigvals_only=_SP, overwrite_a=False,
+         overwrite_b=False, type=_SP, check_finite=_SP, subset_by_index=None,
+         subset_by_value=None, driver=None):
+    """Eigen-decomposition of Hermitian matrices: EighResult(eigenvalues ascending,
+    eigenvectors). Only the ``UPLO`` (NumPy) / ``lower`` (SciPy) triangle is read.
+
+    NumPy's ``eigh(a, UPLO)`` and SciPy's ``eigh(a, b, *, lower, eigvals_only, type,
+    subset_by_index, subset_by_value, driver, check_finite)`` in one function: a string
+    second argument is NumPy's ``UPLO``; an array is SciPy's ``b`` (the generalized
+    problem). With any SciPy argument the call follows SciPy (result dtypes, finite
+    check, ``eigvals_only`` returning only the eigenvalues)."""
+    if isinstance(b, str):
+        if UPLO is not None:
+            raise TypeError("eigh() got multiple values for argument 'UPLO'")
+        b, UPLO = None, b
+    scipy_args = {k: v for k, v in dict(lower=lower, eigvals_only=eigvals_only, type=type,
+                                        check_finite=check_finite).items() if v is not _SP}
+    if (b is None and not scipy_args and subset_by_index is None
+            and subset_by_value is None and driver is None):
+        return _eigh(a, UPLO="L" if UPLO is None else UPLO)
+    if UPLO is not None:
+        uplo = _check_uplo(UPLO)
+        if lower is not _SP and bool(lower) != (uplo == "L"):
+            raise ValueError("eigh: UPLO and lower disagree")
+        lower = uplo == "L"
+    from ._scipy import eigh_scipy
+    return eigh_scipy(a, b, lower=True if lower is _SP else bool(lower),
+                      eigvals_only=False if eigvals_only is _SP else bool(eigvals_only),
+                      type=1 if type is _SP else type,
+                      check_finite=True if check_finite is _SP else bool(check_finite),
+                      subset_by_index=subset_by_index, subset_by_value=subset_by_value,
+                      driver=driver)
 
 
 def eigvalsh(a, /, UPLO="L"):
@@ -166,7 +204,7 @@ def inv(a, /):
     return _new(r, dev, wdt)
 
 
-def solve(a, b, /):
+def _solve(a, b):
     """Solve ``a @ x = b``. NumPy 2 rule: ``b`` is a vector only when it is 1-D, otherwise
     a stack of matrices (..., M, K); batch dimensions broadcast."""
     (a, b), dev = as_arrays(a, b)
@@ -209,7 +247,28 @@ def solve(a, b, /):
     return _new(r, dev, rdt)
 
 
-def qr(a, /, mode="reduced"):
+def solve(a, b, lower=_SP, overwrite_a=False, overwrite_b=False, check_finite=_SP,
+          assume_a=_SP, transposed=_SP):
+    """Solve ``a @ x = b``.
+
+    NumPy's ``solve(a, b)`` and SciPy's keywords (``assume_a``, ``lower``,
+    ``transposed``, ``check_finite``; ``overwrite_*`` are accepted) in one function. The
+    shape rule for ``b`` is NumPy 2's, which SciPy >= 1.15 shares: a 1-D ``b`` is one
+    vector, otherwise a stack of (M, K) matrices whose batch dimensions broadcast with
+    ``a``'s. With a SciPy keyword the call follows SciPy (its dtypes, its errors, the
+    finite check); with none it is exactly NumPy's."""
+    kw = {k: v for k, v in dict(lower=lower, check_finite=check_finite, assume_a=assume_a,
+                                transposed=transposed).items() if v is not _SP}
+    if not kw:
+        return _solve(a, b)
+    from ._scipy import solve_scipy
+    return solve_scipy(a, b, lower=bool(kw.get("lower", False)),
+                       check_finite=bool(kw.get("check_finite", True)),
+                       assume_a=kw.get("assume_a"), transposed=bool(kw.get("transposed",
+                                                                           False)))
+
+
+def _qr(a, mode="reduced"):
     """QR decomposition: QRResult(Q, R) for 'reduced'/'complete', R for 'r', (h, tau)
     for 'raw' (as NumPy)."""
     if mode not in ("reduced", "complete", "r", "raw"):
@@ -230,6 +289,22 @@ def qr(a, /, mode="reduced"):
     if mode == "r":
         return _new(r, dev, wdt)
     return QRResult(_new(q, dev, wdt), _new(r, dev, wdt))
+
+
+def qr(a, mode=None, *, pivoting=False, overwrite_a=False, lwork=None,
+       check_finite=_SP):
+    """QR decomposition with NumPy's modes ('reduced' (default), 'complete', 'r',
+    'raw') and SciPy's ('full', 'economic'; returning ``(Q, R)``) and SciPy's
+    ``pivoting=True`` (column pivoting: ``(Q, R, P)`` with ``a[:, P] = Q @ R``; the mode
+    then defaults to SciPy's 'full', and 'r' means SciPy's ``(R, P)`` with the full R).
+    ``overwrite_a`` and ``lwork`` are accepted (they never change the result)."""
+    if pivoting or mode in ("full", "economic") or check_finite is not _SP:
+        from ._scipy import qr_scipy
+        if mode is None:
+            mode = "full"
+        return qr_scipy(a, mode, bool(pivoting),
+                        True if check_finite is _SP else bool(check_finite))
+    return _qr(a, "reduced" if mode is None else mode)
 
 
 def _svd_hermitian(t, compute_uv):
@@ -588,3 +663,249 @@ def norm(x, ord=None, axis=None, keepdims=False):
             r = TrnArray._new(t, dev)
         return r
     raise ValueError("Improper number of dimensions to norm.")
+
+
+# ---------------------------------------------------------------------------
+# NumPy-only names: eig, eigvals, lstsq, cond, multi_dot, tensorsolve, tensorinv
+EigResult = namedtuple("EigResult", ["eigenvalues", "eigenvectors"])
+
+
+def _assert_finite_t(t):
+    if t.numel() and not bool(torch.isfinite(t).all()):
+        raise LinAlgError("Array must not contain infs or NaNs")
+
+
+def _complex_of(dt):
+    return np.dtype(np.complex64) if np.dtype(dt) in (np.float32, np.complex64) else \
+        np.dtype(np.complex128)
+
+
+def _eig_torch(x, wdt, vectors):
+    t = torch_as(x._t, wdt)
+    _assert_finite_t(t)
+    if vectors:
+        w, v = _call(torch.linalg.eig, t)
+    else:
+        w, v = _call(torch.linalg.eigvals, t), None
+    # NumPy: real input whose eigenvalues are all real gives real results
+    if wdt.kind == "f" and not bool((w.imag != 0).any()):
+        w = w.real
+        v = v.real if v is not None else None
+        rdt = wdt
+    else:
+        rdt = _complex_of(wdt)
+    return w, v, rdt
+
+
+def eig(a, /):
+    """Eigenvalues and right eigenvectors (EigResult). As NumPy: real dtype when the input
+    is real and every eigenvalue is real, complex otherwise."""
+    x, dev, wdt = _prep(a)
+    dev.check_dtype(_complex_of(wdt))
+    if _dispatch.use_numpy(dev):
+        w, v = np.linalg.eig(_np(x))
+        return EigResult(_dispatch.wrap(w, dev), _dispatch.wrap(v, dev))
+    w, v, rdt = _eig_torch(x, wdt, True)
+    return EigResult(_new(w, dev, rdt), _new(v, dev, rdt))
+
+
+def eigvals(a, /):
+    """Eigenvalues of general matrices (real dtype when all are real, as NumPy)."""
+    x, dev, wdt = _prep(a)
+    dev.check_dtype(_complex_of(wdt))
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.linalg.eigvals(_np(x)), dev)
+    w, _, rdt = _eig_torch(x, wdt, False)
+    return _new(w, dev, rdt)
+
+
+def lstsq(a, b, /, rcond=None):
+    """Least-squares solution of ``a @ x = b`` (2-D ``a``): ``(x, residuals, rank, s)``
+    as NumPy (minimum-norm solution, singular values below ``rcond * s.max()`` dropped;
+    ``rcond=None`` is ``eps * max(M, N)``). ``rank`` is a 0-d int32 array."""
+    (a, b), dev = as_arrays(a, b)
+    for x in (a, b):
+        if x.ndim != 2 and not (x is b and x.ndim == 1):
+            raise LinAlgError(f"{x.ndim}-dimensional array given. Array must be "
+                              "two-dimensional")
+    if a.ndim != 2:
+        raise LinAlgError(f"{a.ndim}-dimensional array given. Array must be two-dimensional")
+    m, n = a.shape
+    if b.shape[0] != m:
+        raise LinAlgError("Incompatible dimensions")
+    rdt = np_dtype_of(np.linalg.solve, a.dtype, b.dtype)
+    real = _dtypes.real_of(rdt)
+    dev.check_dtype(rdt)
+    if _dispatch.use_numpy(dev):
+        x, res, rank, s = np.linalg.lstsq(_np(a), _np(b), rcond=rcond)
+        return (_dispatch.wrap(x, dev), _dispatch.wrap(res, dev),
+                _dispatch.wrap(np.asarray(rank, dtype=np.int32), dev), _dispatch.wrap(s, dev))
+    if rcond is None:
+        rcond = np.finfo(rdt).eps * max(m, n)
+    ta, tb = torch_as(a._t, rdt), torch_as(b._t, rdt)
+    vec = b.ndim == 1
+    if vec:
+        tb = tb[:, None]
+    if not bool(torch.isfinite(ta).all()) or not bool(torch.isfinite(tb).all()):
+        raise LinAlgError("SVD did not converge in Linear Least Squares")
+    k = min(m, n)
+    tdev = ta.device
+    if k == 0:
+        s = torch.zeros(0, dtype=_real_torch(rdt), device=tdev)
+        x = torch.zeros((n, tb.shape[1]), dtype=ta.dtype, device=tdev)
+        rank = 0
+    else:
+        u, s, vh = _call(torch.linalg.svd, ta, full_matrices=False)
+        keep = s > float(rcond) * s[0]
+        rank = int(keep.sum())
+        sinv = torch.where(keep, 1 / torch.where(keep, s, torch.ones_like(s)),
+                           torch.zeros_like(s)).to(ta.dtype)
+        x = vh.mH @ (sinv[:, None] * (u.mH @ tb))
+    if rank == n and m > n:
+        r = tb - ta @ x
+        res = (r.real.square() + r.imag.square() if r.is_complex() else r.square()).sum(0)
+    else:
+        res = torch.zeros(0, dtype=_real_torch(rdt), device=tdev)
+    if vec:
+        x = x[:, 0]
+    return (_new(x, dev, rdt), _new(res, dev, real),
+            _new(torch.tensor(rank, dtype=torch.int32, device=tdev), dev),
+            _new(s, dev, real))
+
+
+def cond(x, p=None):
+    """Condition number in the ``p`` norm (None/2/-2 from singular values; otherwise
+    ``norm(x, p) * norm(inv(x), p)``). Singular matrices give inf, as NumPy."""
+    (x,), dev = as_arrays(x)
+    _stacked_square(x, square=False)
+    if x.shape[-1] == 0 or x.shape[-2] == 0:
+        raise LinAlgError("cond is not defined on empty arrays")
+    if p in (None, 2, -2):
+        if _dispatch.use_numpy(dev):
+            return _dispatch.wrap(np.asarray(np.linalg.cond(_np(x), p)), dev)
+        s = svd(x, compute_uv=False)._t
+        with np.errstate(all="ignore"):
+            r = s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1]
+    else:
+        if p not in _MATRIX_ORDS and p != "f":
+            raise ValueError("Invalid norm order for matrices.")
+        _stacked_square(x)
+        wdt = np_dtype_of(np.linalg.inv, x.dtype)
+        rdt = _dtypes.real_of(wdt)
+        dev.check_dtype(rdt)
+        if _dispatch.use_numpy(dev):
+            return _dispatch.wrap(np.asarray(np.linalg.cond(_np(x), p)), dev)
+        # NumPy inverts in double precision, with a singular matrix giving NaN -> inf
+        idt = wdt if dev.kind == "neuron" else (
+            np.dtype(np.complex128) if wdt.kind == "c" else np.dtype(np.float64))
+        ti, info = torch.linalg.inv_ex(torch_as(x._t, idt))
+        if p == "nuc" and bool((info != 0).any()):
+            raise LinAlgError("SVD did not converge")   # NumPy's SVD of the NaN inverse
+        xi = _new(ti, dev)
+        r = (matrix_norm(x, ord=p)._t.to(ti.real.dtype) *
+             matrix_norm(xi, ord=p)._t).to(_real_torch(rdt))
+        r = torch.where(info != 0, torch.full_like(r, float("nan")), r)
+    nan = torch.isnan(r) & ~torch.isnan(x._t).any(-1).any(-1)
+    r = torch.where(nan, torch.full_like(r, _INF), r)
+    return _new(r, dev)
+
+
+def _chain_order(shapes):
+    """NumPy's multi_dot parenthesisation (the matrix-chain DP), as split indices."""
+    n = len(shapes)
+    p = [shapes[0][0]] + [s[1] for s in shapes]
+    m = [[0] * n for _ in range(n)]
+    s = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            m[i][j] = _INF
+            for k in range(i, j):
+                q = m[i][k] + m[k + 1][j] + p[i] * p[k + 1] * p[j + 1]
+                if q < m[i][j]:
+                    m[i][j] = q
+                    s[i][j] = k
+    return s
+
+
+def multi_dot(arrays, *, out=None):
+    """``arrays[0] @ arrays[1] @ ...`` in the cheapest order (first and last may be 1-D)."""
+    arrays = list(arrays)
+    if len(arrays) < 2:
+        raise ValueError("Expecting at least two arrays.")
+    arrs, dev = as_arrays(*arrays)
+    if out is not None:
+        dev = _dispatch.same_device(*arrs, out)
+    if _dispatch.use_numpy(dev):
+        res = np.linalg.multi_dot([_np(a) for a in arrs],
+                                  out=None if out is None else _np(out))
+        return out if out is not None else _dispatch.wrap(np.asarray(res), dev)
+    first, last = arrs[0].ndim == 1, arrs[-1].ndim == 1
+    if first:
+        arrs[0] = _new(arrs[0]._t[None, :], dev)
+    if last:
+        arrs[-1] = _new(arrs[-1]._t[:, None], dev)
+    for a in arrs:
+        if a.ndim != 2:
+            raise LinAlgError(f"{a.ndim}-dimensional array given. Array must be "
+                              "two-dimensional")
+    shapes = [a.shape for a in arrs]
+    if len(arrs) == 2:
+        res = _matmul(arrs[0], arrs[1])
+    else:
+        order = _chain_order(shapes)
+
+        def prod(i, j):
+            if i == j:
+                return arrs[i]
+            return _matmul(prod(i, order[i][j]), prod(order[i][j] + 1, j))
+        res = prod(0, len(arrs) - 1)
+    t = res._t
+    if first and last:
+        t = t[0, 0]
+    elif first:
+        t = t[0]
+    elif last:
+        t = t[:, 0]
+    if out is not None:
+        if tuple(out.shape) != tuple(t.shape) or out.dtype != res.dtype:
+            raise ValueError("output array is not acceptable (must have the right datatype, "
+                             "number of dimensions, and be a C-Array)")
+        out._t.copy_(t)
+        return out
+    return _new(t, dev)
+
+
+def tensorsolve(a, b, axes=None):
+    """Solve ``tensordot(a, x, axes=x.ndim) = b`` for ``x`` (NumPy's algorithm)."""
+    (a, b), dev = as_arrays(a, b)
+    t = a._t
+    an = a.ndim
+    if axes is not None:
+        allaxes = list(range(an))
+        for k in axes:
+            allaxes.remove(k)
+            allaxes.insert(an, k)
+        t = t.permute(allaxes)
+    oldshape = tuple(t.shape[-(an - b.ndim):]) if an - b.ndim else ()
+    prod = int(np.prod(oldshape, dtype=np.int64))
+    if t.numel() != prod ** 2:
+        raise LinAlgError("Input arrays must satisfy the requirement "
+                          "prod(a.shape[b.ndim:]) == prod(a.shape[:b.ndim])")
+    res = solve(_new(t.reshape(prod, prod), dev), _new(b._t.reshape(-1), dev))
+    return _new(res._t.reshape(oldshape), dev)
+
+
+def tensorinv(a, ind=2):
+    """Inverse of ``a`` seen as a linear map between its first ``ind`` and remaining axes."""
+    (a,), dev = as_arrays(a)
+    ind = operator.index(ind)
+    if ind <= 0:
+        raise ValueError("Invalid ind argument.")
+    oldshape = a.shape
+    invshape = oldshape[ind:] + oldshape[:ind]
+    prod = int(np.prod(oldshape[ind:], dtype=np.int64))
+    if prod == 0 or a.size % prod:
+        raise ValueError(f"cannot reshape array of size {a.size} into shape ({prod},newaxis)")
+    ia = inv(_new(a._t.reshape(prod, -1), dev))
+    return _new(ia._t.reshape(invshape), dev)

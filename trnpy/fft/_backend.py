@@ -1,0 +1,70 @@
+"""``trnpy.fft`` as a uarray backend for ``scipy.fft`` (domain ``numpy.scipy.fft``).
+
+``with scipy.fft.set_backend(trnpy.fft):`` (or ``scipy.fft.register_backend(trnpy.fft)``)
+sends every ``scipy.fft`` multimethod called on trnpy arrays here; the result is a trnpy
+array on the input's device. NumPy inputs are taken only with ``coerce=True``. Names
+trnpy lacks return ``NotImplemented`` so SciPy tries its next backend.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+
+import numpy as np
+
+__ua_domain__ = "numpy.scipy.fft"
+
+# scipy.fft names whose NumPy counterpart differs only for float16 input: NumPy keeps
+# float16, SciPy computes and returns float32
+_F16_UP = {"irfft", "hfft", "irfftn", "irfft2"}
+
+
+@functools.lru_cache(maxsize=None)
+def _signature(method):
+    return inspect.signature(method)
+
+
+def __ua_function__(method, args, kwargs):
+    from .. import fft as _ns
+    name = getattr(method, "__name__", None)
+    fn = getattr(_ns, name, None) if name and not name.startswith("_") else None
+    if fn is None or name in ("fftfreq", "rfftfreq"):   # SciPy's take xp=, not dtype=
+        return NotImplemented
+    try:
+        bound = _signature(method).bind(*args, **kwargs)
+    except (TypeError, ValueError):
+        return fn(*args, **kwargs)         # let trnpy report the bad call
+    kw = dict(bound.arguments)
+    x = kw.pop(next(iter(kw)))             # the transform input, SciPy's ``x``/``a``
+    if "s" in kw and "axes" in kw and kw["axes"] is None and kw["s"] is not None:
+        kw["axes"] = tuple(range(-len(kw["s"]), 0))   # SciPy's rule, without NumPy's warning
+    if "axes" in kw and kw["axes"] is not None and name in _NUMPY_ND:
+        ax = kw["axes"]
+        ax = [ax] if np.ndim(ax) == 0 else list(ax)
+        nd = getattr(x, "ndim", 0)
+        if len({a % nd if nd else a for a in ax}) != len(ax):
+            raise ValueError("all axes must be unique")
+    if name in _F16_UP and getattr(x, "dtype", None) == np.float16:
+        x = x.astype(np.float32)
+    return fn(x, **kw)
+
+
+_NUMPY_ND = {"fftn", "ifftn", "rfftn", "irfftn", "fft2", "ifft2", "rfft2", "irfft2"}
+
+
+def __ua_convert__(dispatchables, coerce):
+    from .._array import TrnArray
+    from .._creation import asarray
+    out = []
+    for d in dispatchables:
+        v = d.value
+        if isinstance(v, TrnArray) or d.type is not np.ndarray:
+            out.append(v)
+        elif coerce and d.coercible:
+            try:
+                out.append(asarray(v))
+            except (TypeError, ValueError):
+                return NotImplemented
+        else:
+            return NotImplemented
+    return out

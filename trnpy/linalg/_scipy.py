@@ -1,0 +1,690 @@
+"""SciPy-only names in ``trnpy.linalg``, with ``scipy.linalg``'s signatures.
+
+CPU arrays on the NumPy backend call ``scipy.linalg`` (imported lazily: scipy is needed
+only when one of these functions runs). The torch path uses ``torch.linalg`` (lu_factor,
+solve_triangular, cholesky, matrix_exp, svd, ...). ``sqrtm``, ``logm``, ``schur`` and
+``hessenberg`` have no torch implementation: they run with SciPy on CPU arrays (either
+backend, the data is already on the host) and raise ``NotImplementedError`` on any other
+device rather than copying to the host silently.
+
+Result dtypes are SciPy's (asked of SciPy on a tiny array, like ``np_dtype_of``).
+``overwrite_a`` / ``overwrite_b`` / ``lwork`` are permissions or tuning hints in SciPy and
+never change a result: they are accepted. ``check_finite=True`` raises ValueError for
+inf/NaN input as SciPy does. SciPy's ``LinAlgWarning`` for ill-conditioned systems is
+issued on the SciPy path only.
+"""
+from __future__ import annotations
+
+import functools
+import operator
+import warnings
+
+import numpy as np
+import torch
+
+from .. import _dispatch, _dtypes
+from .._array import TrnArray
+from .._devices import CPU, get_default_device
+from .._linalg_functions import as_arrays, torch_as
+
+__all__ = ["lu", "lu_factor", "lu_solve", "cho_factor", "cho_solve", "solve_triangular",
+           "expm", "sqrtm", "logm", "schur", "hessenberg", "null_space", "orth",
+           "block_diag", "toeplitz", "circulant", "hilbert"]
+
+LinAlgError = np.linalg.LinAlgError
+
+
+def _sl():
+    import scipy.linalg
+    return scipy.linalg
+
+
+def _np(x):
+    return _dispatch.np_view(x)
+
+
+def _new(t, dev, dtype=None):
+    if dtype is not None:
+        t = _dispatch.cast_tensor(t, dtype)
+    return TrnArray._new(t.resolve_conj().resolve_neg(), dev)
+
+
+def _wrap(r, dev):
+    if isinstance(r, (tuple, list)):      # batched SciPy calls may return lists
+        return tuple(_wrap(x, dev) for x in r)
+    if isinstance(r, (bool, np.bool_)):
+        return bool(r)
+    if isinstance(r, (int, np.integer)) and not isinstance(r, np.ndarray):
+        return int(r)
+    return _dispatch.wrap(np.asarray(r), dev)
+
+
+def _call(fn, *args, **kw):
+    try:
+        return fn(*args, **kw)
+    except torch.linalg.LinAlgError as e:
+        raise LinAlgError(str(e)) from e
+
+
+@functools.lru_cache(maxsize=512)
+def _oracle(name, dtypes, kwargs):
+    """SciPy's result dtypes for ``scipy.linalg.<name>`` on tiny inputs of ``dtypes``."""
+    fn = _ORACLE_FNS.get(name) or getattr(_sl(), name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fn(*[np.eye(2, dtype=d) for d in dtypes], **dict(kwargs))
+    res = res if isinstance(res, tuple) else (res,)
+    return tuple(_dtypes.as_dtype(np.asarray(r).dtype) for r in res)
+
+
+def sp_dtypes(name, *dtypes, **kw):
+    return _oracle(name, tuple(np.dtype(d) for d in dtypes), tuple(sorted(kw.items())))
+
+
+_ORACLE_FNS = {
+    "lu_solve": lambda a, b: _sl().lu_solve(_sl().lu_factor(a), b),
+    "cho_solve": lambda a, b: _sl().cho_solve(_sl().cho_factor(a), b),
+}
+
+
+def _check_finite(check, *ts):
+    if check:
+        for t in ts:
+            if t.numel() and not bool(torch.isfinite(t).all()):
+                raise ValueError("array must not contain infs or NaNs")
+
+
+def _square(x, name="a"):
+    if x.ndim < 2:
+        raise LinAlgError("The input array must be at least two-dimensional")
+    if x.shape[-1] != x.shape[-2]:
+        raise LinAlgError("Last 2 dimensions of the array must be square")
+
+
+def _cpu_only(name, dev):
+    if dev is not CPU:
+        raise NotImplementedError(
+            f"trnpy.linalg.{name} is not implemented on {dev}: torch has no {name}. "
+            "Move the array to the CPU explicitly (x.to_device('cpu')) to use SciPy's.")
+
+
+def _trans(trans):
+    t = {0: "N", 1: "T", 2: "C", "N": "N", "T": "T", "C": "C"}.get(trans)
+    if t is None:
+        raise ValueError(f"Incorrect value for trans: {trans!r}; expected 0, 1, 2, "
+                         "'N', 'T' or 'C'")
+    return t
+
+
+def _rhs(name, a_shape, b):
+    """SciPy's (and NumPy 2's) right-hand side rule: 1-D ``b`` is a vector, otherwise a
+    stack of (N, K) matrices whose batch broadcasts with ``a``'s."""
+    n = a_shape[-1]
+    if b.ndim == 0 or (b.ndim == 1 and b.shape[0] != n) or (b.ndim > 1 and b.shape[-2] != n):
+        raise ValueError(f"{name}: shapes of a {tuple(a_shape)} and b {tuple(b.shape)} "
+                         "are incompatible")
+    if b.ndim > 1:
+        try:
+            np.broadcast_shapes(a_shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise ValueError(f"{name}: shapes of a {tuple(a_shape)} and b "
+                             f"{tuple(b.shape)} are incompatible") from None
+
+
+def _as_rhs(ta, tb):
+    """(a, b) tensors with ``b`` as matrices and equal batch dims (vector flag)."""
+    vec = tb.dim() == 1
+    if vec:
+        tb = tb[:, None]
+    batch = torch.broadcast_shapes(ta.shape[:-2], tb.shape[:-2])
+    ta = ta.expand(batch + ta.shape[-2:])
+    tb = tb.expand(batch + tb.shape[-2:])
+    return ta, tb, vec
+
+
+# ---------------------------------------------------------------------------
+# LU
+def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False):
+    """LU with partial pivoting: ``(p, l, u)`` with ``a = p @ l @ u`` (``p`` row indices
+    with ``p_indices=True``: ``a = l[p] @ u``), or ``(p @ l, u)`` with ``permute_l``."""
+    (x,), dev = as_arrays(a)
+    if x.ndim < 2:
+        raise ValueError("The input array must be at least two-dimensional.")
+    dts = sp_dtypes("lu", x.dtype, permute_l=bool(permute_l), p_indices=bool(p_indices))
+    for d in dts:
+        dev.check_dtype(d)
+    if _dispatch.use_numpy(dev):
+        return _wrap(_sl().lu(_np(x), permute_l=permute_l, check_finite=check_finite,
+                              p_indices=p_indices), dev)
+    t = torch_as(x._t, dts[-1])
+    _check_finite(check_finite, t)
+    P, L, U = _call(torch.linalg.lu, t)
+    if permute_l:
+        return _new(P.to(L.dtype) @ L, dev, dts[0]), _new(U, dev, dts[1])
+    if p_indices:
+        perm = P.argmax(dim=-1).to(torch.int32)
+        return _new(perm, dev, dts[0]), _new(L, dev, dts[1]), _new(U, dev, dts[2])
+    return _new(P, dev, dts[0]), _new(L, dev, dts[1]), _new(U, dev, dts[2])
+
+
+def _warn_singular(info):
+    bad = info[info > 0]
+    if bad.numel():
+        try:
+            from scipy.linalg import LinAlgWarning as W
+        except ImportError:       # scipy absent: same text, a RuntimeWarning
+            W = RuntimeWarning
+        warnings.warn(f"Diagonal number {int(bad.min())} is exactly zero. Singular matrix.",
+                      W, stacklevel=3)
+
+
+def lu_factor(a, overwrite_a=False, check_finite=True):
+    """``(lu, piv)``: L and U packed in one array, 0-based int32 pivots (LAPACK getrf)."""
+    (x,), dev = as_arrays(a)
+    if x.ndim < 2:
+        raise ValueError("The input array must be at least two-dimensional.")
+    dts = sp_dtypes("lu_factor", x.dtype)
+    dev.check_dtype(dts[0])
+    if _dispatch.use_numpy(dev):
+        return _wrap(_sl().lu_factor(_np(x), check_finite=check_finite), dev)
+    t = torch_as(x._t, dts[0])
+    _check_finite(check_finite, t)
+    LU, piv, info = torch.linalg.lu_factor_ex(t)
+    _warn_singular(info)
+    return _new(LU, dev, dts[0]), _new(piv - 1, dev, np.int32)
+
+
+def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
+    """Solve ``a x = b`` (``trans`` 1: ``a.T``, 2: ``a.H``) from ``lu_factor``'s output."""
+    lu_, piv = lu_and_piv
+    (lu_, piv, b), dev = as_arrays(lu_, piv, b)
+    tr = _trans(trans)
+    _square(lu_)
+    _rhs("lu_solve", lu_.shape, b)
+    dt = sp_dtypes("lu_solve", lu_.dtype, b.dtype)[0]
+    dev.check_dtype(dt)
+    if _dispatch.use_numpy(dev):
+        return _wrap(_sl().lu_solve((_np(lu_), _np(piv)), _np(b), trans=trans,
+                                    check_finite=check_finite), dev)
+    tl, tb = torch_as(lu_._t, dt), torch_as(b._t, dt)
+    _check_finite(check_finite, tl, tb)
+    tl, tb, vec = _as_rhs(tl, tb)
+    p = (piv._t.to(torch.int32) + 1).expand(tl.shape[:-1])
+    if tr == "T" and tl.is_complex():
+        # A^T x = b  <=>  A^H conj(x) = conj(b)
+        r = torch.linalg.lu_solve(tl, p, tb.conj(), adjoint=True).conj()
+    else:
+        r = torch.linalg.lu_solve(tl, p, tb, adjoint=tr != "N")
+    return _new(r[..., 0] if vec else r, dev, dt)
+
+
+# ---------------------------------------------------------------------------
+# Cholesky
+def _tri_hermitian(t, lower):
+    return t.tril() + t.tril(-1).mH if lower else t.triu() + t.triu(1).mH
+
+
+def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
+    """``(c, lower)``: the Cholesky factor in ``c``'s ``lower``/upper triangle; the other
+    triangle keeps ``a``'s entries (as LAPACK potrf leaves them)."""
+    (x,), dev = as_arrays(a)
+    _square(x)
+    dt = sp_dtypes("cho_factor", x.dtype)[0]
+    dev.check_dtype(dt)
+    if _dispatch.use_numpy(dev):
+        c, low = _sl().cho_factor(_np(x), lower=lower, check_finite=check_finite)
+        return _wrap(c, dev), bool(np.all(low))   # SciPy gives one flag per matrix of a stack
+    t = torch_as(x._t, dt)
+    _check_finite(check_finite, t)
+    f, info = torch.linalg.cholesky_ex(_tri_hermitian(t, lower), upper=not lower)
+    if info.numel() and bool((info != 0).any()):
+        raise LinAlgError(f"{int(info[info != 0].min())}-th leading minor of the array "
+                          "is not positive definite")
+    n = t.shape[-1]
+    keep = torch.ones(n, n, dtype=torch.bool, device=t.device)
+    keep = keep.tril() if lower else keep.triu()
+    return _new(torch.where(keep, f, t), dev, dt), bool(lower)
+
+
+def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
+    """Solve ``a x = b`` from ``cho_factor``'s ``(c, lower)``."""
+    c, lower = c_and_lower
+    (c, b), dev = as_arrays(c, b)
+    _square(c)
+    _rhs("cho_solve", c.shape, b)
+    dt = sp_dtypes("cho_solve", c.dtype, b.dtype)[0]
+    dev.check_dtype(dt)
+    if _dispatch.use_numpy(dev):
+        return _wrap(_sl().cho_solve((_np(c), lower), _np(b), check_finite=check_finite),
+                     dev)
+    tc, tb = torch_as(c._t, dt), torch_as(b._t, dt)
+    _check_finite(check_finite, tc, tb)
+    tc, tb, vec = _as_rhs(tc, tb)
+    f = tc.tril() if lower else tc.triu()
+    r = torch.cholesky_solve(tb, f, upper=not lower)
+    return _new(r[..., 0] if vec else r, dev, dt)
+
+
+# ---------------------------------------------------------------------------
+# triangular solves
+def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False,
+                     check_finite=True):
+    """Solve ``a x = b`` reading only ``a``'s ``lower``/upper triangle (``trans`` 1:
+    ``a.T x = b``, 2: ``a.H x = b``). A zero diagonal raises LinAlgError."""
+    (a, b), dev = as_arrays(a, b)
+    tr = _trans(trans)
+    _square(a)
+    _rhs("solve_triangular", a.shape, b)
+    dt = sp_dtypes("solve_triangular", a.dtype, b.dtype)[0]
+    dev.check_dtype(dt)
+    if _dispatch.use_numpy(dev):
+        return _wrap(_sl().solve_triangular(_np(a), _np(b), trans=trans, lower=lower,
+                                            unit_diagonal=unit_diagonal,
+                                            check_finite=check_finite), dev)
+    ta, tb = torch_as(a._t, dt), torch_as(b._t, dt)
+    _check_finite(check_finite, ta, tb)
+    return _new(triangular_tensor(ta, tb, tr, lower, unit_diagonal), dev, dt)
+
+
+def triangular_tensor(ta, tb, tr, lower, unit_diagonal):
+    if not unit_diagonal and ta.shape[-1]:
+        zero = (torch.diagonal(ta, 0, -2, -1) == 0)
+        if bool(zero.any()):
+            i = int(zero.nonzero()[0, -1])
+            raise LinAlgError(f"singular matrix: resolution failed at diagonal {i}")
+    ta, tb, vec = _as_rhs(ta, tb)
+    if tr != "N":
+        ta = ta.mT if tr == "T" else ta.mH
+        lower = not lower
+    r = torch.linalg.solve_triangular(ta, tb, upper=not lower, left=True,
+                                      unitriangular=bool(unit_diagonal))
+    return r[..., 0] if vec else r
+
+
+# ---------------------------------------------------------------------------
+# matrix functions
+def expm(A):
+    """Matrix exponential of the last two axes (torch.linalg.matrix_exp off the SciPy
+    path)."""
+    (x,), dev = as_arrays(A)
+    _square(x)
+    dt = sp_dtypes("expm", x.dtype)[0]
+    dev.check_dtype(dt)
+    if _dispatch.use_numpy(dev):
+        return _wrap(_sl().expm(_np(x)), dev)
+    return _new(torch.linalg.matrix_exp(torch_as(x._t, dt)), dev, dt)
+
+
+def _scipy_only(name, A, *args, **kw):
+    (x,), dev = as_arrays(A)
+    _square(x)
+    _cpu_only(name, dev)
+    return _wrap(getattr(_sl(), name)(_np(x), *args, **kw), dev)
+
+
+def sqrtm(A, **kw):
+    """Principal matrix square root (SciPy; CPU arrays only)."""
+    return _scipy_only("sqrtm", A, **kw)
+
+
+def logm(A, **kw):
+    """Principal matrix logarithm (SciPy; CPU arrays only)."""
+    return _scipy_only("logm", A, **kw)
+
+
+def schur(a, output="real", lwork=None, overwrite_a=False, sort=None, check_finite=True):
+    """Schur decomposition ``(T, Z)`` (``(T, Z, sdim)`` with ``sort``) (SciPy; CPU only)."""
+    return _scipy_only("schur", a, output=output, lwork=lwork, sort=sort,
+                       check_finite=check_finite)
+
+
+def hessenberg(a, calc_q=False, overwrite_a=False, check_finite=True):
+    """Upper Hessenberg form ``H`` (``(H, Q)`` with ``calc_q``) (SciPy; CPU only)."""
+    return _scipy_only("hessenberg", a, calc_q=calc_q, check_finite=check_finite)
+
+
+# ---------------------------------------------------------------------------
+# subspaces
+def _rank_count(s, rcond, m, n, dt):
+    if rcond is None:
+        rcond = np.finfo(dt).eps * max(m, n)
+    if s.shape[-1] == 0:
+        return 0
+    counts = (s > float(rcond) * s.amax(-1, keepdim=True)).sum(-1)
+    lo, hi = int(counts.min()), int(counts.max())
+    if lo != hi:
+        raise ValueError("the matrices of the stack have different ranks; the bases "
+                         "would have different sizes")
+    return lo
+
+
+def _svd_checked(x, dev, name, check_finite):
+    if x.ndim < 2:
+        raise LinAlgError("The input array must be at least two-dimensional")
+    dt = sp_dtypes(name, x.dtype)[0]
+    dev.check_dtype(dt)
+    t = torch_as(x._t, dt)
+    _check_finite(check_finite, t)
+    return t, dt
+
+
+def null_space(A, rcond=None, *, overwrite_a=False, check_finite=True,
+               lapack_driver="gesdd"):
+    """Orthonormal basis of the null space of ``A`` (from the SVD)."""
+    if lapack_driver not in ("gesdd", "gesvd"):
+        raise ValueError(f"lapack_driver must be 'gesdd' or 'gesvd', not {lapack_driver!r}")
+    (x,), dev = as_arrays(A)
+    if _dispatch.use_numpy(dev):
+        dev.check_dtype(sp_dtypes("null_space", x.dtype)[0])
+        return _wrap(_sl().null_space(_np(x), rcond, check_finite=check_finite,
+                                      lapack_driver=lapack_driver), dev)
+    t, dt = _svd_checked(x, dev, "null_space", True)
+    m, n = t.shape[-2:]
+    u, s, vh = _call(torch.linalg.svd, t, full_matrices=True)
+    num = _rank_count(s, rcond, m, n, dt)
+    return _new(vh[..., num:, :].mH, dev, dt)
+
+
+def orth(A, rcond=None):
+    """Orthonormal basis of the range of ``A`` (from the SVD)."""
+    (x,), dev = as_arrays(A)
+    if _dispatch.use_numpy(dev):
+        dev.check_dtype(sp_dtypes("orth", x.dtype)[0])
+        return _wrap(_sl().orth(_np(x), rcond), dev)
+    t, dt = _svd_checked(x, dev, "orth", True)
+    m, n = t.shape[-2:]
+    u, s, vh = _call(torch.linalg.svd, t, full_matrices=False)
+    num = _rank_count(s, rcond, m, n, dt)
+    return _new(u[..., :, :num], dev, dt)
+
+
+# ---------------------------------------------------------------------------
+# special matrices
+def block_diag(*arrs):
+    """Block-diagonal matrix of 0-, 1- (a row) and 2-D arrays."""
+    if not arrs:
+        arrs = ([],)
+    xs, dev = as_arrays(*arrs)
+    bad = [i for i, x in enumerate(xs) if x.ndim > 2]
+    if bad:
+        raise ValueError(f"arguments in the following positions have dimension greater "
+                         f"than 2: {bad}")
+    shapes = [(1, 1) if x.ndim == 0 else (1, x.shape[0]) if x.ndim == 1 else x.shape
+              for x in xs]
+    dt = _dtypes.result_type(*[x.dtype for x in xs])
+    dev.check_dtype(dt)
+    rows, cols = sum(s[0] for s in shapes), sum(s[1] for s in shapes)
+    if _dispatch.use_numpy(dev):
+        return _wrap(_sl().block_diag(*[_np(x) for x in xs]), dev)
+    out = torch.zeros((rows, cols), dtype=_dtypes.to_torch(dt), device=dev.torch_device)
+    r = c = 0
+    for x, (p, q) in zip(xs, shapes):
+        out[r:r + p, c:c + q] = _dispatch.cast_tensor(x._t, dt).reshape(p, q)
+        r, c = r + p, c + q
+    return _new(out, dev)
+
+
+def toeplitz(c, r=None):
+    """Toeplitz matrix with first column ``c`` and first row ``r`` (default ``conj(c)``;
+    ``r[0]`` is ignored). N-D inputs are stacks of vectors (SciPy >= 1.17)."""
+    if r is None:
+        (c,), dev = as_arrays(c)
+        if _dispatch.use_numpy(dev):
+            return _wrap(_sl().toeplitz(_np(c)), dev)
+        tc = c._t if c.ndim else c._t[None]
+        tr = tc.conj() if tc.is_complex() else tc
+        dt = c.dtype
+    else:
+        (c, r), dev = as_arrays(c, r)
+        if _dispatch.use_numpy(dev):
+            return _wrap(_sl().toeplitz(_np(c), _np(r)), dev)
+        dt = _dtypes.result_type(c.dtype, r.dtype)
+        tc = c._t if c.ndim else c._t[None]
+        tr = r._t if r.ndim else r._t[None]
+    tc, tr = _dispatch.cast_tensor(tc, dt), _dispatch.cast_tensor(tr, dt)
+    batch = torch.broadcast_shapes(tc.shape[:-1], tr.shape[:-1])
+    m, n = tc.shape[-1], tr.shape[-1]
+    vals = torch.cat([tc.flip(-1).expand(batch + (m,)),
+                      tr[..., 1:].expand(batch + (max(n - 1, 0),))], dim=-1)
+    i = torch.arange(m, device=vals.device)[:, None]
+    j = torch.arange(n, device=vals.device)[None, :]
+    return _new(vals[..., (m - 1) - i + j], dev)
+
+
+def circulant(c):
+    """Circulant matrix whose first column is ``c`` (stacks of vectors for N-D ``c``)."""
+    (c,), dev = as_arrays(c)
+    if _dispatch.use_numpy(dev):
+        return _wrap(_sl().circulant(_np(c)), dev)
+    tc = c._t if c.ndim else c._t[None]
+    n = tc.shape[-1]
+    i = torch.arange(n, device=tc.device)
+    return _new(tc[..., (i[:, None] - i[None, :]) % max(n, 1)], dev)
+
+
+def hilbert(n):
+    """The ``n`` x ``n`` Hilbert matrix ``1 / (i + j + 1)`` (float64, default device)."""
+    n = operator.index(n)
+    dev = get_default_device()
+    dev.check_dtype(np.float64)
+    if _dispatch.use_numpy(dev):
+        return _wrap(_sl().hilbert(n), dev)
+    i = torch.arange(max(n, 0), dtype=torch.float64, device=dev.torch_device)
+    return _new(1.0 / (i[:, None] + i[None, :] + 1), dev)
+
+
+# ---------------------------------------------------------------------------
+# SciPy-style calls of the names NumPy shares (entered from _linalg.solve/eigh/qr)
+_ASSUME = {None: "gen", "gen": "gen", "general": "gen", "sym": "sym", "symmetric": "sym",
+           "her": "her", "hermitian": "her", "pos": "pos", "positive definite": "pos",
+           "diagonal": "diagonal", "tridiagonal": "tridiagonal", "banded": "gen",
+           "upper triangular": "upper", "lower triangular": "lower"}
+
+
+def solve_scipy(a, b, *, lower, check_finite, assume_a, transposed):
+    (a, b), dev = as_arrays(a, b)
+    kind = _ASSUME.get(assume_a)
+    if kind is None:
+        raise ValueError(f"{assume_a!r} is not a recognized matrix structure")
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise ValueError(f"Expected square matrix, got a1.shape={a.shape}")
+    _rhs("solve", a.shape, b)
+    dt = sp_dtypes("solve", a.dtype, b.dtype)[0]
+    dev.check_dtype(dt)
+    if transposed and dt.kind == "c":
+        raise NotImplementedError("scipy.linalg.solve can currently not solve a^T x = b "
+                                  "or a^H x = b for complex matrices.")
+    if _dispatch.use_numpy(dev):
+        return _wrap(_sl().solve(_np(a), _np(b), lower=lower, check_finite=check_finite,
+                                 assume_a=assume_a, transposed=transposed), dev)
+    ta, tb = torch_as(a._t, dt), torch_as(b._t, dt)
+    _check_finite(check_finite, ta, tb)
+    if transposed:
+        ta = ta.mT
+        if kind in ("upper", "lower"):
+            kind = "lower" if kind == "upper" else "upper"
+        elif kind in ("sym", "her", "pos"):
+            lower = not lower
+    if kind in ("upper", "lower"):
+        return _new(triangular_tensor(ta, tb, "N", kind == "lower", False), dev, dt)
+    if kind == "diagonal":
+        ta = torch.diag_embed(torch.diagonal(ta, 0, -2, -1))
+    elif kind == "tridiagonal":
+        n = ta.shape[-1]
+        i = torch.arange(n, device=ta.device)
+        ta = torch.where((i[:, None] - i[None, :]).abs() <= 1, ta, torch.zeros_like(ta))
+    elif kind == "sym":
+        ta = ta.tril() + ta.tril(-1).mT if lower else ta.triu() + ta.triu(1).mT
+    elif kind in ("her", "pos"):
+        ta = _tri_hermitian(ta, lower)
+    ta, tb, vec = _as_rhs(ta, tb)
+    if kind == "pos":
+        f, info = torch.linalg.cholesky_ex(ta)
+        if info.numel() and bool((info != 0).any()):
+            raise LinAlgError("Matrix is not positive definite.")
+        r = torch.cholesky_solve(tb, f)
+    else:
+        r, info = torch.linalg.solve_ex(ta, tb)
+        if info.numel() and bool((info != 0).any()):
+            raise LinAlgError("Matrix is singular.")
+    return _new(r[..., 0] if vec else r, dev, dt)
+
+
+_STD_DRIVERS = (None, "ev", "evd", "evr", "evx")
+_GEN_DRIVERS = (None, "gv", "gvd", "gvx")
+
+
+def eigh_scipy(a, b, *, lower, eigvals_only, type, check_finite, subset_by_index,
+               subset_by_value, driver):
+    from ._linalg import EighResult, _eigh
+    xs, dev = as_arrays(a) if b is None else as_arrays(a, b)
+    x = xs[0]
+    if type not in (1, 2, 3):
+        raise ValueError('"type" keyword only accepts 1, 2, and 3.')
+    if driver not in _STD_DRIVERS + _GEN_DRIVERS:
+        raise ValueError(f'"{driver}" is unknown. Possible values are "None", "ev", '
+                         '"evd", "evr", "evx", "gv", "gvd", "gvx".')
+    if b is None and driver not in _STD_DRIVERS:
+        raise ValueError(f'"{driver}" requires input b array to be supplied for '
+                         'generalized eigenvalue problems.')
+    if b is not None and driver not in _GEN_DRIVERS:
+        raise ValueError(f'"{driver}" does not accept input b array for standard '
+                         'eigenvalue problems.')
+    if subset_by_index is not None and subset_by_value is not None:
+        raise ValueError("Either index or value subset can be requested.")
+    for y in xs:
+        _square(y)
+    n = x.shape[-1]
+    if b is not None and xs[1].shape[-1] != n:
+        raise ValueError("wrong b dimensions {}, should be {}".format(xs[1].shape, x.shape))
+    if subset_by_index is not None:
+        lo, hi = (operator.index(i) for i in subset_by_index)
+        if not 0 <= lo <= hi < n:
+            raise ValueError("Requested eigenvalue indices are not valid. Valid range is "
+                             f"[0, {n - 1}] and start <= end, but start={lo}, end={hi} "
+                             "is given")
+    if subset_by_value is not None:
+        vlo, vhi = (float(v) for v in subset_by_value)
+        if not vlo < vhi:
+            raise ValueError("Requested eigenvalue bounds are not valid. Valid range is "
+                             f"({vlo}, {vhi}] and lower < upper")
+    dts = sp_dtypes("eigh", *[y.dtype for y in xs])
+    wdt, vdt = dts
+    for d in dts:
+        dev.check_dtype(d)
+    if _dispatch.use_numpy(dev):
+        r = _sl().eigh(_np(x), None if b is None else _np(xs[1]), lower=lower,
+                       eigvals_only=eigvals_only, type=type, check_finite=check_finite,
+                       subset_by_index=subset_by_index, subset_by_value=subset_by_value,
+                       driver=driver)
+        return _wrap(r, dev) if eigvals_only else EighResult(*_wrap(tuple(r), dev))
+    ta = torch_as(x._t, vdt)
+    _check_finite(check_finite, ta, *[y._t for y in xs[1:]])
+    uplo = "L" if lower else "U"
+    if b is None:
+        w, v = _eigh(_new(ta, dev), UPLO=uplo)
+        w, v = w._t, v._t
+    else:
+        tb = torch_as(xs[1]._t, vdt)
+        ah, bh = _tri_hermitian(ta, lower), _tri_hermitian(tb, lower)
+        batch = torch.broadcast_shapes(ah.shape[:-2], bh.shape[:-2])
+        ah, bh = ah.expand(batch + (n, n)), bh.expand(batch + (n, n))
+        L, info = torch.linalg.cholesky_ex(bh)
+        if info.numel() and bool((info != 0).any()):
+            k = int(info[info != 0].min())
+            raise LinAlgError(f"The leading minor of order {k} of B is not positive "
+                              "definite. The factorization of B could not be completed "
+                              "and no eigenvalues or eigenvectors were computed.")
+        solve_l = functools.partial(torch.linalg.solve_triangular, upper=False)
+        if type == 1:
+            # C = L^-1 A L^-H ;  v = L^-H y
+            c = solve_l(L, solve_l(L, ah).mH)
+        else:
+            c = L.mH @ ah @ L
+        w, y = _eigh(_new(c, dev), UPLO="L")
+        w, y = w._t, y._t
+        v = torch.linalg.solve_triangular(L.mH, y, upper=True) if type in (1, 2) else L @ y
+    if subset_by_index is not None:
+        w, v = w[..., lo:hi + 1], v[..., lo:hi + 1]
+    elif subset_by_value is not None:
+        keep = (w > vlo) & (w <= vhi)
+        counts = keep.reshape(-1, n).sum(-1) if n else torch.zeros(1, dtype=torch.int64)
+        if counts.numel() and int(counts.min()) != int(counts.max()):
+            raise ValueError("subset_by_value: the matrices of the stack have different "
+                             "numbers of eigenvalues in the interval")
+        idx = torch.nonzero(keep.reshape(-1, n)[0]).flatten() if n else \
+            torch.zeros(0, dtype=torch.int64)
+        # eigenvalues ascend, so the kept ones are contiguous
+        w, v = w[..., idx], v[..., idx]
+    if eigvals_only:
+        return _new(w, dev, wdt)
+    return EighResult(_new(w, dev, wdt), _new(v, dev, vdt))
+
+
+def _pivot_order(t):
+    """Column order of Householder QR with column pivoting (LAPACK geqp3's choice:
+    the remaining column of largest norm, the first one on ties)."""
+    r = t.clone()
+    m, n = r.shape[-2:]
+    batch = r.shape[:-2]
+    perm = torch.arange(n, device=r.device).expand(batch + (n,)).clone()
+    for j in range(min(m, n)):
+        norms = r[..., j:, :].abs().square().sum(-2)
+        norms[..., :j] = -1
+        p = norms.argmax(-1, keepdim=True)
+        jj = torch.full_like(p, j)
+        # swap columns j and p
+        cj = r.gather(-1, jj[..., None, :].expand(batch + (m, 1)))
+        cp = r.gather(-1, p[..., None, :].expand(batch + (m, 1)))
+        r.scatter_(-1, p[..., None, :].expand(batch + (m, 1)), cj)
+        r.scatter_(-1, jj[..., None, :].expand(batch + (m, 1)), cp)
+        pj, pp = perm.gather(-1, jj), perm.gather(-1, p)
+        perm.scatter_(-1, p, pj)
+        perm.scatter_(-1, jj, pp)
+        # Householder reflector zeroing column j below the diagonal
+        xcol = r[..., j:, j]
+        nrm = torch.linalg.vector_norm(xcol, dim=-1, keepdim=True)
+        x0 = xcol[..., :1]
+        phase = torch.where(x0 == 0, torch.ones_like(x0), x0 / x0.abs().clamp_min(1e-300))
+        v = xcol.clone()
+        v[..., :1] = x0 + phase * nrm
+        vn = (v.abs().square().sum(-1, keepdim=True))
+        vn = torch.where(vn == 0, torch.ones_like(vn), vn)
+        sub = r[..., j:, :]
+        r[..., j:, :] = sub - v[..., :, None] * (2 * (v.conj()[..., None, :] @ sub) /
+                                                 vn[..., None])
+    return perm
+
+
+def qr_scipy(a, mode, pivoting, check_finite):
+    from ._linalg import LinAlgError as _LAE, QRResult, _prep
+    if mode not in ("full", "economic", "r", "raw", "reduced", "complete"):
+        raise ValueError("Mode argument should be one of ['full', 'r', 'economic', "
+                         "'raw', 'reduced', 'complete']")
+    if mode == "raw" and pivoting:
+        raise NotImplementedError("qr: mode='raw' with pivoting=True is not supported")
+    (x,), dev = as_arrays(a)
+    if x.ndim < 2:
+        raise ValueError("expected at least 2-D array")
+    smode = {"reduced": "economic", "complete": "full"}.get(mode, mode)
+    dts = sp_dtypes("qr", x.dtype)
+    dt = dts[0]
+    dev.check_dtype(dt)
+    if not pivoting and smode in ("r", "raw"):
+        from ._linalg import _qr
+        return _qr(x, mode)
+    if _dispatch.use_numpy(dev):
+        r = _sl().qr(_np(x), mode=smode, pivoting=pivoting, check_finite=check_finite)
+        r = _wrap(tuple(r), dev)
+        return QRResult(*r) if len(r) == 2 and smode != "r" else r
+    t = torch_as(x._t, dt)
+    _check_finite(check_finite, t)
+    if pivoting:
+        perm = _pivot_order(t)
+        t = t.gather(-1, perm[..., None, :].expand(t.shape))
+    q, r = torch.linalg.qr(t, mode="reduced" if smode == "economic" else "complete")
+    if smode == "r":
+        return (_new(r, dev, dt), _new(perm, dev, np.int32))
+    if pivoting:
+        return (_new(q, dev, dt), _new(r, dev, dt), _new(perm, dev, np.int32))
+    return QRResult(_new(q, dev, dt), _new(r, dev, dt))
