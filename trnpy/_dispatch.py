@@ -79,25 +79,48 @@ def route(op: str, device: Device, *operands, **params) -> str:
 # representations
 def wrap(data, device: Device):
     """TrnArray around a NumPy result (CPU) or a torch tensor (any device)."""
-    from ._array import TrnArray
     if isinstance(data, torch.Tensor):
-        return TrnArray._new(data, device)
-    if not isinstance(data, np.ndarray):
+        return _array_cls()._new(data, device)
+    if type(data) is not np.ndarray:
         data = np.asarray(data)
+    if data.flags.writeable:
+        try:
+            t = torch.from_numpy(data)
+        except (ValueError, TypeError):
+            data, t = _torch_compatible(data)
+    else:
+        data, t = _torch_compatible(data)
+    out = _array_cls()._new(t, device)
+    out._np = data
+    return out
+
+
+def _torch_compatible(data: np.ndarray):
+    """(array, tensor) for NumPy data torch cannot alias as is."""
     dt = _dtypes.as_dtype(data.dtype)     # raises for unsupported kinds
     if data.dtype.char != dt.char:
         data = data.view(dt)              # 'Q' -> 'L' etc.: same bits, the code torch takes
     if not data.dtype.isnative:
         data = data.astype(data.dtype.newbyteorder("="))
     try:
-        t = torch.from_numpy(data)
-    except (ValueError, TypeError):
-        # negative strides or a read-only buffer: torch cannot alias it
-        data = np.array(data, copy=True)
-        t = torch.from_numpy(data)
-    out = TrnArray._new(t, device)
-    out._np = data
-    return out
+        if data.flags.writeable:
+            return data, torch.from_numpy(data)
+    except ValueError:
+        pass
+    # negative strides or a read-only buffer: torch cannot alias it
+    data = np.array(data, copy=True)
+    return data, torch.from_numpy(data)
+
+
+_ARRAY_CLS = None
+
+
+def _array_cls():
+    global _ARRAY_CLS
+    if _ARRAY_CLS is None:
+        from ._array import TrnArray
+        _ARRAY_CLS = TrnArray
+    return _ARRAY_CLS
 
 
 def np_view(x) -> np.ndarray:

@@ -53,6 +53,8 @@ def as_dtype(dtype) -> np.dtype:
         except KeyError:
             raise TypeError(f"trnpy has no dtype for torch dtype {dtype}") from None
     dt = np.dtype(dtype)
+    if not dt.isnative:
+        dt = dt.newbyteorder("=")         # data are byte-swapped on the way in
     if dt not in _NP_TO_TORCH:
         raise TypeError(f"trnpy does not support dtype {dt!r}; supported: "
                         + ", ".join(d.name for d in SUPPORTED))

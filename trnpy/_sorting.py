@@ -64,8 +64,6 @@ def _args(x, axis, kind, order, stable, name):
 
 
 def _np_argsort(a, ax, descending):
-    if not descending:
-        return np.argsort(a, axis=ax, kind="stable")
     n = a.shape[ax]
     return (n - 1) - np.flip(np.argsort(np.flip(a, ax), axis=ax, kind="stable"), ax)
 
@@ -77,8 +75,9 @@ def sort(x, /, axis=-1, kind=None, order=None, *, descending=False, stable=None)
     dev = x._device
     if _dispatch.use_numpy(dev):
         a = _dispatch.np_view(x)
-        r = np.sort(a, axis=ax, kind="stable")
-        return _dispatch.wrap(np.flip(r, ax) if descending else r, dev)
+        if not descending:   # NumPy's own choice of algorithm (ties, signed zeros as NumPy)
+            return _dispatch.wrap(np.sort(a, axis=ax, kind=kind, stable=stable), dev)
+        return _dispatch.wrap(np.flip(np.sort(a, axis=ax, kind="stable"), ax), dev)
     idx = _argsort_t(x._t, x.dtype, ax, descending)
     if x.dtype.kind == "c":
         return TrnArray._new(torch.gather(x._t, ax, idx), dev)
@@ -91,5 +90,8 @@ def argsort(x, /, axis=-1, kind=None, order=None, *, descending=False, stable=No
     x, ax = _args(x, axis, kind, order, stable, "argsort")
     dev = x._device
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(_np_argsort(_dispatch.np_view(x), ax, descending), dev)
+        a = _dispatch.np_view(x)
+        if not descending:
+            return _dispatch.wrap(np.argsort(a, axis=ax, kind=kind, stable=stable), dev)
+        return _dispatch.wrap(_np_argsort(a, ax, descending), dev)
     return TrnArray._new(_argsort_t(x._t, x.dtype, ax, descending), dev)

@@ -44,6 +44,14 @@ def __ua_function__(method, args, kwargs):
         nd = getattr(x, "ndim", 0)
         if len({a % nd if nd else a for a in ax}) != len(ax):
             raise ValueError("all axes must be unique")
+    if name in ("irfftn", "irfft2") and kw.get("s") is None and getattr(x, "ndim", 0):
+        # pocketfft's c2r makes 2m - 1 points from a last axis of length m == 1 (NumPy
+        # raises); pass SciPy's sizes explicitly
+        ax = kw.get("axes", None if name == "irfftn" else (-2, -1))
+        ax = list(range(x.ndim)) if ax is None else ([ax] if np.ndim(ax) == 0 else list(ax))
+        if ax and x.shape[ax[-1]] == 1:
+            kw["s"] = [x.shape[a] for a in ax]
+            kw["axes"] = ax
     if name in _F16_UP and getattr(x, "dtype", None) == np.float16:
         x = x.astype(np.float32)
     return fn(x, **kw)

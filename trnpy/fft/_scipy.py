@@ -111,6 +111,8 @@ def _herm(name, x, s, axes, norm, workers, plan):
     if not ax:
         return x
     s_arg = None if s is None else sizes
+    if name == "hfftn" and s is None and x.shape[ax[-1]] == 1:
+        s_arg = sizes      # pocketfft's c2r takes 2m - 1 = 1 points here, not 2(m - 1)
     if name == "hfftn":
         # complex working precision of the result (float16 and ints are widened first)
         cdt = np.complex128 if rdt == np.float64 else np.complex64
@@ -220,9 +222,11 @@ def _r2rn(name, x, type, s, axes, norm, workers, orthogonalize):
 
 def _r2r_axis(kind, inverse, t, type, n, axis, norm, orthogonalize):
     """One DCT/DST along ``axis`` of a float/complex tensor, SciPy's definition."""
-    if t.is_complex():       # real coefficients: transform both parts
-        re = _r2r_axis(kind, inverse, t.real, type, n, axis, norm, orthogonalize)
-        im = _r2r_axis(kind, inverse, t.imag, type, n, axis, norm, orthogonalize)
+    if t.is_complex():
+        # real coefficients: transform both parts. SciPy drops ``orthogonalize`` for
+        # complex input (its default, norm == "ortho", applies); so does trnpy
+        re = _r2r_axis(kind, inverse, t.real, type, n, axis, norm, None)
+        im = _r2r_axis(kind, inverse, t.imag, type, n, axis, norm, None)
         return torch.complex(re, im)
     t = t.movedim(axis, -1)
     m = t.shape[-1]

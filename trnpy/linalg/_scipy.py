@@ -162,8 +162,10 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
     if permute_l:
         return _new(P.to(L.dtype) @ L, dev, dts[0]), _new(U, dev, dts[1])
     if p_indices:
-        perm = P.argmax(dim=-1).to(torch.int32)
-        return _new(perm, dev, dts[0]), _new(L, dev, dts[1]), _new(U, dev, dts[2])
+        perm = P.real.argmax(dim=-1)
+        # SciPy's 1 x 1 shortcut returns default-int indices
+        pdt = np.dtype(np.int64) if tuple(t.shape[-2:]) == (1, 1) else dts[0]
+        return _new(perm, dev, pdt), _new(L, dev, dts[1]), _new(U, dev, dts[2])
     return _new(P, dev, dts[0]), _new(L, dev, dts[1]), _new(U, dev, dts[2])
 
 
