@@ -99,9 +99,9 @@ def trn_key(spec, device=None):
             elif how == "np":
                 out.append(s[1])
             elif how == "trn8" and s[1].size and np.abs(s[1]).max() < 127:
-                out.append(trnpy.asarray(s[1].astype(np.int8), device=device))
+                out.append(trnpy.asarray(s[1].astype(np.int8)).to_device(device or "cpu"))
             else:
-                out.append(trnpy.asarray(s[1], device=device))
+                out.append(trnpy.asarray(s[1]).to_device(device or "cpu"))
         else:
             out.append(np_key([s])[0])
     return tuple(out)

@@ -4,7 +4,7 @@ inputs for the decompositions, differential against numpy.linalg on both CPU bac
 Tolerances: a small constant x n x eps(dtype) x the condition number NumPy reports."""
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import trnpy
@@ -151,6 +151,9 @@ def test_lstsq(backend, dt, m, n, k, vec, rcond, cond, seed):
     b = rand(rng, (m,) if vec else (m, k), dt)
     kw = {} if rcond == -1 else {"rcond": rcond}
     ex, eres, erank, es = np.linalg.lstsq(a, b, **kw)
+    rc = eps(dt) * max(m, n) if rcond in (None, -1) else rcond
+    # singular values at the cut-off make the rank a coin toss: skip such draws
+    assume(not np.any(np.abs(es - rc * es.max(initial=0)) < 1e-2 * rc * es.max(initial=0)))
     x, res, rank, s = la.lstsq(trnpy.asarray(a), trnpy.asarray(b), **kw)
     assert int(rank) == int(erank) and to_np(rank).dtype == np.int32
     c = cond_of(a) if erank == min(m, n) else 1 / (eps(dt) * max(m, n))

@@ -128,6 +128,8 @@ def test_concat_and_stack(backend, data):
     check(lambda: trnpy.stack(xs, axis=axis), lambda: np.stack(arrs, axis=axis))
     dt = data.draw(dtypes)
     casting = data.draw(st.sampled_from(["no", "equiv", "safe", "same_kind", "unsafe"]))
+    if casting == "unsafe" and dt.kind in "iu" and any(a.dtype.kind in "fc" for a in arrs):
+        return        # out-of-range float -> int casts are undefined in C; values differ
     with np.errstate(all="ignore"):
         check(lambda: trnpy.concatenate(xs, axis, dtype=dt, casting=casting),
               lambda: np.concatenate(arrs, axis, dtype=dt, casting=casting))

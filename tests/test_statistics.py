@@ -274,6 +274,7 @@ def test_histogram_errors(backend):
                 min_dims=1, max_dims=1, max_side=10),
        weighted=st.booleans(), minlength=st.sampled_from([0, 5, 300]))
 def test_bincount(backend, x, weighted, minlength):
+    x = x % 40 if x.dtype != bool else x             # keep the counts array small
     w = np.linspace(-1, 1, x.shape[0]) if weighted else None
     check("bincount", x, w, minlength=minlength, rtol=1e-12)
 

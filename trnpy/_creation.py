@@ -132,13 +132,11 @@ def asarray(obj, /, dtype=None, device=None, copy=None):
             # torch cannot alias read-only memory safely (and warns); trnpy arrays are writable
             arr = arr.copy()
         out = _dispatch.wrap(arr, CPU)
-        if dev is not CPU:
-            out._device = dev
-            out._np = None
-        return out
+        # host-resident devices (the emulated neuron) share the tensor, not the CPU label
+        return out if dev is CPU else TrnArray._new(out._t, dev)
     if copy is False:
         raise ValueError(f"asarray: moving host data to {dev} needs a copy, but copy=False")
-    host = _dispatch.wrap(np.ascontiguousarray(arr), CPU)
+    host = _dispatch.wrap(np.require(arr, requirements="C"), CPU)
     return TrnArray._new(host._t.to(dev.torch_device), dev)
 
 

@@ -79,20 +79,23 @@ def route(op: str, device: Device, *operands, **params) -> str:
 # representations
 def wrap(data, device: Device):
     """TrnArray around a NumPy result (CPU) or a torch tensor (any device)."""
-    if isinstance(data, torch.Tensor):
+    if type(data) is np.ndarray:
+        flags = data.flags
+        if flags.c_contiguous and flags.writeable and data.dtype.char in _ALIASABLE:
+            return _array_cls()._from_numpy(data, device)       # the common case
+    elif isinstance(data, torch.Tensor):
         return _array_cls()._new(data, device)
-    if type(data) is not np.ndarray:
-        data = np.asarray(data)
-    if data.flags.writeable:
-        try:
-            t = torch.from_numpy(data)
-        except (ValueError, TypeError):
-            data, t = _torch_compatible(data)
     else:
-        data, t = _torch_compatible(data)
-    out = _array_cls()._new(t, device)
-    out._np = data
-    return out
+        data = np.asarray(data)
+        flags = data.flags
+    if not (flags.writeable and data.dtype.char in _ALIASABLE
+            and min(data.strides, default=0) >= 0):
+        data = _torch_compatible(data)[0]
+    return _array_cls()._from_numpy(data, device)
+
+
+# dtype codes torch.from_numpy takes (NumPy's canonical codes of trnpy's dtypes)
+_ALIASABLE = frozenset(d.char for d in _dtypes.SUPPORTED)
 
 
 def _torch_compatible(data: np.ndarray):

@@ -65,9 +65,9 @@ def _check_list_devices(x, obj):
             _check_list_devices(x, o)
 
 
-def _check_writeable(t: torch.Tensor):
+def _check_writeable(shape, strides):
     # zero strides come from broadcast_to/expand: NumPy marks those views read-only
-    if t.numel() > 1 and builtins.any(st == 0 and n > 1 for st, n in zip(t.stride(), t.shape)):
+    if math.prod(shape) > 1 and builtins.any(st == 0 and n > 1 for st, n in zip(strides, shape)):
         raise ValueError("assignment destination is read-only")
 
 
@@ -384,9 +384,9 @@ def _torch_setitem(x, key, value):
 def setitem(x, key, value):
     """``x[key] = value``: value broadcast and cast to x's dtype as NumPy does; writes go
     through to every view sharing x's memory."""
-    _check_writeable(x._t)
     if _dispatch.use_numpy(x._device):
         v = _dispatch.np_view(x)
+        _check_writeable(v.shape, v.strides)
         k = _np_key(x, key)
         if isinstance(value, TrnArray):
             _dispatch.same_device(x, value)
@@ -395,6 +395,7 @@ def setitem(x, key, value):
             value = _host_value(x, value)
         v[k] = value
         return
+    _check_writeable(tuple(x._t.shape), x._t.stride())
     _torch_setitem(x, key, value)
 
 

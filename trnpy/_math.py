@@ -655,7 +655,9 @@ def sinc(x):
     if _dispatch.use_numpy(x._device):
         return _dispatch.wrap(np.asarray(np.sinc(_dispatch.np_view(x))), x._device)
     t = ns()
-    y = t.multiply(np.pi, t.where(t.equal(x, 0), 1.0e-20, x))
+    y = t.multiply(np.pi, x)
+    eps = float(np.finfo(y.dtype).eps) if y.dtype.kind == "f" else 1e-20
+    y = t.where(t.not_equal(y, 0), y, eps)
     return t.divide(t.sin(y), y)
 
 

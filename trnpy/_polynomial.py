@@ -246,7 +246,8 @@ def polymul(a1, a2):
         r = _w(np.polymul(*np_args(c1, c2)), dev)
     else:
         t = ns()
-        r = convolve(t.atleast_1d(c1), t.atleast_1d(c2))
+        # NumPy goes through poly1d, which strips leading zeros
+        r = convolve(_strip_leading(t.atleast_1d(c1)), _strip_leading(t.atleast_1d(c2)))
     return poly1d(r) if truepoly else r
 
 
@@ -265,7 +266,8 @@ def polydiv(u, v):
         m, n = uu.shape[0] - 1, vv.shape[0] - 1
         dt = _dtypes.compute_torch(w.dtype)
         ut, vt = _dispatch.compute_tensor(uu._t, w.dtype), _dispatch.compute_tensor(vv._t, w.dtype)
-        scale = 1.0 / vt[0]
+        # NumPy computes 1/v[0] in v's own dtype
+        scale = (1.0 / _dispatch.compute_tensor(vv._t)[0]).to(dt)
         q = torch.zeros(builtins.max(m - n + 1, 1), dtype=dt, device=ut.device)
         rr = ut.clone()
         for k in range(0, m - n + 1):
@@ -292,7 +294,7 @@ def _lstsq_t(A: torch.Tensor, b: torch.Tensor, rcond):
     Ub = U.mH @ b
     x = Vh.mH @ (inv.reshape(-1, *([1] * (b.dim() - 1))) * Ub)
     if rank == n and m > n:
-        resid = (A @ x - b).abs().pow(2).sum(0)
+        resid = (A @ x - b).abs().pow(2).sum(0).reshape(-1)
     else:
         resid = torch.zeros(0, dtype=s.dtype, device=s.device)
     return x, resid, rank, s
@@ -344,9 +346,15 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
         warnings.warn("Polyfit may be poorly conditioned", RankWarning, stacklevel=2)
     C = TrnArray._new(c, dev)
     if full:
-        return (C, TrnArray._new(resids, dev), rank, TrnArray._new(s, dev), rcond)
+        return (C, TrnArray._new(resids, dev), np.int32(rank), TrnArray._new(s, dev), rcond)
     if cov:
-        Vbase = torch.linalg.inv(lhs.mH @ lhs)
+        if rank < order:
+            # NumPy's inv of the singular normal matrix fails here
+            raise np.linalg.LinAlgError("Singular matrix")
+        try:
+            Vbase = torch.linalg.inv(lhs.mH @ lhs)
+        except RuntimeError as e:
+            raise np.linalg.LinAlgError(str(e)) from None
         Vbase = Vbase / torch.outer(scale, scale)
         if cov == "unscaled":
             fac = 1

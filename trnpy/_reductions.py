@@ -477,6 +477,9 @@ def _cumulate(x, axis, dtype, out, include_initial, is_sum, numpy_names):
     else:
         c = _dispatch.compute_tensor(t, res_dt)
         r = torch.cumsum(c, ax, dtype=c.dtype) if is_sum else torch.cumprod(c, ax, dtype=c.dtype)
+        if not is_sum and c.is_complex() and c.shape[ax]:
+            # torch starts from 1 * x0, which turns a complex inf into nan; NumPy takes x0
+            r.narrow(ax, 0, 1).copy_(c.narrow(ax, 0, 1))
     if include_initial:
         shape = list(r.shape)
         shape[ax] = 1

@@ -189,7 +189,7 @@ def _quantile_t(x, q, axis, method, keepdims, out, rdt, nan_mode, name):
         n = (~torch.isnan(c)).sum(-1).to(torch.float64)
     else:
         n = torch.full(lead, float(N), dtype=torch.float64, device=c.device)
-    if N == 0 and not nan_mode:
+    if N == 0 and not (nan_mode and floating):
         raise IndexError("index -1 is out of bounds for axis 0 with size 0")
     qshape = tuple(q.shape)
     qf = q.reshape(qshape + (1,) * len(lead))
@@ -324,6 +324,10 @@ def _order_stat(a, q, axis, out, overwrite_input, method, keepdims, weights, int
             fn(_dispatch.np_view(a), qv, **kw)
             return out
         return _dispatch.wrap(np.asarray(fn(_dispatch.np_view(a), qv, **kw)), dev)
+    if nan_mode and a.size == 0:
+        _q_args(q, dev, scale, name)
+        # NumPy answers an empty nan-quantile with nanmean (q's shape is dropped)
+        return nanmean(a, axis, out=out, keepdims=keepdims)
     if method not in _METHODS:
         raise ValueError(f"{method!r} is not a valid method. Use one of: {_METHODS}")
     if w is not None and method != "inverted_cdf":
@@ -414,7 +418,7 @@ def _median(a, axis, out, overwrite_input, keepdims, nan_mode):
     hi = (n // 2).clamp(max=N - 1)
     va = torch.gather(s, -1, lo.unsqueeze(-1)).squeeze(-1).to(acc)
     vb = torch.gather(s, -1, hi.unsqueeze(-1)).squeeze(-1).to(acc)
-    r = torch.where(lo == hi, va, (va + vb) / 2)
+    r = torch.where(lo == hi, va / 1, (va + vb) / 2)
     if floating:
         if nan_mode:
             empty = n == 0
@@ -784,7 +788,10 @@ def _estimator_width(name, a: TrnArray, first, last):
     if name == "scott":
         return (24.0 * np.pi ** 0.5 / n) ** (1.0 / 3.0) * float(_dispatch.host(t.std(a)))
     if name in ("fd", "auto"):
-        p = _dispatch.host(percentile(a, [75, 25]))
+        qs = [75, 25]
+        if a._device.kind == "neuron":      # no float64 there: q in the data's dtype
+            qs = np.array(qs, dtype=np.float32)
+        p = _dispatch.host(percentile(a, qs))
         fd = 2.0 * np.subtract(*p) * n ** (-1.0 / 3.0)
         if name == "fd":
             return fd

@@ -84,8 +84,40 @@ class ufunc:
     def __repr__(self):
         return f"<trnpy ufunc '{self.__name__}'>"
 
-    def __call__(self, *args, out=None, where=True, dtype=None, casting="same_kind",
-                 order="K", subok=True, signature=None):
+    def __call__(self, *args, **kwargs):
+        if not kwargs:
+            res = self._fast(args)
+            if res is not None:
+                return res
+        return self._call(*args, **kwargs)
+
+    def _fast(self, args):
+        """Hot path: host arrays on the NumPy backend (and weak scalars), no keywords."""
+        np_f = self._np
+        if len(args) != np_f.nin or np_f.nout != 1:
+            return None
+        dev = None
+        views = []
+        for a in args:
+            if type(a) is TrnArray:
+                if dev is None:
+                    dev = a._device
+                    if not _dispatch.use_numpy(dev):
+                        return None
+                elif a._device is not dev:
+                    return None
+                v = a._np
+                views.append(v if v is not None else _dispatch.np_view(a))
+            elif type(a) in _WEAK_TYPES or type(a) is builtins.bool:
+                views.append(a)
+            else:
+                return None
+        if dev is None:
+            return None
+        return _dispatch.wrap(np_f(*views), dev)
+
+    def _call(self, *args, out=None, where=True, dtype=None, casting="same_kind",
+              order="K", subok=True, signature=None):
         nin, nout = self._np.nin, self._np.nout
         if len(args) != nin:
             if nin < len(args) <= nin + nout and out is None:
@@ -254,6 +286,8 @@ class ufunc:
             t = torch.where(wt, t, fill)
         c = collapse(t, axes)
         lead = c.shape[:-1]
+        if initial is _NoValue and self.identity is not None and self.__name__ not in _FAST_FOLD:
+            initial = self.identity      # NumPy folds from the identity (hypot(0, -1) == 1)
         if initial is not _NoValue:
             c = torch.cat([_fill(initial, res_dt, dev).expand(lead + (1,)), c], dim=-1)
         if c.shape[-1] == 0:
@@ -275,7 +309,8 @@ class ufunc:
         if name in ("add", "multiply") and (dt.kind in "iuc" or
                                             dt in (np.float32, np.float64)):
             ct = _dispatch.compute_tensor(c)
-            r = ct.sum(dim=-1, dtype=ct.dtype) if name == "add" else ct.prod(dim=-1, dtype=ct.dtype)
+            # + 0: NumPy folds from the identity, so a sum of -0.0 is +0.0
+            r = ct.sum(dim=-1, dtype=ct.dtype) + 0 if name == "add" else ct.prod(dim=-1, dtype=ct.dtype)
             return _dispatch.from_compute(r, dt)
         if name in ("logical_and", "logical_or") and dt == np.bool_:
             return c.all(dim=-1) if name == "logical_and" else c.any(dim=-1)
@@ -464,6 +499,8 @@ _ASSOCIATIVE = frozenset({
     "add", "multiply", "maximum", "minimum", "fmax", "fmin", "logical_and", "logical_or",
     "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor", "gcd", "lcm", "hypot",
     "logaddexp", "logaddexp2"})
+# folds whose result cannot change by starting from the identity (add fixes -0.0 itself)
+_FAST_FOLD = frozenset({"add", "multiply", "logical_and", "logical_or"})
 # x op x == x: a masked element may be replaced by ``initial``
 _IDEMPOTENT = frozenset({"maximum", "minimum", "fmax", "fmin", "logical_and", "logical_or",
                          "bitwise_and", "bitwise_or", "gcd"})

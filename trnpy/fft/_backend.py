@@ -14,9 +14,6 @@ import numpy as np
 
 __ua_domain__ = "numpy.scipy.fft"
 
-# scipy.fft names whose NumPy counterpart differs only for float16 input: NumPy keeps
-# float16, SciPy computes and returns float32
-_F16_UP = {"irfft", "hfft", "irfftn", "irfft2"}
 
 
 @functools.lru_cache(maxsize=None)
@@ -52,7 +49,9 @@ def __ua_function__(method, args, kwargs):
         if ax and x.shape[ax[-1]] == 1:
             kw["s"] = [x.shape[a] for a in ax]
             kw["axes"] = ax
-    if name in _F16_UP and getattr(x, "dtype", None) == np.float16:
+    if getattr(x, "dtype", None) == np.float16:
+        # SciPy computes float16 in float32 (NumPy keeps float16 in places and scales
+        # in float16)
         x = x.astype(np.float32)
     return fn(x, **kw)
 

@@ -11,6 +11,7 @@ are accepted (validated like SciPy) and do not change results.
 """
 from __future__ import annotations
 
+import functools
 import math
 import operator
 
@@ -32,8 +33,22 @@ def _sfft():
     return scipy.fft
 
 
+@functools.lru_cache(maxsize=None)
+def _scipy(name):
+    """``scipy.fft.<name>`` pinned to SciPy's own backend, so that a trnpy backend set by
+    the user (``coerce=True``) does not send these NumPy calls back here."""
+    sf = _sfft()
+    f = getattr(sf, name)
+
+    def call(*args, **kwargs):
+        with sf.set_backend("scipy", only=True):
+            return f(*args, **kwargs)
+    call.__name__ = name
+    return call
+
+
 def _scipy_dtype(name, dtype, **kw):
-    return np_dtype_of(getattr(_sfft(), name), dtype, shape=(2,), **kw)
+    return np_dtype_of(_scipy(name), dtype, shape=(2,), **kw)
 
 
 def _init_nd(x, s, axes):
@@ -106,7 +121,7 @@ def _herm(name, x, s, axes, norm, workers, plan):
     dev.check_dtype(rdt)
     sizes, ax = _init_nd(x, s, axes)
     if _dispatch.use_numpy(dev):
-        f = getattr(_sfft(), name)
+        f = _scipy(name)
         return _dispatch.wrap(f(_dispatch.np_view(x), s, axes, norm, workers=workers), dev)
     if not ax:
         return x
@@ -185,7 +200,7 @@ def _r2r(name, x, type, n, axis, norm, workers, orthogonalize):
     rdt = _scipy_dtype(name, x.dtype)
     dev.check_dtype(rdt)
     if _dispatch.use_numpy(dev):
-        f = getattr(_sfft(), name)
+        f = _scipy(name)
         return _dispatch.wrap(f(_dispatch.np_view(x), type, n, axis, norm,
                                 workers=workers, orthogonalize=orthogonalize), dev)
     from .._linalg_functions import normalize_axis
@@ -208,7 +223,7 @@ def _r2rn(name, x, type, s, axes, norm, workers, orthogonalize):
     dev.check_dtype(rdt)
     sizes, ax = _init_nd(x, s, axes)
     if _dispatch.use_numpy(dev):
-        f = getattr(_sfft(), name)
+        f = _scipy(name)
         return _dispatch.wrap(f(_dispatch.np_view(x), type, s, axes, norm,
                                 workers=workers, orthogonalize=orthogonalize), dev)
     if not ax:
@@ -234,14 +249,14 @@ def _r2r_axis(kind, inverse, t, type, n, axis, norm, orthogonalize):
         t = t[..., :n]
     elif n > m:
         t = torch.nn.functional.pad(t, (0, n - m))
-    if kind == "dct" and type == 1 and n < 2:
+    if kind == "dct" and type == 1 and n < 2 and t.numel():   # pocketfft: only with data
         raise RuntimeError("zero-length FFT requested (DCT-I needs at least 2 points)")
     if inverse:
         type = _INV_TYPE[type]
     if orthogonalize is None:
         orthogonalize = norm == "ortho"
     if t.numel() == 0:
-        y = t.clone()
+        return t.clone().movedim(-1, axis)
     else:
         y = _r2r_unscaled(kind, type, t.contiguous(), orthogonalize)
     # SciPy's normalisation: M is the length of the implied FFT
@@ -346,12 +361,12 @@ def _fht(a, dln, mu, offset, bias, inverse):
     (x,), dev = as_arrays(a)
     name = "ifht" if inverse else "fht"
     if _dispatch.use_numpy(dev):
-        f = getattr(_sfft(), name)
+        f = _scipy(name)
         return _dispatch.wrap(np.asarray(f(_dispatch.np_view(x), dln, mu, offset=offset,
                                            bias=bias)), dev)
     if x.dtype.kind == "c":
         raise TypeError(f"{name}: the input must be real")
-    rdt = np.asarray(getattr(_sfft(), name)(np.ones(2, x.dtype), 0.1, 0.0)).dtype
+    rdt = np.asarray(_scipy(name)(np.ones(2, x.dtype), 0.1, 0.0)).dtype
     if bias != 0:       # SciPy's bias factors are float64 arrays
         rdt = np.result_type(rdt, np.float64)
     dev.check_dtype(rdt)

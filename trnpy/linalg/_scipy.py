@@ -166,6 +166,8 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
         # SciPy's 1 x 1 shortcut returns default-int indices
         pdt = np.dtype(np.int64) if tuple(t.shape[-2:]) == (1, 1) else dts[0]
         return _new(perm, dev, pdt), _new(L, dev, dts[1]), _new(U, dev, dts[2])
+    if tuple(t.shape[-2:]) == (1, 1):      # SciPy's 1 x 1 shortcut: p in a's dtype
+        return _new(P, dev, dts[1]), _new(L, dev, dts[1]), _new(U, dev, dts[2])
     return _new(P, dev, dts[0]), _new(L, dev, dts[1]), _new(U, dev, dts[2])
 
 
@@ -223,7 +225,10 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
 # ---------------------------------------------------------------------------
 # Cholesky
 def _tri_hermitian(t, lower):
-    return t.tril() + t.tril(-1).mH if lower else t.triu() + t.triu(1).mH
+    """The Hermitian matrix LAPACK sees: one triangle, the diagonal's real part."""
+    h = t.tril(-1) + t.tril(-1).mH if lower else t.triu(1) + t.triu(1).mH
+    d = torch.diagonal(t, 0, -2, -1)
+    return h + torch.diag_embed(d.real.to(t.dtype) if t.is_complex() else d)
 
 
 def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
@@ -443,14 +448,14 @@ def toeplitz(c, r=None):
         dt = _dtypes.result_type(c.dtype, r.dtype)
         tc = c._t if c.ndim else c._t[None]
         tr = r._t if r.ndim else r._t[None]
-    tc, tr = _dispatch.cast_tensor(tc, dt), _dispatch.cast_tensor(tr, dt)
+    tc, tr = _dispatch.compute_tensor(tc, dt), _dispatch.compute_tensor(tr, dt)
     batch = torch.broadcast_shapes(tc.shape[:-1], tr.shape[:-1])
     m, n = tc.shape[-1], tr.shape[-1]
     vals = torch.cat([tc.flip(-1).expand(batch + (m,)),
                       tr[..., 1:].expand(batch + (max(n - 1, 0),))], dim=-1)
     i = torch.arange(m, device=vals.device)[:, None]
     j = torch.arange(n, device=vals.device)[None, :]
-    return _new(vals[..., (m - 1) - i + j], dev)
+    return _new(_dispatch.from_compute(vals[..., (m - 1) - i + j], dt), dev)
 
 
 def circulant(c):
@@ -458,10 +463,11 @@ def circulant(c):
     (c,), dev = as_arrays(c)
     if _dispatch.use_numpy(dev):
         return _wrap(_sl().circulant(_np(c)), dev)
-    tc = c._t if c.ndim else c._t[None]
+    tc = _dispatch.compute_tensor(c._t if c.ndim else c._t[None])
     n = tc.shape[-1]
     i = torch.arange(n, device=tc.device)
-    return _new(tc[..., (i[:, None] - i[None, :]) % max(n, 1)], dev)
+    return _new(_dispatch.from_compute(tc[..., (i[:, None] - i[None, :]) % max(n, 1)],
+                                       c.dtype), dev)
 
 
 def hilbert(n):
@@ -501,6 +507,8 @@ def solve_scipy(a, b, *, lower, check_finite, assume_a, transposed):
                                  assume_a=assume_a, transposed=transposed), dev)
     ta, tb = torch_as(a._t, dt), torch_as(b._t, dt)
     _check_finite(check_finite, ta, tb)
+    if a.size == 1:
+        kind = "gen"         # SciPy's one-element shortcut divides, whatever the structure
     if transposed:
         ta = ta.mT
         if kind in ("upper", "lower"):

@@ -146,8 +146,13 @@ def _ufunc(name):
     if u is None:
         import scipy.special
         from .._ufunc import ufunc
-        u = _UFUNCS[name] = ufunc(name, getattr(scipy.special, name),
-                                  _real_only(name, _TORCH[name]))
+        np_u = getattr(scipy.special, name)
+        if not isinstance(np_u, np.ufunc):
+            # SCIPY_ARRAY_API=1 replaces the public names with dispatching wrappers;
+            # the NumPy ufunc itself stays in scipy.special._ufuncs
+            from scipy.special import _ufuncs
+            np_u = getattr(_ufuncs, name)
+        u = _UFUNCS[name] = ufunc(name, np_u, _real_only(name, _TORCH[name]))
     return u
 
 
