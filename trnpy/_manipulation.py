@@ -84,13 +84,14 @@ def broadcast_to(x, /, shape, subok=False):
 
 
 def broadcast_arrays(*arrays, subok=False):
-    """Views of ``arrays`` broadcast to one shape (a tuple, as NumPy 2 returns)."""
+    """Views of ``arrays`` broadcast to one shape, as a list (the array API's type;
+    NumPy 2 returns a tuple, which unpacks and indexes the same)."""
     if subok:
         raise NotImplementedError("trnpy.broadcast_arrays: subok=True is not supported")
     dev = _dispatch.same_device(*arrays)
     arrays = [as_trn(a, dev) for a in arrays]
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
-    return tuple(broadcast_to(a, shape) for a in arrays)
+    return [broadcast_to(a, shape) for a in arrays]
 
 
 # -- joining -----------------------------------------------------------------------------
