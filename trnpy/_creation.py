@@ -22,7 +22,9 @@ from ._devices import CPU, device as _resolve_device, get_default_device
 __all__ = ["asarray", "array", "from_dlpack", "asnumpy", "asanyarray", "ascontiguousarray",
            "copy", "arange", "empty", "empty_like", "eye", "identity", "full", "full_like",
            "linspace", "meshgrid", "ones", "ones_like", "tril", "triu", "zeros",
-           "zeros_like"]
+           "zeros_like", "logspace", "geomspace", "diag", "diagflat", "tri", "indices",
+           "fromfunction", "frombuffer", "fromiter", "fromstring", "asarray_chkfinite",
+           "asfortranarray", "require", "mgrid", "ogrid", "r_", "c_"]
 
 _PY_SCALARS = (builtins.bool, builtins.int, builtins.float, builtins.complex)
 
@@ -637,3 +639,367 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy", device=None):
     if copy:
         out = [o.clone(memory_format=torch.contiguous_format) for o in out]
     return [TrnArray._new(o, dev) for o in out]
+
+
+# -- NumPy's other creation functions ------------------------------------------------------
+# Several are written with trnpy's own functions, in NumPy's order of operations, so that
+# both paths give NumPy's dtypes and values (the NumPy path runs NumPy's kernels anyway).
+def _ns():
+    return sys.modules["trnpy"]
+
+
+def _as_trn(a, dev):
+    return a if isinstance(a, TrnArray) else asarray(a, device=dev)
+
+
+def _ndmin(a, ndmin, dev):
+    a = _as_trn(a, dev)
+    if a.ndim < ndmin:
+        a = TrnArray._new(a._t.reshape((1,) * (ndmin - a.ndim) + tuple(a._t.shape)), a._device)
+    return a
+
+
+def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0, *,
+             device=None):
+    """NumPy's ``logspace``: ``base ** linspace(start, stop)``."""
+    ns = _ns()
+    arrays = [a for a in (start, stop, base) if isinstance(a, TrnArray)]
+    dev = _dispatch.same_device(*arrays) if arrays else _target_device(device)
+    if device is not None and arrays and _resolve_device(device) != dev:
+        raise ValueError(f"logspace: inputs live on {dev}, not on {device}")
+    if not isinstance(base, (builtins.float, builtins.int)) and np.ndim(base):
+        ndmax = len(np.broadcast_shapes(*(np.shape(a) for a in (start, stop, base))))
+        start, stop, base = (_ndmin(a, ndmax, dev) for a in (start, stop, base))
+        base = ns.expand_dims(base, axis)
+    y = linspace(start, stop, num=num, endpoint=endpoint, axis=axis, device=dev)
+    if not isinstance(base, TrnArray) and not _is_py_scalar(base):
+        base = asarray(base, device=dev)
+    r = ns.power(base, y)
+    return r if dtype is None else r.astype(dtype, copy=False)
+
+
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0, *, device=None):
+    """NumPy's ``geomspace`` (its algorithm: signs rotated out, then ``logspace``)."""
+    ns = _ns()
+    arrays = [a for a in (start, stop) if isinstance(a, TrnArray)]
+    dev = _dispatch.same_device(*arrays) if arrays else _target_device(device)
+    start, stop = _as_trn(start, dev), _as_trn(stop, dev)
+    if builtins.bool(ns.any(start == 0)) or builtins.bool(ns.any(stop == 0)):
+        raise ValueError("Geometric sequence cannot include zero")
+    dt = np.result_type(start.dtype, stop.dtype, builtins.float(num),
+                        np.zeros((), None if dtype is None else _dtypes.as_dtype(dtype)))
+    dt = _device_default(_dtypes.as_dtype(dt), dev) if \
+        start.dtype.kind not in "fc" and stop.dtype.kind not in "fc" else _dtypes.as_dtype(dt)
+    out_dt = dt if dtype is None else _dtypes.as_dtype(dtype)
+    dev.check_dtype(dt)
+    start = start.astype(dt, copy=True)
+    stop = stop.astype(dt, copy=True)
+    out_sign = ns.sign(start)
+    start = start / out_sign
+    stop = stop / out_sign
+    result = logspace(ns.log10(start), ns.log10(stop), num=num, endpoint=endpoint,
+                      base=10.0, dtype=dt)
+    if num > 0:
+        result[0] = start
+        if num > 1 and endpoint:
+            result[-1] = stop
+    result = result * out_sign
+    if result.dtype != dt:
+        result = result.astype(dt)
+    if axis != 0:
+        result = ns.moveaxis(result, 0, axis)
+    return result.astype(out_dt, copy=False)
+
+
+def diag(v, k=0):
+    """NumPy's ``diag``: a 2-D array with 1-D ``v`` on diagonal ``k``, or the ``k``-th
+    diagonal of 2-D ``v`` (a view, as NumPy's)."""
+    x = _as_trn(v, None)
+    k = operator.index(k)
+    if x.ndim == 1:
+        dev = x._device
+        if _dispatch.use_numpy(dev):
+            return _dispatch.wrap(np.diag(_dispatch.np_view(x), k), dev)
+        from ._manipulation import signed_view, unsigned_view
+        n = x.shape[0] + builtins.abs(k)
+        t = x._t
+        res = torch.zeros((n, n), dtype=t.dtype, device=t.device)
+        signed_view(res).diagonal(k).copy_(signed_view(t))
+        return TrnArray._new(unsigned_view(res, t.dtype), dev)
+    if x.ndim == 2:
+        return _ns().diagonal(x, k)
+    raise ValueError("Input must be 1- or 2-d.")
+
+
+def diagflat(v, k=0):
+    """NumPy's ``diagflat``: the flattened input on diagonal ``k`` of a 2-D array."""
+    return diag(_ns().ravel(_as_trn(v, None)), k)
+
+
+def tri(N, M=None, k=0, dtype=float, *, like=None, device=None):
+    """NumPy's ``tri``: ones at and below diagonal ``k``."""
+    _no_like("tri", like)
+    dev = _target_device(device)
+    dt = _resolve(None if dtype is float else dtype, dev)
+    n = operator.index(N)
+    m = n if M is None else operator.index(M)
+    k = operator.index(k)
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.tri(n, m, k, dtype=dt), dev)
+    shape = _shape((n, m))
+    t = torch.ones(shape, dtype=_dtypes.compute_torch(dt), device=dev.torch_device).tril(k)
+    return TrnArray._new(_dispatch.from_compute(t, dt), dev)
+
+
+def indices(dimensions, dtype=int, sparse=False, *, device=None):
+    """NumPy's ``indices``: the grid of each axis' indices (``dtype=int`` is intp)."""
+    dev = _target_device(device)
+    dt = _dtypes.as_dtype(dtype)
+    dev.check_dtype(dt)
+    dims = tuple(operator.index(d) for d in dimensions)
+    if _dispatch.use_numpy(dev):
+        r = np.indices(dims, dtype=dt, sparse=sparse)
+        return tuple(_dispatch.wrap(a, dev) for a in r) if sparse else _dispatch.wrap(r, dev)
+    n = len(dims)
+    out = []
+    for i, d in enumerate(dims):
+        t = torch.arange(d, dtype=torch.int64, device=dev.torch_device)
+        t = _dispatch.cast_tensor(t, dt).reshape((1,) * i + (d,) + (1,) * (n - i - 1))
+        out.append(t)
+    if sparse:
+        return tuple(TrnArray._new(t, dev) for t in out)
+    from ._manipulation import signed_view, unsigned_view
+    res = torch.empty((n,) + dims, dtype=_dtypes.to_torch(dt), device=dev.torch_device)
+    for i, t in enumerate(out):
+        signed_view(res[i]).copy_(signed_view(t).expand(dims))
+    return TrnArray._new(unsigned_view(res, res.dtype), dev)
+
+
+def fromfunction(function, shape, *, dtype=float, like=None, device=None, **kwargs):
+    """NumPy's ``fromfunction``: ``function(*indices(shape, dtype))``."""
+    _no_like("fromfunction", like)
+    dev = _target_device(device)
+    dt = _resolve(None if dtype is float else dtype, dev)
+    return function(*indices(shape, dtype=dt, device=dev), **kwargs)
+
+
+def _from_host(arr: np.ndarray, device):
+    dev = _target_device(device)
+    return asarray(arr, device=dev)
+
+
+def frombuffer(buffer, dtype=float, count=-1, offset=0, *, like=None, device=None):
+    """NumPy's ``frombuffer`` (shares a writable buffer's memory on the CPU)."""
+    _no_like("frombuffer", like)
+    return _from_host(np.frombuffer(buffer, dtype=dtype, count=count, offset=offset), device)
+
+
+def fromiter(iter, dtype, count=-1, *, like=None, device=None):
+    """NumPy's ``fromiter``: the iterable is consumed on the host."""
+    _no_like("fromiter", like)
+    return _from_host(np.fromiter(iter, dtype=dtype, count=count), device)
+
+
+def fromstring(string, dtype=float, count=-1, *, sep, like=None, device=None):
+    """NumPy's ``fromstring`` (text mode: ``sep`` is required, as in NumPy 2)."""
+    _no_like("fromstring", like)
+    return _from_host(np.fromstring(string, dtype=dtype, count=count, sep=sep), device)
+
+
+def asarray_chkfinite(a, dtype=None, order=None, *, device=None):
+    """``asarray`` that raises ValueError when the data hold infs or NaNs."""
+    _check_order("asarray_chkfinite", order)
+    x = asarray(a, dtype=dtype, device=device)
+    if x.dtype.kind in "fc" and not builtins.bool(_ns().all(_ns().isfinite(x))):
+        raise ValueError("array must not contain infs or NaNs")
+    return x
+
+
+def _fortran(x):
+    t = x._t
+    if t.dim() < 2:
+        return x
+    rev = tuple(range(t.dim()))[::-1]
+    f = t.permute(rev).contiguous().permute(rev)
+    return x if f.data_ptr() == t.data_ptr() else TrnArray._new(f, x._device)
+
+
+def asfortranarray(a, dtype=None, *, like=None, device=None):
+    """NumPy's ``asfortranarray``: a Fortran-ordered array of at least one dimension."""
+    _no_like("asfortranarray", like)
+    x = asarray(a, dtype=dtype, device=device)
+    if x.ndim == 0:
+        x = TrnArray._new(x._t.reshape(1), x._device)
+    return _fortran(x)
+
+
+_REQ = {"C": "C", "C_CONTIGUOUS": "C", "CONTIGUOUS": "C", "F": "F", "F_CONTIGUOUS": "F",
+        "FORTRAN": "F", "A": "A", "ALIGNED": "A", "W": "W", "WRITEABLE": "W", "O": "O",
+        "OWNDATA": "O", "E": "E", "ENSUREARRAY": "E"}
+
+
+def require(a, dtype=None, requirements=None, *, like=None, device=None):
+    """NumPy's ``require``: an array meeting ``requirements`` (C/F/A/W/O/E)."""
+    _no_like("require", like)
+    if requirements is None:
+        reqs = set()
+    else:
+        try:
+            reqs = {_REQ[r.upper()] for r in requirements}
+        except KeyError as e:
+            raise KeyError(f"{e.args[0]!r} is not a valid requirement") from None
+    if "C" in reqs and "F" in reqs:
+        raise ValueError("Cannot specify both C and Fortran contiguous.")
+    x = asarray(a, dtype=dtype, device=device)
+    if ("O" in reqs and not (x is not a and isinstance(a, TrnArray) is False)) or \
+            ("W" in reqs and not x.flags.writeable):
+        x = copy(x)
+    if "C" in reqs and not x._t.is_contiguous():
+        x = TrnArray._new(x._t.contiguous(), x._device)
+    elif "F" in reqs:
+        x = _fortran(x)
+    return x
+
+
+class _Grid:
+    """``mgrid`` / ``ogrid``: NumPy's nd_grid, built from trnpy's functions on the
+    default device."""
+
+    def __init__(self, sparse):
+        self.sparse = sparse
+
+    def __getitem__(self, key):
+        ns = _ns()
+        if isinstance(key, slice):
+            step, stop, start = key.step, key.stop, key.start
+            if start is None:
+                start = 0
+            if isinstance(step, (np.complexfloating, builtins.complex)):
+                step_float = builtins.abs(step)
+                step = length = builtins.int(step_float)
+                if step != 1:
+                    step = (key.stop - start) / builtins.float(step - 1)
+                typ = np.result_type(start, stop, step_float)
+                return arange(0, length, 1, dtype=_device_default(
+                    _dtypes.as_dtype(typ), get_default_device())) * step + start
+            return arange(start, stop, step)
+        size, num_list = [], [0]
+        for kk in key:
+            step, start, stop = kk.step, kk.start, kk.stop
+            start = 0 if start is None else start
+            step = 1 if step is None else step
+            if isinstance(step, (np.complexfloating, builtins.complex)):
+                step = builtins.abs(step)
+                size.append(builtins.int(step))
+            else:
+                size.append(math.ceil((stop - start) / step))
+            num_list += [start, stop, step]
+        typ = _device_default(_dtypes.as_dtype(np.result_type(*num_list)),
+                              get_default_device())
+        if self.sparse:
+            nn = [arange(n, dtype=typ) for n in size]
+        else:
+            nn = list(ns.unstack(indices(size, typ))) if size else []
+        for k, kk in enumerate(key):
+            step, start = kk.step, kk.start
+            start = 0 if start is None else start
+            step = 1 if step is None else step
+            if isinstance(step, (np.complexfloating, builtins.complex)):
+                step = builtins.int(builtins.abs(step))
+                if step != 1:
+                    step = (kk.stop - start) / builtins.float(step - 1)
+            nn[k] = nn[k] * step + start
+        if self.sparse:
+            n = len(size)
+            return tuple(ns.reshape(nn[k], (1,) * k + (-1,) + (1,) * (n - k - 1))
+                         for k in range(n))
+        if not nn:
+            return empty((0,), dtype=typ)
+        return ns.stack(nn)
+
+    def __len__(self):
+        return 0
+
+
+mgrid = _Grid(False)
+ogrid = _Grid(True)
+
+
+class _Concatenator:
+    """``r_`` / ``c_``: NumPy's index-trick concatenation (NumPy's AxisConcatenator
+    replayed with trnpy arrays; the matrix directives 'r'/'c' are not supported)."""
+
+    def __init__(self, axis=0, ndmin=1, trans1d=-1):
+        self.axis, self.ndmin, self.trans1d = axis, ndmin, trans1d
+
+    def __getitem__(self, key):
+        ns = _ns()
+        if isinstance(key, str):
+            raise NotImplementedError("trnpy.r_: matrix strings are not supported")
+        if not isinstance(key, tuple):
+            key = (key,)
+        axis, ndmin, trans1d = self.axis, self.ndmin, self.trans1d
+        objs, rt_objs = [], []
+        for k, item in enumerate(key):
+            scalar = False
+            if isinstance(item, slice):
+                step, start, stop = item.step, item.start, item.stop
+                start = 0 if start is None else start
+                step = 1 if step is None else step
+                if isinstance(step, (np.complexfloating, builtins.complex)):
+                    newobj = linspace(start, stop, num=builtins.int(builtins.abs(step)))
+                else:
+                    newobj = arange(start, stop, step)
+                if ndmin > 1:
+                    newobj = _ndmin(newobj, ndmin, None)
+                    if trans1d != -1:
+                        newobj = ns.swapaxes(newobj, -1, trans1d)
+            elif isinstance(item, str):
+                if k != 0:
+                    raise ValueError("special directives must be the first entry.")
+                if item in ("r", "c"):
+                    raise NotImplementedError("trnpy.r_: matrix directives 'r'/'c' are "
+                                              "not supported (trnpy has no matrix class)")
+                if "," in item:
+                    vec = item.split(",")
+                    try:
+                        axis, ndmin = [builtins.int(v) for v in vec[:2]]
+                        if len(vec) == 3:
+                            trans1d = builtins.int(vec[2])
+                        continue
+                    except Exception as e:
+                        raise ValueError(f"unknown special directive {item!r}") from e
+                try:
+                    axis = builtins.int(item)
+                    continue
+                except (ValueError, TypeError) as e:
+                    raise ValueError("unknown special directive") from e
+            elif type(item) in (builtins.int, builtins.float, builtins.complex,
+                                builtins.bool, bytes, str) or isinstance(item, np.generic):
+                scalar = True
+                newobj = item
+            else:
+                item_ndim = item.ndim if isinstance(item, TrnArray) else np.ndim(item)
+                newobj = _ndmin(item, ndmin, None)
+                if trans1d != -1 and item_ndim < ndmin:
+                    k2 = ndmin - item_ndim
+                    k1 = trans1d
+                    if k1 < 0:
+                        k1 += k2 + 1
+                    defaxes = list(range(ndmin))
+                    axes = defaxes[:k1] + defaxes[k2:] + defaxes[k1:k2]
+                    newobj = ns.transpose(newobj, axes)
+            objs.append(newobj)
+            rt_objs.append(item if scalar else newobj.dtype)
+        if rt_objs:
+            final = _dtypes.result_type(*rt_objs)
+            objs = [_ndmin(asarray(o, dtype=final) if not isinstance(o, TrnArray)
+                           else o.astype(final, copy=False), ndmin, None) for o in objs]
+        return ns.concatenate(tuple(objs), axis=axis)
+
+    def __len__(self):
+        return 0
+
+
+r_ = _Concatenator(0)
+c_ = _Concatenator(-1, ndmin=2, trans1d=0)

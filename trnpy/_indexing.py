@@ -30,7 +30,11 @@ from . import _dispatch, _dtypes
 from ._array import TrnArray
 from ._manipulation import as_trn, signed_view, unsigned_view
 
-__all__ = ["take", "take_along_axis"]
+__all__ = ["take", "take_along_axis", "put", "put_along_axis", "place", "putmask", "choose",
+           "compress", "select", "piecewise", "extract", "diag_indices", "diag_indices_from",
+           "tril_indices", "triu_indices", "tril_indices_from", "triu_indices_from",
+           "mask_indices", "unravel_index", "ravel_multi_index", "ix_", "ndindex",
+           "ndenumerate", "fill_diagonal", "diagonal", "trace"]
 
 _VALID = ("only integers, slices (`:`), ellipsis (`...`), numpy.newaxis (`None`) and "
           "integer or boolean arrays are valid indices")
@@ -512,3 +516,480 @@ def take_along_axis(arr, indices, /, axis=-1):
         it = _bounds(it, n, axis)
     res = torch.gather(signed_view(t.expand(xb)), axis, it.expand(ib))
     return TrnArray._new(unsigned_view(res, t.dtype), x._device)
+
+
+
+# -- NumPy's indexing helpers ----------------------------------------------------------------
+def _ns():
+    import sys
+    return sys.modules["trnpy"]
+
+
+def _wrap_np(r, dev):
+    return _dispatch.wrap(np.asarray(r), dev)
+
+
+def _need_trn(a, fname):
+    if not isinstance(a, TrnArray):
+        raise TypeError(f"{fname}: argument 1 must be a trnpy array, not {type(a).__name__}")
+
+
+def put(a, ind, v, mode="raise"):
+    """NumPy's ``put``: ``a.flat[ind] = v`` in place (``v`` repeated as needed)."""
+    _need_trn(a, "put")
+    from ._interop import put as _put
+    return _put(a, ind, v, mode)
+
+
+def _along_axis_index(shape, indices, axis, dev):
+    ns = _ns()
+    if indices.dtype.kind not in "iu":
+        raise IndexError("`indices` must be an integer array")
+    if len(shape) != indices.ndim:
+        raise ValueError("`indices` and `arr` must have the same number of dimensions")
+    ones = (1,) * indices.ndim
+    fancy = []
+    for dim, n in enumerate(shape):
+        if dim == axis:
+            fancy.append(indices)
+        else:
+            fancy.append(ns.reshape(ns.arange(n, device=dev), ones[:dim] + (-1,) + ones[dim + 1:]))
+    return tuple(fancy)
+
+
+def put_along_axis(arr, indices, values, axis):
+    """NumPy's ``put_along_axis``: ``arr`` updated in place at ``indices`` along ``axis``."""
+    _need_trn(arr, "put_along_axis")
+    dev = _dispatch.same_device(arr, indices, values)
+    if _dispatch.use_numpy(dev):
+        i = _dispatch.np_view(indices) if isinstance(indices, TrnArray) else indices
+        v = _dispatch.np_view(values) if isinstance(values, TrnArray) else values
+        np.put_along_axis(_dispatch.np_view(arr), i, v, axis)
+        return None
+    ind = as_trn(indices, dev)
+    if axis is None:
+        if ind.ndim != 1:
+            raise ValueError("when axis=None, `indices` must have a single dimension.")
+        flat = arr.reshape(-1)
+        flat[_along_axis_index(flat.shape, ind, 0, dev)] = values
+        if not _ns().shares_memory(flat, arr) and arr.size:
+            arr[...] = flat.reshape(arr.shape)
+        return None
+    axis = normalize_axis_index(axis, arr.ndim)
+    arr[_along_axis_index(arr.shape, ind, axis, dev)] = values
+    return None
+
+
+def place(arr, mask, vals):
+    """NumPy's ``place``: ``arr[mask] = vals`` with ``vals`` repeated cyclically."""
+    _need_trn(arr, "place")
+    dev = _dispatch.same_device(arr, mask, vals)
+    if _dispatch.use_numpy(dev):
+        m = _dispatch.np_view(mask) if isinstance(mask, TrnArray) else mask
+        v = _dispatch.np_view(vals) if isinstance(vals, TrnArray) else vals
+        np.place(_dispatch.np_view(arr), m, v)
+        return None
+    ns = _ns()
+    m = as_trn(mask, dev)
+    if m.size != arr.size:
+        raise ValueError("place: mask and data must be the same size")
+    m = ns.reshape(m, arr.shape) != 0
+    n = builtins.int(ns.count_nonzero(m))
+    v = ns.reshape(as_trn(vals, dev), -1)
+    if n == 0:
+        return None
+    if v.size == 0:
+        raise ValueError("Cannot insert from an empty array!")
+    arr[m] = ns.resize(ns.astype(v, arr.dtype) if v.dtype != arr.dtype else v, n)
+    return None
+
+
+def putmask(a, mask, values):
+    """NumPy's ``putmask``: ``a[mask] = values`` where ``values`` repeats over ``a.flat``."""
+    _need_trn(a, "putmask")
+    dev = _dispatch.same_device(a, mask, values)
+    if _dispatch.use_numpy(dev):
+        m = _dispatch.np_view(mask) if isinstance(mask, TrnArray) else mask
+        v = _dispatch.np_view(values) if isinstance(values, TrnArray) else values
+        np.putmask(_dispatch.np_view(a), m, v)
+        return None
+    ns = _ns()
+    m = as_trn(mask, dev)
+    if m.shape != a.shape:
+        if m.size != a.size:
+            raise ValueError("putmask: mask and data must be the same size")
+        m = ns.reshape(m, a.shape)
+    m = m != 0
+    v = ns.reshape(as_trn(values, dev), -1)
+    if v.size == 0 or a.size == 0:
+        return None
+    full = ns.reshape(ns.resize(v, a.size), a.shape)
+    a[m] = full[m]
+    return None
+
+
+def choose(a, choices, out=None, mode="raise"):
+    """NumPy's ``choose``: ``choices[a[i]][i]`` with broadcasting."""
+    if mode not in ("raise", "wrap", "clip"):
+        raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
+    ch = list(choices) if not isinstance(choices, TrnArray) else list(choices)
+    dev = _dispatch.same_device(a, out, *ch)
+    x = as_trn(a, dev)
+    ch = [as_trn(c, dev) for c in ch]
+    if _dispatch.use_numpy(dev):
+        kw = {} if out is None else {"out": _dispatch.np_view(out)}
+        r = np.choose(_dispatch.np_view(x), [_dispatch.np_view(c) for c in ch], mode=mode, **kw)
+        return out if out is not None else _wrap_np(r, dev)
+    if not ch:
+        raise ValueError("0-length sequence.")
+    if x.dtype.kind not in "iub":
+        raise TypeError(f"Cannot cast array data from {x.dtype!r} to "
+                        f"{np.dtype(np.intp)!r} according to the rule 'safe'")
+    dt = np.choose(np.zeros(0, np.intp), [np.empty(0, c.dtype) for c in ch]).dtype
+    shape = np.broadcast_shapes(x.shape, *(c.shape for c in ch))
+    n = len(ch)
+    it = _dispatch.cast_tensor(x._t, np.int64).expand(shape)
+    if mode == "raise":
+        if builtins.bool(((it < 0) | (it >= n)).any()):
+            raise ValueError("invalid entry in choice array")
+    elif mode == "wrap":
+        it = it % n
+    else:
+        it = it.clamp(0, n - 1)
+    st = torch.stack([signed_view(_dispatch.cast_tensor(c._t, dt)).expand(shape)
+                      for c in ch])
+    res = unsigned_view(torch.gather(st, 0, it.unsqueeze(0)).squeeze(0),
+                        _dtypes.to_torch(dt))
+    r = TrnArray._new(res, dev)
+    if out is not None:
+        out[...] = r
+        return out
+    return r
+
+
+def compress(condition, a, axis=None, out=None):
+    """NumPy's ``compress``: the slices of ``a`` along ``axis`` where ``condition``."""
+    dev = _dispatch.same_device(condition, a, out)
+    x = as_trn(a, dev)
+    c = as_trn(condition, dev)
+    if _dispatch.use_numpy(dev):
+        kw = {} if out is None else {"out": _dispatch.np_view(out)}
+        r = np.compress(_dispatch.np_view(c), _dispatch.np_view(x), axis, **kw)
+        return out if out is not None else _wrap_np(r, dev)
+    ns = _ns()
+    if c.ndim != 1:
+        raise ValueError("condition must be a 1-d array")
+    if axis is None:
+        x, axis = ns.reshape(x, -1), 0
+    axis = normalize_axis_index(axis, x.ndim)
+    idx = ns.nonzero(c)[0]
+    n = x.shape[axis]
+    if idx.size and builtins.int(idx[-1]) >= n:
+        raise IndexError(f"index {builtins.int(idx[-1])} is out of bounds for axis {axis} "
+                         f"with size {n}")
+    r = take(x, idx, axis=axis)
+    if out is not None:
+        if out.shape != r.shape:
+            raise ValueError("output array does not match result of ndarray.take")
+        out[...] = r
+        return out
+    return r
+
+
+def select(condlist, choicelist, default=0):
+    """NumPy's ``select``: the first choice whose condition holds, else ``default``."""
+    if len(condlist) != len(choicelist):
+        raise ValueError("list of cases must be same length as list of conditions")
+    if len(condlist) == 0:
+        raise ValueError("select with an empty condition list is not possible")
+    ns = _ns()
+    dev = _dispatch.same_device(*condlist, *choicelist, default)
+    choices = [c if type(c) in (builtins.int, builtins.float, builtins.complex)
+               else as_trn(c, dev) for c in choicelist]
+    choices.append(default if type(default) in (builtins.int, builtins.float, builtins.complex)
+                   else as_trn(default, dev))
+    try:
+        dt = _dtypes.result_type(*choices)
+    except TypeError as e:
+        raise TypeError(f"Choicelist and default value do not have a common dtype: {e}")
+    conds = [as_trn(c, dev) for c in condlist]
+    for i, c in enumerate(conds):
+        if c.dtype != np.bool_:
+            raise TypeError(f"invalid entry {i} in condlist: should be boolean ndarray")
+    if _dispatch.use_numpy(dev):
+        r = np.select([_dispatch.np_view(c) for c in conds],
+                      [_dispatch.np_view(c) if isinstance(c, TrnArray) else c
+                       for c in choices[:-1]],
+                      _dispatch.np_view(choices[-1]) if isinstance(choices[-1], TrnArray)
+                      else choices[-1])
+        return _wrap_np(r, dev)
+    cond_shape = np.broadcast_shapes(*(c.shape for c in conds))
+    choice_shape = np.broadcast_shapes(*(c.shape if isinstance(c, TrnArray) else ()
+                                         for c in choices))
+    res_shape = cond_shape if choice_shape == () else \
+        np.broadcast_shapes(cond_shape, choice_shape)
+    result = ns.full(res_shape, choices[-1], dtype=dt, device=dev)
+    for choice, cond in zip(choices[-2::-1], conds[::-1]):
+        val = ns.asarray(choice, dtype=dt, device=dev) if not isinstance(choice, TrnArray) \
+            else choice.astype(dt, copy=False)
+        result = ns.where(cond, val, result)
+        if result.shape != res_shape:
+            raise ValueError(f"could not broadcast input array from shape {result.shape} "
+                             f"into shape {res_shape}")
+    return result
+
+
+def piecewise(x, condlist, funclist, *args, **kw):
+    """NumPy's ``piecewise``: ``funclist[i](x[condlist[i]])`` (or a constant) by pieces."""
+    ns = _ns()
+    x = as_trn(x)
+    dev = x._device
+    n2 = len(funclist)
+    if np.isscalar(condlist) or isinstance(condlist, builtins.bool) or (
+            not isinstance(condlist[0], (list, np.ndarray, TrnArray)) and x.ndim != 0):
+        condlist = [condlist]
+    if isinstance(condlist, TrnArray):
+        cl = condlist.astype(bool)
+    else:
+        cl = ns.stack([as_trn(c, dev).astype(bool) for c in condlist]) if condlist else \
+            ns.asarray([], dtype=bool, device=dev)
+    n = len(cl)
+    if n == n2 - 1:
+        condelse = ~ns.any(cl, axis=0, keepdims=True)
+        cl = ns.concatenate([cl, condelse], axis=0)
+        n += 1
+    elif n != n2:
+        raise ValueError(f"with {n} condition(s), either {n} or {n + 1} functions are "
+                         "expected")
+    y = ns.zeros_like(x)
+    for cond, func in zip(cl, funclist):
+        if not callable(func):
+            y[cond] = func
+        else:
+            vals = x[cond]
+            if vals.size > 0:
+                y[cond] = func(vals, *args, **kw)
+    return y
+
+
+def extract(condition, arr):
+    """NumPy's ``extract``: the elements of ``ravel(arr)`` where ``ravel(condition)``."""
+    ns = _ns()
+    dev = _dispatch.same_device(condition, arr)
+    a = ns.reshape(as_trn(arr, dev), -1)
+    c = ns.reshape(as_trn(condition, dev), -1)
+    return take(a, ns.nonzero(c)[0])
+
+
+def diag_indices(n, ndim=2, *, device=None):
+    idx = _ns().arange(n, device=device)
+    return (idx,) * ndim
+
+
+def diag_indices_from(arr):
+    a = as_trn(arr)
+    if a.ndim < 2:
+        raise ValueError("input array must be at least 2-d")
+    if len(set(a.shape)) != 1:
+        raise ValueError("All dimensions of input must be of equal length")
+    return diag_indices(a.shape[0], a.ndim, device=a._device)
+
+
+def _tri_indices(n, k, m, lower, device):
+    from ._creation import _target_device
+    dev = _target_device(device)
+    n = operator.index(n)
+    m = n if m is None else operator.index(m)
+    k = operator.index(k)
+    if _dispatch.use_numpy(dev):
+        f = np.tril_indices if lower else np.triu_indices
+        return tuple(_wrap_np(r, dev) for r in f(n, k, m))
+    n_, m_ = builtins.max(n, 0), builtins.max(m, 0)
+    f = torch.tril_indices if lower else torch.triu_indices
+    if n_ == 0 or m_ == 0:
+        t = torch.zeros((2, 0), dtype=torch.int64, device=dev.torch_device)
+    else:
+        t = f(n_, m_, k, device=dev.torch_device)
+    return TrnArray._new(t[0].contiguous(), dev), TrnArray._new(t[1].contiguous(), dev)
+
+
+def tril_indices(n, k=0, m=None, *, device=None):
+    return _tri_indices(n, k, m, True, device)
+
+
+def triu_indices(n, k=0, m=None, *, device=None):
+    return _tri_indices(n, k, m, False, device)
+
+
+def _tri_from(arr, k, lower):
+    a = as_trn(arr)
+    if a.ndim != 2:
+        raise ValueError("input array must be 2-d")
+    return _tri_indices(a.shape[-2], k, a.shape[-1], lower, a._device)
+
+
+def tril_indices_from(arr, k=0):
+    return _tri_from(arr, k, True)
+
+
+def triu_indices_from(arr, k=0):
+    return _tri_from(arr, k, False)
+
+
+def mask_indices(n, mask_func, k=0, *, device=None):
+    ns = _ns()
+    m = ns.ones((n, n), dtype=int, device=device)
+    a = mask_func(m, k)
+    return ns.nonzero(a != 0)
+
+
+def unravel_index(indices, shape, order="C"):
+    """NumPy's ``unravel_index`` (0-d arrays where NumPy gives scalars)."""
+    if order not in ("C", "F"):
+        raise ValueError("only 'C' or 'F' order is permitted")
+    dev = getattr(indices, "_device", None)
+    x = as_trn(indices, dev)
+    dev = x._device
+    if isinstance(shape, TrnArray):
+        shape = _dispatch.host(shape).tolist()
+    shape = (operator.index(shape),) if np.ndim(shape) == 0 else tuple(
+        operator.index(s) for s in shape)
+    if _dispatch.use_numpy(dev):
+        return tuple(_wrap_np(r, dev) for r in np.unravel_index(_dispatch.np_view(x), shape,
+                                                                order))
+    if x.dtype.kind not in "iu" and not (x.size == 0 and x.dtype.kind == "f"):
+        raise TypeError("only int indices permitted")
+    size = math.prod(shape)
+    t = _dispatch.cast_tensor(x._t, np.int64)
+    if t.numel():
+        bad = (t < 0) | (t >= size)
+        if builtins.bool(bad.any()):
+            raise ValueError(f"index {builtins.int(t[bad].flatten()[0])} is out of bounds "
+                             f"for array with size {size}")
+    out = []
+    dims = list(enumerate(shape))
+    for i, d in (reversed(dims) if order == "C" else dims):
+        out.append((i, t % d if d else t))
+        t = t // d if d else t
+    out.sort(key=lambda p: p[0])
+    return tuple(TrnArray._new(r.contiguous(), dev) for _, r in out)
+
+
+def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
+    """NumPy's ``ravel_multi_index`` (``mode`` 'raise'/'wrap'/'clip', one or per axis)."""
+    if order not in ("C", "F"):
+        raise ValueError("only 'C' or 'F' order is permitted")
+    arrays = list(multi_index)
+    dev = _dispatch.same_device(*arrays)
+    arrays = [as_trn(a, dev) for a in arrays]
+    if dev is None:
+        dev = arrays[0]._device if arrays else None
+    dims = (operator.index(dims),) if np.ndim(dims) == 0 else tuple(
+        operator.index(d) for d in dims)
+    if dev is None or _dispatch.use_numpy(dev):
+        r = np.ravel_multi_index(tuple(_dispatch.np_view(a) for a in arrays), dims, mode, order)
+        from ._creation import _target_device
+        return _wrap_np(r, dev if dev is not None else _target_device(None))
+    if len(arrays) != len(dims):
+        raise ValueError(f"parameter multi_index must be a sequence of length {len(dims)}")
+    modes = (mode,) * len(dims) if isinstance(mode, str) else tuple(mode)
+    for a in arrays:
+        if not np.can_cast(a.dtype, np.intp, "same_kind"):
+            raise TypeError(f"Cannot cast array data from {a.dtype!r} to "
+                            f"{np.dtype(np.intp)!r} according to the rule 'same_kind'")
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    res = torch.zeros(shape, dtype=torch.int64, device=dev.torch_device)
+    order_ = list(range(len(dims))) if order == "C" else list(range(len(dims)))[::-1]
+    for j, i in enumerate(order_):
+        t = _dispatch.cast_tensor(arrays[i]._t, np.int64)
+        d, md = dims[i], modes[i]
+        if md == "raise":
+            if builtins.bool(((t < 0) | (t >= d)).any()):
+                raise ValueError("invalid entry in coordinates array")
+        elif md == "wrap":
+            t = t % d
+        elif md == "clip":
+            t = t.clamp(0, d - 1)
+        else:
+            raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {md!r})")
+        res = res * d + t if j else res + t
+    return TrnArray._new(res, dev)
+
+
+def ix_(*args):
+    """NumPy's ``ix_``: open-mesh index arrays from 1-d sequences."""
+    ns = _ns()
+    out = []
+    nd = len(args)
+    for k, seq in enumerate(args):
+        new = as_trn(seq)
+        if new.ndim != 1:
+            raise ValueError("Cross index must be 1 dimensional")
+        if new.size == 0 and not isinstance(seq, (np.ndarray, TrnArray)):
+            new = new.astype(np.intp)
+        if new.dtype == np.bool_:
+            new = ns.nonzero(new)[0]
+        out.append(ns.reshape(new, (1,) * k + (new.size,) + (1,) * (nd - k - 1)))
+    return tuple(out)
+
+
+ndindex = np.ndindex
+
+
+class ndenumerate:
+    """NumPy's ``ndenumerate``: (index, value) pairs; values are 0-d trnpy arrays."""
+
+    def __init__(self, arr):
+        self._x = as_trn(arr)
+        self._it = np.ndindex(self._x.shape)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        idx = next(self._it)
+        return idx, self._x[idx]
+
+
+def fill_diagonal(a, val, wrap=False):
+    """NumPy's ``fill_diagonal``, in place."""
+    _need_trn(a, "fill_diagonal")
+    if _dispatch.use_numpy(a._device):
+        v = _dispatch.np_view(val) if isinstance(val, TrnArray) else val
+        np.fill_diagonal(_dispatch.np_view(a), v, wrap)
+        return None
+    if a.ndim < 2:
+        raise ValueError("array must be at least 2-d")
+    end = None
+    if a.ndim == 2:
+        step = a.shape[1] + 1
+        if not wrap:
+            end = a.shape[1] * a.shape[1]
+    else:
+        if len(set(a.shape)) != 1:
+            raise ValueError("All dimensions of input must be of equal length")
+        step = 1 + builtins.int(np.cumprod(a.shape[:-1]).sum())
+    a.flat[:end:step] = val
+    return None
+
+
+def diagonal(a, offset=0, axis1=0, axis2=1):
+    """NumPy's ``diagonal``: a view (NumPy's is read-only; trnpy's is writable)."""
+    x = as_trn(a)
+    if x.ndim < 2:
+        raise ValueError("diag requires an array of at least two dimensions")
+    a1 = normalize_axis_index(axis1, x.ndim, "axis1")
+    a2 = normalize_axis_index(axis2, x.ndim, "axis2")
+    if a1 == a2:
+        raise ValueError("axis1 and axis2 cannot be the same")
+    offset = operator.index(offset)
+    # a strided view of the tensor on both paths (NumPy's own view would be read-only)
+    return TrnArray._new(torch.diagonal(x._t, offset, a1, a2), x._device)
+
+
+def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    """NumPy's ``trace``: sums along diagonals."""
+    x = as_trn(a)
+    if _dispatch.use_numpy(x._device) and out is None:
+        return _wrap_np(np.trace(_dispatch.np_view(x), offset, axis1, axis2, dtype), x._device)
+    return _ns().sum(diagonal(x, offset, axis1, axis2), axis=-1, dtype=dtype, out=out)

@@ -24,7 +24,11 @@ from ._array import TrnArray
 __all__ = ["broadcast_arrays", "broadcast_to", "concat", "concatenate", "expand_dims",
            "flip", "moveaxis", "permute_dims", "transpose", "swapaxes", "reshape", "ravel",
            "roll", "squeeze", "stack", "unstack", "tile", "repeat", "atleast_1d",
-           "atleast_2d", "atleast_3d"]
+           "atleast_2d", "atleast_3d", "vstack", "hstack", "dstack", "column_stack",
+           "row_stack", "split", "array_split", "hsplit", "vsplit", "dsplit", "fliplr",
+           "flipud", "rot90", "insert", "delete", "append", "resize", "trim_zeros", "block",
+           "pad", "rollaxis", "apply_along_axis", "apply_over_axes", "copyto", "packbits",
+           "unpackbits"]
 
 _SIGNED = {torch.uint16: torch.int16, torch.uint32: torch.int32, torch.uint64: torch.int64}
 
@@ -127,6 +131,7 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     nd = arrays[0].ndim
     if nd == 0:
         raise ValueError("zero-dimensional arrays cannot be concatenated")
+    axis = normalize_axis_index(axis, nd)        # NumPy checks the axis first
     for i, a in enumerate(arrays[1:], 1):
         if a.ndim != nd:
             raise ValueError(
@@ -429,3 +434,694 @@ def atleast_3d(*arys):
         return expand_dims(a, 2) if a.ndim == 2 else a
     return _atleast(arys, fix)
 
+
+
+# -- NumPy's stacking, splitting and editing functions ------------------------------------
+# Written with the functions above (each has both paths), in NumPy's order of operations,
+# so results, dtypes, views and errors follow NumPy's.
+def _seq(tup, fname):
+    if isinstance(tup, TrnArray) or not hasattr(tup, "__iter__"):
+        raise TypeError(f"arrays to {fname} must be passed as a sequence type such as "
+                        "list or tuple.")
+    tup = list(tup)
+    dev = _dispatch.same_device(*tup)
+    return [as_trn(a, dev) for a in tup]
+
+
+def vstack(tup, *, dtype=None, casting="same_kind"):
+    arrs = atleast_2d(*_seq(tup, "vstack"))
+    if not isinstance(arrs, tuple):
+        arrs = (arrs,)
+    return concatenate(arrs, 0, dtype=dtype, casting=casting)
+
+
+def row_stack(tup, *, dtype=None, casting="same_kind"):
+    """Deprecated alias of ``vstack`` (as NumPy 2)."""
+    import warnings
+    warnings.warn("`row_stack` alias is deprecated. Use `np.vstack` directly.",
+                  DeprecationWarning, stacklevel=2)
+    return vstack(tup, dtype=dtype, casting=casting)
+
+
+def hstack(tup, *, dtype=None, casting="same_kind"):
+    arrs = atleast_1d(*_seq(tup, "hstack"))
+    if not isinstance(arrs, tuple):
+        arrs = (arrs,)
+    if arrs and arrs[0].ndim == 1:
+        return concatenate(arrs, 0, dtype=dtype, casting=casting)
+    return concatenate(arrs, 1, dtype=dtype, casting=casting)
+
+
+def dstack(tup):
+    arrs = atleast_3d(*_seq(tup, "dstack"))
+    if not isinstance(arrs, tuple):
+        arrs = (arrs,)
+    return concatenate(arrs, 2)
+
+
+def column_stack(tup):
+    arrays = []
+    for v in _seq(tup, "column_stack"):
+        if v.ndim < 2:
+            v = transpose(reshape(v, (1,) * (2 - v.ndim) + v.shape))
+        arrays.append(v)
+    return concatenate(arrays, 1)
+
+
+def array_split(ary, indices_or_sections, axis=0):
+    """Split into sub-arrays (views); sections need not divide the axis equally."""
+    x = as_trn(ary)
+    try:
+        ntotal = x.shape[axis]
+    except IndexError:
+        raise np.exceptions.AxisError(axis, x.ndim) from None
+    if isinstance(indices_or_sections, TrnArray):
+        indices_or_sections = _dispatch.host(indices_or_sections).tolist()
+    try:
+        nsections = len(indices_or_sections) + 1
+        div_points = [0] + list(indices_or_sections) + [ntotal]
+    except TypeError:
+        nsections = int(indices_or_sections)
+        if nsections <= 0:
+            raise ValueError("number sections must be larger than 0.") from None
+        each, extras = divmod(ntotal, nsections)
+        sizes = [0] + extras * [each + 1] + (nsections - extras) * [each]
+        div_points = np.array(sizes, dtype=np.intp).cumsum().tolist()
+    sary = swapaxes(x, axis, 0)
+    return [swapaxes(sary[div_points[i]:div_points[i + 1]], axis, 0)
+            for i in range(nsections)]
+
+
+def split(ary, indices_or_sections, axis=0):
+    x = as_trn(ary)
+    try:
+        len(indices_or_sections)
+    except TypeError:
+        sections = indices_or_sections
+        n = x.shape[axis] if x.ndim else 0
+        if x.ndim == 0:
+            raise np.exceptions.AxisError(axis, 0)
+        if sections and n % sections:
+            raise ValueError("array split does not result in an equal division") from None
+    return array_split(x, indices_or_sections, axis)
+
+
+def hsplit(ary, indices_or_sections):
+    x = as_trn(ary)
+    if x.ndim == 0:
+        raise ValueError("hsplit only works on arrays of 1 or more dimensions")
+    return split(x, indices_or_sections, 1 if x.ndim > 1 else 0)
+
+
+def vsplit(ary, indices_or_sections):
+    x = as_trn(ary)
+    if x.ndim < 2:
+        raise ValueError("vsplit only works on arrays of 2 or more dimensions")
+    return split(x, indices_or_sections, 0)
+
+
+def dsplit(ary, indices_or_sections):
+    x = as_trn(ary)
+    if x.ndim < 3:
+        raise ValueError("dsplit only works on arrays of 3 or more dimensions")
+    return split(x, indices_or_sections, 2)
+
+
+def fliplr(m):
+    x = as_trn(m)
+    if x.ndim < 2:
+        raise ValueError("Input must be >= 2-d.")
+    return flip(x, 1)
+
+
+def flipud(m):
+    x = as_trn(m)
+    if x.ndim < 1:
+        raise ValueError("Input must be >= 1-d.")
+    return flip(x, 0)
+
+
+def rot90(m, k=1, axes=(0, 1)):
+    axes = tuple(axes)
+    if len(axes) != 2:
+        raise ValueError("len(axes) must be 2.")
+    x = as_trn(m)
+    if axes[0] == axes[1] or abs(axes[0] - axes[1]) == x.ndim:
+        raise ValueError("Axes must be different.")
+    if axes[0] >= x.ndim or axes[0] < -x.ndim or axes[1] >= x.ndim or axes[1] < -x.ndim:
+        raise ValueError(f"Axes={axes} out of range for array of ndim={x.ndim}.")
+    k = operator.index(k) % 4
+    if k == 0:
+        return x[:]
+    if k == 2:
+        return flip(flip(x, axes[0]), axes[1])
+    axes_list = list(range(x.ndim))
+    axes_list[axes[0]], axes_list[axes[1]] = axes_list[axes[1]], axes_list[axes[0]]
+    if k == 1:
+        return transpose(flip(x, axes[1]), axes_list)
+    return flip(transpose(x, axes_list), axes[1])
+
+
+def _host_obj(obj):
+    if isinstance(obj, TrnArray):
+        return _dispatch.host(obj)
+    return obj
+
+
+def delete(arr, obj, axis=None):
+    """NumPy's ``delete``: a new array without the entries ``obj`` along ``axis``."""
+    x = as_trn(arr)
+    if isinstance(obj, TrnArray):
+        _dispatch.same_device(x, obj)
+    if _dispatch.use_numpy(x._device):
+        return _dispatch.wrap(np.delete(_np(x), _host_obj(obj), axis), x._device)
+    if axis is None:
+        x = reshape(x, -1) if x.ndim != 1 else x
+        axis = 0
+    axis = normalize_axis_index(axis, x.ndim)
+    # NumPy's rules for obj (slices, ints, bool masks, errors) on the axis' positions
+    keep = np.delete(np.arange(x.shape[axis]), _host_obj(obj))
+    from ._indexing import take
+    return take(x, keep.astype(np.int64), axis=axis)
+
+
+def insert(arr, obj, values, axis=None):
+    """NumPy's ``insert`` (its algorithm, with trnpy's indexing on the torch path)."""
+    x = as_trn(arr)
+    if isinstance(obj, TrnArray):
+        _dispatch.same_device(x, obj)
+    dev = x._device
+    if _dispatch.use_numpy(dev):
+        v = _np(values) if isinstance(values, TrnArray) else values
+        return _dispatch.wrap(np.insert(_np(x), _host_obj(obj), v, axis), dev)
+    from ._creation import asarray, empty
+    if axis is None:
+        if x.ndim != 1:
+            x = reshape(x, -1)
+        axis = x.ndim - 1
+    else:
+        axis = normalize_axis_index(axis, x.ndim)
+    ndim = x.ndim
+    slobj = [slice(None)] * ndim
+    N = x.shape[axis]
+    newshape = list(x.shape)
+    obj = _host_obj(obj)
+    if isinstance(obj, slice):
+        indices = np.arange(*obj.indices(N), dtype=np.intp)
+    else:
+        indices = np.array(obj)
+        if indices.dtype == bool:
+            if indices.ndim != 1:
+                raise ValueError("boolean array argument obj to insert must be one "
+                                 "dimensional")
+            indices = np.flatnonzero(obj)
+        elif indices.ndim > 1:
+            raise ValueError("index array argument obj to insert must be one dimensional "
+                             "or scalar")
+    if indices.size == 1:
+        index = indices.item()
+        if index < -N or index > N:
+            raise IndexError(f"index {obj} is out of bounds for axis {axis} with size {N}")
+        if index < 0:
+            index += N
+        v = asarray(values, dtype=x.dtype, device=dev)
+        if v.ndim < ndim:
+            v = reshape(v, (1,) * (ndim - v.ndim) + v.shape)
+        if indices.ndim == 0:
+            v = moveaxis(v, 0, axis)
+        numnew = v.shape[axis]
+        newshape[axis] += numnew
+        new = empty(newshape, x.dtype, device=dev)
+        slobj[axis] = slice(None, index)
+        new[tuple(slobj)] = x[tuple(slobj)]
+        slobj[axis] = slice(index, index + numnew)
+        new[tuple(slobj)] = v
+        slobj[axis] = slice(index + numnew, None)
+        slobj2 = [slice(None)] * ndim
+        slobj2[axis] = slice(index, None)
+        new[tuple(slobj)] = x[tuple(slobj2)]
+        return new
+    if indices.size == 0 and not isinstance(obj, np.ndarray):
+        indices = indices.astype(np.intp)
+    if indices.dtype.kind not in "iu":
+        raise IndexError("arrays used as indices must be of integer (or boolean) type")
+    indices = indices.astype(np.intp)
+    indices[indices < 0] += N
+    numnew = len(indices)
+    order = indices.argsort(kind="mergesort")
+    indices[order] += np.arange(numnew)
+    newshape[axis] += numnew
+    old_mask = np.ones(newshape[axis], dtype=bool)
+    old_mask[indices] = False
+    new = empty(newshape, x.dtype, device=dev)
+    slobj2 = [slice(None)] * ndim
+    slobj[axis] = indices
+    slobj2[axis] = old_mask
+    new[tuple(slobj)] = values if isinstance(values, TrnArray) else \
+        asarray(values, dtype=x.dtype, device=dev)
+    new[tuple(slobj2)] = x
+    return new
+
+
+def append(arr, values, axis=None):
+    dev = _dispatch.same_device(arr, values)
+    x, v = as_trn(arr, dev), as_trn(values, dev)
+    if axis is None:
+        if x.ndim != 1:
+            x = ravel(x)
+        v = ravel(v)
+        axis = x.ndim - 1
+    return concatenate((x, v), axis=axis)
+
+
+def resize(a, new_shape):
+    """NumPy's ``resize``: the flattened data repeated to fill ``new_shape``."""
+    if isinstance(new_shape, (int, np.integer)):
+        new_shape = (new_shape,)
+    x = ravel(as_trn(a))
+    new_size = 1
+    for d in new_shape:
+        new_size *= d
+        if d < 0:
+            raise ValueError("all elements of `new_shape` must be non-negative")
+    if x.size == 0 or new_size == 0:
+        from ._creation import zeros
+        return zeros(tuple(new_shape), x.dtype, device=x._device)
+    repeats = -(-new_size // x.size)
+    return reshape(concatenate((x,) * repeats)[:new_size], tuple(new_shape))
+
+
+def trim_zeros(filt, trim="fb", axis=None):
+    """NumPy's ``trim_zeros``: drop the leading/trailing zeros (of each axis in ``axis``)."""
+    x = as_trn(filt)
+    trim = trim.lower()
+    if trim not in {"fb", "bf", "f", "b"}:
+        raise ValueError(f"unexpected character(s) in `trim`: {trim!r}")
+    axes = tuple(range(x.ndim)) if axis is None else normalize_axis_tuple(axis, x.ndim,
+                                                                          argname="axis")
+    if not axes:
+        return filt
+    from ._searching import argwhere
+    nz = argwhere(x)
+    if nz.shape[0] == 0:
+        start = stop = [0] * x.ndim
+    else:
+        start = _dispatch.host(nz.min(axis=0)).tolist()
+        stop = [v + 1 for v in _dispatch.host(nz.max(axis=0)).tolist()]
+        if "f" not in trim:
+            start = [None] * x.ndim
+        if "b" not in trim:
+            stop = [None] * x.ndim
+    sl = tuple(slice(start[ax], stop[ax]) if ax in axes else slice(None)
+               for ax in range(x.ndim))
+    if len(sl) == 1 and not isinstance(filt, TrnArray):
+        return filt[sl[0]]
+    return x[sl]
+
+
+def block(arrays):
+    """NumPy's ``block``: assemble an array from nested lists of blocks."""
+    from numpy._core.shape_base import _block_setup    # NumPy's nesting checks and errors
+    arrays, list_ndim, result_ndim, _ = _block_setup(arrays)
+    leaves = []
+
+    def collect(a):
+        if isinstance(a, list):
+            for b in a:
+                collect(b)
+        else:
+            leaves.append(a)
+    collect(arrays)
+    dev = _dispatch.same_device(*leaves)
+
+    def nd(a):
+        a = as_trn(a, dev)
+        return reshape(a, (1,) * (result_ndim - a.ndim) + a.shape) if a.ndim < result_ndim \
+            else a
+
+    def rec(a, depth):
+        if depth < list_ndim:
+            return concatenate([rec(b, depth + 1) for b in a], axis=-(list_ndim - depth))
+        return nd(a)
+    res = rec(arrays, 0)
+    if list_ndim == 0:
+        from ._creation import copy
+        res = copy(res)
+    return res
+
+
+def rollaxis(a, axis, start=0):
+    """NumPy's ``rollaxis`` (a view)."""
+    x = as_trn(a)
+    n = x.ndim
+    axis = normalize_axis_index(axis, n)
+    if start < 0:
+        start += n
+    msg = "'%s' arg requires %d <= %s < %d, but %d was passed in"
+    if not (0 <= start < n + 1):
+        raise np.exceptions.AxisError(msg % ("start", -n, "start", n + 1, start))
+    if axis < start:
+        start -= 1
+    if axis == start:
+        return x[...]
+    axes = list(range(n))
+    axes.remove(axis)
+    axes.insert(start, axis)
+    return transpose(x, axes)
+
+
+def apply_along_axis(func1d, axis, arr, *args, **kwargs):
+    """NumPy's ``apply_along_axis``: ``func1d`` gets 1-d trnpy views of ``arr``."""
+    from ._creation import asarray, zeros
+    from ._indexing import ndindex
+    x = as_trn(arr)
+    nd = x.ndim
+    axis = normalize_axis_index(axis, nd)
+    dims = list(range(nd))
+    view = transpose(x, dims[:axis] + dims[axis + 1:] + [axis])
+    inds = (ind + (Ellipsis,) for ind in ndindex(view.shape[:-1]))
+    try:
+        ind0 = next(inds)
+    except StopIteration:
+        raise ValueError("Cannot apply_along_axis when any iteration dimensions are 0") \
+            from None
+    res = asarray(func1d(view[ind0], *args, **kwargs), device=x._device)
+    buff = zeros(view.shape[:-1] + res.shape, res.dtype, device=x._device)
+    bd = list(range(buff.ndim))
+    perm = bd[0:axis] + bd[buff.ndim - res.ndim:buff.ndim] + bd[axis:buff.ndim - res.ndim]
+    buff[ind0] = res
+    for ind in inds:
+        buff[ind] = asarray(func1d(view[ind], *args, **kwargs), device=x._device)
+    return transpose(buff, perm)
+
+
+def apply_over_axes(func, a, axes):
+    """NumPy's ``apply_over_axes``: ``func(a, axis)`` repeatedly, keeping the ndim."""
+    val = as_trn(a)
+    N = val.ndim
+    if np.ndim(axes) == 0:
+        axes = (axes,)
+    for axis in axes:
+        if axis < 0:
+            axis = N + axis
+        res = func(val, axis)
+        if res.ndim == val.ndim:
+            val = res
+        else:
+            res = expand_dims(res, axis)
+            if res.ndim == val.ndim:
+                val = res
+            else:
+                raise ValueError("function is not returning an array of the correct shape")
+    return val
+
+
+def copyto(dst, src, casting="same_kind", where=True):
+    """NumPy's ``copyto``: broadcast ``src`` into ``dst`` (where ``where`` is True)."""
+    if not isinstance(dst, TrnArray):
+        raise TypeError(f"copyto() argument 1 must be a trnpy array, not "
+                        f"{type(dst).__name__}")
+    dev = _dispatch.same_device(dst, src, where)
+    if _dispatch.use_numpy(dev):
+        s = _np(src) if isinstance(src, TrnArray) else src
+        w = _np(where) if isinstance(where, TrnArray) else where
+        np.copyto(_np(dst), s, casting=casting, where=w)
+        return
+    # NumPy's casting check (and value check for Python scalars) on empty stand-ins
+    if isinstance(src, TrnArray):
+        probe = np.empty(0, src.dtype)
+    elif _dtypes.is_python_scalar(src):
+        probe = src
+    else:
+        probe = np.asarray(src)
+        probe = probe if probe.ndim == 0 else np.empty(0, probe.dtype)
+    np.copyto(np.empty(0, dst.dtype), probe, casting=casting)
+    sv = as_trn(src, dev)
+    if np.broadcast_shapes(dst.shape, sv.shape) != dst.shape:
+        raise ValueError(f"could not broadcast input array from shape {sv.shape} into "
+                         f"shape {dst.shape}")
+    if where is True:
+        dst[...] = sv
+        return
+    w = as_trn(where, dev)
+    if w.dtype != np.bool_:
+        raise TypeError(f"Cannot cast array data from {w.dtype!r} to dtype('bool') "
+                        "according to the rule 'safe'")
+    w = broadcast_to(w, np.broadcast_shapes(dst.shape, w.shape))
+    if w.shape != dst.shape:
+        raise ValueError(f"could not broadcast where mask from shape {w.shape} into shape "
+                         f"{dst.shape}")
+    dst[w] = broadcast_to(sv, dst.shape)[w]
+
+
+def packbits(a, /, axis=None, bitorder="big"):
+    """NumPy's ``packbits``: groups of 8 truth values as uint8 (zero padded)."""
+    x = as_trn(a)
+    if x.dtype.kind not in "biu":
+        raise TypeError("Expected an input array of integer or boolean data type")
+    if bitorder not in ("big", "little"):
+        raise ValueError("'order' must be either 'little' or 'big'")
+    if _dispatch.use_numpy(x._device):
+        return _dispatch.wrap(np.packbits(_np(x), axis=axis, bitorder=bitorder), x._device)
+    if axis is None:
+        x, axis = reshape(x, -1), 0
+    axis = normalize_axis_index(axis, x.ndim)
+    t = torch.movedim(x._t, axis, -1)
+    n = t.shape[-1]
+    bits = (signed_view(t) != 0).to(torch.int32)
+    pad = (-n) % 8
+    if pad:
+        bits = torch.cat([bits, bits.new_zeros(bits.shape[:-1] + (pad,))], -1)
+    bits = bits.reshape(bits.shape[:-1] + ((n + pad) // 8, 8))
+    w = 2 ** torch.arange(8, device=t.device, dtype=torch.int32)
+    if bitorder == "big":
+        w = w.flip(0)
+    res = (bits * w).sum(-1).to(torch.uint8)
+    return _new(torch.movedim(res, -1, axis).contiguous(), x._device)
+
+
+def unpackbits(a, /, axis=None, count=None, bitorder="big"):
+    """NumPy's ``unpackbits``: uint8 values to their bits."""
+    x = as_trn(a)
+    if x.dtype != np.uint8:
+        raise TypeError("Expected an input array of unsigned byte data type")
+    if bitorder not in ("big", "little"):
+        raise ValueError("'order' must be either 'little' or 'big'")
+    if _dispatch.use_numpy(x._device):
+        return _dispatch.wrap(np.unpackbits(_np(x), axis=axis, count=count,
+                                            bitorder=bitorder), x._device)
+    if axis is None:
+        x, axis = reshape(x, -1), 0
+    axis = normalize_axis_index(axis, x.ndim)
+    t = torch.movedim(x._t, axis, -1).to(torch.int32)
+    sh = torch.arange(8, device=t.device, dtype=torch.int32)
+    if bitorder == "big":
+        sh = sh.flip(0)
+    bits = ((t[..., None] >> sh) & 1).to(torch.uint8).reshape(t.shape[:-1] + (-1,))
+    if count is not None:
+        count = operator.index(count)
+        n = bits.shape[-1]
+        if count < 0:
+            if -count > n:
+                raise ValueError("-count larger than number of elements")
+            bits = bits[..., :n + count]
+        elif count > n:
+            bits = torch.cat([bits, bits.new_zeros(bits.shape[:-1] + (count - n,))], -1)
+        else:
+            bits = bits[..., :count]
+    return _new(torch.movedim(bits, -1, axis).contiguous(), x._device)
+
+
+# -- pad ----------------------------------------------------------------------------------
+_PAD_KWARGS = {
+    "empty": [], "edge": [], "wrap": [], "constant": ["constant_values"],
+    "linear_ramp": ["end_values"], "maximum": ["stat_length"], "mean": ["stat_length"],
+    "median": ["stat_length"], "minimum": ["stat_length"], "reflect": ["reflect_type"],
+    "symmetric": ["reflect_type"],
+}
+
+
+def _at(sl, axis):
+    return (slice(None),) * axis + (sl,) + (Ellipsis,)
+
+
+def pad(array, pad_width, mode="constant", **kwargs):
+    """NumPy's ``pad``, every mode (and a callable). The torch path replays NumPy's own
+    algorithm with trnpy's views and assignments, so values match NumPy's."""
+    x = as_trn(array)
+    dev = x._device
+    kwargs = {k: (_dispatch.host(v) if isinstance(v, TrnArray) else v)
+              for k, v in kwargs.items()}
+    if isinstance(pad_width, TrnArray):
+        pad_width = _dispatch.host(pad_width)
+    if _dispatch.use_numpy(dev) and not callable(mode):
+        return _dispatch.wrap(np.pad(_np(x), pad_width, mode, **kwargs), dev)
+    from numpy.lib._arraypad_impl import _as_pairs
+    if isinstance(pad_width, dict):
+        seq = [(0, 0)] * x.ndim
+        for ax, width in pad_width.items():
+            seq[ax] = (width, width) if isinstance(width, int) else tuple(width)
+        pad_width = seq
+    pw = np.asarray(pad_width)
+    if not pw.dtype.kind == "i":
+        raise TypeError("`pad_width` must be of integral type.")
+    pw = _as_pairs(pw, x.ndim, as_index=True)
+    ns = _ns()
+    new_shape = tuple(lft + n + rgt for n, (lft, rgt) in zip(x.shape, pw))
+    orig = tuple(slice(lft, lft + n) for n, (lft, rgt) in zip(x.shape, pw))
+    padded = ns.empty(new_shape, dtype=x.dtype, device=dev)
+    if callable(mode):
+        padded[...] = 0
+        padded[orig] = x
+        for axis in range(padded.ndim):
+            view = moveaxis(padded, axis, -1)
+            for ind in np.ndindex(view.shape[:-1]):
+                mode(view[ind + (Ellipsis,)], pw[axis], axis, kwargs)
+        return padded
+    try:
+        unsupported = set(kwargs) - set(_PAD_KWARGS[mode])
+    except KeyError:
+        raise ValueError(f"mode '{mode}' is not supported") from None
+    if unsupported:
+        raise ValueError(f"unsupported keyword arguments for mode '{mode}': {unsupported}")
+    padded[orig] = x
+    axes = range(padded.ndim)
+
+    def roi(axis):
+        return padded[(slice(None),) * (axis + 1) + orig[axis + 1:]]
+
+    def set_area(r, axis, width_pair, value_pair):
+        r[_at(slice(None, width_pair[0]), axis)] = value_pair[0]
+        r[_at(slice(r.shape[axis] - width_pair[1], None), axis)] = value_pair[1]
+
+    def edges(r, axis, width_pair):
+        left = width_pair[0]
+        right = r.shape[axis] - width_pair[1]
+        return r[_at(slice(left, left + 1), axis)], r[_at(slice(right - 1, right), axis)]
+
+    if mode == "constant":
+        values = _as_pairs(kwargs.get("constant_values", 0), padded.ndim)
+        for axis, wp, vp in zip(axes, pw, values):
+            set_area(roi(axis), axis, wp, vp)
+    elif mode == "empty":
+        pass
+    elif x.size == 0:
+        for axis, wp in zip(axes, pw):
+            if x.shape[axis] == 0 and any(wp):
+                raise ValueError(f"can't extend empty axis {axis} using modes other than "
+                                 "'constant' or 'empty'")
+    elif mode == "edge":
+        for axis, wp in zip(axes, pw):
+            r = roi(axis)
+            set_area(r, axis, wp, edges(r, axis, wp))
+    elif mode == "linear_ramp":
+        end_values = _as_pairs(kwargs.get("end_values", 0), padded.ndim)
+        for axis, wp, vp in zip(axes, pw, end_values):
+            r = roi(axis)
+            ramps = [ns.linspace(ev, squeeze(edge, axis), num=w, endpoint=False,
+                                 dtype=r.dtype, axis=axis)
+                     for ev, edge, w in zip(vp, edges(r, axis, wp), wp)]
+            set_area(r, axis, wp, (ramps[0], flip(ramps[1], axis)))
+    elif mode in ("maximum", "minimum", "mean", "median"):
+        func = {"maximum": ns.max, "minimum": ns.min, "mean": ns.mean,
+                "median": lambda a, axis, keepdims: ns.median(a, axis=axis,
+                                                              keepdims=keepdims)}[mode]
+        lengths = _as_pairs(kwargs.get("stat_length"), padded.ndim, as_index=True)
+        for axis, wp, lp in zip(axes, pw, lengths):
+            r = roi(axis)
+            li, ri = wp[0], r.shape[axis] - wp[1]
+            maxlen = ri - li
+            ll, rl = lp
+            ll = maxlen if ll is None or maxlen < ll else ll
+            rl = maxlen if rl is None or maxlen < rl else rl
+            if (ll == 0 or rl == 0) and mode in ("maximum", "minimum"):
+                raise ValueError("stat_length of 0 yields no value for padding")
+
+            def stat(sl):
+                s = func(r[_at(sl, axis)], axis=axis, keepdims=True)
+                return ns.round(s) if x.dtype.kind in "iu" else s
+            left = stat(slice(li, li + ll))
+            right = left if ll == rl == maxlen else stat(slice(ri - rl, ri))
+            set_area(r, axis, wp, (left, right))
+    elif mode in ("reflect", "symmetric"):
+        method = kwargs.get("reflect_type", "even")
+        include_edge = mode == "symmetric"
+        for axis, (left, right) in zip(axes, pw):
+            if x.shape[axis] == 1 and (left > 0 or right > 0):
+                set_area(padded, axis, (left, right), edges(padded, axis, (left, right)))
+                continue
+            r = roi(axis)
+            while left > 0 or right > 0:
+                left, right = _reflect_both(r, axis, (left, right), method, x.shape[axis],
+                                            include_edge)
+    elif mode == "wrap":
+        for axis, (left, right) in zip(axes, pw):
+            r = roi(axis)
+            period = padded.shape[axis] - right - left
+            while left > 0 or right > 0:
+                left, right = _wrap_both(r, axis, (left, right), period)
+    return padded
+
+
+def _reflect_both(padded, axis, width_pair, method, original_period, include_edge):
+    left_pad, right_pad = width_pair
+    old_length = padded.shape[axis] - right_pad - left_pad
+    if include_edge:
+        old_length = old_length // original_period * original_period
+        edge_offset = 1
+    else:
+        old_length = (old_length - 1) // (original_period - 1) * (original_period - 1) + 1
+        edge_offset = 0
+        old_length -= 1
+    if left_pad > 0:
+        chunk_length = min(old_length, left_pad)
+        stop = left_pad - edge_offset
+        start = stop + chunk_length
+        chunk = padded[_at(slice(start, stop, -1), axis)]
+        if method == "odd":
+            chunk = 2 * padded[_at(slice(left_pad, left_pad + 1), axis)] - chunk
+        padded[_at(slice(left_pad - chunk_length, left_pad), axis)] = chunk
+        left_pad -= chunk_length
+    if right_pad > 0:
+        chunk_length = min(old_length, right_pad)
+        start = -right_pad + edge_offset - 2
+        stop = start - chunk_length
+        chunk = padded[_at(slice(start, stop, -1), axis)]
+        if method == "odd":
+            chunk = 2 * padded[_at(slice(-right_pad - 1, -right_pad), axis)] - chunk
+        start = padded.shape[axis] - right_pad
+        padded[_at(slice(start, start + chunk_length), axis)] = chunk
+        right_pad -= chunk_length
+    return left_pad, right_pad
+
+
+def _wrap_both(padded, axis, width_pair, original_period):
+    left_pad, right_pad = width_pair
+    period = padded.shape[axis] - right_pad - left_pad
+    period = period // original_period * original_period
+    new_left_pad = 0
+    new_right_pad = 0
+    if left_pad > 0:
+        slice_end = left_pad + period
+        slice_start = slice_end - min(period, left_pad)
+        right_chunk = padded[_at(slice(slice_start, slice_end), axis)]
+        if left_pad > period:
+            padded[_at(slice(left_pad - period, left_pad), axis)] = right_chunk
+            new_left_pad = left_pad - period
+        else:
+            padded[_at(slice(None, left_pad), axis)] = right_chunk
+    if right_pad > 0:
+        slice_start = -right_pad - period
+        slice_end = slice_start + min(period, right_pad)
+        left_chunk = padded[_at(slice(slice_start, slice_end), axis)]
+        if right_pad > period:
+            padded[_at(slice(-right_pad, -right_pad + period), axis)] = left_chunk
+            new_right_pad = right_pad - period
+        else:
+            padded[_at(slice(-right_pad, None), axis)] = left_chunk
+    return new_left_pad, new_right_pad
+
+
+def _ns():
+    import sys
+    return sys.modules["trnpy"]

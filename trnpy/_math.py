@@ -185,11 +185,14 @@ def gradient(f, *varargs, axis=None, edge_order=1):
             raise ValueError("Shape of array too small to calculate a numerical gradient, "
                              "at least (edge_order + 1) elements are required.")
         ft = ff._t.movedim(ax, -1)
+        o = torch.empty_like(ft)
         uniform = not isinstance(d, TrnArray) or d.ndim == 0
         if not uniform:
             dd = _dispatch.compute_tensor(d._t)
             if d.dtype.kind in "iu":
                 dd = dd.to(torch.float64)
+            # NumPy's coefficients from a spacing array are strong: compute in their dtype
+            ft = ft.to(torch.promote_types(ft.dtype, dd.dtype))
             diffx = dd[1:] - dd[:-1]
             if bool((diffx == diffx[0]).all()):
                 uniform, d = True, diffx[0]
@@ -199,7 +202,8 @@ def gradient(f, *varargs, axis=None, edge_order=1):
             if h.dtype in (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8,
                            torch.bool):
                 h = h.to(torch.float64)
-        o = torch.empty_like(ft)
+            if isinstance(d, (TrnArray, torch.Tensor)):
+                ft = ft.to(torch.promote_types(ft.dtype, h.dtype))
         if uniform:
             o[..., 1:-1] = (ft[..., 2:] - ft[..., :-2]) / (2.0 * h)
         else:

@@ -130,6 +130,17 @@ def _to_last(x: TrnArray, axis):
     return collapse(x._t, axes), axes
 
 
+def _ureduce_check(x, axis):
+    """NumPy's _ureduce reshapes (..., -1) for several axes, which fails on an empty
+    array whose kept dims are empty too."""
+    if isinstance(axis, (tuple, list)) and len(axis) > 1 and x.size == 0:
+        axes = normalize_axis(axis, x.ndim)
+        kept = [x.shape[i] for i in range(x.ndim) if i not in axes]
+        if 0 in kept:
+            raise ValueError("cannot reshape array of size 0 into shape "
+                             f"({','.join(map(str, kept))},newaxis)")
+
+
 def _sorted_last(c: torch.Tensor, dtype):
     from ._sorting import stable_argsort_t
     from ._reductions import order_key, from_order_key
@@ -171,8 +182,13 @@ def _virtual(method, n, q):
     return v, True
 
 
-def _lerp_t(a, b, g):
-    d = b - a
+def ct_np(ct):
+    return _dtypes.from_torch(ct)
+
+
+def _lerp_t(a, b, g, d=None):
+    if d is None:
+        d = b - a
     r = a + d * g
     return torch.where(g >= 0.5, b - d * (1 - g), r)
 
@@ -222,9 +238,19 @@ def _quantile_t(x, q, axis, method, keepdims, out, rdt, nan_mode, name):
             g = torch.where(g == 0, 0.5, 1.0)
         elif method == "midpoint":
             g = torch.where(torch.remainder(v, 1) == 0, 0.0, 0.5)
-        a, b = take(i0).to(ct), take(i1).to(ct)
+        ra, rb = take(i0), take(i1)
+        if x.dtype == np.uint64:
+            a, b = (_dispatch.cast_tensor(v.view(torch.uint64), ct_np(ct)) for v in (ra, rb))
+        else:
+            a, b = ra.to(ct), rb.to(ct)
         g = g.to(ct if not ct.is_complex else torch.float64)
-        r = _lerp_t(a, b, g)
+        d = None
+        if x.dtype.kind in "iu":
+            # NumPy subtracts in the input's integer dtype (wrapping) before scaling
+            d = _dispatch.cast_tensor(rb - ra, x.dtype)
+            d = _dispatch.compute_tensor(d).to(ct) if x.dtype != np.uint64 else \
+                _dispatch.cast_tensor(d, ct_np(ct))
+        r = _lerp_t(a, b, g, d)
     if floating:
         if nan_mode:
             empty = (nf == 0).expand(r.shape)
@@ -324,6 +350,7 @@ def _order_stat(a, q, axis, out, overwrite_input, method, keepdims, weights, int
             fn(_dispatch.np_view(a), qv, **kw)
             return out
         return _dispatch.wrap(np.asarray(fn(_dispatch.np_view(a), qv, **kw)), dev)
+    _ureduce_check(a, axis)
     if nan_mode and a.size == 0:
         _q_args(q, dev, scale, name)
         # NumPy answers an empty nan-quantile with nanmean (q's shape is dropped)
@@ -392,6 +419,7 @@ def _median(a, axis, out, overwrite_input, keepdims, nan_mode):
                         overwrite_input=overwrite_input or None,
                         keepdims=keepdims if keepdims is not _NoValue and keepdims else None)
     kd = keepdims is not _NoValue and builtins.bool(keepdims)
+    _ureduce_check(a, axis)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rdt = _dtypes.as_dtype(np.asarray(np.median(np.ones(2, a.dtype))).dtype)
@@ -406,7 +434,8 @@ def _median(a, axis, out, overwrite_input, keepdims, nan_mode):
     if N == 0:
         warnings.warn("All-NaN slice encountered" if nan_mode else "Mean of empty slice.",
                       RuntimeWarning, stacklevel=3)
-        r = torch.full(lead, float("nan"), dtype=acc, device=c.device)
+        nan = complex(float("nan"), float("nan")) if acc.is_complex else float("nan")
+        r = torch.full(lead, nan, dtype=acc, device=c.device)
         return deliver(TrnArray._new(_dispatch.cast_tensor(r, rdt).reshape(shape), dev), out,
                        name)
     s = _dispatch.compute_tensor(_sorted_last(c, a.dtype))
