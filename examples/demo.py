@@ -32,3 +32,6 @@ with dev:
     resid = np.abs(s_np @ trnpy.asnumpy(v) - trnpy.asnumpy(v) * trnpy.asnumpy(w)).max()
     print(f"eigh   n={n}:      max rel eigenvalue error {np.abs(trnpy.asnumpy(w) - ref_w).max() / np.abs(ref_w).max():.2e}, "
           f"residual |AV - VW| {resid:.2e}")
+
+ran = sorted({f"{op}->{where}" for (op, where), n in trnpy.ROUTES.items() if n})
+print("where the routed ops ran:", ", ".join(ran))

@@ -44,7 +44,7 @@ def test_attributes_match_numpy(backend, a):
     assert x.ndim == a.ndim and x.size == a.size
     assert x.itemsize == a.itemsize and x.nbytes == a.nbytes
     assert x.strides == np.array(a, order="C").strides
-    assert x.device == trnpy.device("cpu")
+    assert x.device == trnpy.get_default_device()
     assert_matches(x.T, a.T)
     assert x.T.strides == np.array(a, order="C").T.strides
     if a.ndim >= 2:
@@ -99,7 +99,7 @@ def test_iteration(backend, a):
 @given(a=arrays)
 @settings(max_examples=30)
 def test_repr_and_str_match_numpy(a):
-    x = trnpy.asarray(a)
+    x = trnpy.asarray(a, device="cpu")      # NumPy's repr: no device= part on the CPU
     assert repr(x) == repr(a)
     assert str(x) == str(a)
 
@@ -107,7 +107,7 @@ def test_repr_and_str_match_numpy(a):
 def test_repr_on_neuron(emulated_neuron):
     x = trnpy.asarray([1.0, 2.0], device=emulated_neuron)
     assert repr(x) == "array([1., 2.], dtype=float32, device='neuron:0')"
-    assert repr(trnpy.asarray([1.0, 2.0])) == "array([1., 2.])"
+    assert repr(trnpy.asarray([1.0, 2.0], device="cpu")) == "array([1., 2.])"
     assert str(x) == "[1. 2.]"
 
 
@@ -144,7 +144,7 @@ def test_astype_method_casting_rules(backend):
 
 
 def test_to_device_and_namespace(emulated_neuron):
-    x = trnpy.asarray([1.0, 2.0], dtype="float32")
+    x = trnpy.asarray([1.0, 2.0], dtype="float32", device="cpu")
     assert x.to_device("cpu") is x
     y = x.to_device(emulated_neuron)
     assert y.device == emulated_neuron
@@ -160,7 +160,7 @@ def test_to_device_and_namespace(emulated_neuron):
 @pytest.mark.parametrize("dtype", ALL_DTYPES)
 def test_dlpack_roundtrips(dtype):
     a = np.arange(6).reshape(2, 3).astype(dtype)
-    x = trnpy.asarray(a)
+    x = trnpy.asarray(a, device="cpu")        # NumPy imports CPU DLPack capsules only
     b = np.from_dlpack(x)
     assert b.dtype == a.dtype
     np.testing.assert_array_equal(b, a)
@@ -176,7 +176,7 @@ def test_dlpack_roundtrips(dtype):
 
 
 def test_dlpack_protocol_arguments():
-    x = trnpy.asarray([1.0, 2.0])
+    x = trnpy.asarray([1.0, 2.0], device="cpu")
     assert x.__dlpack_device__() == (1, 0)
     cap = x.__dlpack__(max_version=(1, 0))
     assert "dltensor_versioned" in repr(cap)
@@ -187,12 +187,12 @@ def test_dlpack_protocol_arguments():
 
 def test_dlpack_of_transposed_view():
     a = np.arange(6.0).reshape(2, 3)
-    x = trnpy.asarray(a).T
+    x = trnpy.asarray(a, device="cpu").T
     np.testing.assert_array_equal(np.from_dlpack(x), a.T)
 
 
 def test_array_protocol(backend, emulated_neuron):
-    x = trnpy.asarray([1.0, 2.0])
+    x = trnpy.asarray([1.0, 2.0], device="cpu")
     v = np.asarray(x)
     assert np.shares_memory(v, np.asarray(x))
     assert np.asarray(x, dtype="float32").dtype == np.float32

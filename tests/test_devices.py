@@ -1,5 +1,6 @@
 """Device model: resolution, context manager, default dtypes, neuron rules, mixing."""
 import asyncio
+import contextvars
 import pickle
 import threading
 
@@ -9,9 +10,17 @@ import pytest
 import trnpy
 
 
+def _outside_any_device_context(fn):
+    """Run ``fn`` in a fresh context: no ``with trnpy.device(...)`` active, even when the
+    suite runs with TRNPY_TEST_DEVICE set (the library's own default is what is tested)."""
+    return contextvars.Context().run(fn)
+
+
 def test_cpu_is_default():
-    assert trnpy.get_default_device() == trnpy.device("cpu")
-    assert trnpy.asarray([1.0]).device == trnpy.device("cpu")
+    def check():
+        assert trnpy.get_default_device() == trnpy.device("cpu")
+        assert trnpy.asarray([1.0]).device == trnpy.device("cpu")
+    _outside_any_device_context(check)
     assert str(trnpy.device("cpu")) == "cpu"
 
 
@@ -51,13 +60,15 @@ def test_neuron_default_dtypes_and_float64_refusal(emulated_neuron):
 
 
 def test_context_manager_sets_default(emulated_neuron):
-    with emulated_neuron:
-        x = trnpy.asarray([1.0])
-        assert x.device == emulated_neuron
-        with trnpy.device("cpu"):
-            assert trnpy.asarray([1.0]).device == trnpy.device("cpu")
-        assert trnpy.get_default_device() == emulated_neuron
-    assert trnpy.get_default_device() == trnpy.device("cpu")
+    def check():
+        with emulated_neuron:
+            x = trnpy.asarray([1.0])
+            assert x.device == emulated_neuron
+            with trnpy.device("cpu"):
+                assert trnpy.asarray([1.0]).device == trnpy.device("cpu")
+            assert trnpy.get_default_device() == emulated_neuron
+        assert trnpy.get_default_device() == trnpy.device("cpu")
+    _outside_any_device_context(check)
 
 
 def test_context_is_thread_local(emulated_neuron):
@@ -88,7 +99,7 @@ def test_context_is_task_local(emulated_neuron):
 
 
 def test_mixing_devices_raises_naming_both(emulated_neuron):
-    a = trnpy.asarray([1.0, 2.0], dtype="float32")
+    a = trnpy.asarray([1.0, 2.0], dtype="float32", device="cpu")
     b = trnpy.asarray([1.0, 2.0], dtype="float32", device=emulated_neuron)
     with pytest.raises(ValueError, match=r"cpu.*neuron:0|neuron:0.*cpu"):
         a + b
@@ -111,18 +122,18 @@ def test_array_protocol_refuses_non_cpu(emulated_neuron):
 
 
 def test_cpu_array_protocol_is_zero_copy():
-    x = trnpy.asarray([1.0, 2.0, 3.0])
+    x = trnpy.asarray([1.0, 2.0, 3.0], device="cpu")
     v = np.asarray(x)
     v[0] = 42.0
     assert float(x[0]) == 42.0
     base = np.arange(4.0)
-    y = trnpy.asarray(base)
+    y = trnpy.asarray(base, device="cpu")
     base[1] = -1
     assert float(y[1]) == -1.0
 
 
 def test_to_device_roundtrip(emulated_neuron):
-    x = trnpy.asarray([1.5, 2.5], dtype="float32")
+    x = trnpy.asarray([1.5, 2.5], dtype="float32", device="cpu")
     y = x.to_device(emulated_neuron)
     assert y.device == emulated_neuron
     z = y.to_device("cpu")
@@ -150,4 +161,4 @@ def test_cuda_device_basics():
     y = pickle.loads(pickle.dumps(x))
     assert y.device == d
     with pytest.raises(ValueError, match="cuda:0"):
-        x + trnpy.asarray([1.0, 2.0])
+        x + trnpy.asarray([1.0, 2.0], device="cpu")

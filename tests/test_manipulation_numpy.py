@@ -218,7 +218,7 @@ def test_trim_zeros_errors(backend):
 
 @pytest.mark.parametrize("build", [
     lambda m: m.block([[m.eye(2), m.zeros((2, 3))], [m.ones((1, 2)), m.full((1, 3), 5.0)]]),
-    lambda m: m.block([m.arange(3), 4, [5, 6]]),
+    lambda m: m.block([m.arange(3), 4, m.asarray([5, 6])]),
     lambda m: m.block([[1, 2], [3, 4]]),
     lambda m: m.block(m.arange(3)),
     lambda m: m.block([[[m.zeros((2, 2, 1))], [m.ones((2, 2, 1))]]]),
@@ -303,6 +303,8 @@ def test_packbits(backend, a, axis, order):
           lambda: np.packbits(a, axis=axis, bitorder=order))
     p = np.packbits(a, axis=axis, bitorder=order)
     for count in (None, 3, -2):
+        if count == 3 and p.size == 0:
+            continue        # NumPy returns uninitialised memory there
         _both(lambda: trnpy.unpackbits(trnpy.asarray(p), axis=axis, count=count, bitorder=order),
               lambda: np.unpackbits(p, axis=axis, count=count, bitorder=order))
 
