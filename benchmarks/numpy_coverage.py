@@ -20,9 +20,10 @@ EXCLUDED = {
     # datetime / timedelta dtypes and business-day calendars: trnpy stores numbers only
     "datetime": ["datetime64", "timedelta64", "datetime_as_string", "datetime_data",
                  "isnat", "busday_count", "busday_offset", "busdaycalendar", "is_busday"],
-    # string, bytes, object, void and structured/record dtypes: torch cannot store them
+    # string, bytes, object, void and structured/record dtypes (fromregex always returns
+    # a structured array): torch cannot store them
     "non-numeric dtypes": ["str_", "bytes_", "object_", "void", "character", "flexible",
-                           "record", "recarray"],
+                           "record", "recarray", "fromregex"],
     # frompyfunc makes object-dtype ufuncs (use trnpy.vectorize for numeric results)
     "object ufuncs": ["frompyfunc"],
     # the legacy matrix class

@@ -55,6 +55,12 @@ def backend(request):
         yield request.param
 
 
+def numpy_path(backend) -> bool:
+    """Whether new default-device arrays compute with NumPy: the ``numpy`` CPU backend on
+    the CPU (False under TRNPY_TEST_DEVICE=cuda, where the torch path runs)."""
+    return backend == "numpy" and trnpy.get_default_device() == trnpy.device("cpu")
+
+
 @pytest.fixture
 def emulated_neuron():
     """The emulated neuron device (host memory, Trainium's dtype rules)."""

@@ -206,10 +206,12 @@ def test_namespace_info_matches_standard(emulated_neuron):
     caps = info.capabilities()
     assert caps == np.__array_namespace_info__().capabilities()
     assert set(caps) == {"boolean indexing", "data-dependent shapes", "max dimensions"}
-    assert info.default_device() == trnpy.device("cpu")
-    with emulated_neuron:
-        assert info.default_device() == emulated_neuron
-        assert info.default_dtypes()["real floating"] == np.float32
+    with trnpy.device("cpu"):
+        assert info.default_device() == trnpy.device("cpu")
+        with emulated_neuron:
+            assert info.default_device() == emulated_neuron
+            assert info.default_dtypes()["real floating"] == np.float32
+        assert info.default_device() == trnpy.device("cpu")
     assert trnpy.device("cpu") in info.devices()
     np_info = np.__array_namespace_info__()
     assert info.default_dtypes() == np_info.default_dtypes()

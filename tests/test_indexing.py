@@ -89,6 +89,9 @@ def np_key(spec):
 
 
 def trn_key(spec, device=None):
+    """The key with trnpy index arrays on ``device`` (default: where new arrays land, as
+    the indexed array does)."""
+    device = device or trnpy.get_default_device()
     out = []
     for s in spec:
         kind = s[0]
@@ -99,9 +102,9 @@ def trn_key(spec, device=None):
             elif how == "np":
                 out.append(s[1])
             elif how == "trn8" and s[1].size and np.abs(s[1]).max() < 127:
-                out.append(trnpy.asarray(s[1].astype(np.int8)).to_device(device or "cpu"))
+                out.append(trnpy.asarray(s[1].astype(np.int8)).to_device(device))
             else:
-                out.append(trnpy.asarray(s[1]).to_device(device or "cpu"))
+                out.append(trnpy.asarray(s[1]).to_device(device))
         else:
             out.append(np_key([s])[0])
     return tuple(out)

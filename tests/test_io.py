@@ -57,10 +57,6 @@ def test_fromfile(tmp_path):
     a.tofile(f)
     assert_matches(trnpy.fromfile(f, dtype=np.int16, count=4, offset=2),
                    np.fromfile(f, dtype=np.int16, count=4, offset=2))
-    f2 = tmp_path / "r.txt"
-    f2.write_text("a1b 22 c3\n")
-    r = trnpy.fromregex(f2, r"(\d+)", [("n", np.int64)])
-    assert r is not None
 
 
 def test_load_goes_to_default_device(tmp_path, emulated_neuron):

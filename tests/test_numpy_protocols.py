@@ -132,7 +132,7 @@ def test_like_creates_on_the_device(backend, emulated_neuron):
 def test_fallback_cpu_warns_once_and_returns_trnpy(backend):
     from trnpy import _interop
     _interop._WARNED.discard("numpy.trim_zeros")
-    x = trnpy.asarray([0.0, 1.0, 2.0, 0.0])
+    x = trnpy.asarray([0.0, 1.0, 2.0, 0.0], device="cpu")    # the fallback is CPU-only
     with pytest.warns(NumPyFallbackWarning, match="trim_zeros"):
         r = np.trim_zeros(x)
     assert isinstance(r, trnpy.TrnArray)
@@ -162,7 +162,7 @@ def test_neuron_stays_on_device(emulated_neuron):
 
 def test_asarray_zero_copy_on_cpu():
     a = np.arange(6.0)
-    x = trnpy.asarray(a)
+    x = trnpy.asarray(a, device="cpu")
     assert np.shares_memory(np.asarray(x), a)
     x[0] = 42.0
     assert a[0] == 42.0

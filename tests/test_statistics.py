@@ -245,6 +245,14 @@ def test_histogram(backend, a, bins, rng, density, weighted):
         w = (np.arange(a.size).reshape(a.shape) % 4).astype("f8" if weighted == "f" else "i4")
     if a.dtype.kind == "f" and not np.isfinite(a).all() and rng is None:
         pass
+    dev = trnpy.get_default_device()
+    if bins in ("doane", "stone") and dev != trnpy.device("cpu"):
+        # these estimators run on the CPU only; elsewhere they refuse, naming the device
+        try:
+            check("histogram", a, bins=bins, range=rng, density=density, weights=w)
+        except NotImplementedError as e:
+            assert bins in str(e) and str(dev) in str(e)
+        return
     check("histogram", a, bins=bins, range=rng, density=density, weights=w, rtol=1e-9)
     check("histogram_bin_edges", a, bins=bins, range=rng)
 

@@ -25,6 +25,7 @@ from ._linalg_functions import *  # noqa: F401,F403
 from ._math import *              # noqa: F401,F403
 from ._statistics import *        # noqa: F401,F403
 from ._polynomial import *        # noqa: F401,F403
+from ._window import *            # noqa: F401,F403
 from ._interop import *           # noqa: F401,F403
 from ._io import *                # noqa: F401,F403
 from ._errstate import *          # noqa: F401,F403

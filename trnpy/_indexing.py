@@ -538,6 +538,22 @@ def put(a, ind, v, mode="raise"):
     """NumPy's ``put``: ``a.flat[ind] = v`` in place (``v`` repeated as needed)."""
     _need_trn(a, "put")
     from ._interop import put as _put
+    if mode == "raise" and _dispatch.use_numpy(a._device):
+        # NumPy writes the in-range entries before it raises: check first, so that an
+        # error leaves ``a`` untouched
+        i = _dispatch.np_view(ind) if isinstance(ind, TrnArray) else np.asarray(ind)
+        if i.dtype.kind in "iu" and i.size:
+            n = a.size
+            bad = (i >= n) | (i < -n)
+            if bad.any():
+                raise IndexError(f"index {i[bad].flat[0]} is out of bounds for axis 0 with "
+                                 f"size {n}")
+    if not _dispatch.use_numpy(a._device) and a._t.dtype in (torch.uint16, torch.uint32,
+                                                             torch.uint64):
+        # torch cannot index_put these: write through same-width signed views
+        vt = _value_tensor(a, v if isinstance(v, TrnArray) else np.asarray(v))
+        sa = TrnArray._new(signed_view(a._t), a._device)
+        return _put(sa, ind, TrnArray._new(signed_view(vt), a._device), mode)
     return _put(a, ind, v, mode)
 
 
@@ -683,11 +699,7 @@ def compress(condition, a, axis=None, out=None):
         x, axis = ns.reshape(x, -1), 0
     axis = normalize_axis_index(axis, x.ndim)
     idx = ns.nonzero(c)[0]
-    n = x.shape[axis]
-    if idx.size and builtins.int(idx[-1]) >= n:
-        raise IndexError(f"index {builtins.int(idx[-1])} is out of bounds for axis {axis} "
-                         f"with size {n}")
-    r = take(x, idx, axis=axis)
+    r = take(x, idx, axis=axis)        # NumPy's bounds rule (take's)
     if out is not None:
         if out.shape != r.shape:
             raise ValueError("output array does not match result of ndarray.take")

@@ -14,7 +14,7 @@ from ._array import TrnArray
 from ._creation import _target_device, asarray
 
 __all__ = ["save", "load", "savez", "savez_compressed", "loadtxt", "savetxt", "genfromtxt",
-           "fromfile", "fromregex"]
+           "fromfile"]
 
 
 def _host(a):
@@ -129,7 +129,3 @@ def fromfile(file, dtype=float, count=-1, sep="", offset=0, *, like=None, device
         raise NotImplementedError("trnpy.fromfile: like= is not supported")
     return _to_device(np.fromfile(file, dtype=dtype, count=count, sep=sep, offset=offset),
                       device)
-
-
-def fromregex(file, regexp, dtype, encoding=None, *, device=None):
-    return _to_device(np.fromregex(file, regexp, dtype, encoding=encoding), device)

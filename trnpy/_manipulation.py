@@ -917,7 +917,8 @@ def unpackbits(a, /, axis=None, count=None, bitorder="big"):
     sh = torch.arange(8, device=t.device, dtype=torch.int32)
     if bitorder == "big":
         sh = sh.flip(0)
-    bits = ((t[..., None] >> sh) & 1).to(torch.uint8).reshape(t.shape[:-1] + (-1,))
+    bits = ((t[..., None] >> sh) & 1).to(torch.uint8).reshape(
+        tuple(t.shape[:-1]) + (t.shape[-1] * 8,))
     if count is not None:
         count = operator.index(count)
         n = bits.shape[-1]

@@ -468,7 +468,9 @@ def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=
     if cdt == np.float16 and dev.torch_device.type == "cpu":
         for i in pos:
             targs[i] = targs[i].to(torch.float32)
-    if isinstance(targs[0], str):
+    if cdt == np.int64 and dev.torch_device.type == "cuda":
+        r = _int_einsum_cuda(targs, pos, stand)
+    elif isinstance(targs[0], str):
         r = torch.einsum(targs[0], *targs[1:])
     else:
         r = torch.einsum(*targs)
@@ -478,6 +480,34 @@ def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=
         from ._reductions import deliver
         return deliver(res, out, "einsum")
     return res
+
+
+def _int_einsum_cuda(targs, pos, stand):
+    """Exact int64 (wrap-around) einsum on CUDA, which has no integer matmul: in float64
+    when every partial sum stays below 2**53, else on the host (torch's CPU einsum)."""
+    from ._linalg_functions import _absmax
+    report = np.einsum_path(*stand, optimize=False)[1]
+    spec = report.split("Complete contraction:", 1)[1].split("\n", 1)[0].strip()
+    ins, outs = spec.split("->")
+    size = {}
+    for term, i in zip(ins.split(","), pos):
+        for letter, n in zip(term, stand[i].shape):
+            size[letter] = max(size.get(letter, 1), n)
+    terms = math.prod(n for letter, n in size.items() if letter not in outs)
+    bound = terms * math.prod(max(1, _absmax(targs[i])) for i in pos)
+    if bound < 2 ** 53:
+        fargs = list(targs)
+        for i in pos:
+            fargs[i] = targs[i].to(torch.float64)
+        r = torch.einsum(fargs[0], *fargs[1:]) if isinstance(fargs[0], str) \
+            else torch.einsum(*fargs)
+        return r.round().to(torch.int64)
+    hargs = list(targs)
+    for i in pos:
+        hargs[i] = targs[i].cpu()
+    r = torch.einsum(hargs[0], *hargs[1:]) if isinstance(hargs[0], str) \
+        else torch.einsum(*hargs)
+    return r.to(targs[pos[0]].device) if pos else r
 
 
 def einsum_path(*operands, optimize="greedy", einsum_call=False):

@@ -216,6 +216,10 @@ def _sum_prod(x, axis, dtype, keepdims, initial, where, out, is_sum):
                             else torch.ones((), dtype=t.dtype))
         c = collapse(t, axes)
         r = c.sum(dim=-1, dtype=c.dtype) if is_sum else c.prod(dim=-1, dtype=c.dtype)
+        if not is_sum and c.is_complex():
+            # NumPy folds from the identity: 1 * (nan+infj) is nan+nanj; CUDA's prod
+            # returns a lone element as it is
+            r = r * torch.ones((), dtype=r.dtype, device=r.device)
         if initial is not None:
             from ._ufunc import scalar_tensor
             init = scalar_tensor(initial, res_dt, dev)

@@ -142,7 +142,8 @@ def searchsorted(x1, x2, /, side="left", sorter=None):
         st = _dispatch.compute_tensor(sorter._t).to(torch.int64)
         if st.numel() and (int(st.min()) < 0 or int(st.max()) >= t1.shape[0]):
             raise ValueError("Sorter index out of range.")
-        t1 = t1[st]
+        from ._manipulation import signed_view
+        t1 = signed_view(t1)[st].view(t1.dtype)     # CUDA cannot gather uint16/32/64
     if scalar_v:
         from ._ufunc import scalar_tensor
         t2 = _dispatch.from_compute(scalar_tensor(x2, dt, dev), dt)
@@ -166,11 +167,12 @@ def searchsorted(x1, x2, /, side="left", sorter=None):
 
 # ---------------------------------------------------------------------------
 def _where_scalar(value, dt, dev):
-    """Python scalar as ``np.where`` takes it: its default NumPy dtype, then an unsafe cast
-    (so -1 becomes 255 for uint8, as NumPy does)."""
+    """Python scalar as ``np.where`` takes it: converted by the installed NumPy's own
+    ``where`` on a 0-d stand-in (NumPy 2.4 wraps -1 to 255 for uint8, later versions
+    raise OverflowError)."""
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        v = np.asarray(value).astype(dt)
+        v = np.where(np.False_, np.zeros((), dt), value).astype(dt)
     t = torch.from_numpy(np.array(v).reshape(()))
     return _dispatch.compute_tensor(t).to(dev.torch_device)
 

@@ -213,7 +213,7 @@ def _quantile_t(x, q, axis, method, keepdims, out, rdt, nan_mode, name):
     v, cont = _virtual(method, nf, qf)
     last = (nf - 1).clamp(min=0)
     ct = _dtypes.compute_torch(rdt) if rdt != np.float16 else torch.float32
-    sv = _dispatch.compute_tensor(s) if s.numel() else s
+    sv = _dispatch.compute_tensor(s)       # empty too: uint16 has no arithmetic in torch
     if N == 0:
         sv = torch.zeros(tuple(lead) + (1,), dtype=sv.dtype, device=sv.device)
     sb = sv.expand(qshape + tuple(sv.shape)) if qshape else sv
@@ -807,7 +807,8 @@ def _estimator_width(name, a: TrnArray, first, last):
     t = ns()
     n = a.size
     if name in ("sqrt", "sturges", "rice", "auto"):
-        ptp_ = float(_dispatch.host(ptp(a)))
+        # NumPy's _ptp: an unsigned difference (a signed ptp can overflow)
+        ptp_ = _unsigned_sub(_dispatch.host(t.max(a))[()], _dispatch.host(t.min(a))[()])
     if name == "sqrt":
         return ptp_ / np.sqrt(n)
     if name == "sturges":
@@ -824,8 +825,10 @@ def _estimator_width(name, a: TrnArray, first, last):
         fd = 2.0 * np.subtract(*p) * n ** (-1.0 / 3.0)
         if name == "fd":
             return fd
+        # NumPy's auto: FD limited to half the sqrt width, then the smaller of it and
+        # Sturges'
         st = ptp_ / (np.log2(n) + 1.0)
-        return builtins.min(fd, st) if fd else st
+        return builtins.min(builtins.max(fd, ptp_ / np.sqrt(n) / 2), st)
     raise NotImplementedError(f"trnpy.histogram: the bins={name!r} estimator is not "
                               f"supported on {a._device}; pass an integer or the edges")
 
@@ -898,7 +901,14 @@ def t_flat(a):
 
 
 def _unsigned_sub(a, b):
-    return np.subtract(a, b)
+    """NumPy's _unsigned_subtract: ``a - b`` (a >= b) of signed integers in the unsigned
+    type of the same width, so int16 [-1, 32767] spans 32768 rather than overflowing."""
+    dt = np.result_type(a, b)
+    if dt.kind != "i":
+        return np.subtract(a, b, dtype=dt)
+    udt = np.dtype(f"u{dt.itemsize}")
+    return np.subtract(np.asarray(a, dtype=dt), np.asarray(b, dtype=dt), casting="unsafe",
+                       dtype=udt)
 
 
 def _bin_index_t(a_t: torch.Tensor, e_t: torch.Tensor):

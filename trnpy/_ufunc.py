@@ -283,7 +283,9 @@ class ufunc:
             else:
                 raise NotImplementedError(f"trnpy.{self.__name__}.reduce: where= is not "
                                           "supported for this ufunc on the torch backend")
-            t = torch.where(wt, t, fill)
+            from ._manipulation import signed_view
+            # CUDA's where has no uint16/32/64 kernels: select on same-width signed views
+            t = torch.where(wt, signed_view(t), signed_view(fill.to(t.dtype))).view(t.dtype)
         c = collapse(t, axes)
         lead = c.shape[:-1]
         if initial is _NoValue and self.identity is not None and self.__name__ not in _FAST_FOLD:

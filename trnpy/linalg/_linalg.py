@@ -7,6 +7,7 @@ Each function is a thin wrapper: validate like NumPy, take the result dtype from
 """
 from __future__ import annotations
 
+import functools
 import operator
 from collections import namedtuple
 
@@ -118,6 +119,9 @@ def slogdet(x, /):
         s, l = np.linalg.slogdet(_np(x))
         return SlogdetResult(_dispatch.wrap(s, dev), _dispatch.wrap(l, dev))
     s, l = _call(torch.linalg.slogdet, torch_as(x._t, wdt))
+    # cuSOLVER reports sign -1 (or a unit complex) for an exactly singular matrix where
+    # LAPACK, and so NumPy, gives 0
+    s = torch.where(l == -torch.inf, torch.zeros((), dtype=s.dtype, device=s.device), s)
     return SlogdetResult(_new(s, dev, wdt), _new(l, dev, _dtypes.real_of(wdt)))
 
 
@@ -680,6 +684,14 @@ def _complex_of(dt):
         np.dtype(np.complex128)
 
 
+@functools.cache
+def _eig_can_be_real() -> bool:
+    """Whether the installed NumPy's eig/eigvals return a real dtype for real input with
+    real eigenvalues (probed once on a 1x1 matrix)."""
+    return np.linalg.eigvals(np.ones((1, 1))).dtype.kind == "f" and \
+        np.linalg.eig(np.ones((1, 1))).eigenvalues.dtype.kind == "f"
+
+
 def _eig_torch(x, wdt, vectors):
     t = torch_as(x._t, wdt)
     _assert_finite_t(t)
@@ -687,8 +699,9 @@ def _eig_torch(x, wdt, vectors):
         w, v = _call(torch.linalg.eig, t)
     else:
         w, v = _call(torch.linalg.eigvals, t), None
-    # NumPy: real input whose eigenvalues are all real gives real results
-    if wdt.kind == "f" and not bool((w.imag != 0).any()):
+    # NumPy <= 2.4: real input whose eigenvalues are all real gives real results (newer
+    # NumPy may always give complex: _eig_can_be_real asks the installed one)
+    if wdt.kind == "f" and _eig_can_be_real() and not bool((w.imag != 0).any()):
         w = w.real
         v = v.real if v is not None else None
         rdt = wdt
