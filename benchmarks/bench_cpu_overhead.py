@@ -49,6 +49,32 @@ def cases(quick: bool):
     s = rng.standard_normal(ns)
     ts = trnpy.asarray(s)
     out.append((f"sort n={ns}", lambda: np.sort(s), lambda: trnpy.sort(ts)))
+    # NumPy-only functions that do real work (issue 4)
+    nw = 10 ** 5 if quick else 10 ** 6
+    v = rng.standard_normal(nw)
+    tv = trnpy.asarray(v)
+    ints = rng.integers(0, 1000, nw)
+    tints = trnpy.asarray(ints)
+    xs = np.sort(rng.uniform(0, 1, 1000))
+    ys = np.sin(xs)
+    txs, tys = trnpy.asarray(xs), trnpy.asarray(ys)
+    kern = rng.standard_normal(101)
+    tkern = trnpy.asarray(kern)
+    e1, e2 = rng.standard_normal((64, 128, 32)), rng.standard_normal((64, 32, 96))
+    te1, te2 = trnpy.asarray(e1), trnpy.asarray(e2)
+    out += [
+        (f"einsum bij,bjk n=64x128x32x96", lambda: np.einsum("bij,bjk->bik", e1, e2),
+         lambda: trnpy.einsum("bij,bjk->bik", te1, te2)),
+        (f"histogram n={nw}", lambda: np.histogram(v, bins=50), lambda: trnpy.histogram(tv, bins=50)),
+        (f"unique n={nw}", lambda: np.unique(ints), lambda: trnpy.unique(tints)),
+        (f"median n={nw}", lambda: np.median(v), lambda: trnpy.median(tv)),
+        (f"percentile n={nw}", lambda: np.percentile(v, [5, 50, 95]),
+         lambda: trnpy.percentile(tv, [5, 50, 95])),
+        (f"convolve n={nw},101", lambda: np.convolve(v, kern), lambda: trnpy.convolve(tv, tkern)),
+        (f"interp n={nw}", lambda: np.interp(v, xs, ys), lambda: trnpy.interp(tv, txs, tys)),
+        (f"cumsum n={nw}", lambda: np.cumsum(v), lambda: trnpy.cumsum(tv)),
+        (f"sort n={nw}", lambda: np.sort(v), lambda: trnpy.sort(tv)),
+    ]
     m = 500 if quick else 1000
     A, B = rng.standard_normal((m, m)), rng.standard_normal((m, m))
     tA, tB = trnpy.asarray(A), trnpy.asarray(B)

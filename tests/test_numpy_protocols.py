@@ -129,24 +129,33 @@ def test_like_creates_on_the_device(backend, emulated_neuron):
     assert_matches(r, np.ones(2, np.float32))
 
 
+# The example of a NumPy function trnpy lacks: sliding_window_view takes a numeric array
+# and dispatches through __array_function__, but lives in numpy.lib.stride_tricks, a
+# submodule trnpy does not mirror (outside the top-level names numpy_coverage.py counts),
+# so it stays unimplemented. (The coverage script's exclusions do not fit: the datetime
+# functions refuse numeric arrays and asmatrix/bmat do not dispatch.)
+_SWV = np.lib.stride_tricks.sliding_window_view
+_SWV_NAME = "numpy.lib.stride_tricks.sliding_window_view"
+
+
 def test_fallback_cpu_warns_once_and_returns_trnpy(backend):
     from trnpy import _interop
-    _interop._WARNED.discard("numpy.trim_zeros")
+    _interop._WARNED.discard(_SWV_NAME)
     x = trnpy.asarray([0.0, 1.0, 2.0, 0.0], device="cpu")    # the fallback is CPU-only
-    with pytest.warns(NumPyFallbackWarning, match="trim_zeros"):
-        r = np.trim_zeros(x)
+    with pytest.warns(NumPyFallbackWarning, match="sliding_window_view"):
+        r = _SWV(x, 2)
     assert isinstance(r, trnpy.TrnArray)
-    assert_matches(r, np.array([1.0, 2.0]))
+    assert_matches(r, np.array([[0.0, 1.0], [1.0, 2.0], [2.0, 0.0]]))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        np.trim_zeros(x)                  # warned only once
+        _SWV(x, 2)                        # warned only once
 
 
 def test_fallback_refused_off_cpu(emulated_neuron):
     x = trnpy.asarray([0.0, 1.0, 0.0], dtype="float32", device=emulated_neuron)
     before = trnpy.asnumpy(x).copy()
-    with pytest.raises(TypeError, match="trim_zeros"):
-        np.trim_zeros(x)
+    with pytest.raises(TypeError, match="sliding_window_view"):
+        _SWV(x, 2)
     np.testing.assert_array_equal(trnpy.asnumpy(x), before)
 
 

@@ -69,6 +69,9 @@ def test_unary(backend, name, data):
     exp = _call(getattr(sp, name), x)
     got = _call(getattr(tsp, name), trnpy.asarray(x))
     atol = 1e-30 if name in ("zeta", "entr", "gamma") else 0.0
+    # results in the subnormal range carry absolute rounding of one subnormal step
+    # (i1(1e-45) in float32: x/2 rounds to 0 or to the smallest subnormal)
+    atol = max(atol, float(np.finfo(dt).smallest_subnormal))
     if name == "sinc":          # sin(pi x) near integers: absolute error ~ eps
         atol = 8 * np.finfo(dt).eps
     if name == "zeta":          # zeros of the reflection formula: error ~ eps * scale

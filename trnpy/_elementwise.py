@@ -37,7 +37,7 @@ __all__ = [
     "left_shift", "right_shift", "invert", "bitwise_not", "power", "true_divide",
     "conjugate", "mod", "fabs", "rint", "around", "exp2", "cbrt", "deg2rad", "rad2deg",
     "degrees", "radians", "heaviside", "fmax", "fmin", "fmod", "gcd", "lcm", "logaddexp2",
-    "ldexp", "float_power", "spacing", "divmod", "frexp", "modf",
+    "ldexp", "float_power", "spacing", "divmod", "frexp", "modf", "bitwise_count",
 ]
 
 _I64_MIN = -2 ** 63
@@ -578,6 +578,24 @@ def _rshift(a, b, dtypes):
     return torch.where(bad, fill, r)
 
 
+def _bitwise_count(x, dtypes):
+    """Set bits of |x| (NumPy's rule for signed types); torch has no popcount."""
+    dt = dtypes[0]
+    t = torch.abs(x) if dt.kind == "i" else x      # abs(min) wraps to min: one bit, as NumPy
+    t = t.to(torch.int64)
+    if dt.itemsize < 8:
+        t = t & ((1 << (dt.itemsize * 8)) - 1)
+    top = (t < 0).to(torch.int64)                  # the sign bit apart: shifts are arithmetic
+    t = t & _I64_MAX
+    t = t - ((t >> 1) & 0x5555555555555555)
+    t = (t & 0x3333333333333333) + ((t >> 2) & 0x3333333333333333)
+    t = (t + (t >> 4)) & 0x0F0F0F0F0F0F0F0F
+    t = t + (t >> 8)
+    t = t + (t >> 16)
+    t = t + (t >> 32)
+    return ((t & 0x7F) + top).to(torch.uint8)
+
+
 # ---------------------------------------------------------------------------
 # comparisons and extrema
 _CMP = {"less": operator.lt, "less_equal": operator.le, "greater": operator.gt,
@@ -743,6 +761,7 @@ bitwise_or = _u("bitwise_or", np.bitwise_or, torch.bitwise_or)
 bitwise_xor = _u("bitwise_xor", np.bitwise_xor, torch.bitwise_xor)
 bitwise_left_shift = left_shift = _u("left_shift", np.left_shift, _lshift, **_P)
 bitwise_right_shift = right_shift = _u("right_shift", np.right_shift, _rshift, **_P)
+bitwise_count = _u("bitwise_count", np.bitwise_count, _bitwise_count, **_P)
 logical_and = _u("logical_and", np.logical_and, torch.logical_and)
 logical_or = _u("logical_or", np.logical_or, torch.logical_or)
 logical_xor = _u("logical_xor", np.logical_xor, torch.logical_xor)

@@ -350,7 +350,9 @@ def put(a: TrnArray, indices, values, mode="raise"):
         it = it.clamp(0, n - 1)
     from ._indexing import _value_tensor
     vals = values if isinstance(values, TrnArray) else ns.asarray(values, device=dev)
-    vt = _value_tensor(a, vals).reshape(-1)
+    from ._manipulation import signed_view
+    # uint16/32/64 as same-width signed bits: torch cannot repeat/index/scatter those
+    vt = signed_view(_value_tensor(a, vals)).reshape(-1)
     if vt.numel() == 0:
         return None
     m = it.numel()
@@ -360,11 +362,12 @@ def put(a: TrnArray, indices, values, mode="raise"):
     last = torch.ones_like(srt, dtype=torch.bool)
     last[:-1] = srt[:-1] != srt[1:]
     keep = order[last]
-    if a._t.is_contiguous():
-        a._t.view(-1)[it[keep]] = vt[keep]
+    dst = signed_view(a._t)
+    if dst.is_contiguous():
+        dst.view(-1)[it[keep]] = vt[keep]
     else:
-        f = a._t.reshape(-1).clone()
+        f = dst.reshape(-1).clone()
         f[it[keep]] = vt[keep]
-        a._t.copy_(f.reshape(a.shape))
+        dst.copy_(f.reshape(a.shape))
     return None
 

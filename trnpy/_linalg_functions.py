@@ -18,7 +18,7 @@ from ._array import TrnArray
 from ._devices import get_default_device
 
 __all__ = ["matmul", "matrix_transpose", "tensordot", "vecdot", "dot", "vdot", "inner",
-           "outer"]
+           "outer", "matvec", "vecmat"]
 
 
 # ---------------------------------------------------------------------------
@@ -305,6 +305,92 @@ def vecdot(x1, x2, /, *, axis=-1):
     # (..., 1, n) @ (..., n, 1): one kernel, and matmul_tensor handles ints and bool
     res = matmul_tensor(ta[..., None, :], tb[..., :, None], rdt)
     return TrnArray._new(res[..., 0, 0], dev)
+
+
+def _matvec_vecmat(name, x1, x2, out, dtype, casting, extra):
+    """NumPy 2.2's gufuncs matvec ``(m,n),(n)->(m)`` and vecmat ``(n),(n,m)->(m)``
+    (vecmat conjugates the vector)."""
+    bad = {k: v for k, v in extra.items() if v is not (True if k == "subok" else
+                                                        "K" if k == "order" else None)}
+    if bad:
+        raise NotImplementedError(f"trnpy.{name}: {', '.join(bad)} not supported")
+    (a, b), dev = as_arrays(x1, x2)
+    if out is not None:
+        if not isinstance(out, TrnArray):
+            raise TypeError(f"{name}: out must be a trnpy array, not {type(out).__name__}")
+        dev = _dispatch.same_device(a, b, out)
+    if dtype is not None:
+        dtype = _dtypes.as_dtype(dtype)
+    is_mv = name == "matvec"
+    sig = "(m,n),(n)->(m)" if is_mv else "(n),(n,m)->(m)"
+    for i, (x, need) in enumerate(((a, 2 if is_mv else 1), (b, 1 if is_mv else 2))):
+        if x.ndim < need:
+            raise ValueError(f"{name}: Input operand {i} does not have enough dimensions "
+                             f"(has {x.ndim}, gufunc core with signature {sig} requires "
+                             f"{need})")
+    na, nb = (a.shape[-1], b.shape[-1]) if is_mv else (a.shape[-1], b.shape[-2])
+    if na != nb:
+        raise ValueError(f"{name}: Input operand 1 has a mismatch in its core dimension 0, "
+                         f"with gufunc signature {sig} (size {nb} is different from {na})")
+    mat, vec = (a, b) if is_mv else (b, a)
+    try:
+        batch = np.broadcast_shapes(mat.shape[:-2], vec.shape[:-1])
+    except ValueError:
+        raise ValueError(f"{name}: operands could not be broadcast together with shapes "
+                         f"{a.shape} {b.shape}") from None
+    m = mat.shape[-2] if is_mv else mat.shape[-1]
+    if out is not None and (out.ndim < 1 or out.shape[-1] != m):
+        raise ValueError(f"{name}: Output operand 0 has a mismatch in its core dimension 0, "
+                         f"with gufunc signature {sig} (size {out.shape[-1] if out.ndim else 0}"
+                         f" is different from {m})")
+    ufunc = np.matvec if is_mv else np.vecmat
+    try:
+        loop = ufunc.resolve_dtypes((a.dtype, b.dtype, None), casting=casting,
+                                    signature=(None, None, dtype))
+    except TypeError:
+        raise
+    except Exception as e:            # NumPy's no-loop errors
+        raise TypeError(str(e)) from e
+    rdt = _dtypes.as_dtype(loop[-1])
+    for dt in loop:
+        dev.check_dtype(dt)
+    if _dispatch.use_numpy(dev):
+        kw = {"casting": casting} if casting != "same_kind" else {}
+        if dtype is not None:
+            kw["dtype"] = dtype
+        if out is not None:
+            ufunc(_dispatch.np_view(a), _dispatch.np_view(b), out=_dispatch.np_view(out), **kw)
+            return out
+        return _dispatch.wrap(ufunc(_dispatch.np_view(a), _dispatch.np_view(b), **kw), dev)
+    ta, tb = (_dispatch.cast_tensor(x._t, dt) for x, dt in ((a, loop[0]), (b, loop[1])))
+    if is_mv:
+        res = matmul_tensor(ta, tb[..., :, None], rdt)[..., 0]
+    else:
+        if ta.is_complex():
+            ta = ta.conj().resolve_conj()
+        res = matmul_tensor(ta[..., None, :], tb, rdt)[..., 0, :]
+    assert tuple(res.shape) == batch + (m,)
+    if out is not None:
+        from ._ufunc import write_out
+        write_out(name, out, res, rdt, casting)
+        return out
+    return TrnArray._new(res, dev)
+
+
+def matvec(x1, x2, /, out=None, *, dtype=None, casting="same_kind", order="K", subok=True,
+           signature=None, axes=None, axis=None):
+    """Matrix-vector product over the last axes, broadcasting the others (NumPy 2.2+)."""
+    return _matvec_vecmat("matvec", x1, x2, out, dtype, casting,
+                          {"order": order, "subok": subok, "signature": signature,
+                           "axes": axes, "axis": axis})
+
+
+def vecmat(x1, x2, /, out=None, *, dtype=None, casting="same_kind", order="K", subok=True,
+           signature=None, axes=None, axis=None):
+    """Vector-matrix product ``conj(x1) @ x2`` over the last axes (NumPy 2.2+)."""
+    return _matvec_vecmat("vecmat", x1, x2, out, dtype, casting,
+                          {"order": order, "subok": subok, "signature": signature,
+                           "axes": axes, "axis": axis})
 
 
 # -- NumPy's older products -------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""Sorting: ``sort`` and ``argsort`` (array API and NumPy signatures).
+"""Sorting: ``sort``/``argsort`` (array API and NumPy signatures) and NumPy's ``lexsort``,
+``partition``/``argpartition`` and ``sort_complex``.
+
+``partition`` on the torch path is a full stable sort, which satisfies its contract (NumPy
+leaves the order within each side of ``kth`` unspecified).
 
 Order is NumPy's: NaNs last; complex lexicographic by real then imaginary part with
 NumPy's NaN classes ``[R+Rj, R+nanj, nan+Rj, nan+nanj]``. Sorts are always stable
@@ -17,7 +21,7 @@ from . import _dispatch, _dtypes
 from ._array import TrnArray
 from ._reductions import as_array, from_order_key, order_key
 
-__all__ = ["sort", "argsort"]
+__all__ = ["sort", "argsort", "lexsort", "partition", "argpartition", "sort_complex"]
 
 
 def stable_argsort_t(t: torch.Tensor, dtype, dim: int) -> torch.Tensor:
@@ -95,3 +99,105 @@ def argsort(x, /, axis=-1, kind=None, order=None, *, descending=False, stable=No
             return _dispatch.wrap(np.argsort(a, axis=ax, kind=kind, stable=stable), dev)
         return _dispatch.wrap(_np_argsort(a, ax, descending), dev)
     return TrnArray._new(_argsort_t(x._t, x.dtype, ax, descending), dev)
+
+
+def _order_tensor(t, dtype):
+    """(tensor, dtype) that stable_argsort_t and gather take on every device: uint16/32/64
+    and bool become their order keys; complex stays."""
+    dt = np.dtype(dtype)
+    if dt.kind == "c":
+        return t, dt
+    k = order_key(t, dt)
+    return k, _dtypes.from_torch(k.dtype)
+
+
+def lexsort(keys, axis=-1):
+    """Indices (int64) that sort by several keys; the last key is the primary one."""
+    if isinstance(keys, TrnArray):
+        keys = [TrnArray._new(keys._t[i], keys._device) for i in range(keys.shape[0])] \
+            if keys.ndim else [keys]
+    else:
+        keys = [as_array(k) for k in keys]
+    if not keys:
+        raise TypeError("need sequence of keys with len > 0 in lexsort")
+    dev = _dispatch.same_device(*keys)
+    if any(k.shape != keys[0].shape for k in keys):
+        raise ValueError("all keys need to be the same shape")
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.asarray(np.lexsort([_dispatch.np_view(k) for k in keys],
+                                                    axis=axis)), dev)
+    shape = keys[0].shape
+    if not shape:
+        # NumPy's answer for 0-d keys (and its error for a bad axis)
+        r = np.lexsort([np.zeros((), np.int8)] * len(keys), axis=axis)
+        return TrnArray._new(torch.tensor(int(r), device=dev.torch_device), dev)
+    ax = normalize_axis_index(operator.index(axis), len(shape))
+    idx = None
+    for k in keys:                     # least significant first; each sort is stable
+        t, dt = _order_tensor(k._t, k.dtype)
+        if idx is not None:
+            t = torch.gather(t, ax, idx)
+        o = stable_argsort_t(t, dt, ax)
+        idx = o if idx is None else torch.gather(idx, ax, o)
+    return TrnArray._new(idx, dev)
+
+
+def _partition_args(a, kth, axis, kind, order, name):
+    if order is not None:
+        raise NotImplementedError(f"trnpy.{name}: order= (structured arrays) is not supported")
+    x = as_array(a)
+    if isinstance(kth, TrnArray):
+        kth = _dispatch.host(kth)
+    return x, kth
+
+
+def _partition_oracle(fn, x, kth, axis, kind):
+    """NumPy's own checks of kth/axis/kind, on int8 zeros with x's length along ``axis``
+    and every other dimension at most 1."""
+    if axis is None:
+        oshape = (x.size,)
+    elif x.ndim == 0:
+        oshape = ()
+    else:
+        ax = normalize_axis_index(operator.index(axis), x.ndim)
+        oshape = tuple(n if i == ax else min(n, 1) for i, n in enumerate(x.shape))
+    fn(np.zeros(oshape, np.int8), kth, axis=axis, kind=kind)
+
+
+def partition(a, kth, axis=-1, kind="introselect", order=None):
+    """NumPy's ``partition``: element ``kth`` in its sorted place, smaller ones before it,
+    larger ones after (the torch path sorts fully)."""
+    x, kth = _partition_args(a, kth, axis, kind, order, "partition")
+    dev = x._device
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.partition(_dispatch.np_view(x), kth, axis=axis, kind=kind),
+                              dev)
+    _partition_oracle(np.partition, x, kth, axis, kind)
+    return sort(x, axis=axis)
+
+
+def argpartition(a, kth, axis=-1, kind="introselect", order=None):
+    """NumPy's ``argpartition`` (int64 indices; the torch path is a full stable argsort)."""
+    x, kth = _partition_args(a, kth, axis, kind, order, "argpartition")
+    dev = x._device
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.argpartition(_dispatch.np_view(x), kth, axis=axis,
+                                              kind=kind), dev)
+    if x.ndim == 0:
+        x = TrnArray._new(x._t.reshape(1), dev)      # NumPy takes a 0-d array as 1-d
+    _partition_oracle(np.argpartition, x, kth, axis, kind)
+    return argsort(x, axis=axis)
+
+
+def sort_complex(a):
+    """Sort along the last axis by real, then imaginary part; the result is complex
+    (NumPy's choice of complex64/complex128)."""
+    x = as_array(a)
+    dev = x._device
+    if _dispatch.use_numpy(dev):
+        return _dispatch.wrap(np.sort_complex(_dispatch.np_view(x)), dev)
+    # NumPy's result dtype (and its AxisError for a 0-d input)
+    rdt = _dtypes.as_dtype(np.sort_complex(np.zeros((0,) * min(x.ndim, 1), x.dtype)).dtype)
+    dev.check_dtype(rdt)
+    r = sort(x, axis=-1)
+    return TrnArray._new(_dispatch.cast_tensor(r._t, rdt), dev)
