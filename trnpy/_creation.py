@@ -584,9 +584,12 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     rt = _dtypes.to_torch(_dtypes.real_of(dt))
     y = torch.arange(num, dtype=rt, device=tdev).to(tdt).reshape((-1,) + (1,) * delta.dim())
     if div > 0:
-        step = delta / div
+        # a 0-d tensor divisor: CUDA turns division by a Python number into a multiply
+        # by its reciprocal, 1 ulp off NumPy's true division
+        div_t = torch.full((), div, dtype=rt, device=tdev)
+        step = delta / div_t
         if bool((step == 0).any()):
-            y = y / div * delta
+            y = y / div_t * delta
         else:
             y = y * step
     else:

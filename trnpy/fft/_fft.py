@@ -263,6 +263,11 @@ def _torch_nd(base, t, sizes, ax, norm, rdt, f16=False):
         out_shape[ax[-1]] = sizes[-1] // 2 + 1
     empty = t.numel() == 0 or 0 in out_shape
     if len(set(ax)) == len(ax) and not empty and not f16:
+        if base == "irfft" and len(ax) > 1:
+            # NumPy: c2c over the leading axes, then one c2r. cuFFT's n-d c2r instead
+            # assumes the input is Hermitian in every axis and differs when it is not.
+            t = torch.fft.ifftn(t, s=sizes[:-1], dim=ax[:-1], norm=norm or "backward")
+            return torch.fft.irfft(t, n=sizes[-1], dim=ax[-1], norm=norm or "backward")
         return getattr(torch.fft, base + "n")(t, s=sizes, dim=ax, norm=norm or "backward")
     # repeated axes (NumPy transforms twice), empty input or float16 input (only NumPy's
     # first 1-D transform sees float16): NumPy's sequence of 1-D transforms
