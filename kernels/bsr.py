@@ -42,6 +42,7 @@ from __future__ import annotations
 import ml_dtypes
 import numpy as np
 
+from kernels._util import ceil_div as _ceil_div, nbytes as _nbytes
 from kernels.nki_adapter import nki, nisa, nl
 
 BLOCK = 128                 # block size = partitions = stationary free size
@@ -51,18 +52,6 @@ SLAB_BUDGET = 96 * 1024     # SBUF bytes per partition for the gathered D slabs
 BT_BUDGET = 48 * 1024       # SBUF bytes per partition for resident transposed blocks
 
 _KERNEL_DTYPES = {np.dtype(np.float32), np.dtype(ml_dtypes.bfloat16), np.dtype(np.float16)}
-
-
-def _ceil_div(a, b):
-    return -(-a // b)
-
-
-def _nbytes(dt):
-    try:
-        return np.dtype(dt).itemsize
-    except TypeError:
-        name = str(dt)
-        return 4 if "32" in name else 2 if "16" in name else 1
 
 
 def plan(indices, K, N, itemsize, *, n_block_tiles=None, cache_slabs=None, resident=None):

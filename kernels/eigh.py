@@ -75,15 +75,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from kernels._util import ceil_div as _ceil_div
 from kernels.nki_adapter import nki, nisa, nl
 
 PMAX = 128
 NMAX = 512                  # n_pad limit: a transposed row tile fills one PSUM bank
 TINY2 = 2.0 ** -80          # added to d^2 + h^2 (>= rsqrt's 2^-87 input range)
-
-
-def _ceil_div(a, b):
-    return -(-a // b)
 
 
 def _row_tiles(n):

@@ -71,14 +71,11 @@ import math
 
 import numpy as np
 
+from kernels._util import ceil_div as _ceil_div
 from kernels.nki_adapter import nki, nisa, nl
 
 PMAX = 128          # partitions; also the largest DFT done as one GEMM
 FMAX = 512          # moving free size / fp32 elements in one PSUM bank
-
-
-def _ceil_div(a, b):
-    return -(-a // b)
 
 
 # --------------------------------------------------------------------------- planning
@@ -425,19 +422,26 @@ def _kernel_args(xr, xi, inverse):
     """Host layout (free reshapes, zero padding of the packed batch) + constants."""
     B, N = xr.shape
     p = _kernel_plan(N, B)
+    xr, xi = _pack(xr, xi, p, lambda x, rows: np.concatenate(
+        [x, np.zeros((rows, N), np.float32)]))
+    buf, layout = _const_buffer(p, N, inverse)
+    return xr, xi, buf, p, layout
+
+
+def _pack(xr, xi, p, pad):
+    """The kernel's input layout for plan ``p`` of ``[B, N]`` planes (NumPy arrays or
+    torch tensors): free reshapes, after ``pad(x, rows)`` appends zero rows where the
+    DFT plan packs ``g`` transforms a row and ``g`` does not divide ``B``."""
+    B, N = xr.shape
     if p[0] == "dft":
         g = p[1]
         R = _ceil_div(B, g)
         if R * g != B:
-            pad = np.zeros((R * g - B, N), np.float32)
-            xr, xi = np.concatenate([xr, pad]), np.concatenate([xi, pad])
-        xr, xi = xr.reshape(R, g * N), xi.reshape(R, g * N)
-    elif p[0] == "4step":
-        xr, xi = xr.reshape(B, p[1], p[2]), xi.reshape(B, p[1], p[2])
-    else:
-        xr, xi = xr.reshape(B, p[1], p[2] * p[3]), xi.reshape(B, p[1], p[2] * p[3])
-    buf, layout = _const_buffer(p, N, inverse)
-    return xr, xi, buf, p, layout
+            xr, xi = pad(xr, R * g - B), pad(xi, R * g - B)
+        return xr.reshape(R, g * N), xi.reshape(R, g * N)
+    if p[0] == "4step":
+        return xr.reshape(B, p[1], p[2]), xi.reshape(B, p[1], p[2])
+    return xr.reshape(B, p[1], p[2] * p[3]), xi.reshape(B, p[1], p[2] * p[3])
 
 
 def fft_planes(xr, xi, inverse=False):

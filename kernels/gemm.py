@@ -50,6 +50,7 @@ import math
 import ml_dtypes
 import numpy as np
 
+from kernels._util import ceil_div as _ceil_div, nbytes as _nbytes
 from kernels.nki_adapter import nki, nisa, nl
 
 TILE_M = 128        # stationary free size (nl.tile_size.gemm_stationary_fmax)
@@ -59,19 +60,6 @@ TILE_N = 512        # moving free size (nl.tile_size.gemm_moving_fmax)
 # takes at most 32 KiB more, output / staging tiles a few KiB.
 B_BLOCK_BUDGET = 112 * 1024
 A_STRIPE_BUDGET = 32 * 1024
-
-
-def _nbytes(dt):
-    """Bytes per element of an NKI dtype (NumPy dtype in the emulator, a name in the SDK)."""
-    try:
-        return np.dtype(dt).itemsize
-    except TypeError:
-        name = str(dt)
-        return 4 if "32" in name else 2 if "16" in name else 1
-
-
-def _ceil_div(a, b):
-    return -(-a // b)
 
 
 def plan_blocks(K, N, in_bytes, *, k_block_tiles=None, n_block_tiles=None):

@@ -62,6 +62,7 @@ import math
 
 import numpy as np
 
+from kernels._util import ceil_div as _ceil_div
 from kernels.nki_adapter import nki, nisa, nl
 
 P = 128                      # partitions
@@ -77,10 +78,6 @@ N_LIMBS = 3
 DIGITS = 6                                # 11-bit digits of the 64-bit product (last: 9 bits)
 
 _TWO_PI_2M24 = 2.0 * math.pi * 2.0 ** -24
-
-
-def _ceil_div(a, b):
-    return -(-a // b)
 
 
 def _gp():

@@ -5,16 +5,8 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import trnpy
+from _helpers import same as _same
 from conftest import ALL_DTYPES, NUMERIC_DTYPES, assert_matches, to_np
-
-
-def _same(r, e):
-    if isinstance(e, (tuple, list)):
-        assert len(r) == len(e)
-        for a, b in zip(r, e):
-            _same(a, b)
-    else:
-        assert_matches(r, e)
 
 
 @pytest.mark.parametrize("args,kw", [

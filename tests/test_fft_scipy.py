@@ -10,6 +10,7 @@ from hypothesis.extra import numpy as hnp
 
 import trnpy
 import trnpy.fft as tfft
+from _helpers import rand as _rand
 from conftest import assert_matches, to_np
 
 SIZES = [1, 2, 3, 4, 5, 7, 8, 11, 13, 16, 17, 31, 32, 64, 97]
@@ -19,14 +20,7 @@ IN_DTYPES = [np.dtype(d) for d in ("float32", "float64", "complex64", "complex12
 
 
 def rand(rng, shape, dt):
-    dt = np.dtype(dt)
-    if dt.kind == "c":
-        return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(dt)
-    if dt.kind == "b":
-        return rng.integers(0, 2, shape).astype(bool)
-    if dt.kind in "iu":
-        return rng.integers(-20, 50, shape).astype(dt)
-    return rng.standard_normal(shape).astype(dt)
+    return _rand(rng, shape, dt, int_low=-20)
 
 
 def close(got, exp, x, n_total):

@@ -10,27 +10,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kernels.emulator as emu
-from kernels import bsr, nki_adapter
+from kernel_helpers import counted, emulator_only, shuffled_fixture
+from kernels import bsr
 
 BF16 = ml_dtypes.bfloat16
 
-pytestmark = pytest.mark.skipif(nki_adapter.REAL_NKI,
-                                reason="emulator tests (the real Neuron SDK is installed)")
-
-
-@pytest.fixture(autouse=True)
-def _shuffled():
-    with emu.shuffled_affine_range(seed=777):
-        yield
+pytestmark = emulator_only
+_shuffled = shuffled_fixture(seed=777)
 
 
 def _counted(fn):
     """Run fn and return (result, ops by name); the TensorE must have run."""
-    before = emu.instruction_counts()["tensor"]
-    with emu.profile() as prof:
-        r = fn()
-    assert emu.instruction_counts()["tensor"] > before      # no silent fallback
-    return r, prof.report()["instructions_by_op"]
+    r, rep = counted(fn)
+    return r, rep["instructions_by_op"]
 
 
 def _to_scipy(indptr, indices, data, shape):

@@ -7,19 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import kernels.emulator as emu
-from kernels import nki_adapter
+from kernel_helpers import counted, emulator_only, shuffled_fixture
 from kernels.eigh import (eigh, eigh_batched, eigh_reference, errors, estimate,
                           jacobi_sweep_reference, next_positions)
 
-pytestmark = pytest.mark.skipif(nki_adapter.REAL_NKI,
-                                reason="emulator tests (the real Neuron SDK is installed)")
-
-
-@pytest.fixture(autouse=True)
-def _shuffled():
-    with emu.shuffled_affine_range(seed=999):
-        yield
+pytestmark = emulator_only
+_shuffled = shuffled_fixture(seed=999)
 
 
 def _sym(rng, n, dtype=np.float32):
@@ -30,13 +23,8 @@ def _sym(rng, n, dtype=np.float32):
 def _counted(fn):
     """Run fn; assert the TensorE / Vector / GpSimd engines ran. Returns (result,
     number of kernel launches)."""
-    before = emu.instruction_counts()
-    with emu.profile() as prof:
-        r = fn()
-    after = emu.instruction_counts()
-    for e in ("tensor", "vector", "gpsimd"):
-        assert after[e] > before[e], e
-    return r, prof.report()["kernels"]
+    r, rep = counted(fn, ("tensor", "vector", "gpsimd"))
+    return r, rep["kernels"]
 
 
 def _check(a, w, v, tol):

@@ -6,36 +6,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import kernels.emulator as emu
-from kernels import nki_adapter
+from kernel_helpers import counted, emulator_only, rel_err as _rel_err, shuffled_fixture
 from kernels.fft import estimate, fft, fft_reference, ifft, plan
 
-pytestmark = pytest.mark.skipif(nki_adapter.REAL_NKI,
-                                reason="emulator tests (the real Neuron SDK is installed)")
-
-
-@pytest.fixture(autouse=True)
-def _shuffled():
-    with emu.shuffled_affine_range(seed=4321):
-        yield
+pytestmark = emulator_only
+_shuffled = shuffled_fixture(seed=4321)
 
 
 def _counted(fn):
     """Run fn; assert the TensorE and the Vector engine ran (no silent fallback) and
     exactly one kernel was launched. Returns (result, instructions by op)."""
-    before = emu.instruction_counts()
-    with emu.profile() as prof:
-        r = fn()
-    after = emu.instruction_counts()
-    assert after["tensor"] > before["tensor"]
-    assert after["vector"] > before["vector"]
-    rep = prof.report()
+    r, rep = counted(fn, ("tensor", "vector"))
     assert rep["kernels"] == 1
     return r, rep["instructions_by_op"]
-
-
-def _rel_err(y, ref):
-    return np.abs(y - ref).max() / max(np.abs(ref).max(), 1e-30)
 
 
 def _cx(rng, shape):

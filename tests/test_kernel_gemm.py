@@ -7,37 +7,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import kernels.emulator as emu
-from kernels import nki_adapter
+from kernel_helpers import counted, emulator_only, rel_err as _rel_err, shuffled_fixture
 from kernels.gemm import gemm, gemm_reference, plan_blocks
 
 BF16 = ml_dtypes.bfloat16
 
-pytestmark = pytest.mark.skipif(nki_adapter.REAL_NKI,
-                                reason="emulator tests (the real Neuron SDK is installed)")
-
-
-@pytest.fixture(autouse=True)
-def _shuffled():
-    with emu.shuffled_affine_range(seed=12345):
-        yield
+pytestmark = emulator_only
+_shuffled = shuffled_fixture(seed=12345)
 
 
 def _counted(fn):
     """Run fn and return (result, TensorE matmuls it executed)."""
-    before = emu.instruction_counts()["tensor"]
-    with emu.profile() as prof:
-        r = fn()
-    assert emu.instruction_counts()["tensor"] > before      # no silent fallback
-    return r, prof.report()["instructions_by_op"]
+    r, rep = counted(fn)
+    return r, rep["instructions_by_op"]
 
 
 def _expected_matmuls(Bt, M, K, N, per=1):
     return Bt * (-(-M // 128)) * (-(-K // 128)) * (-(-N // 512)) * per
-
-
-def _rel_err(c, ref):
-    return np.abs(c - ref).max() / max(np.abs(ref).max(), 1e-30)
 
 
 dims = st.integers(1, 300)

@@ -9,28 +9,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import kernels.emulator as emu
-from kernels import nki_adapter, rng
+from kernel_helpers import counted, emulator_only, shuffled_fixture
+from kernels import rng
 
-pytestmark = pytest.mark.skipif(nki_adapter.REAL_NKI,
-                                reason="emulator tests (the real Neuron SDK is installed)")
-
-
-@pytest.fixture(autouse=True)
-def _shuffled():
-    with emu.shuffled_affine_range(seed=4321):
-        yield
+pytestmark = emulator_only
+_shuffled = shuffled_fixture(seed=4321)
 
 
 def _counted(fn):
     """Run fn; assert the kernel ran on the engines (no silent NumPy fallback)."""
-    before = emu.instruction_counts()
-    with emu.profile() as prof:
-        r = fn()
-    after = emu.instruction_counts()
-    for e in ("vector", "scalar", "gpsimd", "dma"):
-        assert after[e] > before[e], e
-    return r, prof.report()
+    return counted(fn, ("vector", "scalar", "gpsimd", "dma"))
 
 
 @pytest.mark.parametrize("ctr,key,expected", rng.KAT_PHILOX4X32_10)

@@ -7,6 +7,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import trnpy
+from _helpers import both as _both, same as _same
 from conftest import ALL_DTYPES, assert_matches, to_np
 
 shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4)
@@ -20,26 +21,6 @@ def arrays(dtypes=ALL_DTYPES, shape=shapes, elements=None):
                       if d.kind in "fc" or k in ("min_value", "max_value")}) if d.kind != "u"
                 else hnp.from_dtype(d, max_value=elements.get("max_value"))))
     return st.sampled_from(dtypes).flatmap(lambda d: hnp.arrays(d, shape, elements=elements))
-
-
-def _same(r, e):
-    if isinstance(e, (tuple, list)):
-        assert isinstance(r, (tuple, list)) and len(r) == len(e)
-        for a, b in zip(r, e):
-            _same(a, b)
-    else:
-        assert_matches(r, e)
-
-
-def _both(fn_t, fn_n):
-    """Same result or the same exception type."""
-    try:
-        e = fn_n()
-    except Exception as ex:
-        with pytest.raises(type(ex)):
-            fn_t()
-        return
-    _same(fn_t(), e)
 
 
 @settings(max_examples=30)

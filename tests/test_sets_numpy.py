@@ -25,9 +25,18 @@ def check2(name, a, b, **kw):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             got = f(x, y, **kw)
+        if isinstance(exp, np.ndarray) and exp.dtype.kind == "c":
+            # NumPy merges all complex NaNs and keeps whichever its hash table saw first
+            got, exp = trnpy.asarray(_one_nan(to_np(got))), _one_nan(exp)
         assert_matches(got, exp)
     np.testing.assert_array_equal(to_np(x), a)
     np.testing.assert_array_equal(to_np(y), b)
+
+
+def _one_nan(v):
+    v = v.copy()
+    v[np.isnan(v)] = complex(np.nan, np.nan)
+    return v
 
 
 dtypes = st.sampled_from(ALL_DTYPES)
@@ -100,10 +109,13 @@ def test_isin(backend, ab, invert, kind, assume_unique):
     a, b = ab
     if assume_unique:
         a, b = _unique_pair(a, b)
+    if kind == "table" and b.dtype.kind in "iu" and b.size and \
+            int(b.max()) - int(b.min()) > 1 << 20:
+        kind = None            # NumPy would allocate a table as long as the range
     check2("isin", a, b, invert=invert, kind=kind, assume_unique=assume_unique)
 
 
-@pytest.mark.parametrize("kind", [None, "sort", "table"])
+@pytest.mark.parametrize("kind", [None, "sort"])
 def test_isin_methods_and_large_ints(backend, kind):
     # int64 with uint64: table and loop compare exactly, sort in float64 (NumPy's quirk)
     a = np.array([2 ** 63 - 1, 5, -1, 2 ** 53 + 1], np.int64)
@@ -112,10 +124,16 @@ def test_isin_methods_and_large_ints(backend, kind):
         check2("isin", a, b, kind=kind)
         check2("isin", b, a, kind=kind)
         check2("isin", a, b, kind=kind, invert=True)
-    big = np.array([0, 2 ** 40], np.int64)            # range too wide for the table
-    check2("isin", np.arange(5), big, kind=kind)
+    check2("isin", np.arange(5), np.array([0, 2 ** 40]), kind=kind)   # too wide for a table
+
+
+@pytest.mark.parametrize("kind", [None, "sort", "table"])
+def test_isin_small_ranges(backend, kind):
     check2("isin", np.arange(300), np.arange(0, 300, 7, dtype=np.int16), kind=kind)
     check2("isin", np.array([True, False]), np.array([1], np.uint8), kind=kind)
+    check2("isin", np.array([2 ** 63 + 5, 3], np.uint64), np.array([3, 4], np.int8), kind=kind)
+    check2("isin", np.array([-1, -2, 5], np.int64),
+           np.array([2 ** 64 - 1, 2 ** 64 - 2], np.uint64), kind=kind)
 
 
 def test_isin_shapes_scalars_and_lists(backend):
@@ -143,7 +161,7 @@ def test_errors(backend):
     a = np.arange(4.0)
     for kind in ("table", "bogus"):
         check2("isin", a, a, kind=kind)                       # ValueError
-    check2("isin", np.arange(3), np.array([0, 2 ** 62]), kind="table")  # RuntimeError
+    # RuntimeError: the range overflows ar2's dtype
     check2("isin", np.array([0], np.int8), np.array([-128, 127], np.int8), kind="table")
     with pytest.raises(ValueError, match="different devices"):
         trnpy.isin(trnpy.asarray([1.0]),

@@ -6,74 +6,10 @@ import warnings
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
-from hypothesis.extra import numpy as hnp
 
 import trnpy
-from conftest import ALL_DTYPES, FLOAT_DTYPES, NUMERIC_DTYPES, assert_matches
-
-REAL = [d for d in NUMERIC_DTYPES if d.kind != "c"]
-INEXACT = [d for d in ALL_DTYPES if d.kind in "fc"]
-
-
-def arrays(dtypes, min_dims=0, max_dims=3, min_side=0, max_side=5, finite=False):
-    @st.composite
-    def strat(draw):
-        dt = draw(st.sampled_from(dtypes))
-        shape = draw(hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
-                                      max_side=max_side))
-        if dt.kind in "fc":
-            el = hnp.from_dtype(dt, allow_nan=not finite, allow_infinity=not finite,
-                                min_value=None if not finite else -100,
-                                max_value=None if not finite else 100,
-                                allow_subnormal=False) if dt.kind == "f" else \
-                hnp.from_dtype(dt, allow_nan=not finite, allow_infinity=not finite,
-                               max_magnitude=None if not finite else 100)
-        else:
-            el = hnp.from_dtype(dt)
-        a = draw(hnp.arrays(dt, shape, elements=el))
-        if a.ndim and draw(st.booleans()):
-            a = a[::-1]                       # negative strides
-        return a
-    return strat()
-
-
-def _conv(x):
-    if isinstance(x, np.ndarray):
-        return trnpy.asarray(x)
-    if isinstance(x, list):
-        return [_conv(v) for v in x]
-    return x
-
-
-def _cmp(got, exp, rtol, atol):
-    if isinstance(exp, (tuple, list)):
-        assert isinstance(got, (tuple, list)) and len(got) == len(exp)
-        for g, e in zip(got, exp):
-            _cmp(g, e, rtol, atol)
-    elif isinstance(exp, (np.ndarray, np.generic)):
-        assert_matches(got, np.asarray(exp), rtol=rtol, atol=atol)
-    else:
-        assert got == exp, (got, exp)
-
-
-def check(name, *args, rtol=None, atol=0.0, fn=None, npfn=None, **kw):
-    """trnpy.<name>(*args) matches numpy.<name>(*args): values, dtype, shape, or the
-    same exception type."""
-    npf = npfn or getattr(np, name)
-    tf = fn or getattr(trnpy, name)
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        try:
-            exp = npf(*args, **kw)
-        except Exception as e:           # noqa: BLE001
-            exp = e
-        targs = [_conv(a) for a in args]
-        if isinstance(exp, Exception):
-            with pytest.raises(type(exp)):
-                tf(*targs, **{k: _conv(v) for k, v in kw.items()})
-            return
-        got = tf(*targs, **{k: _conv(v) for k, v in kw.items()})
-    _cmp(got, exp, rtol, atol)
+from _helpers import arrays, check
+from conftest import NUMERIC_DTYPES, assert_matches
 
 
 # ---------------------------------------------------------------------------

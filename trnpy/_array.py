@@ -34,6 +34,11 @@ class TrnArray:
     ``x.item()`` (a Python scalar) and formatting (``f"{x:.3f}"``); like any ndarray it is
     unhashable. Use ``x.item()`` to get a Python number.
 
+    Views: basic slicing, reshape, transpose and friends share memory with their base on
+    every device. Negative strides (``x[::-1]``, ``flip``) are views on the CPU's NumPy
+    path only until something needs the torch tensor (dlpack, ``to_device``, a torch-path
+    op), which then takes a copy; torch-path arrays hold such results as copies.
+
     NumPy's functions and ufuncs called on TrnArrays (``numpy.mean(x)``,
     ``numpy.add(x, y)``) run in trnpy and return TrnArrays (NEP 13/18); see
     :mod:`trnpy._interop`.
@@ -64,13 +69,11 @@ class TrnArray:
     def _t(self) -> torch.Tensor:
         t = self._tt
         if t is None:
-            try:
-                t = torch.from_numpy(self._np)
-            except ValueError:
-                # negative strides on size-1 axes (NumPy still calls that contiguous)
-                self._np = self._np.copy()
-                t = torch.from_numpy(self._np)
-            self._tt = t
+            a = self._np
+            if not a.flags.writeable or min(a.strides, default=0) < 0:
+                # torch cannot alias these: from here on this array owns a copy
+                a = self._np = a.copy()
+            t = self._tt = torch.from_numpy(a)
         return t
 
     def __init__(self, *args, **kwargs):
@@ -529,7 +532,7 @@ def _binary(fname, reflected=False):
 
     def op(self, other):
         nonlocal f
-        if not _is_operand(other):
+        if type(other) is not TrnArray and not _is_operand(other):
             return NotImplemented
         if f is None:
             f = getattr(_ns(), fname)
@@ -577,3 +580,5 @@ for _dunder, _fname in [("neg", "negative"), ("pos", "positive"), ("abs", "abs")
     setattr(TrnArray, f"__{_dunder}__", _unary(_fname))
 
 TrnArray.__hash__ = None  # mutable, like ndarray
+
+_dispatch._ARRAY_CLS = TrnArray

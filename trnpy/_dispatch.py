@@ -80,18 +80,22 @@ def route(op: str, device: Device, *operands, **params) -> str:
 def wrap(data, device: Device):
     """TrnArray around a NumPy result (CPU) or a torch tensor (any device)."""
     if type(data) is np.ndarray:
-        flags = data.flags
-        if flags.c_contiguous and flags.writeable and data.dtype.char in _ALIASABLE:
-            return _array_cls()._from_numpy(data, device)       # the common case
-    elif isinstance(data, torch.Tensor):
-        return _array_cls()._new(data, device)
-    else:
-        data = np.asarray(data)
-        flags = data.flags
-    if not (flags.writeable and data.dtype.char in _ALIASABLE
-            and min(data.strides, default=0) >= 0):
-        data = _torch_compatible(data)[0]
-    return _array_cls()._from_numpy(data, device)
+        if data.dtype.char not in _ALIASABLE:
+            data = _torch_compatible(data)[0]
+        # the tensor is made on first use (TrnArray._t), which copies data torch cannot
+        # alias (read-only, negative strides)
+        out = _new_array(_ARRAY_CLS)
+        out._tt = None
+        out._device = device
+        out._np = data
+        return out
+    if isinstance(data, torch.Tensor):
+        return _ARRAY_CLS._new(data, device)
+    return wrap(np.asarray(data), device)
+
+
+_new_array = object.__new__
+_ARRAY_CLS = None        # trnpy._array sets this to TrnArray on import
 
 
 # dtype codes torch.from_numpy takes (NumPy's canonical codes of trnpy's dtypes)
@@ -115,15 +119,6 @@ def _torch_compatible(data: np.ndarray):
     return data, torch.from_numpy(data)
 
 
-_ARRAY_CLS = None
-
-
-def _array_cls():
-    global _ARRAY_CLS
-    if _ARRAY_CLS is None:
-        from ._array import TrnArray
-        _ARRAY_CLS = TrnArray
-    return _ARRAY_CLS
 
 
 def np_view(x) -> np.ndarray:

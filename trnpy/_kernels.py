@@ -410,17 +410,8 @@ def _fft_real(t, inverse):
         xr = t2.float().contiguous()
         xi = torch.zeros_like(xr)
     p = kf._kernel_plan(N, B)
-    if p[0] == "dft":
-        g = p[1]
-        R = -(-B // g)
-        if R * g != B:
-            pad = torch.zeros((R * g - B, N), dtype=torch.float32, device=t.device)
-            xr, xi = torch.cat([xr, pad]), torch.cat([xi, pad])
-        xr, xi = xr.reshape(R, g * N), xi.reshape(R, g * N)
-    elif p[0] == "4step":
-        xr, xi = xr.reshape(B, p[1], p[2]), xi.reshape(B, p[1], p[2])
-    else:
-        xr, xi = xr.reshape(B, p[1], p[2] * p[3]), xi.reshape(B, p[1], p[2] * p[3])
+    xr, xi = kf._pack(xr, xi, p, lambda x, rows: torch.cat(
+        [x, torch.zeros((rows, N), dtype=torch.float32, device=t.device)]))
     buf, layout = kf._const_buffer(p, N, inverse)
     yr, yi = kf.fft_kernel(xr, xi, torch.from_numpy(buf).to(t.device), p, layout)
     yr, yi = yr.reshape(-1, N)[:B], yi.reshape(-1, N)[:B]

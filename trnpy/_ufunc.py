@@ -17,10 +17,11 @@ import torch
 
 from . import _dispatch, _dtypes, _errstate
 from ._array import TrnArray
-from ._devices import get_default_device
+from ._devices import CPU, get_default_device
 
 _NoValue = object()
 _WEAK_TYPES = (builtins.int, builtins.float, builtins.complex)
+_FAST_SCALARS = frozenset(_WEAK_TYPES + (builtins.bool,))
 
 
 def _dtype_key(x):
@@ -72,6 +73,7 @@ class ufunc:
         self._np = np_ufunc
         self._torch = torch_func
         self._pass_dtypes = pass_dtypes
+        self._fast_nargs = np_ufunc.nin if np_ufunc.nout == 1 else -1
         self.__doc__ = doc or getattr(np_ufunc, "__doc__", None)
 
     nin = property(lambda self: self._np.nin)
@@ -85,36 +87,26 @@ class ufunc:
         return f"<trnpy ufunc '{self.__name__}'>"
 
     def __call__(self, *args, **kwargs):
-        if not kwargs:
-            res = self._fast(args)
-            if res is not None:
-                return res
-        return self._call(*args, **kwargs)
-
-    def _fast(self, args):
-        """Hot path: host arrays on the NumPy backend (and weak scalars), no keywords."""
-        np_f = self._np
-        if len(args) != np_f.nin or np_f.nout != 1:
-            return None
-        dev = None
-        views = []
-        for a in args:
-            if type(a) is TrnArray:
-                if dev is None:
-                    dev = a._device
-                    if not _dispatch.use_numpy(dev):
-                        return None
-                elif a._device is not dev:
-                    return None
-                v = a._np
-                views.append(v if v is not None else _dispatch.np_view(a))
-            elif type(a) in _WEAK_TYPES or type(a) is builtins.bool:
-                views.append(a)
+        # hot path: host arrays on the NumPy backend (and weak scalars), no keywords
+        if not kwargs and len(args) == self._fast_nargs:
+            dev = None
+            views = []
+            for a in args:
+                if type(a) is TrnArray:
+                    if dev is None:
+                        dev = a._device
+                    elif a._device is not dev:
+                        break
+                    v = a._np
+                    views.append(v if v is not None else _dispatch.np_view(a))
+                elif type(a) in _FAST_SCALARS:
+                    views.append(a)
+                else:
+                    break
             else:
-                return None
-        if dev is None:
-            return None
-        return _dispatch.wrap(np_f(*views), dev)
+                if dev is CPU and _dispatch._CPU_BACKEND.get() == "numpy":
+                    return _dispatch.wrap(self._np(*views), dev)
+        return self._call(*args, **kwargs)
 
     def _call(self, *args, out=None, where=True, dtype=None, casting="same_kind",
               order="K", subok=True, signature=None):

@@ -23,9 +23,9 @@ import numpy as np
 import torch
 
 from .. import _dispatch, _dtypes
-from .._array import TrnArray
 from .._devices import CPU, get_default_device
 from .._linalg_functions import as_arrays, torch_as
+from ._linalg import _new, _np
 
 __all__ = ["lu", "lu_factor", "lu_solve", "cho_factor", "cho_solve", "solve_triangular",
            "expm", "sqrtm", "logm", "schur", "hessenberg", "null_space", "orth",
@@ -37,16 +37,6 @@ LinAlgError = np.linalg.LinAlgError
 def _sl():
     import scipy.linalg
     return scipy.linalg
-
-
-def _np(x):
-    return _dispatch.np_view(x)
-
-
-def _new(t, dev, dtype=None):
-    if dtype is not None:
-        t = _dispatch.cast_tensor(t, dtype)
-    return TrnArray._new(t.resolve_conj().resolve_neg(), dev)
 
 
 def _wrap(r, dev):
