@@ -34,6 +34,12 @@ def counted(fn, engines=("tensor",)):
     return r, prof.report()
 
 
+def counted_ops(fn, engines=("tensor",)):
+    """:func:`counted`, returning (result, instructions by op name)."""
+    r, rep = counted(fn, engines)
+    return r, rep["instructions_by_op"]
+
+
 def rel_err(y, ref):
     """Max abs error relative to the largest |ref|."""
     return np.abs(y - ref).max() / max(np.abs(ref).max(), 1e-30)

@@ -10,19 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kernels.emulator as emu
-from kernel_helpers import counted, emulator_only, shuffled_fixture
+from kernel_helpers import counted_ops as _counted, emulator_only, shuffled_fixture
 from kernels import bsr
 
 BF16 = ml_dtypes.bfloat16
 
 pytestmark = emulator_only
 _shuffled = shuffled_fixture(seed=777)
-
-
-def _counted(fn):
-    """Run fn and return (result, ops by name); the TensorE must have run."""
-    r, rep = counted(fn)
-    return r, rep["instructions_by_op"]
 
 
 def _to_scipy(indptr, indices, data, shape):

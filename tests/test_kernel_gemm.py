@@ -7,19 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kernel_helpers import counted, emulator_only, rel_err as _rel_err, shuffled_fixture
+from kernel_helpers import counted_ops as _counted, emulator_only, shuffled_fixture
+from kernel_helpers import rel_err as _rel_err
 from kernels.gemm import gemm, gemm_reference, plan_blocks
 
 BF16 = ml_dtypes.bfloat16
 
 pytestmark = emulator_only
 _shuffled = shuffled_fixture(seed=12345)
-
-
-def _counted(fn):
-    """Run fn and return (result, TensorE matmuls it executed)."""
-    r, rep = counted(fn)
-    return r, rep["instructions_by_op"]
 
 
 def _expected_matmuls(Bt, M, K, N, per=1):

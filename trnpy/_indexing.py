@@ -529,6 +529,11 @@ def _wrap_np(r, dev):
     return _dispatch.wrap(np.asarray(r), dev)
 
 
+def _np_arg(x):
+    """A NumPy-path operand: a TrnArray's NumPy view, anything else as given."""
+    return _dispatch.np_view(x) if isinstance(x, TrnArray) else x
+
+
 def _need_trn(a, fname):
     if not isinstance(a, TrnArray):
         raise TypeError(f"{fname}: argument 1 must be a trnpy array, not {type(a).__name__}")
@@ -578,9 +583,7 @@ def put_along_axis(arr, indices, values, axis):
     _need_trn(arr, "put_along_axis")
     dev = _dispatch.same_device(arr, indices, values)
     if _dispatch.use_numpy(dev):
-        i = _dispatch.np_view(indices) if isinstance(indices, TrnArray) else indices
-        v = _dispatch.np_view(values) if isinstance(values, TrnArray) else values
-        np.put_along_axis(_dispatch.np_view(arr), i, v, axis)
+        np.put_along_axis(_dispatch.np_view(arr), _np_arg(indices), _np_arg(values), axis)
         return None
     ind = as_trn(indices, dev)
     if axis is None:
@@ -601,9 +604,7 @@ def place(arr, mask, vals):
     _need_trn(arr, "place")
     dev = _dispatch.same_device(arr, mask, vals)
     if _dispatch.use_numpy(dev):
-        m = _dispatch.np_view(mask) if isinstance(mask, TrnArray) else mask
-        v = _dispatch.np_view(vals) if isinstance(vals, TrnArray) else vals
-        np.place(_dispatch.np_view(arr), m, v)
+        np.place(_dispatch.np_view(arr), _np_arg(mask), _np_arg(vals))
         return None
     ns = _ns()
     m = as_trn(mask, dev)
@@ -625,9 +626,7 @@ def putmask(a, mask, values):
     _need_trn(a, "putmask")
     dev = _dispatch.same_device(a, mask, values)
     if _dispatch.use_numpy(dev):
-        m = _dispatch.np_view(mask) if isinstance(mask, TrnArray) else mask
-        v = _dispatch.np_view(values) if isinstance(values, TrnArray) else values
-        np.putmask(_dispatch.np_view(a), m, v)
+        np.putmask(_dispatch.np_view(a), _np_arg(mask), _np_arg(values))
         return None
     ns = _ns()
     m = as_trn(mask, dev)
@@ -730,10 +729,7 @@ def select(condlist, choicelist, default=0):
             raise TypeError(f"invalid entry {i} in condlist: should be boolean ndarray")
     if _dispatch.use_numpy(dev):
         r = np.select([_dispatch.np_view(c) for c in conds],
-                      [_dispatch.np_view(c) if isinstance(c, TrnArray) else c
-                       for c in choices[:-1]],
-                      _dispatch.np_view(choices[-1]) if isinstance(choices[-1], TrnArray)
-                      else choices[-1])
+                      [_np_arg(c) for c in choices[:-1]], _np_arg(choices[-1]))
         return _wrap_np(r, dev)
     cond_shape = np.broadcast_shapes(*(c.shape for c in conds))
     choice_shape = np.broadcast_shapes(*(c.shape if isinstance(c, TrnArray) else ()
@@ -967,8 +963,7 @@ def fill_diagonal(a, val, wrap=False):
     """NumPy's ``fill_diagonal``, in place."""
     _need_trn(a, "fill_diagonal")
     if _dispatch.use_numpy(a._device):
-        v = _dispatch.np_view(val) if isinstance(val, TrnArray) else val
-        np.fill_diagonal(_dispatch.np_view(a), v, wrap)
+        np.fill_diagonal(_dispatch.np_view(a), _np_arg(val), wrap)
         return None
     if a.ndim < 2:
         raise ValueError("array must be at least 2-d")

@@ -589,14 +589,20 @@ def _replace_nan(a, val):
 def nansum(a, axis=None, dtype=None, out=None, keepdims=_NoValue, initial=_NoValue,
            where=_NoValue):
     """Sum treating NaN as zero."""
+    return _nan_fold(np.nansum, "sum", 0, a, axis, dtype, out, keepdims, initial, where)
+
+
+def _nan_fold(np_fn, name, fill, a, axis, dtype, out, keepdims, initial, where):
+    """``np_fn`` (nansum/nanprod): NumPy's, or the torch path's ``ns().<name>`` with NaN
+    replaced by its identity ``fill``."""
     a = arr(a)
     if _dispatch.use_numpy(a._device):
-        return _np_call(np.nansum, a, axis=axis, dtype=dtype, out=out, keepdims=keepdims,
+        return _np_call(np_fn, a, axis=axis, dtype=dtype, out=out, keepdims=keepdims,
                         initial=initial, where=where)
-    a, _ = _replace_nan(a, 0)
-    return ns().sum(a, axis=axis, dtype=dtype, out=out, keepdims=_kd(keepdims),
-                    initial=None if initial is _NoValue else initial,
-                    where=True if where is _NoValue else where)
+    a, _ = _replace_nan(a, fill)
+    return getattr(ns(), name)(a, axis=axis, dtype=dtype, out=out, keepdims=_kd(keepdims),
+                               initial=None if initial is _NoValue else initial,
+                               where=True if where is _NoValue else where)
 
 
 def _kd(keepdims):
@@ -606,14 +612,7 @@ def _kd(keepdims):
 def nanprod(a, axis=None, dtype=None, out=None, keepdims=_NoValue, initial=_NoValue,
             where=_NoValue):
     """Product treating NaN as one."""
-    a = arr(a)
-    if _dispatch.use_numpy(a._device):
-        return _np_call(np.nanprod, a, axis=axis, dtype=dtype, out=out, keepdims=keepdims,
-                        initial=initial, where=where)
-    a, _ = _replace_nan(a, 1)
-    return ns().prod(a, axis=axis, dtype=dtype, out=out, keepdims=_kd(keepdims),
-                     initial=None if initial is _NoValue else initial,
-                     where=True if where is _NoValue else where)
+    return _nan_fold(np.nanprod, "prod", 1, a, axis, dtype, out, keepdims, initial, where)
 
 
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=_NoValue, *, where=_NoValue):

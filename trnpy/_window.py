@@ -31,7 +31,7 @@ def _setup(name, M, device, *extra):
     values = np.array([0.0, _scalar(M), *map(_scalar, extra)])
     dt = _device_default(_dtypes.as_dtype(values.dtype), dev)
     dev.check_dtype(dt)
-    if dt.kind == "c" and not _dispatch.use_numpy(dev):
+    if dt.kind == "c" and name != "kaiser" and not _dispatch.use_numpy(dev):
         raise NotImplementedError(f"trnpy.{name}: a complex M or beta is not supported on "
                                   "the torch backend")
     return values, dt, dev
@@ -84,10 +84,12 @@ def kaiser(M, beta, *, device=None):
     values, dt, dev = _setup("kaiser", M, device, beta)
     if _dispatch.use_numpy(dev):
         return _dispatch.wrap(np.kaiser(_scalar(M), _scalar(beta)).astype(dt, copy=False), dev)
-    m, b = float(values[1]), float(values[2])
     td = _dtypes.to_torch(dt)
-    if m == 1:
+    if values[1] == 1:
         return TrnArray._new(torch.ones(1, dtype=td, device=dev.torch_device), dev)
+    if dt.kind == "c":
+        raise TypeError("i0 not supported for complex values")     # as NumPy's kaiser
+    m, b = float(values[1]), float(values[2])
     cd = torch.float32 if td == torch.float16 else td
     n = torch.arange(0, max(m, 0.0), dtype=cd, device=dev.torch_device)
     alpha = (m - 1) / 2.0
