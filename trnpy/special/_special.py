@@ -78,7 +78,10 @@ def _ndtr(x):
 
 
 def _rel_entr(x, y):
-    val = x * torch.log(x / y)
+    r = x / y
+    # x / y can overflow (or underflow) in float32 where SciPy works in double
+    val = torch.where(torch.isfinite(r) & (r > 0), x * torch.log(r),
+                      x * (torch.log(x) - torch.log(y)))
     res = torch.where((x > 0) & (y > 0), val,
                       torch.where((x == 0) & (y >= 0), torch.zeros_like(val),
                                   torch.full_like(val, math.inf)))
