@@ -89,23 +89,22 @@ class ufunc:
     def __call__(self, *args, **kwargs):
         # hot path: host arrays on the NumPy backend (and weak scalars), no keywords
         if not kwargs and len(args) == self._fast_nargs:
-            dev = None
+            n_arrays = 0
             views = []
             for a in args:
                 if type(a) is TrnArray:
-                    if dev is None:
-                        dev = a._device
-                    elif a._device is not dev:
+                    if a._device is not CPU:
                         break
                     v = a._np
                     views.append(v if v is not None else _dispatch.np_view(a))
+                    n_arrays += 1
                 elif type(a) in _FAST_SCALARS:
                     views.append(a)
                 else:
                     break
             else:
-                if dev is CPU and _dispatch._CPU_BACKEND.get() == "numpy":
-                    return _dispatch.wrap(self._np(*views), dev)
+                if n_arrays and _dispatch._CPU_BACKEND.get() == "numpy":
+                    return _dispatch.wrap(self._np(*views), CPU)
         return self._call(*args, **kwargs)
 
     def _call(self, *args, out=None, where=True, dtype=None, casting="same_kind",
