@@ -304,7 +304,10 @@ def test_singular_raises_linalgerror(backend, dt):
     assert_matches(la.det(t), np.linalg.det(sing), rtol=1e-5,
                    atol=1e-12 if cpu else noise.max())
     s, l = la.slogdet(t)
-    assert to_np(s)[0] == 0 and to_np(l)[0] == -np.inf
+    if cpu:
+        assert to_np(s)[0] == 0 and to_np(l)[0] == -np.inf
+    else:       # exact zero pivot or rounding noise below the bound above
+        assert to_np(s)[0] == 0 or to_np(l)[0] <= np.log(noise[0])
 
 
 def test_shape_errors(backend):

@@ -378,7 +378,7 @@ def test_neuron_refuses_float64(emulated_neuron):
 
 
 def test_flip_is_a_view_on_the_numpy_path():
-    x = trnpy.asarray(np.arange(6.0).reshape(2, 3))
+    x = trnpy.asarray(np.arange(6.0).reshape(2, 3), device="cpu")
     with trnpy.cpu_backend("numpy"):
         f = trnpy.flip(x, axis=1)
         x[0, 0] = -1.0

@@ -102,7 +102,11 @@ def test_numpy_function_stays_trnpy(backend, a, name):
             return
         r = f(trnpy.asarray(a), **kw)
     assert isinstance(r, trnpy.TrnArray)
-    assert_matches(r, exp, rtol=1e-2 if a.dtype == np.float16 else None)
+    atol = 0.0
+    if name in ("mean", "std") and a.dtype.kind == "f" and a.size:
+        # a mean off by an ulp (summation order) leaves a std of O(eps * |x|)
+        atol = 8 * np.finfo(a.dtype).eps * float(np.nanmax(np.abs(a), initial=0.0))
+    assert_matches(r, exp, rtol=1e-2 if a.dtype == np.float16 else None, atol=atol)
 
 
 def test_concatenate_linalg_fft(backend):
