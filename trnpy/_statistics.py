@@ -419,6 +419,9 @@ def _median(a, axis, out, overwrite_input, keepdims, nan_mode):
                         overwrite_input=overwrite_input or None,
                         keepdims=keepdims if keepdims is not _NoValue and keepdims else None)
     kd = keepdims is not _NoValue and builtins.bool(keepdims)
+    if nan_mode and a.size == 0:
+        # NumPy's nanmedian hands empty input to nanmean (no reshape quirk there)
+        return ns().nanmean(a, axis=axis, out=out, keepdims=kd)
     _ureduce_check(a, axis)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
