@@ -482,6 +482,14 @@ class TrnArray:
 
     # -- indexing ---------------------------------------------------------------
     def __getitem__(self, key):
+        # hot path: a host array indexed by a host array (NumPy's own rules apply)
+        if type(key) is TrnArray and self._device is CPU and key._device is CPU \
+                and _dispatch._CPU_BACKEND.get() == "numpy":
+            v, k = self._np, key._np
+            r = (v if v is not None else _dispatch.np_view(self))[
+                k if k is not None else _dispatch.np_view(key)]
+            if type(r) is np.ndarray:      # (a scalar result takes the 0-d view path)
+                return _dispatch.wrap(r, CPU)
         return _mod("_indexing").getitem(self, key)
 
     def __setitem__(self, key, value):
