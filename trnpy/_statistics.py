@@ -13,6 +13,8 @@ import builtins
 import operator
 import warnings
 
+import math
+
 import numpy as np
 import torch
 from numpy.lib.array_utils import normalize_axis_index
@@ -457,9 +459,11 @@ def _median(a, axis, out, overwrite_input, keepdims, nan_mode):
             if builtins.bool(empty.any()):
                 warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
             r = torch.where(empty, torch.tensor(float("nan"), dtype=r.dtype), r)
-        else:
+        else:       # a NaN makes the median NaN: NumPy returns the NaN the sort put last
             last = s[..., -1]
-            r = torch.where(torch.isnan(last), last.to(r.dtype), r)
+            r = torch.where(torch.isnan(last), last.to(r.dtype),
+                            torch.where(torch.isnan(c).any(dim=-1),
+                                        torch.full_like(r, math.nan), r))
     r = _dispatch.cast_tensor(r, rdt).reshape(shape)
     return deliver(TrnArray._new(r, dev), out, name)
 

@@ -294,11 +294,13 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
         m = torch.zeros_like(s)
         sgn = torch.full_like(s, -1.0)       # SciPy: sign(-inf)
     else:
-        m = torch.amax(t, dim=dims, keepdim=True) if dims else t.clone()
+        # the shift ignores terms with weight 0 (as SciPy): they must not underflow the rest
+        tm = t if b is None else torch.where(tb != 0, t, torch.full_like(t, -math.inf))
+        m = torch.amax(tm, dim=dims, keepdim=True) if dims else tm.clone()
         m = torch.where(torch.isfinite(m), m, torch.zeros_like(m))
         e = torch.exp(t - m)
         if b is not None:
-            e = e * tb
+            e = torch.where(tb != 0, e * tb, torch.zeros_like(e))
         s = e.sum(dim=dims, keepdim=True) if dims else e
         sgn = torch.sign(s)
     out = torch.log(torch.abs(s) if return_sign else s) + m
