@@ -352,11 +352,12 @@ def _order_stat(a, q, axis, out, overwrite_input, method, keepdims, weights, int
             fn(_dispatch.np_view(a), qv, **kw)
             return out
         return _dispatch.wrap(np.asarray(fn(_dispatch.np_view(a), qv, **kw)), dev)
-    _ureduce_check(a, axis)
     if nan_mode and a.size == 0:
         _q_args(q, dev, scale, name)
-        # NumPy answers an empty nan-quantile with nanmean (q's shape is dropped)
+        # NumPy answers an empty nan-quantile with nanmean (q's shape is dropped), before
+        # the reshape that makes an empty median raise
         return nanmean(a, axis, out=out, keepdims=keepdims)
+    _ureduce_check(a, axis)
     if method not in _METHODS:
         raise ValueError(f"{method!r} is not a valid method. Use one of: {_METHODS}")
     if w is not None and method != "inverted_cdf":
