@@ -453,7 +453,10 @@ def _median(a, axis, out, overwrite_input, keepdims, nan_mode):
     hi = (n // 2).clamp(max=N - 1)
     va = torch.gather(s, -1, lo.unsqueeze(-1)).squeeze(-1).to(acc)
     vb = torch.gather(s, -1, hi.unsqueeze(-1)).squeeze(-1).to(acc)
-    r = torch.where(lo == hi, va / 1, (va + vb) / 2)
+    mid = va + vb
+    # halve complex parts separately: torch's complex / 2 turns an inf part into nan
+    mid = torch.complex(mid.real / 2, mid.imag / 2) if mid.is_complex() else mid / 2
+    r = torch.where(lo == hi, va, mid)
     if floating:
         if nan_mode:
             empty = n == 0
