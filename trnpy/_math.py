@@ -533,8 +533,8 @@ def _interp_t(x, xp, fp, left, right):
     lval = fp[0] if left is None else torch.tensor(left, dtype=fp.dtype, device=fp.device)
     rval = fp[-1] if right is None else torch.tensor(right, dtype=fp.dtype, device=fp.device)
     if n == 1:
-        r = torch.where(x < xp[0], lval, torch.where(x > xp[0], rval, fp[0]))
-        return torch.where(torch.isnan(x), x, r)
+        # NumPy's one-point branch: NaN x compares false both ways and gets fp[0]
+        return torch.where(x < xp[0], lval, torch.where(x > xp[0], rval, fp[0]))
     j = torch.searchsorted(xp, x.contiguous(), right=True) - 1
     j = j.clamp(0, n - 2)
     xj, xj1, fj, fj1 = xp[j], xp[j + 1], fp[j], fp[j + 1]
