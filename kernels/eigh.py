@@ -75,7 +75,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from kernels._util import ceil_div as _ceil_div
 from kernels.nki_adapter import nki, nisa, nl
 
 PMAX = 128

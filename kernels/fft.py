@@ -497,7 +497,7 @@ def fft_reference(x, inverse=False):
     if p[0] == "dft":
         yr, yi = cmm(kr, ki, c[0], c[1])
     elif p[0] == "4step":
-        N1, N2, G = p[1], p[2], p[3]
+        N1, N2 = p[1], p[2]
         tr, ti = c[6][:, :N1], c[7][:, :N1]
         yr = np.empty((B, N2, N1), f32)
         yi = np.empty_like(yr)

@@ -45,8 +45,6 @@ no gain on trn1 — so these are emulator numbers.
 """
 from __future__ import annotations
 
-import math
-
 import ml_dtypes
 import numpy as np
 

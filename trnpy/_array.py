@@ -207,17 +207,7 @@ class TrnArray:
         return _ns().repeat(self, repeats, axis=axis)
 
     def diagonal(self, offset=0, axis1=0, axis2=1):
-        f = getattr(_ns(), "diagonal", None)
-        if f is not None:
-            return f(self, offset, axis1, axis2)
-        from numpy.lib.array_utils import normalize_axis_index
-        if self.ndim < 2:
-            raise ValueError("diag requires an array of at least two dimensions")
-        a1, a2 = (normalize_axis_index(a, self.ndim) for a in (axis1, axis2))
-        if a1 == a2:
-            raise ValueError("axis1 and axis2 cannot be the same")
-        return TrnArray._new(torch.diagonal(self._t, operator.index(offset), a1, a2),
-                             self._device)
+        return _ns().diagonal(self, offset, axis1, axis2)
 
     # reductions
     def sum(self, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
@@ -271,10 +261,7 @@ class TrnArray:
         return _ns().any(self, axis=axis, out=out, keepdims=keepdims, where=where)
 
     def trace(self, offset=0, axis1=0, axis2=1, dtype=None, out=None):
-        f = getattr(_ns(), "trace", None)
-        if f is not None:
-            return f(self, offset, axis1, axis2, dtype, out)
-        return self.diagonal(offset, axis1, axis2).sum(axis=-1, dtype=dtype, out=out)
+        return _ns().trace(self, offset, axis1, axis2, dtype, out)
 
     # elementwise
     def clip(self, min=None, max=None, out=None, **kwargs):
@@ -335,11 +322,7 @@ class TrnArray:
         return _ns().take(self, indices, axis=axis, out=out, mode=mode)
 
     def put(self, indices, values, mode="raise"):
-        f = getattr(_ns(), "put", None)
-        if f is not None:
-            return f(self, indices, values, mode=mode)
-        from . import _interop
-        return _interop.put(self, indices, values, mode)
+        return _ns().put(self, indices, values, mode=mode)
 
     def fill(self, value):
         self[...] = value

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import builtins
 import operator
-import warnings
 
 import numpy as np
 import torch
 
-from . import _dispatch, _dtypes
+from . import _dispatch
 from ._array import TrnArray
-from . import _ufunc as _ufunc_mod
 from ._ufunc import ufunc, write_out
 
 __all__ = [
@@ -86,18 +84,8 @@ def _warn(msg):
     report(kind, msg.rsplit(" ", 1)[-1], 4)
 
 
-class _Ufunc(ufunc):
-    def _call_torch(self, ops, dev, out, where, dtype, casting):
-        loop = self.resolve(ops, dtype, casting)
-        for o, dt in zip(ops, loop):
-            # NumPy converts an int for a bool loop through C long
-            if type(o) is builtins.int and dt.kind == "b" and not _I64_MIN <= o <= _I64_MAX:
-                raise OverflowError("Python int too large to convert to C long")
-        return super()._call_torch(ops, dev, out, where, dtype, casting)
-
-
 def _u(name, np_uf, fn, **kw):
-    return _Ufunc(name, np_uf, fn, **kw)
+    return ufunc(name, np_uf, fn, **kw)
 
 
 def _identity_int(fn):
@@ -386,28 +374,25 @@ def _floor_divide(a, b, dtypes):
     return torch.where(zb, torch.zeros_like(q), q)
 
 
+def _int_mod(a, b, dt, name, torch_mod):
+    """Integer remainder (``torch_mod`` picks the sign rule); x % 0 == 0 as NumPy."""
+    a, bs, zb = _int_div_setup(a, b, dt, name)
+    r = _udivmod64(a, bs)[1] if dt == _U64 else torch_mod(a, bs)
+    return torch.where(zb, torch.zeros_like(r), r)
+
+
 def _remainder(a, b, dtypes):
     dt = dtypes[0]
     if dt.kind in "fc":
         return _fdivmod(a, b)[1]
-    a, bs, zb = _int_div_setup(a, b, dt, "remainder")
-    if dt == _U64:
-        r = _udivmod64(a, bs)[1]
-    else:
-        r = torch.remainder(a, bs)
-    return torch.where(zb, torch.zeros_like(r), r)
+    return _int_mod(a, b, dt, "remainder", torch.remainder)
 
 
 def _fmod(a, b, dtypes):
     dt = dtypes[0]
     if dt.kind == "f":
         return _fmod_exact(_up(a), _up(b))
-    a, bs, zb = _int_div_setup(a, b, dt, "fmod")
-    if dt == _U64:
-        r = _udivmod64(a, bs)[1]
-    else:
-        r = torch.fmod(a, bs)
-    return torch.where(zb, torch.zeros_like(r), r)
+    return _int_mod(a, b, dt, "fmod", torch.fmod)
 
 
 def _int_pow(a, b, dtypes):
@@ -622,7 +607,7 @@ def _compare(op):
     return f
 
 
-class _CompareUfunc(_Ufunc):
+class _CompareUfunc(ufunc):
     """Comparisons also take out-of-range Python ints (``uint8_array < 300``), as NumPy 2
     does: the answer is then the same for every element."""
 

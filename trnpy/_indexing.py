@@ -542,7 +542,6 @@ def _need_trn(a, fname):
 def put(a, ind, v, mode="raise"):
     """NumPy's ``put``: ``a.flat[ind] = v`` in place (``v`` repeated as needed)."""
     _need_trn(a, "put")
-    from ._interop import put as _put
     if mode == "raise" and _dispatch.use_numpy(a._device):
         # NumPy writes the in-range entries before it raises: check first, so that an
         # error leaves ``a`` untouched
@@ -560,6 +559,66 @@ def put(a, ind, v, mode="raise"):
         sa = TrnArray._new(signed_view(a._t), a._device)
         return _put(sa, ind, TrnArray._new(signed_view(vt), a._device), mode)
     return _put(a, ind, v, mode)
+
+
+def _put(a, indices, values, mode="raise"):
+    """NumPy's ``put``: ``a.flat[indices] = values`` (values cycled; last write wins)."""
+    if mode not in ("raise", "wrap", "clip"):
+        raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
+    if not isinstance(a, TrnArray):
+        raise TypeError("put: the first argument must be a trnpy array")
+    ns = _ns()
+    dev = a._device
+    idx = indices if isinstance(indices, TrnArray) else ns.asarray(indices, device=dev)
+    _dispatch.same_device(a, idx)
+    if idx.dtype.kind not in "iu":
+        if idx.size == 0:
+            idx = idx.astype(np.int64)
+        else:
+            raise TypeError(f"Cannot cast array data from {idx.dtype!r} to "
+                            f"{np.dtype(np.intp)!r} according to the rule 'safe'")
+    if _dispatch.use_numpy(dev):
+        v = _dispatch.np_view(values) if isinstance(values, TrnArray) else values
+        np.put(_dispatch.np_view(a), _dispatch.np_view(idx), v, mode=mode)
+        return None
+    n = a.size
+    it = _dispatch.cast_tensor(idx._t, np.int64).reshape(-1)
+    if it.numel() == 0:
+        return None
+    if mode == "raise":
+        bad = (it >= n) | (it < -n)
+        if bool(bad.any()):
+            raise IndexError(f"index {int(it[bad][0])} is out of bounds for axis 0 with "
+                             f"size {n}")
+        it = torch.where(it < 0, it + n, it)
+    elif n == 0:
+        raise IndexError("cannot replace elements of an empty array")
+    elif mode == "wrap":
+        it = it % n
+    else:
+        it = it.clamp(0, n - 1)
+    from ._indexing import _value_tensor
+    vals = values if isinstance(values, TrnArray) else ns.asarray(values, device=dev)
+    from ._manipulation import signed_view
+    # uint16/32/64 as same-width signed bits: torch cannot repeat/index/scatter those
+    vt = signed_view(_value_tensor(a, vals)).reshape(-1)
+    if vt.numel() == 0:
+        return None
+    m = it.numel()
+    vt = vt.repeat(-(-m // vt.numel()))[:m]
+    # last write wins, as NumPy's sequential loop: keep each index's last occurrence
+    srt, order = torch.sort(it, stable=True)
+    last = torch.ones_like(srt, dtype=torch.bool)
+    last[:-1] = srt[:-1] != srt[1:]
+    keep = order[last]
+    dst = signed_view(a._t)
+    if dst.is_contiguous():
+        dst.view(-1)[it[keep]] = vt[keep]
+    else:
+        f = dst.reshape(-1).clone()
+        f[it[keep]] = vt[keep]
+        dst.copy_(f.reshape(a.shape))
+    return None
 
 
 def _along_axis_index(shape, indices, axis, dev):

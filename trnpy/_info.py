@@ -1,8 +1,6 @@
 """``__array_namespace_info__`` (array API inspection)."""
 from __future__ import annotations
 
-import numpy as np
-
 from . import _devices, _dtypes
 
 _KINDS = {

@@ -141,7 +141,6 @@ def gradient(f, *varargs, axis=None, edge_order=1):
             return tuple(_dispatch.wrap(x, dev) for x in r)
         return _dispatch.wrap(r, dev)
     N = f.ndim
-    from ._reductions import normalize_axis
     if axis is None:
         axes = tuple(range(N))
     else:

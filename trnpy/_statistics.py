@@ -413,6 +413,14 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
                        interpolation, 1, True, "nanquantile")
 
 
+def _np_div(z, d):
+    """``z / d`` as NumPy's mean divides: a complex z meets d as d+0j in Smith's algorithm
+    (so an inf part turns the other into nan), where torch's complex division differs."""
+    if not z.is_complex():
+        return z / d
+    return torch.complex((z.real + z.imag * 0) / d, (z.imag - z.real * 0) / d)
+
+
 def _median(a, axis, out, overwrite_input, keepdims, nan_mode):
     a = arr(a)
     dev = a._device
@@ -453,10 +461,7 @@ def _median(a, axis, out, overwrite_input, keepdims, nan_mode):
     hi = (n // 2).clamp(max=N - 1)
     va = torch.gather(s, -1, lo.unsqueeze(-1)).squeeze(-1).to(acc)
     vb = torch.gather(s, -1, hi.unsqueeze(-1)).squeeze(-1).to(acc)
-    mid = va + vb
-    # halve complex parts separately: torch's complex / 2 turns an inf part into nan
-    mid = torch.complex(mid.real / 2, mid.imag / 2) if mid.is_complex() else mid / 2
-    r = torch.where(lo == hi, va, mid)
+    r = torch.where(lo == hi, _np_div(va, 1), _np_div(va + vb, 2))
     if floating:
         if nan_mode:
             empty = n == 0
@@ -1137,7 +1142,6 @@ def digitize(x, bins, right=False):
     if b.shape[0] <= 1:
         inc = True
     else:
-        d = t.subtract(b[1:], b[:-1]) if b.dtype.kind != "b" else None
         up = t.all(t.greater_equal(b[1:], b[:-1]))
         down = t.all(t.less_equal(b[1:], b[:-1]))
         if builtins.bool(up):
@@ -1146,7 +1150,6 @@ def digitize(x, bins, right=False):
             inc = False
         else:
             raise ValueError("bins must be monotonically increasing or decreasing")
-        del d
     if inc:
         return t.searchsorted(b, x, side=side)
     r = t.searchsorted(t.flip(b), x, side=side)

@@ -59,6 +59,9 @@ def normalize_operands(args):
 
 def scalar_tensor(value, np_dtype, device):
     """A 0-d tensor holding Python scalar ``value`` in ``np_dtype`` (NumPy's overflow rules)."""
+    if np_dtype.kind == "b" and type(value) is builtins.int and not -2**63 <= value < 2**63:
+        # NumPy converts an int for a bool loop through C long
+        raise OverflowError("Python int too large to convert to C long")
     v = np.array(value, dtype=np_dtype)          # OverflowError as NumPy raises it
     ct = _dtypes.compute_torch(np_dtype)
     return torch.full((), v.item() if np_dtype.kind != "u" or np_dtype.itemsize < 8

@@ -657,7 +657,7 @@ def _pivot_order(t):
 
 
 def qr_scipy(a, mode, pivoting, check_finite):
-    from ._linalg import LinAlgError as _LAE, QRResult, _prep
+    from ._linalg import QRResult
     if mode not in ("full", "economic", "r", "raw", "reduced", "complete"):
         raise ValueError("Mode argument should be one of ['full', 'r', 'economic', "
                          "'raw', 'reduced', 'complete']")
