@@ -15,6 +15,11 @@ import torch
 from . import _dispatch, _dtypes
 from ._devices import CPU, Device, device as _resolve_device
 
+_backend = _dispatch._CPU_BACKEND.get
+_host_result = _dispatch.host_result
+_ndarray = np.ndarray
+_new = object.__new__
+
 
 class DeviceToHostError(TypeError):
     """Raised when NumPy asks for the data of an array that is not on the CPU."""
@@ -69,11 +74,10 @@ class TrnArray:
     def _t(self) -> torch.Tensor:
         t = self._tt
         if t is None:
-            a = self._np
-            if not a.flags.writeable or min(a.strides, default=0) < 0:
-                # torch cannot alias these: from here on this array owns a copy
-                a = self._np = a.copy()
-            t = self._tt = torch.from_numpy(a)
+            # what torch cannot alias (read-only, negative strides) is copied: from here
+            # on this array owns the copy
+            self._np, t = _dispatch._torch_compatible(self._np)
+            self._tt = t
         return t
 
     def __init__(self, *args, **kwargs):
@@ -89,15 +93,21 @@ class TrnArray:
 
     @property
     def shape(self) -> tuple:
-        return tuple(self._t.shape)
+        if self._tt is None:
+            return self._np.shape
+        return tuple(self._tt.shape)
 
     @property
     def ndim(self) -> int:
-        return self._t.dim()
+        if self._tt is None:
+            return self._np.ndim
+        return self._tt.dim()
 
     @property
     def size(self) -> int:
-        return self._t.numel()
+        if self._tt is None:
+            return self._np.size
+        return self._tt.numel()
 
     @property
     def device(self) -> Device:
@@ -465,14 +475,18 @@ class TrnArray:
 
     # -- indexing ---------------------------------------------------------------
     def __getitem__(self, key):
-        # hot path: a host array indexed by a host array (NumPy's own rules apply)
-        if type(key) is TrnArray and self._device is CPU and key._device is CPU \
-                and _dispatch._CPU_BACKEND.get() == "numpy":
-            v, k = self._np, key._np
-            r = (v if v is not None else _dispatch.np_view(self))[
-                k if k is not None else _dispatch.np_view(key)]
-            if type(r) is np.ndarray:      # (a scalar result takes the 0-d view path)
-                return _dispatch.wrap(r, CPU)
+        # hot path: a host array with its NumPy view indexed by another (NumPy's rules)
+        if (type(key) is TrnArray and (v := self._np) is not None
+                and (k := key._np) is not None and self._device is CPU is key._device
+                and _backend() == "numpy"):
+            r = v[k]
+            if type(r) is _ndarray:        # _dispatch.host_result, inlined: a call costs
+                out = _new(TrnArray)       # a sixth of this path on tiny inputs
+                out._tt = None
+                out._device = CPU
+                out._np = r
+                return out
+            return _host_result(r)         # a scalar: the 0-d path
         return _mod("_indexing").getitem(self, key)
 
     def __setitem__(self, key, value):
@@ -519,15 +533,21 @@ def _mod(name):
 
 # -- operators: each one is a namespace function --------------------------------------
 def _binary(fname, reflected=False):
-    f = None
+    f = npf = None
 
     def op(self, other):
-        nonlocal f
-        if type(other) is not TrnArray and not _is_operand(other):
-            return NotImplemented
+        nonlocal f, npf
         if f is None:
             f = getattr(_ns(), fname)
-        return f(other, self) if reflected else f(self, other)
+            npf = f._np if getattr(f, "_fast_nargs", None) == 2 else None
+        # hot path of ufunc.__call__ without its call: two host arrays with NumPy views
+        if (type(other) is TrnArray and npf is not None and self._device is CPU
+                and other._device is CPU and (a := self._np) is not None
+                and (b := other._np) is not None and _backend() == "numpy"):
+            return _host_result(npf(b, a) if reflected else npf(a, b))
+        if type(other) is TrnArray or _is_operand(other):
+            return f(other, self) if reflected else f(self, other)
+        return NotImplemented
     op.__name__ = fname
     return op
 

@@ -98,6 +98,20 @@ _new_array = object.__new__
 _ARRAY_CLS = None        # trnpy._array sets this to TrnArray on import
 
 
+def host_result(r):
+    """CPU TrnArray around the NumPy result of an op on host arrays: :func:`wrap` without
+    its checks, for the hot paths. NumPy's ufuncs and indexing give native arrays of
+    trnpy's dtypes for operands of trnpy's dtypes; a NumPy scalar (0-d result) goes the
+    long way."""
+    if type(r) is np.ndarray:
+        out = _new_array(_ARRAY_CLS)
+        out._tt = None
+        out._device = CPU
+        out._np = r
+        return out
+    return wrap(r, CPU)
+
+
 # dtype codes torch.from_numpy takes (NumPy's canonical codes of trnpy's dtypes)
 _ALIASABLE = frozenset(d.char for d in _dtypes.SUPPORTED)
 
