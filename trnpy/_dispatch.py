@@ -157,6 +157,8 @@ def compute_tensor(t: torch.Tensor, dtype=None) -> torch.Tensor:
 
 def cast_tensor(t: torch.Tensor, dtype) -> torch.Tensor:
     """Cast with NumPy's semantics (integer wrap-around, uint64 bit patterns)."""
+    if t.dtype is _dtypes._NP_TO_TORCH.get(dtype):
+        return t                           # the common case, without normalising dtype
     dt = np.dtype(dtype)
     target = _dtypes.to_torch(dt)
     if t.dtype == target:

@@ -59,9 +59,15 @@ def _n_points(n):
 
 
 def _result_dtype(name, x, dev):
-    rdt = np_dtype_of(getattr(np.fft, name), x.dtype, shape=(2,))
+    rdt = _RESULT_DTYPES.get((name, x.dtype))
+    if rdt is None:
+        rdt = _RESULT_DTYPES[(name, x.dtype)] = np_dtype_of(getattr(np.fft, name), x.dtype,
+                                                            shape=(2,))
     dev.check_dtype(rdt)
     return rdt
+
+
+_RESULT_DTYPES = {}    # (transform, input dtype) -> NumPy's result dtype; the hot path
 
 
 def _torch_input(t, kind, rdt):
@@ -102,8 +108,9 @@ def _torch_1d(name, t, n, axis, norm, rdt, f16=False):
 
 
 def _finish(res, rdt, dev, out, name):
-    # torch's ihfft returns a lazy conjugate view, which NumPy cannot read
-    res = _dispatch.cast_tensor(res, rdt).resolve_conj()
+    res = _dispatch.cast_tensor(res, rdt)
+    if res.is_conj():
+        res = res.resolve_conj()     # torch's lazy conjugate view (ihfft): NumPy can't read it
     if out is None:
         return TrnArray._new(res, dev)
     if tuple(out.shape) != tuple(res.shape):
@@ -122,7 +129,10 @@ def _check_out(out, x):
 
 
 def _one_d(name, a, n, axis, norm, out):
-    (x,), dev = as_arrays(a)
+    if type(a) is TrnArray:
+        x, dev = a, a._device
+    else:
+        (x,), dev = as_arrays(a)
     _check_norm(norm)
     dev = _check_out(out, x)
     rdt = _result_dtype(name, x, dev)

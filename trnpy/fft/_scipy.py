@@ -257,18 +257,13 @@ def _r2r_axis(kind, inverse, t, type, n, axis, norm, orthogonalize):
         orthogonalize = norm == "ortho"
     if t.numel() == 0:
         return t.clone().movedim(-1, axis)
-    else:
-        y = _r2r_unscaled(kind, type, t.contiguous(), orthogonalize)
     # SciPy's normalisation: M is the length of the implied FFT
     M = 2 * (n - 1) if (kind, type) == ("dct", 1) else \
         2 * (n + 1) if (kind, type) == ("dst", 1) else 2 * n
-    fwd = not inverse
     norm = norm or "backward"
-    if norm == "ortho":
-        y = y * (1.0 / math.sqrt(M))
-    elif (norm == "backward") != fwd:
-        y = y * (1.0 / M)
-    return y.movedim(-1, axis)
+    scale = 1.0 / math.sqrt(M) if norm == "ortho" else \
+        1.0 / M if (norm == "backward") == inverse else 1.0
+    return _r2r_scaled(kind, type, t, orthogonalize, scale).movedim(-1, axis)
 
 
 def _alt(n, like):
@@ -278,27 +273,57 @@ def _alt(n, like):
     return s
 
 
-def _r2r_unscaled(kind, type, x, ortho):
+def _r2r_scaled(kind, type, x, ortho, scale):
+    """``scale`` times the unnormalised DCT/DST (SciPy's) along the last axis."""
     if kind == "dst":
         if type == 1:
-            return _dst1(x)
+            return _dst1(x) * scale
         if type == 2:
-            return _dct(2, x * _alt(x.shape[-1], x), ortho).flip(-1)
-        return _dct(type, x.flip(-1), ortho) * _alt(x.shape[-1], x)
-    return _dct(type, x, ortho)
+            return _dct(2, x * _alt(x.shape[-1], x), ortho, scale).flip(-1)
+        return _dct(type, x.flip(-1), ortho, scale) * _alt(x.shape[-1], x)
+    return _dct(type, x, ortho, scale)
 
 
 def _cdtype(x):
     return torch.complex128 if x.dtype == torch.float64 else torch.complex64
 
 
-def _twiddle(n, scale, x):
-    """exp(1j * scale * k) for k < n, computed in float64 and rounded once."""
+def _twiddle(n, turn, x):
+    """exp(1j * turn * k) for k < n, computed in float64 and rounded once."""
     k = torch.arange(n, dtype=torch.float64, device=x.device)
-    return torch.polar(torch.ones_like(k), scale * k).to(_cdtype(x))
+    return torch.polar(torch.ones_like(k), turn * k).to(_cdtype(x))
 
 
-def _dct(type, x, ortho):
+@functools.lru_cache(maxsize=32)
+def _dct_tables(type, n, ortho, scale, dtype, device):
+    """(twiddles, gather indices) of the N-point DCT-II or DCT-III; cached (as CuPy does)
+    because building them costs more kernel launches than the transform."""
+    x = torch.empty(0, dtype=dtype, device=device)
+    h = n // 2 + 1
+    k = torch.arange(h)
+    r2 = math.sqrt(2.0)
+    makhoul = torch.cat([torch.arange(0, n, 2), torch.arange(1, n, 2).flip(0)])
+    if type == 2:
+        # y_k = Re(w_k V_k) and y_{N-k} = -Im(w_k V_k), V = rfft(x in Makhoul's order):
+        # both read off the interleaved (re, im) pairs of w V by one gather, then a sign
+        w = _twiddle(h, -math.pi / (2 * n), x) * (2 * scale)
+        if ortho:
+            w[0] /= r2
+        out = torch.cat([2 * k, 2 * torch.arange(n - h, 0, -1) + 1])
+        sign = torch.ones(n, dtype=dtype)
+        sign[h:] = -1
+        return w, makhoul.to(device), out.to(device), sign.to(device)
+    # DCT-III, the transpose: v = irfft(w_k (X_k - i X_{N-k})) (X_N = 0), then undo
+    # Makhoul's order. X_k - i X_{N-k} = -i (X_{N-k} + i X_k): one gather of the pairs
+    # (X_{N-k}, X_k) from X padded with a zero, and -i folded into w
+    w = _twiddle(h, math.pi / (2 * n), x) * (-1j * scale)
+    if ortho:
+        w[0] *= r2
+    pairs = torch.stack([torch.where(k == 0, n, n - k), k], -1).flatten()
+    return w, pairs.to(device), torch.argsort(makhoul).to(device), None
+
+
+def _dct(type, x, ortho, scale):
     N = x.shape[-1]
     r2 = math.sqrt(2.0)
     if type == 1:
@@ -307,30 +332,26 @@ def _dct(type, x, ortho):
             x[..., 0] *= r2
             x[..., -1] *= r2
         v = torch.cat([x, x[..., 1:-1].flip(-1)], -1)
-        y = torch.fft.rfft(v).real.contiguous()
+        y = torch.fft.rfft(v).real * scale
         if ortho:
             y[..., 0] /= r2
             y[..., -1] /= r2
         return y
     if type == 2:
-        # Makhoul: even samples then odd samples reversed; one N-point FFT
-        v = torch.cat([x[..., ::2], x[..., 1::2].flip(-1)], -1)
-        y = 2 * (torch.fft.fft(v) * _twiddle(N, -math.pi / (2 * N), x)).real
-        if ortho:
-            y[..., 0] /= r2
-        return y.contiguous()
+        w, perm, out, sign = _dct_tables(2, N, ortho, scale, x.dtype, x.device)
+        z = torch.fft.rfft(torch.index_select(x, -1, perm)) * w
+        return torch.index_select(torch.view_as_real(z).flatten(-2), -1, out).mul_(sign)
     if type == 3:
-        # y_k = Re sum_n w_n x_n e^{i pi n (2k+1) / 2N}, w_0 = 1, w_n = 2
-        w = torch.full((N,), 2.0, dtype=x.dtype, device=x.device)
-        w[0] = r2 if ortho else 1.0
-        c = (x * w) * _twiddle(N, math.pi / (2 * N), x)
-        return (torch.fft.ifft(c, n=2 * N) * (2 * N))[..., :N].real.contiguous()
+        w, pairs, inv, _ = _dct_tables(3, N, ortho, scale, x.dtype, x.device)
+        g = torch.index_select(torch.nn.functional.pad(x, (0, 1)), -1, pairs)
+        z = torch.view_as_complex(g.unflatten(-1, (-1, 2))) * w
+        return torch.index_select(torch.fft.irfft(z, n=N, norm="forward"), -1, inv)
     # type 4: y_k = 2 Re e^{-i pi (2k+1) / 4N} FFT_2N(x_n e^{-i pi n / 2N})_k
     z = x * _twiddle(N, -math.pi / (2 * N), x)
     Z = torch.fft.fft(z, n=2 * N)[..., :N]
     ph = _twiddle(N, -math.pi / (2 * N), x) * complex(math.cos(math.pi / (4 * N)),
                                                       -math.sin(math.pi / (4 * N)))
-    return (2 * (Z * ph).real).contiguous()
+    return (2 * scale) * (Z * ph).real
 
 
 def _dst1(x):

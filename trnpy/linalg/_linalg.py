@@ -69,7 +69,9 @@ def _new(t, dev, dtype=None):
 
 
 def _raise_if(info, msg):
-    if info.numel() and bool((info != 0).any()):
+    # one device-to-host read (it waits for the factorisation: NumPy raises in the call)
+    n = info.numel()
+    if n and (info.item() if n == 1 else info.any().item()):
         raise LinAlgError(msg)
 
 
@@ -79,13 +81,6 @@ def _call(fn, *args, **kw):
         return fn(*args, **kw)
     except torch.linalg.LinAlgError as e:
         raise LinAlgError(str(e)) from e
-
-
-def _hermitian_from(a, upper):
-    """The Hermitian matrix LAPACK sees when it reads only one triangle of ``a``."""
-    if upper:
-        return a.triu() + a.triu(1).mH
-    return a.tril() + a.tril(-1).mH
 
 
 def _real_torch(dt):
@@ -99,8 +94,8 @@ def cholesky(x, /, *, upper=False):
     x, dev, wdt = _prep(x)
     if _dispatch.use_numpy(dev):
         return _dispatch.wrap(np.linalg.cholesky(_np(x), upper=upper), dev)
-    a = _hermitian_from(torch_as(x._t, wdt), upper)
-    r, info = torch.linalg.cholesky_ex(a, upper=bool(upper))
+    # potrf reads only the requested triangle, as LAPACK does for NumPy
+    r, info = torch.linalg.cholesky_ex(torch_as(x._t, wdt), upper=bool(upper))
     _raise_if(info, "Matrix is not positive definite")
     return _new(r, dev, wdt)
 
@@ -230,7 +225,8 @@ def _solve(a, b):
                              f"with gufunc signature (m,m),(m,n)->(m,n) (size {b.shape[-2]} "
                              f"is different from {m})")
         try:
-            batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+            batch = () if a.ndim == b.ndim == 2 else \
+                np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
         except ValueError:
             raise ValueError(f"solve: operands could not be broadcast together with shapes "
                              f"{a.shape} {b.shape}") from None
@@ -240,10 +236,12 @@ def _solve(a, b):
     if b.ndim == 1:
         ta_b = ta
         tb_b = tb.expand(a.shape[:-2] + (m,))[..., None]
-    else:
+    elif batch:
         # same ndim on both sides so torch never takes b for a batch of vectors
         ta_b = ta.expand(batch + (m, m))
         tb_b = tb.expand(batch + b.shape[-2:])
+    else:
+        ta_b, tb_b = ta, tb
     r, info = torch.linalg.solve_ex(ta_b, tb_b)
     _raise_if(info, "Singular matrix")
     if b.ndim == 1:
