@@ -6,7 +6,10 @@ throughput on the GPU (ratio trnpy/CuPy <= 1.05).
 
 On the GPU, throughput is time per call in a stream of back-to-back calls with one
 synchronisation at the end (the host queues work while the GPU runs it, as in a real
-program); latency, one call then a synchronisation, is printed beside it.
+program); latency, one call then a synchronisation, is printed beside it. trnpy raises
+LinAlgError as NumPy does, which needs the device's error flag on the host; CuPy only
+reads it under ``cupyx.errstate(linalg="raise")``, so linalg rows also show CuPy so
+configured ("cupy chk"), the like-for-like comparison.
 
     python3 benchmarks/bench_linalg_fft.py            # CPU
     python3 benchmarks/bench_linalg_fft.py --cuda     # GPU: trnpy vs torch vs CuPy
@@ -35,19 +38,22 @@ def best_time(fn, sync=lambda: None, min_total=0.3, max_reps=50):
     return min(times)
 
 
-def stream_time(fn, sync, rounds=5):
-    """Best per-call time over ``rounds`` streams of back-to-back calls."""
-    latency = best_time(fn, sync)
-    k = int(min(200, max(5, 0.05 / latency)))
-    best = float("inf")
+def stream_times(fns, sync, rounds=7):
+    """Per-call time of each of ``fns`` (name -> callable) in streams of back-to-back
+    calls, best of ``rounds``; the rounds interleave the callables so that clock and
+    thermal drift hit all alike. Returns (stream times, latencies)."""
+    lat = {k: best_time(f, sync) for k, f in fns.items()}
+    reps = {k: int(min(200, max(5, 0.05 / lat[k]))) for k in fns}
+    best = dict.fromkeys(fns, float("inf"))
     for _ in range(rounds):
-        sync()
-        t0 = time.perf_counter()
-        for _ in range(k):
-            fn()
-        sync()
-        best = min(best, (time.perf_counter() - t0) / k)
-    return best, latency
+        for k, f in fns.items():
+            sync()
+            t0 = time.perf_counter()
+            for _ in range(reps[k]):
+                f()
+            sync()
+            best[k] = min(best[k], (time.perf_counter() - t0) / reps[k])
+    return best, lat
 
 
 def problems(n_sizes, fft_sizes, rng):
@@ -110,6 +116,7 @@ def run_cpu(quick):
 
 def run_cuda(quick):
     import cupy as cp
+    import cupyx
     import cupyx.scipy.fft as cufft
     import torch
     rng = np.random.default_rng(0)
@@ -145,18 +152,32 @@ def run_cuda(quick):
             dct = None
             dctn = None
 
-    print(f"{'op (GPU), per call':<22}{'cupy':>11}{'torch':>11}{'trnpy':>11}"
-          f"{'trn/cupy':>10}{'trn/torch':>10}{'latency trn/cupy':>18}")
-    nan = (float("nan"), float("nan"))
+    def checked(f):
+        # CuPy skips cuSOLVER's error flag unless asked: this is CuPy raising for a
+        # singular (or not positive definite) matrix as NumPy and trnpy do
+        def g(*args):
+            with cupyx.errstate(linalg="raise"):
+                return f(*args)
+        return g
+
+    print(f"{'op (GPU), per call':<18}{'cupy':>10}{'cupy chk':>10}{'torch':>10}{'trnpy':>10}"
+          f"{'trn/cupy':>9}{'trn/chk':>9}{'trn/torch':>10}{'lat trn/cupy':>14}")
+    nan = float("nan")
     for name, kind, f, args in problems(n_sizes, fft_sizes, rng):
         cargs = [cp.asarray(a) for a in args]
         targs = [torch.as_tensor(a, device="cuda") for a in args]
         xargs = [trnpy.asarray(a, device=dev) for a in args]
-        t_cp, l_cp = stream_time(lambda: f(CuPyNS, *cargs), sync)
-        t_t, _ = nan if kind == "dct" else stream_time(lambda: f(TorchNS, *targs), sync)
-        t_x, l_x = stream_time(lambda: f(trnpy, *xargs), sync)
-        print(f"{name:<22}{t_cp * 1e3:>9.3f}ms{t_t * 1e3:>9.3f}ms{t_x * 1e3:>9.3f}ms"
-              f"{t_x / t_cp:>10.2f}{t_x / t_t:>10.2f}{l_x / l_cp:>18.2f}")
+        fns = {"cupy": lambda: f(CuPyNS, *cargs), "trnpy": lambda: f(trnpy, *xargs)}
+        if kind == "linalg":
+            fns["cupy chk"] = lambda: checked(f)(CuPyNS, *cargs)
+        if kind != "dct":
+            fns["torch"] = lambda: f(TorchNS, *targs)
+        t, lat = stream_times(fns, sync)
+        t_x = t["trnpy"]
+        cols = [t.get(k, nan) * 1e3 for k in ("cupy", "cupy chk", "torch", "trnpy")]
+        print(f"{name:<18}" + "".join(f"{c:>8.3f}ms" for c in cols)
+              + f"{t_x / t['cupy']:>9.2f}{t_x / t.get('cupy chk', nan):>9.2f}"
+              f"{t_x / t.get('torch', nan):>10.2f}{lat['trnpy'] / lat['cupy']:>14.2f}")
 
 
 if __name__ == "__main__":

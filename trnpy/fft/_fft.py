@@ -85,21 +85,21 @@ def _out_len(kind, name, n):
 
 
 _INVERSE = ("ifft", "irfft", "ihfft")
+_F16 = np.dtype(np.float16)
 
 
 def _torch_1d(name, t, n, axis, norm, rdt, f16=False):
     """One 1-D transform on a tensor already in the right input dtype. ``f16``: the
     data came in as float16, where NumPy computes the norm factor in float16."""
-    kind = _KIND[name]
-    shape = list(t.shape)
-    shape[axis] = _out_len(kind, name, n)
-    tdt = _dtypes.to_torch(rdt) if rdt != np.float16 else torch.float32
-    if t.numel() == 0 or 0 in shape:
+    if n == 0 or t.numel() == 0:
         # torch's FFT refuses empty batches; a transform of zeros (padding) is zeros
+        shape = list(t.shape)
+        shape[axis] = _out_len(_KIND[name], name, n)
+        tdt = _dtypes.to_torch(rdt) if rdt != _F16 else torch.float32
         return torch.zeros(shape, dtype=tdt, device=t.device)
     norm = norm or "backward"
     if not f16 or norm == ("forward" if name in _INVERSE else "backward"):
-        return getattr(torch.fft, name)(t, n=n, dim=axis, norm=norm)
+        return getattr(torch.fft, name)(t, n, axis, norm)     # (positional: less parsing)
     res = getattr(torch.fft, name)(t, n=n, dim=axis,
                                    norm="forward" if name in _INVERSE else "backward")
     h = np.float16
@@ -136,7 +136,8 @@ def _one_d(name, a, n, axis, norm, out):
     _check_norm(norm)
     dev = _check_out(out, x)
     rdt = _result_dtype(name, x, dev)
-    ax = normalize_axis(axis, x.ndim)
+    nd = x.ndim
+    ax = axis + nd if type(axis) is int and -nd <= axis < 0 else normalize_axis(axis, nd)
     kind = _KIND[name]
     if n is None:
         n = 2 * (x.shape[ax] - 1) if kind == "c2r" else x.shape[ax]
@@ -155,7 +156,7 @@ def _one_d(name, a, n, axis, norm, out):
         res = _kernels.run("fft", x, name, (n,), (ax,), norm=norm)
         return _finish(res._t, rdt, dev, out, name)
     t = _torch_input(x._t, kind, rdt)
-    res = _torch_1d(name, t, n, ax, norm, rdt, f16=x.dtype == np.float16)
+    res = _torch_1d(name, t, n, ax, norm, rdt, f16=x.dtype == _F16)
     return _finish(res, rdt, dev, out, name)
 
 
