@@ -34,4 +34,22 @@ from ._constants import e, inf, nan, newaxis, pi, euler_gamma  # noqa: F401
 
 ndarray = TrnArray
 
+
+def _install_hot_paths():
+    import operator
+
+    import numpy
+
+    from . import _dispatch, _hotpath, _indexing, _ufunc
+    from ._devices import CPU
+    ops = [globals()[f] for _, f in _hotpath.BINARY_OPS + _hotpath.COMPARISONS]
+    # NumPy's ufunc on the views; ``**`` takes ndarray's own operator (see TrnArray.__pow__)
+    np_ops = [operator.pow if f is power else f._np if getattr(f, "_fast_nargs", 0) == 2
+              else None for f in ops]
+    _hotpath.install(TrnArray, _ufunc.ufunc, CPU, _dispatch._CPU_BACKEND, numpy.ndarray,
+                     _dispatch.host_result, _indexing.getitem, np_ops)
+
+
+_install_hot_paths()
+
 from . import linalg, fft, random, sparse, special  # noqa: E402,F401

@@ -12,13 +12,12 @@ import warnings
 import numpy as np
 import torch
 
-from . import _dispatch, _dtypes
+from . import _dispatch, _dtypes, _hotpath
 from ._devices import CPU, Device, device as _resolve_device
 
 _backend = _dispatch._CPU_BACKEND.get
 _host_result = _dispatch.host_result
 _ndarray = np.ndarray
-_new = object.__new__
 
 
 class DeviceToHostError(TypeError):
@@ -28,7 +27,7 @@ class DeviceToHostError(TypeError):
 _API_VERSIONS = ("2021.12", "2022.12", "2023.12", "2024.12")
 
 
-class TrnArray:
+class TrnArray(_hotpath.ArrayBase):
     """An n-dimensional array on a trnpy device, with NumPy's ndarray interface.
 
     Indexing with integers only (``x[0]`` on a 1-d array, ``x[1, 2]`` on a 2-d one) returns
@@ -50,12 +49,13 @@ class TrnArray:
     """
     # _tt: the tensor; _np: zero-copy NumPy view of host data. Results computed by NumPy
     # keep only _np until a tensor is asked for (saves ~0.5 us per small op).
-    __slots__ = ("_tt", "_device", "_np", "__weakref__")
+    # (with trnpy._speedups built, its ArrayBase holds these and the hot paths)
+    __slots__ = _hotpath.ARRAY_SLOTS
     __array_priority__ = 100
 
     @classmethod
     def _new(cls, t: torch.Tensor, device: Device) -> "TrnArray":
-        self = object.__new__(cls)
+        self = cls.__new__(cls)
         self._tt = t
         self._device = device
         self._np = None
@@ -64,7 +64,7 @@ class TrnArray:
     @classmethod
     def _from_numpy(cls, a: np.ndarray, device: Device) -> "TrnArray":
         """Around NumPy data that torch can alias (see ``_dispatch.wrap``)."""
-        self = object.__new__(cls)
+        self = cls.__new__(cls)
         self._tt = None
         self._device = device
         self._np = a
@@ -573,18 +573,26 @@ def _is_operand(x):
     return isinstance(x, (TrnArray, bool, int, float, complex, np.ndarray, np.generic, list, tuple))
 
 
-for _dunder, _fname in [
-        ("add", "add"), ("sub", "subtract"), ("mul", "multiply"), ("truediv", "divide"),
-        ("floordiv", "floor_divide"), ("mod", "remainder"), ("pow", "power"),
-        ("matmul", "matmul"), ("and", "bitwise_and"), ("or", "bitwise_or"),
-        ("xor", "bitwise_xor"), ("lshift", "left_shift"), ("rshift", "right_shift")]:
+for _dunder, _fname in _hotpath.BINARY_OPS:
     setattr(TrnArray, f"__{_dunder}__", _binary(_fname))
     setattr(TrnArray, f"__r{_dunder}__", _binary(_fname, reflected=True))
     setattr(TrnArray, f"__i{_dunder}__", _inplace(_fname))
 
-for _dunder, _fname in [("lt", "less"), ("le", "less_equal"), ("gt", "greater"),
-                        ("ge", "greater_equal"), ("eq", "equal"), ("ne", "not_equal")]:
+for _dunder, _fname in _hotpath.COMPARISONS:
     setattr(TrnArray, f"__{_dunder}__", _binary(_fname))
+
+
+def _pow(power):
+    def __pow__(self, other):
+        # ndarray.__pow__ squares for a Python-int exponent 2, which NumPy's promotion
+        # makes int8 (not power's int64) for bool arrays
+        if type(other) is int and other == 2 and self.dtype == np.bool_:
+            return _ns().square(self)
+        return power(self, other)
+    return __pow__
+
+
+TrnArray.__pow__ = _pow(TrnArray.__pow__)
 
 for _dunder, _fname in [("neg", "negative"), ("pos", "positive"), ("abs", "abs"),
                         ("invert", "bitwise_invert")]:
@@ -592,4 +600,6 @@ for _dunder, _fname in [("neg", "negative"), ("pos", "positive"), ("abs", "abs")
 
 TrnArray.__hash__ = None  # mutable, like ndarray
 
+_new = TrnArray.__new__
 _dispatch._ARRAY_CLS = TrnArray
+_dispatch._new_array = _new

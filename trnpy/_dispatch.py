@@ -94,8 +94,8 @@ def wrap(data, device: Device):
     return wrap(np.asarray(data), device)
 
 
-_new_array = object.__new__
-_ARRAY_CLS = None        # trnpy._array sets this to TrnArray on import
+_new_array = None        # trnpy._array sets these: TrnArray.__new__ and TrnArray
+_ARRAY_CLS = None
 
 
 def host_result(r):

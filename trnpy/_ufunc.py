@@ -15,7 +15,7 @@ import operator
 import numpy as np
 import torch
 
-from . import _dispatch, _dtypes, _errstate
+from . import _dispatch, _dtypes, _errstate, _hotpath
 from ._array import TrnArray
 from ._devices import CPU, get_default_device
 
@@ -70,7 +70,7 @@ def scalar_tensor(value, np_dtype, device):
                       else int(v.view(np.int64)), dtype=ct, device=device.torch_device)
 
 
-class ufunc:
+class ufunc(_hotpath.UfuncBase):
     """An elementwise function with NumPy's ufunc calling convention."""
 
     def __init__(self, name, np_ufunc, torch_func, *, pass_dtypes=False, doc=None):
