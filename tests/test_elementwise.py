@@ -544,3 +544,18 @@ def test_emulated_neuron_float32(emulated_neuron):
     i = trnpy.asarray(np.array([1, 2]), device=emulated_neuron)
     with pytest.raises(TypeError, match="float64"):
         i / i                                      # int64 / int64 loop is float64
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("dt", [np.complex64, np.complex128])
+def test_cuda_complex_sqrt_branch_values(dt):
+    """CUDA's csqrt leaves -4e-8 where NumPy has an exact 0 (sqrt(-1+0j)); trnpy's CUDA
+    path matches NumPy on the axes, at huge and tiny magnitudes and on non-finite input."""
+    info = np.finfo(dt)
+    v = np.array([0.0, -0.0, 1.0, -1.0, 4.0, -4.0, info.max, -info.max, info.smallest_subnormal,
+                  -info.smallest_subnormal, info.tiny, np.inf, -np.inf, np.nan], dtype=info.dtype)
+    z = (v[:, None] + 1j * v[None, :]).astype(dt).ravel()
+    with np.errstate(all="ignore"):
+        expected = np.sqrt(z)
+    actual = trnpy.sqrt(trnpy.asarray(z, device="cuda"))
+    assert_matches(actual, expected, rtol=4 * info.eps, check_sign_of_zero=True)

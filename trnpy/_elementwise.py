@@ -10,6 +10,7 @@ ordering and division, integer powers).
 from __future__ import annotations
 
 import builtins
+import math
 import operator
 
 import numpy as np
@@ -271,6 +272,30 @@ def _subtract(a, b):
         br, bi = _ri(b)
         return _cplx(ar - br, ai - bi)
     return a - b
+
+
+def _sqrt(t):
+    """torch.sqrt, except complex input on CUDA: its csqrt leaves rounding noise where
+    C99 (and NumPy) have exact zeros (real part of sqrt(-1+0j) is -4e-8 in complex64), so
+    finite values take glibc's branch formula, scaled against overflow and underflow."""
+    if not (t.is_complex() and t.is_cuda):
+        return torch.sqrt(t)
+    x, y = t.real, t.imag
+    m = torch.maximum(x.abs(), y.abs())
+    # exact power-of-two scalings: x, y by s**2, the root by 1/s
+    k = 500 if x.dtype == torch.float64 else 60
+    big = torch.finfo(x.dtype).max / 4
+    s2 = torch.where(m > big, 0.25, torch.where(m < 2.0 ** -k, 2.0 ** (2 * k),
+                                                  torch.ones_like(x)))
+    xs, ys = x * s2, y * s2
+    w = torch.sqrt(0.5 * (torch.hypot(xs, ys) + xs.abs()))       # sqrt((|x| + |z|) / 2)
+    w0 = torch.where(w == 0, 1, w)
+    h = 0.5 * (ys / w0)
+    re = torch.where(x >= 0, w, h.abs())
+    im = torch.where(x >= 0, h, torch.copysign(w, y))
+    inv = torch.rsqrt(s2)
+    res = torch.complex(torch.where(w == 0, 0, re * inv), torch.where(w == 0, y, im * inv))
+    return torch.where(torch.isfinite(x) & torch.isfinite(y), res, torch.sqrt(t))
 
 
 def _log1p(x):
@@ -700,7 +725,7 @@ log = _u("log", np.log, torch.log)
 log1p = _u("log1p", np.log1p, _log1p)
 log2 = _u("log2", np.log2, torch.log2)
 log10 = _u("log10", np.log10, torch.log10)
-sqrt = _u("sqrt", np.sqrt, torch.sqrt)
+sqrt = _u("sqrt", np.sqrt, _sqrt)
 cbrt = _u("cbrt", np.cbrt, _cbrt)
 square = _u("square", np.square, _square)
 ceil = _u("ceil", np.ceil, _identity_int(torch.ceil))
