@@ -15,6 +15,7 @@ from trnpy import _hotpath
 
 from conftest import assert_matches
 
+CPU = trnpy.device("cpu")     # the hot paths are for host arrays (also under a CUDA default)
 SMALL_DTYPES = [np.bool_, np.int8, np.uint8, np.int64, np.uint64, np.float32, np.float64,
                 np.complex64]
 ARITH = [operator.add, operator.sub, operator.mul, operator.truediv, operator.lt,
@@ -29,9 +30,13 @@ def _arrays(dtype, n):
     return a, b
 
 
+def _host(x):
+    return trnpy.asarray(x, device=CPU)
+
+
 def _same(actual, expected):
     assert isinstance(actual, trnpy.TrnArray)
-    assert actual.device == trnpy.device("cpu")
+    assert actual.device == CPU
     assert_matches(actual, np.asarray(expected), equal_nan=True)
 
 
@@ -42,7 +47,7 @@ def test_operators_match_numpy(dtype, op, n, scalar):
     if op in INT_OPS and np.dtype(dtype).kind not in "biu":
         return
     a, b = _arrays(dtype, n)
-    ta, tb = trnpy.asarray(a), trnpy.asarray(b)
+    ta, tb = _host(a), _host(b)
     cases = [(a, b, ta, tb), (a, scalar, ta, scalar), (scalar, b, scalar, tb)]
     if n:
         cases.append((a[:1].reshape(()), b, ta[:1].reshape(()), tb))      # 0-d with 1-d
@@ -70,33 +75,33 @@ def test_ufunc_calls_match_numpy(name, dtype):
                 expected = f(*xs)
             except TypeError:
                 with pytest.raises(TypeError):
-                    g(*[trnpy.asarray(x) if isinstance(x, np.ndarray) else x for x in xs])
+                    g(*[_host(x) if isinstance(x, np.ndarray) else x for x in xs])
                 continue
-            _same(g(*[trnpy.asarray(x) if isinstance(x, np.ndarray) else x for x in xs]),
+            _same(g(*[_host(x) if isinstance(x, np.ndarray) else x for x in xs]),
                   expected)
 
 
 @pytest.mark.parametrize("dtype", SMALL_DTYPES)
 def test_array_index_matches_numpy(dtype):
     a, _ = _arrays(dtype, 10)
-    ta = trnpy.asarray(a)
+    ta = _host(a)
     for key in [np.array([1, 3, -1]), np.array([], dtype=np.int64), a.real > 0,
                 np.array(2), np.array([[0, 1], [2, 3]])]:
-        _same(ta[trnpy.asarray(key)], a[key])
+        _same(ta[_host(key)], a[key])
     with pytest.raises(IndexError):
-        ta[trnpy.asarray([10])]
+        ta[_host([10])]
     with pytest.raises(IndexError):
-        ta[trnpy.asarray(np.ones(3, bool))]
+        ta[_host(np.ones(3, bool))]
 
 
 def test_fast_path_only_on_numpy_backend():
     a, b = _arrays(np.float64, 5)
-    ta, tb = trnpy.asarray(a), trnpy.asarray(b)
+    ta, tb = _host(a), _host(b)
     # the fast path leaves the tensor unmade; the torch backend computes one
     assert (ta + tb)._tt is None and trnpy.exp(ta)._tt is None
-    assert ta[trnpy.asarray([0, 2])]._tt is None
+    assert ta[_host([0, 2])]._tt is None
     with trnpy.cpu_backend("torch"):
-        for r in (ta + tb, trnpy.exp(ta), ta[trnpy.asarray([0, 2])], 2 * ta, ta < tb):
+        for r in (ta + tb, trnpy.exp(ta), ta[_host([0, 2])], 2 * ta, ta < tb):
             assert r._tt is not None
         _same(ta - tb, a - b)
 
@@ -104,13 +109,13 @@ def test_fast_path_only_on_numpy_backend():
 def test_other_devices_and_operands_take_the_slow_path():
     a, b = _arrays(np.float32, 5)
     with trnpy.device("neuron", emulate=True) as dev:
-        ta, tb = trnpy.asarray(a), trnpy.asarray(b)
-        for r in (ta + tb, trnpy.exp(ta), ta[trnpy.asarray([0, 2])], 1 - ta, ta >= 0):
+        ta, tb = _host(a), _host(b)
+        for r in (ta + tb, trnpy.exp(ta), ta[_host([0, 2])], 1 - ta, ta >= 0):
             assert r.device == dev
         assert_matches(ta * tb, a * b)
         with pytest.raises(ValueError, match="different devices"):
             ta + trnpy.asarray(b, device="cpu")
-    t = trnpy.asarray(a)
+    t = _host(a)
     with pytest.raises(TypeError):
         t + "x"
     with pytest.raises(TypeError):
@@ -119,15 +124,15 @@ def test_other_devices_and_operands_take_the_slow_path():
     _same(b + t, b + a)
     _same(t + [1, 2, 3, 4, 5], a + [1, 2, 3, 4, 5])
     _same(trnpy.add(t, np.float32(2)), a + np.float32(2))
-    _same(trnpy.add(t, b, out=trnpy.empty(5, dtype=np.float32)), a + b)
+    _same(trnpy.add(t, b, out=trnpy.empty(5, dtype=np.float32, device=CPU)), a + b)
     _same(trnpy.add(t, 1, dtype=np.float64), np.add(a, 1, dtype=np.float64))
 
 
 def test_inplace_operators_write_through():
     a, b = _arrays(np.float64, 6)
-    ta = trnpy.asarray(a.copy())
+    ta = _host(a.copy())
     view = ta[1:4]
-    view += trnpy.asarray(b[:3])
+    view += _host(b[:3])
     expected = a.copy()
     expected[1:4] += b[:3]
     _same(ta, expected)
