@@ -109,8 +109,9 @@ def test_fast_path_only_on_numpy_backend():
 def test_other_devices_and_operands_take_the_slow_path():
     a, b = _arrays(np.float32, 5)
     with trnpy.device("neuron", emulate=True) as dev:
-        ta, tb = _host(a), _host(b)
-        for r in (ta + tb, trnpy.exp(ta), ta[_host([0, 2])], 1 - ta, ta >= 0):
+        ta, tb = trnpy.asarray(a, device=dev), trnpy.asarray(b, device=dev)
+        for r in (ta + tb, trnpy.exp(ta), ta[trnpy.asarray([0, 2], device=dev)], 1 - ta,
+                  ta >= 0):
             assert r.device == dev
         assert_matches(ta * tb, a * b)
         with pytest.raises(ValueError, match="different devices"):
