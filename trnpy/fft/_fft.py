@@ -72,12 +72,16 @@ _RESULT_DTYPES = {}    # (transform, input dtype) -> NumPy's result dtype; the h
 
 def _torch_input(t, kind, rdt):
     """The input tensor in the dtype torch's transform takes for result dtype ``rdt``."""
-    if kind == "c2c":
-        return _dispatch.cast_tensor(t, rdt)
-    if kind == "r2c":
-        return _dispatch.cast_tensor(t, _dtypes.real_of(rdt))
-    # c2r: complex input of the output's precision (float16 output computes in complex64)
-    return _dispatch.cast_tensor(t, np.complex128 if rdt == np.float64 else np.complex64)
+    dt = _INPUT_DTYPES.get((kind, rdt))
+    if dt is None:
+        # c2r: complex input of the output's precision (float16 output: complex64)
+        dt = _INPUT_DTYPES[(kind, rdt)] = np.dtype(
+            rdt if kind == "c2c" else _dtypes.real_of(rdt) if kind == "r2c" else
+            np.complex128 if rdt == np.float64 else np.complex64)
+    return _dispatch.cast_tensor(t, dt)
+
+
+_INPUT_DTYPES = {}     # (kind, result dtype) -> dtype of the transform's input
 
 
 def _out_len(kind, name, n):
