@@ -14,6 +14,7 @@ configured ("cupy chk"), the like-for-like comparison.
     python3 benchmarks/bench_linalg_fft.py            # CPU
     python3 benchmarks/bench_linalg_fft.py --cuda     # GPU: trnpy vs torch vs CuPy
     --quick   smaller sizes
+    --only fft,dct   rows whose name contains one of these words
 """
 from __future__ import annotations
 
@@ -56,6 +57,13 @@ def stream_times(fns, sync, rounds=7):
     return best, lat
 
 
+def _wanted(name):
+    if "--only" not in sys.argv:
+        return True
+    words = sys.argv[sys.argv.index("--only") + 1].split(",")
+    return any(w in name for w in words)
+
+
 def problems(n_sizes, fft_sizes, rng):
     out = []
     for n in n_sizes:
@@ -86,7 +94,7 @@ def problems(n_sizes, fft_sizes, rng):
         else:
             out += [(f"fftn {label}", "fft", lambda xp, c: xp.fft.fftn(c), (c,)),
                     (f"dctn {label}", "dct", lambda xp, x: xp.fft.dctn(x), (x,))]
-    return out
+    return [p for p in out if _wanted(p[0])]
 
 
 class _SciPyNS:
