@@ -193,3 +193,35 @@ def test_emulated_neuron_fft(emulated_neuron):
     with pytest.raises(TypeError, match="float64"):
         tfft.fft(trnpy.asarray(np.arange(4), device=emulated_neuron))   # -> complex128
     assert_matches(tfft.fftshift(t), np.fft.fftshift(x))
+
+
+def test_repeat_calls_reuse_the_validated_plan():
+    """Repeat 1-D transforms on the torch path skip the checks (fft/_fft.py ``_PLANS``);
+    they must give the same answers and still refuse what the checks refuse."""
+    from trnpy.fft import _fft
+    rng = np.random.default_rng(0)
+    c = rng.standard_normal((3, 7)) + 1j * rng.standard_normal((3, 7))
+    with trnpy.cpu_backend("torch"):
+        x = trnpy.asarray(c)
+        for name in ("fft", "ifft", "irfft", "hfft"):
+            f, g = getattr(np.fft, name), getattr(trnpy.fft, name)
+            for kw in ({}, {"n": 5}, {"axis": 0, "norm": "ortho"}, {"n": 12, "axis": -1}):
+                first = trnpy.asnumpy(g(x, **kw))
+                routes = trnpy.ROUTES[("fft", "torch")]
+                again = g(x, **kw)                                  # the planned path
+                assert trnpy.ROUTES[("fft", "torch")] == routes + 1
+                assert_matches(again, f(c, **kw), rtol=1e-12, atol=1e-12)
+                np.testing.assert_array_equal(trnpy.asnumpy(again), first)
+        assert _fft._PLANS
+        with pytest.raises(ValueError, match="norm"):
+            trnpy.fft.fft(x, norm="bogus")
+        with pytest.raises(ValueError, match="Invalid number"):
+            trnpy.fft.fft(x, n=0)
+        with pytest.raises(np.exceptions.AxisError):
+            trnpy.fft.fft(x, axis=2)
+        real = trnpy.asarray(c.real)                          # a cast: the long way
+        assert_matches(trnpy.fft.fft(real), np.fft.fft(c.real), rtol=1e-12, atol=1e-12)
+        assert_matches(trnpy.fft.fft(real), np.fft.fft(c.real), rtol=1e-12, atol=1e-12)
+        one = trnpy.asarray(c[:, :1])                         # irfft of length 1 -> n = 0
+        with pytest.raises(ValueError):
+            trnpy.fft.irfft(one)
