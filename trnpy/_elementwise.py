@@ -299,7 +299,8 @@ def _sqrt(t):
 
 
 def _log1p(x):
-    if x.dtype.is_floating_point:     # tiny and subnormal x: log1p(x) == x
+    if x.dtype.is_floating_point or x.dtype.is_complex:
+        # tiny and subnormal x: log1p(x) == x (torch's complex log1p gives NaN there)
         return torch.where(x.abs() < torch.finfo(x.dtype).eps * 1e-3, x, torch.log1p(x))
     return torch.log1p(x)
 

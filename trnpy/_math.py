@@ -592,7 +592,8 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         im = _interp_t(tx, txp, tfp.imag.contiguous(),
                        None if lr[0] is None else lr[0].imag,
                        None if lr[1] is None else lr[1].imag)
-        r = torch.complex(re, im)
+        # NumPy answers a NaN x with nan + 0j (its complex loop's own NaN rule)
+        r = torch.complex(re, torch.where(torch.isnan(tx), 0.0, im))
     else:
         r = _interp_t(tx, txp, tfp, None if left is None else float(left),
                       None if right is None else float(right))
