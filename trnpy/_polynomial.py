@@ -16,6 +16,7 @@ import torch
 
 from . import _dispatch, _dtypes
 from ._array import TrnArray
+from ._elementwise import _cdiv, _cmul
 from ._math import arr, arrs, convolve, np_args, ns
 
 __all__ = ["poly1d", "polyfit", "polyval", "roots", "polyder", "polyint", "polyadd",
@@ -266,14 +267,18 @@ def polydiv(u, v):
         m, n = uu.shape[0] - 1, vv.shape[0] - 1
         dt = _dtypes.compute_torch(w.dtype)
         ut, vt = _dispatch.compute_tensor(uu._t, w.dtype), _dispatch.compute_tensor(vv._t, w.dtype)
+        # NumPy's complex products and quotients, so that cancellations (the remainder's
+        # near-zero leading terms, which decide its trimming) round as NumPy's do
+        mul, div = (_cmul, _cdiv) if dt.is_complex else (torch.mul, torch.div)
         # NumPy computes 1/v[0] in v's own dtype
-        scale = (1.0 / _dispatch.compute_tensor(vv._t)[0]).to(dt)
+        v0 = _dispatch.compute_tensor(vv._t)[0]
+        scale = div(torch.ones_like(v0), v0).to(dt)
         q = torch.zeros(builtins.max(m - n + 1, 1), dtype=dt, device=ut.device)
         rr = ut.clone()
         for k in range(0, m - n + 1):
-            d = scale * rr[k]
+            d = mul(scale, rr[k])
             q[k] = d
-            rr[k:k + n + 1] -= d * vt
+            rr[k:k + n + 1] -= mul(d, vt)
         rr_a = TrnArray._new(rr, dev)
         while rr_a.shape[-1] > 1 and t.allclose(rr_a[0], 0, rtol=1e-14):
             rr_a = rr_a[1:]
