@@ -269,10 +269,10 @@ def polydiv(u, v):
         ut, vt = _dispatch.compute_tensor(uu._t, w.dtype), _dispatch.compute_tensor(vv._t, w.dtype)
         # NumPy's complex products and quotients, so that cancellations (the remainder's
         # near-zero leading terms, which decide its trimming) round as NumPy's do
-        mul, div = (_cmul, _cdiv) if dt.is_complex else (torch.mul, torch.div)
+        mul = _cmul if dt.is_complex else torch.mul
         # NumPy computes 1/v[0] in v's own dtype
         v0 = _dispatch.compute_tensor(vv._t)[0]
-        scale = div(torch.ones_like(v0), v0).to(dt)
+        scale = (_cdiv if v0.is_complex() else torch.div)(torch.ones_like(v0), v0).to(dt)
         q = torch.zeros(builtins.max(m - n + 1, 1), dtype=dt, device=ut.device)
         rr = ut.clone()
         for k in range(0, m - n + 1):
