@@ -225,3 +225,12 @@ def test_repeat_calls_reuse_the_validated_plan():
         one = trnpy.asarray(c[:, :1])                         # irfft of length 1 -> n = 0
         with pytest.raises(ValueError):
             trnpy.fft.irfft(one)
+    with trnpy.cpu_backend("numpy"):                          # the NumPy route's plans
+        x = trnpy.asarray(c, device="cpu")
+        for kw in ({}, {"n": 5, "axis": 0}):
+            trnpy.fft.fft(x, **kw)
+            routes = trnpy.ROUTES[("fft", "numpy")]
+            assert_matches(trnpy.fft.fft(x, **kw), np.fft.fft(c, **kw))
+            assert trnpy.ROUTES[("fft", "numpy")] == routes + 1
+        with pytest.raises(ValueError):
+            trnpy.fft.irfft(trnpy.asarray(c[:, :1], device="cpu"))

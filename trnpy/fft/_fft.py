@@ -132,11 +132,17 @@ def _check_out(out, x):
     return _dispatch.same_device(x, out)
 
 
-# 1-D transforms already validated for the torch path, keyed by everything the checks
+# 1-D transforms already validated (NumPy or torch route), keyed by everything the checks
 # depend on: (name, dtype, ndim, n, axis, norm, device kind, CPU backend) -> (result
-# dtype, axis, torch input dtype). A repeat call skips the checks: on a GPU, Python overhead
-# is what a small transform costs.
+# dtype, axis, torch input dtype or None for NumPy's route). A repeat call skips the
+# checks: on a GPU, Python overhead is what a small transform costs.
 _PLANS = {}
+
+
+def _remember(key, plan):
+    if len(_PLANS) > 4096:
+        _PLANS.clear()
+    _PLANS[key] = plan
 
 
 def _planned(name, x, n, axis, norm):
@@ -146,6 +152,9 @@ def _planned(name, x, n, axis, norm):
     if plan is None:
         return None
     rdt, ax, in_dt = plan
+    if in_dt is None:               # the NumPy route (host arrays): NumPy checks n itself
+        _dispatch.ROUTES[("fft", "numpy")] += 1
+        return _dispatch.wrap(getattr(np.fft, name)(_dispatch.np_view(x), n, ax, norm), dev)
     t = x._t
     if n is None:
         n = 2 * (t.shape[ax] - 1) if _KIND[name] == "c2r" else t.shape[ax]
@@ -181,6 +190,7 @@ def _one_d(name, a, n, axis, norm, out):
         if out is not None:
             f(_dispatch.np_view(x), n=n, axis=ax, norm=norm, out=_dispatch.np_view(out))
             return out
+        _remember(key, (rdt, ax, None))
         return _dispatch.wrap(f(_dispatch.np_view(x), n=n, axis=ax, norm=norm), dev)
     if where == "kernel":
         from .. import _kernels
@@ -190,9 +200,7 @@ def _one_d(name, a, n, axis, norm, out):
     f16 = x.dtype == _F16
     res = _torch_1d(name, t, n, ax, norm, rdt, f16=f16)
     if not f16 and dev.kind != "neuron":     # (neuron routing depends on the size)
-        if len(_PLANS) > 4096:
-            _PLANS.clear()
-        _PLANS[key] = (rdt, ax, t.dtype)
+        _remember(key, (rdt, ax, t.dtype))
     return _finish(res, rdt, dev, out, name)
 
 
