@@ -525,19 +525,13 @@ def _mod(name):
 
 # -- operators: each one is a namespace function --------------------------------------
 def _binary(fname, reflected=False):
-    f = npf = None
+    f = None
 
     def op(self, other):
-        nonlocal f, npf
-        if f is None:
-            f = getattr(_ns(), fname)
-            npf = f._np if getattr(f, "_fast_nargs", None) == 2 else None
-        # hot path of ufunc.__call__ without its call: two host arrays with NumPy views
-        if (type(other) is TrnArray and npf is not None and self._device is CPU
-                and other._device is CPU and (a := self._np) is not None
-                and (b := other._np) is not None and _backend() == "numpy"):
-            return _host_result(npf(b, a) if reflected else npf(a, b))
+        nonlocal f
         if type(other) is TrnArray or _is_operand(other):
+            if f is None:
+                f = getattr(_ns(), fname)
             return f(other, self) if reflected else f(self, other)
         return NotImplemented
     op.__name__ = fname

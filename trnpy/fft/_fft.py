@@ -59,29 +59,19 @@ def _n_points(n):
 
 
 def _result_dtype(name, x, dev):
-    rdt = _RESULT_DTYPES.get((name, x.dtype))
-    if rdt is None:
-        rdt = _RESULT_DTYPES[(name, x.dtype)] = np_dtype_of(getattr(np.fft, name), x.dtype,
-                                                            shape=(2,))
+    rdt = np_dtype_of(getattr(np.fft, name), x.dtype, shape=(2,))
     dev.check_dtype(rdt)
     return rdt
 
 
-_RESULT_DTYPES = {}    # (transform, input dtype) -> NumPy's result dtype; the hot path
-
-
 def _torch_input(t, kind, rdt):
     """The input tensor in the dtype torch's transform takes for result dtype ``rdt``."""
-    dt = _INPUT_DTYPES.get((kind, rdt))
-    if dt is None:
-        # c2r: complex input of the output's precision (float16 output: complex64)
-        dt = _INPUT_DTYPES[(kind, rdt)] = np.dtype(
-            rdt if kind == "c2c" else _dtypes.real_of(rdt) if kind == "r2c" else
-            np.complex128 if rdt == np.float64 else np.complex64)
-    return _dispatch.cast_tensor(t, dt)
-
-
-_INPUT_DTYPES = {}     # (kind, result dtype) -> dtype of the transform's input
+    if kind == "c2c":
+        return _dispatch.cast_tensor(t, rdt)
+    if kind == "r2c":
+        return _dispatch.cast_tensor(t, _dtypes.real_of(rdt))
+    # c2r: complex input of the output's precision (float16 output computes in complex64)
+    return _dispatch.cast_tensor(t, np.complex128 if rdt == np.float64 else np.complex64)
 
 
 def _out_len(kind, name, n):
@@ -89,17 +79,16 @@ def _out_len(kind, name, n):
 
 
 _INVERSE = ("ifft", "irfft", "ihfft")
-_F16 = np.dtype(np.float16)
 
 
 def _torch_1d(name, t, n, axis, norm, rdt, f16=False):
     """One 1-D transform on a tensor already in the right input dtype. ``f16``: the
     data came in as float16, where NumPy computes the norm factor in float16."""
-    if n == 0 or t.numel() == 0:
+    if t.numel() == 0:
         # torch's FFT refuses empty batches; a transform of zeros (padding) is zeros
         shape = list(t.shape)
         shape[axis] = _out_len(_KIND[name], name, n)
-        tdt = _dtypes.to_torch(rdt) if rdt != _F16 else torch.float32
+        tdt = _dtypes.to_torch(rdt) if rdt != np.float16 else torch.float32
         return torch.zeros(shape, dtype=tdt, device=t.device)
     norm = norm or "backward"
     if not f16 or norm == ("forward" if name in _INVERSE else "backward"):
@@ -139,19 +128,20 @@ def _check_out(out, x):
 _PLANS = {}
 
 
+def _plan_key(name, x, n, axis, norm):
+    return (name, x.dtype, x.ndim, n, axis, norm, x._device.kind, _dispatch._CPU_BACKEND.get())
+
+
 def _remember(key, plan):
     if len(_PLANS) > 4096:
         _PLANS.clear()
     _PLANS[key] = plan
 
 
-def _planned(name, x, n, axis, norm):
-    dev = x._device
-    plan = _PLANS.get((name, x.dtype, x.ndim, n, axis, norm, dev.kind,
-                       _dispatch._CPU_BACKEND.get()))
-    if plan is None:
-        return None
+def _run_plan(plan, name, x, n, norm):
+    """The transform by a remembered plan, or None where the checks must run again."""
     rdt, ax, in_dt = plan
+    dev = x._device
     if in_dt is None:               # the NumPy route (host arrays): NumPy checks n itself
         _dispatch.ROUTES[("fft", "numpy")] += 1
         return _dispatch.wrap(getattr(np.fft, name)(_dispatch.np_view(x), n, ax, norm), dev)
@@ -167,17 +157,17 @@ def _planned(name, x, n, axis, norm):
 
 def _one_d(name, a, n, axis, norm, out):
     if type(a) is TrnArray:
-        if out is None and (res := _planned(name, a, n, axis, norm)) is not None:
-            return res
         x, dev = a, a._device
     else:
         (x,), dev = as_arrays(a)
-    key = (name, x.dtype, x.ndim, n, axis, norm, dev.kind, _dispatch._CPU_BACKEND.get())
+    key = _plan_key(name, x, n, axis, norm)
+    plan = _PLANS.get(key) if out is None else None
+    if plan is not None and (res := _run_plan(plan, name, x, n, norm)) is not None:
+        return res
     _check_norm(norm)
     dev = _check_out(out, x)
     rdt = _result_dtype(name, x, dev)
-    nd = x.ndim
-    ax = axis + nd if type(axis) is int and -nd <= axis < 0 else normalize_axis(axis, nd)
+    ax = normalize_axis(axis, x.ndim)
     kind = _KIND[name]
     if n is None:
         n = 2 * (x.shape[ax] - 1) if kind == "c2r" else x.shape[ax]
@@ -197,7 +187,7 @@ def _one_d(name, a, n, axis, norm, out):
         res = _kernels.run("fft", x, name, (n,), (ax,), norm=norm)
         return _finish(res._t, rdt, dev, out, name)
     t = _torch_input(x._t, kind, rdt)
-    f16 = x.dtype == _F16
+    f16 = x.dtype == np.float16
     res = _torch_1d(name, t, n, ax, norm, rdt, f16=f16)
     if not f16 and dev.kind != "neuron":     # (neuron routing depends on the size)
         _remember(key, (rdt, ax, t.dtype))

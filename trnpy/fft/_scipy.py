@@ -347,10 +347,9 @@ def _dct(type, x, ortho, scale):
         z = torch.view_as_complex(g.unflatten(-1, (-1, 2))) * w
         return torch.index_select(torch.fft.irfft(z, n=N, norm="forward"), -1, inv)
     # type 4: y_k = 2 Re e^{-i pi (2k+1) / 4N} FFT_2N(x_n e^{-i pi n / 2N})_k
-    z = x * _twiddle(N, -math.pi / (2 * N), x)
-    Z = torch.fft.fft(z, n=2 * N)[..., :N]
-    ph = _twiddle(N, -math.pi / (2 * N), x) * complex(math.cos(math.pi / (4 * N)),
-                                                      -math.sin(math.pi / (4 * N)))
+    w = _twiddle(N, -math.pi / (2 * N), x)
+    Z = torch.fft.fft(x * w, n=2 * N)[..., :N]
+    ph = w * complex(math.cos(math.pi / (4 * N)), -math.sin(math.pi / (4 * N)))
     return (2 * scale) * (Z * ph).real
 
 
