@@ -117,9 +117,8 @@ def roots(p):
     if N > 1:
         A = torch.diag(torch.ones(N - 2, dtype=pt.dtype, device=pt.device), -1)
         A[0, :] = -pt[1:] / pt[0]
-        r = torch.linalg.eigvals(A)
-        if builtins.bool((r.imag == 0).all()):
-            r = r.real.contiguous()
+        # NumPy's roots is eigvals of the companion matrix: its finite check, its dtypes
+        r = ns().linalg.eigvals(TrnArray._new(A, dev))._t
     else:
         r = torch.zeros(0, dtype=pt.dtype, device=pt.device)
     if trailing:
