@@ -161,14 +161,18 @@ def matmul_shape(s1, s2, name="matmul"):
     return batch + (() if len(s1) == 1 else (a1[-2],)) + (() if len(s2) == 1 else (a2[-1],))
 
 
-def _result_dtype(ufunc_or_fn, d1, d2):
+def _result_dtype(ufunc_or_fn, a, b, dev):
+    """NumPy's result dtype for operands ``a``, ``b`` (``np.result_type`` when
+    ``ufunc_or_fn`` is None), checked against device ``dev``."""
     try:
-        return _dtypes.as_dtype(np.result_type(d1, d2)) if ufunc_or_fn is None else \
-            _dtypes.as_dtype(ufunc_or_fn.resolve_dtypes((d1, d2, None))[-1])
+        rdt = _dtypes.as_dtype(np.result_type(a.dtype, b.dtype)) if ufunc_or_fn is None \
+            else _dtypes.as_dtype(ufunc_or_fn.resolve_dtypes((a.dtype, b.dtype, None))[-1])
     except TypeError:
         raise
     except Exception as e:            # NumPy's no-loop errors
         raise TypeError(str(e)) from e
+    dev.check_dtype(rdt)
+    return rdt
 
 
 def _write_out(name, out, res, rdt):
@@ -186,9 +190,8 @@ def matmul(x1, x2, /, *, out=None):
         if not isinstance(out, TrnArray):
             raise TypeError(f"matmul: out must be a trnpy array, not {type(out).__name__}")
         dev = _dispatch.same_device(a, b, out)
-    rdt = _result_dtype(np.matmul, a.dtype, b.dtype)
+    rdt = _result_dtype(np.matmul, a, b, dev)
     shape = matmul_shape(a.shape, b.shape)
-    dev.check_dtype(rdt)
     where = _dispatch.route("matmul", dev, a, b)
     if where == "numpy":
         va, vb = _dispatch.np_view(a), _dispatch.np_view(b)
@@ -269,8 +272,7 @@ def tensordot(x1, x2, /, *, axes=2):
     """Sum of products over ``axes`` (array API / NumPy ``tensordot``)."""
     (a, b), dev = as_arrays(x1, x2)
     ax1, ax2 = _tensordot_axes(axes, a.ndim, b.ndim, a.shape, b.shape)
-    rdt = _result_dtype(None, a.dtype, b.dtype)
-    dev.check_dtype(rdt)
+    rdt = _result_dtype(None, a, b, dev)
     if _dispatch.use_numpy(dev):
         return _dispatch.wrap(np.tensordot(_dispatch.np_view(a), _dispatch.np_view(b),
                                            axes=(ax1, ax2)), dev)
@@ -284,8 +286,7 @@ def vecdot(x1, x2, /, *, axis=-1):
         if x.ndim == 0:
             raise ValueError(f"vecdot: Input operand {i} does not have enough dimensions "
                              "(has 0, gufunc core with signature (n),(n)->() requires 1)")
-    rdt = _result_dtype(np.vecdot, a.dtype, b.dtype)
-    dev.check_dtype(rdt)
+    rdt = _result_dtype(np.vecdot, a, b, dev)
     ia, ib = normalize_axis(axis, a.ndim), normalize_axis(axis, b.ndim)
     if a.shape[ia] != b.shape[ib]:
         raise ValueError("vecdot: Input operand 1 has a mismatch in its core dimension 0, "
@@ -409,8 +410,7 @@ def dot(a, b, out=None):
     (a, b), dev = as_arrays(a, b)
     if out is not None:
         raise NotImplementedError("trnpy.dot: out= is not supported")
-    rdt = _result_dtype(None, a.dtype, b.dtype)
-    dev.check_dtype(rdt)
+    rdt = _result_dtype(None, a, b, dev)
     if _dispatch.use_numpy(dev):
         return _dispatch.wrap(np.dot(_dispatch.np_view(a), _dispatch.np_view(b)), dev)
     if a.ndim == 0 or b.ndim == 0:
@@ -425,8 +425,7 @@ def dot(a, b, out=None):
 def vdot(a, b, /):
     """NumPy's ``vdot``: flattened dot product with ``a`` conjugated; a 0-d array."""
     (a, b), dev = as_arrays(a, b)
-    rdt = _result_dtype(None, a.dtype, b.dtype)
-    dev.check_dtype(rdt)
+    rdt = _result_dtype(None, a, b, dev)
     if a.size != b.size:
         raise ValueError("cannot reshape array: vdot needs arrays of the same size")
     if _dispatch.use_numpy(dev):
@@ -441,8 +440,7 @@ def vdot(a, b, /):
 def inner(a, b, /):
     """NumPy's ``inner``: sum over the last axes (multiply for 0-d)."""
     (a, b), dev = as_arrays(a, b)
-    rdt = _result_dtype(None, a.dtype, b.dtype)
-    dev.check_dtype(rdt)
+    rdt = _result_dtype(None, a, b, dev)
     if _dispatch.use_numpy(dev):
         return _dispatch.wrap(np.inner(_dispatch.np_view(a), _dispatch.np_view(b)), dev)
     if a.ndim == 0 or b.ndim == 0:
@@ -458,8 +456,7 @@ def outer(a, b, out=None):
     (a, b), dev = as_arrays(a, b)
     if out is not None:
         raise NotImplementedError("trnpy.outer: out= is not supported")
-    rdt = _result_dtype(np.multiply, a.dtype, b.dtype)
-    dev.check_dtype(rdt)
+    rdt = _result_dtype(np.multiply, a, b, dev)
     if _dispatch.use_numpy(dev):
         return _dispatch.wrap(np.outer(_dispatch.np_view(a), _dispatch.np_view(b)), dev)
     return TrnArray._new(_multiply_tensor(a._t.reshape(-1, 1), b._t.reshape(1, -1), rdt), dev)
