@@ -87,7 +87,9 @@ def check(f_trn, f_np, a, *args, scale=None, rtol=None, **kw):
 
 def abs_sum(a, axis, keepdims=False):
     with np.errstate(all="ignore"):
-        return np.sum(np.abs(a).astype(np.float64), axis=axis, keepdims=keepdims)
+        # (cast first: abs of int64's minimum overflows to a negative scale)
+        wide = a.astype(np.complex128 if a.dtype.kind == "c" else np.float64)
+        return np.sum(np.abs(wide), axis=axis, keepdims=keepdims)
 
 
 # ---------------------------------------------------------------------------
