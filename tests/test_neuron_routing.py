@@ -12,7 +12,7 @@ import pytest
 
 import trnpy
 from kernels.emulator import instruction_counts
-from trnpy import _kernels
+from trnpy import _kernel_registry as _kernels
 
 from conftest import assert_matches
 

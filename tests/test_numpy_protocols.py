@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import trnpy
-from trnpy._interop import NumPyFallbackWarning
+from trnpy import NumPyFallbackWarning
 from conftest import FLOAT_DTYPES, NUMERIC_DTYPES, assert_matches
 
 
@@ -147,8 +147,8 @@ _SWV_NAME = "numpy.lib.stride_tricks.sliding_window_view"
 
 
 def test_fallback_cpu_warns_once_and_returns_trnpy(backend):
-    from trnpy import _interop
-    _interop._WARNED.discard(_SWV_NAME)
+    from trnpy import _numpy_protocols
+    _numpy_protocols._WARNED.discard(_SWV_NAME)
     x = trnpy.asarray([0.0, 1.0, 2.0, 0.0], device="cpu")    # the fallback is CPU-only
     with pytest.warns(NumPyFallbackWarning, match="sliding_window_view"):
         r = _SWV(x, 2)

@@ -14,141 +14,19 @@ import sys
 
 import numpy as np
 import torch
+from numpy.lib.array_utils import normalize_axis_index
 
-from . import _dispatch, _dtypes
+from . import _convert, _dispatch, _dtypes, _elementwise, _reductions, _tensor
+from ._convert import asarray, from_dlpack
 from ._array import TrnArray
 from ._devices import CPU, device as _resolve_device, get_default_device
 
 __all__ = ["asarray", "array", "from_dlpack", "asnumpy", "asanyarray", "ascontiguousarray",
            "copy", "arange", "empty", "empty_like", "eye", "identity", "full", "full_like",
            "linspace", "meshgrid", "ones", "ones_like", "tril", "triu", "zeros",
-           "zeros_like", "logspace", "geomspace", "diag", "diagflat", "tri", "indices",
+           "zeros_like", "logspace", "geomspace", "tri", "indices",
            "fromfunction", "frombuffer", "fromiter", "fromstring", "asarray_chkfinite",
-           "asfortranarray", "require", "mgrid", "ogrid", "r_", "c_"]
-
-_PY_SCALARS = (builtins.bool, builtins.int, builtins.float, builtins.complex)
-
-
-def _target_device(device):
-    return get_default_device() if device is None else _resolve_device(device)
-
-
-def _is_py_scalar(x) -> bool:
-    return isinstance(x, _PY_SCALARS) and not isinstance(x, np.generic)
-
-
-def _default_float_cast(arr: np.ndarray, dev) -> np.ndarray:
-    """Python floats/complexes (float64/complex128 in NumPy) take the device's default."""
-    if arr.dtype == np.float64 and dev.default_dtype("real floating") != arr.dtype:
-        return arr.astype(dev.default_dtype("real floating"))
-    if arr.dtype == np.complex128 and dev.default_dtype("complex floating") != arr.dtype:
-        return arr.astype(dev.default_dtype("complex floating"))
-    return arr
-
-
-def _device_default(dt: np.dtype, dev) -> np.dtype:
-    """NumPy's default float64/complex128 result becomes the device's default."""
-    if dt == np.float64:
-        return dev.default_dtype("real floating")
-    if dt == np.complex128:
-        return dev.default_dtype("complex floating")
-    return dt
-
-
-def _contains_trnarray(obj) -> bool:
-    if isinstance(obj, TrnArray):
-        return True
-    if isinstance(obj, (list, tuple)) and obj:
-        return _contains_trnarray(obj[0])
-    return False
-
-
-def asarray(obj, /, dtype=None, device=None, copy=None):
-    """Convert ``obj`` to a TrnArray (array API ``asarray``; zero-copy for CPU NumPy data)."""
-    if dtype is not None:
-        dtype = _dtypes.as_dtype(dtype)
-    if isinstance(obj, TrnArray):
-        dev = obj._device if device is None else _resolve_device(device)
-        x = obj
-        if dtype is not None and dtype != x.dtype:
-            if copy is False:
-                raise ValueError("asarray: casting to another dtype needs a copy, but copy=False")
-            dev.check_dtype(dtype)
-            x = TrnArray._new(_dispatch.cast_tensor(x._t, dtype), x._device)
-            copy = False
-        if dev != x._device:
-            if copy is False:
-                raise ValueError("asarray: moving to another device needs a copy, but copy=False")
-            x = x.to_device(dev)
-            copy = False
-        if copy:
-            x = TrnArray._new(x._t.clone(), x._device)
-        return x
-    dev = _target_device(device)
-    if isinstance(obj, torch.Tensor):
-        t = obj.detach()
-        _dtypes.as_dtype(t.dtype)  # TypeError for dtypes trnpy lacks (bfloat16, ...)
-        if dtype is not None:
-            dev.check_dtype(dtype)
-            t2 = _dispatch.cast_tensor(t, dtype)
-            if t2 is not t and copy is False:
-                raise ValueError("asarray: casting needs a copy, but copy=False")
-            copy = copy and t2 is t
-            t = t2
-        if t.device != dev.torch_device:
-            if copy is False:
-                raise ValueError("asarray: moving to another device needs a copy, but copy=False")
-            t = t.to(dev.torch_device)
-        elif copy:
-            t = t.clone()
-        dev.check_dtype(_dtypes.from_torch(t.dtype))
-        return TrnArray._new(t, dev)
-    if _contains_trnarray(obj):
-        obj = _nested_to_host(obj)
-    elif not isinstance(obj, (np.ndarray, np.generic)) and hasattr(obj, "__dlpack__") \
-            and not isinstance(obj, _PY_SCALARS):
-        return asarray(from_dlpack(obj), dtype=dtype, device=dev, copy=copy)
-    is_np = isinstance(obj, np.ndarray)
-    if copy is False and not is_np and (isinstance(obj, np.generic) or (
-            not hasattr(obj, "__array__") and not hasattr(obj, "__array_interface__")
-            and not isinstance(obj, memoryview))):
-        raise ValueError("asarray: converting a Python or NumPy scalar/sequence needs a copy, "
-                         "but copy=False")
-    arr = np.array(obj, dtype=dtype) if copy is True else np.asarray(obj, dtype=dtype)
-    if arr.dtype.kind in "OUSVMm":
-        raise TypeError(f"trnpy cannot hold {arr.dtype} data (from {type(obj).__name__})")
-    if dtype is None and not isinstance(obj, (np.ndarray, np.generic)) \
-            and not hasattr(obj, "__array__"):
-        arr = _default_float_cast(arr, dev)
-    dt = _dtypes.as_dtype(arr.dtype)
-    dev.check_dtype(dt)
-    if dt.char != arr.dtype.char:
-        arr = arr.view(dt)
-    if copy is False and is_np and arr is not obj:
-        raise ValueError("asarray: a copy is needed, but copy=False")
-    if dev is CPU or dev.torch_device.type == "cpu":
-        if copy is False and (not arr.flags.writeable or any(s < 0 for s in arr.strides)
-                              or not arr.dtype.isnative):
-            raise ValueError("asarray: this NumPy array cannot be shared without a copy")
-        if not arr.flags.writeable:
-            # torch cannot alias read-only memory safely (and warns); trnpy arrays are writable
-            arr = arr.copy()
-        out = _dispatch.wrap(arr, CPU)
-        # host-resident devices (the emulated neuron) share the tensor, not the CPU label
-        return out if dev is CPU else TrnArray._new(out._t, dev)
-    if copy is False:
-        raise ValueError(f"asarray: moving host data to {dev} needs a copy, but copy=False")
-    host = _dispatch.wrap(np.require(arr, requirements="C"), CPU)
-    return TrnArray._new(host._t.to(dev.torch_device), dev)
-
-
-def _nested_to_host(obj):
-    if isinstance(obj, TrnArray):
-        return _dispatch.host(obj)
-    if isinstance(obj, (list, tuple)):
-        return [_nested_to_host(o) for o in obj]
-    return obj
-
+           "asfortranarray", "require"]
 
 def _check_order(fname, order, allowed=("K", "A", "C", None)):
     if order not in allowed:
@@ -168,7 +46,7 @@ def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, lik
     _no_like("array", like)
     if subok:
         raise NotImplementedError("trnpy.array: subok=True is not supported")
-    out = asarray(object, dtype=dtype, device=device, copy=copy)
+    out = _convert.asarray(object, dtype=dtype, device=device, copy=copy)
     if ndmin > out.ndim:
         out = TrnArray._new(out._t.reshape((1,) * (ndmin - out.ndim) + tuple(out._t.shape)),
                             out._device)
@@ -179,13 +57,13 @@ def asanyarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
     """NumPy's ``asanyarray`` (trnpy has no array subclasses: same as ``asarray``)."""
     _check_order("asanyarray", order, ("K", "A", "C", None))
     _no_like("asanyarray", like)
-    return asarray(a, dtype=dtype, device=device, copy=copy)
+    return _convert.asarray(a, dtype=dtype, device=device, copy=copy)
 
 
 def ascontiguousarray(a, dtype=None, *, like=None, device=None):
     """NumPy's ``ascontiguousarray``: a C-contiguous array of at least one dimension."""
     _no_like("ascontiguousarray", like)
-    x = asarray(a, dtype=dtype, device=device)
+    x = _convert.asarray(a, dtype=dtype, device=device)
     t = x._t.reshape(1) if x._t.dim() == 0 else x._t
     t = t.contiguous()
     return x if t is x._t else TrnArray._new(t, x._device)
@@ -197,29 +75,13 @@ def copy(a, order="K", subok=False, *, device=None):
     _check_order("copy", order)
     if isinstance(a, TrnArray) and (device is None or _resolve_device(device) == a._device):
         return TrnArray._new(a._t.clone(memory_format=torch.contiguous_format), a._device)
-    return asarray(a, device=device, copy=True)
-
-
-def from_dlpack(x, /, *, device=None, copy=None):
-    """Array API ``from_dlpack``: zero-copy where producer and device allow."""
-    if isinstance(x, TrnArray):
-        return asarray(x, device=device, copy=copy)
-    kw = {}
-    if copy is not None:
-        kw["copy"] = copy
-    t = torch.from_dlpack(x, **kw)
-    dev = _resolve_device(t.device) if device is None else _resolve_device(device)
-    if copy is False and dev.torch_device != t.device:
-        raise BufferError(f"from_dlpack: moving the data to {dev} needs a copy, "
-                          "but copy=False")
-    # torch has already made the copy that copy=True asks for
-    return asarray(t, device=dev, copy=False if copy is False else None)
+    return _convert.asarray(a, device=device, copy=True)
 
 
 def asnumpy(x, /) -> np.ndarray:
     """Copy any array (any device) into a NumPy array on the host (CuPy's ``asnumpy``)."""
     if isinstance(x, TrnArray):
-        return _dispatch.host(x).copy()
+        return _convert.host(x).copy()
     return np.asarray(x)
 
 
@@ -261,35 +123,35 @@ def _filled(fname, shape, value, dtype, dev, order="C"):
     _check_order(fname, order)
     shape = _shape(shape)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.full(shape, value, dtype=dtype), dev)
+        return _convert.wrap(np.full(shape, value, dtype=dtype), dev)
     return TrnArray._new(_torch_full(shape, value, dtype, dev), dev)
 
 
 def empty(shape, dtype=None, order="C", *, device=None, like=None):
     _no_like("empty", like)
     _check_order("empty", order)
-    dev = _target_device(device)
+    dev = _convert.target_device(device)
     dt = _resolve(dtype, dev)
     shape = _shape(shape)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.empty(shape, dtype=dt), dev)
+        return _convert.wrap(np.empty(shape, dtype=dt), dev)
     return TrnArray._new(torch.empty(shape, dtype=_dtypes.to_torch(dt),
                                      device=dev.torch_device), dev)
 
 
 def zeros(shape, dtype=None, order="C", *, device=None, like=None):
     _no_like("zeros", like)
-    dev = _target_device(device)
+    dev = _convert.target_device(device)
     dt = _resolve(dtype, dev)
     if _dispatch.use_numpy(dev):
         _check_order("zeros", order)
-        return _dispatch.wrap(np.zeros(_shape(shape), dtype=dt), dev)
+        return _convert.wrap(np.zeros(_shape(shape), dtype=dt), dev)
     return _filled("zeros", shape, 0, dt, dev, order)
 
 
 def ones(shape, dtype=None, order="C", *, device=None, like=None):
     _no_like("ones", like)
-    dev = _target_device(device)
+    dev = _convert.target_device(device)
     return _filled("ones", shape, 1, _resolve(dtype, dev), dev, order)
 
 
@@ -313,18 +175,18 @@ def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
     if device is None and isinstance(fill_value, TrnArray):
         dev = fill_value._device
     else:
-        dev = _target_device(device)
-    if _is_py_scalar(fill_value):
+        dev = _convert.target_device(device)
+    if _convert.is_py_scalar(fill_value):
         dt = _scalar_fill_dtype(fill_value, dev) if dtype is None else _dtypes.as_dtype(dtype)
         dev.check_dtype(dt)
         if _dispatch.use_numpy(dev):
-            return _dispatch.wrap(np.full(shape, fill_value, dtype=dt), dev)
+            return _convert.wrap(np.full(shape, fill_value, dtype=dt), dev)
         v = np.empty((), dt)
         np.copyto(v, fill_value, casting="unsafe")     # NumPy's overflow errors and casts
         return TrnArray._new(_torch_full(shape, v, dt, dev), dev)
     if isinstance(fill_value, TrnArray) and fill_value._device != dev:
         raise ValueError(f"full: fill_value lives on {fill_value._device}, not on {dev}")
-    fv = asarray(fill_value, device=dev)
+    fv = _convert.asarray(fill_value, device=dev)
     dt = fv.dtype if dtype is None else _dtypes.as_dtype(dtype)
     dev.check_dtype(dt)
     if np.broadcast_shapes(fv.shape, shape) != shape:
@@ -332,10 +194,10 @@ def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
                          f"shape {shape}")
     if _dispatch.use_numpy(dev):
         out = np.empty(shape, dt)
-        np.copyto(out, _dispatch.np_view(fv), casting="unsafe")
-        return _dispatch.wrap(out, dev)
+        np.copyto(out, _convert.np_view(fv), casting="unsafe")
+        return _convert.wrap(out, dev)
     out = torch.empty(shape, dtype=_dtypes.to_torch(dt), device=dev.torch_device)
-    out.copy_(_dispatch.cast_tensor(fv._t, dt))
+    out.copy_(_tensor.cast_tensor(fv._t, dt))
     return TrnArray._new(out, dev)
 
 
@@ -344,7 +206,7 @@ def _like(fname, x, dtype, order, shape, device):
     """(shape, dtype, device) of a ``*_like`` result: ``x``'s unless overridden."""
     _check_order(fname, order)
     if not isinstance(x, TrnArray):
-        x = asarray(x, device=device)
+        x = _convert.asarray(x, device=device)
     dev = x._device if device is None else _resolve_device(device)
     dt = x.dtype if dtype is None else _dtypes.as_dtype(dtype)
     dev.check_dtype(dt)
@@ -376,18 +238,18 @@ def eye(N, M=None, k=0, dtype=None, order="C", *, device=None, like=None):
     """NumPy's ``eye`` (array API: ``eye(n_rows, n_cols=None, /, *, k=0, ...)``)."""
     _no_like("eye", like)
     _check_order("eye", order)
-    dev = _target_device(device)
+    dev = _convert.target_device(device)
     dt = _resolve(dtype, dev)
     n = operator.index(N)
     m = n if M is None else operator.index(M)
     k = operator.index(k)
     shape = _shape((n, m))
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.eye(n, m, k, dtype=dt), dev)
+        return _convert.wrap(np.eye(n, m, k, dtype=dt), dev)
     ct = _dtypes.compute_torch(dt)
     t = torch.zeros(shape, dtype=ct, device=dev.torch_device)
     t.diagonal(k).fill_(1)
-    return TrnArray._new(_dispatch.from_compute(t, dt), dev)
+    return TrnArray._new(_tensor.from_compute(t, dt), dev)
 
 
 def identity(n, dtype=None, *, like=None, device=None):
@@ -396,21 +258,21 @@ def identity(n, dtype=None, *, like=None, device=None):
 
 
 def _tri(fname, m, k, lower):
-    x = m if isinstance(m, TrnArray) else asarray(m)
+    x = m if isinstance(m, TrnArray) else _convert.asarray(m)
     k = operator.index(k)
     if x.ndim == 0:
         raise TypeError(f"{fname}() needs an array of at least one dimension")
     dev = x._device
     if _dispatch.use_numpy(dev):
         f = np.tril if lower else np.triu
-        return _dispatch.wrap(f(_dispatch.np_view(x), k), dev)
+        return _convert.wrap(f(_convert.np_view(x), k), dev)
     rows, cols = (x.shape[-2:] if x.ndim >= 2 else (x.shape[-1], x.shape[-1]))
     mask = torch.ones((rows, cols), dtype=torch.bool, device=dev.torch_device)
     # tril keeps j <= i + k; triu keeps j >= i + k (the complement of tril(k - 1))
     mask = mask.tril(k) if lower else ~mask.tril(k - 1)
-    xt = _dispatch.compute_tensor(x._t)        # where() lacks uint16/32/64 on CUDA
+    xt = _tensor.compute_tensor(x._t)        # where() lacks uint16/32/64 on CUDA
     zero = torch.zeros((), dtype=xt.dtype, device=dev.torch_device)
-    return TrnArray._new(_dispatch.from_compute(torch.where(mask, xt, zero), x.dtype), dev)
+    return TrnArray._new(_tensor.from_compute(torch.where(mask, xt, zero), x.dtype), dev)
 
 
 def tril(m, k=0):
@@ -429,7 +291,7 @@ def _host_scalar(v):
     if isinstance(v, TrnArray):
         if v.ndim != 0:
             raise TypeError("arange: arguments must be scalars, not arrays")
-        return _dispatch.host(v)[()]
+        return _convert.host(v)[()]
     if isinstance(v, np.ndarray) and v.ndim == 0:
         return v[()]
     return v
@@ -471,7 +333,7 @@ def _arange_item(v, dt):
 def arange(start, /, stop=None, step=1, *, dtype=None, device=None, like=None):
     """NumPy's ``arange`` (same result dtype, length and values)."""
     _no_like("arange", like)
-    dev = _target_device(device)
+    dev = _convert.target_device(device)
     start, stop, step = _host_scalar(start), _host_scalar(stop), _host_scalar(step)
     if stop is None:
         start, stop = 0, start
@@ -480,12 +342,12 @@ def arange(start, /, stop=None, step=1, *, dtype=None, device=None, like=None):
     if dtype is None:
         # NumPy: at least intp, promoted with each argument's own dtype (not NEP 50)
         dt = np.result_type(np.intp, *(np.asarray(v).dtype for v in (start, stop, step)))
-        dt = _device_default(_dtypes.as_dtype(dt), dev)
+        dt = _convert.device_default(_dtypes.as_dtype(dt), dev)
     else:
         dt = _dtypes.as_dtype(dtype)
     dev.check_dtype(dt)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.arange(start, stop, step, dtype=dt), dev)
+        return _convert.wrap(np.arange(start, stop, step, dtype=dt), dev)
 
     cplx = dt.kind == "c" or any(isinstance(v, (builtins.complex, np.complexfloating))
                                  for v in (start, stop, step))
@@ -493,7 +355,7 @@ def arange(start, /, stop=None, step=1, *, dtype=None, device=None, like=None):
     if n is None:
         # NumPy's error, or its result where we don't replay its rules (complex dtypes,
         # NumPy-scalar overflow): computed on the host and copied over
-        return asarray(np.arange(start, stop, step, dtype=dt), device=dev)
+        return _convert.asarray(np.arange(start, stop, step, dtype=dt), device=dev)
     if n > sys.maxsize // dt.itemsize:
         raise ValueError("Maximum allowed size exceeded")
     n = builtins.max(n, 0)
@@ -520,7 +382,7 @@ def arange(start, /, stop=None, step=1, *, dtype=None, device=None, like=None):
         d = (d + 2 ** 63) % 2 ** 64 - 2 ** 63
         first = (int(head[0]) + 2 ** 63) % 2 ** 64 - 2 ** 63
         t = torch.arange(n, dtype=torch.int64, device=tdev) * d + first
-        return TrnArray._new(_dispatch.from_compute(t, dt), dev)
+        return TrnArray._new(_tensor.from_compute(t, dt), dev)
     if dt.kind == "f":
         wt = torch.float32 if dt == np.float16 else _dtypes.to_torch(dt)  # HALF_fill: float
         first = torch.tensor(float(head[0]), dtype=wt, device=tdev)
@@ -540,40 +402,40 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     if num < 0:
         raise ValueError(f"Number of samples, {num}, must be non-negative.")
     arrays = [a for a in (start, stop) if isinstance(a, TrnArray)]
-    dev = _dispatch.same_device(*arrays) if device is None else _resolve_device(device)
+    dev = _convert.same_device(*arrays) if device is None else _resolve_device(device)
     if dev is None:
         dev = get_default_device()
     for a in arrays:
         if a._device != dev:
             raise ValueError(f"linspace: start/stop live on {a._device}, not on {dev}")
-    s, e = [a if isinstance(a, TrnArray) or _is_py_scalar(a) else asarray(a, device=dev)
+    s, e = [a if isinstance(a, TrnArray) or _convert.is_py_scalar(a) else _convert.asarray(a, device=dev)
             for a in (start, stop)]
-    if _is_py_scalar(s) and _is_py_scalar(e):
+    if _convert.is_py_scalar(s) and _convert.is_py_scalar(e):
         dt = np.result_type(np.asarray(s), np.asarray(e))
     else:
         dt = _dtypes.result_type(s, e)
     if dt.kind not in "fc":
         dt = np.dtype(np.float64)                  # NumPy's ensure_inexact
-    dt = _device_default(_dtypes.as_dtype(dt), dev)
+    dt = _convert.device_default(_dtypes.as_dtype(dt), dev)
     dev.check_dtype(dt)
     out_dt = dt if dtype is None else _dtypes.as_dtype(dtype)
     dev.check_dtype(out_dt)
     integer_dtype = out_dt.kind in "iu"
     if _dispatch.use_numpy(dev):
-        args = [_dispatch.np_view(a) if isinstance(a, TrnArray) else a for a in (s, e)]
+        args = [_convert.np_view(a) if isinstance(a, TrnArray) else a for a in (s, e)]
         res = np.linspace(*args, num=num, endpoint=endpoint, retstep=retstep,
                           dtype=out_dt, axis=axis)
         if retstep:
             y, st = res
-            return _dispatch.wrap(y, dev), (st if np.ndim(st) == 0 else _dispatch.wrap(st, dev))
-        return _dispatch.wrap(res, dev)
+            return _convert.wrap(y, dev), (st if np.ndim(st) == 0 else _convert.wrap(st, dev))
+        return _convert.wrap(res, dev)
 
     tdev = dev.torch_device
     tdt = _dtypes.to_torch(dt)
 
     def tens(a):
         if isinstance(a, TrnArray):
-            return _dispatch.cast_tensor(a._t, dt)
+            return _tensor.cast_tensor(a._t, dt)
         return torch.tensor(a, dtype=tdt, device=tdev)
 
     st, en = tens(s), tens(e)
@@ -606,7 +468,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
             raise TypeError("linspace: cannot take the floor of complex values for an "
                             "integer dtype")
         y = torch.floor(y)
-    y = TrnArray._new(_dispatch.cast_tensor(y.contiguous(), out_dt), dev)
+    y = TrnArray._new(_tensor.cast_tensor(y.contiguous(), out_dt), dev)
     if retstep:
         if not isinstance(step, torch.Tensor):
             return y, step
@@ -622,14 +484,14 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy", device=None):
     if indexing not in ("xy", "ij"):
         raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
     arrays = [a for a in xi if isinstance(a, TrnArray)]
-    dev = _dispatch.same_device(*arrays) if arrays else _target_device(device)
+    dev = _convert.same_device(*arrays) if arrays else _convert.target_device(device)
     if device is not None and _resolve_device(device) != dev:
         raise ValueError(f"meshgrid: inputs live on {dev}, not on {device}")
-    xs = [a if isinstance(a, TrnArray) else asarray(a, device=dev) for a in xi]
+    xs = [a if isinstance(a, TrnArray) else _convert.asarray(a, device=dev) for a in xi]
     if _dispatch.use_numpy(dev) and copy:
-        out = np.meshgrid(*[_dispatch.np_view(x) for x in xs], copy=True, sparse=sparse,
+        out = np.meshgrid(*[_convert.np_view(x) for x in xs], copy=True, sparse=sparse,
                           indexing=indexing)
-        return [_dispatch.wrap(o, dev) for o in out]
+        return [_convert.wrap(o, dev) for o in out]
     ndim = len(xs)
     s0 = (1,) * ndim
     out = [x._t.reshape(s0[:i] + (-1,) + s0[i + 1:]) for i, x in enumerate(xs)]
@@ -647,16 +509,10 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy", device=None):
 # -- NumPy's other creation functions ------------------------------------------------------
 # Several are written with trnpy's own functions, in NumPy's order of operations, so that
 # both paths give NumPy's dtypes and values (the NumPy path runs NumPy's kernels anyway).
-def _ns():
-    return sys.modules["trnpy"]
-
-
-def _as_trn(a, dev):
-    return a if isinstance(a, TrnArray) else asarray(a, device=dev)
 
 
 def _ndmin(a, ndmin, dev):
-    a = _as_trn(a, dev)
+    a = _convert.as_array(a, dev)
     if a.ndim < ndmin:
         a = TrnArray._new(a._t.reshape((1,) * (ndmin - a.ndim) + tuple(a._t.shape)), a._device)
     return a
@@ -665,42 +521,42 @@ def _ndmin(a, ndmin, dev):
 def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0, *,
              device=None):
     """NumPy's ``logspace``: ``base ** linspace(start, stop)``."""
-    ns = _ns()
     arrays = [a for a in (start, stop, base) if isinstance(a, TrnArray)]
-    dev = _dispatch.same_device(*arrays) if arrays else _target_device(device)
+    dev = _convert.same_device(*arrays) if arrays else _convert.target_device(device)
     if device is not None and arrays and _resolve_device(device) != dev:
         raise ValueError(f"logspace: inputs live on {dev}, not on {device}")
     if not isinstance(base, (builtins.float, builtins.int)) and np.ndim(base):
         ndmax = len(np.broadcast_shapes(*(np.shape(a) for a in (start, stop, base))))
         start, stop, base = (_ndmin(a, ndmax, dev) for a in (start, stop, base))
-        base = ns.expand_dims(base, axis)
+        # expand_dims(base, axis), NumPy's AxisError included
+        base = TrnArray._new(base._t.unsqueeze(normalize_axis_index(axis, base.ndim + 1)),
+                             base._device)
     y = linspace(start, stop, num=num, endpoint=endpoint, axis=axis, device=dev)
-    if not isinstance(base, TrnArray) and not _is_py_scalar(base):
-        base = asarray(base, device=dev)
-    r = ns.power(base, y)
+    if not isinstance(base, TrnArray) and not _convert.is_py_scalar(base):
+        base = _convert.asarray(base, device=dev)
+    r = _elementwise.power(base, y)
     return r if dtype is None else r.astype(dtype, copy=False)
 
 
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0, *, device=None):
     """NumPy's ``geomspace`` (its algorithm: signs rotated out, then ``logspace``)."""
-    ns = _ns()
     arrays = [a for a in (start, stop) if isinstance(a, TrnArray)]
-    dev = _dispatch.same_device(*arrays) if arrays else _target_device(device)
-    start, stop = _as_trn(start, dev), _as_trn(stop, dev)
-    if builtins.bool(ns.any(start == 0)) or builtins.bool(ns.any(stop == 0)):
+    dev = _convert.same_device(*arrays) if arrays else _convert.target_device(device)
+    start, stop = _convert.as_array(start, dev), _convert.as_array(stop, dev)
+    if builtins.bool(_reductions.any(start == 0)) or builtins.bool(_reductions.any(stop == 0)):
         raise ValueError("Geometric sequence cannot include zero")
     dt = np.result_type(start.dtype, stop.dtype, builtins.float(num),
                         np.zeros((), None if dtype is None else _dtypes.as_dtype(dtype)))
-    dt = _device_default(_dtypes.as_dtype(dt), dev) if \
+    dt = _convert.device_default(_dtypes.as_dtype(dt), dev) if \
         start.dtype.kind not in "fc" and stop.dtype.kind not in "fc" else _dtypes.as_dtype(dt)
     out_dt = dt if dtype is None else _dtypes.as_dtype(dtype)
     dev.check_dtype(dt)
     start = start.astype(dt, copy=True)
     stop = stop.astype(dt, copy=True)
-    out_sign = ns.sign(start)
+    out_sign = _elementwise.sign(start)
     start = start / out_sign
     stop = stop / out_sign
-    result = logspace(ns.log10(start), ns.log10(stop), num=num, endpoint=endpoint,
+    result = logspace(_elementwise.log10(start), _elementwise.log10(stop), num=num, endpoint=endpoint,
                       base=10.0, dtype=dt)
     if num > 0:
         result[0] = start
@@ -710,85 +566,60 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0, *, device=
     if result.dtype != dt:
         result = result.astype(dt)
     if axis != 0:
-        result = ns.moveaxis(result, 0, axis)
+        result = TrnArray._new(result._t.movedim(0, normalize_axis_index(axis, result.ndim)),
+                               result._device)
     return result.astype(out_dt, copy=False)
-
-
-def diag(v, k=0):
-    """NumPy's ``diag``: a 2-D array with 1-D ``v`` on diagonal ``k``, or the ``k``-th
-    diagonal of 2-D ``v`` (a view, as NumPy's)."""
-    x = _as_trn(v, None)
-    k = operator.index(k)
-    if x.ndim == 1:
-        dev = x._device
-        if _dispatch.use_numpy(dev):
-            return _dispatch.wrap(np.diag(_dispatch.np_view(x), k), dev)
-        from ._manipulation import signed_view, unsigned_view
-        n = x.shape[0] + builtins.abs(k)
-        t = x._t
-        res = torch.zeros((n, n), dtype=t.dtype, device=t.device)
-        signed_view(res).diagonal(k).copy_(signed_view(t))
-        return TrnArray._new(unsigned_view(res, t.dtype), dev)
-    if x.ndim == 2:
-        return _ns().diagonal(x, k)
-    raise ValueError("Input must be 1- or 2-d.")
-
-
-def diagflat(v, k=0):
-    """NumPy's ``diagflat``: the flattened input on diagonal ``k`` of a 2-D array."""
-    return diag(_ns().ravel(_as_trn(v, None)), k)
 
 
 def tri(N, M=None, k=0, dtype=float, *, like=None, device=None):
     """NumPy's ``tri``: ones at and below diagonal ``k``."""
     _no_like("tri", like)
-    dev = _target_device(device)
+    dev = _convert.target_device(device)
     dt = _resolve(None if dtype is float else dtype, dev)
     n = operator.index(N)
     m = n if M is None else operator.index(M)
     k = operator.index(k)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.tri(n, m, k, dtype=dt), dev)
+        return _convert.wrap(np.tri(n, m, k, dtype=dt), dev)
     shape = _shape((n, m))
     t = torch.ones(shape, dtype=_dtypes.compute_torch(dt), device=dev.torch_device).tril(k)
-    return TrnArray._new(_dispatch.from_compute(t, dt), dev)
+    return TrnArray._new(_tensor.from_compute(t, dt), dev)
 
 
 def indices(dimensions, dtype=int, sparse=False, *, device=None):
     """NumPy's ``indices``: the grid of each axis' indices (``dtype=int`` is intp)."""
-    dev = _target_device(device)
+    dev = _convert.target_device(device)
     dt = _dtypes.as_dtype(dtype)
     dev.check_dtype(dt)
     dims = tuple(operator.index(d) for d in dimensions)
     if _dispatch.use_numpy(dev):
         r = np.indices(dims, dtype=dt, sparse=sparse)
-        return tuple(_dispatch.wrap(a, dev) for a in r) if sparse else _dispatch.wrap(r, dev)
+        return tuple(_convert.wrap(a, dev) for a in r) if sparse else _convert.wrap(r, dev)
     n = len(dims)
     out = []
     for i, d in enumerate(dims):
         t = torch.arange(d, dtype=torch.int64, device=dev.torch_device)
-        t = _dispatch.cast_tensor(t, dt).reshape((1,) * i + (d,) + (1,) * (n - i - 1))
+        t = _tensor.cast_tensor(t, dt).reshape((1,) * i + (d,) + (1,) * (n - i - 1))
         out.append(t)
     if sparse:
         return tuple(TrnArray._new(t, dev) for t in out)
-    from ._manipulation import signed_view, unsigned_view
     res = torch.empty((n,) + dims, dtype=_dtypes.to_torch(dt), device=dev.torch_device)
     for i, t in enumerate(out):
-        signed_view(res[i]).copy_(signed_view(t).expand(dims))
-    return TrnArray._new(unsigned_view(res, res.dtype), dev)
+        _tensor.signed_view(res[i]).copy_(_tensor.signed_view(t).expand(dims))
+    return TrnArray._new(_tensor.unsigned_view(res, res.dtype), dev)
 
 
 def fromfunction(function, shape, *, dtype=float, like=None, device=None, **kwargs):
     """NumPy's ``fromfunction``: ``function(*indices(shape, dtype))``."""
     _no_like("fromfunction", like)
-    dev = _target_device(device)
+    dev = _convert.target_device(device)
     dt = _resolve(None if dtype is float else dtype, dev)
     return function(*indices(shape, dtype=dt, device=dev), **kwargs)
 
 
 def _from_host(arr: np.ndarray, device):
-    dev = _target_device(device)
-    return asarray(arr, device=dev)
+    dev = _convert.target_device(device)
+    return _convert.asarray(arr, device=dev)
 
 
 def frombuffer(buffer, dtype=float, count=-1, offset=0, *, like=None, device=None):
@@ -812,8 +643,8 @@ def fromstring(string, dtype=float, count=-1, *, sep, like=None, device=None):
 def asarray_chkfinite(a, dtype=None, order=None, *, device=None):
     """``asarray`` that raises ValueError when the data hold infs or NaNs."""
     _check_order("asarray_chkfinite", order)
-    x = asarray(a, dtype=dtype, device=device)
-    if x.dtype.kind in "fc" and not builtins.bool(_ns().all(_ns().isfinite(x))):
+    x = _convert.asarray(a, dtype=dtype, device=device)
+    if x.dtype.kind in "fc" and not builtins.bool(_reductions.all(_elementwise.isfinite(x))):
         raise ValueError("array must not contain infs or NaNs")
     return x
 
@@ -830,7 +661,7 @@ def _fortran(x):
 def asfortranarray(a, dtype=None, *, like=None, device=None):
     """NumPy's ``asfortranarray``: a Fortran-ordered array of at least one dimension."""
     _no_like("asfortranarray", like)
-    x = asarray(a, dtype=dtype, device=device)
+    x = _convert.asarray(a, dtype=dtype, device=device)
     if x.ndim == 0:
         x = TrnArray._new(x._t.reshape(1), x._device)
     return _fortran(x)
@@ -853,7 +684,7 @@ def require(a, dtype=None, requirements=None, *, like=None, device=None):
             raise KeyError(f"{e.args[0]!r} is not a valid requirement") from None
     if "C" in reqs and "F" in reqs:
         raise ValueError("Cannot specify both C and Fortran contiguous.")
-    x = asarray(a, dtype=dtype, device=device)
+    x = _convert.asarray(a, dtype=dtype, device=device)
     if ("O" in reqs and not (x is not a and isinstance(a, TrnArray) is False)) or \
             ("W" in reqs and not x.flags.writeable):
         x = copy(x)
@@ -864,145 +695,3 @@ def require(a, dtype=None, requirements=None, *, like=None, device=None):
     return x
 
 
-class _Grid:
-    """``mgrid`` / ``ogrid``: NumPy's nd_grid, built from trnpy's functions on the
-    default device."""
-
-    def __init__(self, sparse):
-        self.sparse = sparse
-
-    def __getitem__(self, key):
-        ns = _ns()
-        if isinstance(key, slice):
-            step, stop, start = key.step, key.stop, key.start
-            if start is None:
-                start = 0
-            if isinstance(step, (np.complexfloating, builtins.complex)):
-                step_float = builtins.abs(step)
-                step = length = builtins.int(step_float)
-                if step != 1:
-                    step = (key.stop - start) / builtins.float(step - 1)
-                typ = np.result_type(start, stop, step_float)
-                return arange(0, length, 1, dtype=_device_default(
-                    _dtypes.as_dtype(typ), get_default_device())) * step + start
-            return arange(start, stop, step)
-        size, num_list = [], [0]
-        for kk in key:
-            step, start, stop = kk.step, kk.start, kk.stop
-            start = 0 if start is None else start
-            step = 1 if step is None else step
-            if isinstance(step, (np.complexfloating, builtins.complex)):
-                step = builtins.abs(step)
-                size.append(builtins.int(step))
-            else:
-                size.append(math.ceil((stop - start) / step))
-            num_list += [start, stop, step]
-        typ = _device_default(_dtypes.as_dtype(np.result_type(*num_list)),
-                              get_default_device())
-        if self.sparse:
-            nn = [arange(n, dtype=typ) for n in size]
-        else:
-            nn = list(ns.unstack(indices(size, typ))) if size else []
-        for k, kk in enumerate(key):
-            step, start = kk.step, kk.start
-            start = 0 if start is None else start
-            step = 1 if step is None else step
-            if isinstance(step, (np.complexfloating, builtins.complex)):
-                step = builtins.int(builtins.abs(step))
-                if step != 1:
-                    step = (kk.stop - start) / builtins.float(step - 1)
-            nn[k] = nn[k] * step + start
-        if self.sparse:
-            n = len(size)
-            return tuple(ns.reshape(nn[k], (1,) * k + (-1,) + (1,) * (n - k - 1))
-                         for k in range(n))
-        if not nn:
-            return empty((0,), dtype=typ)
-        return ns.stack(nn)
-
-    def __len__(self):
-        return 0
-
-
-mgrid = _Grid(False)
-ogrid = _Grid(True)
-
-
-class _Concatenator:
-    """``r_`` / ``c_``: NumPy's index-trick concatenation (NumPy's AxisConcatenator
-    replayed with trnpy arrays; the matrix directives 'r'/'c' are not supported)."""
-
-    def __init__(self, axis=0, ndmin=1, trans1d=-1):
-        self.axis, self.ndmin, self.trans1d = axis, ndmin, trans1d
-
-    def __getitem__(self, key):
-        ns = _ns()
-        if isinstance(key, str):
-            raise NotImplementedError("trnpy.r_: matrix strings are not supported")
-        if not isinstance(key, tuple):
-            key = (key,)
-        axis, ndmin, trans1d = self.axis, self.ndmin, self.trans1d
-        objs, rt_objs = [], []
-        for k, item in enumerate(key):
-            scalar = False
-            if isinstance(item, slice):
-                step, start, stop = item.step, item.start, item.stop
-                start = 0 if start is None else start
-                step = 1 if step is None else step
-                if isinstance(step, (np.complexfloating, builtins.complex)):
-                    newobj = linspace(start, stop, num=builtins.int(builtins.abs(step)))
-                else:
-                    newobj = arange(start, stop, step)
-                if ndmin > 1:
-                    newobj = _ndmin(newobj, ndmin, None)
-                    if trans1d != -1:
-                        newobj = ns.swapaxes(newobj, -1, trans1d)
-            elif isinstance(item, str):
-                if k != 0:
-                    raise ValueError("special directives must be the first entry.")
-                if item in ("r", "c"):
-                    raise NotImplementedError("trnpy.r_: matrix directives 'r'/'c' are "
-                                              "not supported (trnpy has no matrix class)")
-                if "," in item:
-                    vec = item.split(",")
-                    try:
-                        axis, ndmin = [builtins.int(v) for v in vec[:2]]
-                        if len(vec) == 3:
-                            trans1d = builtins.int(vec[2])
-                        continue
-                    except Exception as e:
-                        raise ValueError(f"unknown special directive {item!r}") from e
-                try:
-                    axis = builtins.int(item)
-                    continue
-                except (ValueError, TypeError) as e:
-                    raise ValueError("unknown special directive") from e
-            elif type(item) in (builtins.int, builtins.float, builtins.complex,
-                                builtins.bool, bytes, str) or isinstance(item, np.generic):
-                scalar = True
-                newobj = item
-            else:
-                item_ndim = item.ndim if isinstance(item, TrnArray) else np.ndim(item)
-                newobj = _ndmin(item, ndmin, None)
-                if trans1d != -1 and item_ndim < ndmin:
-                    k2 = ndmin - item_ndim
-                    k1 = trans1d
-                    if k1 < 0:
-                        k1 += k2 + 1
-                    defaxes = list(range(ndmin))
-                    axes = defaxes[:k1] + defaxes[k2:] + defaxes[k1:k2]
-                    newobj = ns.transpose(newobj, axes)
-            objs.append(newobj)
-            rt_objs.append(item if scalar else newobj.dtype)
-        if rt_objs:
-            final = _dtypes.result_type(*rt_objs)
-            objs = [_ndmin(asarray(o, dtype=final) if not isinstance(o, TrnArray)
-                           else o.astype(final, copy=False), ndmin, None) for o in objs]
-        return ns.concatenate(tuple(objs), axis=axis)
-
-    def __len__(self):
-        return 0
-
-
-r_ = _Concatenator(0)
-c_ = _Concatenator(-1, ndmin=2, trans1d=0)

@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from . import _dispatch, _dtypes
+from . import _convert, _dispatch, _dtypes, _tensor
 from ._array import TrnArray
 from ._devices import device as _resolve_device
 
@@ -34,7 +34,7 @@ def astype(x, dtype, /, *, copy=True, device=None):
         # moving to another device copies already
         out = TrnArray._new(x._t.clone(), src) if copy and dev == src else x
     elif _dispatch.use_numpy(src):
-        out = _dispatch.wrap(_dispatch.np_view(x).astype(dt), src)
+        out = _convert.wrap(_convert.np_view(x).astype(dt), src)
     else:
         out = TrnArray._new(_cast(x._t, x.dtype, dt), src)
     if dev != src:
@@ -48,7 +48,7 @@ def _cast(t, from_dt, to_dt):
         warnings.warn("Casting complex values to real discards the imaginary part",
                       np.exceptions.ComplexWarning, stacklevel=3)
         t = t.real
-    return _dispatch.cast_tensor(t, to_dt)
+    return _tensor.cast_tensor(t, to_dt)
 
 
 def _as_dtype_arg(x):

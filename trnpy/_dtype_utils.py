@@ -13,8 +13,11 @@ import builtins
 import numpy as np
 import torch
 
-from . import _dispatch
+from . import _convert
 from ._array import TrnArray
+from ._manipulation import broadcast_to
+from ._ufunc import ufunc
+from ._flags_flatiter import FlatIter as flatiter
 
 __all__ = [
     # scalar types
@@ -77,7 +80,7 @@ def common_type(*arrays):
 def min_scalar_type(a, /):
     """NumPy's ``min_scalar_type`` (a 0-d trnpy array is read as its value)."""
     if isinstance(a, TrnArray):
-        a = _dispatch.host(a) if a.ndim == 0 else np.empty(0, a.dtype)
+        a = _convert.host(a) if a.ndim == 0 else np.empty(0, a.dtype)
     return np.min_scalar_type(a)
 
 
@@ -134,7 +137,7 @@ def may_share_memory(a, b, /, max_work=None):
         other, trn = (b, a) if isinstance(a, TrnArray) else (a, b)
         if trn._t.device.type != "cpu" or not isinstance(other, np.ndarray):
             return False
-        return np.may_share_memory(_dispatch.host(trn), other, max_work)
+        return np.may_share_memory(_convert.host(trn), other, max_work)
     if a._t.device != b._t.device:
         return False
     ea, eb = _extent(a), _extent(b)
@@ -160,7 +163,7 @@ def shares_memory(a, b, /, max_work=None):
             base = t.data_ptr() + idx.reshape(-1) * n
             return (base[:, None] + torch.arange(n, device=t.device)).reshape(-1)
         return builtins.bool(torch.isin(addrs(a), addrs(b)).any())
-    conv = [(_dispatch.host(x) if isinstance(x, TrnArray) else x) for x in (a, b)]
+    conv = [(_convert.host(x) if isinstance(x, TrnArray) else x) for x in (a, b)]
     return np.shares_memory(conv[0], conv[1], max_work)
 
 
@@ -169,9 +172,8 @@ class broadcast:
     tuples of their broadcast elements (0-d trnpy arrays, as ``x[i]`` gives)."""
 
     def __init__(self, *args):
-        from ._manipulation import as_trn
-        dev = _dispatch.same_device(*args)
-        self._arrays = [as_trn(a, dev) for a in args]
+        dev = _convert.same_device(*args)
+        self._arrays = [_convert.as_array(a, dev) for a in args]
         self.shape = np.broadcast_shapes(*(a.shape for a in self._arrays))
         self.index = 0
 
@@ -192,7 +194,6 @@ class broadcast:
 
     @property
     def iters(self):
-        from ._manipulation import broadcast_to
         return tuple(broadcast_to(a, self.shape).flat for a in self._arrays)
 
     def __iter__(self):
@@ -203,27 +204,10 @@ class broadcast:
             raise StopIteration
         idx = np.unravel_index(self.index, self.shape)
         self.index += 1
-        from ._manipulation import broadcast_to
         return tuple(broadcast_to(a, self.shape)[idx] for a in self._arrays)
 
     def reset(self):
         self.index = 0
-
-
-def _ufunc_class():
-    from ._ufunc import ufunc as cls
-    return cls
-
-
-ufunc = _ufunc_class()
-
-
-def _flatiter_class():
-    from ._interop import FlatIter
-    return FlatIter
-
-
-flatiter = _flatiter_class()
 
 
 class vectorize(np.vectorize):
@@ -233,18 +217,17 @@ class vectorize(np.vectorize):
 
     def __call__(self, *args, **kwargs):
         arrays = [a for a in list(args) + list(kwargs.values()) if isinstance(a, TrnArray)]
-        dev = _dispatch.same_device(*arrays)
-        conv = lambda a: _dispatch.host(a) if isinstance(a, TrnArray) else a  # noqa: E731
+        dev = _convert.same_device(*arrays)
+        conv = lambda a: _convert.host(a) if isinstance(a, TrnArray) else a  # noqa: E731
         res = super().__call__(*[conv(a) for a in args],
                                **{k: conv(v) for k, v in kwargs.items()})
-        from ._creation import asarray
         if isinstance(res, tuple):
-            return tuple(asarray(r, device=dev) for r in res)
-        return asarray(res, device=dev)
+            return tuple(_convert.asarray(r, device=dev) for r in res)
+        return _convert.asarray(res, device=dev)
 
 
 def _host(a):
-    return _dispatch.host(a) if isinstance(a, TrnArray) else a
+    return _convert.host(a) if isinstance(a, TrnArray) else a
 
 
 def array2string(a, *args, **kwargs):

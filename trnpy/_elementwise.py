@@ -16,9 +16,10 @@ import operator
 import numpy as np
 import torch
 
-from . import _dispatch
+from . import _convert, _dispatch, _normalize, _tensor
 from ._array import TrnArray
-from ._ufunc import ufunc, write_out
+from ._ufunc import ufunc
+from ._errstate import report
 
 __all__ = [
     # array API 2024.12
@@ -79,7 +80,6 @@ def _uge(a, b):
 
 def _warn(msg):
     # NumPy's err state decides (ignore / warn / raise / call)
-    from ._errstate import report
     kind = "divide" if msg.startswith("divide") else \
         "over" if msg.startswith("overflow") else "invalid"
     report(kind, msg.rsplit(" ", 1)[-1], 4)
@@ -660,7 +660,7 @@ class _CompareUfunc(ufunc):
 
 
 def _finish(name, res, res_dtype, dev, out, where):
-    res = _dispatch.from_compute(res, res_dtype)
+    res = _tensor.from_compute(res, res_dtype)
     if out is None:
         if where is not True:
             raise NotImplementedError(f"trnpy.{name}: where= without out= leaves unspecified "
@@ -670,7 +670,7 @@ def _finish(name, res, res_dtype, dev, out, where):
     if where is not True:
         mask = where._t if isinstance(where, TrnArray) else \
             torch.tensor(builtins.bool(where), device=dev.torch_device)
-    write_out(name, out, res, res_dtype, "same_kind", mask)
+    _normalize.write_out(name, out, res, res_dtype, "same_kind", mask)
     return out
 
 
@@ -832,13 +832,6 @@ _clip_ufunc = _u("clip", _np_clip, _clip3, **_P)
 
 # ---------------------------------------------------------------------------
 # functions that are not ufuncs in NumPy either
-def _as_array(x):
-    if isinstance(x, TrnArray):
-        return x
-    from ._creation import asarray
-    return asarray(x)
-
-
 _NOVALUE = object()
 
 
@@ -852,7 +845,7 @@ def clip(x, /, min=_NOVALUE, max=_NOVALUE, out=None, *, a_min=_NOVALUE, a_max=_N
         min, max = a_min, a_max
     min = None if min is _NOVALUE else min
     max = None if max is _NOVALUE else max
-    x = _as_array(x)
+    x = _convert.as_array(x)
     if x.dtype.kind in "iu":
         # out-of-range Python ints clip nothing (NumPy's NEP 50 handling)
         info = np.iinfo(x.dtype)
@@ -871,31 +864,31 @@ def clip(x, /, min=_NOVALUE, max=_NOVALUE, out=None, *, a_min=_NOVALUE, a_max=_N
 
 def round(x, /, decimals=0, out=None):
     """``round(x, decimals=0)``: half to even, NumPy's scaling for ``decimals``."""
-    x = _as_array(x)
+    x = _convert.as_array(x)
     decimals = operator.index(decimals)
     if out is not None and not isinstance(out, TrnArray):
         raise TypeError("round: out must be a trnpy array")
-    dev = x._device if out is None else _dispatch.same_device(x, out)
+    dev = x._device if out is None else _convert.same_device(x, out)
     if _dispatch.use_numpy(dev):
         if out is not None:
-            np.round(_dispatch.np_view(x), decimals, out=_dispatch.np_view(out))
+            np.round(_convert.np_view(x), decimals, out=_convert.np_view(out))
             return out
-        return _dispatch.wrap(np.round(_dispatch.np_view(x), decimals), dev)
+        return _convert.wrap(np.round(_convert.np_view(x), decimals), dev)
     dt = x.dtype
     if dt.kind == "b":
         if decimals != 0:
             raise TypeError(f"round: cannot round a bool array to {decimals} decimals "
                             "(NumPy's multiply output cast fails)")
         return rint(x, out=out)
-    t = _dispatch.compute_tensor(x._t)
+    t = _tensor.compute_tensor(x._t)
     if dt.kind in "iu":
         if decimals >= 0:       # NumPy returns a copy
             res = t.clone()
         else:
             f = torch.tensor(10.0 ** -decimals, dtype=torch.float64, device=t.device)
-            res = _dispatch.cast_tensor(torch.round(_dispatch.cast_tensor(x._t, np.float64) / f) * f,
+            res = _tensor.cast_tensor(torch.round(_tensor.cast_tensor(x._t, np.float64) / f) * f,
                                         dt)
-            res = _dispatch.compute_tensor(res)
+            res = _tensor.compute_tensor(res)
     else:
         def rnd(v):
             if decimals == 0:
@@ -917,13 +910,13 @@ around = round
 
 def real(x, /):
     """The real part (a view for complex input; ``x`` itself viewed for real input)."""
-    x = _as_array(x)
+    x = _convert.as_array(x)
     t = torch.real(x._t) if x._t.dtype.is_complex else x._t
     return TrnArray._new(t, x._device)
 
 
 def imag(x, /):
     """The imaginary part (a view for complex input; zeros for real input)."""
-    x = _as_array(x)
+    x = _convert.as_array(x)
     t = torch.imag(x._t) if x._t.dtype.is_complex else torch.zeros_like(x._t)
     return TrnArray._new(t, x._device)

@@ -13,7 +13,7 @@ parses the key the way NumPy does and then:
 
 Basic indexing returns a view except for negative-step slices on the torch path: torch
 has no negative strides, so those results are copies (flipped); on the NumPy path
-``_dispatch.wrap`` copies such views too. ``setitem`` writes through views on both paths.
+``_convert.wrap`` copies such views too. ``setitem`` writes through views on both paths.
 """
 from __future__ import annotations
 
@@ -26,15 +26,16 @@ import numpy as np
 import torch
 from numpy.lib.array_utils import normalize_axis_index
 
-from . import _dispatch, _dtypes
+from . import (_convert, _creation, _data_types, _dispatch, _dtype_utils, _dtypes,
+               _manipulation, _reductions, _searching, _tensor)
 from ._array import TrnArray
-from ._manipulation import as_trn, signed_view, unsigned_view
+from ._devices import get_default_device
 
 __all__ = ["take", "take_along_axis", "put", "put_along_axis", "place", "putmask", "choose",
            "compress", "select", "piecewise", "extract", "diag_indices", "diag_indices_from",
            "tril_indices", "triu_indices", "tril_indices_from", "triu_indices_from",
            "mask_indices", "unravel_index", "ravel_multi_index", "ix_", "ndindex",
-           "ndenumerate", "fill_diagonal", "diagonal", "trace"]
+           "ndenumerate", "fill_diagonal", "diagonal", "trace", "diag", "diagflat", "mgrid", "ogrid", "r_", "c_", "delete"]
 
 _VALID = ("only integers, slices (`:`), ellipsis (`...`), numpy.newaxis (`None`) and "
           "integer or boolean arrays are valid indices")
@@ -49,7 +50,7 @@ def _has_trn(obj) -> bool:
 
 def _to_host(obj):
     if isinstance(obj, TrnArray):
-        return _dispatch.host(obj)
+        return _convert.host(obj)
     if isinstance(obj, (list, tuple)):
         return [_to_host(o) for o in obj]
     return obj
@@ -79,7 +80,7 @@ def _check_writeable(shape, strides):
 def _np_elem(x, k):
     if isinstance(k, TrnArray):
         _check_device(x, k)
-        return _dispatch.np_view(k)
+        return _convert.np_view(k)
     if isinstance(k, list) and _has_trn(k):
         _check_list_devices(x, k)
         return np.asarray(_to_host(k))
@@ -289,27 +290,27 @@ def _torch_getitem(x, key):
     v = t[p.idx]
     if not p.adv:
         if p.flips:   # torch has no negative strides: a copy
-            v = unsigned_view(torch.flip(signed_view(v), p.flips), t.dtype)
+            v = _tensor.unsigned_view(torch.flip(_tensor.signed_view(v), p.flips), t.dtype)
         return TrnArray._new(v, x._device)
     B, its, perm, first, rdim = _advanced(p, v)
-    r = signed_view(v).permute(perm)[tuple(its)] if its else v
+    r = _tensor.signed_view(v).permute(perm)[tuple(its)] if its else v
     nb = len(B)
     if p.adjacent and first:
         r = r.movedim(tuple(range(nb)), tuple(range(first, first + nb)))
     if p.flips:
         r = torch.flip(r, [rdim[d] for d in p.flips])
-    return TrnArray._new(unsigned_view(r, t.dtype), x._device)
+    return TrnArray._new(_tensor.unsigned_view(r, t.dtype), x._device)
 
 
 def getitem(x, key):
     """``x[key]`` with NumPy's semantics (a 0-d array where NumPy gives a scalar)."""
     if _dispatch.use_numpy(x._device):
-        v = _dispatch.np_view(x)
+        v = _convert.np_view(x)
         k = _np_key(x, key)
         r = v[k]
         if isinstance(r, np.generic):   # all-integer key: give a 0-d view, not a scalar
             r = v[(k if isinstance(k, tuple) else (k,)) + (Ellipsis,)]
-        return _dispatch.wrap(r, x._device)
+        return _convert.wrap(r, x._device)
     return _torch_getitem(x, key)
 
 
@@ -318,13 +319,13 @@ def _value_tensor(x, value):
     """``value`` as a tensor of x's dtype on x's device, converted as NumPy's setitem does."""
     dt = x.dtype
     if isinstance(value, TrnArray):
-        _dispatch.same_device(x, value)
+        _convert.same_device(x, value)
         vt = value._t
         if value.dtype.kind == "c" and dt.kind in "iuf":
             warnings.warn("Casting complex values to real discards the imaginary part",
                           np.exceptions.ComplexWarning, stacklevel=4)
             vt = vt.real
-        return _dispatch.cast_tensor(vt, dt)
+        return _tensor.cast_tensor(vt, dt)
     return torch.from_numpy(_host_value(x, value)).to(x._t.device)
 
 
@@ -368,8 +369,8 @@ def _torch_setitem(x, key, value):
     if not p.adv:
         val = _broadcast_value(val, tuple(v.shape))
         if p.flips:
-            val = torch.flip(signed_view(val), p.flips)
-        signed_view(v).copy_(signed_view(val))
+            val = torch.flip(_tensor.signed_view(val), p.flips)
+        _tensor.signed_view(v).copy_(_tensor.signed_view(val))
         return
     B, its, perm, first, rdim = _advanced(p, v)
     nb = len(B)
@@ -377,24 +378,24 @@ def _torch_setitem(x, key, value):
     for d, r in rdim.items():
         rshape[r] = v.shape[d]
     rshape[first:first + nb] = B
-    val = signed_view(_broadcast_value(val, tuple(rshape)))
+    val = _tensor.signed_view(_broadcast_value(val, tuple(rshape)))
     if p.flips:
         val = torch.flip(val, [rdim[d] for d in p.flips])
     if first:
         val = val.movedim(tuple(range(first, first + nb)), tuple(range(nb)))
-    signed_view(v).permute(perm).index_put_(tuple(its), val)
+    _tensor.signed_view(v).permute(perm).index_put_(tuple(its), val)
 
 
 def setitem(x, key, value):
     """``x[key] = value``: value broadcast and cast to x's dtype as NumPy does; writes go
     through to every view sharing x's memory."""
     if _dispatch.use_numpy(x._device):
-        v = _dispatch.np_view(x)
+        v = _convert.np_view(x)
         _check_writeable(v.shape, v.strides)
         k = _np_key(x, key)
         if isinstance(value, TrnArray):
-            _dispatch.same_device(x, value)
-            value = _dispatch.np_view(value)
+            _convert.same_device(x, value)
+            value = _convert.np_view(value)
         elif not isinstance(value, np.ndarray):
             value = _host_value(x, value)
         v[k] = value
@@ -421,7 +422,7 @@ def _int_index_array(x, indices, casting):
         raise IndexError("`indices` must be an integer array")
     if t is None:
         return torch.from_numpy(a.astype(np.int64)).to(x._t.device)
-    return _dispatch.cast_tensor(t, np.int64)
+    return _tensor.cast_tensor(t, np.int64)
 
 
 def _bounds(t, n, axis):
@@ -437,21 +438,21 @@ def take(a, indices, /, axis=None, out=None, mode="raise"):
     ``mode``: 'raise' (IndexError when out of range), 'wrap' or 'clip', as NumPy."""
     if mode not in ("raise", "wrap", "clip"):
         raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
-    x = as_trn(a)
+    x = _convert.as_array(a)
     if out is not None:
         if not isinstance(out, TrnArray):
             raise TypeError(f"take: out must be a trnpy array, not {type(out).__name__}")
-        _dispatch.same_device(x, out)
+        _convert.same_device(x, out)
         if out.dtype != x.dtype:
             raise NotImplementedError("trnpy.take: out= must have the dtype of the input")
     if _dispatch.use_numpy(x._device):
         if isinstance(indices, TrnArray):
             _check_device(x, indices)
-            indices = _dispatch.np_view(indices)
+            indices = _convert.np_view(indices)
         if out is not None:
-            np.take(_dispatch.np_view(x), indices, axis, out=_dispatch.np_view(out), mode=mode)
+            np.take(_convert.np_view(x), indices, axis, out=_convert.np_view(out), mode=mode)
             return out
-        return _dispatch.wrap(np.take(_dispatch.np_view(x), indices, axis, mode=mode),
+        return _convert.wrap(np.take(_convert.np_view(x), indices, axis, mode=mode),
                               x._device)
     it = _int_index_array(x, indices, "same_kind")
     t = x._t
@@ -471,8 +472,8 @@ def take(a, indices, /, axis=None, out=None, mode="raise"):
     if math.prod(shape) == 0:
         res = t.new_empty(shape)
     else:
-        res = torch.index_select(signed_view(t), axis, it.reshape(-1)).reshape(shape)
-    res = unsigned_view(res, t.dtype)
+        res = torch.index_select(_tensor.signed_view(t), axis, it.reshape(-1)).reshape(shape)
+    res = _tensor.unsigned_view(res, t.dtype)
     if out is not None:
         if out.shape != shape:
             raise ValueError("output array does not match result of ndarray.take")
@@ -484,14 +485,14 @@ def take(a, indices, /, axis=None, out=None, mode="raise"):
 def take_along_axis(arr, indices, /, axis=-1):
     """Pick values along ``axis`` with an index array of the same ndim (NumPy's
     broadcasting of the other axes; ``axis=None`` works on the flattened array)."""
-    x = as_trn(arr)
+    x = _convert.as_array(arr)
     if _dispatch.use_numpy(x._device):
         if isinstance(indices, TrnArray):
             _check_device(x, indices)
-            indices = _dispatch.np_view(indices)
+            indices = _convert.np_view(indices)
         else:
             indices = np.asarray(indices)
-        return _dispatch.wrap(np.take_along_axis(_dispatch.np_view(x), indices, axis),
+        return _convert.wrap(np.take_along_axis(_convert.np_view(x), indices, axis),
                               x._device)
     it = _int_index_array(x, indices, None)
     t = x._t
@@ -514,24 +515,21 @@ def take_along_axis(arr, indices, /, axis=-1):
     xb[axis], ib[axis] = n, it.shape[axis]
     if math.prod(ib) > 0:
         it = _bounds(it, n, axis)
-    res = torch.gather(signed_view(t.expand(xb)), axis, it.expand(ib))
-    return TrnArray._new(unsigned_view(res, t.dtype), x._device)
+    res = torch.gather(_tensor.signed_view(t.expand(xb)), axis, it.expand(ib))
+    return TrnArray._new(_tensor.unsigned_view(res, t.dtype), x._device)
 
 
 
 # -- NumPy's indexing helpers ----------------------------------------------------------------
-def _ns():
-    import sys
-    return sys.modules["trnpy"]
 
 
 def _wrap_np(r, dev):
-    return _dispatch.wrap(np.asarray(r), dev)
+    return _convert.wrap(np.asarray(r), dev)
 
 
 def _np_arg(x):
     """A NumPy-path operand: a TrnArray's NumPy view, anything else as given."""
-    return _dispatch.np_view(x) if isinstance(x, TrnArray) else x
+    return _convert.np_view(x) if isinstance(x, TrnArray) else x
 
 
 def _need_trn(a, fname):
@@ -545,7 +543,7 @@ def put(a, ind, v, mode="raise"):
     if mode == "raise" and _dispatch.use_numpy(a._device):
         # NumPy writes the in-range entries before it raises: check first, so that an
         # error leaves ``a`` untouched
-        i = _dispatch.np_view(ind) if isinstance(ind, TrnArray) else np.asarray(ind)
+        i = _convert.np_view(ind) if isinstance(ind, TrnArray) else np.asarray(ind)
         if i.dtype.kind in "iu" and i.size:
             n = a.size
             bad = (i >= n) | (i < -n)
@@ -556,8 +554,8 @@ def put(a, ind, v, mode="raise"):
                                                              torch.uint64):
         # torch cannot index_put these: write through same-width signed views
         vt = _value_tensor(a, v if isinstance(v, TrnArray) else np.asarray(v))
-        sa = TrnArray._new(signed_view(a._t), a._device)
-        return _put(sa, ind, TrnArray._new(signed_view(vt), a._device), mode)
+        sa = TrnArray._new(_tensor.signed_view(a._t), a._device)
+        return _put(sa, ind, TrnArray._new(_tensor.signed_view(vt), a._device), mode)
     return _put(a, ind, v, mode)
 
 
@@ -567,10 +565,9 @@ def _put(a, indices, values, mode="raise"):
         raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
     if not isinstance(a, TrnArray):
         raise TypeError("put: the first argument must be a trnpy array")
-    ns = _ns()
     dev = a._device
-    idx = indices if isinstance(indices, TrnArray) else ns.asarray(indices, device=dev)
-    _dispatch.same_device(a, idx)
+    idx = indices if isinstance(indices, TrnArray) else _convert.asarray(indices, device=dev)
+    _convert.same_device(a, idx)
     if idx.dtype.kind not in "iu":
         if idx.size == 0:
             idx = idx.astype(np.int64)
@@ -578,11 +575,11 @@ def _put(a, indices, values, mode="raise"):
             raise TypeError(f"Cannot cast array data from {idx.dtype!r} to "
                             f"{np.dtype(np.intp)!r} according to the rule 'safe'")
     if _dispatch.use_numpy(dev):
-        v = _dispatch.np_view(values) if isinstance(values, TrnArray) else values
-        np.put(_dispatch.np_view(a), _dispatch.np_view(idx), v, mode=mode)
+        v = _convert.np_view(values) if isinstance(values, TrnArray) else values
+        np.put(_convert.np_view(a), _convert.np_view(idx), v, mode=mode)
         return None
     n = a.size
-    it = _dispatch.cast_tensor(idx._t, np.int64).reshape(-1)
+    it = _tensor.cast_tensor(idx._t, np.int64).reshape(-1)
     if it.numel() == 0:
         return None
     if mode == "raise":
@@ -597,11 +594,9 @@ def _put(a, indices, values, mode="raise"):
         it = it % n
     else:
         it = it.clamp(0, n - 1)
-    from ._indexing import _value_tensor
-    vals = values if isinstance(values, TrnArray) else ns.asarray(values, device=dev)
-    from ._manipulation import signed_view
+    vals = values if isinstance(values, TrnArray) else _convert.asarray(values, device=dev)
     # uint16/32/64 as same-width signed bits: torch cannot repeat/index/scatter those
-    vt = signed_view(_value_tensor(a, vals)).reshape(-1)
+    vt = _tensor.signed_view(_value_tensor(a, vals)).reshape(-1)
     if vt.numel() == 0:
         return None
     m = it.numel()
@@ -611,7 +606,7 @@ def _put(a, indices, values, mode="raise"):
     last = torch.ones_like(srt, dtype=torch.bool)
     last[:-1] = srt[:-1] != srt[1:]
     keep = order[last]
-    dst = signed_view(a._t)
+    dst = _tensor.signed_view(a._t)
     if dst.is_contiguous():
         dst.view(-1)[it[keep]] = vt[keep]
     else:
@@ -622,7 +617,6 @@ def _put(a, indices, values, mode="raise"):
 
 
 def _along_axis_index(shape, indices, axis, dev):
-    ns = _ns()
     if indices.dtype.kind not in "iu":
         raise IndexError("`indices` must be an integer array")
     if len(shape) != indices.ndim:
@@ -633,24 +627,24 @@ def _along_axis_index(shape, indices, axis, dev):
         if dim == axis:
             fancy.append(indices)
         else:
-            fancy.append(ns.reshape(ns.arange(n, device=dev), ones[:dim] + (-1,) + ones[dim + 1:]))
+            fancy.append(_manipulation.reshape(_creation.arange(n, device=dev), ones[:dim] + (-1,) + ones[dim + 1:]))
     return tuple(fancy)
 
 
 def put_along_axis(arr, indices, values, axis):
     """NumPy's ``put_along_axis``: ``arr`` updated in place at ``indices`` along ``axis``."""
     _need_trn(arr, "put_along_axis")
-    dev = _dispatch.same_device(arr, indices, values)
+    dev = _convert.same_device(arr, indices, values)
     if _dispatch.use_numpy(dev):
-        np.put_along_axis(_dispatch.np_view(arr), _np_arg(indices), _np_arg(values), axis)
+        np.put_along_axis(_convert.np_view(arr), _np_arg(indices), _np_arg(values), axis)
         return None
-    ind = as_trn(indices, dev)
+    ind = _convert.as_array(indices, dev)
     if axis is None:
         if ind.ndim != 1:
             raise ValueError("when axis=None, `indices` must have a single dimension.")
         flat = arr.reshape(-1)
         flat[_along_axis_index(flat.shape, ind, 0, dev)] = values
-        if not _ns().shares_memory(flat, arr) and arr.size:
+        if not _dtype_utils.shares_memory(flat, arr) and arr.size:
             arr[...] = flat.reshape(arr.shape)
         return None
     axis = normalize_axis_index(axis, arr.ndim)
@@ -661,43 +655,41 @@ def put_along_axis(arr, indices, values, axis):
 def place(arr, mask, vals):
     """NumPy's ``place``: ``arr[mask] = vals`` with ``vals`` repeated cyclically."""
     _need_trn(arr, "place")
-    dev = _dispatch.same_device(arr, mask, vals)
+    dev = _convert.same_device(arr, mask, vals)
     if _dispatch.use_numpy(dev):
-        np.place(_dispatch.np_view(arr), _np_arg(mask), _np_arg(vals))
+        np.place(_convert.np_view(arr), _np_arg(mask), _np_arg(vals))
         return None
-    ns = _ns()
-    m = as_trn(mask, dev)
+    m = _convert.as_array(mask, dev)
     if m.size != arr.size:
         raise ValueError("place: mask and data must be the same size")
-    m = ns.reshape(m, arr.shape) != 0
-    n = builtins.int(ns.count_nonzero(m))
-    v = ns.reshape(as_trn(vals, dev), -1)
+    m = _manipulation.reshape(m, arr.shape) != 0
+    n = builtins.int(_searching.count_nonzero(m))
+    v = _manipulation.reshape(_convert.as_array(vals, dev), -1)
     if n == 0:
         return None
     if v.size == 0:
         raise ValueError("Cannot insert from an empty array!")
-    arr[m] = ns.resize(ns.astype(v, arr.dtype) if v.dtype != arr.dtype else v, n)
+    arr[m] = _manipulation.resize(_data_types.astype(v, arr.dtype) if v.dtype != arr.dtype else v, n)
     return None
 
 
 def putmask(a, mask, values):
     """NumPy's ``putmask``: ``a[mask] = values`` where ``values`` repeats over ``a.flat``."""
     _need_trn(a, "putmask")
-    dev = _dispatch.same_device(a, mask, values)
+    dev = _convert.same_device(a, mask, values)
     if _dispatch.use_numpy(dev):
-        np.putmask(_dispatch.np_view(a), _np_arg(mask), _np_arg(values))
+        np.putmask(_convert.np_view(a), _np_arg(mask), _np_arg(values))
         return None
-    ns = _ns()
-    m = as_trn(mask, dev)
+    m = _convert.as_array(mask, dev)
     if m.shape != a.shape:
         if m.size != a.size:
             raise ValueError("putmask: mask and data must be the same size")
-        m = ns.reshape(m, a.shape)
+        m = _manipulation.reshape(m, a.shape)
     m = m != 0
-    v = ns.reshape(as_trn(values, dev), -1)
+    v = _manipulation.reshape(_convert.as_array(values, dev), -1)
     if v.size == 0 or a.size == 0:
         return None
-    full = ns.reshape(ns.resize(v, a.size), a.shape)
+    full = _manipulation.reshape(_manipulation.resize(v, a.size), a.shape)
     a[m] = full[m]
     return None
 
@@ -707,12 +699,12 @@ def choose(a, choices, out=None, mode="raise"):
     if mode not in ("raise", "wrap", "clip"):
         raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
     ch = list(choices) if not isinstance(choices, TrnArray) else list(choices)
-    dev = _dispatch.same_device(a, out, *ch)
-    x = as_trn(a, dev)
-    ch = [as_trn(c, dev) for c in ch]
+    dev = _convert.same_device(a, out, *ch)
+    x = _convert.as_array(a, dev)
+    ch = [_convert.as_array(c, dev) for c in ch]
     if _dispatch.use_numpy(dev):
-        kw = {} if out is None else {"out": _dispatch.np_view(out)}
-        r = np.choose(_dispatch.np_view(x), [_dispatch.np_view(c) for c in ch], mode=mode, **kw)
+        kw = {} if out is None else {"out": _convert.np_view(out)}
+        r = np.choose(_convert.np_view(x), [_convert.np_view(c) for c in ch], mode=mode, **kw)
         return out if out is not None else _wrap_np(r, dev)
     if not ch:
         raise ValueError("0-length sequence.")
@@ -722,7 +714,7 @@ def choose(a, choices, out=None, mode="raise"):
     dt = np.choose(np.zeros(0, np.intp), [np.empty(0, c.dtype) for c in ch]).dtype
     shape = np.broadcast_shapes(x.shape, *(c.shape for c in ch))
     n = len(ch)
-    it = _dispatch.cast_tensor(x._t, np.int64).expand(shape)
+    it = _tensor.cast_tensor(x._t, np.int64).expand(shape)
     if mode == "raise":
         if builtins.bool(((it < 0) | (it >= n)).any()):
             raise ValueError("invalid entry in choice array")
@@ -730,9 +722,9 @@ def choose(a, choices, out=None, mode="raise"):
         it = it % n
     else:
         it = it.clamp(0, n - 1)
-    st = torch.stack([signed_view(_dispatch.cast_tensor(c._t, dt)).expand(shape)
+    st = torch.stack([_tensor.signed_view(_tensor.cast_tensor(c._t, dt)).expand(shape)
                       for c in ch])
-    res = unsigned_view(torch.gather(st, 0, it.unsqueeze(0)).squeeze(0),
+    res = _tensor.unsigned_view(torch.gather(st, 0, it.unsqueeze(0)).squeeze(0),
                         _dtypes.to_torch(dt))
     r = TrnArray._new(res, dev)
     if out is not None:
@@ -743,20 +735,19 @@ def choose(a, choices, out=None, mode="raise"):
 
 def compress(condition, a, axis=None, out=None):
     """NumPy's ``compress``: the slices of ``a`` along ``axis`` where ``condition``."""
-    dev = _dispatch.same_device(condition, a, out)
-    x = as_trn(a, dev)
-    c = as_trn(condition, dev)
+    dev = _convert.same_device(condition, a, out)
+    x = _convert.as_array(a, dev)
+    c = _convert.as_array(condition, dev)
     if _dispatch.use_numpy(dev):
-        kw = {} if out is None else {"out": _dispatch.np_view(out)}
-        r = np.compress(_dispatch.np_view(c), _dispatch.np_view(x), axis, **kw)
+        kw = {} if out is None else {"out": _convert.np_view(out)}
+        r = np.compress(_convert.np_view(c), _convert.np_view(x), axis, **kw)
         return out if out is not None else _wrap_np(r, dev)
-    ns = _ns()
     if c.ndim != 1:
         raise ValueError("condition must be a 1-d array")
     if axis is None:
-        x, axis = ns.reshape(x, -1), 0
+        x, axis = _manipulation.reshape(x, -1), 0
     axis = normalize_axis_index(axis, x.ndim)
-    idx = ns.nonzero(c)[0]
+    idx = _searching.nonzero(c)[0]
     r = take(x, idx, axis=axis)        # NumPy's bounds rule (take's)
     if out is not None:
         if out.shape != r.shape:
@@ -772,22 +763,21 @@ def select(condlist, choicelist, default=0):
         raise ValueError("list of cases must be same length as list of conditions")
     if len(condlist) == 0:
         raise ValueError("select with an empty condition list is not possible")
-    ns = _ns()
-    dev = _dispatch.same_device(*condlist, *choicelist, default)
+    dev = _convert.same_device(*condlist, *choicelist, default)
     choices = [c if type(c) in (builtins.int, builtins.float, builtins.complex)
-               else as_trn(c, dev) for c in choicelist]
+               else _convert.as_array(c, dev) for c in choicelist]
     choices.append(default if type(default) in (builtins.int, builtins.float, builtins.complex)
-                   else as_trn(default, dev))
+                   else _convert.as_array(default, dev))
     try:
         dt = _dtypes.result_type(*choices)
     except TypeError as e:
         raise TypeError(f"Choicelist and default value do not have a common dtype: {e}")
-    conds = [as_trn(c, dev) for c in condlist]
+    conds = [_convert.as_array(c, dev) for c in condlist]
     for i, c in enumerate(conds):
         if c.dtype != np.bool_:
             raise TypeError(f"invalid entry {i} in condlist: should be boolean ndarray")
     if _dispatch.use_numpy(dev):
-        r = np.select([_dispatch.np_view(c) for c in conds],
+        r = np.select([_convert.np_view(c) for c in conds],
                       [_np_arg(c) for c in choices[:-1]], _np_arg(choices[-1]))
         return _wrap_np(r, dev)
     cond_shape = np.broadcast_shapes(*(c.shape for c in conds))
@@ -795,11 +785,11 @@ def select(condlist, choicelist, default=0):
                                          for c in choices))
     res_shape = cond_shape if choice_shape == () else \
         np.broadcast_shapes(cond_shape, choice_shape)
-    result = ns.full(res_shape, choices[-1], dtype=dt, device=dev)
+    result = _creation.full(res_shape, choices[-1], dtype=dt, device=dev)
     for choice, cond in zip(choices[-2::-1], conds[::-1]):
-        val = ns.asarray(choice, dtype=dt, device=dev) if not isinstance(choice, TrnArray) \
+        val = _convert.asarray(choice, dtype=dt, device=dev) if not isinstance(choice, TrnArray) \
             else choice.astype(dt, copy=False)
-        result = ns.where(cond, val, result)
+        result = _searching.where(cond, val, result)
         if result.shape != res_shape:
             raise ValueError(f"could not broadcast input array from shape {result.shape} "
                              f"into shape {res_shape}")
@@ -808,8 +798,7 @@ def select(condlist, choicelist, default=0):
 
 def piecewise(x, condlist, funclist, *args, **kw):
     """NumPy's ``piecewise``: ``funclist[i](x[condlist[i]])`` (or a constant) by pieces."""
-    ns = _ns()
-    x = as_trn(x)
+    x = _convert.as_array(x)
     dev = x._device
     n2 = len(funclist)
     if np.isscalar(condlist) or isinstance(condlist, builtins.bool) or (
@@ -818,17 +807,17 @@ def piecewise(x, condlist, funclist, *args, **kw):
     if isinstance(condlist, TrnArray):
         cl = condlist.astype(bool)
     else:
-        cl = ns.stack([as_trn(c, dev).astype(bool) for c in condlist]) if condlist else \
-            ns.asarray([], dtype=bool, device=dev)
+        cl = _manipulation.stack([_convert.as_array(c, dev).astype(bool) for c in condlist]) if condlist else \
+            _convert.asarray([], dtype=bool, device=dev)
     n = len(cl)
     if n == n2 - 1:
-        condelse = ~ns.any(cl, axis=0, keepdims=True)
-        cl = ns.concatenate([cl, condelse], axis=0)
+        condelse = ~_reductions.any(cl, axis=0, keepdims=True)
+        cl = _manipulation.concatenate([cl, condelse], axis=0)
         n += 1
     elif n != n2:
         raise ValueError(f"with {n} condition(s), either {n} or {n + 1} functions are "
                          "expected")
-    y = ns.zeros_like(x)
+    y = _creation.zeros_like(x)
     for cond, func in zip(cl, funclist):
         if not callable(func):
             y[cond] = func
@@ -841,20 +830,19 @@ def piecewise(x, condlist, funclist, *args, **kw):
 
 def extract(condition, arr):
     """NumPy's ``extract``: the elements of ``ravel(arr)`` where ``ravel(condition)``."""
-    ns = _ns()
-    dev = _dispatch.same_device(condition, arr)
-    a = ns.reshape(as_trn(arr, dev), -1)
-    c = ns.reshape(as_trn(condition, dev), -1)
-    return take(a, ns.nonzero(c)[0])
+    dev = _convert.same_device(condition, arr)
+    a = _manipulation.reshape(_convert.as_array(arr, dev), -1)
+    c = _manipulation.reshape(_convert.as_array(condition, dev), -1)
+    return take(a, _searching.nonzero(c)[0])
 
 
 def diag_indices(n, ndim=2, *, device=None):
-    idx = _ns().arange(n, device=device)
+    idx = _creation.arange(n, device=device)
     return (idx,) * ndim
 
 
 def diag_indices_from(arr):
-    a = as_trn(arr)
+    a = _convert.as_array(arr)
     if a.ndim < 2:
         raise ValueError("input array must be at least 2-d")
     if len(set(a.shape)) != 1:
@@ -863,8 +851,7 @@ def diag_indices_from(arr):
 
 
 def _tri_indices(n, k, m, lower, device):
-    from ._creation import _target_device
-    dev = _target_device(device)
+    dev = _convert.target_device(device)
     n = operator.index(n)
     m = n if m is None else operator.index(m)
     k = operator.index(k)
@@ -889,7 +876,7 @@ def triu_indices(n, k=0, m=None, *, device=None):
 
 
 def _tri_from(arr, k, lower):
-    a = as_trn(arr)
+    a = _convert.as_array(arr)
     if a.ndim != 2:
         raise ValueError("input array must be 2-d")
     return _tri_indices(a.shape[-2], k, a.shape[-1], lower, a._device)
@@ -904,10 +891,9 @@ def triu_indices_from(arr, k=0):
 
 
 def mask_indices(n, mask_func, k=0, *, device=None):
-    ns = _ns()
-    m = ns.ones((n, n), dtype=int, device=device)
+    m = _creation.ones((n, n), dtype=int, device=device)
     a = mask_func(m, k)
-    return ns.nonzero(a != 0)
+    return _searching.nonzero(a != 0)
 
 
 def unravel_index(indices, shape, order="C"):
@@ -915,19 +901,19 @@ def unravel_index(indices, shape, order="C"):
     if order not in ("C", "F"):
         raise ValueError("only 'C' or 'F' order is permitted")
     dev = getattr(indices, "_device", None)
-    x = as_trn(indices, dev)
+    x = _convert.as_array(indices, dev)
     dev = x._device
     if isinstance(shape, TrnArray):
-        shape = _dispatch.host(shape).tolist()
+        shape = _convert.host(shape).tolist()
     shape = (operator.index(shape),) if np.ndim(shape) == 0 else tuple(
         operator.index(s) for s in shape)
     if _dispatch.use_numpy(dev):
-        return tuple(_wrap_np(r, dev) for r in np.unravel_index(_dispatch.np_view(x), shape,
+        return tuple(_wrap_np(r, dev) for r in np.unravel_index(_convert.np_view(x), shape,
                                                                 order))
     if x.dtype.kind not in "iu" and not (x.size == 0 and x.dtype.kind == "f"):
         raise TypeError("only int indices permitted")
     size = math.prod(shape)
-    t = _dispatch.cast_tensor(x._t, np.int64)
+    t = _tensor.cast_tensor(x._t, np.int64)
     if t.numel():
         bad = (t < 0) | (t >= size)
         if builtins.bool(bad.any()):
@@ -947,16 +933,15 @@ def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
     if order not in ("C", "F"):
         raise ValueError("only 'C' or 'F' order is permitted")
     arrays = list(multi_index)
-    dev = _dispatch.same_device(*arrays)
-    arrays = [as_trn(a, dev) for a in arrays]
+    dev = _convert.same_device(*arrays)
+    arrays = [_convert.as_array(a, dev) for a in arrays]
     if dev is None:
         dev = arrays[0]._device if arrays else None
     dims = (operator.index(dims),) if np.ndim(dims) == 0 else tuple(
         operator.index(d) for d in dims)
     if dev is None or _dispatch.use_numpy(dev):
-        r = np.ravel_multi_index(tuple(_dispatch.np_view(a) for a in arrays), dims, mode, order)
-        from ._creation import _target_device
-        return _wrap_np(r, dev if dev is not None else _target_device(None))
+        r = np.ravel_multi_index(tuple(_convert.np_view(a) for a in arrays), dims, mode, order)
+        return _wrap_np(r, dev if dev is not None else _convert.target_device(None))
     if len(arrays) != len(dims):
         raise ValueError(f"parameter multi_index must be a sequence of length {len(dims)}")
     modes = (mode,) * len(dims) if isinstance(mode, str) else tuple(mode)
@@ -968,7 +953,7 @@ def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
     res = torch.zeros(shape, dtype=torch.int64, device=dev.torch_device)
     order_ = list(range(len(dims))) if order == "C" else list(range(len(dims)))[::-1]
     for j, i in enumerate(order_):
-        t = _dispatch.cast_tensor(arrays[i]._t, np.int64)
+        t = _tensor.cast_tensor(arrays[i]._t, np.int64)
         d, md = dims[i], modes[i]
         if md == "raise":
             if builtins.bool(((t < 0) | (t >= d)).any()):
@@ -985,18 +970,17 @@ def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
 
 def ix_(*args):
     """NumPy's ``ix_``: open-mesh index arrays from 1-d sequences."""
-    ns = _ns()
     out = []
     nd = len(args)
     for k, seq in enumerate(args):
-        new = as_trn(seq)
+        new = _convert.as_array(seq)
         if new.ndim != 1:
             raise ValueError("Cross index must be 1 dimensional")
         if new.size == 0 and not isinstance(seq, (np.ndarray, TrnArray)):
             new = new.astype(np.intp)
         if new.dtype == np.bool_:
-            new = ns.nonzero(new)[0]
-        out.append(ns.reshape(new, (1,) * k + (new.size,) + (1,) * (nd - k - 1)))
+            new = _searching.nonzero(new)[0]
+        out.append(_manipulation.reshape(new, (1,) * k + (new.size,) + (1,) * (nd - k - 1)))
     return tuple(out)
 
 
@@ -1007,7 +991,7 @@ class ndenumerate:
     """NumPy's ``ndenumerate``: (index, value) pairs; values are 0-d trnpy arrays."""
 
     def __init__(self, arr):
-        self._x = as_trn(arr)
+        self._x = _convert.as_array(arr)
         self._it = np.ndindex(self._x.shape)
 
     def __iter__(self):
@@ -1022,7 +1006,7 @@ def fill_diagonal(a, val, wrap=False):
     """NumPy's ``fill_diagonal``, in place."""
     _need_trn(a, "fill_diagonal")
     if _dispatch.use_numpy(a._device):
-        np.fill_diagonal(_dispatch.np_view(a), _np_arg(val), wrap)
+        np.fill_diagonal(_convert.np_view(a), _np_arg(val), wrap)
         return None
     if a.ndim < 2:
         raise ValueError("array must be at least 2-d")
@@ -1041,7 +1025,7 @@ def fill_diagonal(a, val, wrap=False):
 
 def diagonal(a, offset=0, axis1=0, axis2=1):
     """NumPy's ``diagonal``: a view (NumPy's is read-only; trnpy's is writable)."""
-    x = as_trn(a)
+    x = _convert.as_array(a)
     if x.ndim < 2:
         raise ValueError("diag requires an array of at least two dimensions")
     a1 = normalize_axis_index(axis1, x.ndim, "axis1")
@@ -1055,7 +1039,197 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
 
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     """NumPy's ``trace``: sums along diagonals."""
-    x = as_trn(a)
+    x = _convert.as_array(a)
     if _dispatch.use_numpy(x._device) and out is None:
-        return _wrap_np(np.trace(_dispatch.np_view(x), offset, axis1, axis2, dtype), x._device)
-    return _ns().sum(diagonal(x, offset, axis1, axis2), axis=-1, dtype=dtype, out=out)
+        return _wrap_np(np.trace(_convert.np_view(x), offset, axis1, axis2, dtype), x._device)
+    return _reductions.sum(diagonal(x, offset, axis1, axis2), axis=-1, dtype=dtype, out=out)
+
+
+def diag(v, k=0):
+    """NumPy's ``diag``: a 2-D array with 1-D ``v`` on diagonal ``k``, or the ``k``-th
+    diagonal of 2-D ``v`` (a view, as NumPy's)."""
+    x = _convert.as_array(v, None)
+    k = operator.index(k)
+    if x.ndim == 1:
+        dev = x._device
+        if _dispatch.use_numpy(dev):
+            return _convert.wrap(np.diag(_convert.np_view(x), k), dev)
+        n = x.shape[0] + builtins.abs(k)
+        t = x._t
+        res = torch.zeros((n, n), dtype=t.dtype, device=t.device)
+        _tensor.signed_view(res).diagonal(k).copy_(_tensor.signed_view(t))
+        return TrnArray._new(_tensor.unsigned_view(res, t.dtype), dev)
+    if x.ndim == 2:
+        return diagonal(x, k)
+    raise ValueError("Input must be 1- or 2-d.")
+
+
+def diagflat(v, k=0):
+    """NumPy's ``diagflat``: the flattened input on diagonal ``k`` of a 2-D array."""
+    return diag(_manipulation.ravel(_convert.as_array(v, None)), k)
+
+
+class _Grid:
+    """``mgrid`` / ``ogrid``: NumPy's nd_grid, built from trnpy's functions on the
+    default device."""
+
+    def __init__(self, sparse):
+        self.sparse = sparse
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            step, stop, start = key.step, key.stop, key.start
+            if start is None:
+                start = 0
+            if isinstance(step, (np.complexfloating, builtins.complex)):
+                step_float = builtins.abs(step)
+                step = length = builtins.int(step_float)
+                if step != 1:
+                    step = (key.stop - start) / builtins.float(step - 1)
+                typ = np.result_type(start, stop, step_float)
+                return _creation.arange(0, length, 1, dtype=_convert.device_default(
+                    _dtypes.as_dtype(typ), get_default_device())) * step + start
+            return _creation.arange(start, stop, step)
+        size, num_list = [], [0]
+        for kk in key:
+            step, start, stop = kk.step, kk.start, kk.stop
+            start = 0 if start is None else start
+            step = 1 if step is None else step
+            if isinstance(step, (np.complexfloating, builtins.complex)):
+                step = builtins.abs(step)
+                size.append(builtins.int(step))
+            else:
+                size.append(math.ceil((stop - start) / step))
+            num_list += [start, stop, step]
+        typ = _convert.device_default(_dtypes.as_dtype(np.result_type(*num_list)),
+                              get_default_device())
+        if self.sparse:
+            nn = [_creation.arange(n, dtype=typ) for n in size]
+        else:
+            nn = list(_manipulation.unstack(_creation.indices(size, typ))) if size else []
+        for k, kk in enumerate(key):
+            step, start = kk.step, kk.start
+            start = 0 if start is None else start
+            step = 1 if step is None else step
+            if isinstance(step, (np.complexfloating, builtins.complex)):
+                step = builtins.int(builtins.abs(step))
+                if step != 1:
+                    step = (kk.stop - start) / builtins.float(step - 1)
+            nn[k] = nn[k] * step + start
+        if self.sparse:
+            n = len(size)
+            return tuple(_manipulation.reshape(nn[k], (1,) * k + (-1,) + (1,) * (n - k - 1))
+                         for k in range(n))
+        if not nn:
+            return _creation.empty((0,), dtype=typ)
+        return _manipulation.stack(nn)
+
+    def __len__(self):
+        return 0
+
+
+mgrid = _Grid(False)
+
+
+ogrid = _Grid(True)
+
+
+def _host_obj(obj):
+    return _convert.host(obj) if isinstance(obj, TrnArray) else obj
+
+
+class _Concatenator:
+    """``r_`` / ``c_``: NumPy's index-trick concatenation (NumPy's AxisConcatenator
+    replayed with trnpy arrays; the matrix directives 'r'/'c' are not supported)."""
+
+    def __init__(self, axis=0, ndmin=1, trans1d=-1):
+        self.axis, self.ndmin, self.trans1d = axis, ndmin, trans1d
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            raise NotImplementedError("trnpy.r_: matrix strings are not supported")
+        if not isinstance(key, tuple):
+            key = (key,)
+        axis, ndmin, trans1d = self.axis, self.ndmin, self.trans1d
+        objs, rt_objs = [], []
+        for k, item in enumerate(key):
+            scalar = False
+            if isinstance(item, slice):
+                step, start, stop = item.step, item.start, item.stop
+                start = 0 if start is None else start
+                step = 1 if step is None else step
+                if isinstance(step, (np.complexfloating, builtins.complex)):
+                    newobj = _creation.linspace(start, stop, num=builtins.int(builtins.abs(step)))
+                else:
+                    newobj = _creation.arange(start, stop, step)
+                if ndmin > 1:
+                    newobj = _creation._ndmin(newobj, ndmin, None)
+                    if trans1d != -1:
+                        newobj = _manipulation.swapaxes(newobj, -1, trans1d)
+            elif isinstance(item, str):
+                if k != 0:
+                    raise ValueError("special directives must be the first entry.")
+                if item in ("r", "c"):
+                    raise NotImplementedError("trnpy.r_: matrix directives 'r'/'c' are "
+                                              "not supported (trnpy has no matrix class)")
+                if "," in item:
+                    vec = item.split(",")
+                    try:
+                        axis, ndmin = [builtins.int(v) for v in vec[:2]]
+                        if len(vec) == 3:
+                            trans1d = builtins.int(vec[2])
+                        continue
+                    except Exception as e:
+                        raise ValueError(f"unknown special directive {item!r}") from e
+                try:
+                    axis = builtins.int(item)
+                    continue
+                except (ValueError, TypeError) as e:
+                    raise ValueError("unknown special directive") from e
+            elif type(item) in (builtins.int, builtins.float, builtins.complex,
+                                builtins.bool, bytes, str) or isinstance(item, np.generic):
+                scalar = True
+                newobj = item
+            else:
+                item_ndim = item.ndim if isinstance(item, TrnArray) else np.ndim(item)
+                newobj = _creation._ndmin(item, ndmin, None)
+                if trans1d != -1 and item_ndim < ndmin:
+                    k2 = ndmin - item_ndim
+                    k1 = trans1d
+                    if k1 < 0:
+                        k1 += k2 + 1
+                    defaxes = list(range(ndmin))
+                    axes = defaxes[:k1] + defaxes[k2:] + defaxes[k1:k2]
+                    newobj = _manipulation.transpose(newobj, axes)
+            objs.append(newobj)
+            rt_objs.append(item if scalar else newobj.dtype)
+        if rt_objs:
+            final = _dtypes.result_type(*rt_objs)
+            objs = [_creation._ndmin(_convert.asarray(o, dtype=final) if not isinstance(o, TrnArray)
+                           else o.astype(final, copy=False), ndmin, None) for o in objs]
+        return _manipulation.concatenate(tuple(objs), axis=axis)
+
+    def __len__(self):
+        return 0
+
+
+r_ = _Concatenator(0)
+
+
+c_ = _Concatenator(-1, ndmin=2, trans1d=0)
+
+
+def delete(arr, obj, axis=None):
+    """NumPy's ``delete``: a new array without the entries ``obj`` along ``axis``."""
+    x = _convert.as_array(arr)
+    if isinstance(obj, TrnArray):
+        _convert.same_device(x, obj)
+    if _dispatch.use_numpy(x._device):
+        return _convert.wrap(np.delete(_convert.np_view(x), _host_obj(obj), axis), x._device)
+    if axis is None:
+        x = _manipulation.reshape(x, -1) if x.ndim != 1 else x
+        axis = 0
+    axis = normalize_axis_index(axis, x.ndim)
+    # NumPy's rules for obj (slices, ints, bool masks, errors) on the axis' positions
+    keep = np.delete(np.arange(x.shape[axis]), _host_obj(obj))
+    return take(x, keep.astype(np.int64), axis=axis)

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _dispatch
+from . import _convert
 from ._array import TrnArray
-from ._creation import _target_device, asarray
 
 __all__ = ["save", "load", "savez", "savez_compressed", "loadtxt", "savetxt", "genfromtxt",
            "fromfile"]
@@ -20,17 +19,17 @@ __all__ = ["save", "load", "savez", "savez_compressed", "loadtxt", "savetxt", "g
 def _host(a):
     """NumPy data for writing: a view of CPU arrays, an explicit copy of device ones."""
     if isinstance(a, TrnArray):
-        return _dispatch.host(a)
+        return _convert.host(a)
     if isinstance(a, (list, tuple)) and any(isinstance(v, TrnArray) for v in a):
         return [_host(v) for v in a]
     return a
 
 
 def _to_device(r, device, default_float=False):
-    dev = _target_device(device)
+    dev = _convert.target_device(device)
     if isinstance(r, np.ndarray) and default_float and r.dtype == np.float64:
         r = r.astype(dev.default_dtype("real floating"), copy=False)
-    return asarray(r, device=dev)
+    return _convert.asarray(r, device=dev)
 
 
 def save(file, arr, allow_pickle=True, **kwargs):

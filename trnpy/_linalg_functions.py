@@ -13,9 +13,10 @@ import operator
 import numpy as np
 import torch
 
-from . import _dispatch, _dtypes
+from . import _convert, _dispatch, _dtypes, _kernel_registry, _normalize, _tensor
 from ._array import TrnArray
 from ._devices import get_default_device
+from . import _kernel_registry
 
 __all__ = ["matmul", "matrix_transpose", "tensordot", "vecdot", "dot", "vdot", "inner",
            "outer", "matvec", "vecmat"]
@@ -23,13 +24,6 @@ __all__ = ["matmul", "matrix_transpose", "tensordot", "vecdot", "dot", "vdot", "
 
 # ---------------------------------------------------------------------------
 # shared helpers
-def as_arrays(*xs):
-    """``xs`` as TrnArrays on their common device; returns (arrays, device)."""
-    from ._creation import asarray
-    dev = _dispatch.same_device(*xs) or get_default_device()
-    return [x if isinstance(x, TrnArray) else asarray(x, device=dev) for x in xs], dev
-
-
 def np_dtype_of(fn, *dtypes, shape=None, **kwargs) -> np.dtype:
     """The dtype NumPy's ``fn`` returns for inputs of ``dtypes`` (the result-dtype oracle).
 
@@ -54,22 +48,11 @@ def check_result_dtypes(dev, *dtypes):
         dev.check_dtype(dt)
 
 
-def normalize_axis(axis, ndim, name="axis"):
-    """NumPy's normalize_axis_index (AxisError for out-of-range axes)."""
-    try:
-        axis = operator.index(axis)
-    except TypeError:
-        raise TypeError(f"{name} must be an integer, not {type(axis).__name__}") from None
-    if not -ndim <= axis < ndim:
-        raise np.exceptions.AxisError(axis, ndim)
-    return axis % ndim
-
-
 def torch_as(t: torch.Tensor, dtype) -> torch.Tensor:
     """``t`` cast (NumPy semantics) to floating/complex ``dtype`` in a dtype torch's linear
     algebra computes in (float16 runs in float32)."""
     dt = np.dtype(dtype)
-    t = _dispatch.cast_tensor(t, dt)
+    t = _tensor.cast_tensor(t, dt)
     if dt == np.float16:
         t = t.to(torch.float32)
     return t
@@ -137,7 +120,7 @@ def matmul_tensor(ta: torch.Tensor, tb: torch.Tensor, rdt: np.dtype) -> torch.Te
         res = res[..., 0, :] if not vb else res[..., 0]
     if rdt.kind == "b":
         return res != 0
-    return _dispatch.from_compute(res, rdt)
+    return _tensor.from_compute(res, rdt)
 
 
 def matmul_shape(s1, s2, name="matmul"):
@@ -175,33 +158,26 @@ def _result_dtype(ufunc_or_fn, a, b, dev):
     return rdt
 
 
-def _write_out(name, out, res, rdt):
-    from ._ufunc import write_out
-    write_out(name, out, res, rdt)
-    return out
-
-
 # ---------------------------------------------------------------------------
 # public functions
 def matmul(x1, x2, /, *, out=None):
     """NumPy's ``matmul`` (the ``@`` operator), integer and bool operands included."""
-    (a, b), dev = as_arrays(x1, x2)
+    (a, b), dev = _convert.as_arrays(x1, x2)
     if out is not None:
         if not isinstance(out, TrnArray):
             raise TypeError(f"matmul: out must be a trnpy array, not {type(out).__name__}")
-        dev = _dispatch.same_device(a, b, out)
+        dev = _convert.same_device(a, b, out)
     rdt = _result_dtype(np.matmul, a, b, dev)
     shape = matmul_shape(a.shape, b.shape)
     where = _dispatch.route("matmul", dev, a, b)
     if where == "numpy":
-        va, vb = _dispatch.np_view(a), _dispatch.np_view(b)
+        va, vb = _convert.np_view(a), _convert.np_view(b)
         if out is not None:
-            np.matmul(va, vb, out=_dispatch.np_view(out))
+            np.matmul(va, vb, out=_convert.np_view(out))
             return out
-        return _dispatch.wrap(np.matmul(va, vb), dev)
+        return _convert.wrap(np.matmul(va, vb), dev)
     if where == "kernel":
-        from . import _kernels
-        r = _kernels.run("matmul", a, b)
+        r = _kernel_registry.run("matmul", a, b)
         if out is None:
             return r
         res = r._t
@@ -214,18 +190,18 @@ def matmul(x1, x2, /, *, out=None):
         if len(out.shape) < core or (core and tuple(out.shape[-core:]) != shape[-core:]):
             raise ValueError(f"matmul: output operand with shape {tuple(out.shape)} does "
                              f"not match the result's core dimensions {shape[-core:]}")
-        return _write_out("matmul", out, res, rdt)
+        return _normalize.write_out("matmul", out, res, rdt)
     return TrnArray._new(res, dev)
 
 
 def matrix_transpose(x, /):
     """Swap the last two axes (a view)."""
-    (x,), dev = as_arrays(x)
+    (x,), dev = _convert.as_arrays(x)
     if x.ndim < 2:
         raise ValueError("matrix_transpose requires an array with at least 2 dimensions, "
                          f"got {x.ndim}")
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.swapaxes(_dispatch.np_view(x), -1, -2), dev)
+        return _convert.wrap(np.swapaxes(_convert.np_view(x), -1, -2), dev)
     return TrnArray._new(x._t.transpose(-1, -2), dev)
 
 
@@ -246,8 +222,8 @@ def _tensordot_axes(axes, nd1, nd2, s1, s2):
         ax1, ax2 = list(range(nd1 - n, nd1)), list(range(n))
     if len(ax1) != len(ax2):
         raise ValueError("shape-mismatch for sum")
-    ax1 = [normalize_axis(i, nd1, "axes") for i in ax1]
-    ax2 = [normalize_axis(i, nd2, "axes") for i in ax2]
+    ax1 = [_normalize.axis_index(i, nd1, "axes") for i in ax1]
+    ax2 = [_normalize.axis_index(i, nd2, "axes") for i in ax2]
     if len(set(ax1)) != len(ax1) or len(set(ax2)) != len(ax2):
         raise ValueError("tensordot: repeated axis in axes")
     for i, j in zip(ax1, ax2):
@@ -270,24 +246,24 @@ def tensordot_tensor(ta, tb, ax1, ax2, rdt):
 
 def tensordot(x1, x2, /, *, axes=2):
     """Sum of products over ``axes`` (array API / NumPy ``tensordot``)."""
-    (a, b), dev = as_arrays(x1, x2)
+    (a, b), dev = _convert.as_arrays(x1, x2)
     ax1, ax2 = _tensordot_axes(axes, a.ndim, b.ndim, a.shape, b.shape)
     rdt = _result_dtype(None, a, b, dev)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.tensordot(_dispatch.np_view(a), _dispatch.np_view(b),
+        return _convert.wrap(np.tensordot(_convert.np_view(a), _convert.np_view(b),
                                            axes=(ax1, ax2)), dev)
     return TrnArray._new(tensordot_tensor(a._t, b._t, ax1, ax2, rdt), dev)
 
 
 def vecdot(x1, x2, /, *, axis=-1):
     """Dot product along ``axis`` (``x1`` conjugated), broadcasting the other axes."""
-    (a, b), dev = as_arrays(x1, x2)
+    (a, b), dev = _convert.as_arrays(x1, x2)
     for i, x in enumerate((a, b)):
         if x.ndim == 0:
             raise ValueError(f"vecdot: Input operand {i} does not have enough dimensions "
                              "(has 0, gufunc core with signature (n),(n)->() requires 1)")
     rdt = _result_dtype(np.vecdot, a, b, dev)
-    ia, ib = normalize_axis(axis, a.ndim), normalize_axis(axis, b.ndim)
+    ia, ib = _normalize.axis_index(axis, a.ndim), _normalize.axis_index(axis, b.ndim)
     if a.shape[ia] != b.shape[ib]:
         raise ValueError("vecdot: Input operand 1 has a mismatch in its core dimension 0, "
                          f"with gufunc signature (n),(n)->() (size {b.shape[ib]} is "
@@ -298,11 +274,11 @@ def vecdot(x1, x2, /, *, axis=-1):
         raise ValueError(f"vecdot: operands could not be broadcast together with shapes "
                          f"{a.shape} {b.shape}") from None
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.vecdot(_dispatch.np_view(a), _dispatch.np_view(b),
+        return _convert.wrap(np.vecdot(_convert.np_view(a), _convert.np_view(b),
                                         axis=axis), dev)
     ta, tb = a._t.movedim(ia, -1), b._t.movedim(ib, -1)
     if rdt.kind == "c":
-        ta = _dispatch.cast_tensor(ta, rdt).conj()
+        ta = _tensor.cast_tensor(ta, rdt).conj()
     # (..., 1, n) @ (..., n, 1): one kernel, and matmul_tensor handles ints and bool
     res = matmul_tensor(ta[..., None, :], tb[..., :, None], rdt)
     return TrnArray._new(res[..., 0, 0], dev)
@@ -315,11 +291,11 @@ def _matvec_vecmat(name, x1, x2, out, dtype, casting, extra):
                                                         "K" if k == "order" else None)}
     if bad:
         raise NotImplementedError(f"trnpy.{name}: {', '.join(bad)} not supported")
-    (a, b), dev = as_arrays(x1, x2)
+    (a, b), dev = _convert.as_arrays(x1, x2)
     if out is not None:
         if not isinstance(out, TrnArray):
             raise TypeError(f"{name}: out must be a trnpy array, not {type(out).__name__}")
-        dev = _dispatch.same_device(a, b, out)
+        dev = _convert.same_device(a, b, out)
     if dtype is not None:
         dtype = _dtypes.as_dtype(dtype)
     is_mv = name == "matvec"
@@ -360,10 +336,10 @@ def _matvec_vecmat(name, x1, x2, out, dtype, casting, extra):
         if dtype is not None:
             kw["dtype"] = dtype
         if out is not None:
-            ufunc(_dispatch.np_view(a), _dispatch.np_view(b), out=_dispatch.np_view(out), **kw)
+            ufunc(_convert.np_view(a), _convert.np_view(b), out=_convert.np_view(out), **kw)
             return out
-        return _dispatch.wrap(ufunc(_dispatch.np_view(a), _dispatch.np_view(b), **kw), dev)
-    ta, tb = (_dispatch.cast_tensor(x._t, dt) for x, dt in ((a, loop[0]), (b, loop[1])))
+        return _convert.wrap(ufunc(_convert.np_view(a), _convert.np_view(b), **kw), dev)
+    ta, tb = (_tensor.cast_tensor(x._t, dt) for x, dt in ((a, loop[0]), (b, loop[1])))
     if is_mv:
         res = matmul_tensor(ta, tb[..., :, None], rdt)[..., 0]
     else:
@@ -372,8 +348,7 @@ def _matvec_vecmat(name, x1, x2, out, dtype, casting, extra):
         res = matmul_tensor(ta[..., None, :], tb, rdt)[..., 0, :]
     assert tuple(res.shape) == batch + (m,)
     if out is not None:
-        from ._ufunc import write_out
-        write_out(name, out, res, rdt, casting)
+        _normalize.write_out(name, out, res, rdt, casting)
         return out
     return TrnArray._new(res, dev)
 
@@ -398,21 +373,21 @@ def vecmat(x1, x2, /, out=None, *, dtype=None, casting="same_kind", order="K", s
 def _multiply_tensor(ta, tb, rdt):
     if rdt.kind == "b":
         return ta.to(torch.bool) & tb.to(torch.bool)
-    ca, cb = _dispatch.compute_tensor(ta, rdt), _dispatch.compute_tensor(tb, rdt)
+    ca, cb = _tensor.compute_tensor(ta, rdt), _tensor.compute_tensor(tb, rdt)
     if rdt == np.float16:
         return (ca.float() * cb.float()).half()
-    return _dispatch.from_compute(ca * cb, rdt)
+    return _tensor.from_compute(ca * cb, rdt)
 
 
 def dot(a, b, out=None):
     """NumPy's ``dot``: matmul for 2-D, a sum over the last axis of ``a`` and the
     second-to-last of ``b`` for N-D, multiply for 0-d."""
-    (a, b), dev = as_arrays(a, b)
+    (a, b), dev = _convert.as_arrays(a, b)
     if out is not None:
         raise NotImplementedError("trnpy.dot: out= is not supported")
     rdt = _result_dtype(None, a, b, dev)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.dot(_dispatch.np_view(a), _dispatch.np_view(b)), dev)
+        return _convert.wrap(np.dot(_convert.np_view(a), _convert.np_view(b)), dev)
     if a.ndim == 0 or b.ndim == 0:
         return TrnArray._new(_multiply_tensor(a._t, b._t, rdt), dev)
     bx = 0 if b.ndim == 1 else b.ndim - 2
@@ -424,25 +399,25 @@ def dot(a, b, out=None):
 
 def vdot(a, b, /):
     """NumPy's ``vdot``: flattened dot product with ``a`` conjugated; a 0-d array."""
-    (a, b), dev = as_arrays(a, b)
+    (a, b), dev = _convert.as_arrays(a, b)
     rdt = _result_dtype(None, a, b, dev)
     if a.size != b.size:
         raise ValueError("cannot reshape array: vdot needs arrays of the same size")
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.asarray(np.vdot(_dispatch.np_view(a),
-                                                 _dispatch.np_view(b))), dev)
+        return _convert.wrap(np.asarray(np.vdot(_convert.np_view(a),
+                                                 _convert.np_view(b))), dev)
     ta, tb = a._t.reshape(1, -1), b._t.reshape(-1, 1)
     if rdt.kind == "c":
-        ta = _dispatch.cast_tensor(ta, rdt).conj()
+        ta = _tensor.cast_tensor(ta, rdt).conj()
     return TrnArray._new(matmul_tensor(ta, tb, rdt).reshape(()), dev)
 
 
 def inner(a, b, /):
     """NumPy's ``inner``: sum over the last axes (multiply for 0-d)."""
-    (a, b), dev = as_arrays(a, b)
+    (a, b), dev = _convert.as_arrays(a, b)
     rdt = _result_dtype(None, a, b, dev)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.inner(_dispatch.np_view(a), _dispatch.np_view(b)), dev)
+        return _convert.wrap(np.inner(_convert.np_view(a), _convert.np_view(b)), dev)
     if a.ndim == 0 or b.ndim == 0:
         return TrnArray._new(_multiply_tensor(a._t, b._t, rdt), dev)
     if a.shape[-1] != b.shape[-1]:
@@ -453,10 +428,10 @@ def inner(a, b, /):
 
 def outer(a, b, out=None):
     """NumPy's ``outer``: inputs are flattened."""
-    (a, b), dev = as_arrays(a, b)
+    (a, b), dev = _convert.as_arrays(a, b)
     if out is not None:
         raise NotImplementedError("trnpy.outer: out= is not supported")
     rdt = _result_dtype(np.multiply, a, b, dev)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.outer(_dispatch.np_view(a), _dispatch.np_view(b)), dev)
+        return _convert.wrap(np.outer(_convert.np_view(a), _convert.np_view(b)), dev)
     return TrnArray._new(_multiply_tensor(a._t.reshape(-1, 1), b._t.reshape(1, -1), rdt), dev)

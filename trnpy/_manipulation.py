@@ -18,41 +18,23 @@ import numpy as np
 import torch
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from . import _dispatch, _dtypes
+from . import _convert, _dispatch, _dtypes, _tensor
 from ._array import TrnArray
+from ._creation import copy
+from ._creation import empty
+from ._creation import zeros
+from ._searching import argwhere
 
 __all__ = ["broadcast_arrays", "broadcast_to", "concat", "concatenate", "expand_dims",
            "flip", "moveaxis", "permute_dims", "transpose", "swapaxes", "reshape", "ravel",
            "roll", "squeeze", "stack", "unstack", "tile", "repeat", "atleast_1d",
            "atleast_2d", "atleast_3d", "vstack", "hstack", "dstack", "column_stack",
            "row_stack", "split", "array_split", "hsplit", "vsplit", "dsplit", "fliplr",
-           "flipud", "rot90", "insert", "delete", "append", "resize", "trim_zeros", "block",
-           "pad", "rollaxis", "apply_along_axis", "apply_over_axes", "copyto", "packbits",
+           "flipud", "rot90", "insert", "append", "resize", "trim_zeros", "block",
+           "rollaxis", "apply_along_axis", "apply_over_axes", "copyto", "packbits",
            "unpackbits"]
 
-_SIGNED = {torch.uint16: torch.int16, torch.uint32: torch.int32, torch.uint64: torch.int64}
-
-
 # -- shared helpers ---------------------------------------------------------------------
-def as_trn(x, device=None) -> TrnArray:
-    """``x`` as a TrnArray (array-likes go through ``asarray`` onto ``device``)."""
-    if isinstance(x, TrnArray):
-        return x
-    from ._creation import asarray
-    return asarray(x, device=device)
-
-
-def signed_view(t: torch.Tensor) -> torch.Tensor:
-    """uint16/32/64 reinterpreted as the same-width signed type (same bits), so torch's
-    copy/gather/flip kernels, which lack the unsigned types, can move the data."""
-    s = _SIGNED.get(t.dtype)
-    return t if s is None else t.view(s)
-
-
-def unsigned_view(t: torch.Tensor, tdtype: torch.dtype) -> torch.Tensor:
-    return t if t.dtype == tdtype else t.view(tdtype)
-
-
 def _oracle(shape) -> np.ndarray:
     """A read-only zero-stride int8 array of ``shape``: NumPy checks shapes/axes on it."""
     return np.broadcast_to(np.int8(0), shape)
@@ -63,7 +45,7 @@ def _new(t, dev):
 
 
 def _np(x):
-    return _dispatch.np_view(x)
+    return _convert.np_view(x)
 
 
 def _writeable_view(v: np.ndarray, base: np.ndarray) -> np.ndarray:
@@ -79,11 +61,11 @@ def broadcast_to(x, /, shape, subok=False):
     """Broadcast ``x`` to ``shape`` (a view: writes through it are refused, as in NumPy)."""
     if subok:
         raise NotImplementedError("trnpy.broadcast_to: subok=True is not supported")
-    x = as_trn(x)
+    x = _convert.as_array(x)
     shape = np.broadcast_to(_oracle(x.shape), shape).shape
     if _dispatch.use_numpy(x._device):
         v = _np(x)
-        return _dispatch.wrap(_writeable_view(np.broadcast_to(v, shape), v), x._device)
+        return _convert.wrap(_writeable_view(np.broadcast_to(v, shape), v), x._device)
     return _new(x._t.expand(shape), x._device)
 
 
@@ -92,8 +74,8 @@ def broadcast_arrays(*arrays, subok=False):
     NumPy 2 returns a tuple, which unpacks and indexes the same)."""
     if subok:
         raise NotImplementedError("trnpy.broadcast_arrays: subok=True is not supported")
-    dev = _dispatch.same_device(*arrays)
-    arrays = [as_trn(a, dev) for a in arrays]
+    dev = _convert.same_device(*arrays)
+    arrays = [_convert.as_array(a, dev) for a in arrays]
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
     return [broadcast_to(a, shape) for a in arrays]
 
@@ -109,8 +91,8 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     if out is not None and dtype is not None:
         raise TypeError("concatenate() only takes `out` or `dtype` as an argument, "
                         "but both were provided.")
-    dev = _dispatch.same_device(*arrays, out)
-    arrays = [as_trn(a, dev) for a in arrays]
+    dev = _convert.same_device(*arrays, out)
+    arrays = [_convert.as_array(a, dev) for a in arrays]
     if dev is None:
         dev = arrays[0]._device if arrays else None
     if dtype is not None:
@@ -125,7 +107,7 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
         if out is not None:
             np.concatenate([_np(a) for a in arrays], axis, out=_np(out), casting=casting)
             return out
-        return _dispatch.wrap(np.concatenate([_np(a) for a in arrays], axis, casting=casting,
+        return _convert.wrap(np.concatenate([_np(a) for a in arrays], axis, casting=casting,
                                              **kw), dev)
 
     nd = arrays[0].ndim
@@ -155,8 +137,8 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
                             f"according to the rule {casting!r}")
     dev.check_dtype(target)
     tt = _dtypes.to_torch(target)
-    res = torch.cat([signed_view(_dispatch.cast_tensor(a._t, target)) for a in arrays], axis)
-    res = unsigned_view(res, tt)
+    res = torch.cat([_tensor.signed_view(_tensor.cast_tensor(a._t, target)) for a in arrays], axis)
+    res = _tensor.unsigned_view(res, tt)
     if out is not None:
         if tuple(res.shape) != out.shape:
             raise ValueError("Output array is the wrong shape")
@@ -174,8 +156,8 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     """Join arrays of one shape along a new axis (NumPy's ``stack``)."""
     if isinstance(arrays, TrnArray):
         arrays = unstack(arrays) if arrays.ndim else [arrays]
-    dev = _dispatch.same_device(*arrays, out)
-    arrays = [as_trn(a, dev) for a in arrays]
+    dev = _convert.same_device(*arrays, out)
+    arrays = [_convert.as_array(a, dev) for a in arrays]
     if not arrays:
         raise ValueError("need at least one array to stack")
     if any(a.shape != arrays[0].shape for a in arrays[1:]):
@@ -187,23 +169,23 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
 
 def unstack(x, /, *, axis=0):
     """Split ``x`` along ``axis`` into a tuple of views."""
-    x = as_trn(x)
+    x = _convert.as_array(x)
     if x.ndim == 0:
         raise ValueError("Input array must be at least 1-d.")
     axis = normalize_axis_index(axis, x.ndim)
     if _dispatch.use_numpy(x._device):
         v = np.moveaxis(_np(x), axis, 0)
-        return tuple(_dispatch.wrap(v[i, ...], x._device) for i in range(v.shape[0]))
+        return tuple(_convert.wrap(v[i, ...], x._device) for i in range(v.shape[0]))
     return tuple(_new(t, x._device) for t in x._t.unbind(axis))
 
 
 # -- axes ----------------------------------------------------------------------------------
 def expand_dims(a, axis):
     """Insert unit axes at ``axis`` (an int or a tuple, positions in the result)."""
-    x = as_trn(a)
+    x = _convert.as_array(a)
     ndim = np.expand_dims(_oracle(x.shape), axis).ndim
     if _dispatch.use_numpy(x._device):
-        return _dispatch.wrap(np.expand_dims(_np(x), axis), x._device)
+        return _convert.wrap(np.expand_dims(_np(x), axis), x._device)
     axes = normalize_axis_tuple(axis, ndim)
     t = x._t
     for ax in sorted(axes):
@@ -213,10 +195,10 @@ def expand_dims(a, axis):
 
 def squeeze(a, axis=None):
     """Remove unit axes (all of them, or those in ``axis``)."""
-    x = as_trn(a)
+    x = _convert.as_array(a)
     np.squeeze(_oracle(x.shape), axis)           # NumPy's errors
     if _dispatch.use_numpy(x._device):
-        return _dispatch.wrap(np.squeeze(_np(x), axis), x._device)
+        return _convert.wrap(np.squeeze(_np(x), axis), x._device)
     if axis is None:
         axes = tuple(i for i, n in enumerate(x.shape) if n == 1)
     elif x.ndim == 0:                   # NumPy takes axis 0/-1 on 0-d arrays
@@ -228,17 +210,17 @@ def squeeze(a, axis=None):
 
 def permute_dims(a, /, axes):
     """Array API ``permute_dims``: a view with the axes reordered."""
-    x = as_trn(a)
+    x = _convert.as_array(a)
     np.transpose(_oracle(x.shape), axes)         # NumPy's errors
     if _dispatch.use_numpy(x._device):
-        return _dispatch.wrap(np.transpose(_np(x), axes), x._device)
+        return _convert.wrap(np.transpose(_np(x), axes), x._device)
     axes = tuple(normalize_axis_index(operator.index(i), x.ndim) for i in axes)
     return _new(x._t.permute(axes), x._device)
 
 
 def transpose(a, axes=None):
     """NumPy's ``transpose``: reverses the axes when ``axes`` is None."""
-    x = as_trn(a)
+    x = _convert.as_array(a)
     if axes is None:
         axes = tuple(range(x.ndim))[::-1]
     return permute_dims(x, axes)
@@ -246,20 +228,20 @@ def transpose(a, axes=None):
 
 def swapaxes(a, axis1, axis2):
     """A view with two axes interchanged."""
-    x = as_trn(a)
+    x = _convert.as_array(a)
     np.swapaxes(_oracle(x.shape), axis1, axis2)
     if _dispatch.use_numpy(x._device):
-        return _dispatch.wrap(np.swapaxes(_np(x), axis1, axis2), x._device)
+        return _convert.wrap(np.swapaxes(_np(x), axis1, axis2), x._device)
     return _new(x._t.transpose(normalize_axis_index(axis1, x.ndim),
                                normalize_axis_index(axis2, x.ndim)), x._device)
 
 
 def moveaxis(a, source, destination):
     """A view with axes moved from ``source`` to ``destination`` positions."""
-    x = as_trn(a)
+    x = _convert.as_array(a)
     np.moveaxis(_oracle(x.shape), source, destination)
     if _dispatch.use_numpy(x._device):
-        return _dispatch.wrap(np.moveaxis(_np(x), source, destination), x._device)
+        return _convert.wrap(np.moveaxis(_np(x), source, destination), x._device)
     src = normalize_axis_tuple(source, x.ndim, "source")
     dst = normalize_axis_tuple(destination, x.ndim, "destination")
     return _new(torch.movedim(x._t, src, dst), x._device)
@@ -268,13 +250,13 @@ def moveaxis(a, source, destination):
 def flip(m, axis=None):
     """Reverse the order of elements along ``axis`` (all axes when None). A copy: torch has
     no negative strides, and the NumPy path copies such views on wrapping."""
-    x = as_trn(m)
+    x = _convert.as_array(m)
     np.flip(_oracle(x.shape), axis)
     if _dispatch.use_numpy(x._device):
-        return _dispatch.wrap(np.asarray(np.flip(_np(x), axis)), x._device)
+        return _convert.wrap(np.asarray(np.flip(_np(x), axis)), x._device)
     dims = tuple(range(x.ndim)) if axis is None else normalize_axis_tuple(axis, x.ndim)
     t = x._t
-    res = unsigned_view(torch.flip(signed_view(t), dims), t.dtype) if dims else t.clone()
+    res = _tensor.unsigned_view(torch.flip(_tensor.signed_view(t), dims), t.dtype) if dims else t.clone()
     return _new(res, x._device)
 
 
@@ -297,10 +279,10 @@ def reshape(a, /, shape=None, order="C", *, copy=None):
     if shape is None:
         raise TypeError("reshape() missing required argument 'shape'")
     _check_order("reshape", order)
-    x = as_trn(a)
+    x = _convert.as_array(a)
     shape = np.reshape(_oracle(x.shape), _shape_arg(shape)).shape
     if _dispatch.use_numpy(x._device):
-        return _dispatch.wrap(np.reshape(_np(x), shape, copy=copy), x._device)
+        return _convert.wrap(np.reshape(_np(x), shape, copy=copy), x._device)
     t = x._t
     if copy:
         return _new(t.clone(memory_format=torch.contiguous_format).view(shape), x._device)
@@ -321,11 +303,11 @@ def ravel(a, order="C"):
 def roll(a, shift, axis=None):
     """Roll elements along ``axis`` (the flattened array when None); ``shift``/``axis``
     broadcast against each other and repeated axes add up, as in NumPy."""
-    x = as_trn(a)
+    x = _convert.as_array(a)
     if isinstance(shift, TrnArray):
-        shift = _dispatch.host(shift).tolist()
+        shift = _convert.host(shift).tolist()
     if _dispatch.use_numpy(x._device):
-        return _dispatch.wrap(np.roll(_np(x), shift, axis), x._device)
+        return _convert.wrap(np.roll(_np(x), shift, axis), x._device)
     if axis is None:
         return reshape(roll(reshape(x, -1), shift, 0), x.shape)
     axes = normalize_axis_tuple(axis, x.ndim, allow_duplicate=True)
@@ -341,35 +323,35 @@ def roll(a, shift, axis=None):
     t = x._t
     if not dims:
         return _new(t.clone(), x._device)
-    res = torch.roll(signed_view(t), [shifts[d] % x.shape[d] for d in dims], dims)
-    return _new(unsigned_view(res, t.dtype), x._device)
+    res = torch.roll(_tensor.signed_view(t), [shifts[d] % x.shape[d] for d in dims], dims)
+    return _new(_tensor.unsigned_view(res, t.dtype), x._device)
 
 
 def tile(A, reps):
     """Repeat the whole array ``reps`` times per axis (always a copy)."""
-    x = as_trn(A)
+    x = _convert.as_array(A)
     reps = _shape_arg(reps) if not isinstance(reps, TrnArray) else \
-        tuple(_dispatch.host(reps).reshape(-1).tolist())
+        tuple(_convert.host(reps).reshape(-1).tolist())
     if any(r < 0 for r in reps):
         raise ValueError("negative dimensions are not allowed")
     if _dispatch.use_numpy(x._device):
-        return _dispatch.wrap(np.tile(_np(x), reps), x._device)
+        return _convert.wrap(np.tile(_np(x), reps), x._device)
     t = x._t
     d = max(len(reps), t.dim())
     reps = (1,) * (d - len(reps)) + reps
     t = t.reshape((1,) * (d - t.dim()) + tuple(t.shape))
-    res = unsigned_view(signed_view(t).repeat(reps), t.dtype) if d else t.clone()
+    res = _tensor.unsigned_view(_tensor.signed_view(t).repeat(reps), t.dtype) if d else t.clone()
     return _new(res, x._device)
 
 
 def repeat(a, repeats, /, axis=None):
     """Repeat each element ``repeats`` times (an int, or one count per element along
     ``axis``); ``axis=None`` works on the flattened array."""
-    x = as_trn(a)
-    dev = _dispatch.same_device(x, repeats)
+    x = _convert.as_array(a)
+    dev = _convert.same_device(x, repeats)
     if _dispatch.use_numpy(dev):
         r = _np(repeats) if isinstance(repeats, TrnArray) else repeats
-        return _dispatch.wrap(np.repeat(_np(x), r, axis), dev)
+        return _convert.wrap(np.repeat(_np(x), r, axis), dev)
     if axis is None or x.ndim == 0:      # NumPy repeats 0-d arrays as 1-d ones
         x, axis = reshape(x, -1), 0 if axis is None else axis
     axis = normalize_axis_index(axis, x.ndim)
@@ -394,7 +376,7 @@ def repeat(a, repeats, /, axis=None):
         if rt.dim() > 1:
             raise ValueError("setting an array element with a sequence. The requested array "
                              "would exceed the maximum number of dimension of 1.")
-        rt = _dispatch.cast_tensor(rt, np.int64).reshape(-1)
+        rt = _tensor.cast_tensor(rt, np.int64).reshape(-1)
     if rt.numel() != 1 and rt.numel() != n:
         raise ValueError(f"operands could not be broadcast together with shape ({n},) "
                          f"({rt.numel()},)")
@@ -403,13 +385,13 @@ def repeat(a, repeats, /, axis=None):
     if rt.numel() == 1 and n != 1:
         rt = rt.expand(n)
     t = x._t
-    res = torch.repeat_interleave(signed_view(t), rt, dim=axis)
-    return _new(unsigned_view(res, t.dtype), x._device)
+    res = torch.repeat_interleave(_tensor.signed_view(t), rt, dim=axis)
+    return _new(_tensor.unsigned_view(res, t.dtype), x._device)
 
 
 # -- atleast_nd ------------------------------------------------------------------------
 def _atleast(arys, fix):
-    res = tuple(fix(as_trn(a)) for a in arys)
+    res = tuple(fix(_convert.as_array(a)) for a in arys)
     return res[0] if len(res) == 1 else res
 
 
@@ -444,8 +426,8 @@ def _seq(tup, fname):
         raise TypeError(f"arrays to {fname} must be passed as a sequence type such as "
                         "list or tuple.")
     tup = list(tup)
-    dev = _dispatch.same_device(*tup)
-    return [as_trn(a, dev) for a in tup]
+    dev = _convert.same_device(*tup)
+    return [_convert.as_array(a, dev) for a in tup]
 
 
 def vstack(tup, *, dtype=None, casting="same_kind"):
@@ -490,13 +472,13 @@ def column_stack(tup):
 
 def array_split(ary, indices_or_sections, axis=0):
     """Split into sub-arrays (views); sections need not divide the axis equally."""
-    x = as_trn(ary)
+    x = _convert.as_array(ary)
     try:
         ntotal = x.shape[axis]
     except IndexError:
         raise np.exceptions.AxisError(axis, x.ndim) from None
     if isinstance(indices_or_sections, TrnArray):
-        indices_or_sections = _dispatch.host(indices_or_sections).tolist()
+        indices_or_sections = _convert.host(indices_or_sections).tolist()
     try:
         nsections = len(indices_or_sections) + 1
         div_points = [0] + list(indices_or_sections) + [ntotal]
@@ -513,7 +495,7 @@ def array_split(ary, indices_or_sections, axis=0):
 
 
 def split(ary, indices_or_sections, axis=0):
-    x = as_trn(ary)
+    x = _convert.as_array(ary)
     try:
         len(indices_or_sections)
     except TypeError:
@@ -527,35 +509,35 @@ def split(ary, indices_or_sections, axis=0):
 
 
 def hsplit(ary, indices_or_sections):
-    x = as_trn(ary)
+    x = _convert.as_array(ary)
     if x.ndim == 0:
         raise ValueError("hsplit only works on arrays of 1 or more dimensions")
     return split(x, indices_or_sections, 1 if x.ndim > 1 else 0)
 
 
 def vsplit(ary, indices_or_sections):
-    x = as_trn(ary)
+    x = _convert.as_array(ary)
     if x.ndim < 2:
         raise ValueError("vsplit only works on arrays of 2 or more dimensions")
     return split(x, indices_or_sections, 0)
 
 
 def dsplit(ary, indices_or_sections):
-    x = as_trn(ary)
+    x = _convert.as_array(ary)
     if x.ndim < 3:
         raise ValueError("dsplit only works on arrays of 3 or more dimensions")
     return split(x, indices_or_sections, 2)
 
 
 def fliplr(m):
-    x = as_trn(m)
+    x = _convert.as_array(m)
     if x.ndim < 2:
         raise ValueError("Input must be >= 2-d.")
     return flip(x, 1)
 
 
 def flipud(m):
-    x = as_trn(m)
+    x = _convert.as_array(m)
     if x.ndim < 1:
         raise ValueError("Input must be >= 1-d.")
     return flip(x, 0)
@@ -565,7 +547,7 @@ def rot90(m, k=1, axes=(0, 1)):
     axes = tuple(axes)
     if len(axes) != 2:
         raise ValueError("len(axes) must be 2.")
-    x = as_trn(m)
+    x = _convert.as_array(m)
     if axes[0] == axes[1] or abs(axes[0] - axes[1]) == x.ndim:
         raise ValueError("Axes must be different.")
     if axes[0] >= x.ndim or axes[0] < -x.ndim or axes[1] >= x.ndim or axes[1] < -x.ndim:
@@ -584,37 +566,19 @@ def rot90(m, k=1, axes=(0, 1)):
 
 def _host_obj(obj):
     if isinstance(obj, TrnArray):
-        return _dispatch.host(obj)
+        return _convert.host(obj)
     return obj
-
-
-def delete(arr, obj, axis=None):
-    """NumPy's ``delete``: a new array without the entries ``obj`` along ``axis``."""
-    x = as_trn(arr)
-    if isinstance(obj, TrnArray):
-        _dispatch.same_device(x, obj)
-    if _dispatch.use_numpy(x._device):
-        return _dispatch.wrap(np.delete(_np(x), _host_obj(obj), axis), x._device)
-    if axis is None:
-        x = reshape(x, -1) if x.ndim != 1 else x
-        axis = 0
-    axis = normalize_axis_index(axis, x.ndim)
-    # NumPy's rules for obj (slices, ints, bool masks, errors) on the axis' positions
-    keep = np.delete(np.arange(x.shape[axis]), _host_obj(obj))
-    from ._indexing import take
-    return take(x, keep.astype(np.int64), axis=axis)
 
 
 def insert(arr, obj, values, axis=None):
     """NumPy's ``insert`` (its algorithm, with trnpy's indexing on the torch path)."""
-    x = as_trn(arr)
+    x = _convert.as_array(arr)
     if isinstance(obj, TrnArray):
-        _dispatch.same_device(x, obj)
+        _convert.same_device(x, obj)
     dev = x._device
     if _dispatch.use_numpy(dev):
         v = _np(values) if isinstance(values, TrnArray) else values
-        return _dispatch.wrap(np.insert(_np(x), _host_obj(obj), v, axis), dev)
-    from ._creation import asarray, empty
+        return _convert.wrap(np.insert(_np(x), _host_obj(obj), v, axis), dev)
     if axis is None:
         if x.ndim != 1:
             x = reshape(x, -1)
@@ -644,7 +608,7 @@ def insert(arr, obj, values, axis=None):
             raise IndexError(f"index {obj} is out of bounds for axis {axis} with size {N}")
         if index < 0:
             index += N
-        v = asarray(values, dtype=x.dtype, device=dev)
+        v = _convert.asarray(values, dtype=x.dtype, device=dev)
         if v.ndim < ndim:
             v = reshape(v, (1,) * (ndim - v.ndim) + v.shape)
         if indices.ndim == 0:
@@ -678,14 +642,14 @@ def insert(arr, obj, values, axis=None):
     slobj[axis] = indices
     slobj2[axis] = old_mask
     new[tuple(slobj)] = values if isinstance(values, TrnArray) else \
-        asarray(values, dtype=x.dtype, device=dev)
+        _convert.asarray(values, dtype=x.dtype, device=dev)
     new[tuple(slobj2)] = x
     return new
 
 
 def append(arr, values, axis=None):
-    dev = _dispatch.same_device(arr, values)
-    x, v = as_trn(arr, dev), as_trn(values, dev)
+    dev = _convert.same_device(arr, values)
+    x, v = _convert.as_array(arr, dev), _convert.as_array(values, dev)
     if axis is None:
         if x.ndim != 1:
             x = ravel(x)
@@ -698,14 +662,13 @@ def resize(a, new_shape):
     """NumPy's ``resize``: the flattened data repeated to fill ``new_shape``."""
     if isinstance(new_shape, (int, np.integer)):
         new_shape = (new_shape,)
-    x = ravel(as_trn(a))
+    x = ravel(_convert.as_array(a))
     new_size = 1
     for d in new_shape:
         new_size *= d
         if d < 0:
             raise ValueError("all elements of `new_shape` must be non-negative")
     if x.size == 0 or new_size == 0:
-        from ._creation import zeros
         return zeros(tuple(new_shape), x.dtype, device=x._device)
     repeats = -(-new_size // x.size)
     return reshape(concatenate((x,) * repeats)[:new_size], tuple(new_shape))
@@ -713,7 +676,7 @@ def resize(a, new_shape):
 
 def trim_zeros(filt, trim="fb", axis=None):
     """NumPy's ``trim_zeros``: drop the leading/trailing zeros (of each axis in ``axis``)."""
-    x = as_trn(filt)
+    x = _convert.as_array(filt)
     trim = trim.lower()
     if trim not in {"fb", "bf", "f", "b"}:
         raise ValueError(f"unexpected character(s) in `trim`: {trim!r}")
@@ -721,13 +684,12 @@ def trim_zeros(filt, trim="fb", axis=None):
                                                                           argname="axis")
     if not axes:
         return filt
-    from ._searching import argwhere
     nz = argwhere(x)
     if nz.shape[0] == 0:
         start = stop = [0] * x.ndim
     else:
-        start = _dispatch.host(nz.min(axis=0)).tolist()
-        stop = [v + 1 for v in _dispatch.host(nz.max(axis=0)).tolist()]
+        start = _convert.host(nz.min(axis=0)).tolist()
+        stop = [v + 1 for v in _convert.host(nz.max(axis=0)).tolist()]
         if "f" not in trim:
             start = [None] * x.ndim
         if "b" not in trim:
@@ -752,10 +714,10 @@ def block(arrays):
         else:
             leaves.append(a)
     collect(arrays)
-    dev = _dispatch.same_device(*leaves)
+    dev = _convert.same_device(*leaves)
 
     def nd(a):
-        a = as_trn(a, dev)
+        a = _convert.as_array(a, dev)
         return reshape(a, (1,) * (result_ndim - a.ndim) + a.shape) if a.ndim < result_ndim \
             else a
 
@@ -765,14 +727,13 @@ def block(arrays):
         return nd(a)
     res = rec(arrays, 0)
     if list_ndim == 0:
-        from ._creation import copy
         res = copy(res)
     return res
 
 
 def rollaxis(a, axis, start=0):
     """NumPy's ``rollaxis`` (a view)."""
-    x = as_trn(a)
+    x = _convert.as_array(a)
     n = x.ndim
     axis = normalize_axis_index(axis, n)
     if start < 0:
@@ -792,32 +753,30 @@ def rollaxis(a, axis, start=0):
 
 def apply_along_axis(func1d, axis, arr, *args, **kwargs):
     """NumPy's ``apply_along_axis``: ``func1d`` gets 1-d trnpy views of ``arr``."""
-    from ._creation import asarray, zeros
-    from ._indexing import ndindex
-    x = as_trn(arr)
+    x = _convert.as_array(arr)
     nd = x.ndim
     axis = normalize_axis_index(axis, nd)
     dims = list(range(nd))
     view = transpose(x, dims[:axis] + dims[axis + 1:] + [axis])
-    inds = (ind + (Ellipsis,) for ind in ndindex(view.shape[:-1]))
+    inds = (ind + (Ellipsis,) for ind in np.ndindex(view.shape[:-1]))
     try:
         ind0 = next(inds)
     except StopIteration:
         raise ValueError("Cannot apply_along_axis when any iteration dimensions are 0") \
             from None
-    res = asarray(func1d(view[ind0], *args, **kwargs), device=x._device)
+    res = _convert.asarray(func1d(view[ind0], *args, **kwargs), device=x._device)
     buff = zeros(view.shape[:-1] + res.shape, res.dtype, device=x._device)
     bd = list(range(buff.ndim))
     perm = bd[0:axis] + bd[buff.ndim - res.ndim:buff.ndim] + bd[axis:buff.ndim - res.ndim]
     buff[ind0] = res
     for ind in inds:
-        buff[ind] = asarray(func1d(view[ind], *args, **kwargs), device=x._device)
+        buff[ind] = _convert.asarray(func1d(view[ind], *args, **kwargs), device=x._device)
     return transpose(buff, perm)
 
 
 def apply_over_axes(func, a, axes):
     """NumPy's ``apply_over_axes``: ``func(a, axis)`` repeatedly, keeping the ndim."""
-    val = as_trn(a)
+    val = _convert.as_array(a)
     N = val.ndim
     if np.ndim(axes) == 0:
         axes = (axes,)
@@ -841,7 +800,7 @@ def copyto(dst, src, casting="same_kind", where=True):
     if not isinstance(dst, TrnArray):
         raise TypeError(f"copyto() argument 1 must be a trnpy array, not "
                         f"{type(dst).__name__}")
-    dev = _dispatch.same_device(dst, src, where)
+    dev = _convert.same_device(dst, src, where)
     if _dispatch.use_numpy(dev):
         s = _np(src) if isinstance(src, TrnArray) else src
         w = _np(where) if isinstance(where, TrnArray) else where
@@ -856,14 +815,14 @@ def copyto(dst, src, casting="same_kind", where=True):
         probe = np.asarray(src)
         probe = probe if probe.ndim == 0 else np.empty(0, probe.dtype)
     np.copyto(np.empty(0, dst.dtype), probe, casting=casting)
-    sv = as_trn(src, dev)
+    sv = _convert.as_array(src, dev)
     if np.broadcast_shapes(dst.shape, sv.shape) != dst.shape:
         raise ValueError(f"could not broadcast input array from shape {sv.shape} into "
                          f"shape {dst.shape}")
     if where is True:
         dst[...] = sv
         return
-    w = as_trn(where, dev)
+    w = _convert.as_array(where, dev)
     if w.dtype != np.bool_:
         raise TypeError(f"Cannot cast array data from {w.dtype!r} to dtype('bool') "
                         "according to the rule 'safe'")
@@ -876,19 +835,19 @@ def copyto(dst, src, casting="same_kind", where=True):
 
 def packbits(a, /, axis=None, bitorder="big"):
     """NumPy's ``packbits``: groups of 8 truth values as uint8 (zero padded)."""
-    x = as_trn(a)
+    x = _convert.as_array(a)
     if x.dtype.kind not in "biu":
         raise TypeError("Expected an input array of integer or boolean data type")
     if bitorder not in ("big", "little"):
         raise ValueError("'order' must be either 'little' or 'big'")
     if _dispatch.use_numpy(x._device):
-        return _dispatch.wrap(np.packbits(_np(x), axis=axis, bitorder=bitorder), x._device)
+        return _convert.wrap(np.packbits(_np(x), axis=axis, bitorder=bitorder), x._device)
     if axis is None:
         x, axis = reshape(x, -1), 0
     axis = normalize_axis_index(axis, x.ndim)
     t = torch.movedim(x._t, axis, -1)
     n = t.shape[-1]
-    bits = (signed_view(t) != 0).to(torch.int32)
+    bits = (_tensor.signed_view(t) != 0).to(torch.int32)
     pad = (-n) % 8
     if pad:
         bits = torch.cat([bits, bits.new_zeros(bits.shape[:-1] + (pad,))], -1)
@@ -902,13 +861,13 @@ def packbits(a, /, axis=None, bitorder="big"):
 
 def unpackbits(a, /, axis=None, count=None, bitorder="big"):
     """NumPy's ``unpackbits``: uint8 values to their bits."""
-    x = as_trn(a)
+    x = _convert.as_array(a)
     if x.dtype != np.uint8:
         raise TypeError("Expected an input array of unsigned byte data type")
     if bitorder not in ("big", "little"):
         raise ValueError("'order' must be either 'little' or 'big'")
     if _dispatch.use_numpy(x._device):
-        return _dispatch.wrap(np.unpackbits(_np(x), axis=axis, count=count,
+        return _convert.wrap(np.unpackbits(_np(x), axis=axis, count=count,
                                             bitorder=bitorder), x._device)
     if axis is None:
         x, axis = reshape(x, -1), 0
@@ -931,198 +890,3 @@ def unpackbits(a, /, axis=None, count=None, bitorder="big"):
         else:
             bits = bits[..., :count]
     return _new(torch.movedim(bits, -1, axis).contiguous(), x._device)
-
-
-# -- pad ----------------------------------------------------------------------------------
-_PAD_KWARGS = {
-    "empty": [], "edge": [], "wrap": [], "constant": ["constant_values"],
-    "linear_ramp": ["end_values"], "maximum": ["stat_length"], "mean": ["stat_length"],
-    "median": ["stat_length"], "minimum": ["stat_length"], "reflect": ["reflect_type"],
-    "symmetric": ["reflect_type"],
-}
-
-
-def _at(sl, axis):
-    return (slice(None),) * axis + (sl,) + (Ellipsis,)
-
-
-def pad(array, pad_width, mode="constant", **kwargs):
-    """NumPy's ``pad``, every mode (and a callable). The torch path replays NumPy's own
-    algorithm with trnpy's views and assignments, so values match NumPy's."""
-    x = as_trn(array)
-    dev = x._device
-    kwargs = {k: (_dispatch.host(v) if isinstance(v, TrnArray) else v)
-              for k, v in kwargs.items()}
-    if isinstance(pad_width, TrnArray):
-        pad_width = _dispatch.host(pad_width)
-    if _dispatch.use_numpy(dev) and not callable(mode):
-        return _dispatch.wrap(np.pad(_np(x), pad_width, mode, **kwargs), dev)
-    from numpy.lib._arraypad_impl import _as_pairs
-    if isinstance(pad_width, dict):
-        seq = [(0, 0)] * x.ndim
-        for ax, width in pad_width.items():
-            seq[ax] = (width, width) if isinstance(width, int) else tuple(width)
-        pad_width = seq
-    pw = np.asarray(pad_width)
-    if not pw.dtype.kind == "i":
-        raise TypeError("`pad_width` must be of integral type.")
-    pw = _as_pairs(pw, x.ndim, as_index=True)
-    ns = _ns()
-    new_shape = tuple(lft + n + rgt for n, (lft, rgt) in zip(x.shape, pw))
-    orig = tuple(slice(lft, lft + n) for n, (lft, rgt) in zip(x.shape, pw))
-    padded = ns.empty(new_shape, dtype=x.dtype, device=dev)
-    if callable(mode):
-        padded[...] = 0
-        padded[orig] = x
-        for axis in range(padded.ndim):
-            view = moveaxis(padded, axis, -1)
-            for ind in np.ndindex(view.shape[:-1]):
-                mode(view[ind + (Ellipsis,)], pw[axis], axis, kwargs)
-        return padded
-    try:
-        unsupported = set(kwargs) - set(_PAD_KWARGS[mode])
-    except KeyError:
-        raise ValueError(f"mode '{mode}' is not supported") from None
-    if unsupported:
-        raise ValueError(f"unsupported keyword arguments for mode '{mode}': {unsupported}")
-    padded[orig] = x
-    axes = range(padded.ndim)
-
-    def roi(axis):
-        return padded[(slice(None),) * (axis + 1) + orig[axis + 1:]]
-
-    def set_area(r, axis, width_pair, value_pair):
-        r[_at(slice(None, width_pair[0]), axis)] = value_pair[0]
-        r[_at(slice(r.shape[axis] - width_pair[1], None), axis)] = value_pair[1]
-
-    def edges(r, axis, width_pair):
-        left = width_pair[0]
-        right = r.shape[axis] - width_pair[1]
-        return r[_at(slice(left, left + 1), axis)], r[_at(slice(right - 1, right), axis)]
-
-    if mode == "constant":
-        values = _as_pairs(kwargs.get("constant_values", 0), padded.ndim)
-        for axis, wp, vp in zip(axes, pw, values):
-            set_area(roi(axis), axis, wp, vp)
-    elif mode == "empty":
-        pass
-    elif x.size == 0:
-        for axis, wp in zip(axes, pw):
-            if x.shape[axis] == 0 and any(wp):
-                raise ValueError(f"can't extend empty axis {axis} using modes other than "
-                                 "'constant' or 'empty'")
-    elif mode == "edge":
-        for axis, wp in zip(axes, pw):
-            r = roi(axis)
-            set_area(r, axis, wp, edges(r, axis, wp))
-    elif mode == "linear_ramp":
-        end_values = _as_pairs(kwargs.get("end_values", 0), padded.ndim)
-        for axis, wp, vp in zip(axes, pw, end_values):
-            r = roi(axis)
-            ramps = [ns.linspace(ev, squeeze(edge, axis), num=w, endpoint=False,
-                                 dtype=r.dtype, axis=axis)
-                     for ev, edge, w in zip(vp, edges(r, axis, wp), wp)]
-            set_area(r, axis, wp, (ramps[0], flip(ramps[1], axis)))
-    elif mode in ("maximum", "minimum", "mean", "median"):
-        func = {"maximum": ns.max, "minimum": ns.min, "mean": ns.mean,
-                "median": lambda a, axis, keepdims: ns.median(a, axis=axis,
-                                                              keepdims=keepdims)}[mode]
-        lengths = _as_pairs(kwargs.get("stat_length"), padded.ndim, as_index=True)
-        for axis, wp, lp in zip(axes, pw, lengths):
-            r = roi(axis)
-            li, ri = wp[0], r.shape[axis] - wp[1]
-            maxlen = ri - li
-            ll, rl = lp
-            ll = maxlen if ll is None or maxlen < ll else ll
-            rl = maxlen if rl is None or maxlen < rl else rl
-            if (ll == 0 or rl == 0) and mode in ("maximum", "minimum"):
-                raise ValueError("stat_length of 0 yields no value for padding")
-
-            def stat(sl):
-                s = func(r[_at(sl, axis)], axis=axis, keepdims=True)
-                return ns.round(s) if x.dtype.kind in "iu" else s
-            left = stat(slice(li, li + ll))
-            right = left if ll == rl == maxlen else stat(slice(ri - rl, ri))
-            set_area(r, axis, wp, (left, right))
-    elif mode in ("reflect", "symmetric"):
-        method = kwargs.get("reflect_type", "even")
-        include_edge = mode == "symmetric"
-        for axis, (left, right) in zip(axes, pw):
-            if x.shape[axis] == 1 and (left > 0 or right > 0):
-                set_area(padded, axis, (left, right), edges(padded, axis, (left, right)))
-                continue
-            r = roi(axis)
-            while left > 0 or right > 0:
-                left, right = _reflect_both(r, axis, (left, right), method, x.shape[axis],
-                                            include_edge)
-    elif mode == "wrap":
-        for axis, (left, right) in zip(axes, pw):
-            r = roi(axis)
-            period = padded.shape[axis] - right - left
-            while left > 0 or right > 0:
-                left, right = _wrap_both(r, axis, (left, right), period)
-    return padded
-
-
-def _reflect_both(padded, axis, width_pair, method, original_period, include_edge):
-    left_pad, right_pad = width_pair
-    old_length = padded.shape[axis] - right_pad - left_pad
-    if include_edge:
-        old_length = old_length // original_period * original_period
-        edge_offset = 1
-    else:
-        old_length = (old_length - 1) // (original_period - 1) * (original_period - 1) + 1
-        edge_offset = 0
-        old_length -= 1
-    if left_pad > 0:
-        chunk_length = min(old_length, left_pad)
-        stop = left_pad - edge_offset
-        start = stop + chunk_length
-        chunk = padded[_at(slice(start, stop, -1), axis)]
-        if method == "odd":
-            chunk = 2 * padded[_at(slice(left_pad, left_pad + 1), axis)] - chunk
-        padded[_at(slice(left_pad - chunk_length, left_pad), axis)] = chunk
-        left_pad -= chunk_length
-    if right_pad > 0:
-        chunk_length = min(old_length, right_pad)
-        start = -right_pad + edge_offset - 2
-        stop = start - chunk_length
-        chunk = padded[_at(slice(start, stop, -1), axis)]
-        if method == "odd":
-            chunk = 2 * padded[_at(slice(-right_pad - 1, -right_pad), axis)] - chunk
-        start = padded.shape[axis] - right_pad
-        padded[_at(slice(start, start + chunk_length), axis)] = chunk
-        right_pad -= chunk_length
-    return left_pad, right_pad
-
-
-def _wrap_both(padded, axis, width_pair, original_period):
-    left_pad, right_pad = width_pair
-    period = padded.shape[axis] - right_pad - left_pad
-    period = period // original_period * original_period
-    new_left_pad = 0
-    new_right_pad = 0
-    if left_pad > 0:
-        slice_end = left_pad + period
-        slice_start = slice_end - min(period, left_pad)
-        right_chunk = padded[_at(slice(slice_start, slice_end), axis)]
-        if left_pad > period:
-            padded[_at(slice(left_pad - period, left_pad), axis)] = right_chunk
-            new_left_pad = left_pad - period
-        else:
-            padded[_at(slice(None, left_pad), axis)] = right_chunk
-    if right_pad > 0:
-        slice_start = -right_pad - period
-        slice_end = slice_start + min(period, right_pad)
-        left_chunk = padded[_at(slice(slice_start, slice_end), axis)]
-        if right_pad > period:
-            padded[_at(slice(-right_pad, -right_pad + period), axis)] = left_chunk
-            new_right_pad = right_pad - period
-        else:
-            padded[_at(slice(-right_pad, None), axis)] = left_chunk
-    return new_left_pad, new_right_pad
-
-
-def _ns():
-    import sys
-    return sys.modules["trnpy"]

@@ -5,7 +5,7 @@ The CPU NumPy backend calls NumPy on the zero-copy view. The torch path is mostl
 composition of trnpy's own functions (so dtype rules, uint handling and devices come
 from the ufuncs and reductions); it drops to torch where a kernel is needed.
 
-Shared helpers for ``_statistics`` and ``_polynomial``: ``arr``, ``ns``, ``np_args``,
+Shared helpers for ``_statistics`` and ``_polynomial``: ``np_args``,
 ``probe``, ``tensor``.
 """
 from __future__ import annotations
@@ -19,9 +19,11 @@ import numpy as np
 import torch
 from numpy.lib.array_utils import normalize_axis_index
 
-from . import _dispatch, _dtypes
+from . import (_convert, _creation, _data_types, _dispatch, _dtypes, _elementwise,
+               _manipulation, _normalize, _reductions, _searching, _tensor)
 from ._array import TrnArray
-from ._reductions import as_array
+from ._devices import get_default_device
+from ._linalg_functions import _absmax
 
 __all__ = ["nancumsum", "nancumprod", "ediff1d", "gradient", "trapezoid", "convolve",
            "correlate", "cross", "kron", "einsum", "einsum_path", "interp", "nan_to_num",
@@ -32,26 +34,8 @@ __all__ = ["nancumsum", "nancumprod", "ediff1d", "gradient", "trapezoid", "convo
 
 # ---------------------------------------------------------------------------
 # shared helpers
-def ns():
-    """The trnpy namespace (for composing the torch path out of trnpy's functions)."""
-    return sys.modules["trnpy"]
-
-
-def arr(x, dev=None) -> TrnArray:
-    return as_array(x, device=dev)
-
-
-def arrs(*xs):
-    """TrnArrays on one device (non-arrays converted onto it) and that device."""
-    dev = _dispatch.same_device(*xs)
-    out = [None if x is None else as_array(x, device=dev) for x in xs]
-    if dev is None:
-        dev = next((a._device for a in out if a is not None), None)
-    return out, dev
-
-
 def np_args(*xs):
-    return [None if x is None else _dispatch.np_view(x) for x in xs]
+    return [None if x is None else _convert.np_view(x) for x in xs]
 
 
 def probe(fn, *dtypes, shape=(2,), **kw):
@@ -67,33 +51,27 @@ def probe(fn, *dtypes, shape=(2,), **kw):
 
 def tensor(x, dtype=None):
     """The compute tensor of TrnArray ``x`` (cast to ``dtype`` first)."""
-    return _dispatch.compute_tensor(x._t, dtype)
+    return _tensor.compute_tensor(x._t, dtype)
 
 
 def new(t, dtype, dev):
     dtype = np.dtype(dtype)
     dev.check_dtype(dtype)
-    return TrnArray._new(_dispatch.from_compute(t, dtype), dev)
+    return TrnArray._new(_tensor.from_compute(t, dtype), dev)
 
 
 # ---------------------------------------------------------------------------
 # nan cumulations / differences / integrals
 def _nancum(a, axis, dtype, out, is_sum):
-    a = arr(a)
+    a = _convert.as_array(a)
     if _dispatch.use_numpy(a._device):
         fn = np.nancumsum if is_sum else np.nancumprod
-        r = fn(_dispatch.np_view(a), axis=axis, dtype=dtype)
-        return _deliver(_dispatch.wrap(r, a._device), out)
-    t = ns()
+        r = fn(_convert.np_view(a), axis=axis, dtype=dtype)
+        return _normalize.deliver(_convert.wrap(r, a._device), out, "nancumsum" if is_sum else "nancumprod")
     if a.dtype.kind in "fc":
-        a = t.where(t.isnan(a), 0 if is_sum else 1, a)
-    f = t.cumsum if is_sum else t.cumprod
+        a = _searching.where(_elementwise.isnan(a), 0 if is_sum else 1, a)
+    f = _reductions.cumsum if is_sum else _reductions.cumprod
     return f(a, axis=axis, dtype=dtype, out=out)
-
-
-def _deliver(res, out):
-    from ._reductions import deliver
-    return deliver(res, out, "nancumsum")
 
 
 def nancumsum(a, axis=None, dtype=None, out=None):
@@ -108,38 +86,37 @@ def nancumprod(a, axis=None, dtype=None, out=None):
 
 def ediff1d(ary, to_end=None, to_begin=None):
     """Differences of consecutive elements of the flattened array, with optional ends."""
-    (a, e, b), dev = arrs(ary, to_end, to_begin)
+    (a, e, b), dev = _convert.as_arrays(ary, to_end, to_begin)
     if _dispatch.use_numpy(dev):
         va, ve, vb = np_args(a, e, b)
-        return _dispatch.wrap(np.ediff1d(va, to_end=ve, to_begin=vb), dev)
-    t = ns()
+        return _convert.wrap(np.ediff1d(va, to_end=ve, to_begin=vb), dev)
     dt = a.dtype
-    flat = t.reshape(a, (-1,))
+    flat = _manipulation.reshape(a, (-1,))
     parts = []
     for p, name in ((b, "to_begin"), (None, None), (e, "to_end")):
         if name is None:
-            parts.append(t.diff(flat) if flat.shape[0] else flat)
+            parts.append(_reductions.diff(flat) if flat.shape[0] else flat)
             continue
         if p is None:
             continue
         if not np.can_cast(p.dtype, dt, casting="same_kind"):
             raise TypeError(f"dtype of `{name}` must be compatible with input `ary` under "
                             "the `same_kind` rule.")
-        parts.append(t.astype(t.reshape(p, (-1,)), dt))
-    return t.concatenate(parts) if len(parts) > 1 else t.astype(parts[0], dt)
+        parts.append(_data_types.astype(_manipulation.reshape(p, (-1,)), dt))
+    return _manipulation.concatenate(parts) if len(parts) > 1 else _data_types.astype(parts[0], dt)
 
 
 def gradient(f, *varargs, axis=None, edge_order=1):
     """NumPy's ``gradient``: second-order central differences inside, first- or
     second-order one-sided differences at the edges."""
-    f = arr(f)
+    f = _convert.as_array(f)
     dev = f._device
     if _dispatch.use_numpy(dev):
-        va = [_dispatch.host(arr(v, dev)) if isinstance(v, TrnArray) else v for v in varargs]
-        r = np.gradient(_dispatch.np_view(f), *va, axis=axis, edge_order=edge_order)
+        va = [_convert.host(_convert.as_array(v, dev)) if isinstance(v, TrnArray) else v for v in varargs]
+        r = np.gradient(_convert.np_view(f), *va, axis=axis, edge_order=edge_order)
         if isinstance(r, tuple):
-            return tuple(_dispatch.wrap(x, dev) for x in r)
-        return _dispatch.wrap(r, dev)
+            return tuple(_convert.wrap(x, dev) for x in r)
+        return _convert.wrap(r, dev)
     N = f.ndim
     if axis is None:
         axes = tuple(range(N))
@@ -157,7 +134,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
     elif n == len_axes:
         dx = list(varargs)
         for i, d in enumerate(dx):
-            d = arr(d, dev) if not _dtypes.is_python_scalar(d) else d
+            d = _convert.as_array(d, dev) if not _dtypes.is_python_scalar(d) else d
             if isinstance(d, TrnArray) and d.ndim == 0:
                 continue
             if isinstance(d, TrnArray):
@@ -175,8 +152,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
     if f.dtype.kind not in "fcb" and f.dtype.kind in "iu":
         pass
     dev.check_dtype(otype)
-    tp = ns()
-    ff = f if f.dtype.kind in "fc" else tp.astype(f, otype)
+    ff = f if f.dtype.kind in "fc" else _data_types.astype(f, otype)
     outvals = []
     for ax, d in zip(axes, dx):
         L = f.shape[ax]
@@ -187,7 +163,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
         o = torch.empty_like(ft)
         uniform = not isinstance(d, TrnArray) or d.ndim == 0
         if not uniform:
-            dd = _dispatch.compute_tensor(d._t)
+            dd = _tensor.compute_tensor(d._t)
             if d.dtype.kind in "iu":
                 dd = dd.to(torch.float64)
             # NumPy's coefficients from a spacing array are strong: compute in their dtype
@@ -197,7 +173,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
                 uniform, d = True, diffx[0]
         if uniform:
             h = d._t if isinstance(d, TrnArray) else torch.tensor(d)
-            h = _dispatch.compute_tensor(h) if isinstance(d, TrnArray) else h
+            h = _tensor.compute_tensor(h) if isinstance(d, TrnArray) else h
             if h.dtype in (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8,
                            torch.bool):
                 h = h.to(torch.float64)
@@ -249,30 +225,29 @@ def _spacing_host(v):
 
 def trapezoid(y, x=None, dx=1.0, axis=-1):
     """Integral of ``y`` along ``axis`` by the composite trapezoidal rule."""
-    (y, x), dev = arrs(y, x)
+    (y, x), dev = _convert.as_arrays(y, x)
     if _dispatch.use_numpy(dev):
         vy, vx = np_args(y, x)
-        vdx = _dispatch.np_view(dx) if isinstance(dx, TrnArray) else dx
-        return _dispatch.wrap(np.trapezoid(vy, vx, dx=vdx, axis=axis), dev)
-    t = ns()
+        vdx = _convert.np_view(dx) if isinstance(dx, TrnArray) else dx
+        return _convert.wrap(np.trapezoid(vy, vx, dx=vdx, axis=axis), dev)
     nd = y.ndim
     ax = normalize_axis_index(operator.index(axis), builtins.max(nd, 1)) if nd else axis
     if x is None:
         d = dx
     else:
         if x.ndim == 1:
-            d = t.diff(x)
+            d = _reductions.diff(x)
             shape = [1] * nd
             shape[ax] = d.shape[0]
-            d = t.reshape(d, tuple(shape))
+            d = _manipulation.reshape(d, tuple(shape))
         else:
-            d = t.diff(x, axis=axis)
+            d = _reductions.diff(x, axis=axis)
     sl1 = [slice(None)] * nd
     sl2 = [slice(None)] * nd
     sl1[axis] = slice(1, None)
     sl2[axis] = slice(None, -1)
-    s = t.divide(t.multiply(d, t.add(y[tuple(sl1)], y[tuple(sl2)])), 2.0)
-    return t.sum(s, axis=axis)
+    s = _elementwise.divide(_elementwise.multiply(d, _elementwise.add(y[tuple(sl1)], y[tuple(sl2)])), 2.0)
+    return _reductions.sum(s, axis=axis)
 
 
 # ---------------------------------------------------------------------------
@@ -294,9 +269,9 @@ def _corr_t(a: TrnArray, v: TrnArray, mode, conj, name):
     dt = _dtypes.result_type(a, v)
     dev.check_dtype(dt)
     cdt = np.dtype(np.int64) if dt.kind in "biu" else dt
-    ta = _dispatch.cast_tensor(a._t, cdt) if dt.kind != "b" else a._t.to(torch.int64)
-    tv = _dispatch.cast_tensor(v._t, cdt) if dt.kind != "b" else v._t.to(torch.int64)
-    ta, tv = _dispatch.compute_tensor(ta), _dispatch.compute_tensor(tv)
+    ta = _tensor.cast_tensor(a._t, cdt) if dt.kind != "b" else a._t.to(torch.int64)
+    tv = _tensor.cast_tensor(v._t, cdt) if dt.kind != "b" else v._t.to(torch.int64)
+    ta, tv = _tensor.compute_tensor(ta), _tensor.compute_tensor(tv)
     if conj and tv.is_complex():
         tv = tv.conj().resolve_conj()
     if cdt.kind == "f" and cdt != np.float16:
@@ -319,51 +294,50 @@ def _corr_t(a: TrnArray, v: TrnArray, mode, conj, name):
     if dt.kind == "b":
         r = r != 0
     else:
-        r = _dispatch.from_compute(r, dt)
+        r = _tensor.from_compute(r, dt)
     return TrnArray._new(r.contiguous(), dev)
 
 
 def convolve(a, v, mode="full"):
     """Discrete linear convolution of two 1-D sequences."""
-    (a, v), dev = arrs(a, v)
+    (a, v), dev = _convert.as_arrays(a, v)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.convolve(*np_args(a, v), mode=mode), dev)
+        return _convert.wrap(np.convolve(*np_args(a, v), mode=mode), dev)
     if a.ndim == 0 or v.ndim == 0:
-        a = ns().reshape(a, (-1,))
-        v = ns().reshape(v, (-1,))
+        a = _manipulation.reshape(a, (-1,))
+        v = _manipulation.reshape(v, (-1,))
     if v.shape[0] > a.shape[0]:
         a, v = v, a
     if v.ndim == 1 and v.shape[0]:
-        v = ns().flip(v)
+        v = _manipulation.flip(v)
     return _corr_t(a, v, mode, False, "convolve")
 
 
 def correlate(a, v, mode="valid"):
     """Cross-correlation of two 1-D sequences (``v`` conjugated, as NumPy)."""
-    (a, v), dev = arrs(a, v)
+    (a, v), dev = _convert.as_arrays(a, v)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.correlate(*np_args(a, v), mode=mode), dev)
+        return _convert.wrap(np.correlate(*np_args(a, v), mode=mode), dev)
     if a.ndim == 0 or v.ndim == 0:
-        a = ns().reshape(a, (-1,))
-        v = ns().reshape(v, (-1,))
+        a = _manipulation.reshape(a, (-1,))
+        v = _manipulation.reshape(v, (-1,))
     return _corr_t(a, v, mode, True, "correlate")
 
 
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     """Cross product of 3-vectors (2-vectors give the z component), NumPy's signature."""
-    (a, b), dev = arrs(a, b)
+    (a, b), dev = _convert.as_arrays(a, b)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.cross(*np_args(a, b), axisa=axisa, axisb=axisb,
+        return _convert.wrap(np.cross(*np_args(a, b), axisa=axisa, axisb=axisb,
                                        axisc=axisc, axis=axis), dev)
     if axis is not None:
         axisa = axisb = axisc = axis
-    t = ns()
     if a.ndim < 1 or b.ndim < 1:
         raise ValueError("At least one array has zero dimension")
     axisa = normalize_axis_index(operator.index(axisa), a.ndim)
     axisb = normalize_axis_index(operator.index(axisb), b.ndim)
-    a = t.moveaxis(a, axisa, -1)
-    b = t.moveaxis(b, axisb, -1)
+    a = _manipulation.moveaxis(a, axisa, -1)
+    b = _manipulation.moveaxis(b, axisb, -1)
     if a.shape[-1] not in (2, 3) or b.shape[-1] not in (2, 3):
         raise ValueError("incompatible dimensions for cross product\n"
                          "(dimension must be 2 or 3)")
@@ -373,7 +347,7 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
                       "3-dimensional vectors instead. (deprecated in NumPy 2.0)",
                       DeprecationWarning, stacklevel=2)
     np.broadcast_shapes(a.shape[:-1], b.shape[:-1])     # NumPy's ValueError
-    mul, sub = t.multiply, t.subtract
+    mul, sub = _elementwise.multiply, _elementwise.subtract
     a0, a1 = a[..., 0], a[..., 1]
     b0, b1 = b[..., 0], b[..., 1]
     a2 = a[..., 2] if a.shape[-1] == 3 else None
@@ -382,32 +356,31 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     if a2 is None and b2 is None:
         return cz
     if a2 is None:
-        cx, cy = mul(a1, b2), t.negative(mul(a0, b2))
+        cx, cy = mul(a1, b2), _elementwise.negative(mul(a0, b2))
     elif b2 is None:
-        cx, cy = t.negative(mul(a2, b1)), mul(a2, b0)
+        cx, cy = _elementwise.negative(mul(a2, b1)), mul(a2, b0)
     else:
         cx, cy = sub(mul(a1, b2), mul(a2, b1)), sub(mul(a2, b0), mul(a0, b2))
-    cx, cy, cz = t.broadcast_arrays(cx, cy, cz)
-    c = t.stack([cx, cy, cz], axis=-1)
+    cx, cy, cz = _manipulation.broadcast_arrays(cx, cy, cz)
+    c = _manipulation.stack([cx, cy, cz], axis=-1)
     axisc = normalize_axis_index(operator.index(axisc), c.ndim)
-    return t.moveaxis(c, -1, axisc)
+    return _manipulation.moveaxis(c, -1, axisc)
 
 
 def kron(a, b):
     """Kronecker product."""
-    (a, b), dev = arrs(a, b)
+    (a, b), dev = _convert.as_arrays(a, b)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.kron(*np_args(a, b)), dev)
-    t = ns()
+        return _convert.wrap(np.kron(*np_args(a, b)), dev)
     nd = builtins.max(a.ndim, b.ndim)
     sa = (1,) * (nd - a.ndim) + a.shape
     sb = (1,) * (nd - b.ndim) + b.shape
     ia = [d for s in sa for d in (s, 1)]
     ib = [d for s in sb for d in (1, s)]
-    r = t.multiply(t.reshape(a, tuple(ia)), t.reshape(b, tuple(ib)))
+    r = _elementwise.multiply(_manipulation.reshape(a, tuple(ia)), _manipulation.reshape(b, tuple(ib)))
     if nd == 0:
-        return t.reshape(r, ())
-    return t.reshape(r, tuple(x * y for x, y in zip(sa, sb)))
+        return _manipulation.reshape(r, ())
+    return _manipulation.reshape(r, tuple(x * y for x, y in zip(sa, sb)))
 
 
 # ---------------------------------------------------------------------------
@@ -428,30 +401,29 @@ def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=
         raise ValueError(f"order must be one of 'C', 'F', 'A', or 'K' (got {order!r})")
     if operands and isinstance(operands[0], str):
         sub, ops = operands[0], list(operands[1:])
-        ops, dev = arrs(*ops)
+        ops, dev = _convert.as_arrays(*ops)
         args = [sub] + ops
         pos = list(range(1, len(args)))
     else:
         raw = list(operands)
         idx = [i for i in range(0, len(raw), 2) if not (i == len(raw) - 1 and len(raw) % 2)]
-        arrays, dev = arrs(*[raw[i] for i in idx])
+        arrays, dev = _convert.as_arrays(*[raw[i] for i in idx])
         for i, a in zip(idx, arrays):
             raw[i] = a
         args, pos, ops = raw, idx, arrays
     if dev is None:
-        from ._devices import get_default_device
         dev = get_default_device()
     if _dispatch.use_numpy(dev):
         npargs = list(args)
         for i in pos:
-            npargs[i] = _dispatch.np_view(npargs[i])
+            npargs[i] = _convert.np_view(npargs[i])
         kw = dict(dtype=dtype, order=order, casting=casting, optimize=optimize)
         if out is not None:
-            _dispatch.same_device(out, *ops)
-            kw["out"] = _dispatch.np_view(out)
+            _convert.same_device(out, *ops)
+            kw["out"] = _convert.np_view(out)
             np.einsum(*npargs, **kw)
             return out
-        return _dispatch.wrap(np.einsum(*npargs, **kw), dev)
+        return _convert.wrap(np.einsum(*npargs, **kw), dev)
     # validate and get the result dtype/shape from NumPy on zero-stride stand-ins
     stand = list(args)
     for i in pos:
@@ -462,8 +434,8 @@ def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=
     cdt = np.dtype(np.int64) if rdt.kind in "biu" else rdt
     targs = list(args)
     for i in pos:
-        tt = _dispatch.cast_tensor(args[i]._t, cdt) if args[i].dtype != cdt else args[i]._t
-        targs[i] = _dispatch.compute_tensor(tt)
+        tt = _tensor.cast_tensor(args[i]._t, cdt) if args[i].dtype != cdt else args[i]._t
+        targs[i] = _tensor.compute_tensor(tt)
     if cdt == np.float16 and dev.torch_device.type == "cpu":
         for i in pos:
             targs[i] = targs[i].to(torch.float32)
@@ -473,18 +445,16 @@ def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=
         r = torch.einsum(targs[0], *targs[1:])
     else:
         r = torch.einsum(*targs)
-    r = (r != 0) if rdt.kind == "b" else _dispatch.from_compute(r, rdt)
+    r = (r != 0) if rdt.kind == "b" else _tensor.from_compute(r, rdt)
     res = TrnArray._new(r, dev)
     if out is not None:
-        from ._reductions import deliver
-        return deliver(res, out, "einsum")
+        return _normalize.deliver(res, out, "einsum")
     return res
 
 
 def _int_einsum_cuda(targs, pos, stand):
     """Exact int64 (wrap-around) einsum on CUDA, which has no integer matmul: in float64
     when every partial sum stays below 2**53, else on the host (torch's CPU einsum)."""
-    from ._linalg_functions import _absmax
     report = np.einsum_path(*stand, optimize=False)[1]
     spec = report.split("Complete contraction:", 1)[1].split("\n", 1)[0].strip()
     ins, outs = spec.split("->")
@@ -552,10 +522,10 @@ def _interp_t(x, xp, fp, left, right):
 
 def interp(x, xp, fp, left=None, right=None, period=None):
     """One-dimensional piecewise-linear interpolation (float64/complex128 results)."""
-    (x, xp, fp), dev = arrs(x, xp, fp)
+    (x, xp, fp), dev = _convert.as_arrays(x, xp, fp)
     if _dispatch.use_numpy(dev):
         r = np.interp(*np_args(x, xp, fp), left=left, right=right, period=period)
-        return _dispatch.wrap(np.asarray(r), dev)
+        return _convert.wrap(np.asarray(r), dev)
     cplx = fp.dtype.kind == "c"
     rdt = np.dtype(np.complex128) if cplx else np.dtype(np.float64)
     dev.check_dtype(rdt)
@@ -570,9 +540,9 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         raise ValueError("fp and xp are not of the same length.")
     if xp.shape[0] == 0:
         raise ValueError("array of sample points is empty")
-    tx = _dispatch.cast_tensor(x._t, np.float64)
-    txp = _dispatch.cast_tensor(xp._t, np.float64)
-    tfp = _dispatch.cast_tensor(fp._t, rdt)
+    tx = _tensor.cast_tensor(x._t, np.float64)
+    txp = _tensor.cast_tensor(xp._t, np.float64)
+    tfp = _tensor.cast_tensor(fp._t, rdt)
     if period is not None:
         if period == 0:
             raise ValueError("period must be a non-zero value")
@@ -604,12 +574,12 @@ def interp(x, xp, fp, left=None, right=None, period=None):
 # elementwise helpers
 def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     """NaN -> ``nan``, +-inf -> ``posinf``/``neginf`` (default: the dtype's extremes)."""
-    x = arr(x)
+    x = _convert.as_array(x)
     dev = x._device
     if _dispatch.use_numpy(dev):
-        v = _dispatch.np_view(x)
+        v = _convert.np_view(x)
         r = np.nan_to_num(v, copy=copy, nan=nan, posinf=posinf, neginf=neginf)
-        return x if not copy else _dispatch.wrap(r, dev)
+        return x if not copy else _convert.wrap(r, dev)
     if x.dtype.kind not in "fc":
         return x.copy() if copy else x
     t = x._t
@@ -635,29 +605,27 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
 
 def angle(z, deg=False):
     """Counterclockwise angle from the positive real axis (radians, or degrees)."""
-    z = arr(z)
+    z = _convert.as_array(z)
     if _dispatch.use_numpy(z._device):
-        return _dispatch.wrap(np.asarray(np.angle(_dispatch.np_view(z), deg=deg)), z._device)
-    t = ns()
+        return _convert.wrap(np.asarray(np.angle(_convert.np_view(z), deg=deg)), z._device)
     if z.dtype.kind == "c":
-        a = t.arctan2(t.imag(z), t.real(z))
+        a = _elementwise.arctan2(_elementwise.imag(z), _elementwise.real(z))
     else:
-        a = t.arctan2(0, z)
+        a = _elementwise.arctan2(0, z)
     if deg:
-        a = t.multiply(a, 180 / np.pi)
+        a = _elementwise.multiply(a, 180 / np.pi)
     return a
 
 
 def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
     """Unwrap by taking the complement of large deltas with respect to ``period``."""
-    p = arr(p)
+    p = _convert.as_array(p)
     dev = p._device
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.unwrap(_dispatch.np_view(p), discont=discont, axis=axis,
+        return _convert.wrap(np.unwrap(_convert.np_view(p), discont=discont, axis=axis,
                                         period=period), dev)
-    t = ns()
     nd = p.ndim
-    dd = t.diff(p, axis=axis)
+    dd = _reductions.diff(p, axis=axis)
     if discont is None:
         discont = period / 2
     sl = [slice(None)] * nd
@@ -671,85 +639,83 @@ def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
         interval_high = period / 2
         boundary_ambiguous = True
     interval_low = -interval_high
-    ddmod = t.add(t.remainder(t.subtract(dd, interval_low), period), interval_low)
+    ddmod = _elementwise.add(_elementwise.remainder(_elementwise.subtract(dd, interval_low), period), interval_low)
     if boundary_ambiguous:
-        ddmod = t.where(t.logical_and(t.equal(ddmod, interval_low), t.greater(dd, 0)),
-                        t.astype(t.asarray(interval_high, device=dev), ddmod.dtype), ddmod)
-    ph = t.subtract(ddmod, dd)
-    ph = t.where(t.less(t.abs(dd), discont), t.zeros((), dtype=ph.dtype, device=dev), ph)
-    up = t.astype(p, dtype, copy=True)
+        ddmod = _searching.where(_elementwise.logical_and(_elementwise.equal(ddmod, interval_low), _elementwise.greater(dd, 0)),
+                        _data_types.astype(_convert.asarray(interval_high, device=dev), ddmod.dtype), ddmod)
+    ph = _elementwise.subtract(ddmod, dd)
+    ph = _searching.where(_elementwise.less(_elementwise.abs(dd), discont), _creation.zeros((), dtype=ph.dtype, device=dev), ph)
+    up = _data_types.astype(p, dtype, copy=True)
     if p.shape[axis] > 1:
-        up[sl] = t.add(p[sl], t.cumsum(ph, axis=axis))
+        up[sl] = _elementwise.add(p[sl], _reductions.cumsum(ph, axis=axis))
     return up
 
 
 def sinc(x):
     """sin(pi x) / (pi x), 1 at 0."""
-    x = arr(x)
+    x = _convert.as_array(x)
     if _dispatch.use_numpy(x._device):
-        return _dispatch.wrap(np.asarray(np.sinc(_dispatch.np_view(x))), x._device)
-    t = ns()
-    y = t.multiply(np.pi, x)
+        return _convert.wrap(np.asarray(np.sinc(_convert.np_view(x))), x._device)
+    y = _elementwise.multiply(np.pi, x)
     eps = float(np.finfo(y.dtype).eps) if y.dtype.kind == "f" else 1e-20
-    y = t.where(t.not_equal(y, 0), y, eps)
-    return t.divide(t.sin(y), y)
+    y = _searching.where(_elementwise.not_equal(y, 0), y, eps)
+    return _elementwise.divide(_elementwise.sin(y), y)
 
 
 def i0(x):
     """Modified Bessel function of the first kind, order 0."""
-    x = arr(x)
+    x = _convert.as_array(x)
     if x.dtype.kind == "c":
         raise TypeError("i0 not supported for complex values")
     if _dispatch.use_numpy(x._device):
-        return _dispatch.wrap(np.asarray(np.i0(_dispatch.np_view(x))), x._device)
+        return _convert.wrap(np.asarray(np.i0(_convert.np_view(x))), x._device)
     rdt = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
     x._device.check_dtype(rdt)
-    tt = _dispatch.cast_tensor(x._t, rdt)
+    tt = _tensor.cast_tensor(x._t, rdt)
     acc = tt.float() if tt.dtype == torch.float16 else tt
     return TrnArray._new(torch.special.i0(acc.abs()).to(tt.dtype), x._device)
 
 
 def real_if_close(a, tol=100):
     """Real part when all imaginary parts are within ``tol`` machine epsilons of zero."""
-    a = arr(a)
+    a = _convert.as_array(a)
     if _dispatch.use_numpy(a._device):
-        return _dispatch.wrap(np.asarray(np.real_if_close(_dispatch.np_view(a), tol=tol)),
+        return _convert.wrap(np.asarray(np.real_if_close(_convert.np_view(a), tol=tol)),
                               a._device)
     if a.dtype.kind != "c":
         return a
     if tol > 1:
         tol = np.finfo(a.dtype).eps * tol
     if bool((a._t.imag.abs() < tol).all()):
-        return ns().real(a)
+        return _elementwise.real(a)
     return a
 
 
 def fix(x, out=None):
     """Round toward zero (keeps the dtype)."""
-    x = arr(x)
+    x = _convert.as_array(x)
     if _dispatch.use_numpy(x._device):
-        r = np.fix(_dispatch.np_view(x))
-        return _deliver(_dispatch.wrap(np.asarray(r), x._device), out)
-    t = ns()
+        r = np.fix(_convert.np_view(x))
+        return _normalize.deliver(_convert.wrap(np.asarray(r), x._device), out, "fix")
     if x.dtype.kind == "c":
         raise TypeError("ufunc 'ceil' not supported for the input types")
-    r = t.where(t.greater_equal(x, 0), t.floor(x), t.ceil(x)) if x.dtype.kind == "f" \
-        else t.trunc(x)
-    return _deliver(r, out)
+    r = _searching.where(_elementwise.greater_equal(x, 0), _elementwise.floor(x), _elementwise.ceil(x)) if x.dtype.kind == "f" \
+        else _elementwise.trunc(x)
+    return _normalize.deliver(r, out, "nancumsum")
 
 
 def _isinf_sign(x, out, pos):
-    x = arr(x)
+    x = _convert.as_array(x)
     if x.dtype.kind == "c":
         raise TypeError("This operation is not supported for complex values because it "
                         "would be ambiguous.")
     if _dispatch.use_numpy(x._device):
         f = np.isposinf if pos else np.isneginf
-        return _deliver(_dispatch.wrap(np.asarray(f(_dispatch.np_view(x))), x._device), out)
-    t = ns()
-    s = t.signbit(x) if x.dtype.kind == "f" else t.zeros(x.shape, dtype=bool, device=x._device)
-    r = t.logical_and(t.isinf(x), t.logical_not(s) if pos else s)
-    return _deliver(r, out)
+        return _normalize.deliver(_convert.wrap(np.asarray(f(_convert.np_view(x))), x._device), out,
+                                 "isposinf" if pos else "isneginf")
+    s = _elementwise.signbit(x) if x.dtype.kind == "f" else _creation.zeros(x.shape, dtype=bool, device=x._device)
+    r = _elementwise.logical_and(_elementwise.isinf(x), _elementwise.logical_not(s) if pos else s)
+    return _normalize.deliver(r, out, "nancumsum")
 
 
 def isposinf(x, out=None):
@@ -782,74 +748,70 @@ def isscalar(element):
 
 
 def iscomplex(x):
-    x = arr(x)
-    t = ns()
+    x = _convert.as_array(x)
     if x.dtype.kind != "c":
-        return t.zeros(x.shape, dtype=bool, device=x._device)
-    return t.not_equal(t.imag(x), 0)
+        return _creation.zeros(x.shape, dtype=bool, device=x._device)
+    return _elementwise.not_equal(_elementwise.imag(x), 0)
 
 
 def isreal(x):
-    x = arr(x)
-    t = ns()
+    x = _convert.as_array(x)
     if x.dtype.kind != "c":
-        return t.ones(x.shape, dtype=bool, device=x._device)
-    return t.equal(t.imag(x), 0)
+        return _creation.ones(x.shape, dtype=bool, device=x._device)
+    return _elementwise.equal(_elementwise.imag(x), 0)
 
 
 def isclose(a, b, rtol=1.e-5, atol=1.e-8, equal_nan=False):
     """Elementwise |a - b| <= atol + rtol * |b| (NumPy's asymmetric test)."""
-    (a, b), dev = arrs(a, b)
+    (a, b), dev = _convert.as_arrays(a, b)
     if _dispatch.use_numpy(dev):
         r = np.isclose(*np_args(a, b), rtol=_host_or(rtol), atol=_host_or(atol),
                        equal_nan=equal_nan)
-        return _dispatch.wrap(np.asarray(r), dev)
-    t = ns()
+        return _convert.wrap(np.asarray(r), dev)
     dt = np.result_type(b.dtype, 1.0)
-    y = t.astype(b, dt)
+    y = _data_types.astype(b, dt)
     x = a
-    res = t.logical_or(
-        t.logical_and(t.less_equal(t.abs(t.subtract(x, y)),
-                                   t.add(atol, t.multiply(rtol, t.abs(y)))), t.isfinite(y)),
-        t.equal(x, y))
+    res = _elementwise.logical_or(
+        _elementwise.logical_and(_elementwise.less_equal(_elementwise.abs(_elementwise.subtract(x, y)),
+                                   _elementwise.add(atol, _elementwise.multiply(rtol, _elementwise.abs(y)))), _elementwise.isfinite(y)),
+        _elementwise.equal(x, y))
     if equal_nan:
-        res = t.logical_or(res, t.logical_and(t.isnan(x), t.isnan(y)))
+        res = _elementwise.logical_or(res, _elementwise.logical_and(_elementwise.isnan(x), _elementwise.isnan(y)))
     return res
 
 
 def _host_or(v):
-    return _dispatch.host(v) if isinstance(v, TrnArray) else v
+    return _convert.host(v) if isinstance(v, TrnArray) else v
 
 
 def allclose(a, b, rtol=1.e-5, atol=1.e-8, equal_nan=False):
     """True when every element is ``isclose`` (a Python bool)."""
-    return builtins.bool(ns().all(isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+    return builtins.bool(_reductions.all(isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)))
 
 
 def array_equal(a1, a2, equal_nan=False):
     """Same shape and same elements (NaNs equal when ``equal_nan``); a Python bool."""
     try:
-        (a1, a2), dev = arrs(a1, a2)
+        (a1, a2), dev = _convert.as_arrays(a1, a2)
     except (TypeError, ValueError) as e:
         if "device" in str(e):
             raise
         return False
     if a1.shape != a2.shape:
         return False
-    t = ns()
     if not equal_nan or (a1.dtype.kind not in "fc" and a2.dtype.kind not in "fc"):
-        return builtins.bool(t.all(t.equal(a1, a2)))
-    n1, n2 = t.isnan(a1), t.isnan(a2)
-    if not builtins.bool(t.all(t.equal(n1, n2))):
+        return builtins.bool(_reductions.all(_elementwise.equal(a1, a2)))
+    n1, n2 = _elementwise.isnan(a1), _elementwise.isnan(a2)
+    if not builtins.bool(_reductions.all(_elementwise.equal(n1, n2))):
         return False
-    return builtins.bool(t.all(t.logical_or(t.equal(a1, a2), n1)))
+    return builtins.bool(_reductions.all(_elementwise.logical_or(_elementwise.equal(a1, a2), n1)))
 
 
 def array_equiv(a1, a2):
     """Shape-consistent (broadcastable) and all elements equal; a Python bool."""
-    (a1, a2), dev = arrs(a1, a2)
+    (a1, a2), dev = _convert.as_arrays(a1, a2)
     try:
         np.broadcast_shapes(a1.shape, a2.shape)
     except ValueError:
         return False
-    return builtins.bool(ns().all(ns().equal(a1, a2)))
+    return builtins.bool(_reductions.all(_elementwise.equal(a1, a2)))

@@ -14,10 +14,11 @@ import warnings
 import numpy as np
 import torch
 
-from . import _dispatch, _dtypes
+from . import (_convert, _creation, _dispatch, _dtypes, _elementwise, _manipulation, _math,
+               _reductions, _searching, _tensor, linalg)
 from ._array import TrnArray
 from ._elementwise import _cdiv, _cmul
-from ._math import arr, arrs, convolve, np_args, ns
+from ._math import convolve, np_args
 
 __all__ = ["poly1d", "polyfit", "polyval", "roots", "polyder", "polyint", "polyadd",
            "polysub", "polymul", "polydiv", "poly", "vander", "RankWarning"]
@@ -26,21 +27,21 @@ RankWarning = np.exceptions.RankWarning
 
 
 def _w(r, dev):
-    return _dispatch.wrap(np.asarray(r), dev)
+    return _convert.wrap(np.asarray(r), dev)
 
 
 def _coeffs(p, dev=None):
     if isinstance(p, poly1d):
         return p.coeffs
-    return arr(p, dev)
+    return _convert.as_array(p, dev)
 
 
 def vander(x, N=None, increasing=False):
     """Vandermonde matrix: columns are powers of ``x`` (decreasing unless ``increasing``)."""
-    x = arr(x)
+    x = _convert.as_array(x)
     dev = x._device
     if _dispatch.use_numpy(dev):
-        return _w(np.vander(_dispatch.np_view(x), N, increasing), dev)
+        return _w(np.vander(_convert.np_view(x), N, increasing), dev)
     if x.ndim != 1:
         raise ValueError("x must be a one-dimensional array or sequence.")
     if N is None:
@@ -48,7 +49,7 @@ def vander(x, N=None, increasing=False):
     N = operator.index(N)
     rdt = _dtypes.as_dtype(np.promote_types(x.dtype, int))
     dev.check_dtype(rdt)
-    xt = _dispatch.compute_tensor(x._t, rdt)
+    xt = _tensor.compute_tensor(x._t, rdt)
     v = torch.empty((x.shape[0], N), dtype=xt.dtype, device=xt.device)
     if N > 0:
         v[:, 0] = 1
@@ -57,7 +58,7 @@ def vander(x, N=None, increasing=False):
         v = torch.cumprod(v, dim=1)
     if not increasing:
         v = v.flip(1)
-    return TrnArray._new(_dispatch.from_compute(v.contiguous(), rdt), dev)
+    return TrnArray._new(_tensor.from_compute(v.contiguous(), rdt), dev)
 
 
 def polyval(p, x):
@@ -66,30 +67,29 @@ def polyval(p, x):
         p = p.coeffs
     if isinstance(x, poly1d):
         y = poly1d([0])
-        for pv in _iter_host(arr(p)):
+        for pv in _iter_host(_convert.as_array(p)):
             y = y * x + pv
         return y
-    (p, x), dev = arrs(p, x)
+    (p, x), dev = _convert.as_arrays(p, x)
     if _dispatch.use_numpy(dev):
         return _w(np.polyval(*np_args(p, x)), dev)
-    t = ns()
-    y = t.zeros_like(x)
+    y = _creation.zeros_like(x)
     for i in range(p.shape[0] if p.ndim else 0):
-        y = t.add(t.multiply(y, x), p[i])
+        y = _elementwise.add(_elementwise.multiply(y, x), p[i])
     if p.ndim == 0:
         raise TypeError("iteration over a 0-d array")
     return y
 
 
 def _iter_host(p):
-    return list(_dispatch.host(p))
+    return list(_convert.host(p))
 
 
 def _strip_leading(p: TrnArray):
     """Drop leading zeros (keeping at least one coefficient)."""
-    h = _dispatch.host(p) if p.size < 1 << 16 else None
+    h = _convert.host(p) if p.size < 1 << 16 else None
     nz = np.flatnonzero(h) if h is not None else \
-        _dispatch.host(ns().flatnonzero(p))
+        _convert.host(_searching.flatnonzero(p))
     if len(nz) == 0:
         return p[-1:] if p.shape[0] else p
     return p[int(nz[0]):]
@@ -97,28 +97,28 @@ def _strip_leading(p: TrnArray):
 
 def roots(p):
     """Roots of the polynomial with coefficients ``p`` (companion-matrix eigenvalues)."""
-    p = ns().atleast_1d(arr(p))
+    p = _manipulation.atleast_1d(_convert.as_array(p))
     dev = p._device
     if _dispatch.use_numpy(dev):
-        return _w(np.roots(_dispatch.np_view(p)), dev)
+        return _w(np.roots(_convert.np_view(p)), dev)
     if p.ndim != 1:
         raise ValueError("Input must be a rank-1 array.")
-    h = _dispatch.host(p) if dev.kind == "cpu" else None
-    nz = np.flatnonzero(h) if h is not None else _dispatch.host(ns().flatnonzero(p))
+    h = _convert.host(p) if dev.kind == "cpu" else None
+    nz = np.flatnonzero(h) if h is not None else _convert.host(_searching.flatnonzero(p))
     if len(nz) == 0:
-        return ns().asarray(np.array([]), device=dev)
+        return _convert.asarray(np.array([]), device=dev)
     trailing = p.shape[0] - int(nz[-1]) - 1
     p = p[int(nz[0]):int(nz[-1]) + 1]
     rdt = np.result_type(p.dtype, np.float64) if p.dtype.kind != "c" else p.dtype
     rdt = np.dtype(np.complex128) if rdt.kind == "c" else np.dtype(np.float64)
     dev.check_dtype(rdt)
-    pt = _dispatch.cast_tensor(p._t, rdt)
+    pt = _tensor.cast_tensor(p._t, rdt)
     N = pt.shape[0]
     if N > 1:
         A = torch.diag(torch.ones(N - 2, dtype=pt.dtype, device=pt.device), -1)
         A[0, :] = -pt[1:] / pt[0]
         # NumPy's roots is eigvals of the companion matrix: its finite check, its dtypes
-        r = ns().linalg.eigvals(TrnArray._new(A, dev))._t
+        r = linalg.eigvals(TrnArray._new(A, dev))._t
     else:
         r = torch.zeros(0, dtype=pt.dtype, device=pt.device)
     if trailing:
@@ -129,26 +129,26 @@ def roots(p):
 def poly(seq_of_zeros):
     """Coefficients of the monic polynomial with the given roots (or of a square
     matrix's characteristic polynomial)."""
-    s = arr(seq_of_zeros)
+    s = _convert.as_array(seq_of_zeros)
     dev = s._device
     if _dispatch.use_numpy(dev):
-        return _w(np.poly(_dispatch.np_view(s)), dev)
+        return _w(np.poly(_convert.np_view(s)), dev)
     if s.ndim == 0:
-        s = ns().atleast_1d(s)
+        s = _manipulation.atleast_1d(s)
     sh = s.shape
     if len(sh) == 2 and sh[0] == sh[1] and sh[0] != 0:
         dev.check_dtype(np.float64)
-        z = torch.linalg.eigvals(_dispatch.cast_tensor(s._t, np.result_type(s.dtype, np.float64)))
+        z = torch.linalg.eigvals(_tensor.cast_tensor(s._t, np.result_type(s.dtype, np.float64)))
         if builtins.bool((z.imag == 0).all()):
             z = z.real.contiguous()
     elif len(sh) == 1:
         dt = s.dtype if s.dtype.char in "GDFgdf" else np.dtype(np.float64)
         dev.check_dtype(dt)
-        z = _dispatch.cast_tensor(s._t, dt)
+        z = _tensor.cast_tensor(s._t, dt)
     else:
         raise ValueError("input must be 1d or non-empty square 2d array.")
     if z.shape[0] == 0:
-        return ns().asarray(1.0, device=dev)
+        return _convert.asarray(1.0, device=dev)
     a = torch.ones(1, dtype=z.dtype, device=z.device)
     zero = torch.zeros(1, dtype=z.dtype, device=z.device)
     for k in range(z.shape[0]):
@@ -169,11 +169,10 @@ def polyder(p, m=1):
     c = _coeffs(p)
     dev = c._device
     if _dispatch.use_numpy(dev):
-        r = _w(np.polyder(_dispatch.np_view(c), m), dev)
+        r = _w(np.polyder(_convert.np_view(c), m), dev)
     else:
-        t = ns()
         n = c.shape[0] - 1
-        y = t.multiply(c[:-1], t.arange(n, 0, -1, device=dev))
+        y = _elementwise.multiply(c[:-1], _creation.arange(n, 0, -1, device=dev))
         r = c if m == 0 else (y if m == 1 else polyder(y, m - 1))
     return poly1d(r) if truepoly else r
 
@@ -187,35 +186,33 @@ def polyint(p, m=1, k=None):
     c = _coeffs(p)
     dev = c._device
     if _dispatch.use_numpy(dev):
-        kk = _dispatch.host(k) if isinstance(k, TrnArray) else k
-        r = _w(np.polyint(_dispatch.np_view(c), m, kk), dev)
+        kk = _convert.host(k) if isinstance(k, TrnArray) else k
+        r = _w(np.polyint(_convert.np_view(c), m, kk), dev)
         return poly1d(r) if truepoly else r
     if k is None:
         k = np.zeros(m, float)
-    k = np.atleast_1d(_dispatch.host(k) if isinstance(k, TrnArray) else k)
+    k = np.atleast_1d(_convert.host(k) if isinstance(k, TrnArray) else k)
     if len(k) == 1 and m > 1:
         k = k[0] * np.ones(m, float)
     if len(k) < m:
         raise ValueError("k must be a scalar or a rank-1 array of length 1 or >m.")
-    t = ns()
     if m == 0:
         r = c
     else:
-        y = t.concatenate((t.divide(c, t.arange(c.shape[0], 0, -1, device=dev)),
-                           t.asarray(k[:1], device=dev)))
+        y = _manipulation.concatenate((_elementwise.divide(c, _creation.arange(c.shape[0], 0, -1, device=dev)),
+                           _convert.asarray(k[:1], device=dev)))
         r = polyint(y, m - 1, k=k[1:])
     return poly1d(r) if truepoly else r
 
 
 def _pad_add(a1, a2, sub):
-    t = ns()
-    a1, a2 = t.atleast_1d(a1), t.atleast_1d(a2)
+    a1, a2 = _manipulation.atleast_1d(a1), _manipulation.atleast_1d(a2)
     diff = a2.shape[0] - a1.shape[0]
     if diff > 0:
-        a1 = t.concatenate((t.zeros(diff, dtype=a1.dtype, device=a1._device), a1))
+        a1 = _manipulation.concatenate((_creation.zeros(diff, dtype=a1.dtype, device=a1._device), a1))
     elif diff < 0:
-        a2 = t.concatenate((t.zeros(-diff, dtype=a2.dtype, device=a2._device), a2))
-    return t.subtract(a1, a2) if sub else t.add(a1, a2)
+        a2 = _manipulation.concatenate((_creation.zeros(-diff, dtype=a2.dtype, device=a2._device), a2))
+    return _elementwise.subtract(a1, a2) if sub else _elementwise.add(a1, a2)
 
 
 def polyadd(a1, a2):
@@ -230,7 +227,7 @@ def polysub(a1, a2):
 
 def _polyaddsub(a1, a2, sub):
     truepoly = isinstance(a1, poly1d) or isinstance(a2, poly1d)
-    (c1, c2), dev = arrs(_coeffs(a1), _coeffs(a2))
+    (c1, c2), dev = _convert.as_arrays(_coeffs(a1), _coeffs(a2))
     if _dispatch.use_numpy(dev):
         r = _w((np.polysub if sub else np.polyadd)(*np_args(c1, c2)), dev)
     else:
@@ -241,36 +238,34 @@ def _polyaddsub(a1, a2, sub):
 def polymul(a1, a2):
     """Product of two polynomials."""
     truepoly = isinstance(a1, poly1d) or isinstance(a2, poly1d)
-    (c1, c2), dev = arrs(_coeffs(a1), _coeffs(a2))
+    (c1, c2), dev = _convert.as_arrays(_coeffs(a1), _coeffs(a2))
     if _dispatch.use_numpy(dev):
         r = _w(np.polymul(*np_args(c1, c2)), dev)
     else:
-        t = ns()
         # NumPy goes through poly1d, which strips leading zeros
-        r = convolve(_strip_leading(t.atleast_1d(c1)), _strip_leading(t.atleast_1d(c2)))
+        r = convolve(_strip_leading(_manipulation.atleast_1d(c1)), _strip_leading(_manipulation.atleast_1d(c2)))
     return poly1d(r) if truepoly else r
 
 
 def polydiv(u, v):
     """Quotient and remainder of polynomial division."""
     truepoly = isinstance(u, poly1d) or isinstance(v, poly1d)
-    (cu, cv), dev = arrs(_coeffs(u), _coeffs(v))
+    (cu, cv), dev = _convert.as_arrays(_coeffs(u), _coeffs(v))
     if _dispatch.use_numpy(dev):
         q, r = np.polydiv(*np_args(cu, cv))
         q, r = _w(q, dev), _w(r, dev)
     else:
-        t = ns()
-        uu = t.add(t.atleast_1d(cu), 0.0)
-        vv = t.add(t.atleast_1d(cv), 0.0)
-        w = t.add(uu[0], vv[0])
+        uu = _elementwise.add(_manipulation.atleast_1d(cu), 0.0)
+        vv = _elementwise.add(_manipulation.atleast_1d(cv), 0.0)
+        w = _elementwise.add(uu[0], vv[0])
         m, n = uu.shape[0] - 1, vv.shape[0] - 1
         dt = _dtypes.compute_torch(w.dtype)
-        ut, vt = _dispatch.compute_tensor(uu._t, w.dtype), _dispatch.compute_tensor(vv._t, w.dtype)
+        ut, vt = _tensor.compute_tensor(uu._t, w.dtype), _tensor.compute_tensor(vv._t, w.dtype)
         # NumPy's complex products and quotients, so that cancellations (the remainder's
         # near-zero leading terms, which decide its trimming) round as NumPy's do
         mul = _cmul if dt.is_complex else torch.mul
         # NumPy computes 1/v[0] in v's own dtype
-        v0 = _dispatch.compute_tensor(vv._t)[0]
+        v0 = _tensor.compute_tensor(vv._t)[0]
         scale = (_cdiv if v0.is_complex() else torch.div)(torch.ones_like(v0), v0).to(dt)
         q = torch.zeros(builtins.max(m - n + 1, 1), dtype=dt, device=ut.device)
         rr = ut.clone()
@@ -279,7 +274,7 @@ def polydiv(u, v):
             q[k] = d
             rr[k:k + n + 1] -= mul(d, vt)
         rr_a = TrnArray._new(rr, dev)
-        while rr_a.shape[-1] > 1 and t.allclose(rr_a[0], 0, rtol=1e-14):
+        while rr_a.shape[-1] > 1 and _math.allclose(rr_a[0], 0, rtol=1e-14):
             rr_a = rr_a[1:]
         q, r = TrnArray._new(q, dev), rr_a
     if truepoly:
@@ -306,10 +301,10 @@ def _lstsq_t(A: torch.Tensor, b: torch.Tensor, rcond):
 
 def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     """Least-squares polynomial fit (NumPy's ``polyfit``, all its returns)."""
-    (x, y, w), dev = arrs(x, y, w)
+    (x, y, w), dev = _convert.as_arrays(x, y, w)
     if _dispatch.use_numpy(dev):
         r = np.polyfit(*np_args(x, y), deg, rcond=rcond, full=full,
-                       w=None if w is None else _dispatch.np_view(w), cov=cov)
+                       w=None if w is None else _convert.np_view(w), cov=cov)
         if isinstance(r, tuple):
             return tuple(_w(v, dev) if isinstance(v, np.ndarray) else v for v in r)
         return _w(r, dev)
@@ -324,22 +319,21 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
         raise TypeError("expected 1D or 2D array for y")
     if x.shape[0] != y.shape[0]:
         raise TypeError("expected x and y to have same length")
-    t = ns()
-    xf = t.add(x, 0.0)
-    yf = t.add(y, 0.0)
+    xf = _elementwise.add(x, 0.0)
+    yf = _elementwise.add(y, 0.0)
     cdt = np.result_type(xf.dtype, yf.dtype, np.float64) if dev.kind != "neuron" else \
         np.result_type(xf.dtype, yf.dtype)
     dev.check_dtype(cdt)
     if rcond is None:
         rcond = len(x) * np.finfo(np.result_type(xf.dtype, np.float64)).eps
-    lhs = _dispatch.cast_tensor(vander(xf, order)._t, cdt)
-    rhs = _dispatch.cast_tensor(yf._t, cdt)
+    lhs = _tensor.cast_tensor(vander(xf, order)._t, cdt)
+    rhs = _tensor.cast_tensor(yf._t, cdt)
     if w is not None:
         if w.ndim != 1:
             raise TypeError("expected a 1-d array for weights")
         if w.shape[0] != y.shape[0]:
             raise TypeError("expected w and y to have the same length")
-        wt = _dispatch.cast_tensor(w._t, cdt)
+        wt = _tensor.cast_tensor(w._t, cdt)
         lhs = lhs * wt[:, None]
         rhs = rhs * wt if rhs.dim() == 1 else rhs * wt[:, None]
     scale = lhs.abs().pow(2).sum(0).sqrt()
@@ -390,12 +384,12 @@ class poly1d:
             return
         if r:
             c_or_r = poly(c_or_r)
-        c = ns().atleast_1d(arr(c_or_r))
+        c = _manipulation.atleast_1d(_convert.as_array(c_or_r))
         if c.ndim > 1:
             raise ValueError("Polynomial must be 1d only.")
         c = _strip_leading(c)
         if c.shape[0] == 0:
-            c = ns().asarray([0], dtype=c.dtype, device=c._device)
+            c = _convert.asarray([0], dtype=c.dtype, device=c._device)
         self._coeffs = c
         self._variable = "x" if variable is None else variable
 
@@ -427,13 +421,13 @@ class poly1d:
     r = roots
 
     def _host(self):
-        return np.poly1d(_dispatch.host(self._coeffs), variable=self._variable)
+        return np.poly1d(_convert.host(self._coeffs), variable=self._variable)
 
     def __array__(self, t=None, copy=None):
         return np.asarray(self._coeffs, dtype=t)
 
     def __repr__(self):
-        vals = repr(_dispatch.host(self._coeffs))[6:-1]
+        vals = repr(_convert.host(self._coeffs))[6:-1]
         return f"poly1d({vals})"
 
     def __len__(self):
@@ -446,19 +440,19 @@ class poly1d:
         return polyval(self._coeffs, val)
 
     def __neg__(self):
-        return poly1d(ns().negative(self._coeffs))
+        return poly1d(_elementwise.negative(self._coeffs))
 
     def __pos__(self):
         return self
 
     def __mul__(self, other):
         if np.isscalar(other) or (isinstance(other, TrnArray) and other.ndim == 0):
-            return poly1d(ns().multiply(self._coeffs, other))
+            return poly1d(_elementwise.multiply(self._coeffs, other))
         return poly1d(polymul(self._coeffs, _coeffs(poly1d(other))))
 
     def __rmul__(self, other):
         if np.isscalar(other) or (isinstance(other, TrnArray) and other.ndim == 0):
-            return poly1d(ns().multiply(other, self._coeffs))
+            return poly1d(_elementwise.multiply(other, self._coeffs))
         return poly1d(polymul(_coeffs(poly1d(other)), self._coeffs))
 
     def __add__(self, other):
@@ -476,19 +470,19 @@ class poly1d:
     def __pow__(self, val):
         if not np.isscalar(val) or int(val) != val or val < 0:
             raise ValueError("Power to non-negative integers only.")
-        res = poly1d(ns().asarray([1], device=self._coeffs._device))
+        res = poly1d(_convert.asarray([1], device=self._coeffs._device))
         for _ in range(int(val)):
             res = poly1d(polymul(self._coeffs, res._coeffs))
         return res
 
     def __truediv__(self, other):
         if np.isscalar(other) or (isinstance(other, TrnArray) and other.ndim == 0):
-            return poly1d(ns().divide(self._coeffs, other))
+            return poly1d(_elementwise.divide(self._coeffs, other))
         return polydiv(self, poly1d(other))
 
     def __rtruediv__(self, other):
         if np.isscalar(other):
-            return poly1d(ns().divide(other, self._coeffs))
+            return poly1d(_elementwise.divide(other, self._coeffs))
         return polydiv(poly1d(other), self)
 
     def __eq__(self, other):
@@ -496,7 +490,7 @@ class poly1d:
             return NotImplemented
         if self._coeffs.shape != other._coeffs.shape:
             return False
-        return builtins.bool(ns().all(ns().equal(self._coeffs, other._coeffs)))
+        return builtins.bool(_reductions.all(_elementwise.equal(self._coeffs, other._coeffs)))
 
     def __ne__(self, other):
         if not isinstance(other, poly1d):

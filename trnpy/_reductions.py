@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from . import _dispatch, _dtypes
+from . import _convert, _dispatch, _dtypes, _normalize, _tensor
 from ._array import TrnArray
 
 __all__ = ["sum", "prod", "min", "max", "amin", "amax", "mean", "std", "var",
@@ -26,81 +26,6 @@ _NoValue = object()
 
 # ---------------------------------------------------------------------------
 # shared helpers
-def as_array(x, device=None) -> TrnArray:
-    """TrnArray as is; anything else through ``asarray`` (default or given device)."""
-    if isinstance(x, TrnArray):
-        return x
-    from ._creation import asarray
-    return asarray(x, device=device)
-
-
-def normalize_axis(axis, ndim) -> tuple:
-    """``axis`` (None, int or tuple, negatives allowed) as a sorted tuple of dims;
-    AxisError/ValueError/TypeError as NumPy raises them."""
-    if axis is None:
-        return tuple(range(ndim))
-    if isinstance(axis, (tuple, list)):
-        try:
-            return tuple(sorted(normalize_axis_tuple(tuple(axis), ndim, "axis")))
-        except ValueError as e:
-            if type(e) is ValueError:
-                raise ValueError("duplicate value in 'axis'") from None
-            raise
-    return (normalize_axis_index(operator.index(axis), ndim),)
-
-
-def reduced_shape(shape, axes, keepdims) -> tuple:
-    if keepdims:
-        return tuple(1 if i in axes else n for i, n in enumerate(shape))
-    return tuple(n for i, n in enumerate(shape) if i not in axes)
-
-
-def collapse(t: torch.Tensor, axes) -> torch.Tensor:
-    """``t`` with ``axes`` moved to the end and flattened into one last dim (size 1
-    when ``axes`` is empty), so every reduction is a reduction over dim -1."""
-    keep = [i for i in range(t.dim()) if i not in axes]
-    t = t.permute(keep + list(axes))
-    return t.reshape(tuple(t.shape[:len(keep)]) + (-1,)) if t.numel() else \
-        t.reshape(tuple(t.shape[:len(keep)]) + (int(np.prod(t.shape[len(keep):])),))
-
-
-def order_key(t: torch.Tensor, dtype) -> torch.Tensor:
-    """A tensor torch can compare whose order is NumPy's order of ``t`` (dtype ``dtype``)."""
-    dt = np.dtype(dtype)
-    if dt == np.bool_:
-        return t.to(torch.uint8)
-    if dt == np.uint64:
-        return t.view(torch.int64) ^ torch.tensor(-2 ** 63, dtype=torch.int64, device=t.device)
-    return _dispatch.compute_tensor(t)
-
-
-def from_order_key(k: torch.Tensor, dtype) -> torch.Tensor:
-    dt = np.dtype(dtype)
-    if dt == np.bool_:
-        return k != 0
-    if dt == np.uint64:
-        return (k ^ torch.tensor(-2 ** 63, dtype=torch.int64, device=k.device)).view(torch.uint64)
-    return _dispatch.from_compute(k, dt)
-
-
-def complex_arg_extreme(c: torch.Tensor, is_max: builtins.bool) -> torch.Tensor:
-    """Index along the last dim of NumPy's lexicographic max/min of complex ``c``:
-    the first NaN (in either part) when there is one, else the first extreme."""
-    re, im = c.real, c.imag
-    nan = torch.isnan(re) | torch.isnan(im)
-    red = torch.amax if is_max else torch.amin
-    fill = -torch.inf if is_max else torch.inf
-    re_ok = torch.where(nan, fill, re)
-    m = red(re_ok, dim=-1, keepdim=True)
-    cand = (re_ok == m) & ~nan
-    im_ok = torch.where(cand, im, fill)
-    mi = red(im_ok, dim=-1, keepdim=True)
-    hit = cand & (im_ok == mi)
-    idx = torch.argmax(hit.to(torch.uint8), dim=-1)
-    first_nan = torch.argmax(nan.to(torch.uint8), dim=-1)
-    return torch.where(nan.any(dim=-1), first_nan, idx)
-
-
 def _np_kw(**kw):
     """Keyword arguments for a NumPy call, without those left at their defaults."""
     out = {}
@@ -110,26 +35,8 @@ def _np_kw(**kw):
         if k == "where" and v is True:
             continue
         if isinstance(v, TrnArray):
-            v = _dispatch.np_view(v)
+            v = _convert.np_view(v)
         out[k] = v
-    return out
-
-
-def _check_out(out, name):
-    if out is not None and not isinstance(out, TrnArray):
-        raise TypeError(f"trnpy.{name}: out must be a trnpy array, not {type(out).__name__}")
-
-
-def deliver(res: TrnArray, out, name) -> TrnArray:
-    """Return ``res``, or write it into ``out`` (same shape, NumPy's unsafe cast)."""
-    if out is None:
-        return res
-    _check_out(out, name)
-    _dispatch.same_device(res, out)
-    if tuple(out.shape) != tuple(res.shape):
-        raise ValueError(f"trnpy.{name}: output array has shape {tuple(out.shape)}, "
-                         f"expected {tuple(res.shape)}")
-    out._t.copy_(_dispatch.cast_tensor(res._t, out.dtype))
     return out
 
 
@@ -137,8 +44,8 @@ def _where_tensor(where, x, dev):
     """``where=`` as a bool tensor broadcast to ``x``'s shape (None when it is True)."""
     if where is True:
         return None
-    w = as_array(where, device=dev)
-    _dispatch.same_device(w, x)
+    w = _convert.as_array(where, device=dev)
+    _convert.same_device(w, x)
     if w.dtype != np.bool_:
         raise TypeError("where= must be a boolean array")
     try:
@@ -156,24 +63,24 @@ def _sub(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 
 def _finish(r: torch.Tensor, shape, axes, keepdims) -> torch.Tensor:
-    return r.reshape(reduced_shape(shape, axes, keepdims))
+    return r.reshape(_normalize.reduced_shape(shape, axes, keepdims))
 
 
 def _numpy_call(fn, x, dev, out, name, **kw):
     """Run NumPy function ``fn`` on the view of ``x`` (the CPU NumPy backend)."""
-    _check_out(out, name)
+    _normalize.check_out(out, name)
     if out is not None:
-        _dispatch.same_device(out, x)
-        kw["out"] = _dispatch.np_view(out)
+        _convert.same_device(out, x)
+        kw["out"] = _convert.np_view(out)
     where = kw.get("where")
     if isinstance(where, TrnArray):
-        _dispatch.same_device(where, x)
-    r = fn(_dispatch.np_view(x), **_np_kw(**kw))
-    return out if out is not None else _dispatch.wrap(r, dev)
+        _convert.same_device(where, x)
+    r = fn(_convert.np_view(x), **_np_kw(**kw))
+    return out if out is not None else _convert.wrap(r, dev)
 
 
 def _prep(x, name, dtype):
-    x = as_array(x)
+    x = _convert.as_array(x)
     dev = x._device
     if dtype is not None:
         dtype = _dtypes.as_dtype(dtype)
@@ -196,37 +103,36 @@ def _sum_prod(x, axis, dtype, keepdims, initial, where, out, is_sum):
     if _dispatch.use_numpy(dev):
         return _numpy_call(np.sum if is_sum else np.prod, x, dev, out, name, axis=axis,
                            dtype=dtype, keepdims=keepdims, initial=initial, where=where)
-    axes = normalize_axis(axis, x.ndim)
+    axes = _normalize.normalize_axis(axis, x.ndim)
     res_dt = _probe_dtype(np.sum if is_sum else np.prod, x.dtype, dtype)
     dev.check_dtype(res_dt)
     w = _where_tensor(where, x, dev)
     if res_dt == np.bool_:
         # add/multiply on bools are logical or/and
-        t = x._t if x.dtype == np.bool_ else _dispatch.cast_tensor(x._t, np.bool_)
+        t = x._t if x.dtype == np.bool_ else _tensor.cast_tensor(x._t, np.bool_)
         if w is not None:
             t = torch.where(w, t, not is_sum)
-        c = collapse(t, axes)
+        c = _tensor.collapse(t, axes)
         r = c.any(dim=-1) if is_sum else c.all(dim=-1)
         if initial is not None:
             r = (r | builtins.bool(initial)) if is_sum else (r & builtins.bool(initial))
     else:
-        t = _dispatch.compute_tensor(x._t, res_dt)
+        t = _tensor.compute_tensor(x._t, res_dt)
         if w is not None:
             t = torch.where(w, t, torch.zeros((), dtype=t.dtype) if is_sum
                             else torch.ones((), dtype=t.dtype))
-        c = collapse(t, axes)
+        c = _tensor.collapse(t, axes)
         r = c.sum(dim=-1, dtype=c.dtype) if is_sum else c.prod(dim=-1, dtype=c.dtype)
         if not is_sum and c.is_complex():
             # NumPy folds from the identity: 1 * (nan+infj) is nan+nanj; CUDA's prod
             # returns a lone element as it is
             r = r * torch.ones((), dtype=r.dtype, device=r.device)
         if initial is not None:
-            from ._ufunc import scalar_tensor
-            init = scalar_tensor(initial, res_dt, dev)
+            init = _tensor.scalar_tensor(initial, res_dt, dev)
             r = r + init if is_sum else r * init
-        r = _dispatch.from_compute(r, res_dt)
+        r = _tensor.from_compute(r, res_dt)
     res = TrnArray._new(_finish(r, x.shape, axes, keepdims), dev)
-    return deliver(res, out, name)
+    return _normalize.deliver(res, out, name)
 
 
 def sum(x, /, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
@@ -247,14 +153,14 @@ def _extreme(x, axis, out, keepdims, initial, where, is_max):
     if _dispatch.use_numpy(dev):
         return _numpy_call(np.max if is_max else np.min, x, dev, out, name, axis=axis,
                            keepdims=keepdims, initial=initial, where=where)
-    axes = normalize_axis(axis, x.ndim)
+    axes = _normalize.normalize_axis(axis, x.ndim)
     ufname = "maximum" if is_max else "minimum"
     w = _where_tensor(where, x, dev)
     if w is not None and initial is None:
         raise ValueError(f"reduction operation '{ufname}' does not have an identity, so to "
                          "use a where mask one has to specify 'initial'")
     dt = x.dtype
-    c = collapse(x._t, axes)
+    c = _tensor.collapse(x._t, axes)
     n = c.shape[-1]
     if n == 0 and initial is None:
         raise ValueError(f"zero-size array to reduction operation {ufname} which has no "
@@ -264,26 +170,25 @@ def _extreme(x, axis, out, keepdims, initial, where, is_max):
         if initial is not None or w is not None:
             raise NotImplementedError(f"trnpy.{name}: initial=/where= on complex arrays are "
                                       "not supported on the torch backend")
-        idx = complex_arg_extreme(c, is_max)
+        idx = _tensor.complex_arg_extreme(c, is_max)
         r = torch.gather(c, -1, idx.unsqueeze(-1)).squeeze(-1)
     else:
-        k = order_key(c, dt)
+        k = _tensor.order_key(c, dt)
         init = None
         if initial is not None:
-            from ._ufunc import scalar_tensor
-            init = order_key(_dispatch.from_compute(scalar_tensor(initial, dt, dev), dt)
+            init = _tensor.order_key(_tensor.from_compute(_tensor.scalar_tensor(initial, dt, dev), dt)
                              if dt.kind != "b" else torch.tensor(builtins.bool(initial)), dt)
             if w is not None:
-                k = torch.where(collapse(w, axes), k, init)
+                k = torch.where(_tensor.collapse(w, axes), k, init)
         if n == 0:
             r = init.expand(shape_out).clone()
         else:
             r = torch.amax(k, dim=-1) if is_max else torch.amin(k, dim=-1)
             if init is not None:
                 r = torch.maximum(r, init) if is_max else torch.minimum(r, init)
-        r = from_order_key(r, dt)
+        r = _tensor.from_order_key(r, dt)
     res = TrnArray._new(_finish(r, x.shape, axes, keepdims), dev)
-    return deliver(res, out, name)
+    return _normalize.deliver(res, out, name)
 
 
 def max(x, /, axis=None, out=None, keepdims=False, initial=None, where=True):
@@ -310,16 +215,16 @@ def _acc_dtype(dt: np.dtype) -> np.dtype:
 def _count(w, axes, c_shape_n, dev):
     if w is None:
         return c_shape_n
-    return collapse(w, axes).sum(dim=-1)
+    return _tensor.collapse(w, axes).sum(dim=-1)
 
 
 def _mean_t(x, axes, res_dt, w, dev):
     """Torch mean with keepdims-shaped result in the accumulator dtype."""
     acc = _acc_dtype(res_dt)
-    t = _dispatch.compute_tensor(x._t, acc)
+    t = _tensor.compute_tensor(x._t, acc)
     if w is not None:
         t = torch.where(w, t, torch.zeros((), dtype=t.dtype))
-    c = collapse(t, axes)
+    c = _tensor.collapse(t, axes)
     s = c.sum(dim=-1, dtype=c.dtype)
     n = _count(w, axes, c.shape[-1], dev)
     return s / n
@@ -331,7 +236,7 @@ def mean(x, /, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
     if _dispatch.use_numpy(dev):
         return _numpy_call(np.mean, x, dev, out, "mean", axis=axis, dtype=dtype,
                            keepdims=keepdims, where=where)
-    axes = normalize_axis(axis, x.ndim)
+    axes = _normalize.normalize_axis(axis, x.ndim)
     res_dt = _probe_dtype(np.mean, x.dtype, dtype)
     dev.check_dtype(res_dt)
     w = _where_tensor(where, x, dev)
@@ -340,13 +245,13 @@ def mean(x, /, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
     if res_dt.kind not in "fc":
         # an integer/bool dtype=: NumPy sums in it, true-divides, and casts back
         s = _sum_prod(x, axis, res_dt, False, None, where, None, True)._t
-        n = collapse(w, axes).sum(dim=-1) if w is not None else \
+        n = _tensor.collapse(w, axes).sum(dim=-1) if w is not None else \
             int(np.prod([x.shape[a] for a in axes]))
-        r = _dispatch.cast_tensor(_dispatch.cast_tensor(s, np.float64) / n, res_dt)
+        r = _tensor.cast_tensor(_tensor.cast_tensor(s, np.float64) / n, res_dt)
     else:
-        r = _dispatch.cast_tensor(_mean_t(x, axes, res_dt, w, dev), res_dt)
+        r = _tensor.cast_tensor(_mean_t(x, axes, res_dt, w, dev), res_dt)
     res = TrnArray._new(_finish(r, x.shape, axes, keepdims), dev)
-    return deliver(res, out, "mean")
+    return _normalize.deliver(res, out, "mean")
 
 
 def _var_std(x, axis, dtype, out, ddof, keepdims, where, mean_, correction, is_std):
@@ -359,7 +264,7 @@ def _var_std(x, axis, dtype, out, ddof, keepdims, where, mean_, correction, is_s
         return _numpy_call(np.std if is_std else np.var, x, dev, out, name, axis=axis,
                            dtype=dtype, ddof=corr, keepdims=keepdims, where=where,
                            mean=mean_)
-    axes = normalize_axis(axis, x.ndim)
+    axes = _normalize.normalize_axis(axis, x.ndim)
     res_dt = _probe_dtype(np.std if is_std else np.var, x.dtype, dtype, n=2)
     dev.check_dtype(res_dt)
     if res_dt.kind not in "fc":
@@ -373,16 +278,16 @@ def _var_std(x, axis, dtype, out, ddof, keepdims, where, mean_, correction, is_s
     half = np.dtype(comp_dt) == np.float16
     rnd = (lambda v: v.to(torch.float16).to(torch.float32)) if half else (lambda v: v)
     w = _where_tensor(where, x, dev)
-    t = _dispatch.compute_tensor(x._t, _acc_dtype(comp_dt))
-    ck = collapse(t, axes)
-    wc = None if w is None else collapse(w, axes)
+    t = _tensor.compute_tensor(x._t, _acc_dtype(comp_dt))
+    ck = _tensor.collapse(t, axes)
+    wc = None if w is None else _tensor.collapse(w, axes)
     n = ck.shape[-1] if wc is None else wc.sum(dim=-1, keepdim=True)
     if mean_ is not None:
-        m = as_array(mean_, device=dev)
-        _dispatch.same_device(m, x)
-        mt = torch.broadcast_to(_dispatch.compute_tensor(m._t, _acc_dtype(comp_dt)),
-                                reduced_shape(x.shape, axes, True))
-        mc = collapse(mt, axes)                 # trailing dim of size 1
+        m = _convert.as_array(mean_, device=dev)
+        _convert.same_device(m, x)
+        mt = torch.broadcast_to(_tensor.compute_tensor(m._t, _acc_dtype(comp_dt)),
+                                _normalize.reduced_shape(x.shape, axes, True))
+        mc = _tensor.collapse(mt, axes)                 # trailing dim of size 1
     else:
         tw = ck if wc is None else torch.where(wc, ck, torch.zeros((), dtype=ck.dtype))
         mc = rnd(rnd(tw.sum(dim=-1, keepdim=True)) / n)
@@ -398,9 +303,9 @@ def _var_std(x, axis, dtype, out, ddof, keepdims, where, mean_, correction, is_s
     r = rnd(r).squeeze(-1)
     if is_std:
         r = torch.sqrt(r)
-    r = _dispatch.cast_tensor(r, res_dt)
+    r = _tensor.cast_tensor(r, res_dt)
     res = TrnArray._new(_finish(r, x.shape, axes, keepdims), dev)
-    return deliver(res, out, name)
+    return _normalize.deliver(res, out, name)
 
 
 def var(x, /, axis=None, dtype=None, out=None, ddof=None, keepdims=False, *, where=True,
@@ -423,15 +328,15 @@ def _all_any(x, axis, out, keepdims, where, is_all):
     if _dispatch.use_numpy(dev):
         return _numpy_call(np.all if is_all else np.any, x, dev, out, name, axis=axis,
                            keepdims=keepdims, where=where)
-    axes = normalize_axis(axis, x.ndim)
+    axes = _normalize.normalize_axis(axis, x.ndim)
     w = _where_tensor(where, x, dev)
     t = x._t if x.dtype == np.bool_ else x._t != 0
     if w is not None:
         t = torch.where(w, t, is_all)
-    c = collapse(t, axes)
+    c = _tensor.collapse(t, axes)
     r = c.all(dim=-1) if is_all else c.any(dim=-1)
     res = TrnArray._new(_finish(r, x.shape, axes, keepdims), dev)
-    return deliver(res, out, name)
+    return _normalize.deliver(res, out, name)
 
 
 def all(x, /, axis=None, out=None, keepdims=False, *, where=True):
@@ -475,11 +380,11 @@ def _cumulate(x, axis, dtype, out, include_initial, is_sum, numpy_names):
         if t.dim() == 0:
             t = t.reshape(1)
     if res_dt == np.bool_:
-        c = _dispatch.cast_tensor(t, np.int64) != 0
+        c = _tensor.cast_tensor(t, np.int64) != 0
         c = c.to(torch.int64)
         r = (torch.cumsum(c, ax) if is_sum else torch.cumprod(c, ax)) != 0
     else:
-        c = _dispatch.compute_tensor(t, res_dt)
+        c = _tensor.compute_tensor(t, res_dt)
         r = torch.cumsum(c, ax, dtype=c.dtype) if is_sum else torch.cumprod(c, ax, dtype=c.dtype)
         if not is_sum and c.is_complex() and c.shape[ax]:
             # torch starts from 1 * x0, which turns a complex inf into nan; NumPy takes x0
@@ -489,8 +394,8 @@ def _cumulate(x, axis, dtype, out, include_initial, is_sum, numpy_names):
         shape[ax] = 1
         init = torch.zeros(shape, dtype=r.dtype) if is_sum else torch.ones(shape, dtype=r.dtype)
         r = torch.cat([init.to(r.device), r], dim=ax)
-    r = _dispatch.from_compute(r, res_dt) if res_dt != np.bool_ else r
-    return deliver(TrnArray._new(r, dev), out, name)
+    r = _tensor.from_compute(r, res_dt) if res_dt != np.bool_ else r
+    return _normalize.deliver(TrnArray._new(r, dev), out, name)
 
 
 def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False, out=None):
@@ -523,7 +428,7 @@ def diff(x, /, n=1, axis=-1, prepend=None, append=None):
     if append is _NoValue:
         append = None
     n = operator.index(n)
-    x = as_array(x)
+    x = _convert.as_array(x)
     dev = x._device
     if n < 0:
         raise ValueError(f"order must be non-negative but got {n!r}")
@@ -535,8 +440,8 @@ def diff(x, /, n=1, axis=-1, prepend=None, append=None):
         if p is None:
             parts.append(None)
             continue
-        p = as_array(p, device=dev)
-        _dispatch.same_device(p, x)
+        p = _convert.as_array(p, device=dev)
+        _convert.same_device(p, x)
         if p.ndim == 0:
             shape = list(x.shape)
             shape[ax] = 1
@@ -545,10 +450,10 @@ def diff(x, /, n=1, axis=-1, prepend=None, append=None):
     if _dispatch.use_numpy(dev):
         kw = {}
         if parts[0] is not None:
-            kw["prepend"] = _dispatch.np_view(parts[0])
+            kw["prepend"] = _convert.np_view(parts[0])
         if parts[1] is not None:
-            kw["append"] = _dispatch.np_view(parts[1])
-        return _dispatch.wrap(np.diff(_dispatch.np_view(x), n=n, axis=ax, **kw), dev)
+            kw["append"] = _convert.np_view(parts[1])
+        return _convert.wrap(np.diff(_convert.np_view(x), n=n, axis=ax, **kw), dev)
     arrs = [a for a in (parts[0], x, parts[1]) if a is not None]
     dt = _dtypes.result_type(*arrs)
     dev.check_dtype(dt)
@@ -559,7 +464,7 @@ def diff(x, /, n=1, axis=-1, prepend=None, append=None):
             raise ValueError("all the input array dimensions except for the concatenation "
                              "axis must match exactly")
     try:
-        t = torch.cat([_dispatch.compute_tensor(a._t, dt) if dt != np.bool_ else a._t
+        t = torch.cat([_tensor.compute_tensor(a._t, dt) if dt != np.bool_ else a._t
                        for a in arrs], dim=ax)
     except RuntimeError as e:
         raise ValueError(f"all the input array dimensions except for the concatenation axis "
@@ -570,5 +475,5 @@ def diff(x, /, n=1, axis=-1, prepend=None, append=None):
         lo = t.narrow(ax, 0, builtins.max(k - 1, 0))
         t = hi != lo if dt == np.bool_ else _sub(hi, lo)
     if dt != np.bool_:
-        t = _dispatch.from_compute(t, dt)
+        t = _tensor.from_compute(t, dt)
     return TrnArray._new(t, dev)

@@ -8,10 +8,8 @@ import warnings
 import numpy as np
 import torch
 
-from . import _dispatch, _dtypes
+from . import _convert, _dispatch, _dtypes, _normalize, _tensor
 from ._array import TrnArray
-from ._reductions import (as_array, collapse, complex_arg_extreme, normalize_axis, order_key,
-                          reduced_shape)
 
 __all__ = ["argmax", "argmin", "count_nonzero", "nonzero", "searchsorted", "where",
            "argwhere", "flatnonzero"]
@@ -21,7 +19,7 @@ _INTP = np.dtype(np.int64)
 
 def _arg_extreme(x, axis, out, keepdims, is_max):
     name = "argmax" if is_max else "argmin"
-    x = as_array(x)
+    x = _convert.as_array(x)
     dev = x._device
     if out is not None:
         raise NotImplementedError(f"trnpy.{name}: out= is not supported")
@@ -29,24 +27,24 @@ def _arg_extreme(x, axis, out, keepdims, is_max):
         raise TypeError(f"'{type(axis).__name__}' object cannot be interpreted as an integer")
     if _dispatch.use_numpy(dev):
         fn = np.argmax if is_max else np.argmin
-        return _dispatch.wrap(fn(_dispatch.np_view(x), axis=axis, keepdims=keepdims), dev)
+        return _convert.wrap(fn(_convert.np_view(x), axis=axis, keepdims=keepdims), dev)
     if x.size == 0:
         # NumPy's rules for which empty shapes are errors; the result is empty anyway
         fn = np.argmax if is_max else np.argmin
         r = fn(np.empty(x.shape, np.bool_), axis=axis, keepdims=keepdims)
         return TrnArray._new(torch.from_numpy(np.asarray(r)).to(x._t.device), dev)
-    axes = normalize_axis(None if axis is None else operator.index(axis), x.ndim)
-    c = collapse(x._t, axes)
+    axes = _normalize.normalize_axis(None if axis is None else operator.index(axis), x.ndim)
+    c = _tensor.collapse(x._t, axes)
     dt = x.dtype
     if dt.kind == "c":
-        r = complex_arg_extreme(c, is_max)
+        r = _tensor.complex_arg_extreme(c, is_max)
     else:
-        k = order_key(c, dt)
+        k = _tensor.order_key(c, dt)
         r = torch.argmax(k, dim=-1) if is_max else torch.argmin(k, dim=-1)
         if dt.kind == "f":
             nan = torch.isnan(c)
             r = torch.where(nan.any(dim=-1), torch.argmax(nan.to(torch.uint8), dim=-1), r)
-    return TrnArray._new(r.reshape(reduced_shape(x.shape, axes, keepdims)), dev)
+    return TrnArray._new(r.reshape(_normalize.reduced_shape(x.shape, axes, keepdims)), dev)
 
 
 def argmax(x, /, axis=None, out=None, *, keepdims=False):
@@ -65,34 +63,34 @@ def _truth(t: torch.Tensor) -> torch.Tensor:
 
 def count_nonzero(x, /, axis=None, *, keepdims=False):
     """Number of non-zero elements over ``axis`` (a 0-d int64 array when axis is None)."""
-    x = as_array(x)
+    x = _convert.as_array(x)
     dev = x._device
     if _dispatch.use_numpy(dev):
-        r = np.count_nonzero(_dispatch.np_view(x), axis=axis, keepdims=keepdims)
-        return _dispatch.wrap(np.asarray(r, dtype=_INTP), dev)
-    axes = normalize_axis(axis, x.ndim)
-    r = collapse(_truth(x._t), axes).sum(dim=-1, dtype=torch.int64)
-    return TrnArray._new(r.reshape(reduced_shape(x.shape, axes, keepdims)), dev)
+        r = np.count_nonzero(_convert.np_view(x), axis=axis, keepdims=keepdims)
+        return _convert.wrap(np.asarray(r, dtype=_INTP), dev)
+    axes = _normalize.normalize_axis(axis, x.ndim)
+    r = _tensor.collapse(_truth(x._t), axes).sum(dim=-1, dtype=torch.int64)
+    return TrnArray._new(r.reshape(_normalize.reduced_shape(x.shape, axes, keepdims)), dev)
 
 
 def nonzero(x, /):
     """Indices of the non-zero elements, one int64 array per dimension."""
-    x = as_array(x)
+    x = _convert.as_array(x)
     dev = x._device
     if x.ndim == 0:
         raise ValueError("Calling nonzero on 0d arrays is not allowed. Use "
                          "np.atleast_1d(scalar).nonzero() instead.")
     if _dispatch.use_numpy(dev):
-        return tuple(_dispatch.wrap(i, dev) for i in np.nonzero(_dispatch.np_view(x)))
+        return tuple(_convert.wrap(i, dev) for i in np.nonzero(_convert.np_view(x)))
     return tuple(TrnArray._new(i, dev) for i in torch.nonzero(_truth(x._t), as_tuple=True))
 
 
 def argwhere(a):
     """NumPy's ``argwhere``: an (N, ndim) array of the indices of non-zero elements."""
-    x = as_array(a)
+    x = _convert.as_array(a)
     dev = x._device
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.argwhere(_dispatch.np_view(x)), dev)
+        return _convert.wrap(np.argwhere(_convert.np_view(x)), dev)
     t = _truth(x._t)
     if x.ndim == 0:
         return TrnArray._new(torch.zeros((int(t.item()), 0), dtype=torch.int64,
@@ -102,10 +100,10 @@ def argwhere(a):
 
 def flatnonzero(a):
     """NumPy's ``flatnonzero``: indices of the non-zero elements of the flattened array."""
-    x = as_array(a)
+    x = _convert.as_array(a)
     dev = x._device
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.flatnonzero(_dispatch.np_view(x)), dev)
+        return _convert.wrap(np.flatnonzero(_convert.np_view(x)), dev)
     return TrnArray._new(torch.nonzero(_truth(x._t.reshape(-1)), as_tuple=True)[0], dev)
 
 
@@ -115,22 +113,22 @@ def searchsorted(x1, x2, /, side="left", sorter=None):
     ``searchsorted(a, v, side, sorter)``; a scalar ``x2`` gives a 0-d result)."""
     if side not in ("left", "right"):
         raise ValueError(f"side must be 'left' or 'right' (got {side!r})")
-    x1 = as_array(x1)
+    x1 = _convert.as_array(x1)
     dev = x1._device
     scalar_v = _dtypes.is_python_scalar(x2)
     if not scalar_v:
-        x2 = as_array(x2, device=dev)
+        x2 = _convert.as_array(x2, device=dev)
     if sorter is not None:
-        sorter = as_array(sorter, device=dev)
-    dev = _dispatch.same_device(x1, x2, sorter)
+        sorter = _convert.as_array(sorter, device=dev)
+    dev = _convert.same_device(x1, x2, sorter)
     if x1.ndim != 1:
         raise ValueError("object too deep for desired array" if x1.ndim > 1 else
                          "object of too small depth for desired array")
     if _dispatch.use_numpy(dev):
-        v = x2 if scalar_v else _dispatch.np_view(x2)
-        s = None if sorter is None else _dispatch.np_view(sorter)
-        r = np.searchsorted(_dispatch.np_view(x1), v, side=side, sorter=s)
-        return _dispatch.wrap(np.asarray(r, dtype=_INTP), dev)
+        v = x2 if scalar_v else _convert.np_view(x2)
+        s = None if sorter is None else _convert.np_view(sorter)
+        r = np.searchsorted(_convert.np_view(x1), v, side=side, sorter=s)
+        return _convert.wrap(np.asarray(r, dtype=_INTP), dev)
     dt = _dtypes.result_type(x1, x2)
     if dt.kind == "c":
         raise NotImplementedError("trnpy.searchsorted: complex arrays are not supported on "
@@ -139,18 +137,16 @@ def searchsorted(x1, x2, /, side="left", sorter=None):
     if sorter is not None:
         if sorter.dtype.kind not in "iu" or sorter.shape != x1.shape:
             raise ValueError("sorter must be an integer array with the shape of x1")
-        st = _dispatch.compute_tensor(sorter._t).to(torch.int64)
+        st = _tensor.compute_tensor(sorter._t).to(torch.int64)
         if st.numel() and (int(st.min()) < 0 or int(st.max()) >= t1.shape[0]):
             raise ValueError("Sorter index out of range.")
-        from ._manipulation import signed_view
-        t1 = signed_view(t1)[st].view(t1.dtype)     # CUDA cannot gather uint16/32/64
+        t1 = _tensor.signed_view(t1)[st].view(t1.dtype)     # CUDA cannot gather uint16/32/64
     if scalar_v:
-        from ._ufunc import scalar_tensor
-        t2 = _dispatch.from_compute(scalar_tensor(x2, dt, dev), dt)
+        t2 = _tensor.from_compute(_tensor.scalar_tensor(x2, dt, dev), dt)
     else:
         t2 = x2._t
-    k1 = order_key(_dispatch.cast_tensor(t1, dt), dt).contiguous()
-    k2 = order_key(_dispatch.cast_tensor(t2, dt), dt).contiguous()
+    k1 = _tensor.order_key(_tensor.cast_tensor(t1, dt), dt).contiguous()
+    k2 = _tensor.order_key(_tensor.cast_tensor(t2, dt), dt).contiguous()
     right = side == "right"
     if dt.kind == "f":
         # NaN sorts last and equals NaN; torch's search does not know that
@@ -174,7 +170,7 @@ def _where_scalar(value, dt, dev):
         warnings.simplefilter("ignore")
         v = np.where(np.False_, np.zeros((), dt), value).astype(dt)
     t = torch.from_numpy(np.array(v).reshape(()))
-    return _dispatch.compute_tensor(t).to(dev.torch_device)
+    return _tensor.compute_tensor(t).to(dev.torch_device)
 
 
 def where(condition, x1=None, x2=None, /):
@@ -184,23 +180,21 @@ def where(condition, x1=None, x2=None, /):
         return nonzero(condition)
     if x1 is None or x2 is None:
         raise ValueError("either both or neither of x and y should be given")
-    from ._ufunc import normalize_operands
-    ops, dev = normalize_operands([condition, x1, x2])
+    ops, dev = _convert.as_operands([condition, x1, x2])
     cond, a, b = ops
     if not isinstance(cond, TrnArray):
-        from ._creation import asarray
-        cond = asarray(builtins.bool(cond), device=dev)
+        cond = _convert.asarray(builtins.bool(cond), device=dev)
     dt = _dtypes.result_type(a, b)
     dev.check_dtype(dt)
     if _dispatch.use_numpy(dev):
-        va = _dispatch.np_view(a) if isinstance(a, TrnArray) else a
-        vb = _dispatch.np_view(b) if isinstance(b, TrnArray) else b
-        r = np.where(_dispatch.np_view(cond), va, vb)
-        return _dispatch.wrap(np.asarray(r, dtype=dt), dev)
+        va = _convert.np_view(a) if isinstance(a, TrnArray) else a
+        vb = _convert.np_view(b) if isinstance(b, TrnArray) else b
+        r = np.where(_convert.np_view(cond), va, vb)
+        return _convert.wrap(np.asarray(r, dtype=dt), dev)
     ts = []
     for o in (a, b):
         if isinstance(o, TrnArray):
-            ts.append(_dispatch.compute_tensor(o._t, dt))
+            ts.append(_tensor.compute_tensor(o._t, dt))
         else:
             ts.append(_where_scalar(o, dt, dev))
     c = _truth(cond._t)
@@ -210,5 +204,5 @@ def where(condition, x1=None, x2=None, /):
         raise ValueError("operands could not be broadcast together with shapes "
                          f"{tuple(c.shape)} {tuple(ts[0].shape)} {tuple(ts[1].shape)}") from None
     r = torch.where(c, ts[0], ts[1])
-    r = _dispatch.from_compute(r.expand(shape), dt)
+    r = _tensor.from_compute(r.expand(shape), dt)
     return TrnArray._new(r, dev)

@@ -18,9 +18,8 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from . import _dispatch, _dtypes
+from . import _convert, _dispatch, _dtypes, _tensor
 from ._array import TrnArray
-from ._reductions import as_array, from_order_key, order_key
 from ._sorting import stable_argsort_t
 
 __all__ = ["unique_all", "unique_counts", "unique_inverse", "unique_values", "unique",
@@ -54,7 +53,7 @@ def _unique_t(x: TrnArray, equal_nan: bool):
     n = t.shape[0]
     perm = stable_argsort_t(t, x.dtype, 0)
     # index and compare in a form torch handles for every dtype (uint16/32/64 included)
-    a = order_key(t, x.dtype)[perm]
+    a = _tensor.order_key(t, x.dtype)[perm]
     if n == 0:
         new = torch.zeros(0, dtype=torch.bool, device=t.device)
     else:
@@ -64,7 +63,7 @@ def _unique_t(x: TrnArray, equal_nan: bool):
             ne = ne & ~(nan[1:] & nan[:-1])
         new = torch.cat([torch.ones(1, dtype=torch.bool, device=t.device), ne])
     starts = torch.nonzero(new, as_tuple=True)[0]
-    values = from_order_key(a[starts], x.dtype)
+    values = _tensor.from_order_key(a[starts], x.dtype)
     indices = perm[starts]
     group = torch.cumsum(new.to(torch.int64), 0) - 1
     inverse = torch.empty(n, dtype=torch.int64, device=t.device)
@@ -74,14 +73,14 @@ def _unique_t(x: TrnArray, equal_nan: bool):
 
 
 def _run(x, equal_nan):
-    x = as_array(x)
+    x = _convert.as_array(x)
     dev = x._device
     if _dispatch.use_numpy(dev):
-        r = np.unique(_dispatch.np_view(x), return_index=True, return_inverse=True,
+        r = np.unique(_convert.np_view(x), return_index=True, return_inverse=True,
                       return_counts=True, equal_nan=equal_nan)
         v, i, inv, c = r
-        return dev, (_dispatch.wrap(v, dev), _dispatch.wrap(i, dev),
-                     _dispatch.wrap(inv.reshape(x.shape), dev), _dispatch.wrap(c, dev))
+        return dev, (_convert.wrap(v, dev), _convert.wrap(i, dev),
+                     _convert.wrap(inv.reshape(x.shape), dev), _convert.wrap(c, dev))
     return dev, tuple(TrnArray._new(a, dev) for a in _unique_t(x, equal_nan))
 
 
@@ -104,25 +103,25 @@ def unique_inverse(x, /):
 
 def unique_values(x, /):
     """Sorted unique values (each NaN distinct)."""
-    x = as_array(x)
+    x = _convert.as_array(x)
     dev = x._device
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.unique(_dispatch.np_view(x), equal_nan=False), dev)
+        return _convert.wrap(np.unique(_convert.np_view(x), equal_nan=False), dev)
     return TrnArray._new(_unique_t(x, False)[0], dev)
 
 
 def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *,
            equal_nan=True, sorted=True):
     """NumPy's ``unique`` (values always sorted, which ``sorted=False`` also allows)."""
-    x = as_array(ar)
+    x = _convert.as_array(ar)
     dev = x._device
     if _dispatch.use_numpy(dev):
-        r = np.unique(_dispatch.np_view(x), return_index=return_index,
+        r = np.unique(_convert.np_view(x), return_index=return_index,
                       return_inverse=return_inverse, return_counts=return_counts, axis=axis,
                       equal_nan=equal_nan, sorted=True)
         if isinstance(r, tuple):
-            return tuple(_dispatch.wrap(a, dev) for a in r)
-        return _dispatch.wrap(r, dev)
+            return tuple(_convert.wrap(a, dev) for a in r)
+        return _convert.wrap(r, dev)
     if axis is not None:
         raise NotImplementedError("trnpy.unique: axis= is not supported on the torch backend")
     v, i, inv, c = _unique_t(x, equal_nan)
@@ -142,7 +141,7 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
 # in the comparison dtype (complex stays complex), which torch can sort and compare.
 def _key(t, src_dt, dt):
     dt = np.dtype(dt)
-    return order_key(_dispatch.cast_tensor(t, dt) if np.dtype(src_dt) != dt else t, dt)
+    return _tensor.order_key(_tensor.cast_tensor(t, dt) if np.dtype(src_dt) != dt else t, dt)
 
 
 def _sort_keys(k):
@@ -159,9 +158,9 @@ def _uniq(x, *, index=False, inverse=False):
 
 
 def _pair(ar1, ar2):
-    dev = _dispatch.same_device(ar1, ar2)
-    a, b = as_array(ar1, device=dev), as_array(ar2, device=dev)
-    return a, b, _dispatch.same_device(a, b)
+    dev = _convert.same_device(ar1, ar2)
+    a, b = _convert.as_array(ar1, device=dev), _convert.as_array(ar2, device=dev)
+    return a, b, _convert.same_device(a, b)
 
 
 def _ones(n, value, dev):
@@ -173,10 +172,10 @@ def intersect1d(ar1, ar2, assume_unique=False, return_indices=False):
     of their first occurrences in each input."""
     a, b, dev = _pair(ar1, ar2)
     if _dispatch.use_numpy(dev):
-        r = np.intersect1d(_dispatch.np_view(a), _dispatch.np_view(b), assume_unique,
+        r = np.intersect1d(_convert.np_view(a), _convert.np_view(b), assume_unique,
                            return_indices)
-        return tuple(_dispatch.wrap(x, dev) for x in r) if return_indices \
-            else _dispatch.wrap(r, dev)
+        return tuple(_convert.wrap(x, dev) for x in r) if return_indices \
+            else _convert.wrap(r, dev)
     rdt = _dtypes.result_type(a, b)
     dev.check_dtype(rdt)
     if assume_unique:
@@ -187,7 +186,7 @@ def intersect1d(ar1, ar2, assume_unique=False, return_indices=False):
     aux = torch.cat([_key(ta, a.dtype, rdt), _key(tb, b.dtype, rdt)])
     aux, perm = _sort_keys(aux)
     mask = aux[1:] == aux[:-1]
-    vals = TrnArray._new(from_order_key(aux[:-1][mask], rdt), dev)
+    vals = TrnArray._new(_tensor.from_order_key(aux[:-1][mask], rdt), dev)
     if not return_indices:
         return vals
     i1 = perm[:-1][mask]
@@ -201,19 +200,19 @@ def union1d(ar1, ar2):
     """Sorted unique values of both arrays (flattened)."""
     a, b, dev = _pair(ar1, ar2)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.union1d(_dispatch.np_view(a), _dispatch.np_view(b)), dev)
+        return _convert.wrap(np.union1d(_convert.np_view(a), _convert.np_view(b)), dev)
     rdt = _dtypes.result_type(a, b)
     dev.check_dtype(rdt)
     k = torch.cat([_key(a._t.reshape(-1), a.dtype, rdt), _key(b._t.reshape(-1), b.dtype, rdt)])
     v = _unique_t(TrnArray._new(k, dev), True)[0]
-    return TrnArray._new(from_order_key(v, rdt), dev)
+    return TrnArray._new(_tensor.from_order_key(v, rdt), dev)
 
 
 def setxor1d(ar1, ar2, assume_unique=False):
     """Sorted values in exactly one of the arrays (flattened)."""
     a, b, dev = _pair(ar1, ar2)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.setxor1d(_dispatch.np_view(a), _dispatch.np_view(b),
+        return _convert.wrap(np.setxor1d(_convert.np_view(a), _convert.np_view(b),
                                           assume_unique), dev)
     rdt = _dtypes.result_type(a, b)
     dev.check_dtype(rdt)
@@ -223,10 +222,10 @@ def setxor1d(ar1, ar2, assume_unique=False):
         (ta,), (tb,) = _uniq(a), _uniq(b)
     aux = _sort_keys(torch.cat([_key(ta, a.dtype, rdt), _key(tb, b.dtype, rdt)]))[0]
     if aux.shape[0] == 0:
-        return TrnArray._new(from_order_key(aux, rdt), dev)
+        return TrnArray._new(_tensor.from_order_key(aux, rdt), dev)
     t = _ones(1, True, dev)
     flag = torch.cat([t, aux[1:] != aux[:-1], t])
-    return TrnArray._new(from_order_key(aux[flag[1:] & flag[:-1]], rdt), dev)
+    return TrnArray._new(_tensor.from_order_key(aux[flag[1:] & flag[:-1]], rdt), dev)
 
 
 def setdiff1d(ar1, ar2, assume_unique=False):
@@ -234,20 +233,19 @@ def setdiff1d(ar1, ar2, assume_unique=False):
     in ``ar1``'s order. Keeps ``ar1``'s dtype."""
     a, b, dev = _pair(ar1, ar2)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.setdiff1d(_dispatch.np_view(a), _dispatch.np_view(b),
+        return _convert.wrap(np.setdiff1d(_convert.np_view(a), _convert.np_view(b),
                                            assume_unique), dev)
     if assume_unique:
         ta, tb = a._t.reshape(-1), b._t.reshape(-1)
     else:
         (ta,), (tb,) = _uniq(a), _uniq(b)
     keep = _isin_t(ta, a.dtype, tb, b.dtype, True, True, None, dev)
-    from ._manipulation import signed_view, unsigned_view
-    return TrnArray._new(unsigned_view(signed_view(ta)[keep], ta.dtype), dev)
+    return TrnArray._new(_tensor.unsigned_view(_tensor.signed_view(ta)[keep], ta.dtype), dev)
 
 
 def _int_range(t, dt):
     """(min, max) of integer/bool tensor ``t`` as Python ints (t not empty)."""
-    k = order_key(t, dt)               # the value itself, except uint64: value - 2**63
+    k = _tensor.order_key(t, dt)               # the value itself, except uint64: value - 2**63
     off = 2 ** 63 if np.dtype(dt) == np.uint64 else 0
     return int(k.min()) + off, int(k.max()) + off
 
@@ -309,9 +307,9 @@ def _isin_t(ta, a_dt, tb, b_dt, assume_unique, invert, kind, dev):
     valid = None
     if rdt.kind == "f" and np.dtype(a_dt).kind in "uib" and np.dtype(b_dt).kind in "uib":
         # a uint64 and a signed integer: equal only when both lie in [0, 2**63)
-        ka = _dispatch.cast_tensor(ta, np.int64) if np.dtype(a_dt) != np.uint64 \
+        ka = _tensor.cast_tensor(ta, np.int64) if np.dtype(a_dt) != np.uint64 \
             else ta.view(torch.int64)
-        kb = _dispatch.cast_tensor(tb, np.int64) if np.dtype(b_dt) != np.uint64 \
+        kb = _tensor.cast_tensor(tb, np.int64) if np.dtype(b_dt) != np.uint64 \
             else tb.view(torch.int64)
         kb = kb[kb >= 0]
         valid = ka >= 0
@@ -328,7 +326,7 @@ def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None
     shape); ``invert`` negates. ``kind`` picks NumPy's method ('sort' or 'table')."""
     a, b, dev = _pair(element, test_elements)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.isin(_dispatch.np_view(a), _dispatch.np_view(b),
+        return _convert.wrap(np.isin(_convert.np_view(a), _convert.np_view(b),
                                       assume_unique, invert, kind=kind), dev)
     r = _isin_t(a._t.reshape(-1), a.dtype, b._t.reshape(-1), b.dtype, assume_unique,
                 invert, kind, dev)

@@ -17,9 +17,8 @@ import numpy as np
 import torch
 from numpy.lib.array_utils import normalize_axis_index
 
-from . import _dispatch, _dtypes
+from . import _convert, _dispatch, _dtypes, _tensor
 from ._array import TrnArray
-from ._reductions import as_array, from_order_key, order_key
 
 __all__ = ["sort", "argsort", "lexsort", "partition", "argpartition", "sort_complex"]
 
@@ -27,7 +26,7 @@ __all__ = ["sort", "argsort", "lexsort", "partition", "argpartition", "sort_comp
 def stable_argsort_t(t: torch.Tensor, dtype, dim: int) -> torch.Tensor:
     """Stable ascending argsort of ``t`` (NumPy dtype ``dtype``) along ``dim``."""
     if np.dtype(dtype).kind != "c":
-        return torch.argsort(order_key(t, dtype), dim=dim, stable=True)
+        return torch.argsort(_tensor.order_key(t, dtype), dim=dim, stable=True)
     re, im = t.real, t.imag
     nre, nim = torch.isnan(re), torch.isnan(im)
     cls = torch.where(nre, torch.where(nim, 3, 2), torch.where(nim, 1, 0)).to(torch.int8)
@@ -44,7 +43,7 @@ def _argsort_t(t, dtype, dim, descending):
         return stable_argsort_t(t, dtype, dim)
     n = t.shape[dim]
     if np.dtype(dtype).kind != "c":
-        t = order_key(t, dtype)        # torch cannot flip uint16/32/64
+        t = _tensor.order_key(t, dtype)        # torch cannot flip uint16/32/64
         dtype = _dtypes.from_torch(t.dtype)
     idx = stable_argsort_t(t.flip(dim), dtype, dim).flip(dim)
     return (n - 1) - idx
@@ -53,7 +52,7 @@ def _argsort_t(t, dtype, dim, descending):
 def _args(x, axis, kind, order, stable, name):
     if order is not None:
         raise NotImplementedError(f"trnpy.{name}: order= (structured arrays) is not supported")
-    x = as_array(x)
+    x = _convert.as_array(x)
     # NumPy validates kind/stable (ValueError for a bad kind or both given)
     getattr(np, name)(np.empty(0), kind=kind, stable=stable)
     if axis is None or (x.ndim == 0 and name == "argsort"):
@@ -78,15 +77,15 @@ def sort(x, /, axis=-1, kind=None, order=None, *, descending=False, stable=None)
     x, ax = _args(x, axis, kind, order, stable, "sort")
     dev = x._device
     if _dispatch.use_numpy(dev):
-        a = _dispatch.np_view(x)
+        a = _convert.np_view(x)
         if not descending:   # NumPy's own choice of algorithm (ties, signed zeros as NumPy)
-            return _dispatch.wrap(np.sort(a, axis=ax, kind=kind, stable=stable), dev)
-        return _dispatch.wrap(np.flip(np.sort(a, axis=ax, kind="stable"), ax), dev)
+            return _convert.wrap(np.sort(a, axis=ax, kind=kind, stable=stable), dev)
+        return _convert.wrap(np.flip(np.sort(a, axis=ax, kind="stable"), ax), dev)
     idx = _argsort_t(x._t, x.dtype, ax, descending)
     if x.dtype.kind == "c":
         return TrnArray._new(torch.gather(x._t, ax, idx), dev)
-    k = torch.gather(order_key(x._t, x.dtype), ax, idx)
-    return TrnArray._new(from_order_key(k, x.dtype), dev)
+    k = torch.gather(_tensor.order_key(x._t, x.dtype), ax, idx)
+    return TrnArray._new(_tensor.from_order_key(k, x.dtype), dev)
 
 
 def argsort(x, /, axis=-1, kind=None, order=None, *, descending=False, stable=None):
@@ -94,10 +93,10 @@ def argsort(x, /, axis=-1, kind=None, order=None, *, descending=False, stable=No
     x, ax = _args(x, axis, kind, order, stable, "argsort")
     dev = x._device
     if _dispatch.use_numpy(dev):
-        a = _dispatch.np_view(x)
+        a = _convert.np_view(x)
         if not descending:
-            return _dispatch.wrap(np.argsort(a, axis=ax, kind=kind, stable=stable), dev)
-        return _dispatch.wrap(_np_argsort(a, ax, descending), dev)
+            return _convert.wrap(np.argsort(a, axis=ax, kind=kind, stable=stable), dev)
+        return _convert.wrap(_np_argsort(a, ax, descending), dev)
     return TrnArray._new(_argsort_t(x._t, x.dtype, ax, descending), dev)
 
 
@@ -107,7 +106,7 @@ def _order_tensor(t, dtype):
     dt = np.dtype(dtype)
     if dt.kind == "c":
         return t, dt
-    k = order_key(t, dt)
+    k = _tensor.order_key(t, dt)
     return k, _dtypes.from_torch(k.dtype)
 
 
@@ -117,14 +116,14 @@ def lexsort(keys, axis=-1):
         keys = [TrnArray._new(keys._t[i], keys._device) for i in range(keys.shape[0])] \
             if keys.ndim else [keys]
     else:
-        keys = [as_array(k) for k in keys]
+        keys = [_convert.as_array(k) for k in keys]
     if not keys:
         raise TypeError("need sequence of keys with len > 0 in lexsort")
-    dev = _dispatch.same_device(*keys)
+    dev = _convert.same_device(*keys)
     if any(k.shape != keys[0].shape for k in keys):
         raise ValueError("all keys need to be the same shape")
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.asarray(np.lexsort([_dispatch.np_view(k) for k in keys],
+        return _convert.wrap(np.asarray(np.lexsort([_convert.np_view(k) for k in keys],
                                                     axis=axis)), dev)
     shape = keys[0].shape
     if not shape:
@@ -145,9 +144,9 @@ def lexsort(keys, axis=-1):
 def _partition_args(a, kth, axis, kind, order, name):
     if order is not None:
         raise NotImplementedError(f"trnpy.{name}: order= (structured arrays) is not supported")
-    x = as_array(a)
+    x = _convert.as_array(a)
     if isinstance(kth, TrnArray):
-        kth = _dispatch.host(kth)
+        kth = _convert.host(kth)
     return x, kth
 
 
@@ -170,7 +169,7 @@ def partition(a, kth, axis=-1, kind="introselect", order=None):
     x, kth = _partition_args(a, kth, axis, kind, order, "partition")
     dev = x._device
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.partition(_dispatch.np_view(x), kth, axis=axis, kind=kind),
+        return _convert.wrap(np.partition(_convert.np_view(x), kth, axis=axis, kind=kind),
                               dev)
     _partition_oracle(np.partition, x, kth, axis, kind)
     return sort(x, axis=axis)
@@ -181,7 +180,7 @@ def argpartition(a, kth, axis=-1, kind="introselect", order=None):
     x, kth = _partition_args(a, kth, axis, kind, order, "argpartition")
     dev = x._device
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.argpartition(_dispatch.np_view(x), kth, axis=axis,
+        return _convert.wrap(np.argpartition(_convert.np_view(x), kth, axis=axis,
                                               kind=kind), dev)
     if x.ndim == 0:
         x = TrnArray._new(x._t.reshape(1), dev)      # NumPy takes a 0-d array as 1-d
@@ -192,12 +191,12 @@ def argpartition(a, kth, axis=-1, kind="introselect", order=None):
 def sort_complex(a):
     """Sort along the last axis by real, then imaginary part; the result is complex
     (NumPy's choice of complex64/complex128)."""
-    x = as_array(a)
+    x = _convert.as_array(a)
     dev = x._device
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.sort_complex(_dispatch.np_view(x)), dev)
+        return _convert.wrap(np.sort_complex(_convert.np_view(x)), dev)
     # NumPy's result dtype (and its AxisError for a 0-d input)
     rdt = _dtypes.as_dtype(np.sort_complex(np.zeros((0,) * min(x.ndim, 1), x.dtype)).dtype)
     dev.check_dtype(rdt)
     r = sort(x, axis=-1)
-    return TrnArray._new(_dispatch.cast_tensor(r._t, rdt), dev)
+    return TrnArray._new(_tensor.cast_tensor(r._t, rdt), dev)

@@ -19,10 +19,13 @@ import numpy as np
 import torch
 from numpy.lib.array_utils import normalize_axis_index
 
-from . import _dispatch, _dtypes
+from . import (_convert, _creation, _data_types, _dispatch, _dtypes, _elementwise,
+               _indexing, _linalg_functions, _manipulation, _normalize, _reductions,
+               _searching, _tensor)
 from ._array import TrnArray
-from ._math import arr, arrs, np_args, ns
-from ._reductions import deliver, normalize_axis
+from ._math import np_args
+from ._devices import CPU
+from ._sorting import stable_argsort_t
 
 __all__ = ["average", "median", "percentile", "quantile", "nanmedian", "nanpercentile",
            "nanquantile", "ptp", "cov", "corrcoef", "nansum", "nanprod", "nanmean", "nanvar",
@@ -34,48 +37,47 @@ _NoValue = np._NoValue
 
 def _kw(**kw):
     """NumPy keyword arguments without the ones left at their defaults."""
-    return {k: (_dispatch.np_view(v) if isinstance(v, TrnArray) else v)
+    return {k: (_convert.np_view(v) if isinstance(v, TrnArray) else v)
             for k, v in kw.items() if v is not _NoValue and v is not None}
 
 
 def _np_call(fn, x, *args, out=None, **kw):
     if out is not None:
-        _dispatch.same_device(out, x)
-        kw["out"] = _dispatch.np_view(out)
-    r = fn(_dispatch.np_view(x), *args, **_kw(**kw))
+        _convert.same_device(out, x)
+        kw["out"] = _convert.np_view(out)
+    r = fn(_convert.np_view(x), *args, **_kw(**kw))
     if out is not None:
         return out
     if isinstance(r, tuple):
-        return tuple(_dispatch.wrap(np.asarray(v), x._device) for v in r)
-    return _dispatch.wrap(np.asarray(r), x._device)
+        return tuple(_convert.wrap(np.asarray(v), x._device) for v in r)
+    return _convert.wrap(np.asarray(r), x._device)
 
 
 def _full_like_scalar(value, like):
-    return ns().full(like.shape, value, dtype=like.dtype, device=like._device)
+    return _creation.full(like.shape, value, dtype=like.dtype, device=like._device)
 
 
 # ---------------------------------------------------------------------------
 # average / ptp
 def average(a, axis=None, weights=None, returned=False, *, keepdims=_NoValue):
     """Weighted average along ``axis``; ``returned`` also gives the sum of weights."""
-    (a, w), dev = arrs(a, weights)
+    (a, w), dev = _convert.as_arrays(a, weights)
     kd = keepdims is not _NoValue and builtins.bool(keepdims)
     if _dispatch.use_numpy(dev):
-        r = np.average(_dispatch.np_view(a), axis=axis,
-                       weights=None if w is None else _dispatch.np_view(w), returned=returned,
+        r = np.average(_convert.np_view(a), axis=axis,
+                       weights=None if w is None else _convert.np_view(w), returned=returned,
                        keepdims=keepdims)
         if returned:
-            return tuple(_dispatch.wrap(np.asarray(v), dev) for v in r)
-        return _dispatch.wrap(np.asarray(r), dev)
-    t = ns()
+            return tuple(_convert.wrap(np.asarray(v), dev) for v in r)
+        return _convert.wrap(np.asarray(r), dev)
     if w is None:
-        avg = t.mean(a, axis=axis, keepdims=kd)
+        avg = _reductions.mean(a, axis=axis, keepdims=kd)
         if not returned:
             return avg
         n = a.size // builtins.max(avg.size, 1) if a.size else \
-            int(np.prod([a.shape[i] for i in normalize_axis(axis, a.ndim)]))
-        scl = t.astype(t.asarray(n, device=dev), avg.dtype)
-        return avg, t.broadcast_to(scl, avg.shape) if avg.ndim else scl
+            int(np.prod([a.shape[i] for i in _normalize.normalize_axis(axis, a.ndim)]))
+        scl = _data_types.astype(_convert.asarray(n, device=dev), avg.dtype)
+        return avg, _manipulation.broadcast_to(scl, avg.shape) if avg.ndim else scl
     if a.dtype.kind in "iub":
         rdt = np.result_type(a.dtype, w.dtype, "f8")
     else:
@@ -83,7 +85,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=_NoValue):
     if a.shape != w.shape:
         if axis is None:
             raise TypeError("Axis must be specified when shapes of a and weights differ.")
-        axes = normalize_axis(axis, a.ndim)
+        axes = _normalize.normalize_axis(axis, a.ndim)
         if w.ndim != len(axes):
             raise ValueError("Shape of weights must be consistent with shape of a along "
                              "specified axis.")
@@ -93,27 +95,26 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=_NoValue):
         shape = [1] * a.ndim
         for k, i in enumerate(axes):
             shape[i] = w.shape[k]
-        w = t.reshape(w, tuple(shape))
-        w = t.broadcast_to(w, a.shape)
-    scl = t.sum(w, axis=axis, dtype=rdt, keepdims=kd)
-    if builtins.bool(t.any(t.equal(scl, 0.0))):
+        w = _manipulation.reshape(w, tuple(shape))
+        w = _manipulation.broadcast_to(w, a.shape)
+    scl = _reductions.sum(w, axis=axis, dtype=rdt, keepdims=kd)
+    if builtins.bool(_reductions.any(_elementwise.equal(scl, 0.0))):
         raise ZeroDivisionError("Weights sum to zero, can't be normalized")
-    avg = t.divide(t.sum(t.multiply(a, w, dtype=rdt), axis=axis, keepdims=kd), scl)
+    avg = _elementwise.divide(_reductions.sum(_elementwise.multiply(a, w, dtype=rdt), axis=axis, keepdims=kd), scl)
     if returned:
         if scl.shape != avg.shape:
-            scl = t.broadcast_to(scl, avg.shape)
+            scl = _manipulation.broadcast_to(scl, avg.shape)
         return avg, scl
     return avg
 
 
 def ptp(a, axis=None, out=None, keepdims=False):
     """Range (maximum - minimum) along ``axis``."""
-    a = arr(a)
+    a = _convert.as_array(a)
     if _dispatch.use_numpy(a._device):
         return _np_call(np.ptp, a, axis=axis, out=out, keepdims=keepdims or None)
-    t = ns()
-    r = t.subtract(t.max(a, axis=axis, keepdims=keepdims), t.min(a, axis=axis, keepdims=keepdims))
-    return deliver(r, out, "ptp")
+    r = _elementwise.subtract(_reductions.max(a, axis=axis, keepdims=keepdims), _reductions.min(a, axis=axis, keepdims=keepdims))
+    return _normalize.deliver(r, out, "ptp")
 
 
 # ---------------------------------------------------------------------------
@@ -127,16 +128,15 @@ _ALPHA_BETA = {"interpolated_inverted_cdf": (0, 1), "hazen": (0.5, 0.5), "weibul
 
 def _to_last(x: TrnArray, axis):
     """(tensor with the reduced axes flattened into the last dim, axes)."""
-    from ._reductions import collapse
-    axes = normalize_axis(axis, x.ndim)
-    return collapse(x._t, axes), axes
+    axes = _normalize.normalize_axis(axis, x.ndim)
+    return _tensor.collapse(x._t, axes), axes
 
 
 def _ureduce_check(x, axis):
     """NumPy's _ureduce reshapes (..., -1) for several axes, which fails on an empty
     array whose kept dims are empty too."""
     if isinstance(axis, (tuple, list)) and len(axis) > 1 and x.size == 0:
-        axes = normalize_axis(axis, x.ndim)
+        axes = _normalize.normalize_axis(axis, x.ndim)
         kept = [x.shape[i] for i in range(x.ndim) if i not in axes]
         if 0 in kept:
             raise ValueError("cannot reshape array of size 0 into shape "
@@ -144,12 +144,10 @@ def _ureduce_check(x, axis):
 
 
 def _sorted_last(c: torch.Tensor, dtype):
-    from ._sorting import stable_argsort_t
-    from ._reductions import order_key, from_order_key
     if c.shape[-1] == 0:
         return c
     idx = stable_argsort_t(c, dtype, -1)
-    return from_order_key(torch.gather(order_key(c, dtype), -1, idx), dtype)
+    return _tensor.from_order_key(torch.gather(_tensor.order_key(c, dtype), -1, idx), dtype)
 
 
 def _virtual(method, n, q):
@@ -215,7 +213,7 @@ def _quantile_t(x, q, axis, method, keepdims, out, rdt, nan_mode, name):
     v, cont = _virtual(method, nf, qf)
     last = (nf - 1).clamp(min=0)
     ct = _dtypes.compute_torch(rdt) if rdt != np.float16 else torch.float32
-    sv = _dispatch.compute_tensor(s)       # empty too: uint16 has no arithmetic in torch
+    sv = _tensor.compute_tensor(s)       # empty too: uint16 has no arithmetic in torch
     if N == 0:
         sv = torch.zeros(tuple(lead) + (1,), dtype=sv.dtype, device=sv.device)
     sb = sv.expand(qshape + tuple(sv.shape)) if qshape else sv
@@ -242,16 +240,16 @@ def _quantile_t(x, q, axis, method, keepdims, out, rdt, nan_mode, name):
             g = torch.where(torch.remainder(v, 1) == 0, 0.0, 0.5)
         ra, rb = take(i0), take(i1)
         if x.dtype == np.uint64:
-            a, b = (_dispatch.cast_tensor(v.view(torch.uint64), ct_np(ct)) for v in (ra, rb))
+            a, b = (_tensor.cast_tensor(v.view(torch.uint64), ct_np(ct)) for v in (ra, rb))
         else:
             a, b = ra.to(ct), rb.to(ct)
         g = g.to(ct if not ct.is_complex else torch.float64)
         d = None
         if x.dtype.kind in "iu":
             # NumPy subtracts in the input's integer dtype (wrapping) before scaling
-            d = _dispatch.cast_tensor(rb - ra, x.dtype)
-            d = _dispatch.compute_tensor(d).to(ct) if x.dtype != np.uint64 else \
-                _dispatch.cast_tensor(d, ct_np(ct))
+            d = _tensor.cast_tensor(rb - ra, x.dtype)
+            d = _tensor.compute_tensor(d).to(ct) if x.dtype != np.uint64 else \
+                _tensor.cast_tensor(d, ct_np(ct))
         r = _lerp_t(a, b, g, d)
     if floating:
         if nan_mode:
@@ -262,15 +260,13 @@ def _quantile_t(x, q, axis, method, keepdims, out, rdt, nan_mode, name):
         elif N:
             has_nan = torch.isnan(sv[..., -1])
             r = torch.where(has_nan.expand(r.shape), sv[..., -1].to(r.dtype).expand(r.shape), r)
-    r = _dispatch.from_compute(r, rdt) if rdt.kind != "b" else r != 0
-    from ._reductions import reduced_shape
-    r = r.reshape(qshape + reduced_shape(x.shape, axes, keepdims))
-    return deliver(TrnArray._new(r, dev), out, name)
+    r = _tensor.from_compute(r, rdt) if rdt.kind != "b" else r != 0
+    r = r.reshape(qshape + _normalize.reduced_shape(x.shape, axes, keepdims))
+    return _normalize.deliver(TrnArray._new(r, dev), out, name)
 
 
 def _weighted_t(x, q, axis, keepdims, out, rdt, w, name):
     """method='inverted_cdf' with weights (NumPy's only weighted method)."""
-    from ._sorting import stable_argsort_t
     dev = x._device
     if axis is not None and isinstance(axis, (tuple, list)):
         if w.shape != x.shape:
@@ -285,14 +281,14 @@ def _weighted_t(x, q, axis, keepdims, out, rdt, w, name):
                              "specified axis.")
         shape = [1] * x.ndim
         shape[ax] = w.shape[0]
-        w = ns().broadcast_to(ns().reshape(w, tuple(shape)), x.shape)
-    if builtins.bool(ns().any(ns().less(w, 0))):
+        w = _manipulation.broadcast_to(_manipulation.reshape(w, tuple(shape)), x.shape)
+    if builtins.bool(_reductions.any(_elementwise.less(w, 0))):
         raise ValueError("Weights must be non-negative.")
     c, axes = _to_last(x, axis)
     cw, _ = _to_last(w, axis)
     idx = stable_argsort_t(c, x.dtype, -1)
-    s = torch.gather(_dispatch.compute_tensor(c), -1, idx)
-    ws = torch.gather(_dispatch.cast_tensor(cw, np.float64), -1, idx)
+    s = torch.gather(_tensor.compute_tensor(c), -1, idx)
+    ws = torch.gather(_tensor.cast_tensor(cw, np.float64), -1, idx)
     cdf = ws.cumsum(-1)
     cdf = cdf / cdf[..., -1:]
     if builtins.bool(torch.isnan(cdf[..., -1]).any()):
@@ -308,17 +304,16 @@ def _weighted_t(x, q, axis, keepdims, out, rdt, w, name):
         last = s[..., -1:]
         r = torch.where(torch.isnan(last).expand(r.shape), last.expand(r.shape), r)
     r = r.movedim(-1, 0).reshape(tuple(q.shape) + r.shape[:-1])
-    from ._reductions import reduced_shape
-    r = _dispatch.from_compute(r, rdt).reshape(tuple(q.shape) +
-                                               reduced_shape(x.shape, axes, keepdims))
-    return deliver(TrnArray._new(r, dev), out, name)
+    r = _tensor.from_compute(r, rdt).reshape(tuple(q.shape) +
+                                               _normalize.reduced_shape(x.shape, axes, keepdims))
+    return _normalize.deliver(TrnArray._new(r, dev), out, name)
 
 
 def _q_args(q, dev, scale, name):
     """(float64 tensor of q / scale, weak flag, probe value) with NumPy's range check."""
     weak = _dtypes.is_python_scalar(q) and not isinstance(q, builtins.bool)
     if isinstance(q, TrnArray):
-        qh = _dispatch.host(q)
+        qh = _convert.host(q)
     else:
         qh = np.asarray(q)
     if qh.ndim > 1 and False:
@@ -335,7 +330,7 @@ def _q_args(q, dev, scale, name):
 
 def _order_stat(a, q, axis, out, overwrite_input, method, keepdims, weights, interpolation,
                 scale, nan_mode, name):
-    (a, w), dev = arrs(a, weights)
+    (a, w), dev = _convert.as_arrays(a, weights)
     if interpolation is not None:
         warnings.warn("the `interpolation=` argument to percentile was renamed to "
                       "`method=`, which has additional options.", DeprecationWarning,
@@ -343,15 +338,15 @@ def _order_stat(a, q, axis, out, overwrite_input, method, keepdims, weights, int
         method = interpolation
     if _dispatch.use_numpy(dev):
         fn = getattr(np, name)
-        qv = _dispatch.np_view(q) if isinstance(q, TrnArray) else q
+        qv = _convert.np_view(q) if isinstance(q, TrnArray) else q
         kw = dict(axis=axis, overwrite_input=overwrite_input, method=method,
-                  keepdims=keepdims, weights=None if w is None else _dispatch.np_view(w))
+                  keepdims=keepdims, weights=None if w is None else _convert.np_view(w))
         if out is not None:
-            _dispatch.same_device(out, a)
-            kw["out"] = _dispatch.np_view(out)
-            fn(_dispatch.np_view(a), qv, **kw)
+            _convert.same_device(out, a)
+            kw["out"] = _convert.np_view(out)
+            fn(_convert.np_view(a), qv, **kw)
             return out
-        return _dispatch.wrap(np.asarray(fn(_dispatch.np_view(a), qv, **kw)), dev)
+        return _convert.wrap(np.asarray(fn(_convert.np_view(a), qv, **kw)), dev)
     if nan_mode and a.size == 0:
         _q_args(q, dev, scale, name)
         # NumPy answers an empty nan-quantile with nanmean (q's shape is dropped), before
@@ -422,7 +417,7 @@ def _np_div(z, d):
 
 
 def _median(a, axis, out, overwrite_input, keepdims, nan_mode):
-    a = arr(a)
+    a = _convert.as_array(a)
     dev = a._device
     name = "nanmedian" if nan_mode else "median"
     if _dispatch.use_numpy(dev):
@@ -432,7 +427,7 @@ def _median(a, axis, out, overwrite_input, keepdims, nan_mode):
     kd = keepdims is not _NoValue and builtins.bool(keepdims)
     if nan_mode and a.size == 0:
         # NumPy's nanmedian hands empty input to nanmean (no reshape quirk there)
-        return ns().nanmean(a, axis=axis, out=out, keepdims=kd)
+        return nanmean(a, axis=axis, out=out, keepdims=kd)
     _ureduce_check(a, axis)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -443,16 +438,15 @@ def _median(a, axis, out, overwrite_input, keepdims, nan_mode):
     lead = c.shape[:-1]
     floating = a.dtype.kind in "fc"
     acc = torch.float32 if rdt == np.float16 else _dtypes.compute_torch(rdt)
-    from ._reductions import reduced_shape
-    shape = reduced_shape(a.shape, axes, kd)
+    shape = _normalize.reduced_shape(a.shape, axes, kd)
     if N == 0:
         warnings.warn("All-NaN slice encountered" if nan_mode else "Mean of empty slice.",
                       RuntimeWarning, stacklevel=3)
         nan = complex(float("nan"), float("nan")) if acc.is_complex else float("nan")
         r = torch.full(lead, nan, dtype=acc, device=c.device)
-        return deliver(TrnArray._new(_dispatch.cast_tensor(r, rdt).reshape(shape), dev), out,
+        return _normalize.deliver(TrnArray._new(_tensor.cast_tensor(r, rdt).reshape(shape), dev), out,
                        name)
-    s = _dispatch.compute_tensor(_sorted_last(c, a.dtype))
+    s = _tensor.compute_tensor(_sorted_last(c, a.dtype))
     if nan_mode and floating:
         n = (~torch.isnan(c)).sum(-1)
     else:
@@ -473,8 +467,8 @@ def _median(a, axis, out, overwrite_input, keepdims, nan_mode):
             r = torch.where(torch.isnan(last), last.to(r.dtype),
                             torch.where(torch.isnan(c).any(dim=-1),
                                         torch.full_like(r, math.nan), r))
-    r = _dispatch.cast_tensor(r, rdt).reshape(shape)
-    return deliver(TrnArray._new(r, dev), out, name)
+    r = _tensor.cast_tensor(r, rdt).reshape(shape)
+    return _normalize.deliver(TrnArray._new(r, dev), out, name)
 
 
 def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
@@ -492,15 +486,14 @@ def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=_NoValue):
 def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *,
         dtype=None):
     """Covariance matrix (NumPy's ``cov``)."""
-    (m, y, fw, aw), dev = arrs(m, y, fweights, aweights)
+    (m, y, fw, aw), dev = _convert.as_arrays(m, y, fweights, aweights)
     if _dispatch.use_numpy(dev):
         r = np.cov(*np_args(m, y), rowvar=rowvar, bias=bias, ddof=ddof,
-                   fweights=None if fw is None else _dispatch.np_view(fw),
-                   aweights=None if aw is None else _dispatch.np_view(aw), dtype=dtype)
-        return _dispatch.wrap(np.asarray(r), dev)
+                   fweights=None if fw is None else _convert.np_view(fw),
+                   aweights=None if aw is None else _convert.np_view(aw), dtype=dtype)
+        return _convert.wrap(np.asarray(r), dev)
     if ddof is not None and ddof != int(ddof):
         raise ValueError("ddof must be integer")
-    t = ns()
     if m.ndim > 2:
         raise ValueError("m has more than 2 dimensions")
     if y is not None and y.ndim > 2:
@@ -510,39 +503,39 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
             np.result_type(m.dtype, y.dtype, np.float64)
     dtype = _dtypes.as_dtype(dtype)
     dev.check_dtype(dtype)
-    X = t.astype(t.atleast_2d(m), dtype)
+    X = _data_types.astype(_manipulation.atleast_2d(m), dtype)
     if not rowvar and m.ndim != 1:
-        X = t.transpose(X)
+        X = _manipulation.transpose(X)
     if X.shape[0] == 0:
-        return t.zeros((0, 0), dtype=np.float64, device=dev)
+        return _creation.zeros((0, 0), dtype=np.float64, device=dev)
     if y is not None:
-        Y = t.astype(t.atleast_2d(y), dtype)
+        Y = _data_types.astype(_manipulation.atleast_2d(y), dtype)
         if not rowvar and Y.shape[0] != 1:
-            Y = t.transpose(Y)
-        X = t.concatenate((X, Y), axis=0)
+            Y = _manipulation.transpose(Y)
+        X = _manipulation.concatenate((X, Y), axis=0)
     if ddof is None:
         ddof = 1 if bias == 0 else 0
     w = None
     if fw is not None:
-        fw = t.astype(fw, np.float64)
-        if not builtins.bool(t.all(t.equal(fw, t.round(fw)))):
+        fw = _data_types.astype(fw, np.float64)
+        if not builtins.bool(_reductions.all(_elementwise.equal(fw, _elementwise.round(fw)))):
             raise TypeError("fweights must be integer")
         if fw.ndim > 1:
             raise RuntimeError("cannot handle multidimensional fweights")
         if fw.shape[0] != X.shape[1]:
             raise RuntimeError("incompatible numbers of samples and fweights")
-        if builtins.bool(t.any(t.less(fw, 0))):
+        if builtins.bool(_reductions.any(_elementwise.less(fw, 0))):
             raise ValueError("fweights cannot be negative")
         w = fw
     if aw is not None:
-        aw = t.astype(aw, np.float64)
+        aw = _data_types.astype(aw, np.float64)
         if aw.ndim > 1:
             raise RuntimeError("cannot handle multidimensional aweights")
         if aw.shape[0] != X.shape[1]:
             raise RuntimeError("incompatible numbers of samples and aweights")
-        if builtins.bool(t.any(t.less(aw, 0))):
+        if builtins.bool(_reductions.any(_elementwise.less(aw, 0))):
             raise ValueError("aweights cannot be negative")
-        w = aw if w is None else t.multiply(w, aw)
+        w = aw if w is None else _elementwise.multiply(w, aw)
     avg, w_sum = average(X, axis=1, weights=w, returned=True)
     w_sum = w_sum[0]
     if w is None:
@@ -550,21 +543,21 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     elif ddof == 0:
         fact = w_sum
     elif aw is None:
-        fact = t.subtract(w_sum, ddof)
+        fact = _elementwise.subtract(w_sum, ddof)
     else:
-        fact = t.subtract(w_sum, t.divide(t.multiply(ddof, t.sum(t.multiply(w, aw))), w_sum))
+        fact = _elementwise.subtract(w_sum, _elementwise.divide(_elementwise.multiply(ddof, _reductions.sum(_elementwise.multiply(w, aw))), w_sum))
     if builtins.bool(fact <= 0) if not isinstance(fact, TrnArray) else \
-            builtins.bool(t.less_equal(fact, 0)):
+            builtins.bool(_elementwise.less_equal(fact, 0)):
         warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
         fact = 0.0
-    X = t.subtract(X, t.astype(avg[:, None], X.dtype))
-    X_T = t.transpose(X) if w is None else t.transpose(t.astype(t.multiply(X, w), X.dtype))
+    X = _elementwise.subtract(X, _data_types.astype(avg[:, None], X.dtype))
+    X_T = _manipulation.transpose(X) if w is None else _manipulation.transpose(_data_types.astype(_elementwise.multiply(X, w), X.dtype))
     with np.errstate(divide="ignore", invalid="ignore"):
-        c = t.matmul(X, t.conj(X_T))
-        inv = t.divide(1, fact) if isinstance(fact, TrnArray) else \
+        c = _linalg_functions.matmul(X, _elementwise.conj(X_T))
+        inv = _elementwise.divide(1, fact) if isinstance(fact, TrnArray) else \
             np.true_divide(1, fact) if fact else np.inf
-        c = t.astype(t.multiply(c, inv), c.dtype)
-    return t.squeeze(c)
+        c = _data_types.astype(_elementwise.multiply(c, inv), c.dtype)
+    return _manipulation.squeeze(c)
 
 
 def corrcoef(x, y=None, rowvar=True, bias=_NoValue, ddof=_NoValue, *, dtype=None):
@@ -572,34 +565,32 @@ def corrcoef(x, y=None, rowvar=True, bias=_NoValue, ddof=_NoValue, *, dtype=None
     if bias is not _NoValue or ddof is not _NoValue:
         warnings.warn("bias and ddof have no effect and are deprecated", DeprecationWarning,
                       stacklevel=2)
-    (x, y), dev = arrs(x, y)
+    (x, y), dev = _convert.as_arrays(x, y)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.asarray(np.corrcoef(*np_args(x, y), rowvar=rowvar,
+        return _convert.wrap(np.asarray(np.corrcoef(*np_args(x, y), rowvar=rowvar,
                                                      dtype=dtype)), dev)
-    t = ns()
     c = cov(x, y, rowvar, dtype=dtype)
     if c.ndim == 0:
-        return t.divide(c, c)
-    d = t.linalg.diagonal(c) if hasattr(t, "linalg") else None
-    stddev = t.sqrt(t.real(d))
-    c = t.divide(c, stddev[:, None])
-    c = t.divide(c, stddev[None, :])
+        return _elementwise.divide(c, c)
+    d = _indexing.diagonal(c)
+    stddev = _elementwise.sqrt(_elementwise.real(d))
+    c = _elementwise.divide(c, stddev[:, None])
+    c = _elementwise.divide(c, stddev[None, :])
     if c.dtype.kind == "c":
-        re = t.clip(t.real(c), -1, 1)
-        im = t.clip(t.imag(c), -1, 1)
+        re = _elementwise.clip(_elementwise.real(c), -1, 1)
+        im = _elementwise.clip(_elementwise.imag(c), -1, 1)
         ct = torch.complex(re._t, im._t)
         return TrnArray._new(ct, dev)
-    return t.clip(c, -1, 1)
+    return _elementwise.clip(c, -1, 1)
 
 
 # ---------------------------------------------------------------------------
 # nan reductions
 def _replace_nan(a, val):
-    t = ns()
     if a.dtype.kind not in "fc":
         return a, None
-    mask = t.isnan(a)
-    return t.where(mask, t.astype(t.asarray(val, device=a._device), a.dtype), a), mask
+    mask = _elementwise.isnan(a)
+    return _searching.where(mask, _data_types.astype(_convert.asarray(val, device=a._device), a.dtype), a), mask
 
 
 def nansum(a, axis=None, dtype=None, out=None, keepdims=_NoValue, initial=_NoValue,
@@ -608,15 +599,18 @@ def nansum(a, axis=None, dtype=None, out=None, keepdims=_NoValue, initial=_NoVal
     return _nan_fold(np.nansum, "sum", 0, a, axis, dtype, out, keepdims, initial, where)
 
 
+_NAN_FUNCS = {"sum": _reductions.sum, "prod": _reductions.prod}
+
+
 def _nan_fold(np_fn, name, fill, a, axis, dtype, out, keepdims, initial, where):
-    """``np_fn`` (nansum/nanprod): NumPy's, or the torch path's ``ns().<name>`` with NaN
+    """``np_fn`` (nansum/nanprod): NumPy's, or the torch path's ``sum``/``prod`` with NaN
     replaced by its identity ``fill``."""
-    a = arr(a)
+    a = _convert.as_array(a)
     if _dispatch.use_numpy(a._device):
         return _np_call(np_fn, a, axis=axis, dtype=dtype, out=out, keepdims=keepdims,
                         initial=initial, where=where)
     a, _ = _replace_nan(a, fill)
-    return getattr(ns(), name)(a, axis=axis, dtype=dtype, out=out, keepdims=_kd(keepdims),
+    return _NAN_FUNCS[name](a, axis=axis, dtype=dtype, out=out, keepdims=_kd(keepdims),
                                initial=None if initial is _NoValue else initial,
                                where=True if where is _NoValue else where)
 
@@ -633,40 +627,38 @@ def nanprod(a, axis=None, dtype=None, out=None, keepdims=_NoValue, initial=_NoVa
 
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=_NoValue, *, where=_NoValue):
     """Mean ignoring NaNs (NaN with a warning for all-NaN slices)."""
-    a = arr(a)
+    a = _convert.as_array(a)
     if _dispatch.use_numpy(a._device):
         return _np_call(np.nanmean, a, axis=axis, dtype=dtype, out=out, keepdims=keepdims,
                         where=where)
-    t = ns()
     wh = True if where is _NoValue else where
     kd = _kd(keepdims)
     arr_, mask = _replace_nan(a, 0)
     if mask is None:
-        return t.mean(a, axis=axis, dtype=dtype, out=out, keepdims=kd, where=wh)
+        return _reductions.mean(a, axis=axis, dtype=dtype, out=out, keepdims=kd, where=wh)
     if dtype is not None and np.dtype(dtype).kind not in "fc":
         raise TypeError("If a is inexact, then dtype must be inexact")
-    cnt = t.sum(t.logical_not(mask), axis=axis, dtype=np.int64, keepdims=kd, where=wh)
-    tot = t.sum(arr_, axis=axis, dtype=dtype, keepdims=kd, where=wh)
+    cnt = _reductions.sum(_elementwise.logical_not(mask), axis=axis, dtype=np.int64, keepdims=kd, where=wh)
+    tot = _reductions.sum(arr_, axis=axis, dtype=dtype, keepdims=kd, where=wh)
     with np.errstate(invalid="ignore", divide="ignore"):
         avg = _div_count(tot, cnt)
-    if builtins.bool(t.any(t.equal(cnt, 0))):
+    if builtins.bool(_reductions.any(_elementwise.equal(cnt, 0))):
         warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=2)
-    return deliver(avg, out, "nanmean")
+    return _normalize.deliver(avg, out, "nanmean")
 
 
 def _div_count(x, cnt):
     """x / cnt in x's dtype (NumPy divides in place); the count is cast to a float
     dtype the device has rather than promoting to float64."""
-    t = ns()
     rdt = _dtypes.real_of(x.dtype)
     cdt = np.dtype(np.float32) if rdt == np.float16 else rdt
-    return t.astype(t.divide(x, t.astype(cnt, cdt)), x.dtype)
+    return _data_types.astype(_elementwise.divide(x, _data_types.astype(cnt, cdt)), x.dtype)
 
 
 def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=_NoValue, *, where=_NoValue,
            mean=_NoValue, correction=_NoValue):
     """Variance ignoring NaNs."""
-    a = arr(a)
+    a = _convert.as_array(a)
     if _dispatch.use_numpy(a._device):
         return _np_call(np.nanvar, a, axis=axis, dtype=dtype, out=out, ddof=ddof,
                         keepdims=keepdims, where=where, mean=mean, correction=correction)
@@ -676,7 +668,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=_NoValue, *, whe
 def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=_NoValue, *, where=_NoValue,
            mean=_NoValue, correction=_NoValue):
     """Standard deviation ignoring NaNs."""
-    a = arr(a)
+    a = _convert.as_array(a)
     if _dispatch.use_numpy(a._device):
         return _np_call(np.nanstd, a, axis=axis, dtype=dtype, out=out, ddof=ddof,
                         keepdims=keepdims, where=where, mean=mean, correction=correction)
@@ -684,7 +676,6 @@ def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=_NoValue, *, whe
 
 
 def _nanvar_t(a, axis, dtype, out, ddof, keepdims, where, mean, correction, is_std):
-    t = ns()
     name = "nanstd" if is_std else "nanvar"
     if mean is not _NoValue:
         raise NotImplementedError(f"trnpy.{name}: mean= is not supported on the torch backend")
@@ -696,50 +687,49 @@ def _nanvar_t(a, axis, dtype, out, ddof, keepdims, where, mean, correction, is_s
     kd = _kd(keepdims)
     arr_, mask = _replace_nan(a, 0)
     if mask is None:
-        f = t.std if is_std else t.var
+        f = _reductions.std if is_std else _reductions.var
         return f(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=kd, where=wh)
     if dtype is not None and np.dtype(dtype).kind not in "fc":
         raise TypeError("If a is inexact, then dtype must be inexact")
-    wmask = mask if wh is True else t.logical_or(mask, t.logical_not(arr(wh, a._device)))
-    keep = t.logical_not(wmask)
-    cnt = t.sum(keep, axis=axis, dtype=np.int64, keepdims=True)
-    tot = t.sum(arr_, axis=axis, dtype=dtype, keepdims=True, where=keep)
+    wmask = mask if wh is True else _elementwise.logical_or(mask, _elementwise.logical_not(_convert.as_array(wh, a._device)))
+    keep = _elementwise.logical_not(wmask)
+    cnt = _reductions.sum(keep, axis=axis, dtype=np.int64, keepdims=True)
+    tot = _reductions.sum(arr_, axis=axis, dtype=dtype, keepdims=True, where=keep)
     with np.errstate(invalid="ignore", divide="ignore"):
         avg = _div_count(tot, cnt)
-        dev_ = t.subtract(arr_, avg)
-        dev_ = t.where(keep, dev_, t.zeros((), dtype=dev_.dtype, device=a._device))
+        dev_ = _elementwise.subtract(arr_, avg)
+        dev_ = _searching.where(keep, dev_, _creation.zeros((), dtype=dev_.dtype, device=a._device))
         if dev_.dtype.kind == "c":
-            sqr = t.add(t.multiply(t.real(dev_), t.real(dev_)),
-                        t.multiply(t.imag(dev_), t.imag(dev_)))
+            sqr = _elementwise.add(_elementwise.multiply(_elementwise.real(dev_), _elementwise.real(dev_)),
+                        _elementwise.multiply(_elementwise.imag(dev_), _elementwise.imag(dev_)))
         else:
-            sqr = t.multiply(dev_, dev_)
-        var = t.sum(sqr, axis=axis, dtype=dtype, keepdims=kd, where=keep)
-        cnt2 = t.sum(keep, axis=axis, dtype=np.int64, keepdims=kd)
-        dof = t.subtract(cnt2, ddof)
-        isbad = t.less_equal(dof, 0)
-        if builtins.bool(t.any(isbad)):
+            sqr = _elementwise.multiply(dev_, dev_)
+        var = _reductions.sum(sqr, axis=axis, dtype=dtype, keepdims=kd, where=keep)
+        cnt2 = _reductions.sum(keep, axis=axis, dtype=np.int64, keepdims=kd)
+        dof = _elementwise.subtract(cnt2, ddof)
+        isbad = _elementwise.less_equal(dof, 0)
+        if builtins.bool(_reductions.any(isbad)):
             warnings.warn("Degrees of freedom <= 0 for slice.", RuntimeWarning, stacklevel=3)
-            dof = t.where(isbad, 0, dof)
+            dof = _searching.where(isbad, 0, dof)
         var = _div_count(var, dof)
-        var = t.where(isbad, t.astype(t.asarray(np.nan, device=a._device), var.dtype), var)
+        var = _searching.where(isbad, _data_types.astype(_convert.asarray(np.nan, device=a._device), var.dtype), var)
         if is_std:
-            var = t.sqrt(var)
-    return deliver(var, out, name)
+            var = _elementwise.sqrt(var)
+    return _normalize.deliver(var, out, name)
 
 
 def _nanextreme(a, axis, out, keepdims, initial, where, is_max):
-    a = arr(a)
+    a = _convert.as_array(a)
     name = "nanmax" if is_max else "nanmin"
     if _dispatch.use_numpy(a._device):
         return _np_call(np.nanmax if is_max else np.nanmin, a, axis=axis, out=out,
                         keepdims=keepdims, initial=initial, where=where)
-    t = ns()
     kw = dict(axis=axis, keepdims=_kd(keepdims))
     if initial is not _NoValue:
         kw["initial"] = initial
     if where is not _NoValue:
         kw["where"] = where
-    f = t.max if is_max else t.min
+    f = _reductions.max if is_max else _reductions.min
     if a.dtype.kind not in "fc":
         return f(a, out=out, **kw)
     fill = -np.inf if is_max else np.inf
@@ -747,11 +737,11 @@ def _nanextreme(a, axis, out, keepdims, initial, where, is_max):
         fill = complex(fill, fill)
     filled, mask = _replace_nan(a, fill)
     r = f(filled, **kw)
-    allnan = t.all(mask, axis=axis, keepdims=_kd(keepdims))
-    if builtins.bool(t.any(allnan)):
+    allnan = _reductions.all(mask, axis=axis, keepdims=_kd(keepdims))
+    if builtins.bool(_reductions.any(allnan)):
         warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
-        r = t.where(allnan, t.astype(t.asarray(np.nan, device=a._device), r.dtype), r)
-    return deliver(r, out, name)
+        r = _searching.where(allnan, _data_types.astype(_convert.asarray(np.nan, device=a._device), r.dtype), r)
+    return _normalize.deliver(r, out, name)
 
 
 def nanmin(a, axis=None, out=None, keepdims=_NoValue, initial=_NoValue, where=_NoValue):
@@ -765,18 +755,17 @@ def nanmax(a, axis=None, out=None, keepdims=_NoValue, initial=_NoValue, where=_N
 
 
 def _nanarg(a, axis, out, keepdims, is_max):
-    a = arr(a)
+    a = _convert.as_array(a)
     if _dispatch.use_numpy(a._device):
         return _np_call(np.nanargmax if is_max else np.nanargmin, a, axis=axis, out=out,
                         keepdims=keepdims)
-    t = ns()
-    f = t.argmax if is_max else t.argmin
+    f = _searching.argmax if is_max else _searching.argmin
     kd = _kd(keepdims)
     if a.dtype.kind not in "fc":
         return f(a, axis=axis, out=out, keepdims=kd)
     fill = -np.inf if is_max else np.inf
     filled, mask = _replace_nan(a, complex(fill, fill) if a.dtype.kind == "c" else fill)
-    if mask.size and builtins.bool(t.any(t.all(mask, axis=axis))):
+    if mask.size and builtins.bool(_reductions.any(_reductions.all(mask, axis=axis))):
         raise ValueError("All-NaN slice encountered")
     return f(filled, axis=axis, out=out, keepdims=kd)
 
@@ -807,9 +796,8 @@ def _outer_edges(a: TrnArray, range_):
     elif a.size == 0:
         first, last = 0, 1
     else:
-        t = ns()
-        first = _dispatch.host(t.min(a))[()]
-        last = _dispatch.host(t.max(a))[()]
+        first = _convert.host(_reductions.min(a))[()]
+        last = _convert.host(_reductions.max(a))[()]
         if not (np.isfinite(first) and np.isfinite(last)):
             raise ValueError(f"autodetected range of [{first}, {last}] is not finite")
     if first == last:
@@ -819,11 +807,10 @@ def _outer_edges(a: TrnArray, range_):
 
 
 def _estimator_width(name, a: TrnArray, first, last):
-    t = ns()
     n = a.size
     if name in ("sqrt", "sturges", "rice", "auto"):
         # NumPy's _ptp: an unsigned difference (a signed ptp can overflow)
-        ptp_ = _unsigned_sub(_dispatch.host(t.max(a))[()], _dispatch.host(t.min(a))[()])
+        ptp_ = _unsigned_sub(_convert.host(_reductions.max(a))[()], _convert.host(_reductions.min(a))[()])
     if name == "sqrt":
         return ptp_ / np.sqrt(n)
     if name == "sturges":
@@ -831,12 +818,12 @@ def _estimator_width(name, a: TrnArray, first, last):
     if name == "rice":
         return ptp_ / (2.0 * n ** (1.0 / 3))
     if name == "scott":
-        return (24.0 * np.pi ** 0.5 / n) ** (1.0 / 3.0) * float(_dispatch.host(t.std(a)))
+        return (24.0 * np.pi ** 0.5 / n) ** (1.0 / 3.0) * float(_convert.host(_reductions.std(a)))
     if name in ("fd", "auto"):
         qs = [75, 25]
         if a._device.kind == "neuron":      # no float64 there: q in the data's dtype
             qs = np.array(qs, dtype=np.float32)
-        p = _dispatch.host(percentile(a, qs))
+        p = _convert.host(percentile(a, qs))
         fd = 2.0 * np.subtract(*p) * n ** (-1.0 / 3.0)
         if name == "fd":
             return fd
@@ -859,14 +846,13 @@ def _bin_edges(a: TrnArray, bins, range_, weights):
             raise TypeError("Automated estimation of the number of bins is not supported "
                             "for weighted data")
         if dev.kind == "cpu":
-            e = np.histogram_bin_edges(_dispatch.host(a), bins, range_)
-            return _dispatch.wrap(e, dev), True
+            e = np.histogram_bin_edges(_convert.host(a), bins, range_)
+            return _convert.wrap(e, dev), True
         first, last = _outer_edges(a, range_)
         aa = a
         if range_ is not None:
-            t = ns()
-            keep = t.logical_and(t.greater_equal(a, first), t.less_equal(a, last))
-            if not builtins.bool(t.all(keep)):
+            keep = _elementwise.logical_and(_elementwise.greater_equal(a, first), _elementwise.less_equal(a, last))
+            if not builtins.bool(_reductions.all(keep)):
                 aa = a[keep]
         if aa.size == 0:
             n_equal = 1
@@ -888,11 +874,10 @@ def _bin_edges(a: TrnArray, bins, range_, weights):
             raise ValueError("`bins` must be positive, when an integer")
         first, last = _outer_edges(a, range_)
     else:
-        e = arr(bins, dev)
+        e = _convert.as_array(bins, dev)
         if e.ndim != 1:
             raise ValueError("`bins` must be 1d, when an array")
-        t = ns()
-        if e.shape[0] > 1 and builtins.bool(t.any(t.less(e[1:], e[:-1]))):
+        if e.shape[0] > 1 and builtins.bool(_reductions.any(_elementwise.less(e[1:], e[:-1]))):
             raise ValueError("`bins` must increase monotonically, when an array")
         return e, False
     bin_type = np.result_type(first, last, np.zeros(0, a.dtype))
@@ -902,17 +887,16 @@ def _bin_edges(a: TrnArray, bins, range_, weights):
     if np.any(edges[:-1] >= edges[1:]):
         raise ValueError(f"Too many bins for data range. Cannot create {n_equal} "
                          "finite-sized bins.")
-    e = _dispatch.wrap(edges, _host_dev())
+    e = _convert.wrap(edges, _host_dev())
     return (e if dev.kind == "cpu" and not dev.emulated else e.to_device(dev)), True
 
 
 def _host_dev():
-    from ._devices import CPU
     return CPU
 
 
 def t_flat(a):
-    return ns().reshape(a, (-1,))
+    return _manipulation.reshape(a, (-1,))
 
 
 def _unsigned_sub(a, b):
@@ -952,25 +936,24 @@ def _bincount_t(idx, ok, n, w_t, out_dtype):
 
 def histogram_bin_edges(a, bins=10, range=None, weights=None):
     """The edges ``histogram`` would use."""
-    (a, w), dev = arrs(a, weights)
+    (a, w), dev = _convert.as_arrays(a, weights)
     if _dispatch.use_numpy(dev):
-        b = _dispatch.np_view(bins) if isinstance(bins, TrnArray) else bins
-        return _dispatch.wrap(np.histogram_bin_edges(_dispatch.np_view(a), b, range,
+        b = _convert.np_view(bins) if isinstance(bins, TrnArray) else bins
+        return _convert.wrap(np.histogram_bin_edges(_convert.np_view(a), b, range,
                                                      None if w is None else
-                                                     _dispatch.np_view(w)), dev)
+                                                     _convert.np_view(w)), dev)
     a = t_flat(a)
     return _bin_edges(a, bins, range, w)[0]
 
 
 def histogram(a, bins=10, range=None, density=None, weights=None):
     """Counts (or weight sums, or a density) of ``a`` in bins, and the bin edges."""
-    (a, w), dev = arrs(a, weights)
+    (a, w), dev = _convert.as_arrays(a, weights)
     if _dispatch.use_numpy(dev):
-        b = _dispatch.np_view(bins) if isinstance(bins, TrnArray) else bins
-        h, e = np.histogram(_dispatch.np_view(a), b, range, density,
-                            None if w is None else _dispatch.np_view(w))
-        return _dispatch.wrap(h, dev), _dispatch.wrap(e, dev)
-    t = ns()
+        b = _convert.np_view(bins) if isinstance(bins, TrnArray) else bins
+        h, e = np.histogram(_convert.np_view(a), b, range, density,
+                            None if w is None else _convert.np_view(w))
+        return _convert.wrap(h, dev), _convert.wrap(e, dev)
     if w is not None and w.shape != a.shape:
         raise ValueError("weights should have the same shape as a.")
     a = t_flat(a)
@@ -982,39 +965,38 @@ def histogram(a, bins=10, range=None, density=None, weights=None):
     cdt = np.result_type(a.dtype, edges.dtype, np.float64) if a.dtype.kind != "c" else None
     if cdt is None:
         raise TypeError("histogram of complex values is not supported")
-    at = _dispatch.cast_tensor(a._t, cdt)
-    et = _dispatch.cast_tensor(edges._t, cdt)
+    at = _tensor.cast_tensor(a._t, cdt)
+    et = _tensor.cast_tensor(edges._t, cdt)
     idx, ok = _bin_index_t(at, et)
-    wt = None if w is None else _dispatch.compute_tensor(w._t)
+    wt = None if w is None else _tensor.compute_tensor(w._t)
     n = _bincount_t(idx, ok, nb, wt, ntype)
-    n = _dispatch.from_compute(n, ntype) if ntype.kind != "b" else n != 0
+    n = _tensor.from_compute(n, ntype) if ntype.kind != "b" else n != 0
     hist = TrnArray._new(n, dev)
     if density:
-        db = t.astype(t.diff(edges), np.float64)
-        return t.divide(t.divide(hist, db), t.sum(hist)), edges
+        db = _data_types.astype(_reductions.diff(edges), np.float64)
+        return _elementwise.divide(_elementwise.divide(hist, db), _reductions.sum(hist)), edges
     return hist, edges
 
 
 def histogramdd(sample, bins=10, range=None, density=None, weights=None):
     """Multidimensional histogram (float64 counts) and the per-dimension edges."""
     if isinstance(sample, (list, tuple)):
-        sarrs, dev = arrs(*sample)
-        (w,), _ = arrs(weights) if weights is not None else ((None,), dev)
+        sarrs, dev = _convert.as_arrays(*sample)
+        (w,), _ = _convert.as_arrays(weights) if weights is not None else ((None,), dev)
         if _dispatch.use_numpy(dev):
-            h, e = np.histogramdd([_dispatch.np_view(s) for s in sarrs], bins, range, density,
-                                  None if w is None else _dispatch.np_view(w))
-            return _dispatch.wrap(h, dev), [_dispatch.wrap(x, dev) for x in e]
-        s = ns().stack([ns().reshape(x, (-1,)) for x in ns().atleast_1d(*sarrs)], axis=1) \
-            if len(sarrs) > 1 else ns().reshape(sarrs[0], (-1, 1))
+            h, e = np.histogramdd([_convert.np_view(s) for s in sarrs], bins, range, density,
+                                  None if w is None else _convert.np_view(w))
+            return _convert.wrap(h, dev), [_convert.wrap(x, dev) for x in e]
+        s = _manipulation.stack([_manipulation.reshape(x, (-1,)) for x in _manipulation.atleast_1d(*sarrs)], axis=1) \
+            if len(sarrs) > 1 else _manipulation.reshape(sarrs[0], (-1, 1))
     else:
-        (s, w), dev = arrs(sample, weights)
+        (s, w), dev = _convert.as_arrays(sample, weights)
         if _dispatch.use_numpy(dev):
-            h, e = np.histogramdd(_dispatch.np_view(s), bins, range, density,
-                                  None if w is None else _dispatch.np_view(w))
-            return _dispatch.wrap(h, dev), [_dispatch.wrap(x, dev) for x in e]
+            h, e = np.histogramdd(_convert.np_view(s), bins, range, density,
+                                  None if w is None else _convert.np_view(w))
+            return _convert.wrap(h, dev), [_convert.wrap(x, dev) for x in e]
         if s.ndim < 2:
-            s = ns().reshape(s, (-1, 1)) if s.ndim == 1 else ns().reshape(s, (1, 1))
-    t = ns()
+            s = _manipulation.reshape(s, (-1, 1)) if s.ndim == 1 else _manipulation.reshape(s, (1, 1))
     N, D = s.shape
     try:
         M = len(bins)
@@ -1040,19 +1022,19 @@ def histogramdd(sample, bins=10, range=None, density=None, weights=None):
                 nb = operator.index(b)
             except TypeError as e:
                 raise TypeError(f"`bins[{i}]` must be an integer, when a scalar") from e
-            e = _dispatch.wrap(np.linspace(smin, smax, nb + 1), _host_dev())
+            e = _convert.wrap(np.linspace(smin, smax, nb + 1), _host_dev())
             e = e.to_device(dev) if dev.kind != "cpu" else TrnArray._new(e._t, dev)
         elif np.ndim(b) == 1 or (isinstance(b, TrnArray) and b.ndim == 1):
-            e = arr(b, dev)
-            if e.shape[0] > 1 and builtins.bool(t.any(t.greater(e[:-1], e[1:]))):
+            e = _convert.as_array(b, dev)
+            if e.shape[0] > 1 and builtins.bool(_reductions.any(_elementwise.greater(e[:-1], e[1:]))):
                 raise ValueError(f"`bins[{i}]` must be monotonically increasing, when an array")
         else:
             raise ValueError(f"`bins[{i}]` must be a scalar or 1d array")
         edges.append(e)
         nbin.append(e.shape[0] - 1)
         cdt = np.result_type(col.dtype, e.dtype, np.float64)
-        idx, ok = _bin_index_t(_dispatch.cast_tensor(col._t, cdt),
-                               _dispatch.cast_tensor(e._t, cdt))
+        idx, ok = _bin_index_t(_tensor.cast_tensor(col._t, cdt),
+                               _tensor.cast_tensor(e._t, cdt))
         idxs.append(idx)
         ok_all &= ok
     flat = torch.zeros(N, dtype=torch.int64, device=s._t.device)
@@ -1060,31 +1042,31 @@ def histogramdd(sample, bins=10, range=None, density=None, weights=None):
         flat = flat * nbin[i] + idx.clamp(min=0)
     total = int(np.prod(nbin))
     dev.check_dtype(np.float64)
-    wt = None if w is None else _dispatch.cast_tensor(t_flat(w)._t, np.float64)
+    wt = None if w is None else _tensor.cast_tensor(t_flat(w)._t, np.float64)
     h = _bincount_t(flat, ok_all, total, wt, np.float64).to(torch.float64).reshape(nbin)
     hist = TrnArray._new(h, dev)
     if density:
-        ssum = t.sum(hist)
+        ssum = _reductions.sum(hist)
         for i in builtins.range(D):
             shape = [1] * D
             shape[i] = nbin[i]
-            hist = t.divide(hist, t.reshape(t.astype(t.diff(edges[i]), np.float64), tuple(shape)))
-        hist = t.divide(hist, ssum)
+            hist = _elementwise.divide(hist, _manipulation.reshape(_data_types.astype(_reductions.diff(edges[i]), np.float64), tuple(shape)))
+        hist = _elementwise.divide(hist, ssum)
     return hist, edges
 
 
 def histogram2d(x, y, bins=10, range=None, density=None, weights=None):
     """Two-dimensional histogram: (H, xedges, yedges)."""
-    (x, y, w), dev = arrs(x, y, weights)
+    (x, y, w), dev = _convert.as_arrays(x, y, weights)
     if _dispatch.use_numpy(dev):
         b = bins
         if isinstance(b, TrnArray):
-            b = _dispatch.np_view(b)
+            b = _convert.np_view(b)
         elif isinstance(b, (list, tuple)):
-            b = [_dispatch.np_view(v) if isinstance(v, TrnArray) else v for v in b]
+            b = [_convert.np_view(v) if isinstance(v, TrnArray) else v for v in b]
         h, xe, ye = np.histogram2d(*np_args(x, y), b, range, density,
-                                   None if w is None else _dispatch.np_view(w))
-        return _dispatch.wrap(h, dev), _dispatch.wrap(xe, dev), _dispatch.wrap(ye, dev)
+                                   None if w is None else _convert.np_view(w))
+        return _convert.wrap(h, dev), _convert.wrap(xe, dev), _convert.wrap(ye, dev)
     try:
         N = len(bins)
     except TypeError:
@@ -1097,10 +1079,10 @@ def histogram2d(x, y, bins=10, range=None, density=None, weights=None):
 
 def bincount(x, /, weights=None, minlength=0):
     """Occurrences of each non-negative integer (weights sum as float64)."""
-    (x, w), dev = arrs(x, weights)
+    (x, w), dev = _convert.as_arrays(x, weights)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.bincount(_dispatch.np_view(x),
-                                          None if w is None else _dispatch.np_view(w),
+        return _convert.wrap(np.bincount(_convert.np_view(x),
+                                          None if w is None else _convert.np_view(w),
                                           minlength=minlength), dev)
     minlength = operator.index(minlength)
     if minlength < 0:
@@ -1112,7 +1094,7 @@ def bincount(x, /, weights=None, minlength=0):
             not (x.size == 0 and x.dtype.kind == "f"):
         raise TypeError(f"Cannot cast array data from {x.dtype!r} to dtype('int64') "
                         "according to the rule 'safe'")
-    xt = _dispatch.cast_tensor(x._t, np.int64)
+    xt = _tensor.cast_tensor(x._t, np.int64)
     if xt.numel() and builtins.bool((xt < 0).any()):
         raise ValueError("'list' argument must have no negative elements")
     if w is not None:
@@ -1122,17 +1104,16 @@ def bincount(x, /, weights=None, minlength=0):
             raise TypeError(f"Cannot cast array data from {w.dtype!r} to dtype('float64') "
                             "according to the rule 'safe'")
         dev.check_dtype(np.float64)
-        wt = _dispatch.cast_tensor(w._t, np.float64)
+        wt = _tensor.cast_tensor(w._t, np.float64)
         return TrnArray._new(torch.bincount(xt, weights=wt, minlength=minlength), dev)
     return TrnArray._new(torch.bincount(xt, minlength=minlength), dev)
 
 
 def digitize(x, bins, right=False):
     """Indices of the bins each value of ``x`` falls in (bins monotonic either way)."""
-    (x, b), dev = arrs(x, bins)
+    (x, b), dev = _convert.as_arrays(x, bins)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.asarray(np.digitize(*np_args(x, b), right=right)), dev)
-    t = ns()
+        return _convert.wrap(np.asarray(np.digitize(*np_args(x, b), right=right)), dev)
     if x.dtype.kind == "c":
         raise TypeError("x may not be complex")
     if b.ndim != 1:
@@ -1142,8 +1123,8 @@ def digitize(x, bins, right=False):
     if b.shape[0] <= 1:
         inc = True
     else:
-        up = t.all(t.greater_equal(b[1:], b[:-1]))
-        down = t.all(t.less_equal(b[1:], b[:-1]))
+        up = _reductions.all(_elementwise.greater_equal(b[1:], b[:-1]))
+        down = _reductions.all(_elementwise.less_equal(b[1:], b[:-1]))
         if builtins.bool(up):
             inc = True
         elif builtins.bool(down):
@@ -1151,6 +1132,6 @@ def digitize(x, bins, right=False):
         else:
             raise ValueError("bins must be monotonically increasing or decreasing")
     if inc:
-        return t.searchsorted(b, x, side=side)
-    r = t.searchsorted(t.flip(b), x, side=side)
-    return t.subtract(b.shape[0], r)
+        return _searching.searchsorted(b, x, side=side)
+    r = _searching.searchsorted(_manipulation.flip(b), x, side=side)
+    return _elementwise.subtract(b.shape[0], r)

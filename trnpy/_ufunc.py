@@ -15,7 +15,7 @@ import operator
 import numpy as np
 import torch
 
-from . import _dispatch, _dtypes, _errstate, _hotpath
+from . import _convert, _dispatch, _dtypes, _errstate, _hotpath, _normalize, _tensor
 from ._array import TrnArray
 from ._devices import CPU, get_default_device
 
@@ -23,7 +23,7 @@ _NoValue = object()
 _WEAK_TYPES = (builtins.int, builtins.float, builtins.complex)
 _FAST_SCALARS = frozenset(_WEAK_TYPES + (builtins.bool,))
 _backend = _dispatch._CPU_BACKEND.get
-_host_result = _dispatch.host_result
+_host_result = _convert.host_result
 
 
 def _dtype_key(x):
@@ -39,35 +39,6 @@ def _dtype_key(x):
         if isinstance(x, w) and not isinstance(x, np.generic):
             return w
     raise AssertionError(f"unnormalised operand {type(x)}")
-
-
-def normalize_operands(args):
-    """TrnArrays stay, Python scalars stay (weak), everything else becomes a TrnArray on
-    the operands' common device. Returns (operands, device)."""
-    from ._creation import asarray
-    dev = _dispatch.same_device(*args)
-    if dev is None:
-        dev = get_default_device()
-    ops = []
-    for a in args:
-        if isinstance(a, TrnArray) or (isinstance(a, (builtins.bool, builtins.int, builtins.float,
-                                                      builtins.complex))
-                                       and not isinstance(a, np.generic)):
-            ops.append(a)
-        else:
-            ops.append(asarray(a, device=dev))
-    return ops, dev
-
-
-def scalar_tensor(value, np_dtype, device):
-    """A 0-d tensor holding Python scalar ``value`` in ``np_dtype`` (NumPy's overflow rules)."""
-    if np_dtype.kind == "b" and type(value) is builtins.int and not -2**63 <= value < 2**63:
-        # NumPy converts an int for a bool loop through C long
-        raise OverflowError("Python int too large to convert to C long")
-    v = np.array(value, dtype=np_dtype)          # OverflowError as NumPy raises it
-    ct = _dtypes.compute_torch(np_dtype)
-    return torch.full((), v.item() if np_dtype.kind != "u" or np_dtype.itemsize < 8
-                      else int(v.view(np.int64)), dtype=ct, device=device.torch_device)
 
 
 class ufunc(_hotpath.UfuncBase):
@@ -128,19 +99,19 @@ class ufunc(_hotpath.UfuncBase):
                 f"trnpy.{self.__name__}: order=/subok=/signature= other than the defaults "
                 "are not supported")
         outs = _out_tuple(self.__name__, out, nout)
-        ops, dev = normalize_operands(args)
+        ops, dev = _convert.as_operands(args)
         given = [o for o in outs if o is not None]
         for o in given:
             if not isinstance(o, TrnArray):
                 raise TypeError(f"{self.__name__}: out must be a trnpy array, "
                                 f"not {type(o).__name__}")
         if given:
-            _dispatch.same_device(*given, *ops)
+            _convert.same_device(*given, *ops)
             dev = given[0]._device
         if where is not True:
-            where, _ = normalize_operands([where])
+            where, _ = _convert.as_operands([where])
             where = where[0]
-            _dispatch.same_device(where, *ops)
+            _convert.same_device(where, *ops)
             if len(given) != nout:
                 raise NotImplementedError(
                     f"trnpy.{self.__name__}: where= without out= leaves unspecified "
@@ -150,20 +121,20 @@ class ufunc(_hotpath.UfuncBase):
             dev.check_dtype(dtype)
 
         if _dispatch.use_numpy(dev):
-            np_ops = [_dispatch.np_view(o) if isinstance(o, TrnArray) else o for o in ops]
+            np_ops = [_convert.np_view(o) if isinstance(o, TrnArray) else o for o in ops]
             kw = {}
             if dtype is not None:
                 kw["dtype"] = dtype
             if where is not True:
-                kw["where"] = _dispatch.np_view(where) if isinstance(where, TrnArray) else where
+                kw["where"] = _convert.np_view(where) if isinstance(where, TrnArray) else where
             if casting != "same_kind":
                 kw["casting"] = casting
             if given:
-                kw["out"] = tuple(None if o is None else _dispatch.np_view(o) for o in outs)
+                kw["out"] = tuple(None if o is None else _convert.np_view(o) for o in outs)
             res = self._np(*np_ops, **kw)
             if nout == 1:
-                return outs[0] if outs[0] is not None else _dispatch.wrap(res, dev)
-            return tuple(o if o is not None else _dispatch.wrap(r, dev)
+                return outs[0] if outs[0] is not None else _convert.wrap(res, dev)
+            return tuple(o if o is not None else _convert.wrap(r, dev)
                          for o, r in zip(outs, res))
         return self._call_torch(ops, dev, outs[0] if nout == 1 else outs, where, dtype,
                                 casting)
@@ -195,9 +166,9 @@ class ufunc(_hotpath.UfuncBase):
         tensors = []
         for o, dt in zip(ops, loop):
             if isinstance(o, TrnArray):
-                tensors.append(_dispatch.compute_tensor(o._t, dt))
+                tensors.append(_tensor.compute_tensor(o._t, dt))
             else:
-                tensors.append(scalar_tensor(o, dt, dev))
+                tensors.append(_tensor.scalar_tensor(o, dt, dev))
         if self._pass_dtypes:
             res = self._torch(*tensors, dtypes=loop)
         else:
@@ -214,11 +185,11 @@ class ufunc(_hotpath.UfuncBase):
             _errstate.check_torch(self.__name__, tensors, results, mask)
         final = []
         for r, dt, o in zip(results, loop[nin:], outs):
-            r = _dispatch.from_compute(r, dt)
+            r = _tensor.from_compute(r, dt)
             if o is None:
                 final.append(TrnArray._new(r, dev))
             else:
-                write_out(self.__name__, o, r, dt, casting, mask)
+                _normalize.write_out(self.__name__, o, r, dt, casting, mask)
                 final.append(o)
         return tuple(final) if nout > 1 else final[0]
 
@@ -230,18 +201,17 @@ class ufunc(_hotpath.UfuncBase):
     def reduce(self, array, axis=0, dtype=None, out=None, keepdims=False,
                initial=_NoValue, where=True):
         """NumPy's ``ufunc.reduce``: fold the ufunc over ``axis`` (None: all axes)."""
-        from ._reductions import as_array, collapse, deliver, normalize_axis, reduced_shape
         self._binary_only("reduce")
         initial = _NoValue if initial is np._NoValue else initial
-        x = as_array(array)
+        x = _convert.as_array(array)
         dev = x._device
         out = _out_tuple(self.__name__, out, 1)[0]
         _check_out(self.__name__, out, x)
         dtype = _method_dtype(dtype, out, dev)
         w = None
         if not (where is True or (isinstance(where, (builtins.bool, np.bool_)) and where)):
-            w = as_array(where, device=dev)
-            _dispatch.same_device(w, x)
+            w = _convert.as_array(where, device=dev)
+            _convert.same_device(w, x)
             if w.dtype != np.bool_:
                 raise TypeError("where= must be a boolean array")
             if self.identity is None and initial is _NoValue:
@@ -255,19 +225,19 @@ class ufunc(_hotpath.UfuncBase):
             if initial is not _NoValue:
                 kw["initial"] = initial
             if w is not None:
-                kw["where"] = _dispatch.np_view(w)
+                kw["where"] = _convert.np_view(w)
             if out is not None:
-                self._np.reduce(_dispatch.np_view(x), out=_dispatch.np_view(out), **kw)
+                self._np.reduce(_convert.np_view(x), out=_convert.np_view(out), **kw)
                 return out
-            return _dispatch.wrap(self._np.reduce(_dispatch.np_view(x), **kw), dev)
+            return _convert.wrap(self._np.reduce(_convert.np_view(x), **kw), dev)
         # NumPy on a tiny stand-in gives the result dtype and NumPy's errors
         kw = {"dtype": dtype, "keepdims": keepdims}
         if initial is not _NoValue:
             kw["initial"] = initial
         res_dt = _probe(self._np.reduce, x, axis=axis, **kw)
         dev.check_dtype(res_dt)
-        axes = () if x.ndim == 0 else normalize_axis(axis, x.ndim)
-        t = _dispatch.cast_tensor(x._t, res_dt)
+        axes = () if x.ndim == 0 else _normalize.normalize_axis(axis, x.ndim)
+        t = _tensor.cast_tensor(x._t, res_dt)
         if w is not None:
             try:
                 wt = torch.broadcast_to(w._t, t.shape)
@@ -281,10 +251,9 @@ class ufunc(_hotpath.UfuncBase):
             else:
                 raise NotImplementedError(f"trnpy.{self.__name__}.reduce: where= is not "
                                           "supported for this ufunc on the torch backend")
-            from ._manipulation import signed_view
             # CUDA's where has no uint16/32/64 kernels: select on same-width signed views
-            t = torch.where(wt, signed_view(t), signed_view(fill.to(t.dtype))).view(t.dtype)
-        c = collapse(t, axes)
+            t = torch.where(wt, _tensor.signed_view(t), _tensor.signed_view(fill.to(t.dtype))).view(t.dtype)
+        c = _tensor.collapse(t, axes)
         lead = c.shape[:-1]
         if initial is _NoValue and self.identity is not None and self.__name__ not in _FAST_FOLD:
             initial = self.identity      # NumPy folds from the identity (hypot(0, -1) == 1)
@@ -294,24 +263,24 @@ class ufunc(_hotpath.UfuncBase):
             r = _fill(self.identity, res_dt, dev).expand(lead).clone()
         else:
             r = self._fold(c, res_dt, dev)
-        res = TrnArray._new(r.reshape(reduced_shape(x.shape, axes, keepdims)), dev)
-        return deliver(res, out, f"{self.__name__}.reduce")
+        res = TrnArray._new(r.reshape(_normalize.reduced_shape(x.shape, axes, keepdims)), dev)
+        return _normalize.deliver(res, out, f"{self.__name__}.reduce")
 
     def _pair(self, a, b, dt, dev):
         """The ufunc on two tensors of storage dtype ``dt``, result in ``dt``."""
         r = self._call_torch([TrnArray._new(a, dev), TrnArray._new(b, dev)], dev, None, True,
                              dt, "unsafe")
-        return _dispatch.cast_tensor(r._t, dt)
+        return _tensor.cast_tensor(r._t, dt)
 
     def _fold(self, c, dt, dev):
         """Reduce tensor ``c`` (dtype ``dt``, non-empty) over its last dim."""
         name = self.__name__
         if name in ("add", "multiply") and (dt.kind in "iuc" or
                                             dt in (np.float32, np.float64)):
-            ct = _dispatch.compute_tensor(c)
+            ct = _tensor.compute_tensor(c)
             # + 0: NumPy folds from the identity, so a sum of -0.0 is +0.0
             r = ct.sum(dim=-1, dtype=ct.dtype) + 0 if name == "add" else ct.prod(dim=-1, dtype=ct.dtype)
-            return _dispatch.from_compute(r, dt)
+            return _tensor.from_compute(r, dt)
         if name in ("logical_and", "logical_or") and dt == np.bool_:
             return c.all(dim=-1) if name == "logical_and" else c.any(dim=-1)
         if name in _ASSOCIATIVE:
@@ -328,10 +297,9 @@ class ufunc(_hotpath.UfuncBase):
 
     def accumulate(self, array, axis=0, dtype=None, out=None):
         """NumPy's ``ufunc.accumulate``: running results along ``axis``."""
-        from ._reductions import as_array, deliver
         from numpy.lib.array_utils import normalize_axis_index
         self._binary_only("accumulate")
-        x = as_array(array)
+        x = _convert.as_array(array)
         dev = x._device
         out = _out_tuple(self.__name__, out, 1)[0]
         _check_out(self.__name__, out, x)
@@ -339,23 +307,23 @@ class ufunc(_hotpath.UfuncBase):
         if _dispatch.use_numpy(dev):
             kw = {"axis": axis} if dtype is None else {"axis": axis, "dtype": dtype}
             if out is not None:
-                self._np.accumulate(_dispatch.np_view(x), out=_dispatch.np_view(out), **kw)
+                self._np.accumulate(_convert.np_view(x), out=_convert.np_view(out), **kw)
                 return out
-            return _dispatch.wrap(self._np.accumulate(_dispatch.np_view(x), **kw), dev)
+            return _convert.wrap(self._np.accumulate(_convert.np_view(x), **kw), dev)
         res_dt = _probe(self._np.accumulate, x, axis=axis, dtype=dtype)
         dev.check_dtype(res_dt)
         ax = normalize_axis_index(operator.index(axis), x.ndim)
-        c = _dispatch.cast_tensor(x._t, res_dt).movedim(ax, -1)
+        c = _tensor.cast_tensor(x._t, res_dt).movedim(ax, -1)
         n = c.shape[-1]
         name = self.__name__
         if n == 0:
             r = c.clone()
         elif name in ("add", "multiply") and (res_dt.kind in "iuc" or
                                               res_dt in (np.float32, np.float64)):
-            ct = _dispatch.compute_tensor(c)
+            ct = _tensor.compute_tensor(c)
             r = torch.cumsum(ct, -1, dtype=ct.dtype) if name == "add" else \
                 torch.cumprod(ct, -1, dtype=ct.dtype)
-            r = _dispatch.from_compute(r, res_dt)
+            r = _tensor.from_compute(r, res_dt)
         elif name in _ASSOCIATIVE:
             off = 1                     # Hillis-Steele scan: earlier prefix on the left
             while off < n:
@@ -369,15 +337,14 @@ class ufunc(_hotpath.UfuncBase):
                 acc.append(self._pair(acc[-1], c[..., i], res_dt, dev))
             r = torch.stack(acc, dim=-1)
         res = TrnArray._new(r.movedim(-1, ax).contiguous(), dev)
-        return deliver(res, out, f"{name}.accumulate")
+        return _normalize.deliver(res, out, f"{name}.accumulate")
 
     def outer(self, A, B, /, **kwargs):
         """NumPy's ``ufunc.outer``: ``result[i..., j...] = ufunc(A[i...], B[j...])``."""
         self._binary_only("outer")
-        from ._creation import asarray
-        (a, b), dev = normalize_operands([A, B])
-        a = a if isinstance(a, TrnArray) else asarray(a, device=dev)
-        b = b if isinstance(b, TrnArray) else asarray(b, device=dev)
+        (a, b), dev = _convert.as_operands([A, B])
+        a = a if isinstance(a, TrnArray) else _convert.asarray(a, device=dev)
+        b = b if isinstance(b, TrnArray) else _convert.asarray(b, device=dev)
         a2 = TrnArray._new(a._t.reshape(tuple(a.shape) + (1,) * b.ndim), a._device)
         return self(a2, b, **kwargs)
 
@@ -395,21 +362,19 @@ class ufunc(_hotpath.UfuncBase):
             raise ValueError("second operand provided when ufunc is unary")
         dev = a._device
         if b is not None and not (isinstance(b, TrnArray) or _dtypes.is_python_scalar(b)):
-            from ._creation import asarray
-            b = asarray(b, device=dev)
+            b = _convert.asarray(b, device=dev)
         if isinstance(b, TrnArray):
-            _dispatch.same_device(a, b)
+            _convert.same_device(a, b)
         if _dispatch.use_numpy(dev):
             idx = _host_index(indices, dev)
-            bb = _dispatch.np_view(b) if isinstance(b, TrnArray) else b
+            bb = _convert.np_view(b) if isinstance(b, TrnArray) else b
             if b is None:
-                self._np.at(_dispatch.np_view(a), idx)
+                self._np.at(_convert.np_view(a), idx)
             else:
-                self._np.at(_dispatch.np_view(a), idx, bb)
+                self._np.at(_convert.np_view(a), idx, bb)
             return None
-        from ._indexing import getitem
         lin = TrnArray._new(torch.arange(a.size, device=a._t.device).reshape(a.shape), dev)
-        sel = getitem(lin, indices)._t
+        sel = lin[indices]._t      # the array's indexing (attached from above)
         L = sel.reshape(-1)
         if isinstance(b, TrnArray):
             try:
@@ -443,10 +408,9 @@ class ufunc(_hotpath.UfuncBase):
     def reduceat(self, array, indices, axis=0, dtype=None, out=None):
         """NumPy's ``ufunc.reduceat``: reductions over the slices ``indices[i]:indices[i+1]``
         (a single element where ``indices[i] >= indices[i+1]``) along ``axis``."""
-        from ._reductions import as_array, deliver
         from numpy.lib.array_utils import normalize_axis_index
         self._binary_only("reduceat")
-        x = as_array(array)
+        x = _convert.as_array(array)
         dev = x._device
         out = _out_tuple(self.__name__, out, 1)[0]
         _check_out(self.__name__, out, x)
@@ -455,9 +419,9 @@ class ufunc(_hotpath.UfuncBase):
         if _dispatch.use_numpy(dev):
             kw = {"axis": axis} if dtype is None else {"axis": axis, "dtype": dtype}
             if out is not None:
-                self._np.reduceat(_dispatch.np_view(x), idx, out=_dispatch.np_view(out), **kw)
+                self._np.reduceat(_convert.np_view(x), idx, out=_convert.np_view(out), **kw)
                 return out
-            return _dispatch.wrap(self._np.reduceat(_dispatch.np_view(x), idx, **kw), dev)
+            return _convert.wrap(self._np.reduceat(_convert.np_view(x), idx, **kw), dev)
         if idx.ndim != 1:
             raise ValueError("object too deep for desired array")
         if idx.size and idx.dtype.kind not in "iu":
@@ -484,14 +448,14 @@ class ufunc(_hotpath.UfuncBase):
                 seg = TrnArray._new(t[i:j], dev)
                 parts.append(self.reduce(seg, axis=0, dtype=res_dt)._t)
             else:
-                parts.append(_dispatch.cast_tensor(t[i], res_dt))
+                parts.append(_tensor.cast_tensor(t[i], res_dt))
         if parts:
             r = torch.stack(parts, 0)
         else:
             r = torch.empty((0,) + tuple(t.shape[1:]), dtype=_dtypes.to_torch(res_dt),
                             device=t.device)
         res = TrnArray._new(r.movedim(0, ax).contiguous(), dev)
-        return deliver(res, out, f"{self.__name__}.reduceat")
+        return _normalize.deliver(res, out, f"{self.__name__}.reduceat")
 
 
 # ufuncs whose reduce/accumulate may regroup (pairwise tree / log-depth scan)
@@ -525,7 +489,7 @@ def _check_out(name, out, x):
     if out is not None:
         if not isinstance(out, TrnArray):
             raise TypeError(f"{name}: out must be a trnpy array, not {type(out).__name__}")
-        _dispatch.same_device(out, x)
+        _convert.same_device(out, x)
 
 
 def _method_dtype(dtype, out, dev):
@@ -560,7 +524,7 @@ def _fill(value, dt, dev):
 def _host_index(indices, dev):
     """An index (possibly with TrnArrays in it) for NumPy."""
     if isinstance(indices, TrnArray):
-        return _dispatch.host(indices)
+        return _convert.host(indices)
     if isinstance(indices, tuple):
         return tuple(_host_index(i, dev) for i in indices)
     if isinstance(indices, list) and any(isinstance(i, TrnArray) for i in indices):
@@ -568,20 +532,3 @@ def _host_index(indices, dev):
     return indices
 
 
-def write_out(name, out, res, res_dtype, casting="same_kind", mask=None):
-    """Store torch result ``res`` (dtype ``res_dtype``) into ``out`` as NumPy would."""
-    if not np.can_cast(res_dtype, out.dtype, casting=casting):
-        raise TypeError(f"Cannot cast ufunc '{name}' output from {res_dtype!r} to "
-                        f"{out.dtype!r} with casting rule {casting!r}")
-    shape = tuple(out._t.shape)
-    try:
-        ok = tuple(torch.broadcast_shapes(tuple(res.shape), shape)) == shape
-    except RuntimeError:
-        ok = False
-    if not ok:
-        raise ValueError(f"non-broadcastable output operand with shape {shape} doesn't "
-                         f"match the broadcast shape {tuple(res.shape)}")
-    res = _dispatch.cast_tensor(res, out.dtype)
-    if mask is not None:
-        res = torch.where(mask, res, out._t)
-    out._t.copy_(res.expand(shape))

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import torch
 
-from . import _dispatch, _dtypes
+from . import _convert, _dispatch, _dtypes
 from ._array import TrnArray
 from ._devices import device as _as_device, get_default_device
 
@@ -26,10 +26,9 @@ def _scalar(v):
 
 def _setup(name, M, device, *extra):
     """(values as NumPy gives them, result dtype, device)."""
-    from ._creation import _device_default
     dev = get_default_device() if device is None else _as_device(device)
     values = np.array([0.0, _scalar(M), *map(_scalar, extra)])
-    dt = _device_default(_dtypes.as_dtype(values.dtype), dev)
+    dt = _convert.device_default(_dtypes.as_dtype(values.dtype), dev)
     dev.check_dtype(dt)
     if dt.kind == "c" and name != "kaiser" and not _dispatch.use_numpy(dev):
         raise NotImplementedError(f"trnpy.{name}: a complex M or beta is not supported on "
@@ -40,7 +39,7 @@ def _setup(name, M, device, *extra):
 def _window(name, M, device, torch_fn):
     values, dt, dev = _setup(name, M, device)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(getattr(np, name)(M if not isinstance(M, TrnArray)
+        return _convert.wrap(getattr(np, name)(M if not isinstance(M, TrnArray)
                                                 else _scalar(M)).astype(dt, copy=False), dev)
     m = float(values[1])
     td = _dtypes.to_torch(dt)
@@ -83,7 +82,7 @@ def kaiser(M, beta, *, device=None):
     """The Kaiser window of ``M`` points with shape parameter ``beta``."""
     values, dt, dev = _setup("kaiser", M, device, beta)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.kaiser(_scalar(M), _scalar(beta)).astype(dt, copy=False), dev)
+        return _convert.wrap(np.kaiser(_scalar(M), _scalar(beta)).astype(dt, copy=False), dev)
     td = _dtypes.to_torch(dt)
     if values[1] == 1:
         return TrnArray._new(torch.ones(1, dtype=td, device=dev.torch_device), dev)

@@ -12,6 +12,10 @@ import inspect
 
 import numpy as np
 
+from .. import _convert
+from .._array import TrnArray
+from . import _fft, _scipy
+
 __ua_domain__ = "numpy.scipy.fft"
 
 
@@ -22,9 +26,8 @@ def _signature(method):
 
 
 def __ua_function__(method, args, kwargs):
-    from .. import fft as _ns
     name = getattr(method, "__name__", None)
-    fn = getattr(_ns, name, None) if name and not name.startswith("_") else None
+    fn = _FUNCTIONS.get(name)
     if fn is None or name in ("fftfreq", "rfftfreq"):   # SciPy's take xp=, not dtype=
         return NotImplemented
     try:
@@ -56,12 +59,13 @@ def __ua_function__(method, args, kwargs):
     return fn(x, **kw)
 
 
+# trnpy.fft's public functions (this module sits below the package that exports them)
+_FUNCTIONS = {n: getattr(m, n) for m in (_fft, _scipy) for n in m.__all__}
+
 _NUMPY_ND = {"fftn", "ifftn", "rfftn", "irfftn", "fft2", "ifft2", "rfft2", "irfft2"}
 
 
 def __ua_convert__(dispatchables, coerce):
-    from .._array import TrnArray
-    from .._creation import asarray
     out = []
     for d in dispatchables:
         v = d.value
@@ -69,7 +73,7 @@ def __ua_convert__(dispatchables, coerce):
             out.append(v)
         elif coerce and d.coercible:
             try:
-                out.append(asarray(v))
+                out.append(_convert.asarray(v))
             except (TypeError, ValueError):
                 return NotImplemented
         else:

@@ -3,7 +3,7 @@
 Result dtypes come from NumPy (float32 -> complex64, ints -> complex128, irfft of
 complex64 -> float32, ...). The CPU NumPy backend calls ``numpy.fft``; the neuron device
 runs the NKI FFT kernel where ``_dispatch.route`` says so (every transform here reduces
-to the kernel's 1-D complex transform, see ``trnpy/_kernels.py``); otherwise
+to the kernel's 1-D complex transform, see ``trnpy/_kernel_registry.py``); otherwise
 ``torch.fft``. n-d transforms follow NumPy's argument rules (``s`` entries of
 -1, repeated axes apply the transform twice).
 """
@@ -16,9 +16,11 @@ import warnings
 import numpy as np
 import torch
 
-from .. import _dispatch, _dtypes
+from .. import _convert, _dispatch, _dtypes, _kernel_registry, _normalize, _tensor
 from .._array import TrnArray
-from .._linalg_functions import as_arrays, normalize_axis, np_dtype_of
+from .._linalg_functions import np_dtype_of
+from .. import _kernel_registry
+from .._devices import device as _resolve, get_default_device
 
 __all__ = ["fft", "ifft", "fftn", "ifftn", "rfft", "irfft", "rfftn", "irfftn", "hfft",
            "ihfft", "fft2", "ifft2", "rfft2", "irfft2", "fftfreq", "rfftfreq", "fftshift",
@@ -67,11 +69,11 @@ def _result_dtype(name, x, dev):
 def _torch_input(t, kind, rdt):
     """The input tensor in the dtype torch's transform takes for result dtype ``rdt``."""
     if kind == "c2c":
-        return _dispatch.cast_tensor(t, rdt)
+        return _tensor.cast_tensor(t, rdt)
     if kind == "r2c":
-        return _dispatch.cast_tensor(t, _dtypes.real_of(rdt))
+        return _tensor.cast_tensor(t, _dtypes.real_of(rdt))
     # c2r: complex input of the output's precision (float16 output computes in complex64)
-    return _dispatch.cast_tensor(t, np.complex128 if rdt == np.float64 else np.complex64)
+    return _tensor.cast_tensor(t, np.complex128 if rdt == np.float64 else np.complex64)
 
 
 def _out_len(kind, name, n):
@@ -101,15 +103,14 @@ def _torch_1d(name, t, n, axis, norm, rdt, f16=False):
 
 
 def _finish(res, rdt, dev, out, name):
-    res = _dispatch.cast_tensor(res, rdt)
+    res = _tensor.cast_tensor(res, rdt)
     if res.is_conj():
         res = res.resolve_conj()     # torch's lazy conjugate view (ihfft): NumPy can't read it
     if out is None:
         return TrnArray._new(res, dev)
     if tuple(out.shape) != tuple(res.shape):
         raise ValueError("output array has wrong shape.")
-    from .._ufunc import write_out
-    write_out(name, out, res, rdt)
+    _normalize.write_out(name, out, res, rdt)
     return out
 
 
@@ -118,7 +119,7 @@ def _check_out(out, x):
         return x._device
     if not isinstance(out, TrnArray):
         raise TypeError(f"out must be a trnpy array, not {type(out).__name__}")
-    return _dispatch.same_device(x, out)
+    return _convert.same_device(x, out)
 
 
 # 1-D transforms already validated (NumPy or torch route), keyed by everything the checks
@@ -144,7 +145,7 @@ def _run_plan(plan, name, x, n, norm):
     dev = x._device
     if in_dt is None:               # the NumPy route (host arrays): NumPy checks n itself
         _dispatch.ROUTES[("fft", "numpy")] += 1
-        return _dispatch.wrap(getattr(np.fft, name)(_dispatch.np_view(x), n, ax, norm), dev)
+        return _convert.wrap(getattr(np.fft, name)(_convert.np_view(x), n, ax, norm), dev)
     t = x._t
     if n is None:
         n = 2 * (t.shape[ax] - 1) if _KIND[name] == "c2r" else t.shape[ax]
@@ -159,7 +160,7 @@ def _one_d(name, a, n, axis, norm, out):
     if type(a) is TrnArray:
         x, dev = a, a._device
     else:
-        (x,), dev = as_arrays(a)
+        (x,), dev = _convert.as_arrays(a)
     key = _plan_key(name, x, n, axis, norm)
     plan = _PLANS.get(key) if out is None else None
     if plan is not None and (res := _run_plan(plan, name, x, n, norm)) is not None:
@@ -167,7 +168,7 @@ def _one_d(name, a, n, axis, norm, out):
     _check_norm(norm)
     dev = _check_out(out, x)
     rdt = _result_dtype(name, x, dev)
-    ax = normalize_axis(axis, x.ndim)
+    ax = _normalize.axis_index(axis, x.ndim)
     kind = _KIND[name]
     if n is None:
         n = 2 * (x.shape[ax] - 1) if kind == "c2r" else x.shape[ax]
@@ -178,13 +179,12 @@ def _one_d(name, a, n, axis, norm, out):
     if where == "numpy":
         f = getattr(np.fft, name)
         if out is not None:
-            f(_dispatch.np_view(x), n=n, axis=ax, norm=norm, out=_dispatch.np_view(out))
+            f(_convert.np_view(x), n=n, axis=ax, norm=norm, out=_convert.np_view(out))
             return out
         _remember(key, (rdt, ax, None))
-        return _dispatch.wrap(f(_dispatch.np_view(x), n=n, axis=ax, norm=norm), dev)
+        return _convert.wrap(f(_convert.np_view(x), n=n, axis=ax, norm=norm), dev)
     if where == "kernel":
-        from .. import _kernels
-        res = _kernels.run("fft", x, name, (n,), (ax,), norm=norm)
+        res = _kernel_registry.run("fft", x, name, (n,), (ax,), norm=norm)
         return _finish(res._t, rdt, dev, out, name)
     t = _torch_input(x._t, kind, rdt)
     f16 = x.dtype == np.float16
@@ -240,7 +240,7 @@ def _cook_nd(x, s, axes, invreal):
     """NumPy's _cook_nd_args: (sizes, normalised axes)."""
     shapeless = s is None
     if axes is not None:
-        axes = [normalize_axis(a, x.ndim, "axes") for a in axes]
+        axes = [_normalize.axis_index(a, x.ndim, "axes") for a in axes]
     if s is None:
         s = list(x.shape) if axes is None else [x.shape[a] for a in axes]
     else:
@@ -250,7 +250,7 @@ def _cook_nd(x, s, axes, invreal):
             warnings.warn("`axes` should not be `None` if `s` is not `None` (Deprecated in "
                           "NumPy 2.0). Pass the axes explicitly.", DeprecationWarning,
                           stacklevel=4)
-        axes = [normalize_axis(a, x.ndim, "axes") for a in range(-len(s), 0)]
+        axes = [_normalize.axis_index(a, x.ndim, "axes") for a in range(-len(s), 0)]
     if len(s) != len(axes):
         raise ValueError("Shape and axes have different lengths.")
     if invreal and shapeless and axes:
@@ -263,7 +263,7 @@ def _cook_nd(x, s, axes, invreal):
 
 
 def _n_d(name, a, s, axes, norm, out):
-    (x,), dev = as_arrays(a)
+    (x,), dev = _convert.as_arrays(a)
     _check_norm(norm)
     dev = _check_out(out, x)
     base = name[:-1]                          # "fftn" -> "fft": the 1-D transform
@@ -285,16 +285,15 @@ def _n_d(name, a, s, axes, norm, out):
         _n_points(n)
     where = _dispatch.route("fft", dev, x, base, tuple(sizes), tuple(ax), norm=norm)
     if where == "kernel":
-        from .. import _kernels
-        res = _kernels.run("fft", x, base, tuple(sizes), tuple(ax), norm=norm)
+        res = _kernel_registry.run("fft", x, base, tuple(sizes), tuple(ax), norm=norm)
         return _finish(res._t, rdt, dev, out, name)
     if where == "numpy":
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)   # warned above already
             f = getattr(np.fft, name)
-            kw = {} if out is None else {"out": _dispatch.np_view(out)}
-            res = f(_dispatch.np_view(x), s=s, axes=ax, norm=norm, **kw)
-        return out if out is not None else _dispatch.wrap(res, dev)
+            kw = {} if out is None else {"out": _convert.np_view(out)}
+            res = f(_convert.np_view(x), s=s, axes=ax, norm=norm, **kw)
+        return out if out is not None else _convert.wrap(res, dev)
     t = _torch_input(x._t, kind, rdt)
     res = _torch_nd(base, t, sizes, ax, norm, rdt, f16=x.dtype == np.float16)
     return _finish(res, rdt, dev, out, name)
@@ -388,8 +387,6 @@ def irfft2(a, s=None, axes=(-2, -1), norm=None, out=None, *, overwrite_x=False,
 # ---------------------------------------------------------------------------
 # frequencies and shifts
 def _freq(np_fn, n, d, dtype, device):
-    from .._creation import asarray
-    from .._devices import device as _resolve, get_default_device
     dev = get_default_device() if device is None else _resolve(device)
     if dtype is None:
         dtype = dev.default_dtype("real floating")
@@ -398,7 +395,7 @@ def _freq(np_fn, n, d, dtype, device):
         raise TypeError(f"fftfreq: dtype must be a real floating-point dtype, not {dtype}")
     dev.check_dtype(dtype)
     # computed on the host in float64 (NumPy's values) and rounded once to dtype
-    return asarray(np_fn(n, d).astype(dtype), device=dev)
+    return _convert.asarray(np_fn(n, d).astype(dtype), device=dev)
 
 
 def fftfreq(n, d=1.0, *, dtype=None, device=None):
@@ -411,17 +408,17 @@ def rfftfreq(n, d=1.0, *, dtype=None, device=None):
 
 
 def _shift(x, axes, inverse):
-    (x,), dev = as_arrays(x)
+    (x,), dev = _convert.as_arrays(x)
     if _dispatch.use_numpy(dev):
         f = np.fft.ifftshift if inverse else np.fft.fftshift
-        return _dispatch.wrap(f(_dispatch.np_view(x), axes=axes), dev)
+        return _convert.wrap(f(_convert.np_view(x), axes=axes), dev)
     if axes is None:
         if x.ndim == 0:     # NumPy's roll fails here too
             raise ValueError("fftshift: a 0-d array has no axes to shift")
         axes = tuple(range(x.ndim))
     elif not isinstance(axes, (tuple, list)):
         axes = (axes,)
-    axes = [normalize_axis(a, x.ndim, "axes") for a in axes]
+    axes = [_normalize.axis_index(a, x.ndim, "axes") for a in axes]
     if not axes:
         return TrnArray._new(x._t.clone(), dev)
     shifts = [-(x.shape[a] // 2) if inverse else x.shape[a] // 2 for a in axes]

@@ -18,9 +18,9 @@ import operator
 import numpy as np
 import torch
 
-from .. import _dispatch
+from .. import _convert, _dispatch, _normalize, _tensor
 from .._array import TrnArray
-from .._linalg_functions import as_arrays, np_dtype_of
+from .._linalg_functions import np_dtype_of
 from ._fft import _check_norm, _n_d, _scipy_args
 
 __all__ = ["hfft2", "ihfft2", "hfftn", "ihfftn", "dct", "idct", "dst", "idst", "dctn",
@@ -112,7 +112,7 @@ def ihfft2(x, s=None, axes=(-2, -1), norm=None, overwrite_x=False, workers=None,
 
 
 def _herm(name, x, s, axes, norm, workers, plan):
-    (x,), dev = as_arrays(x)
+    (x,), dev = _convert.as_arrays(x)
     _check_norm(norm)
     _scipy_args(workers, plan)
     if name == "ihfftn" and x.dtype.kind == "c":
@@ -122,7 +122,7 @@ def _herm(name, x, s, axes, norm, workers, plan):
     sizes, ax = _init_nd(x, s, axes)
     if _dispatch.use_numpy(dev):
         f = _scipy(name)
-        return _dispatch.wrap(f(_dispatch.np_view(x), s, axes, norm, workers=workers), dev)
+        return _convert.wrap(f(_convert.np_view(x), s, axes, norm, workers=workers), dev)
     if not ax:
         return x
     s_arg = None if s is None else sizes
@@ -131,12 +131,12 @@ def _herm(name, x, s, axes, norm, workers, plan):
     if name == "hfftn":
         # complex working precision of the result (float16 and ints are widened first)
         cdt = np.complex128 if rdt == np.float64 else np.complex64
-        t = _dispatch.cast_tensor(x._t, cdt).conj().resolve_conj()
+        t = _tensor.cast_tensor(x._t, cdt).conj().resolve_conj()
         res = _n_d("irfftn", TrnArray._new(t, dev), s_arg, ax, _swap_direction(norm), None)
-        return TrnArray._new(_dispatch.cast_tensor(res._t, rdt), dev)
-    t = _dispatch.cast_tensor(x._t, np.float64 if rdt == np.complex128 else np.float32)
+        return TrnArray._new(_tensor.cast_tensor(res._t, rdt), dev)
+    t = _tensor.cast_tensor(x._t, np.float64 if rdt == np.complex128 else np.float32)
     res = _n_d("rfftn", TrnArray._new(t, dev), s_arg, ax, _swap_direction(norm), None)
-    return TrnArray._new(_dispatch.cast_tensor(res._t.conj().resolve_conj(), rdt), dev)
+    return TrnArray._new(_tensor.cast_tensor(res._t.conj().resolve_conj(), rdt), dev)
 
 
 # ---------------------------------------------------------------------------
@@ -195,40 +195,39 @@ def _check_r2r(name, type, norm, workers):
 
 
 def _r2r(name, x, type, n, axis, norm, workers, orthogonalize):
-    (x,), dev = as_arrays(x)
+    (x,), dev = _convert.as_arrays(x)
     _check_r2r(name, type, norm, workers)
     rdt = _scipy_dtype(name, x.dtype)
     dev.check_dtype(rdt)
     if _dispatch.use_numpy(dev):
         f = _scipy(name)
-        return _dispatch.wrap(f(_dispatch.np_view(x), type, n, axis, norm,
+        return _convert.wrap(f(_convert.np_view(x), type, n, axis, norm,
                                 workers=workers, orthogonalize=orthogonalize), dev)
-    from .._linalg_functions import normalize_axis
-    ax = normalize_axis(axis, x.ndim)
+    ax = _normalize.axis_index(axis, x.ndim)
     if n is None:
         n = x.shape[ax]
     n = operator.index(n)
     if n < 1:
         raise ValueError(f"invalid number of data points ({n}) specified")
-    t = _dispatch.cast_tensor(x._t, rdt)
+    t = _tensor.cast_tensor(x._t, rdt)
     t = _r2r_axis(name.lstrip("i"), name.startswith("i"), t, type, n, ax, norm,
                   orthogonalize)
     return TrnArray._new(t, dev)
 
 
 def _r2rn(name, x, type, s, axes, norm, workers, orthogonalize):
-    (x,), dev = as_arrays(x)
+    (x,), dev = _convert.as_arrays(x)
     _check_r2r(name, type, norm, workers)
     rdt = _scipy_dtype(name, x.dtype)
     dev.check_dtype(rdt)
     sizes, ax = _init_nd(x, s, axes)
     if _dispatch.use_numpy(dev):
         f = _scipy(name)
-        return _dispatch.wrap(f(_dispatch.np_view(x), type, s, axes, norm,
+        return _convert.wrap(f(_convert.np_view(x), type, s, axes, norm,
                                 workers=workers, orthogonalize=orthogonalize), dev)
     if not ax:
         return x
-    t = _dispatch.cast_tensor(x._t, rdt)
+    t = _tensor.cast_tensor(x._t, rdt)
     base = name[:-1].lstrip("i")
     for n, a in zip(sizes, ax):
         t = _r2r_axis(base, name.startswith("i"), t, type, n, a, norm, orthogonalize)
@@ -378,11 +377,11 @@ def fhtoffset(dln, mu, initial=0.0, bias=0.0):
 
 
 def _fht(a, dln, mu, offset, bias, inverse):
-    (x,), dev = as_arrays(a)
+    (x,), dev = _convert.as_arrays(a)
     name = "ifht" if inverse else "fht"
     if _dispatch.use_numpy(dev):
         f = _scipy(name)
-        return _dispatch.wrap(np.asarray(f(_dispatch.np_view(x), dln, mu, offset=offset,
+        return _convert.wrap(np.asarray(f(_convert.np_view(x), dln, mu, offset=offset,
                                            bias=bias)), dev)
     if x.dtype.kind == "c":
         raise TypeError(f"{name}: the input must be real")
@@ -392,7 +391,7 @@ def _fht(a, dln, mu, offset, bias, inverse):
     dev.check_dtype(rdt)
     from scipy.fft._fftlog_backend import fhtcoeff
     n = x.shape[-1]
-    t = _dispatch.cast_tensor(x._t, rdt)
+    t = _tensor.cast_tensor(x._t, rdt)
     # the coefficients are a host-side O(n) table (SciPy's, in float64)
     u = fhtcoeff(n, dln, mu, offset=offset, bias=bias, inverse=inverse)
     u = torch.from_numpy(u).to(device=t.device, dtype=_cdtype(t))
@@ -406,7 +405,7 @@ def _fht(a, dln, mu, offset, bias, inverse):
     if bias != 0:
         A = A * (torch.exp(bias * j * dln) if inverse
                  else torch.exp(-bias * (j * dln + offset)))
-    return TrnArray._new(_dispatch.cast_tensor(A.contiguous(), rdt), dev)
+    return TrnArray._new(_tensor.cast_tensor(A.contiguous(), rdt), dev)
 
 
 # ---------------------------------------------------------------------------

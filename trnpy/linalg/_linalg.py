@@ -14,15 +14,16 @@ from collections import namedtuple
 import numpy as np
 import torch
 
-from .. import _dispatch, _dtypes
+from .. import _convert, _dispatch, _dtypes, _kernel_registry, _normalize, _tensor
 from .._array import TrnArray
-from .._linalg_functions import (as_arrays, matmul_tensor, matrix_transpose, normalize_axis,
-                                 np_dtype_of, tensordot, torch_as, vecdot)
+from .._linalg_functions import (matmul_tensor, matrix_transpose, np_dtype_of, tensordot,
+                                 torch_as, vecdot)
 from .._linalg_functions import matmul as _matmul
+from .._linalg_functions import outer as _outer
 
-__all__ = ["LinAlgError", "cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv",
+__all__ = ["LinAlgError", "cholesky", "cross", "det", "diagonal", "eigvalsh", "inv",
            "matmul", "matrix_norm", "matrix_power", "matrix_rank", "matrix_transpose",
-           "outer", "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "tensordot",
+           "outer", "pinv", "slogdet", "svd", "svdvals", "tensordot",
            "trace", "vecdot", "vector_norm", "norm", "EighResult", "QRResult",
            "SlogdetResult", "SVDResult", "eig", "eigvals", "lstsq", "cond", "multi_dot",
            "tensorsolve", "tensorinv", "EigResult"]
@@ -50,7 +51,7 @@ def _stacked_square(x, square=True):
 
 def _prep(x, square=True):
     """One LAPACK-style operand: (array, device, working dtype)."""
-    (x,), dev = as_arrays(x)
+    (x,), dev = _convert.as_arrays(x)
     _stacked_square(x, square)
     wdt = np_dtype_of(np.linalg.inv, x.dtype)        # float16 -> TypeError, int -> float64
     dev.check_dtype(wdt)
@@ -58,12 +59,12 @@ def _prep(x, square=True):
 
 
 def _np(x):
-    return _dispatch.np_view(x)
+    return _convert.np_view(x)
 
 
 def _new(t, dev, dtype=None):
     if dtype is not None:
-        t = _dispatch.cast_tensor(t, dtype)
+        t = _tensor.cast_tensor(t, dtype)
     # lazy conjugate/negative views (from .mH etc.) cannot be exported to NumPy
     return TrnArray._new(t.resolve_conj().resolve_neg(), dev)
 
@@ -93,7 +94,7 @@ def cholesky(x, /, *, upper=False):
     """Cholesky factor; LinAlgError when ``x`` is not positive definite."""
     x, dev, wdt = _prep(x)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.linalg.cholesky(_np(x), upper=upper), dev)
+        return _convert.wrap(np.linalg.cholesky(_np(x), upper=upper), dev)
     # potrf reads only the requested triangle, as LAPACK does for NumPy
     r, info = torch.linalg.cholesky_ex(torch_as(x._t, wdt), upper=bool(upper))
     _raise_if(info, "Matrix is not positive definite")
@@ -103,7 +104,7 @@ def cholesky(x, /, *, upper=False):
 def det(x, /):
     x, dev, wdt = _prep(x)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.linalg.det(_np(x)), dev)
+        return _convert.wrap(np.linalg.det(_np(x)), dev)
     return _new(_call(torch.linalg.det, torch_as(x._t, wdt)), dev, wdt)
 
 
@@ -112,7 +113,7 @@ def slogdet(x, /):
     x, dev, wdt = _prep(x)
     if _dispatch.use_numpy(dev):
         s, l = np.linalg.slogdet(_np(x))
-        return SlogdetResult(_dispatch.wrap(s, dev), _dispatch.wrap(l, dev))
+        return SlogdetResult(_convert.wrap(s, dev), _convert.wrap(l, dev))
     s, l = _call(torch.linalg.slogdet, torch_as(x._t, wdt))
     # cuSOLVER reports sign -1 (or a unit complex) for an exactly singular matrix where
     # LAPACK, and so NumPy, gives 0
@@ -135,49 +136,11 @@ def _eigh(a, UPLO="L"):
     where = _dispatch.route("eigh", dev, x, UPLO=uplo)
     if where == "numpy":
         w, v = np.linalg.eigh(_np(x), UPLO=uplo)
-        return EighResult(_dispatch.wrap(w, dev), _dispatch.wrap(v, dev))
+        return EighResult(_convert.wrap(w, dev), _convert.wrap(v, dev))
     if where == "kernel":
-        from .. import _kernels
-        return EighResult(*_kernels.run("eigh", x, UPLO=uplo))
+        return EighResult(*_kernel_registry.run("eigh", x, UPLO=uplo))
     w, v = _call(torch.linalg.eigh, torch_as(x._t, wdt), UPLO=uplo)
     return EighResult(_new(w, dev, _dtypes.real_of(wdt)), _new(v, dev, wdt))
-
-
-_SP = object()     # "not given": tells NumPy-style calls from SciPy-style ones
-
-
-def eigh(a, b=None, UPLO=None, *, lower=_SP, eigvals_only=_SP, overwrite_a=False,
-         overwrite_b=False, type=_SP, check_finite=_SP, subset_by_index=None,
-         subset_by_value=None, driver=None):
-    """Eigen-decomposition of Hermitian matrices: EighResult(eigenvalues ascending,
-    eigenvectors). Only the ``UPLO`` (NumPy) / ``lower`` (SciPy) triangle is read.
-
-    NumPy's ``eigh(a, UPLO)`` and SciPy's ``eigh(a, b, *, lower, eigvals_only, type,
-    subset_by_index, subset_by_value, driver, check_finite)`` in one function: a string
-    second argument is NumPy's ``UPLO``; an array is SciPy's ``b`` (the generalized
-    problem). With any SciPy argument the call follows SciPy (result dtypes, finite
-    check, ``eigvals_only`` returning only the eigenvalues)."""
-    if isinstance(b, str):
-        if UPLO is not None:
-            raise TypeError("eigh() got multiple values for argument 'UPLO'")
-        b, UPLO = None, b
-    scipy_args = {k: v for k, v in dict(lower=lower, eigvals_only=eigvals_only, type=type,
-                                        check_finite=check_finite).items() if v is not _SP}
-    if (b is None and not scipy_args and subset_by_index is None
-            and subset_by_value is None and driver is None):
-        return _eigh(a, UPLO="L" if UPLO is None else UPLO)
-    if UPLO is not None:
-        uplo = _check_uplo(UPLO)
-        if lower is not _SP and bool(lower) != (uplo == "L"):
-            raise ValueError("eigh: UPLO and lower disagree")
-        lower = uplo == "L"
-    from ._scipy import eigh_scipy
-    return eigh_scipy(a, b, lower=True if lower is _SP else bool(lower),
-                      eigvals_only=False if eigvals_only is _SP else bool(eigvals_only),
-                      type=1 if type is _SP else type,
-                      check_finite=True if check_finite is _SP else bool(check_finite),
-                      subset_by_index=subset_by_index, subset_by_value=subset_by_value,
-                      driver=driver)
 
 
 def eigvalsh(a, /, UPLO="L"):
@@ -185,10 +148,9 @@ def eigvalsh(a, /, UPLO="L"):
     x, dev, wdt = _prep(a)
     where = _dispatch.route("eigh", dev, x, UPLO=uplo)
     if where == "numpy":
-        return _dispatch.wrap(np.linalg.eigvalsh(_np(x), UPLO=uplo), dev)
+        return _convert.wrap(np.linalg.eigvalsh(_np(x), UPLO=uplo), dev)
     if where == "kernel":
-        from .. import _kernels
-        return _kernels.run("eigh", x, UPLO=uplo, eigvals_only=True)
+        return _kernel_registry.run("eigh", x, UPLO=uplo, eigvals_only=True)
     w = _call(torch.linalg.eigvalsh, torch_as(x._t, wdt), UPLO=uplo)
     return _new(w, dev, _dtypes.real_of(wdt))
 
@@ -197,7 +159,7 @@ def inv(a, /):
     """Inverse; LinAlgError('Singular matrix') for exactly singular input, like NumPy."""
     x, dev, wdt = _prep(a)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.linalg.inv(_np(x)), dev)
+        return _convert.wrap(np.linalg.inv(_np(x)), dev)
     r, info = torch.linalg.inv_ex(torch_as(x._t, wdt))
     _raise_if(info, "Singular matrix")
     return _new(r, dev, wdt)
@@ -206,7 +168,7 @@ def inv(a, /):
 def _solve(a, b):
     """Solve ``a @ x = b``. NumPy 2 rule: ``b`` is a vector only when it is 1-D, otherwise
     a stack of matrices (..., M, K); batch dimensions broadcast."""
-    (a, b), dev = as_arrays(a, b)
+    (a, b), dev = _convert.as_arrays(a, b)
     _stacked_square(a)
     rdt = np_dtype_of(np.linalg.solve, a.dtype, b.dtype)
     dev.check_dtype(rdt)
@@ -231,7 +193,7 @@ def _solve(a, b):
             raise ValueError(f"solve: operands could not be broadcast together with shapes "
                              f"{a.shape} {b.shape}") from None
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.linalg.solve(_np(a), _np(b)), dev)
+        return _convert.wrap(np.linalg.solve(_np(a), _np(b)), dev)
     ta, tb = torch_as(a._t, rdt), torch_as(b._t, rdt)
     if b.ndim == 1:
         ta_b = ta
@@ -249,27 +211,6 @@ def _solve(a, b):
     return _new(r, dev, rdt)
 
 
-def solve(a, b, lower=_SP, overwrite_a=False, overwrite_b=False, check_finite=_SP,
-          assume_a=_SP, transposed=_SP):
-    """Solve ``a @ x = b``.
-
-    NumPy's ``solve(a, b)`` and SciPy's keywords (``assume_a``, ``lower``,
-    ``transposed``, ``check_finite``; ``overwrite_*`` are accepted) in one function. The
-    shape rule for ``b`` is NumPy 2's, which SciPy >= 1.15 shares: a 1-D ``b`` is one
-    vector, otherwise a stack of (M, K) matrices whose batch dimensions broadcast with
-    ``a``'s. With a SciPy keyword the call follows SciPy (its dtypes, its errors, the
-    finite check); with none it is exactly NumPy's."""
-    kw = {k: v for k, v in dict(lower=lower, check_finite=check_finite, assume_a=assume_a,
-                                transposed=transposed).items() if v is not _SP}
-    if not kw:
-        return _solve(a, b)
-    from ._scipy import solve_scipy
-    return solve_scipy(a, b, lower=bool(kw.get("lower", False)),
-                       check_finite=bool(kw.get("check_finite", True)),
-                       assume_a=kw.get("assume_a"), transposed=bool(kw.get("transposed",
-                                                                           False)))
-
-
 def _qr(a, mode="reduced"):
     """QR decomposition: QRResult(Q, R) for 'reduced'/'complete', R for 'r', (h, tau)
     for 'raw' (as NumPy)."""
@@ -279,10 +220,10 @@ def _qr(a, mode="reduced"):
     if _dispatch.use_numpy(dev):
         res = np.linalg.qr(_np(x), mode=mode)
         if mode == "r":
-            return _dispatch.wrap(res, dev)
+            return _convert.wrap(res, dev)
         if mode == "raw":
-            return tuple(_dispatch.wrap(r, dev) for r in res)
-        return QRResult(_dispatch.wrap(res[0], dev), _dispatch.wrap(res[1], dev))
+            return tuple(_convert.wrap(r, dev) for r in res)
+        return QRResult(_convert.wrap(res[0], dev), _convert.wrap(res[1], dev))
     t = torch_as(x._t, wdt)
     if mode == "raw":
         h, tau = _call(torch.geqrf, t)
@@ -291,22 +232,6 @@ def _qr(a, mode="reduced"):
     if mode == "r":
         return _new(r, dev, wdt)
     return QRResult(_new(q, dev, wdt), _new(r, dev, wdt))
-
-
-def qr(a, mode=None, *, pivoting=False, overwrite_a=False, lwork=None,
-       check_finite=_SP):
-    """QR decomposition with NumPy's modes ('reduced' (default), 'complete', 'r',
-    'raw') and SciPy's ('full', 'economic'; returning ``(Q, R)``) and SciPy's
-    ``pivoting=True`` (column pivoting: ``(Q, R, P)`` with ``a[:, P] = Q @ R``; the mode
-    then defaults to SciPy's 'full', and 'r' means SciPy's ``(R, P)`` with the full R).
-    ``overwrite_a`` and ``lwork`` are accepted (they never change the result)."""
-    if pivoting or mode in ("full", "economic") or check_finite is not _SP:
-        from ._scipy import qr_scipy
-        if mode is None:
-            mode = "full"
-        return qr_scipy(a, mode, bool(pivoting),
-                        True if check_finite is _SP else bool(check_finite))
-    return _qr(a, "reduced" if mode is None else mode)
 
 
 def _svd_hermitian(t, compute_uv):
@@ -333,8 +258,8 @@ def svd(a, /, full_matrices=True, compute_uv=True, hermitian=False):
         res = np.linalg.svd(_np(x), full_matrices=full_matrices, compute_uv=compute_uv,
                             hermitian=hermitian)
         if not compute_uv:
-            return _dispatch.wrap(res, dev)
-        return SVDResult(*(_dispatch.wrap(r, dev) for r in res))
+            return _convert.wrap(res, dev)
+        return SVDResult(*(_convert.wrap(r, dev) for r in res))
     t = torch_as(x._t, wdt)
     if not hermitian and t.is_cuda and t.numel() and bool(torch.isnan(t).any()):
         # LAPACK (NumPy, torch on the CPU) fails on NaN input; cuSOLVER returns NaNs
@@ -362,7 +287,7 @@ def pinv(a, /, rcond=None, hermitian=False, *, rtol=np._NoValue):
     if rcond is not None and rtol is not np._NoValue:
         raise ValueError("`rtol` and `rcond` can't be both set.")
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.linalg.pinv(_np(x), rcond=rcond, hermitian=hermitian,
+        return _convert.wrap(np.linalg.pinv(_np(x), rcond=rcond, hermitian=hermitian,
                                              rtol=rtol), dev)
     m, n = x.shape[-2:]
     if rcond is None:
@@ -388,7 +313,7 @@ def pinv(a, /, rcond=None, hermitian=False, *, rtol=np._NoValue):
 def _rtol_tensor(r, x, dev, wdt):
     """A tolerance (scalar or array broadcasting against the batch dims) as a tensor."""
     if isinstance(r, TrnArray):
-        _dispatch.same_device(x, r)
+        _convert.same_device(x, r)
         t = r._t
     else:
         t = torch.as_tensor(np.asarray(r, dtype=np.float64), device=x._t.device)
@@ -399,14 +324,14 @@ def matrix_rank(A, /, tol=None, hermitian=False, *, rtol=None):
     """Number of singular values above the tolerance (an int64 array, 0-d for one matrix)."""
     if rtol is not None and tol is not None:
         raise ValueError("`tol` and `rtol` can't be both set.")
-    (x,), dev = as_arrays(A)
+    (x,), dev = _convert.as_arrays(A)
     if x.ndim < 2:
         # NumPy: int(not all(A == 0)); trnpy returns it as a 0-d int64 array
         nz = bool((x._t != 0).any()) if x.size else False
         return _new(torch.tensor(int(nz), device=x._t.device), dev)
     if _dispatch.use_numpy(dev):
         res = np.linalg.matrix_rank(_np(x), tol=tol, hermitian=hermitian, rtol=rtol)
-        return _dispatch.wrap(np.asarray(res, dtype=np.int64), dev)
+        return _convert.wrap(np.asarray(res, dtype=np.int64), dev)
     s = svd(x, compute_uv=False, hermitian=hermitian)
     st = s._t
     if tol is None:
@@ -426,17 +351,17 @@ def matrix_rank(A, /, tol=None, hermitian=False, *, rtol=None):
 def matrix_power(a, n, /):
     """``a`` to the integer power ``n`` (negative: of its inverse); integer and bool
     matrices stay in their dtype as in NumPy."""
-    (x,), dev = as_arrays(a)
+    (x,), dev = _convert.as_arrays(a)
     _stacked_square(x)
     try:
         n = operator.index(n)
     except TypeError as e:
         raise TypeError("exponent must be an integer") from e
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.linalg.matrix_power(_np(x), n), dev)
+        return _convert.wrap(np.linalg.matrix_power(_np(x), n), dev)
     if n == 0:
         eye = torch.eye(x.shape[-1], dtype=torch.int64, device=x._t.device)
-        return _new(_dispatch.cast_tensor(eye, x.dtype).expand(x.shape).clone(), dev)
+        return _new(_tensor.cast_tensor(eye, x.dtype).expand(x.shape).clone(), dev)
     if n < 0:
         x = inv(x)
         n = -n
@@ -461,8 +386,7 @@ def matmul(x1, x2, /):
 
 def outer(x1, x2, /):
     """Outer product of two 1-D arrays (array API; ``trnpy.outer`` flattens instead)."""
-    from .._linalg_functions import outer as _outer
-    (a, b), _ = as_arrays(x1, x2)
+    (a, b), _ = _convert.as_arrays(x1, x2)
     if a.ndim != 1 or b.ndim != 1:
         raise ValueError(f"Input arrays must be one-dimensional, but they are {a.ndim=} "
                          f"and {b.ndim=}.")
@@ -471,11 +395,11 @@ def outer(x1, x2, /):
 
 def cross(x1, x2, /, *, axis=-1):
     """Cross product of 3-vectors along ``axis``."""
-    (a, b), dev = as_arrays(x1, x2)
+    (a, b), dev = _convert.as_arrays(x1, x2)
     for x in (a, b):
         if x.ndim == 0:
             raise IndexError("tuple index out of range")
-    ia, ib = normalize_axis(axis, a.ndim), normalize_axis(axis, b.ndim)
+    ia, ib = _normalize.axis_index(axis, a.ndim), _normalize.axis_index(axis, b.ndim)
     if a.shape[ia] != 3 or b.shape[ib] != 3:
         raise ValueError("Both input arrays must be (arrays of) 3-dimensional vectors, "
                          f"but they are {a.shape[ia]} and {b.shape[ib]} dimensional instead.")
@@ -487,22 +411,22 @@ def cross(x1, x2, /, *, axis=-1):
         raise ValueError(f"operands could not be broadcast together with shapes "
                          f"{a.shape} {b.shape}") from None
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.linalg.cross(_np(a), _np(b), axis=axis), dev)
-    ta = _dispatch.compute_tensor(a._t, rdt).movedim(ia, -1)
-    tb = _dispatch.compute_tensor(b._t, rdt).movedim(ib, -1)
+        return _convert.wrap(np.linalg.cross(_np(a), _np(b), axis=axis), dev)
+    ta = _tensor.compute_tensor(a._t, rdt).movedim(ia, -1)
+    tb = _tensor.compute_tensor(b._t, rdt).movedim(ib, -1)
     f16 = rdt == np.float16
     if f16:
         ta, tb = ta.float(), tb.float()
     a0, a1, a2 = ta.unbind(-1)
     b0, b1, b2 = tb.unbind(-1)
     res = torch.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], dim=-1)
-    res = _dispatch.from_compute(res, rdt)
-    return _new(res.movedim(-1, normalize_axis(axis, len(shape) + 1)), dev)
+    res = _tensor.from_compute(res, rdt)
+    return _new(res.movedim(-1, _normalize.axis_index(axis, len(shape) + 1)), dev)
 
 
 def diagonal(x, /, *, offset=0):
     """Diagonals of the last two axes (a view of ``x``)."""
-    (x,), dev = as_arrays(x)
+    (x,), dev = _convert.as_arrays(x)
     if x.ndim < 2:
         raise ValueError("diag requires an array of at least two dimensions")
     offset = operator.index(offset)
@@ -512,7 +436,7 @@ def diagonal(x, /, *, offset=0):
 
 def trace(x, /, *, offset=0, dtype=None):
     """Sum of the diagonals of the last two axes (NumPy's sum dtype rules)."""
-    (x,), dev = as_arrays(x)
+    (x,), dev = _convert.as_arrays(x)
     if x.ndim < 2:
         raise ValueError("diag requires an array of at least two dimensions")
     offset = operator.index(offset)
@@ -521,14 +445,14 @@ def trace(x, /, *, offset=0, dtype=None):
     rdt = np_dtype_of(np.linalg.trace, x.dtype, dtype=dtype)
     dev.check_dtype(rdt)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.linalg.trace(_np(x), offset=offset, dtype=dtype), dev)
+        return _convert.wrap(np.linalg.trace(_np(x), offset=offset, dtype=dtype), dev)
     d = torch.diagonal(x._t, offset, -2, -1)
     if rdt.kind == "b":
         return _new(d.to(torch.bool).any(-1), dev)
     if rdt.kind in "iu":
         # int64 sums wrap modulo 2**64, which agrees with NumPy after the cast
-        s = _dispatch.compute_tensor(d, rdt).sum(-1, dtype=torch.int64)
-        return _new(_dispatch.from_compute(s, rdt), dev)
+        s = _tensor.compute_tensor(d, rdt).sum(-1, dtype=torch.int64)
+        return _new(_tensor.from_compute(s, rdt), dev)
     return _new(torch_as(d, rdt).sum(-1), dev, rdt)
 
 
@@ -539,7 +463,7 @@ _MATRIX_ORDS = ("fro", "nuc", 1, -1, 2, -2, _INF, -_INF)
 
 def matrix_norm(x, /, *, keepdims=False, ord="fro"):
     """Matrix norms over the last two axes."""
-    (x,), dev = as_arrays(x)
+    (x,), dev = _convert.as_arrays(x)
     if x.ndim < 2:
         raise np.exceptions.AxisError(-2, x.ndim)
     if isinstance(ord, str):
@@ -550,7 +474,7 @@ def matrix_norm(x, /, *, keepdims=False, ord="fro"):
     rdt = np_dtype_of(np.linalg.matrix_norm, x.dtype, ord=ord)
     dev.check_dtype(rdt)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.linalg.matrix_norm(_np(x), keepdims=keepdims, ord=ord), dev)
+        return _convert.wrap(np.linalg.matrix_norm(_np(x), keepdims=keepdims, ord=ord), dev)
     wdt = rdt if x.dtype.kind in "iub" else x.dtype
     t = torch_as(x._t, wdt)
     m, n = t.shape[-2:]
@@ -586,7 +510,7 @@ def matrix_norm(x, /, *, keepdims=False, ord="fro"):
 def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     """Vector p-norms over ``axis`` (all axes when None); ``ord`` may be any real,
     0 (count of non-zeros) or +-inf."""
-    (x,), dev = as_arrays(x)
+    (x,), dev = _convert.as_arrays(x)
     if isinstance(ord, str):
         raise ValueError(f"Invalid norm order '{ord}' for vectors")
     rdt = np_dtype_of(np.linalg.vector_norm, x.dtype, ord=ord)
@@ -594,13 +518,13 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     if axis is None:
         axes = tuple(range(x.ndim))
     elif isinstance(axis, tuple):
-        axes = tuple(normalize_axis(a, x.ndim) for a in axis)
+        axes = tuple(_normalize.axis_index(a, x.ndim) for a in axis)
         if len(set(axes)) != len(axes):
             raise ValueError("repeated axis")
     else:
-        axes = (normalize_axis(axis, x.ndim),)
+        axes = (_normalize.axis_index(axis, x.ndim),)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.asarray(np.linalg.vector_norm(
+        return _convert.wrap(np.asarray(np.linalg.vector_norm(
             _np(x), axis=axis, keepdims=keepdims, ord=ord)), dev)
     wdt = rdt if x.dtype.kind in "iub" else x.dtype
     t = torch_as(x._t, wdt)
@@ -638,7 +562,7 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
 
 def norm(x, ord=None, axis=None, keepdims=False):
     """NumPy's ``linalg.norm``: a vector or matrix norm depending on ``axis``/``ndim``."""
-    (x,), dev = as_arrays(x)
+    (x,), dev = _convert.as_arrays(x)
     if axis is None:
         if ord is None:
             r = vector_norm(x, axis=None, keepdims=keepdims)
@@ -656,7 +580,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
     if len(axis) == 1:
         return vector_norm(x, axis=axis[0], keepdims=keepdims, ord=2 if ord is None else ord)
     if len(axis) == 2:
-        r0, c0 = (normalize_axis(a, x.ndim) for a in axis)
+        r0, c0 = (_normalize.axis_index(a, x.ndim) for a in axis)
         if r0 == c0:
             raise ValueError("Duplicate axes given.")
         moved = TrnArray._new(x._t.movedim((r0, c0), (-2, -1)), dev)
@@ -718,7 +642,7 @@ def eig(a, /):
     dev.check_dtype(_complex_of(wdt))
     if _dispatch.use_numpy(dev):
         w, v = np.linalg.eig(_np(x))
-        return EigResult(_dispatch.wrap(w, dev), _dispatch.wrap(v, dev))
+        return EigResult(_convert.wrap(w, dev), _convert.wrap(v, dev))
     w, v, rdt = _eig_torch(x, wdt, True)
     return EigResult(_new(w, dev, rdt), _new(v, dev, rdt))
 
@@ -728,7 +652,7 @@ def eigvals(a, /):
     x, dev, wdt = _prep(a)
     dev.check_dtype(_complex_of(wdt))
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.linalg.eigvals(_np(x)), dev)
+        return _convert.wrap(np.linalg.eigvals(_np(x)), dev)
     w, _, rdt = _eig_torch(x, wdt, False)
     return _new(w, dev, rdt)
 
@@ -737,7 +661,7 @@ def lstsq(a, b, /, rcond=None):
     """Least-squares solution of ``a @ x = b`` (2-D ``a``): ``(x, residuals, rank, s)``
     as NumPy (minimum-norm solution, singular values below ``rcond * s.max()`` dropped;
     ``rcond=None`` is ``eps * max(M, N)``). ``rank`` is a 0-d int32 array."""
-    (a, b), dev = as_arrays(a, b)
+    (a, b), dev = _convert.as_arrays(a, b)
     for x in (a, b):
         if x.ndim != 2 and not (x is b and x.ndim == 1):
             raise LinAlgError(f"{x.ndim}-dimensional array given. Array must be "
@@ -752,8 +676,8 @@ def lstsq(a, b, /, rcond=None):
     dev.check_dtype(rdt)
     if _dispatch.use_numpy(dev):
         x, res, rank, s = np.linalg.lstsq(_np(a), _np(b), rcond=rcond)
-        return (_dispatch.wrap(x, dev), _dispatch.wrap(res, dev),
-                _dispatch.wrap(np.asarray(rank, dtype=np.int32), dev), _dispatch.wrap(s, dev))
+        return (_convert.wrap(x, dev), _convert.wrap(res, dev),
+                _convert.wrap(np.asarray(rank, dtype=np.int32), dev), _convert.wrap(s, dev))
     if rcond is None:
         rcond = np.finfo(rdt).eps * max(m, n)
     ta, tb = torch_as(a._t, rdt), torch_as(b._t, rdt)
@@ -790,13 +714,13 @@ def lstsq(a, b, /, rcond=None):
 def cond(x, p=None):
     """Condition number in the ``p`` norm (None/2/-2 from singular values; otherwise
     ``norm(x, p) * norm(inv(x), p)``). Singular matrices give inf, as NumPy."""
-    (x,), dev = as_arrays(x)
+    (x,), dev = _convert.as_arrays(x)
     _stacked_square(x, square=False)
     if x.shape[-1] == 0 or x.shape[-2] == 0:
         raise LinAlgError("cond is not defined on empty arrays")
     if p in (None, 2, -2):
         if _dispatch.use_numpy(dev):
-            return _dispatch.wrap(np.asarray(np.linalg.cond(_np(x), p)), dev)
+            return _convert.wrap(np.asarray(np.linalg.cond(_np(x), p)), dev)
         s = svd(x, compute_uv=False)._t
         with np.errstate(all="ignore"):
             r = s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1]
@@ -808,7 +732,7 @@ def cond(x, p=None):
         rdt = _dtypes.real_of(wdt)
         dev.check_dtype(rdt)
         if _dispatch.use_numpy(dev):
-            return _dispatch.wrap(np.asarray(np.linalg.cond(_np(x), p)), dev)
+            return _convert.wrap(np.asarray(np.linalg.cond(_np(x), p)), dev)
         # NumPy inverts in double precision, with a singular matrix giving NaN -> inf
         idt = wdt if dev.kind == "neuron" else (
             np.dtype(np.complex128) if wdt.kind == "c" else np.dtype(np.float64))
@@ -847,13 +771,13 @@ def multi_dot(arrays, *, out=None):
     arrays = list(arrays)
     if len(arrays) < 2:
         raise ValueError("Expecting at least two arrays.")
-    arrs, dev = as_arrays(*arrays)
+    arrs, dev = _convert.as_arrays(*arrays)
     if out is not None:
-        dev = _dispatch.same_device(*arrs, out)
+        dev = _convert.same_device(*arrs, out)
     if _dispatch.use_numpy(dev):
         res = np.linalg.multi_dot([_np(a) for a in arrs],
                                   out=None if out is None else _np(out))
-        return out if out is not None else _dispatch.wrap(np.asarray(res), dev)
+        return out if out is not None else _convert.wrap(np.asarray(res), dev)
     first, last = arrs[0].ndim == 1, arrs[-1].ndim == 1
     if first:
         arrs[0] = _new(arrs[0]._t[None, :], dev)
@@ -892,7 +816,7 @@ def multi_dot(arrays, *, out=None):
 
 def tensorsolve(a, b, axes=None):
     """Solve ``tensordot(a, x, axes=x.ndim) = b`` for ``x`` (NumPy's algorithm)."""
-    (a, b), dev = as_arrays(a, b)
+    (a, b), dev = _convert.as_arrays(a, b)
     t = a._t
     an = a.ndim
     if axes is not None:
@@ -906,13 +830,13 @@ def tensorsolve(a, b, axes=None):
     if t.numel() != prod ** 2:
         raise LinAlgError("Input arrays must satisfy the requirement "
                           "prod(a.shape[b.ndim:]) == prod(a.shape[:b.ndim])")
-    res = solve(_new(t.reshape(prod, prod), dev), _new(b._t.reshape(-1), dev))
+    res = _solve(_new(t.reshape(prod, prod), dev), _new(b._t.reshape(-1), dev))
     return _new(res._t.reshape(oldshape), dev)
 
 
 def tensorinv(a, ind=2):
     """Inverse of ``a`` seen as a linear map between its first ``ind`` and remaining axes."""
-    (a,), dev = as_arrays(a)
+    (a,), dev = _convert.as_arrays(a)
     ind = operator.index(ind)
     if ind <= 0:
         raise ValueError("Invalid ind argument.")

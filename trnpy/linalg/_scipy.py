@@ -22,16 +22,16 @@ import warnings
 import numpy as np
 import torch
 
-from .. import _dispatch, _dtypes
+from .. import _convert, _dispatch, _dtypes, _tensor
 from .._devices import CPU, get_default_device
-from .._linalg_functions import as_arrays, torch_as
-from ._linalg import _new, _np
+from .._linalg_functions import torch_as
+from ._linalg import (EighResult, LinAlgError, QRResult, _check_uplo, _eigh, _new, _np, _qr,
+                      _solve)
 
 __all__ = ["lu", "lu_factor", "lu_solve", "cho_factor", "cho_solve", "solve_triangular",
            "expm", "sqrtm", "logm", "schur", "hessenberg", "null_space", "orth",
-           "block_diag", "toeplitz", "circulant", "hilbert"]
+           "block_diag", "toeplitz", "circulant", "hilbert", "eigh", "solve", "qr"]
 
-LinAlgError = np.linalg.LinAlgError
 
 
 def _sl():
@@ -46,7 +46,7 @@ def _wrap(r, dev):
         return bool(r)
     if isinstance(r, (int, np.integer)) and not isinstance(r, np.ndarray):
         return int(r)
-    return _dispatch.wrap(np.asarray(r), dev)
+    return _convert.wrap(np.asarray(r), dev)
 
 
 def _call(fn, *args, **kw):
@@ -137,7 +137,7 @@ def _as_rhs(ta, tb):
 def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False):
     """LU with partial pivoting: ``(p, l, u)`` with ``a = p @ l @ u`` (``p`` row indices
     with ``p_indices=True``: ``a = l[p] @ u``), or ``(p @ l, u)`` with ``permute_l``."""
-    (x,), dev = as_arrays(a)
+    (x,), dev = _convert.as_arrays(a)
     if x.ndim < 2:
         raise ValueError("The input array must be at least two-dimensional.")
     dts = sp_dtypes("lu", x.dtype, permute_l=bool(permute_l), p_indices=bool(p_indices))
@@ -174,7 +174,7 @@ def _warn_singular(info):
 
 def lu_factor(a, overwrite_a=False, check_finite=True):
     """``(lu, piv)``: L and U packed in one array, 0-based int32 pivots (LAPACK getrf)."""
-    (x,), dev = as_arrays(a)
+    (x,), dev = _convert.as_arrays(a)
     if x.ndim < 2:
         raise ValueError("The input array must be at least two-dimensional.")
     dts = sp_dtypes("lu_factor", x.dtype)
@@ -191,7 +191,7 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
 def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     """Solve ``a x = b`` (``trans`` 1: ``a.T``, 2: ``a.H``) from ``lu_factor``'s output."""
     lu_, piv = lu_and_piv
-    (lu_, piv, b), dev = as_arrays(lu_, piv, b)
+    (lu_, piv, b), dev = _convert.as_arrays(lu_, piv, b)
     tr = _trans(trans)
     _square(lu_)
     _rhs("lu_solve", lu_.shape, b)
@@ -224,7 +224,7 @@ def _tri_hermitian(t, lower):
 def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
     """``(c, lower)``: the Cholesky factor in ``c``'s ``lower``/upper triangle; the other
     triangle keeps ``a``'s entries (as LAPACK potrf leaves them)."""
-    (x,), dev = as_arrays(a)
+    (x,), dev = _convert.as_arrays(a)
     _square(x)
     dt = sp_dtypes("cho_factor", x.dtype)[0]
     dev.check_dtype(dt)
@@ -246,7 +246,7 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
 def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
     """Solve ``a x = b`` from ``cho_factor``'s ``(c, lower)``."""
     c, lower = c_and_lower
-    (c, b), dev = as_arrays(c, b)
+    (c, b), dev = _convert.as_arrays(c, b)
     _square(c)
     _rhs("cho_solve", c.shape, b)
     dt = sp_dtypes("cho_solve", c.dtype, b.dtype)[0]
@@ -268,7 +268,7 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
                      check_finite=True):
     """Solve ``a x = b`` reading only ``a``'s ``lower``/upper triangle (``trans`` 1:
     ``a.T x = b``, 2: ``a.H x = b``). A zero diagonal raises LinAlgError."""
-    (a, b), dev = as_arrays(a, b)
+    (a, b), dev = _convert.as_arrays(a, b)
     tr = _trans(trans)
     _square(a)
     _rhs("solve_triangular", a.shape, b)
@@ -303,7 +303,7 @@ def triangular_tensor(ta, tb, tr, lower, unit_diagonal):
 def expm(A):
     """Matrix exponential of the last two axes (torch.linalg.matrix_exp off the SciPy
     path)."""
-    (x,), dev = as_arrays(A)
+    (x,), dev = _convert.as_arrays(A)
     _square(x)
     dt = sp_dtypes("expm", x.dtype)[0]
     dev.check_dtype(dt)
@@ -313,7 +313,7 @@ def expm(A):
 
 
 def _scipy_only(name, A, *args, **kw):
-    (x,), dev = as_arrays(A)
+    (x,), dev = _convert.as_arrays(A)
     _square(x)
     _cpu_only(name, dev)
     return _wrap(getattr(_sl(), name)(_np(x), *args, **kw), dev)
@@ -370,7 +370,7 @@ def null_space(A, rcond=None, *, overwrite_a=False, check_finite=True,
     """Orthonormal basis of the null space of ``A`` (from the SVD)."""
     if lapack_driver not in ("gesdd", "gesvd"):
         raise ValueError(f"lapack_driver must be 'gesdd' or 'gesvd', not {lapack_driver!r}")
-    (x,), dev = as_arrays(A)
+    (x,), dev = _convert.as_arrays(A)
     if _dispatch.use_numpy(dev):
         dev.check_dtype(sp_dtypes("null_space", x.dtype)[0])
         return _wrap(_sl().null_space(_np(x), rcond, check_finite=check_finite,
@@ -384,7 +384,7 @@ def null_space(A, rcond=None, *, overwrite_a=False, check_finite=True,
 
 def orth(A, rcond=None):
     """Orthonormal basis of the range of ``A`` (from the SVD)."""
-    (x,), dev = as_arrays(A)
+    (x,), dev = _convert.as_arrays(A)
     if _dispatch.use_numpy(dev):
         dev.check_dtype(sp_dtypes("orth", x.dtype)[0])
         return _wrap(_sl().orth(_np(x), rcond), dev)
@@ -401,7 +401,7 @@ def block_diag(*arrs):
     """Block-diagonal matrix of 0-, 1- (a row) and 2-D arrays."""
     if not arrs:
         arrs = ([],)
-    xs, dev = as_arrays(*arrs)
+    xs, dev = _convert.as_arrays(*arrs)
     bad = [i for i, x in enumerate(xs) if x.ndim > 2]
     if bad:
         raise ValueError(f"arguments in the following positions have dimension greater "
@@ -416,7 +416,7 @@ def block_diag(*arrs):
     out = torch.zeros((rows, cols), dtype=_dtypes.to_torch(dt), device=dev.torch_device)
     r = c = 0
     for x, (p, q) in zip(xs, shapes):
-        out[r:r + p, c:c + q] = _dispatch.cast_tensor(x._t, dt).reshape(p, q)
+        out[r:r + p, c:c + q] = _tensor.cast_tensor(x._t, dt).reshape(p, q)
         r, c = r + p, c + q
     return _new(out, dev)
 
@@ -425,38 +425,38 @@ def toeplitz(c, r=None):
     """Toeplitz matrix with first column ``c`` and first row ``r`` (default ``conj(c)``;
     ``r[0]`` is ignored). N-D inputs are stacks of vectors (SciPy >= 1.17)."""
     if r is None:
-        (c,), dev = as_arrays(c)
+        (c,), dev = _convert.as_arrays(c)
         if _dispatch.use_numpy(dev):
             return _wrap(_sl().toeplitz(_np(c)), dev)
         tc = c._t if c.ndim else c._t[None]
         tr = tc.conj() if tc.is_complex() else tc
         dt = c.dtype
     else:
-        (c, r), dev = as_arrays(c, r)
+        (c, r), dev = _convert.as_arrays(c, r)
         if _dispatch.use_numpy(dev):
             return _wrap(_sl().toeplitz(_np(c), _np(r)), dev)
         dt = _dtypes.result_type(c.dtype, r.dtype)
         tc = c._t if c.ndim else c._t[None]
         tr = r._t if r.ndim else r._t[None]
-    tc, tr = _dispatch.compute_tensor(tc, dt), _dispatch.compute_tensor(tr, dt)
+    tc, tr = _tensor.compute_tensor(tc, dt), _tensor.compute_tensor(tr, dt)
     batch = torch.broadcast_shapes(tc.shape[:-1], tr.shape[:-1])
     m, n = tc.shape[-1], tr.shape[-1]
     vals = torch.cat([tc.flip(-1).expand(batch + (m,)),
                       tr[..., 1:].expand(batch + (max(n - 1, 0),))], dim=-1)
     i = torch.arange(m, device=vals.device)[:, None]
     j = torch.arange(n, device=vals.device)[None, :]
-    return _new(_dispatch.from_compute(vals[..., (m - 1) - i + j], dt), dev)
+    return _new(_tensor.from_compute(vals[..., (m - 1) - i + j], dt), dev)
 
 
 def circulant(c):
     """Circulant matrix whose first column is ``c`` (stacks of vectors for N-D ``c``)."""
-    (c,), dev = as_arrays(c)
+    (c,), dev = _convert.as_arrays(c)
     if _dispatch.use_numpy(dev):
         return _wrap(_sl().circulant(_np(c)), dev)
-    tc = _dispatch.compute_tensor(c._t if c.ndim else c._t[None])
+    tc = _tensor.compute_tensor(c._t if c.ndim else c._t[None])
     n = tc.shape[-1]
     i = torch.arange(n, device=tc.device)
-    return _new(_dispatch.from_compute(tc[..., (i[:, None] - i[None, :]) % max(n, 1)],
+    return _new(_tensor.from_compute(tc[..., (i[:, None] - i[None, :]) % max(n, 1)],
                                        c.dtype), dev)
 
 
@@ -480,7 +480,7 @@ _ASSUME = {None: "gen", "gen": "gen", "general": "gen", "sym": "sym", "symmetric
 
 
 def solve_scipy(a, b, *, lower, check_finite, assume_a, transposed):
-    (a, b), dev = as_arrays(a, b)
+    (a, b), dev = _convert.as_arrays(a, b)
     kind = _ASSUME.get(assume_a)
     if kind is None:
         raise ValueError(f"{assume_a!r} is not a recognized matrix structure")
@@ -536,8 +536,7 @@ _GEN_DRIVERS = (None, "gv", "gvd", "gvx")
 
 def eigh_scipy(a, b, *, lower, eigvals_only, type, check_finite, subset_by_index,
                subset_by_value, driver):
-    from ._linalg import EighResult, _eigh
-    xs, dev = as_arrays(a) if b is None else as_arrays(a, b)
+    xs, dev = _convert.as_arrays(a) if b is None else _convert.as_arrays(a, b)
     x = xs[0]
     if type not in (1, 2, 3):
         raise ValueError('"type" keyword only accepts 1, 2, and 3.')
@@ -657,13 +656,12 @@ def _pivot_order(t):
 
 
 def qr_scipy(a, mode, pivoting, check_finite):
-    from ._linalg import QRResult
     if mode not in ("full", "economic", "r", "raw", "reduced", "complete"):
         raise ValueError("Mode argument should be one of ['full', 'r', 'economic', "
                          "'raw', 'reduced', 'complete']")
     if mode == "raw" and pivoting:
         raise NotImplementedError("qr: mode='raw' with pivoting=True is not supported")
-    (x,), dev = as_arrays(a)
+    (x,), dev = _convert.as_arrays(a)
     if x.ndim < 2:
         raise ValueError("expected at least 2-D array")
     smode = {"reduced": "economic", "complete": "full"}.get(mode, mode)
@@ -671,7 +669,6 @@ def qr_scipy(a, mode, pivoting, check_finite):
     dt = dts[0]
     dev.check_dtype(dt)
     if not pivoting and smode in ("r", "raw"):
-        from ._linalg import _qr
         return _qr(x, mode)
     if _dispatch.use_numpy(dev):
         r = _sl().qr(_np(x), mode=smode, pivoting=pivoting, check_finite=check_finite)
@@ -688,3 +685,75 @@ def qr_scipy(a, mode, pivoting, check_finite):
     if pivoting:
         return (_new(q, dev, dt), _new(r, dev, dt), _new(perm, dev, np.int32))
     return QRResult(_new(q, dev, dt), _new(r, dev, dt))
+
+
+# -- the names NumPy and SciPy share: NumPy's signature, SciPy's keywords -----------------
+_SP = object()     # "not given": tells NumPy-style calls from SciPy-style ones
+
+
+def eigh(a, b=None, UPLO=None, *, lower=_SP, eigvals_only=_SP, overwrite_a=False,
+         overwrite_b=False, type=_SP, check_finite=_SP, subset_by_index=None,
+         subset_by_value=None, driver=None):
+    """Eigen-decomposition of Hermitian matrices: EighResult(eigenvalues ascending,
+    eigenvectors). Only the ``UPLO`` (NumPy) / ``lower`` (SciPy) triangle is read.
+
+    NumPy's ``eigh(a, UPLO)`` and SciPy's ``eigh(a, b, *, lower, eigvals_only, type,
+    subset_by_index, subset_by_value, driver, check_finite)`` in one function: a string
+    second argument is NumPy's ``UPLO``; an array is SciPy's ``b`` (the generalized
+    problem). With any SciPy argument the call follows SciPy (result dtypes, finite
+    check, ``eigvals_only`` returning only the eigenvalues)."""
+    if isinstance(b, str):
+        if UPLO is not None:
+            raise TypeError("eigh() got multiple values for argument 'UPLO'")
+        b, UPLO = None, b
+    scipy_args = {k: v for k, v in dict(lower=lower, eigvals_only=eigvals_only, type=type,
+                                        check_finite=check_finite).items() if v is not _SP}
+    if (b is None and not scipy_args and subset_by_index is None
+            and subset_by_value is None and driver is None):
+        return _eigh(a, UPLO="L" if UPLO is None else UPLO)
+    if UPLO is not None:
+        uplo = _check_uplo(UPLO)
+        if lower is not _SP and bool(lower) != (uplo == "L"):
+            raise ValueError("eigh: UPLO and lower disagree")
+        lower = uplo == "L"
+    return eigh_scipy(a, b, lower=True if lower is _SP else bool(lower),
+                      eigvals_only=False if eigvals_only is _SP else bool(eigvals_only),
+                      type=1 if type is _SP else type,
+                      check_finite=True if check_finite is _SP else bool(check_finite),
+                      subset_by_index=subset_by_index, subset_by_value=subset_by_value,
+                      driver=driver)
+
+
+def solve(a, b, lower=_SP, overwrite_a=False, overwrite_b=False, check_finite=_SP,
+          assume_a=_SP, transposed=_SP):
+    """Solve ``a @ x = b``.
+
+    NumPy's ``solve(a, b)`` and SciPy's keywords (``assume_a``, ``lower``,
+    ``transposed``, ``check_finite``; ``overwrite_*`` are accepted) in one function. The
+    shape rule for ``b`` is NumPy 2's, which SciPy >= 1.15 shares: a 1-D ``b`` is one
+    vector, otherwise a stack of (M, K) matrices whose batch dimensions broadcast with
+    ``a``'s. With a SciPy keyword the call follows SciPy (its dtypes, its errors, the
+    finite check); with none it is exactly NumPy's."""
+    kw = {k: v for k, v in dict(lower=lower, check_finite=check_finite, assume_a=assume_a,
+                                transposed=transposed).items() if v is not _SP}
+    if not kw:
+        return _solve(a, b)
+    return solve_scipy(a, b, lower=bool(kw.get("lower", False)),
+                       check_finite=bool(kw.get("check_finite", True)),
+                       assume_a=kw.get("assume_a"), transposed=bool(kw.get("transposed",
+                                                                           False)))
+
+
+def qr(a, mode=None, *, pivoting=False, overwrite_a=False, lwork=None,
+       check_finite=_SP):
+    """QR decomposition with NumPy's modes ('reduced' (default), 'complete', 'r',
+    'raw') and SciPy's ('full', 'economic'; returning ``(Q, R)``) and SciPy's
+    ``pivoting=True`` (column pivoting: ``(Q, R, P)`` with ``a[:, P] = Q @ R``; the mode
+    then defaults to SciPy's 'full', and 'r' means SciPy's ``(R, P)`` with the full R).
+    ``overwrite_a`` and ``lwork`` are accepted (they never change the result)."""
+    if pivoting or mode in ("full", "economic") or check_finite is not _SP:
+        if mode is None:
+            mode = "full"
+        return qr_scipy(a, mode, bool(pivoting),
+                        True if check_finite is _SP else bool(check_finite))
+    return _qr(a, "reduced" if mode is None else mode)

@@ -21,8 +21,9 @@ import math
 import numpy as np
 import torch
 
-from .. import _dispatch
+from .. import _convert, _dispatch, _normalize, _tensor
 from .._array import TrnArray
+from .._ufunc import ufunc
 
 __all__ = ["erf", "erfc", "erfinv", "erfcinv", "gamma", "gammaln", "digamma", "polygamma",
            "betaln", "expit", "logit", "log_ndtr", "ndtr", "ndtri", "xlogy", "xlog1py",
@@ -148,7 +149,6 @@ def _ufunc(name):
     u = _UFUNCS.get(name)
     if u is None:
         import scipy.special
-        from .._ufunc import ufunc
         np_u = getattr(scipy.special, name)
         if not isinstance(np_u, np.ufunc):
             # SCIPY_ARRAY_API=1 replaces the public names with dispatching wrappers;
@@ -162,8 +162,7 @@ def _ufunc(name):
 # ---------------------------------------------------------------------------
 # non-ufunc functions
 def _operands(*xs):
-    from .._ufunc import normalize_operands
-    return normalize_operands(xs)
+    return _convert.as_operands(xs)
 
 
 def _oracle_arg(x):
@@ -177,22 +176,20 @@ def _result_dtype(fn, *ops, **kw):
         return np.asarray(fn(*[_oracle_arg(o) for o in ops], **kw)).dtype
 
 
-def _tensor(o, dt, dev):
-    from .._ufunc import scalar_tensor
+def _operand_tensor(o, dt, dev):
     if isinstance(o, TrnArray):
-        return _dispatch.cast_tensor(o._t, dt)
-    return scalar_tensor(o, np.dtype(dt), dev)
+        return _tensor.cast_tensor(o._t, dt)
+    return _tensor.scalar_tensor(o, np.dtype(dt), dev)
 
 
 def _np_arg(o):
-    return _dispatch.np_view(o) if isinstance(o, TrnArray) else o
+    return _convert.np_view(o) if isinstance(o, TrnArray) else o
 
 
 def _deliver(res, dev, out):
     if out is None:
         return res
-    from .._reductions import deliver
-    return deliver(res, out, "special")
+    return _normalize.deliver(res, out, "special")
 
 
 def polygamma(n, x):
@@ -200,19 +197,19 @@ def polygamma(n, x):
     import scipy.special as sp
     ops, dev = _operands(n, x)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.asarray(sp.polygamma(*map(_np_arg, ops))), dev)
+        return _convert.wrap(np.asarray(sp.polygamma(*map(_np_arg, ops))), dev)
     rdt = _result_dtype(sp.polygamma, *ops)
     dev.check_dtype(rdt)
     if rdt.kind == "c" or any(isinstance(o, TrnArray) and o.dtype.kind == "c" for o in ops):
         raise NotImplementedError(f"trnpy.special.polygamma: complex input is not "
                                   f"supported on {dev}")
-    tn, tx = (_tensor(o, rdt, dev) for o in ops)
+    tn, tx = (_operand_tensor(o, rdt, dev) for o in ops)
     # SciPy's definition: digamma for n == 0, else (-1)^(n+1) n! zeta(n+1, x)
     fac = torch.pow(torch.tensor(-1.0, dtype=tn.dtype, device=tn.device), tn + 1) * \
         _gamma(tn + 1)
     # SciPy evaluates digamma in x's own loop dtype (float32 stays float32)
     ddt = _result_dtype(sp.digamma, ops[1])
-    dg = torch.special.digamma(_tensor(ops[1], ddt, dev)).to(tx.dtype)
+    dg = torch.special.digamma(_operand_tensor(ops[1], ddt, dev)).to(tx.dtype)
     res = torch.where(tn == 0, dg, fac * _hurwitz(tn + 1, tx))
     return TrnArray._new(res, dev)
 
@@ -222,17 +219,17 @@ def zeta(x, q=None, out=None):
     import scipy.special as sp
     ops, dev = _operands(x) if q is None else _operands(x, q)
     if out is not None:
-        dev = _dispatch.same_device(out, *[o for o in ops if isinstance(o, TrnArray)]) or dev
+        dev = _convert.same_device(out, *[o for o in ops if isinstance(o, TrnArray)]) or dev
     if _dispatch.use_numpy(dev):
-        kw = {} if out is None else {"out": _dispatch.np_view(out)}
+        kw = {} if out is None else {"out": _convert.np_view(out)}
         res = sp.zeta(*map(_np_arg, ops), **kw)
-        return out if out is not None else _dispatch.wrap(np.asarray(res), dev)
+        return out if out is not None else _convert.wrap(np.asarray(res), dev)
     rdt = _result_dtype(sp.zeta, *ops)
     dev.check_dtype(rdt)
     if rdt.kind == "c":
         raise NotImplementedError(f"trnpy.special.zeta: complex input is not supported "
                                   f"on {dev}")
-    ts = [_tensor(o, rdt, dev) for o in ops]
+    ts = [_operand_tensor(o, rdt, dev) for o in ops]
     res = _riemann(ts[0]) if q is None else _hurwitz(*torch.broadcast_tensors(*ts))
     return _deliver(TrnArray._new(res, dev), dev, out)
 
@@ -241,47 +238,41 @@ def sinc(x):
     """Normalised sinc, sin(pi x) / (pi x) (``scipy.special.sinc`` is ``numpy.sinc``)."""
     (x,), dev = _operands(x)
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.asarray(np.sinc(_np_arg(x))), dev)
+        return _convert.wrap(np.asarray(np.sinc(_np_arg(x))), dev)
     rdt = _result_dtype(np.sinc, x)
     dev.check_dtype(rdt)
-    return TrnArray._new(torch.special.sinc(_tensor(x, rdt, dev)), dev)
+    return TrnArray._new(torch.special.sinc(_operand_tensor(x, rdt, dev)), dev)
 
 
 # -- reductions --------------------------------------------------------------------
 def _axes(axis, ndim):
-    from .._reductions import normalize_axis
-    return normalize_axis(axis, ndim)
-
-
-def _as_array(x, dev=None):
-    from .._reductions import as_array
-    return as_array(x, device=dev)
+    return _normalize.normalize_axis(axis, ndim)
 
 
 def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     """log(sum(b * exp(a))) over ``axis``, computed stably (``scipy.special.logsumexp``)."""
     import scipy.special as sp
-    a = _as_array(a)
+    a = _convert.as_array(a)
     dev = a._device
     if b is not None:
-        b = _as_array(b, dev)
-        dev = _dispatch.same_device(a, b)
+        b = _convert.as_array(b, dev)
+        dev = _convert.same_device(a, b)
     if _dispatch.use_numpy(dev):
-        res = sp.logsumexp(_dispatch.np_view(a), axis=axis,
-                           b=None if b is None else _dispatch.np_view(b),
+        res = sp.logsumexp(_convert.np_view(a), axis=axis,
+                           b=None if b is None else _convert.np_view(b),
                            keepdims=keepdims, return_sign=return_sign)
         if return_sign:
-            return tuple(_dispatch.wrap(np.asarray(r), dev) for r in res)
-        return _dispatch.wrap(np.asarray(res), dev)
+            return tuple(_convert.wrap(np.asarray(r), dev) for r in res)
+        return _convert.wrap(np.asarray(res), dev)
     ops = (a,) if b is None else (a, b)
     rdt = _result_dtype(lambda a, b=None: sp.logsumexp(a, b=b), *ops)
     dev.check_dtype(rdt)
     if rdt.kind == "c":
         raise NotImplementedError(f"trnpy.special.logsumexp: complex input is not "
                                   f"supported on {dev}")
-    t = _dispatch.cast_tensor(a._t, rdt)
+    t = _tensor.cast_tensor(a._t, rdt)
     if b is not None:
-        tb = _dispatch.cast_tensor(b._t, rdt)
+        tb = _tensor.cast_tensor(b._t, rdt)
         t, tb = torch.broadcast_tensors(t, tb)
     if t.dim() == 0:                      # SciPy works on atleast_1d(a)
         t = t.reshape(1)
@@ -313,18 +304,18 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
 
 def _soft(x, axis, log):
     import scipy.special as sp
-    x = _as_array(x)
+    x = _convert.as_array(x)
     dev = x._device
     f = sp.log_softmax if log else sp.softmax
     name = f.__name__
     if _dispatch.use_numpy(dev):
-        return _dispatch.wrap(np.asarray(f(_dispatch.np_view(x), axis=axis)), dev)
+        return _convert.wrap(np.asarray(f(_convert.np_view(x), axis=axis)), dev)
     rdt = _result_dtype(f, x)
     dev.check_dtype(rdt)
     if rdt.kind == "c":
         raise NotImplementedError(f"trnpy.special.{name}: complex input is not "
                                   f"supported on {dev}")
-    t = _dispatch.cast_tensor(x._t, rdt)
+    t = _tensor.cast_tensor(x._t, rdt)
     dims = _axes(axis, t.dim())
     if t.numel() == 0:
         return TrnArray._new(t.clone(), dev)

@@ -43,7 +43,8 @@ from collections import Counter
 import numpy as np
 import torch
 
-from . import _dispatch
+from ._array import TrnArray
+from ._dtypes import to_torch
 
 __all__ = ["KernelFallbackError", "kernel_thresholds", "set_kernel_threshold",
            "force_kernels", "strict_kernels", "routing_report", "reset_routes"]
@@ -56,6 +57,9 @@ class KernelFallbackError(RuntimeError):
 #: op -> minimum problem size (see the module docstring for each op's measure).
 DEFAULT_THRESHOLDS = {"matmul": 512 ** 3, "eigh": 128, "fft": 65536}
 kernel_thresholds: dict = dict(DEFAULT_THRESHOLDS)
+
+#: where each routed op ran: ROUTES[(op, where)] -> count. Read by users and tests.
+ROUTES: Counter = Counter()
 
 #: why ops on the neuron device did not run their kernel: FALLBACKS[(op, reason)] -> count
 FALLBACKS: Counter = Counter()
@@ -107,16 +111,16 @@ def strict() -> bool:
 
 def reset_routes() -> None:
     """Clear the routing counters (``trnpy.ROUTES`` and the fallback reasons)."""
-    _dispatch.ROUTES.clear()
+    ROUTES.clear()
     FALLBACKS.clear()
 
 
 def routing_report() -> str:
     """A readable table of where each op ran, with fallback reasons and thresholds."""
-    ops = sorted({op for op, _ in _dispatch.ROUTES})
+    ops = sorted({op for op, _ in ROUTES})
     lines = [f"{'op':<24}{'kernel':>8}{'torch':>8}{'numpy':>8}"]
     for op in ops:
-        c = [_dispatch.ROUTES.get((op, w), 0) for w in ("kernel", "torch", "numpy")]
+        c = [ROUTES.get((op, w), 0) for w in ("kernel", "torch", "numpy")]
         lines.append(f"{op:<24}{c[0]:>8}{c[1]:>8}{c[2]:>8}")
     if FALLBACKS:
         lines.append("not on a kernel (neuron device):")
@@ -216,8 +220,6 @@ class _Matmul:
 
 
 def _new(t, rdt, dev):
-    from ._array import TrnArray
-    from ._dtypes import to_torch
     return TrnArray._new(t.to(to_torch(np.dtype(rdt))).contiguous(), dev)
 
 
@@ -299,10 +301,6 @@ def _eigh_real(t):
 
 # ---------------------------------------------------------------------------
 # fft family
-_FORWARD = {"fft": True, "rfft": True, "hfft": True,
-            "ifft": False, "irfft": False, "ihfft": False}
-
-
 @functools.lru_cache(maxsize=256)
 def _fft_plan_error(n):
     from kernels.fft import plan

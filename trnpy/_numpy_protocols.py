@@ -1,4 +1,4 @@
-"""NumPy's dispatch protocols for TrnArray, and small ndarray helper objects.
+"""NumPy's dispatch protocols for TrnArray.
 
 * ``__array_ufunc__`` (NEP 13): ``numpy.add(x, y)``, ``numpy.sin(x)``,
   ``numpy.add.reduce(x)``, ``numpy.add(x, y, out=z)`` run trnpy's ufunc of the same name.
@@ -22,9 +22,12 @@ import warnings
 import numpy as np
 import torch
 
-from . import _dispatch, _dtypes
+from . import (_convert, _creation, _data_types, _dtype_utils, _dtypes, _elementwise, _indexing,
+               _io, _linalg_functions, _manipulation, _math, _pad, _polynomial, _reductions,
+               _searching, _sets, _sorting, _statistics, _window, fft, linalg)
 from ._array import TrnArray
 from ._devices import CPU
+from ._ufunc import ufunc
 
 __all__ = ["NumPyFallbackWarning"]
 
@@ -48,8 +51,7 @@ def _foreign(objs):
 
 def trnpy_ufunc(np_ufunc):
     """trnpy's callable for NumPy ufunc ``np_ufunc`` (same name), or None."""
-    ns = sys.modules["trnpy"]
-    f = getattr(ns, np_ufunc.__name__, None)
+    f = _lookup(_NAMESPACE, np_ufunc.__name__)
     return f if callable(f) and f is not np_ufunc else None
 
 
@@ -57,7 +59,6 @@ def array_ufunc(self, np_ufunc, method, inputs, kwargs):
     out = kwargs.get("out", ())
     if _foreign(inputs) or _foreign(out if isinstance(out, tuple) else (out,)):
         return NotImplemented
-    from ._ufunc import ufunc
     f = trnpy_ufunc(np_ufunc)
     if f is None:
         return NotImplemented
@@ -74,7 +75,20 @@ def array_ufunc(self, np_ufunc, method, inputs, kwargs):
 
 # ---------------------------------------------------------------------------
 # NEP 18 / NEP 35
-_SUBMODULES = {"numpy.linalg": "linalg", "numpy.fft": "fft"}
+# trnpy's namespace modules, in the order trnpy/__init__ imports them (a later one's name
+# wins there, so the lookup goes last to first)
+_NAMESPACE = (_creation, _elementwise, _manipulation, _indexing, _reductions, _searching,
+              _sorting, _sets, _data_types, _dtype_utils, _linalg_functions, _math,
+              _statistics, _polynomial, _pad, _window, _io)[::-1]
+_SUBMODULES = {"numpy.linalg": (linalg,), "numpy.fft": (fft,)}
+
+
+def _lookup(modules, name):
+    for m in modules:
+        f = getattr(m, name, None)
+        if f is not None and (m in (linalg, fft) or name in getattr(m, "__all__", ())):
+            return f
+    return None
 
 # NumPy functions that take like= (they dispatch on it alone)
 _LIKE = frozenset({"array", "asarray", "asanyarray", "ascontiguousarray", "asfortranarray",
@@ -90,13 +104,8 @@ _ACTIVE: contextvars.ContextVar = contextvars.ContextVar("trnpy_array_function",
 def trnpy_function(func):
     """trnpy's function for NumPy function ``func`` (matched by module and name), or None."""
     mod = getattr(func, "__module__", None) or ""
-    ns = sys.modules["trnpy"]
-    if mod != "numpy":
-        sub = _SUBMODULES.get(mod)
-        if sub is None:
-            return None
-        ns = getattr(ns, sub, None)
-    f = getattr(ns, func.__name__, None) if ns is not None else None
+    ns = _NAMESPACE if mod == "numpy" else _SUBMODULES.get(mod)
+    f = _lookup(ns, func.__name__) if ns is not None else None
     if not callable(f) or f is func or getattr(f, "__wrapped__", None) is func \
             or isinstance(f, type):
         return None
@@ -159,7 +168,7 @@ def _fallback(func, args, kwargs):
 
     def to_np(o):
         if isinstance(o, TrnArray):
-            v = _dispatch.np_view(o)
+            v = _convert.np_view(o)
             views[id(v)] = o
             return v
         if isinstance(o, list):
@@ -182,7 +191,7 @@ def _back(r, views):
         if id(r) in views:
             return views[id(r)]
         try:
-            return _dispatch.wrap(r, CPU)
+            return _convert.wrap(r, CPU)
         except TypeError:
             return r             # a dtype trnpy cannot hold (strings, objects)
     if isinstance(r, np.generic):
@@ -190,7 +199,7 @@ def _back(r, views):
             _dtypes.as_dtype(r.dtype)
         except TypeError:
             return r
-        return _dispatch.wrap(np.asarray(r), CPU)
+        return _convert.wrap(np.asarray(r), CPU)
     if isinstance(r, tuple):
         items = [_back(i, views) for i in r]
         return type(r)(*items) if hasattr(r, "_fields") else tuple(items)
@@ -198,116 +207,4 @@ def _back(r, views):
         return [_back(i, views) for i in r]
     return r
 
-
-# ---------------------------------------------------------------------------
-# ndarray helper objects
-class Flags:
-    """NumPy's ``ndarray.flags`` for a TrnArray (read-only)."""
-
-    def __init__(self, x: TrnArray):
-        shape, strides = x.shape, x._t.stride()
-        self.c_contiguous = _contiguous(shape, strides, reversed)
-        self.f_contiguous = _contiguous(shape, strides, lambda z: z)
-        self.writeable = not builtins.any(st == 0 and s > 1 for s, st in zip(shape, strides))
-        self.aligned = True
-        self.owndata = x._t._base is None
-        self.writebackifcopy = False
-
-    _KEYS = {"C_CONTIGUOUS": "c_contiguous", "C": "c_contiguous", "CONTIGUOUS": "c_contiguous",
-             "F_CONTIGUOUS": "f_contiguous", "F": "f_contiguous", "FORTRAN": "f_contiguous",
-             "WRITEABLE": "writeable", "W": "writeable", "ALIGNED": "aligned", "A": "aligned",
-             "OWNDATA": "owndata", "O": "owndata", "WRITEBACKIFCOPY": "writebackifcopy",
-             "X": "writebackifcopy"}
-
-    @property
-    def contiguous(self):
-        return self.c_contiguous
-
-    @property
-    def fnc(self):
-        return self.f_contiguous and not self.c_contiguous
-
-    @property
-    def forc(self):
-        return self.f_contiguous or self.c_contiguous
-
-    def __getitem__(self, key):
-        try:
-            return getattr(self, self._KEYS[key.upper()])
-        except (KeyError, AttributeError):
-            raise KeyError(f"Unknown flag {key!r}") from None
-
-    def __repr__(self):
-        return "\n".join(f"  {k} : {self[k]}" for k in (
-            "C_CONTIGUOUS", "F_CONTIGUOUS", "OWNDATA", "WRITEABLE", "ALIGNED",
-            "WRITEBACKIFCOPY"))
-
-
-def _contiguous(shape, strides, order):
-    if 0 in shape:
-        return True
-    expected = 1
-    for s, st in order(list(zip(shape, strides))):
-        if s == 1:
-            continue
-        if st != expected:
-            return False
-        expected *= s
-    return True
-
-
-class FlatIter:
-    """``x.flat``: iterate, index and assign ``x`` as if it were 1-d (C order).
-
-    Reading with an integer gives a 0-d TrnArray (as ``x[i]`` does); slices and index
-    arrays give copies; assignment repeats a shorter value cyclically, as NumPy's does."""
-
-    def __init__(self, x: TrnArray):
-        self.base = x
-
-    def _flat(self):
-        return self.base.reshape(-1)
-
-    def __len__(self):
-        return self.base.size
-
-    def __iter__(self):
-        f = self._flat()
-        return (f[i] for i in range(f.size))
-
-    def __getitem__(self, key):
-        r = self._flat()[key]
-        return r.copy() if r.ndim else r
-
-    def __setitem__(self, key, value):
-        x = self.base
-        ns = sys.modules["trnpy"]
-        lin = TrnArray._new(torch.arange(x.size, device=x._t.device), x._device)
-        idx = lin[key]
-        v = value if isinstance(value, TrnArray) else ns.asarray(value, device=x._device) \
-            if not _dtypes.is_python_scalar(value) else value
-        m = idx.size
-        if isinstance(v, TrnArray) and v.size not in (0, 1) and v.shape != idx.shape:
-            vt = v._t.reshape(-1)
-            vt = vt.repeat(-(-m // vt.numel()))[:m] if m else vt[:0]
-            v = TrnArray._new(vt.reshape(idx.shape), x._device)
-        elif isinstance(v, TrnArray) and v.size == 0:
-            if m:
-                raise ValueError("cannot assign an empty sequence to the elements")
-            return
-        if x._t.is_contiguous():
-            x.reshape(-1)[idx] = v
-        else:
-            f = x.flatten()
-            f[idx] = v
-            x[...] = f.reshape(x.shape)
-
-    def __array__(self, dtype=None, copy=None):
-        return np.asarray(self._flat(), dtype=dtype)
-
-    def copy(self):
-        return self._flat().copy()
-
-    def __repr__(self):
-        return f"<trnpy flatiter over an array of shape {self.base.shape}>"
 
