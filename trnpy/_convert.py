@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from . import _dtypes, _tensor
-from ._array import TrnArray, host, np_view  # noqa: F401 (re-exported: the host views)
+from ._array import TrnArray, host, np_view  # noqa: F401 (np_view re-exported)
 from ._devices import CPU, Device, device as _resolve_device, get_default_device
 
 _NEW = TrnArray.__new__

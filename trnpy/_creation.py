@@ -19,7 +19,7 @@ from numpy.lib.array_utils import normalize_axis_index
 from . import _convert, _dispatch, _dtypes, _elementwise, _reductions, _tensor
 from ._convert import asarray, from_dlpack
 from ._array import TrnArray
-from ._devices import CPU, device as _resolve_device, get_default_device
+from ._devices import device as _resolve_device, get_default_device
 
 __all__ = ["asarray", "array", "from_dlpack", "asnumpy", "asanyarray", "ascontiguousarray",
            "copy", "arange", "empty", "empty_like", "eye", "identity", "full", "full_like",
@@ -461,7 +461,6 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     if endpoint and num > 1:
         y[-1, ...] = en
     if axis != 0:
-        from numpy.lib.array_utils import normalize_axis_index
         y = torch.movedim(y, 0, normalize_axis_index(axis, y.dim()))
     if integer_dtype:
         if dt.kind == "c":

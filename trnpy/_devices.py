@@ -45,7 +45,7 @@ def _neuron_runtime_missing() -> str | None:
     """Name of the first missing Neuron runtime package, or None when all import."""
     for mod in ("torch_neuronx", "torch_xla"):
         try:
-            __import__(mod)
+            __import__(mod)      # optional: the Neuron SDK, probed by name
         except Exception:
             return mod
     return None

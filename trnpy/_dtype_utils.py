@@ -11,6 +11,9 @@ from __future__ import annotations
 import builtins
 
 import numpy as np
+from numpy.lib.array_utils import normalize_axis_index
+from numpy.lib.array_utils import normalize_axis_tuple
+import math
 import torch
 
 from . import _convert
@@ -98,10 +101,7 @@ def size(a, axis=None):
     if axis is None:
         return a.size
     if isinstance(axis, tuple):
-        from numpy.lib.array_utils import normalize_axis_tuple
-        import math
         return math.prod(a.shape[i] for i in normalize_axis_tuple(axis, a.ndim))
-    from numpy.lib.array_utils import normalize_axis_index
     return a.shape[normalize_axis_index(axis, a.ndim)]
 
 
@@ -189,7 +189,6 @@ class broadcast:
 
     @property
     def size(self):
-        import math
         return math.prod(self.shape)
 
     @property

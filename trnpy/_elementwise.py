@@ -10,7 +10,6 @@ ordering and division, integer powers).
 from __future__ import annotations
 
 import builtins
-import math
 import operator
 
 import numpy as np

@@ -144,7 +144,7 @@ def _sdk_missing(device):
     """Why a real neuron device cannot launch kernels, or None."""
     if device.emulated:
         return None
-    from kernels.nki_adapter import REAL_NKI
+    from kernels.nki_adapter import REAL_NKI  # lazy: kernels/ (NKI kernels, emulator) load on first launch
     if not REAL_NKI:
         return "the Neuron SDK's nki (nki.language / nki.isa) does not import"
     return None
@@ -207,7 +207,7 @@ class _Matmul:
         if a3.shape[0] == 0 or M == 0 or N == 0 or K == 0:
             c3 = torch.zeros((a3.shape[0], M, N), dtype=torch.float32, device=ta.device)
         elif dev.emulated:
-            from kernels.gemm import gemm
+            from kernels.gemm import gemm  # lazy: kernels/ (NKI kernels, emulator) load on first launch
             c3 = torch.from_numpy(gemm(_host(a3), _host(b3)))
         else:
             c3 = _gemm_real(a3, b3)
@@ -226,7 +226,7 @@ def _new(t, rdt, dev):
 def _gemm_real(a3, b3):
     # UNTESTED (needs the Neuron SDK and a NeuronCore): XLA tensors straight into the
     # @nki.jit kernel, one launch for the whole batch.
-    from kernels.gemm import gemm_kernel
+    from kernels.gemm import gemm_kernel  # lazy: kernels/ (NKI kernels, emulator) load on first launch
     return gemm_kernel(a3.contiguous(), b3.contiguous())
 
 
@@ -236,7 +236,7 @@ class _Eigh:
     op = "eigh"
 
     def unsupported(self, device, x, UPLO="L"):
-        from kernels.eigh import NMAX
+        from kernels.eigh import NMAX  # lazy: kernels/ (NKI kernels, emulator) load on first launch
         if x.dtype != np.float32:
             return f"the eigh kernel takes real float32 input, got {x.dtype}"
         n = x.shape[-1]
@@ -258,7 +258,7 @@ class _Eigh:
             w = torch.zeros(batch + (n,), dtype=torch.float32)
             v = torch.zeros(batch + (n, n), dtype=torch.float32)
         elif dev.emulated:
-            from kernels.eigh import eigh_batched
+            from kernels.eigh import eigh_batched  # lazy: kernels/ (NKI kernels, emulator) load on first launch
             w, v = eigh_batched(_host(t))
             w, v = torch.from_numpy(w), torch.from_numpy(v)
         else:
@@ -273,7 +273,7 @@ def _eigh_real(t):
     # UNTESTED (needs the Neuron SDK and a NeuronCore): the host loop of kernels.eigh.eigh
     # with the sweep kernel launched on XLA tensors; the convergence test reads one
     # scalar back per sweep.
-    from kernels import eigh as ke
+    from kernels import eigh as ke  # lazy: kernels/ (NKI kernels, emulator) load on first launch
     n = t.shape[-1]
     flat = t.reshape(-1, n, n)
     ws, vs = [], []
@@ -303,7 +303,7 @@ def _eigh_real(t):
 # fft family
 @functools.lru_cache(maxsize=256)
 def _fft_plan_error(n):
-    from kernels.fft import plan
+    from kernels.fft import plan  # lazy: kernels/ (NKI kernels, emulator) load on first launch
     try:
         plan(n)
     except NotImplementedError as e:
@@ -388,7 +388,7 @@ def _fft_axis(dev, t, axis, inverse):
     if t.numel() == 0:
         y = torch.zeros(shape, dtype=torch.complex64)
     elif dev.emulated:
-        from kernels.fft import fft
+        from kernels.fft import fft  # lazy: kernels/ (NKI kernels, emulator) load on first launch
         y = torch.from_numpy(fft(_host(t), inverse=inverse))
     else:
         y = _fft_real(t, inverse)
@@ -398,7 +398,7 @@ def _fft_axis(dev, t, axis, inverse):
 def _fft_real(t, inverse):
     # UNTESTED (needs the Neuron SDK and a NeuronCore): the host layout of
     # kernels.fft.fft_planes with XLA tensors passed to the @nki.jit kernel.
-    from kernels import fft as kf
+    from kernels import fft as kf  # lazy: kernels/ (NKI kernels, emulator) load on first launch
     N = t.shape[-1]
     t2 = t.reshape(-1, N)
     B = t2.shape[0]

@@ -15,8 +15,6 @@ import torch
 
 from . import _convert, _dispatch, _dtypes, _kernel_registry, _normalize, _tensor
 from ._array import TrnArray
-from ._devices import get_default_device
-from . import _kernel_registry
 
 __all__ = ["matmul", "matrix_transpose", "tensordot", "vecdot", "dot", "vdot", "inner",
            "outer", "matvec", "vecmat"]

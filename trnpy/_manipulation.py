@@ -17,6 +17,8 @@ import operator
 import numpy as np
 import torch
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
+from numpy._core.shape_base import _block_setup
+import warnings
 
 from . import _convert, _dispatch, _dtypes, _tensor
 from ._array import TrnArray
@@ -439,7 +441,6 @@ def vstack(tup, *, dtype=None, casting="same_kind"):
 
 def row_stack(tup, *, dtype=None, casting="same_kind"):
     """Deprecated alias of ``vstack`` (as NumPy 2)."""
-    import warnings
     warnings.warn("`row_stack` alias is deprecated. Use `np.vstack` directly.",
                   DeprecationWarning, stacklevel=2)
     return vstack(tup, dtype=dtype, casting=casting)
@@ -703,7 +704,6 @@ def trim_zeros(filt, trim="fb", axis=None):
 
 def block(arrays):
     """NumPy's ``block``: assemble an array from nested lists of blocks."""
-    from numpy._core.shape_base import _block_setup    # NumPy's nesting checks and errors
     arrays, list_ndim, result_ndim, _ = _block_setup(arrays)
     leaves = []
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 import builtins
 import math
 import operator
-import sys
 
 import numpy as np
 import torch
 from numpy.lib.array_utils import normalize_axis_index
+import warnings
 
 from . import (_convert, _creation, _data_types, _dispatch, _dtypes, _elementwise,
                _manipulation, _normalize, _reductions, _searching, _tensor)
@@ -40,7 +40,6 @@ def np_args(*xs):
 
 def probe(fn, *dtypes, shape=(2,), **kw):
     """Result dtype(s) of NumPy's ``fn`` on tiny arrays of ``dtypes``."""
-    import warnings
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         r = fn(*[np.ones(shape, d) for d in dtypes], **kw)
@@ -342,7 +341,6 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
         raise ValueError("incompatible dimensions for cross product\n"
                          "(dimension must be 2 or 3)")
     if a.shape[-1] == 2 or b.shape[-1] == 2:
-        import warnings
         warnings.warn("Arrays of 2-dimensional vectors are deprecated. Use arrays of "
                       "3-dimensional vectors instead. (deprecated in NumPy 2.0)",
                       DeprecationWarning, stacklevel=2)

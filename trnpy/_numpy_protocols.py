@@ -16,11 +16,9 @@ from __future__ import annotations
 import builtins
 import contextvars
 import inspect
-import sys
 import warnings
 
 import numpy as np
-import torch
 
 from . import (_convert, _creation, _data_types, _dtype_utils, _dtypes, _elementwise, _indexing,
                _io, _linalg_functions, _manipulation, _math, _pad, _polynomial, _reductions,

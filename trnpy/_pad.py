@@ -3,7 +3,6 @@ checks; the statistic modes use the statistics functions."""
 from __future__ import annotations
 
 import numpy as np
-import torch
 from numpy.lib._arraypad_impl import _as_pairs
 
 from . import (_convert, _creation, _dispatch, _elementwise, _manipulation, _reductions,
@@ -41,7 +40,6 @@ def pad(array, pad_width, mode="constant", **kwargs):
         pad_width = _convert.host(pad_width)
     if _dispatch.use_numpy(dev) and not callable(mode):
         return _convert.wrap(np.pad(_convert.np_view(x), pad_width, mode, **kwargs), dev)
-    from numpy.lib._arraypad_impl import _as_pairs
     if isinstance(pad_width, dict):
         seq = [(0, 0)] * x.ndim
         for ax, width in pad_width.items():

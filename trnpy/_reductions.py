@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 import torch
-from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
+from numpy.lib.array_utils import normalize_axis_index
 
 from . import _convert, _dispatch, _dtypes, _normalize, _tensor
 from ._array import TrnArray

@@ -13,11 +13,12 @@ import builtins
 import operator
 
 import numpy as np
+from numpy.lib.array_utils import normalize_axis_index
 import torch
 
 from . import _convert, _dispatch, _dtypes, _errstate, _hotpath, _normalize, _tensor
 from ._array import TrnArray
-from ._devices import CPU, get_default_device
+from ._devices import CPU
 
 _NoValue = object()
 _WEAK_TYPES = (builtins.int, builtins.float, builtins.complex)
@@ -297,7 +298,6 @@ class ufunc(_hotpath.UfuncBase):
 
     def accumulate(self, array, axis=0, dtype=None, out=None):
         """NumPy's ``ufunc.accumulate``: running results along ``axis``."""
-        from numpy.lib.array_utils import normalize_axis_index
         self._binary_only("accumulate")
         x = _convert.as_array(array)
         dev = x._device
@@ -408,7 +408,6 @@ class ufunc(_hotpath.UfuncBase):
     def reduceat(self, array, indices, axis=0, dtype=None, out=None):
         """NumPy's ``ufunc.reduceat``: reductions over the slices ``indices[i]:indices[i+1]``
         (a single element where ``indices[i] >= indices[i+1]``) along ``axis``."""
-        from numpy.lib.array_utils import normalize_axis_index
         self._binary_only("reduceat")
         x = _convert.as_array(array)
         dev = x._device

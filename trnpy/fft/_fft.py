@@ -19,7 +19,6 @@ import torch
 from .. import _convert, _dispatch, _dtypes, _kernel_registry, _normalize, _tensor
 from .._array import TrnArray
 from .._linalg_functions import np_dtype_of
-from .. import _kernel_registry
 from .._devices import device as _resolve, get_default_device
 
 __all__ = ["fft", "ifft", "fftn", "ifftn", "rfft", "irfft", "rfftn", "irfftn", "hfft",

@@ -29,7 +29,7 @@ __all__ = ["hfft2", "ihfft2", "hfftn", "ihfftn", "dct", "idct", "dst", "idst", "
 
 
 def _sfft():
-    import scipy.fft
+    import scipy.fft  # lazy: SciPy loads on first use, not with trnpy
     return scipy.fft
 
 
@@ -389,7 +389,7 @@ def _fht(a, dln, mu, offset, bias, inverse):
     if bias != 0:       # SciPy's bias factors are float64 arrays
         rdt = np.result_type(rdt, np.float64)
     dev.check_dtype(rdt)
-    from scipy.fft._fftlog_backend import fhtcoeff
+    from scipy.fft._fftlog_backend import fhtcoeff  # lazy: SciPy loads on first use, not with trnpy
     n = x.shape[-1]
     t = _tensor.cast_tensor(x._t, rdt)
     # the coefficients are a host-side O(n) table (SciPy's, in float64)

@@ -35,7 +35,7 @@ __all__ = ["lu", "lu_factor", "lu_solve", "cho_factor", "cho_solve", "solve_tria
 
 
 def _sl():
-    import scipy.linalg
+    import scipy.linalg  # lazy: SciPy loads on first use, not with trnpy
     return scipy.linalg
 
 
@@ -165,7 +165,7 @@ def _warn_singular(info):
     bad = info[info > 0]
     if bad.numel():
         try:
-            from scipy.linalg import LinAlgWarning as W
+            from scipy.linalg import LinAlgWarning as W  # lazy: SciPy loads on first use, not with trnpy
         except ImportError:       # scipy absent: same text, a RuntimeWarning
             W = RuntimeWarning
         warnings.warn(f"Diagonal number {int(bad.min())} is exactly zero. Singular matrix.",

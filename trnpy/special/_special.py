@@ -19,6 +19,7 @@ import functools
 import math
 
 import numpy as np
+import warnings
 import torch
 
 from .. import _convert, _dispatch, _normalize, _tensor
@@ -148,12 +149,12 @@ _UFUNCS: dict = {}
 def _ufunc(name):
     u = _UFUNCS.get(name)
     if u is None:
-        import scipy.special
+        import scipy.special  # lazy: SciPy loads on first use, not with trnpy
         np_u = getattr(scipy.special, name)
         if not isinstance(np_u, np.ufunc):
             # SCIPY_ARRAY_API=1 replaces the public names with dispatching wrappers;
             # the NumPy ufunc itself stays in scipy.special._ufuncs
-            from scipy.special import _ufuncs
+            from scipy.special import _ufuncs  # lazy: SciPy loads on first use, not with trnpy
             np_u = getattr(_ufuncs, name)
         u = _UFUNCS[name] = ufunc(name, np_u, _real_only(name, _TORCH[name]))
     return u
@@ -170,7 +171,6 @@ def _oracle_arg(x):
 
 
 def _result_dtype(fn, *ops, **kw):
-    import warnings
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         return np.asarray(fn(*[_oracle_arg(o) for o in ops], **kw)).dtype
@@ -194,7 +194,7 @@ def _deliver(res, dev, out):
 
 def polygamma(n, x):
     """Polygamma function psi^(n)(x) (``scipy.special.polygamma``)."""
-    import scipy.special as sp
+    import scipy.special as sp  # lazy: SciPy loads on first use, not with trnpy
     ops, dev = _operands(n, x)
     if _dispatch.use_numpy(dev):
         return _convert.wrap(np.asarray(sp.polygamma(*map(_np_arg, ops))), dev)
@@ -216,7 +216,7 @@ def polygamma(n, x):
 
 def zeta(x, q=None, out=None):
     """Riemann (``q=None``) or Hurwitz zeta function (``scipy.special.zeta``)."""
-    import scipy.special as sp
+    import scipy.special as sp  # lazy: SciPy loads on first use, not with trnpy
     ops, dev = _operands(x) if q is None else _operands(x, q)
     if out is not None:
         dev = _convert.same_device(out, *[o for o in ops if isinstance(o, TrnArray)]) or dev
@@ -251,7 +251,7 @@ def _axes(axis, ndim):
 
 def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     """log(sum(b * exp(a))) over ``axis``, computed stably (``scipy.special.logsumexp``)."""
-    import scipy.special as sp
+    import scipy.special as sp  # lazy: SciPy loads on first use, not with trnpy
     a = _convert.as_array(a)
     dev = a._device
     if b is not None:
@@ -303,7 +303,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
 
 
 def _soft(x, axis, log):
-    import scipy.special as sp
+    import scipy.special as sp  # lazy: SciPy loads on first use, not with trnpy
     x = _convert.as_array(x)
     dev = x._device
     f = sp.log_softmax if log else sp.softmax
