@@ -8,7 +8,7 @@ import operator
 import numpy as np
 from numpy.exceptions import AxisError
 
-from . import (_convert, _data_types, _dispatch, _elementwise, _hotpath, _indexing,
+from . import (_convert, _dtype_functions, _dispatch, _elementwise, _hotpath, _indexing,
                _linalg_functions, _manipulation, _reductions, _searching, _sorting, _ufunc)
 from ._array import TrnArray
 from ._devices import CPU
@@ -38,7 +38,7 @@ class _Methods:
         if casting != "unsafe" and not np.can_cast(self.dtype, dtype, casting):
             raise TypeError(f"Cannot cast array data from {self.dtype!r} to "
                             f"{np.dtype(dtype)!r} according to the rule {casting!r}")
-        return _data_types.astype(self, dtype, copy=copy, device=device)
+        return _dtype_functions.astype(self, dtype, copy=copy, device=device)
 
     def reshape(self, *shape, order="C", copy=None):
         if not shape:
@@ -122,7 +122,7 @@ class _Methods:
         return _reductions.any(self, axis=axis, out=out, keepdims=keepdims, where=where)
 
     def trace(self, offset=0, axis1=0, axis2=1, dtype=None, out=None):
-        return _indexing.trace(self, offset, axis1, axis2, dtype, out)
+        return _linalg_functions.trace(self, offset, axis1, axis2, dtype, out)
 
     # elementwise
     def clip(self, min=None, max=None, out=None, **kwargs):

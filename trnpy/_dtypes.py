@@ -76,10 +76,6 @@ def compute_torch(dtype: np.dtype) -> torch.dtype:
     return _COMPUTE.get(dt) or _NP_TO_TORCH[dt]
 
 
-def needs_widening(dtype: np.dtype) -> builtins.bool:
-    return np.dtype(dtype) in _COMPUTE
-
-
 def is_python_scalar(x) -> builtins.bool:
     return isinstance(x, (builtins.bool, builtins.int, builtins.float, builtins.complex))
 
@@ -106,26 +102,6 @@ def result_type(*arrays_and_dtypes) -> np.dtype:
     # np.result_type takes weak Python scalars as values, not as their types
     args = [_WEAK_VALUE.get(w, w) for w in map(weak, arrays_and_dtypes)]
     return as_dtype(np.result_type(*args))
-
-
-def kind_of(dtype) -> str:
-    return np.dtype(dtype).kind
-
-
-def is_integer(dtype) -> builtins.bool:
-    return np.dtype(dtype).kind in "iu"
-
-
-def is_floating(dtype) -> builtins.bool:
-    return np.dtype(dtype).kind == "f"
-
-
-def is_complex(dtype) -> builtins.bool:
-    return np.dtype(dtype).kind == "c"
-
-
-def is_bool(dtype) -> builtins.bool:
-    return np.dtype(dtype).kind == "b"
 
 
 def real_of(dtype) -> np.dtype:

@@ -606,12 +606,6 @@ def _bitwise_count(x, dtypes):
     return ((t & 0x7F) + top).to(torch.uint8)
 
 
-# ---------------------------------------------------------------------------
-# comparisons and extrema
-_CMP = {"less": operator.lt, "less_equal": operator.le, "greater": operator.gt,
-        "greater_equal": operator.ge, "equal": operator.eq, "not_equal": operator.ne}
-
-
 def _compare(op):
     def f(a, b, dtypes):
         da, db = dtypes[0], dtypes[1]

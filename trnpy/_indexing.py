@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from numpy.lib.array_utils import normalize_axis_index
 
-from . import (_convert, _creation, _data_types, _dispatch, _dtype_utils, _dtypes,
+from . import (_convert, _creation, _dtype_functions, _dispatch, _array_info, _dtypes,
                _manipulation, _reductions, _searching, _tensor)
 from ._array import TrnArray
 from ._devices import get_default_device
@@ -35,7 +35,7 @@ __all__ = ["take", "take_along_axis", "put", "put_along_axis", "place", "putmask
            "compress", "select", "piecewise", "extract", "diag_indices", "diag_indices_from",
            "tril_indices", "triu_indices", "tril_indices_from", "triu_indices_from",
            "mask_indices", "unravel_index", "ravel_multi_index", "ix_", "ndindex",
-           "ndenumerate", "fill_diagonal", "diagonal", "trace", "diag", "diagflat", "mgrid", "ogrid", "r_", "c_", "delete"]
+           "ndenumerate", "fill_diagonal", "diagonal", "diag", "diagflat", "mgrid", "ogrid", "r_", "c_", "delete"]
 
 _VALID = ("only integers, slices (`:`), ellipsis (`...`), numpy.newaxis (`None`) and "
           "integer or boolean arrays are valid indices")
@@ -644,7 +644,7 @@ def put_along_axis(arr, indices, values, axis):
             raise ValueError("when axis=None, `indices` must have a single dimension.")
         flat = arr.reshape(-1)
         flat[_along_axis_index(flat.shape, ind, 0, dev)] = values
-        if not _dtype_utils.shares_memory(flat, arr) and arr.size:
+        if not _array_info.shares_memory(flat, arr) and arr.size:
             arr[...] = flat.reshape(arr.shape)
         return None
     axis = normalize_axis_index(axis, arr.ndim)
@@ -669,7 +669,7 @@ def place(arr, mask, vals):
         return None
     if v.size == 0:
         raise ValueError("Cannot insert from an empty array!")
-    arr[m] = _manipulation.resize(_data_types.astype(v, arr.dtype) if v.dtype != arr.dtype else v, n)
+    arr[m] = _manipulation.resize(_dtype_functions.astype(v, arr.dtype) if v.dtype != arr.dtype else v, n)
     return None
 
 
@@ -1035,14 +1035,6 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     offset = operator.index(offset)
     # a strided view of the tensor on both paths (NumPy's own view would be read-only)
     return TrnArray._new(torch.diagonal(x._t, offset, a1, a2), x._device)
-
-
-def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
-    """NumPy's ``trace``: sums along diagonals."""
-    x = _convert.as_array(a)
-    if _dispatch.use_numpy(x._device) and out is None:
-        return _wrap_np(np.trace(_convert.np_view(x), offset, axis1, axis2, dtype), x._device)
-    return _reductions.sum(diagonal(x, offset, axis1, axis2), axis=-1, dtype=dtype, out=out)
 
 
 def diag(v, k=0):

@@ -13,11 +13,12 @@ import operator
 import numpy as np
 import torch
 
-from . import _convert, _dispatch, _dtypes, _kernel_registry, _normalize, _tensor
+from . import (_convert, _dispatch, _dtypes, _indexing, _kernel_registry, _normalize,
+               _reductions, _tensor)
 from ._array import TrnArray
 
 __all__ = ["matmul", "matrix_transpose", "tensordot", "vecdot", "dot", "vdot", "inner",
-           "outer", "matvec", "vecmat"]
+           "outer", "matvec", "vecmat", "trace"]
 
 
 # ---------------------------------------------------------------------------
@@ -39,11 +40,6 @@ def _oracle(fn, dtypes, kwargs, shape):
     if isinstance(res, tuple):
         res = res[0]
     return _dtypes.as_dtype(np.asarray(res).dtype)
-
-
-def check_result_dtypes(dev, *dtypes):
-    for dt in dtypes:
-        dev.check_dtype(dt)
 
 
 def torch_as(t: torch.Tensor, dtype) -> torch.Tensor:
@@ -433,3 +429,12 @@ def outer(a, b, out=None):
     if _dispatch.use_numpy(dev):
         return _convert.wrap(np.outer(_convert.np_view(a), _convert.np_view(b)), dev)
     return TrnArray._new(_multiply_tensor(a._t.reshape(-1, 1), b._t.reshape(1, -1), rdt), dev)
+
+
+def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    """NumPy's ``trace``: sums along diagonals."""
+    x = _convert.as_array(a)
+    if _dispatch.use_numpy(x._device) and out is None:
+        return _convert.wrap(np.asarray(np.trace(_convert.np_view(x), offset, axis1, axis2,
+                                                 dtype)), x._device)
+    return _reductions.sum(_indexing.diagonal(x, offset, axis1, axis2), axis=-1, dtype=dtype, out=out)

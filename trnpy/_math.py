@@ -1,4 +1,4 @@
-"""NumPy's math helpers beyond the ufuncs: nan-cumulations, differences and integrals,
+"""NumPy's math helpers beyond the ufuncs: differences and integrals,
 convolution, einsum, interpolation, phase functions and closeness tests.
 
 The CPU NumPy backend calls NumPy on the zero-copy view. The torch path is mostly a
@@ -19,13 +19,13 @@ import torch
 from numpy.lib.array_utils import normalize_axis_index
 import warnings
 
-from . import (_convert, _creation, _data_types, _dispatch, _dtypes, _elementwise,
+from . import (_convert, _creation, _dtype_functions, _dispatch, _dtypes, _elementwise,
                _manipulation, _normalize, _reductions, _searching, _tensor)
 from ._array import TrnArray
 from ._devices import get_default_device
 from ._linalg_functions import _absmax
 
-__all__ = ["nancumsum", "nancumprod", "ediff1d", "gradient", "trapezoid", "convolve",
+__all__ = ["ediff1d", "gradient", "trapezoid", "convolve",
            "correlate", "cross", "kron", "einsum", "einsum_path", "interp", "nan_to_num",
            "angle", "unwrap", "sinc", "i0", "real_if_close", "fix", "isneginf", "isposinf",
            "iscomplexobj", "isrealobj", "isscalar", "iscomplex", "isreal", "isclose",
@@ -59,30 +59,6 @@ def new(t, dtype, dev):
     return TrnArray._new(_tensor.from_compute(t, dtype), dev)
 
 
-# ---------------------------------------------------------------------------
-# nan cumulations / differences / integrals
-def _nancum(a, axis, dtype, out, is_sum):
-    a = _convert.as_array(a)
-    if _dispatch.use_numpy(a._device):
-        fn = np.nancumsum if is_sum else np.nancumprod
-        r = fn(_convert.np_view(a), axis=axis, dtype=dtype)
-        return _normalize.deliver(_convert.wrap(r, a._device), out, "nancumsum" if is_sum else "nancumprod")
-    if a.dtype.kind in "fc":
-        a = _searching.where(_elementwise.isnan(a), 0 if is_sum else 1, a)
-    f = _reductions.cumsum if is_sum else _reductions.cumprod
-    return f(a, axis=axis, dtype=dtype, out=out)
-
-
-def nancumsum(a, axis=None, dtype=None, out=None):
-    """Cumulative sum treating NaN as zero."""
-    return _nancum(a, axis, dtype, out, True)
-
-
-def nancumprod(a, axis=None, dtype=None, out=None):
-    """Cumulative product treating NaN as one."""
-    return _nancum(a, axis, dtype, out, False)
-
-
 def ediff1d(ary, to_end=None, to_begin=None):
     """Differences of consecutive elements of the flattened array, with optional ends."""
     (a, e, b), dev = _convert.as_arrays(ary, to_end, to_begin)
@@ -101,8 +77,8 @@ def ediff1d(ary, to_end=None, to_begin=None):
         if not np.can_cast(p.dtype, dt, casting="same_kind"):
             raise TypeError(f"dtype of `{name}` must be compatible with input `ary` under "
                             "the `same_kind` rule.")
-        parts.append(_data_types.astype(_manipulation.reshape(p, (-1,)), dt))
-    return _manipulation.concatenate(parts) if len(parts) > 1 else _data_types.astype(parts[0], dt)
+        parts.append(_dtype_functions.astype(_manipulation.reshape(p, (-1,)), dt))
+    return _manipulation.concatenate(parts) if len(parts) > 1 else _dtype_functions.astype(parts[0], dt)
 
 
 def gradient(f, *varargs, axis=None, edge_order=1):
@@ -151,7 +127,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
     if f.dtype.kind not in "fcb" and f.dtype.kind in "iu":
         pass
     dev.check_dtype(otype)
-    ff = f if f.dtype.kind in "fc" else _data_types.astype(f, otype)
+    ff = f if f.dtype.kind in "fc" else _dtype_functions.astype(f, otype)
     outvals = []
     for ax, d in zip(axes, dx):
         L = f.shape[ax]
@@ -640,10 +616,10 @@ def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
     ddmod = _elementwise.add(_elementwise.remainder(_elementwise.subtract(dd, interval_low), period), interval_low)
     if boundary_ambiguous:
         ddmod = _searching.where(_elementwise.logical_and(_elementwise.equal(ddmod, interval_low), _elementwise.greater(dd, 0)),
-                        _data_types.astype(_convert.asarray(interval_high, device=dev), ddmod.dtype), ddmod)
+                        _dtype_functions.astype(_convert.asarray(interval_high, device=dev), ddmod.dtype), ddmod)
     ph = _elementwise.subtract(ddmod, dd)
     ph = _searching.where(_elementwise.less(_elementwise.abs(dd), discont), _creation.zeros((), dtype=ph.dtype, device=dev), ph)
-    up = _data_types.astype(p, dtype, copy=True)
+    up = _dtype_functions.astype(p, dtype, copy=True)
     if p.shape[axis] > 1:
         up[sl] = _elementwise.add(p[sl], _reductions.cumsum(ph, axis=axis))
     return up
@@ -767,7 +743,7 @@ def isclose(a, b, rtol=1.e-5, atol=1.e-8, equal_nan=False):
                        equal_nan=equal_nan)
         return _convert.wrap(np.asarray(r), dev)
     dt = np.result_type(b.dtype, 1.0)
-    y = _data_types.astype(b, dt)
+    y = _dtype_functions.astype(b, dt)
     x = a
     res = _elementwise.logical_or(
         _elementwise.logical_and(_elementwise.less_equal(_elementwise.abs(_elementwise.subtract(x, y)),

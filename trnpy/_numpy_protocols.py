@@ -20,9 +20,9 @@ import warnings
 
 import numpy as np
 
-from . import (_convert, _creation, _data_types, _dtype_utils, _dtypes, _elementwise, _indexing,
-               _io, _linalg_functions, _manipulation, _math, _pad, _polynomial, _reductions,
-               _searching, _sets, _sorting, _statistics, _window, fft, linalg)
+from . import (_convert, _creation, _dtype_functions, _array_info, _dtypes, _elementwise,
+               _indexing, _io, _linalg_functions, _manipulation, _math, _pad, _polynomial,
+               _reductions, _searching, _sets, _sorting, _statistics, _window, fft, linalg)
 from ._array import TrnArray
 from ._devices import CPU
 from ._ufunc import ufunc
@@ -76,7 +76,7 @@ def array_ufunc(self, np_ufunc, method, inputs, kwargs):
 # trnpy's namespace modules, in the order trnpy/__init__ imports them (a later one's name
 # wins there, so the lookup goes last to first)
 _NAMESPACE = (_creation, _elementwise, _manipulation, _indexing, _reductions, _searching,
-              _sorting, _sets, _data_types, _dtype_utils, _linalg_functions, _math,
+              _sorting, _sets, _dtype_functions, _array_info, _linalg_functions, _math,
               _statistics, _polynomial, _pad, _window, _io)[::-1]
 _SUBMODULES = {"numpy.linalg": (linalg,), "numpy.fft": (fft,)}
 

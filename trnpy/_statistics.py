@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from numpy.lib.array_utils import normalize_axis_index
 
-from . import (_convert, _creation, _data_types, _dispatch, _dtypes, _elementwise,
+from . import (_convert, _creation, _dtype_functions, _dispatch, _dtypes, _elementwise,
                _indexing, _linalg_functions, _manipulation, _normalize, _reductions,
                _searching, _tensor)
 from ._array import TrnArray
@@ -30,7 +30,7 @@ from ._sorting import stable_argsort_t
 __all__ = ["average", "median", "percentile", "quantile", "nanmedian", "nanpercentile",
            "nanquantile", "ptp", "cov", "corrcoef", "nansum", "nanprod", "nanmean", "nanvar",
            "nanstd", "nanmin", "nanmax", "nanargmin", "nanargmax", "histogram", "histogram2d",
-           "histogramdd", "histogram_bin_edges", "bincount", "digitize"]
+           "histogramdd", "histogram_bin_edges", "bincount", "digitize", "nancumsum", "nancumprod"]
 
 _NoValue = np._NoValue
 
@@ -53,10 +53,6 @@ def _np_call(fn, x, *args, out=None, **kw):
     return _convert.wrap(np.asarray(r), x._device)
 
 
-def _full_like_scalar(value, like):
-    return _creation.full(like.shape, value, dtype=like.dtype, device=like._device)
-
-
 # ---------------------------------------------------------------------------
 # average / ptp
 def average(a, axis=None, weights=None, returned=False, *, keepdims=_NoValue):
@@ -76,7 +72,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=_NoValue):
             return avg
         n = a.size // builtins.max(avg.size, 1) if a.size else \
             int(np.prod([a.shape[i] for i in _normalize.normalize_axis(axis, a.ndim)]))
-        scl = _data_types.astype(_convert.asarray(n, device=dev), avg.dtype)
+        scl = _dtype_functions.astype(_convert.asarray(n, device=dev), avg.dtype)
         return avg, _manipulation.broadcast_to(scl, avg.shape) if avg.ndim else scl
     if a.dtype.kind in "iub":
         rdt = np.result_type(a.dtype, w.dtype, "f8")
@@ -503,13 +499,13 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
             np.result_type(m.dtype, y.dtype, np.float64)
     dtype = _dtypes.as_dtype(dtype)
     dev.check_dtype(dtype)
-    X = _data_types.astype(_manipulation.atleast_2d(m), dtype)
+    X = _dtype_functions.astype(_manipulation.atleast_2d(m), dtype)
     if not rowvar and m.ndim != 1:
         X = _manipulation.transpose(X)
     if X.shape[0] == 0:
         return _creation.zeros((0, 0), dtype=np.float64, device=dev)
     if y is not None:
-        Y = _data_types.astype(_manipulation.atleast_2d(y), dtype)
+        Y = _dtype_functions.astype(_manipulation.atleast_2d(y), dtype)
         if not rowvar and Y.shape[0] != 1:
             Y = _manipulation.transpose(Y)
         X = _manipulation.concatenate((X, Y), axis=0)
@@ -517,7 +513,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
         ddof = 1 if bias == 0 else 0
     w = None
     if fw is not None:
-        fw = _data_types.astype(fw, np.float64)
+        fw = _dtype_functions.astype(fw, np.float64)
         if not builtins.bool(_reductions.all(_elementwise.equal(fw, _elementwise.round(fw)))):
             raise TypeError("fweights must be integer")
         if fw.ndim > 1:
@@ -528,7 +524,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
             raise ValueError("fweights cannot be negative")
         w = fw
     if aw is not None:
-        aw = _data_types.astype(aw, np.float64)
+        aw = _dtype_functions.astype(aw, np.float64)
         if aw.ndim > 1:
             raise RuntimeError("cannot handle multidimensional aweights")
         if aw.shape[0] != X.shape[1]:
@@ -550,13 +546,13 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
             builtins.bool(_elementwise.less_equal(fact, 0)):
         warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
         fact = 0.0
-    X = _elementwise.subtract(X, _data_types.astype(avg[:, None], X.dtype))
-    X_T = _manipulation.transpose(X) if w is None else _manipulation.transpose(_data_types.astype(_elementwise.multiply(X, w), X.dtype))
+    X = _elementwise.subtract(X, _dtype_functions.astype(avg[:, None], X.dtype))
+    X_T = _manipulation.transpose(X) if w is None else _manipulation.transpose(_dtype_functions.astype(_elementwise.multiply(X, w), X.dtype))
     with np.errstate(divide="ignore", invalid="ignore"):
         c = _linalg_functions.matmul(X, _elementwise.conj(X_T))
         inv = _elementwise.divide(1, fact) if isinstance(fact, TrnArray) else \
             np.true_divide(1, fact) if fact else np.inf
-        c = _data_types.astype(_elementwise.multiply(c, inv), c.dtype)
+        c = _dtype_functions.astype(_elementwise.multiply(c, inv), c.dtype)
     return _manipulation.squeeze(c)
 
 
@@ -590,7 +586,7 @@ def _replace_nan(a, val):
     if a.dtype.kind not in "fc":
         return a, None
     mask = _elementwise.isnan(a)
-    return _searching.where(mask, _data_types.astype(_convert.asarray(val, device=a._device), a.dtype), a), mask
+    return _searching.where(mask, _dtype_functions.astype(_convert.asarray(val, device=a._device), a.dtype), a), mask
 
 
 def nansum(a, axis=None, dtype=None, out=None, keepdims=_NoValue, initial=_NoValue,
@@ -652,7 +648,7 @@ def _div_count(x, cnt):
     dtype the device has rather than promoting to float64."""
     rdt = _dtypes.real_of(x.dtype)
     cdt = np.dtype(np.float32) if rdt == np.float16 else rdt
-    return _data_types.astype(_elementwise.divide(x, _data_types.astype(cnt, cdt)), x.dtype)
+    return _dtype_functions.astype(_elementwise.divide(x, _dtype_functions.astype(cnt, cdt)), x.dtype)
 
 
 def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=_NoValue, *, where=_NoValue,
@@ -712,7 +708,7 @@ def _nanvar_t(a, axis, dtype, out, ddof, keepdims, where, mean, correction, is_s
             warnings.warn("Degrees of freedom <= 0 for slice.", RuntimeWarning, stacklevel=3)
             dof = _searching.where(isbad, 0, dof)
         var = _div_count(var, dof)
-        var = _searching.where(isbad, _data_types.astype(_convert.asarray(np.nan, device=a._device), var.dtype), var)
+        var = _searching.where(isbad, _dtype_functions.astype(_convert.asarray(np.nan, device=a._device), var.dtype), var)
         if is_std:
             var = _elementwise.sqrt(var)
     return _normalize.deliver(var, out, name)
@@ -740,7 +736,7 @@ def _nanextreme(a, axis, out, keepdims, initial, where, is_max):
     allnan = _reductions.all(mask, axis=axis, keepdims=_kd(keepdims))
     if builtins.bool(_reductions.any(allnan)):
         warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
-        r = _searching.where(allnan, _data_types.astype(_convert.asarray(np.nan, device=a._device), r.dtype), r)
+        r = _searching.where(allnan, _dtype_functions.astype(_convert.asarray(np.nan, device=a._device), r.dtype), r)
     return _normalize.deliver(r, out, name)
 
 
@@ -973,7 +969,7 @@ def histogram(a, bins=10, range=None, density=None, weights=None):
     n = _tensor.from_compute(n, ntype) if ntype.kind != "b" else n != 0
     hist = TrnArray._new(n, dev)
     if density:
-        db = _data_types.astype(_reductions.diff(edges), np.float64)
+        db = _dtype_functions.astype(_reductions.diff(edges), np.float64)
         return _elementwise.divide(_elementwise.divide(hist, db), _reductions.sum(hist)), edges
     return hist, edges
 
@@ -1050,7 +1046,7 @@ def histogramdd(sample, bins=10, range=None, density=None, weights=None):
         for i in builtins.range(D):
             shape = [1] * D
             shape[i] = nbin[i]
-            hist = _elementwise.divide(hist, _manipulation.reshape(_data_types.astype(_reductions.diff(edges[i]), np.float64), tuple(shape)))
+            hist = _elementwise.divide(hist, _manipulation.reshape(_dtype_functions.astype(_reductions.diff(edges[i]), np.float64), tuple(shape)))
         hist = _elementwise.divide(hist, ssum)
     return hist, edges
 
@@ -1135,3 +1131,27 @@ def digitize(x, bins, right=False):
         return _searching.searchsorted(b, x, side=side)
     r = _searching.searchsorted(_manipulation.flip(b), x, side=side)
     return _elementwise.subtract(b.shape[0], r)
+
+
+# ---------------------------------------------------------------------------
+# nan cumulations / differences / integrals
+def _nancum(a, axis, dtype, out, is_sum):
+    a = _convert.as_array(a)
+    if _dispatch.use_numpy(a._device):
+        fn = np.nancumsum if is_sum else np.nancumprod
+        r = fn(_convert.np_view(a), axis=axis, dtype=dtype)
+        return _normalize.deliver(_convert.wrap(r, a._device), out, "nancumsum" if is_sum else "nancumprod")
+    if a.dtype.kind in "fc":
+        a = _searching.where(_elementwise.isnan(a), 0 if is_sum else 1, a)
+    f = _reductions.cumsum if is_sum else _reductions.cumprod
+    return f(a, axis=axis, dtype=dtype, out=out)
+
+
+def nancumsum(a, axis=None, dtype=None, out=None):
+    """Cumulative sum treating NaN as zero."""
+    return _nancum(a, axis, dtype, out, True)
+
+
+def nancumprod(a, axis=None, dtype=None, out=None):
+    """Cumulative product treating NaN as one."""
+    return _nancum(a, axis, dtype, out, False)

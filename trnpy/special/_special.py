@@ -90,10 +90,6 @@ def _rel_entr(x, y):
     return torch.where(torch.isnan(x) | torch.isnan(y), math.nan, res)
 
 
-def _sinc(x):
-    return torch.special.sinc(x)
-
-
 def _hurwitz(x, q):
     r = torch.special.zeta(x, q)
     # zeta(x, +inf) = 0 for x > 1 (torch gives nan)

@@ -1,7 +1,11 @@
-"""Data type functions (array API) and NumPy's dtype helpers.
+"""Data type functions (array API), NumPy's dtype helpers and scalar types.
 
 trnpy's dtypes are NumPy's, so NumPy answers every question about them (``finfo``,
 ``iinfo``, ``isdtype``, ``can_cast``, ``promote_types``); only ``astype`` touches data.
+The scalar types (concrete and abstract) are NumPy's own objects:
+``issubdtype(x.dtype, trnpy.floating)`` and ``x.dtype == trnpy.double`` work as in NumPy.
+Types trnpy cannot store (``longdouble``, ...) are exported for dtype checks; creating
+arrays with them raises TypeError.
 """
 from __future__ import annotations
 
@@ -14,11 +18,35 @@ from ._array import TrnArray
 from ._devices import device as _resolve_device
 
 __all__ = ["astype", "can_cast", "finfo", "iinfo", "isdtype", "result_type",
-           "promote_types", "dtype", "issubdtype"]
+           "promote_types", "dtype", "issubdtype", "common_type", "min_scalar_type",
+           # scalar types
+           "bool_", "byte", "ubyte", "short", "ushort", "intc", "uintc", "int_", "uint",
+           "long", "ulong", "longlong", "ulonglong", "intp", "uintp", "half", "single",
+           "double", "longdouble", "csingle", "cdouble", "clongdouble", "float128",
+           "complex256", "generic", "number", "integer", "signedinteger",
+           "unsignedinteger", "inexact", "floating", "complexfloating", "typecodes",
+           "sctypeDict", "mintypecode", "typename"]
 
 dtype = np.dtype
 promote_types = np.promote_types
 issubdtype = np.issubdtype
+bool_ = np.bool_
+byte, ubyte, short, ushort = np.byte, np.ubyte, np.short, np.ushort
+intc, uintc, int_, uint = np.intc, np.uintc, np.int_, np.uint
+long, ulong, longlong, ulonglong = np.long, np.ulong, np.longlong, np.ulonglong
+intp, uintp = np.intp, np.uintp
+half, single, double, longdouble = np.half, np.single, np.double, np.longdouble
+csingle, cdouble, clongdouble = np.csingle, np.cdouble, np.clongdouble
+# platform-dependent in NumPy; absent platforms get longdouble like NumPy's x86-64 build
+float128 = getattr(np, "float128", np.longdouble)
+complex256 = getattr(np, "complex256", np.clongdouble)
+generic, number, integer, inexact = np.generic, np.number, np.integer, np.inexact
+signedinteger, unsignedinteger = np.signedinteger, np.unsignedinteger
+floating, complexfloating = np.floating, np.complexfloating
+typecodes = np.typecodes
+sctypeDict = np.sctypeDict
+typename = np.typename
+mintypecode = np.mintypecode
 
 
 def astype(x, dtype, /, *, copy=True, device=None):
@@ -92,3 +120,21 @@ def isdtype(dtype, kind):
 def result_type(*arrays_and_dtypes):
     """NumPy's result dtype; Python scalars are weak (NEP 50)."""
     return _dtypes.result_type(*arrays_and_dtypes)
+
+
+def _dt_of(x):
+    if isinstance(x, TrnArray):
+        return x.dtype
+    return np.asarray(x).dtype if not isinstance(x, np.ndarray) else x.dtype
+
+
+def common_type(*arrays):
+    """NumPy's ``common_type``: the inexact scalar type common to the arrays' dtypes."""
+    return np.common_type(*(np.empty(0, _dt_of(a)) for a in arrays))
+
+
+def min_scalar_type(a, /):
+    """NumPy's ``min_scalar_type`` (a 0-d trnpy array is read as its value)."""
+    if isinstance(a, TrnArray):
+        a = _convert.host(a) if a.ndim == 0 else np.empty(0, a.dtype)
+    return np.min_scalar_type(a)

@@ -1,20 +1,15 @@
-"""NumPy's dtype utilities, scalar types and small introspection/printing helpers.
-
-trnpy's dtypes are NumPy's, so the scalar types (concrete and abstract) are NumPy's own
-objects: ``issubdtype(x.dtype, trnpy.floating)`` and ``x.dtype == trnpy.double`` work as
-in NumPy. Types trnpy cannot store (``longdouble``, ...) are exported for dtype checks;
-creating arrays with them raises TypeError. Printing goes through NumPy (trnpy's repr is
-NumPy's repr of the host data), so NumPy's print options govern trnpy's output too.
+"""Facts about arrays: ``ndim``/``shape``/``size``, memory overlap, the ``broadcast``
+object, ``vectorize``, and printing. Printing goes through NumPy (trnpy's repr is NumPy's
+repr of the host data), so NumPy's print options govern trnpy's output too.
 """
 from __future__ import annotations
 
 import builtins
+import math
 
 import numpy as np
-from numpy.lib.array_utils import normalize_axis_index
-from numpy.lib.array_utils import normalize_axis_tuple
-import math
 import torch
+from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from . import _convert
 from ._array import TrnArray
@@ -23,14 +18,7 @@ from ._ufunc import ufunc
 from ._flags_flatiter import FlatIter as flatiter
 
 __all__ = [
-    # scalar types
-    "bool_", "byte", "ubyte", "short", "ushort", "intc", "uintc", "int_", "uint", "long",
-    "ulong", "longlong", "ulonglong", "intp", "uintp", "half", "single", "double",
-    "longdouble", "csingle", "cdouble", "clongdouble", "float128", "complex256",
-    "generic", "number", "integer", "signedinteger", "unsignedinteger", "inexact",
-    "floating", "complexfloating", "typecodes", "sctypeDict",
-    # helpers
-    "common_type", "min_scalar_type", "mintypecode", "typename", "iterable", "ndim",
+    "iterable", "ndim",
     "shape", "size", "isfortran", "may_share_memory", "shares_memory", "broadcast_shapes",
     "broadcast", "ufunc", "flatiter", "vectorize",
     # printing (NumPy's, since trnpy prints through NumPy)
@@ -39,26 +27,8 @@ __all__ = [
     "binary_repr",
 ]
 
-bool_ = np.bool_
-byte, ubyte, short, ushort = np.byte, np.ubyte, np.short, np.ushort
-intc, uintc, int_, uint = np.intc, np.uintc, np.int_, np.uint
-long, ulong, longlong, ulonglong = np.long, np.ulong, np.longlong, np.ulonglong
-intp, uintp = np.intp, np.uintp
-half, single, double, longdouble = np.half, np.single, np.double, np.longdouble
-csingle, cdouble, clongdouble = np.csingle, np.cdouble, np.clongdouble
-# platform-dependent in NumPy; absent platforms get longdouble like NumPy's x86-64 build
-float128 = getattr(np, "float128", np.longdouble)
-complex256 = getattr(np, "complex256", np.clongdouble)
-generic, number, integer, inexact = np.generic, np.number, np.integer, np.inexact
-signedinteger, unsignedinteger = np.signedinteger, np.unsignedinteger
-floating, complexfloating = np.floating, np.complexfloating
-typecodes = np.typecodes
-sctypeDict = np.sctypeDict
-
 broadcast_shapes = np.broadcast_shapes
 iterable = np.iterable
-typename = np.typename
-mintypecode = np.mintypecode
 
 set_printoptions = np.set_printoptions
 get_printoptions = np.get_printoptions
@@ -67,24 +37,6 @@ format_float_positional = np.format_float_positional
 format_float_scientific = np.format_float_scientific
 base_repr = np.base_repr
 binary_repr = np.binary_repr
-
-
-def _dt_of(x):
-    if isinstance(x, TrnArray):
-        return x.dtype
-    return np.asarray(x).dtype if not isinstance(x, np.ndarray) else x.dtype
-
-
-def common_type(*arrays):
-    """NumPy's ``common_type``: the inexact scalar type common to the arrays' dtypes."""
-    return np.common_type(*(np.empty(0, _dt_of(a)) for a in arrays))
-
-
-def min_scalar_type(a, /):
-    """NumPy's ``min_scalar_type`` (a 0-d trnpy array is read as its value)."""
-    if isinstance(a, TrnArray):
-        a = _convert.host(a) if a.ndim == 0 else np.empty(0, a.dtype)
-    return np.min_scalar_type(a)
 
 
 def ndim(a):
