@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from . import _dispatch, _dtypes
+from . import _gemm
 from ._array import TrnArray
 from ._devices import get_default_device
 
@@ -192,21 +193,15 @@ def matmul(x1, x2, /, *, out=None):
         dev = _dispatch.same_device(a, b, out)
     rdt = _result_dtype(np.matmul, a, b, dev)
     shape = matmul_shape(a.shape, b.shape)
-    where = _dispatch.route("matmul", dev, a, b)
-    if where == "numpy":
+    if _dispatch.use_numpy(dev):
+        _dispatch.route("matmul", dev)                 # (recorded: "numpy")
         va, vb = _dispatch.np_view(a), _dispatch.np_view(b)
         if out is not None:
             np.matmul(va, vb, out=_dispatch.np_view(out))
             return out
         return _dispatch.wrap(np.matmul(va, vb), dev)
-    if where == "kernel":
-        from . import _kernels
-        r = _kernels.run("matmul", a, b)
-        if out is None:
-            return r
-        res = r._t
-    else:
-        res = matmul_tensor(a._t, b._t, rdt)
+    # the GEMM choke point: the NKI kernel on the neuron device, torch elsewhere
+    res = _gemm.gemm(_dispatch.cast_tensor(a._t, rdt), _dispatch.cast_tensor(b._t, rdt), dev)
     assert tuple(res.shape) == shape
     if out is not None:
         # gufunc rule: the core dimensions of out must match exactly
@@ -276,7 +271,8 @@ def tensordot(x1, x2, /, *, axes=2):
     if _dispatch.use_numpy(dev):
         return _dispatch.wrap(np.tensordot(_dispatch.np_view(a), _dispatch.np_view(b),
                                            axes=(ax1, ax2)), dev)
-    return TrnArray._new(tensordot_tensor(a._t, b._t, ax1, ax2, rdt), dev)
+    ta, tb = _dispatch.cast_tensor(a._t, rdt), _dispatch.cast_tensor(b._t, rdt)
+    return TrnArray._new(_gemm.tensordot(ta, tb, ax1, ax2, dev), dev)
 
 
 def vecdot(x1, x2, /, *, axis=-1):
@@ -300,11 +296,12 @@ def vecdot(x1, x2, /, *, axis=-1):
     if _dispatch.use_numpy(dev):
         return _dispatch.wrap(np.vecdot(_dispatch.np_view(a), _dispatch.np_view(b),
                                         axis=axis), dev)
-    ta, tb = a._t.movedim(ia, -1), b._t.movedim(ib, -1)
+    ta = _dispatch.cast_tensor(a._t.movedim(ia, -1), rdt)
+    tb = _dispatch.cast_tensor(b._t.movedim(ib, -1), rdt)
     if rdt.kind == "c":
-        ta = _dispatch.cast_tensor(ta, rdt).conj()
-    # (..., 1, n) @ (..., n, 1): one kernel, and matmul_tensor handles ints and bool
-    res = matmul_tensor(ta[..., None, :], tb[..., :, None], rdt)
+        ta = ta.conj().resolve_conj()
+    # (..., 1, n) @ (..., n, 1): one batched GEMM (the torch route handles ints and bool)
+    res = _gemm.gemm(ta[..., None, :], tb[..., :, None], dev)
     return TrnArray._new(res[..., 0, 0], dev)
 
 
@@ -363,13 +360,14 @@ def _matvec_vecmat(name, x1, x2, out, dtype, casting, extra):
             ufunc(_dispatch.np_view(a), _dispatch.np_view(b), out=_dispatch.np_view(out), **kw)
             return out
         return _dispatch.wrap(ufunc(_dispatch.np_view(a), _dispatch.np_view(b), **kw), dev)
-    ta, tb = (_dispatch.cast_tensor(x._t, dt) for x, dt in ((a, loop[0]), (b, loop[1])))
+    ta, tb = (_dispatch.cast_tensor(_dispatch.cast_tensor(x._t, dt), rdt)
+              for x, dt in ((a, loop[0]), (b, loop[1])))
     if is_mv:
-        res = matmul_tensor(ta, tb[..., :, None], rdt)[..., 0]
+        res = _gemm.gemm(ta, tb[..., :, None], dev)[..., 0]
     else:
         if ta.is_complex():
             ta = ta.conj().resolve_conj()
-        res = matmul_tensor(ta[..., None, :], tb, rdt)[..., 0, :]
+        res = _gemm.gemm(ta[..., None, :], tb, dev)[..., 0, :]
     assert tuple(res.shape) == batch + (m,)
     if out is not None:
         from ._ufunc import write_out
@@ -419,7 +417,8 @@ def dot(a, b, out=None):
     if a.shape[-1] != b.shape[bx]:
         raise ValueError(f"shapes {a.shape} and {b.shape} not aligned: {a.shape[-1]} "
                          f"(dim {a.ndim - 1}) != {b.shape[bx]} (dim {bx})")
-    return TrnArray._new(tensordot_tensor(a._t, b._t, [a.ndim - 1], [bx], rdt), dev)
+    ta, tb = _dispatch.cast_tensor(a._t, rdt), _dispatch.cast_tensor(b._t, rdt)
+    return TrnArray._new(_gemm.tensordot(ta, tb, [a.ndim - 1], [bx], dev), dev)
 
 
 def vdot(a, b, /):
@@ -431,10 +430,11 @@ def vdot(a, b, /):
     if _dispatch.use_numpy(dev):
         return _dispatch.wrap(np.asarray(np.vdot(_dispatch.np_view(a),
                                                  _dispatch.np_view(b))), dev)
-    ta, tb = a._t.reshape(1, -1), b._t.reshape(-1, 1)
+    ta = _dispatch.cast_tensor(a._t.reshape(1, -1), rdt)
+    tb = _dispatch.cast_tensor(b._t.reshape(-1, 1), rdt)
     if rdt.kind == "c":
-        ta = _dispatch.cast_tensor(ta, rdt).conj()
-    return TrnArray._new(matmul_tensor(ta, tb, rdt).reshape(()), dev)
+        ta = ta.conj().resolve_conj()
+    return TrnArray._new(_gemm.gemm(ta, tb, dev).reshape(()), dev)
 
 
 def inner(a, b, /):
@@ -448,7 +448,8 @@ def inner(a, b, /):
     if a.shape[-1] != b.shape[-1]:
         raise ValueError(f"shapes {a.shape} and {b.shape} not aligned: {a.shape[-1]} "
                          f"(dim {a.ndim - 1}) != {b.shape[-1]} (dim {b.ndim - 1})")
-    return TrnArray._new(tensordot_tensor(a._t, b._t, [a.ndim - 1], [b.ndim - 1], rdt), dev)
+    ta, tb = _dispatch.cast_tensor(a._t, rdt), _dispatch.cast_tensor(b._t, rdt)
+    return TrnArray._new(_gemm.tensordot(ta, tb, [a.ndim - 1], [b.ndim - 1], dev), dev)
 
 
 def outer(a, b, out=None):
@@ -459,4 +460,6 @@ def outer(a, b, out=None):
     rdt = _result_dtype(np.multiply, a, b, dev)
     if _dispatch.use_numpy(dev):
         return _dispatch.wrap(np.outer(_dispatch.np_view(a), _dispatch.np_view(b)), dev)
-    return TrnArray._new(_multiply_tensor(a._t.reshape(-1, 1), b._t.reshape(1, -1), rdt), dev)
+    # a K = 1 GEMM through the choke point (an elementwise multiply on torch)
+    ta, tb = _dispatch.cast_tensor(a._t, rdt), _dispatch.cast_tensor(b._t, rdt)
+    return TrnArray._new(_gemm.outer(ta, tb, dev), dev)

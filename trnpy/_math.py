@@ -20,6 +20,7 @@ import torch
 from numpy.lib.array_utils import normalize_axis_index
 
 from . import _dispatch, _dtypes
+from . import _gemm
 from ._array import TrnArray
 from ._reductions import as_array
 
@@ -398,6 +399,18 @@ def kron(a, b):
     (a, b), dev = arrs(a, b)
     if _dispatch.use_numpy(dev):
         return _dispatch.wrap(np.kron(*np_args(a, b)), dev)
+    if dev.kind == "neuron":
+        # an outer product (K = 1 GEMM) of the flattened operands, axes interleaved:
+        # through the GEMM choke point, so it reaches the NKI kernel
+        try:
+            rdt = _dtypes.as_dtype(np.multiply.resolve_dtypes((a.dtype, b.dtype, None))[-1])
+        except TypeError:
+            raise
+        except Exception as e:            # NumPy's no-loop errors
+            raise TypeError(str(e)) from e
+        dev.check_dtype(rdt)
+        ta, tb = _dispatch.cast_tensor(a._t, rdt), _dispatch.cast_tensor(b._t, rdt)
+        return TrnArray._new(_gemm.kron(ta, tb, dev).contiguous(), dev)
     t = ns()
     nd = builtins.max(a.ndim, b.ndim)
     sa = (1,) * (nd - a.ndim) + a.shape
@@ -469,6 +482,10 @@ def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=
             targs[i] = targs[i].to(torch.float32)
     if cdt == np.int64 and dev.torch_device.type == "cuda":
         r = _int_einsum_cuda(targs, pos, stand)
+    elif dev.kind == "neuron":
+        # pairwise contractions as GEMMs through the GEMM choke point (the NKI kernel);
+        # steps on one operand and Hadamard-type products stay on torch (trnpy/_gemm.py)
+        r = _gemm.einsum(targs, pos, dev, optimize)
     elif isinstance(targs[0], str):
         r = torch.einsum(targs[0], *targs[1:])
     else:
