@@ -377,7 +377,7 @@ def _sym(n):
 
 
 def test_eigh_signatures_on_kernel(emulated_neuron, kernel_mode):
-    a = _sym(37)
+    a = _sym(21)
     ta, = _on(emulated_neuron, a)
     ref = np.linalg.eigvalsh(a.astype(np.float64))
     tol = 3e-5 * np.abs(ref).max()
@@ -398,7 +398,7 @@ def test_eigh_signatures_on_kernel(emulated_neuron, kernel_mode):
     with OnKernel("eigh", 1):
         w, v = trnpy.linalg.eigh(ta, subset_by_index=(3, 9))
     np.testing.assert_allclose(trnpy.asnumpy(w), ref[3:10], rtol=0, atol=tol)
-    assert v.shape == (37, 7)
+    assert v.shape == (21, 7)
 
 
 # ---------------------------------------------------------------------------
