@@ -122,7 +122,7 @@ def test_integer_matmul_exact_wraparound(backend, dt):
 def test_int_matmul_exact_paths_off_cpu():
     # the integer paths used off the CPU (no integer GEMM there), run here on CPU tensors
     import torch
-    from trnpy._linalg_functions import int_matmul_chunked, int_matmul_float64
+    from trnpy._gemm import int_matmul_chunked, int_matmul_float64
     rng = np.random.default_rng(1)
     for lo in (10, 2 ** 62):
         a = rng.integers(-lo, lo, (3, 4, 9))

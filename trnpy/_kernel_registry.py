@@ -6,6 +6,12 @@ the adapter registered here under the op's name (:data:`KERNELS`) whether the ke
 can take the operands (``unsupported``) and how big the problem is (``size``), and
 compares that with :data:`kernel_thresholds`. The op then calls :func:`run`.
 
+The matmul and fft adapters are tensor-level: they take torch tensors (and the trnpy
+device as ``device=``) and return tensors, so that the choke points every public op of a
+family goes through (:func:`trnpy._gemm.gemm` for the GEMM family, ``route("fft")`` in
+``trnpy.fft`` and :func:`trnpy.fft._core.transform` for the FFT family) work on tensors.
+The eigh adapter takes tensors too, and still the TrnArrays its callers pass.
+
 * Emulated neuron device (data in host memory): the adapter hands host NumPy views to
   the kernels' Python entry points (``kernels.gemm.gemm``, ``kernels.fft.fft``,
   ``kernels.eigh.eigh_batched``), which run the NKI kernels in the emulator.
@@ -43,6 +49,7 @@ from collections import Counter
 import numpy as np
 import torch
 
+from . import _dtypes
 from ._array import TrnArray
 from ._dtypes import to_torch
 
@@ -150,8 +157,15 @@ def _sdk_missing(device):
     return None
 
 
+def _np_dtype(x) -> np.dtype:
+    """NumPy dtype of a torch tensor or of a TrnArray."""
+    if isinstance(x, torch.Tensor):
+        return _dtypes.from_torch(x.dtype)
+    return np.dtype(x.dtype)
+
+
 def _dtype_names(*xs):
-    return " and ".join(str(x.dtype) for x in xs)
+    return " and ".join(str(_np_dtype(x)) for x in xs)
 
 
 def _host(t: torch.Tensor) -> np.ndarray:
@@ -176,7 +190,7 @@ class _Matmul:
     DTYPES = (np.dtype(np.float32), np.dtype(np.float16))
 
     def unsupported(self, device, a, b):
-        if a.dtype not in self.DTYPES or b.dtype not in self.DTYPES:
+        if _np_dtype(a) not in self.DTYPES or _np_dtype(b) not in self.DTYPES:
             return (f"the GEMM kernel takes float32/float16 operands, got "
                     f"{_dtype_names(a, b)}")
         return _sdk_missing(device)
@@ -188,10 +202,12 @@ class _Matmul:
         n = b.shape[-1] if b.ndim > 1 else 1
         return math.prod(batch) * m * a.shape[-1] * n
 
-    def __call__(self, a, b):
-        dev = a._device
-        rdt = np.result_type(a.dtype, b.dtype)
-        ta, tb = a._t, b._t
+    def __call__(self, a, b, *, device):
+        """``a @ b`` (matmul's shape rules) of float32/float16 tensors: a tensor of
+        their promoted dtype."""
+        dev = device
+        ta, tb = a, b
+        rdt = torch.promote_types(ta.dtype, tb.dtype)
         va, vb = ta.dim() == 1, tb.dim() == 1
         if va:
             ta = ta[None, :]
@@ -216,7 +232,7 @@ class _Matmul:
             c = c[..., 0]
         if va:
             c = c[..., 0, :] if not vb else c[..., 0]
-        return _new(c, rdt, dev)
+        return c.to(rdt).contiguous()
 
 
 def _new(t, rdt, dev):
@@ -237,8 +253,8 @@ class _Eigh:
 
     def unsupported(self, device, x, UPLO="L"):
         from kernels.eigh import NMAX  # lazy: kernels/ (NKI kernels, emulator) load on first launch
-        if x.dtype != np.float32:
-            return f"the eigh kernel takes real float32 input, got {x.dtype}"
+        if _np_dtype(x) != np.float32:
+            return f"the eigh kernel takes real float32 input, got {_np_dtype(x)}"
         n = x.shape[-1]
         if n + n % 2 > NMAX:
             return f"the eigh kernel handles n <= {NMAX}, got n = {n}"
@@ -247,9 +263,10 @@ class _Eigh:
     def size(self, x, UPLO="L"):
         return x.shape[-1]
 
-    def __call__(self, x, UPLO="L", eigvals_only=False):
-        dev = x._device
-        t = x._t
+    def __call__(self, x, UPLO="L", eigvals_only=False, *, device=None):
+        """Tensors (w, v) for a tensor ``x`` (on ``device``); TrnArrays for a TrnArray."""
+        tensors = isinstance(x, torch.Tensor)
+        dev, t = (device, x) if tensors else (x._device, x._t)
         if UPLO == "U":
             t = t.mT                     # the upper triangle of A is the lower of A^T
         n = t.shape[-1]
@@ -263,10 +280,13 @@ class _Eigh:
             w, v = torch.from_numpy(w), torch.from_numpy(v)
         else:
             w, v = _eigh_real(t)
-        w = _new(w, np.float32, dev)
+        if tensors:
+            w, v = w.to(torch.float32).contiguous(), v.to(torch.float32).contiguous()
+        else:
+            w, v = _new(w, np.float32, dev), _new(v, np.float32, dev)
         if eigvals_only:
             return w
-        return w, _new(v, np.float32, dev)
+        return w, v
 
 
 def _eigh_real(t):
@@ -313,13 +333,14 @@ def _fft_plan_error(n):
 
 class _FFT:
     """``name`` in fft/ifft/rfft/irfft/hfft/ihfft; ``sizes``/``axes`` one entry per 1-D
-    step (``fftn`` etc. pass several; ``name`` is then the 1-D base transform)."""
+    step (``fftn`` etc. pass several; ``name`` is then the 1-D base transform); ``axes``
+    non-negative."""
     op = "fft"
     DTYPES = (np.dtype(np.float32), np.dtype(np.complex64))
 
     def unsupported(self, device, x, name, sizes, axes, norm=None):
-        if x.dtype not in self.DTYPES:
-            return f"the FFT kernel takes float32/complex64 input, got {x.dtype}"
+        if _np_dtype(x) not in self.DTYPES:
+            return f"the FFT kernel takes float32/complex64 input, got {_np_dtype(x)}"
         for n in sizes:
             why = _fft_plan_error(int(n))
             if why is not None:
@@ -332,9 +353,11 @@ class _FFT:
             shape[a] = n
         return math.prod(shape)
 
-    def __call__(self, x, name, sizes, axes, norm=None):
-        dev = x._device
-        t = x._t
+    def __call__(self, x, name, sizes, axes, norm=None, *, device):
+        """The transform of tensor ``x`` (float32 or complex64) on ``device``: a
+        complex64 tensor (float32 for c2r transforms)."""
+        dev = device
+        t = x
         if name == "fft" or name == "ifft":
             for i in reversed(range(len(axes))):          # NumPy's fftn order
                 t = self._c2c(dev, t, sizes[i], axes[i], name == "ifft", norm)
@@ -346,7 +369,7 @@ class _FFT:
             for i in range(len(axes) - 1):
                 t = self._c2c(dev, t, sizes[i], axes[i], True, norm)
             t = self._c2r(dev, t, sizes[-1], axes[-1], name == "irfft", norm)
-        return _new(t, np.float32 if t.dtype == torch.float32 else np.complex64, dev)
+        return t.contiguous()
 
     # -- 1-D steps on tensors --------------------------------------------------------
     def _c2c(self, dev, t, n, axis, inverse, norm):

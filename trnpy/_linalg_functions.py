@@ -11,10 +11,9 @@ import functools
 import operator
 
 import numpy as np
-import torch
 
-from . import (_convert, _dispatch, _dtypes, _indexing, _kernel_registry, _normalize,
-               _reductions, _tensor)
+from . import (_convert, _dispatch, _dtypes, _gemm, _indexing, _normalize, _reductions,
+               _tensor)
 from ._array import TrnArray
 
 __all__ = ["matmul", "matrix_transpose", "tensordot", "vecdot", "dot", "vdot", "inner",
@@ -40,81 +39,6 @@ def _oracle(fn, dtypes, kwargs, shape):
     if isinstance(res, tuple):
         res = res[0]
     return _dtypes.as_dtype(np.asarray(res).dtype)
-
-
-def torch_as(t: torch.Tensor, dtype) -> torch.Tensor:
-    """``t`` cast (NumPy semantics) to floating/complex ``dtype`` in a dtype torch's linear
-    algebra computes in (float16 runs in float32)."""
-    dt = np.dtype(dtype)
-    t = _tensor.cast_tensor(t, dt)
-    if dt == np.float16:
-        t = t.to(torch.float32)
-    return t
-
-
-def _int64(t: torch.Tensor) -> torch.Tensor:
-    if t.dtype == torch.int64:
-        return t
-    if t.dtype == torch.uint64:
-        return t.view(torch.int64)          # same bits: + and * agree modulo 2**64
-    return t.to(torch.int64)
-
-
-def _absmax(t: torch.Tensor) -> int:
-    if t.numel() == 0:
-        return 0
-    return max(abs(int(t.max())), abs(int(t.min())))
-
-
-def _int_matmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """Exact int64 (wrap-around) matmul of >=2-D int64 tensors on any torch device."""
-    if a.device.type == "cpu":
-        return torch.matmul(a, b)           # torch has integer GEMM on the CPU only
-    if a.device.type == "cuda" and _absmax(a) * _absmax(b) * a.shape[-1] < 2 ** 53:
-        return int_matmul_float64(a, b)
-    return int_matmul_chunked(a, b)
-
-
-def int_matmul_float64(a, b):
-    # every partial sum is an integer below 2**53 (checked by the caller): exact
-    return torch.matmul(a.to(torch.float64), b.to(torch.float64)).round().to(torch.int64)
-
-
-def int_matmul_chunked(a, b, budget=1 << 24):
-    """Exact for any values: broadcast multiply and sum, in chunks of k to bound memory."""
-    batch = torch.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    k, n, m = a.shape[-1], a.shape[-2], b.shape[-1]
-    out = torch.zeros(batch + (n, m), dtype=torch.int64, device=a.device)
-    step = max(1, budget // max(1, int(np.prod(batch + (n, m), dtype=np.int64))))
-    for s in range(0, k, step):
-        out += (a[..., :, s:s + step, None] * b[..., None, s:s + step, :]).sum(-2)
-    return out
-
-
-def matmul_tensor(ta: torch.Tensor, tb: torch.Tensor, rdt: np.dtype) -> torch.Tensor:
-    """torch matmul of storage tensors with NumPy's result dtype ``rdt`` (shapes checked)."""
-    rdt = np.dtype(rdt)
-    if rdt.kind in "fc":
-        res = torch.matmul(torch_as(ta, rdt), torch_as(tb, rdt))
-        return res.to(_dtypes.to_torch(rdt))
-    if rdt.kind not in "biu":
-        raise TypeError(f"matmul: no loop for dtype {rdt}")
-    # NumPy's integer matmul wraps modulo 2**bits; int64 arithmetic wraps modulo 2**64,
-    # which agrees after the final cast. bool matmul is any(a & b).
-    a, b = _int64(ta), _int64(tb)
-    va, vb = a.dim() == 1, b.dim() == 1
-    if va:
-        a = a[None, :]
-    if vb:
-        b = b[:, None]
-    res = _int_matmul(a, b)
-    if vb:
-        res = res[..., 0]
-    if va:
-        res = res[..., 0, :] if not vb else res[..., 0]
-    if rdt.kind == "b":
-        return res != 0
-    return _tensor.from_compute(res, rdt)
 
 
 def matmul_shape(s1, s2, name="matmul"):
@@ -163,20 +87,15 @@ def matmul(x1, x2, /, *, out=None):
         dev = _convert.same_device(a, b, out)
     rdt = _result_dtype(np.matmul, a, b, dev)
     shape = matmul_shape(a.shape, b.shape)
-    where = _dispatch.route("matmul", dev, a, b)
-    if where == "numpy":
+    if _dispatch.use_numpy(dev):
+        _dispatch.route("matmul", dev)                 # (recorded: "numpy")
         va, vb = _convert.np_view(a), _convert.np_view(b)
         if out is not None:
             np.matmul(va, vb, out=_convert.np_view(out))
             return out
         return _convert.wrap(np.matmul(va, vb), dev)
-    if where == "kernel":
-        r = _kernel_registry.run("matmul", a, b)
-        if out is None:
-            return r
-        res = r._t
-    else:
-        res = matmul_tensor(a._t, b._t, rdt)
+    # the GEMM choke point: the NKI kernel on the neuron device, torch elsewhere
+    res = _gemm.gemm(_tensor.cast_tensor(a._t, rdt), _tensor.cast_tensor(b._t, rdt), dev)
     assert tuple(res.shape) == shape
     if out is not None:
         # gufunc rule: the core dimensions of out must match exactly
@@ -226,18 +145,6 @@ def _tensordot_axes(axes, nd1, nd2, s1, s2):
     return ax1, ax2
 
 
-def tensordot_tensor(ta, tb, ax1, ax2, rdt):
-    """torch tensordot of storage tensors (axes already validated)."""
-    free1 = [i for i in range(ta.dim()) if i not in ax1]
-    free2 = [i for i in range(tb.dim()) if i not in ax2]
-    s1 = [ta.shape[i] for i in free1]
-    s2 = [tb.shape[i] for i in free2]
-    k = int(np.prod([ta.shape[i] for i in ax1], dtype=np.int64))
-    a = ta.permute(free1 + ax1).reshape(int(np.prod(s1, dtype=np.int64)), k)
-    b = tb.permute(ax2 + free2).reshape(k, int(np.prod(s2, dtype=np.int64)))
-    return matmul_tensor(a, b, rdt).reshape(s1 + s2)
-
-
 def tensordot(x1, x2, /, *, axes=2):
     """Sum of products over ``axes`` (array API / NumPy ``tensordot``)."""
     (a, b), dev = _convert.as_arrays(x1, x2)
@@ -246,7 +153,8 @@ def tensordot(x1, x2, /, *, axes=2):
     if _dispatch.use_numpy(dev):
         return _convert.wrap(np.tensordot(_convert.np_view(a), _convert.np_view(b),
                                            axes=(ax1, ax2)), dev)
-    return TrnArray._new(tensordot_tensor(a._t, b._t, ax1, ax2, rdt), dev)
+    ta, tb = _tensor.cast_tensor(a._t, rdt), _tensor.cast_tensor(b._t, rdt)
+    return TrnArray._new(_gemm.tensordot(ta, tb, ax1, ax2, dev), dev)
 
 
 def vecdot(x1, x2, /, *, axis=-1):
@@ -270,11 +178,12 @@ def vecdot(x1, x2, /, *, axis=-1):
     if _dispatch.use_numpy(dev):
         return _convert.wrap(np.vecdot(_convert.np_view(a), _convert.np_view(b),
                                         axis=axis), dev)
-    ta, tb = a._t.movedim(ia, -1), b._t.movedim(ib, -1)
+    ta = _tensor.cast_tensor(a._t.movedim(ia, -1), rdt)
+    tb = _tensor.cast_tensor(b._t.movedim(ib, -1), rdt)
     if rdt.kind == "c":
-        ta = _tensor.cast_tensor(ta, rdt).conj()
-    # (..., 1, n) @ (..., n, 1): one kernel, and matmul_tensor handles ints and bool
-    res = matmul_tensor(ta[..., None, :], tb[..., :, None], rdt)
+        ta = ta.conj().resolve_conj()
+    # (..., 1, n) @ (..., n, 1): one batched GEMM (the torch route handles ints and bool)
+    res = _gemm.gemm(ta[..., None, :], tb[..., :, None], dev)
     return TrnArray._new(res[..., 0, 0], dev)
 
 
@@ -333,13 +242,14 @@ def _matvec_vecmat(name, x1, x2, out, dtype, casting, extra):
             ufunc(_convert.np_view(a), _convert.np_view(b), out=_convert.np_view(out), **kw)
             return out
         return _convert.wrap(ufunc(_convert.np_view(a), _convert.np_view(b), **kw), dev)
-    ta, tb = (_tensor.cast_tensor(x._t, dt) for x, dt in ((a, loop[0]), (b, loop[1])))
+    ta, tb = (_tensor.cast_tensor(_tensor.cast_tensor(x._t, dt), rdt)
+              for x, dt in ((a, loop[0]), (b, loop[1])))
     if is_mv:
-        res = matmul_tensor(ta, tb[..., :, None], rdt)[..., 0]
+        res = _gemm.gemm(ta, tb[..., :, None], dev)[..., 0]
     else:
         if ta.is_complex():
             ta = ta.conj().resolve_conj()
-        res = matmul_tensor(ta[..., None, :], tb, rdt)[..., 0, :]
+        res = _gemm.gemm(ta[..., None, :], tb, dev)[..., 0, :]
     assert tuple(res.shape) == batch + (m,)
     if out is not None:
         _normalize.write_out(name, out, res, rdt, casting)
@@ -363,16 +273,6 @@ def vecmat(x1, x2, /, out=None, *, dtype=None, casting="same_kind", order="K", s
                            "axes": axes, "axis": axis})
 
 
-# -- NumPy's older products -------------------------------------------------------------
-def _multiply_tensor(ta, tb, rdt):
-    if rdt.kind == "b":
-        return ta.to(torch.bool) & tb.to(torch.bool)
-    ca, cb = _tensor.compute_tensor(ta, rdt), _tensor.compute_tensor(tb, rdt)
-    if rdt == np.float16:
-        return (ca.float() * cb.float()).half()
-    return _tensor.from_compute(ca * cb, rdt)
-
-
 def dot(a, b, out=None):
     """NumPy's ``dot``: matmul for 2-D, a sum over the last axis of ``a`` and the
     second-to-last of ``b`` for N-D, multiply for 0-d."""
@@ -383,12 +283,13 @@ def dot(a, b, out=None):
     if _dispatch.use_numpy(dev):
         return _convert.wrap(np.dot(_convert.np_view(a), _convert.np_view(b)), dev)
     if a.ndim == 0 or b.ndim == 0:
-        return TrnArray._new(_multiply_tensor(a._t, b._t, rdt), dev)
+        return TrnArray._new(_gemm._multiply_tensor(a._t, b._t, rdt), dev)
     bx = 0 if b.ndim == 1 else b.ndim - 2
     if a.shape[-1] != b.shape[bx]:
         raise ValueError(f"shapes {a.shape} and {b.shape} not aligned: {a.shape[-1]} "
                          f"(dim {a.ndim - 1}) != {b.shape[bx]} (dim {bx})")
-    return TrnArray._new(tensordot_tensor(a._t, b._t, [a.ndim - 1], [bx], rdt), dev)
+    ta, tb = _tensor.cast_tensor(a._t, rdt), _tensor.cast_tensor(b._t, rdt)
+    return TrnArray._new(_gemm.tensordot(ta, tb, [a.ndim - 1], [bx], dev), dev)
 
 
 def vdot(a, b, /):
@@ -400,10 +301,11 @@ def vdot(a, b, /):
     if _dispatch.use_numpy(dev):
         return _convert.wrap(np.asarray(np.vdot(_convert.np_view(a),
                                                  _convert.np_view(b))), dev)
-    ta, tb = a._t.reshape(1, -1), b._t.reshape(-1, 1)
+    ta = _tensor.cast_tensor(a._t.reshape(1, -1), rdt)
+    tb = _tensor.cast_tensor(b._t.reshape(-1, 1), rdt)
     if rdt.kind == "c":
-        ta = _tensor.cast_tensor(ta, rdt).conj()
-    return TrnArray._new(matmul_tensor(ta, tb, rdt).reshape(()), dev)
+        ta = ta.conj().resolve_conj()
+    return TrnArray._new(_gemm.gemm(ta, tb, dev).reshape(()), dev)
 
 
 def inner(a, b, /):
@@ -413,11 +315,12 @@ def inner(a, b, /):
     if _dispatch.use_numpy(dev):
         return _convert.wrap(np.inner(_convert.np_view(a), _convert.np_view(b)), dev)
     if a.ndim == 0 or b.ndim == 0:
-        return TrnArray._new(_multiply_tensor(a._t, b._t, rdt), dev)
+        return TrnArray._new(_gemm._multiply_tensor(a._t, b._t, rdt), dev)
     if a.shape[-1] != b.shape[-1]:
         raise ValueError(f"shapes {a.shape} and {b.shape} not aligned: {a.shape[-1]} "
                          f"(dim {a.ndim - 1}) != {b.shape[-1]} (dim {b.ndim - 1})")
-    return TrnArray._new(tensordot_tensor(a._t, b._t, [a.ndim - 1], [b.ndim - 1], rdt), dev)
+    ta, tb = _tensor.cast_tensor(a._t, rdt), _tensor.cast_tensor(b._t, rdt)
+    return TrnArray._new(_gemm.tensordot(ta, tb, [a.ndim - 1], [b.ndim - 1], dev), dev)
 
 
 def outer(a, b, out=None):
@@ -428,7 +331,9 @@ def outer(a, b, out=None):
     rdt = _result_dtype(np.multiply, a, b, dev)
     if _dispatch.use_numpy(dev):
         return _convert.wrap(np.outer(_convert.np_view(a), _convert.np_view(b)), dev)
-    return TrnArray._new(_multiply_tensor(a._t.reshape(-1, 1), b._t.reshape(1, -1), rdt), dev)
+    # a K = 1 GEMM through the choke point (an elementwise multiply on torch)
+    ta, tb = _tensor.cast_tensor(a._t, rdt), _tensor.cast_tensor(b._t, rdt)
+    return TrnArray._new(_gemm.outer(ta, tb, dev), dev)
 
 
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):

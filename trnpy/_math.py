@@ -19,11 +19,11 @@ import torch
 from numpy.lib.array_utils import normalize_axis_index
 import warnings
 
-from . import (_convert, _creation, _dtype_functions, _dispatch, _dtypes, _elementwise,
+from . import (_convert, _creation, _dtype_functions, _dispatch, _dtypes, _elementwise, _gemm,
                _manipulation, _normalize, _reductions, _searching, _tensor)
 from ._array import TrnArray
 from ._devices import get_default_device
-from ._linalg_functions import _absmax
+from ._gemm import _absmax
 
 __all__ = ["ediff1d", "gradient", "trapezoid", "convolve",
            "correlate", "cross", "kron", "einsum", "einsum_path", "interp", "nan_to_num",
@@ -346,6 +346,18 @@ def kron(a, b):
     (a, b), dev = _convert.as_arrays(a, b)
     if _dispatch.use_numpy(dev):
         return _convert.wrap(np.kron(*np_args(a, b)), dev)
+    if dev.kind == "neuron":
+        # an outer product (K = 1 GEMM) of the flattened operands, axes interleaved:
+        # through the GEMM choke point, so it reaches the NKI kernel
+        try:
+            rdt = _dtypes.as_dtype(np.multiply.resolve_dtypes((a.dtype, b.dtype, None))[-1])
+        except TypeError:
+            raise
+        except Exception as e:            # NumPy's no-loop errors
+            raise TypeError(str(e)) from e
+        dev.check_dtype(rdt)
+        ta, tb = _tensor.cast_tensor(a._t, rdt), _tensor.cast_tensor(b._t, rdt)
+        return TrnArray._new(_gemm.kron(ta, tb, dev).contiguous(), dev)
     nd = builtins.max(a.ndim, b.ndim)
     sa = (1,) * (nd - a.ndim) + a.shape
     sb = (1,) * (nd - b.ndim) + b.shape
@@ -415,6 +427,10 @@ def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=
             targs[i] = targs[i].to(torch.float32)
     if cdt == np.int64 and dev.torch_device.type == "cuda":
         r = _int_einsum_cuda(targs, pos, stand)
+    elif dev.kind == "neuron":
+        # pairwise contractions as GEMMs through the GEMM choke point (the NKI kernel);
+        # steps on one operand and Hadamard-type products stay on torch (trnpy/_gemm.py)
+        r = _gemm.einsum(targs, pos, dev, optimize)
     elif isinstance(targs[0], str):
         r = torch.einsum(targs[0], *targs[1:])
     else:

@@ -147,3 +147,14 @@ def complex_arg_extreme(c: torch.Tensor, is_max: builtins.bool) -> torch.Tensor:
     idx = torch.argmax(hit.to(torch.uint8), dim=-1)
     first_nan = torch.argmax(nan.to(torch.uint8), dim=-1)
     return torch.where(nan.any(dim=-1), first_nan, idx)
+
+
+def torch_as(t: torch.Tensor, dtype) -> torch.Tensor:
+    """``t`` cast (NumPy semantics) to floating/complex ``dtype`` in a dtype torch's linear
+    algebra computes in (float16 runs in float32)."""
+    dt = np.dtype(dtype)
+    t = cast_tensor(t, dt)
+    if dt == np.float16:
+        t = t.to(torch.float32)
+    return t
+

@@ -174,7 +174,7 @@ def _one_d(name, a, n, axis, norm, out):
     else:
         n = operator.index(n)
     _n_points(n)
-    where = _dispatch.route("fft", dev, x, name, (n,), (ax,), norm=norm)
+    where = _dispatch.route("fft", dev, x._t, name, (n,), (ax,), norm=norm)
     if where == "numpy":
         f = getattr(np.fft, name)
         if out is not None:
@@ -183,8 +183,8 @@ def _one_d(name, a, n, axis, norm, out):
         _remember(key, (rdt, ax, None))
         return _convert.wrap(f(_convert.np_view(x), n=n, axis=ax, norm=norm), dev)
     if where == "kernel":
-        res = _kernel_registry.run("fft", x, name, (n,), (ax,), norm=norm)
-        return _finish(res._t, rdt, dev, out, name)
+        res = _kernel_registry.run("fft", x._t, name, (n,), (ax,), norm=norm, device=dev)
+        return _finish(res, rdt, dev, out, name)
     t = _torch_input(x._t, kind, rdt)
     f16 = x.dtype == np.float16
     res = _torch_1d(name, t, n, ax, norm, rdt, f16=f16)
@@ -282,10 +282,11 @@ def _n_d(name, a, s, axes, norm, out):
         sizes[-1] = 2 * (x.shape[ax[-1]] - 1)
     for n in sizes:
         _n_points(n)
-    where = _dispatch.route("fft", dev, x, base, tuple(sizes), tuple(ax), norm=norm)
+    where = _dispatch.route("fft", dev, x._t, base, tuple(sizes), tuple(ax), norm=norm)
     if where == "kernel":
-        res = _kernel_registry.run("fft", x, base, tuple(sizes), tuple(ax), norm=norm)
-        return _finish(res._t, rdt, dev, out, name)
+        res = _kernel_registry.run("fft", x._t, base, tuple(sizes), tuple(ax), norm=norm,
+                           device=dev)
+        return _finish(res, rdt, dev, out, name)
     if where == "numpy":
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)   # warned above already

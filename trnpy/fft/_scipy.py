@@ -6,7 +6,10 @@
 The CPU NumPy backend calls ``scipy.fft`` on the zero-copy view (SciPy is the oracle).
 The torch path (CUDA, neuron, ``cpu_backend("torch")``) builds everything from FFTs:
 torch has no DCT, so DCT-I..IV use the textbook even-extension / twiddle algorithms and
-DST-k reduces to DCT-k by flips and sign alternation. ``overwrite_x`` and ``workers``
+DST-k reduces to DCT-k by flips and sign alternation. Every FFT they take goes through
+the FFT choke point (``trnpy/fft/_core.py``), so on the neuron device they run on the
+NKI FFT kernel: DCT-I an rfft of 2(N-1) points, DCT-II an N-point rfft, DCT-III an
+N-point irfft, DCT-IV a 2N-point fft, DST-I an rfft of 2(N+1) points. ``overwrite_x`` and ``workers``
 are accepted (validated like SciPy) and do not change results.
 """
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 import torch
 
 from .. import _convert, _dispatch, _normalize, _tensor
+from . import _core
 from .._array import TrnArray
 from .._linalg_functions import np_dtype_of
 from ._fft import _check_norm, _n_d, _scipy_args
@@ -211,7 +215,7 @@ def _r2r(name, x, type, n, axis, norm, workers, orthogonalize):
         raise ValueError(f"invalid number of data points ({n}) specified")
     t = _tensor.cast_tensor(x._t, rdt)
     t = _r2r_axis(name.lstrip("i"), name.startswith("i"), t, type, n, ax, norm,
-                  orthogonalize)
+                  orthogonalize, device=dev)
     return TrnArray._new(t, dev)
 
 
@@ -230,17 +234,19 @@ def _r2rn(name, x, type, s, axes, norm, workers, orthogonalize):
     t = _tensor.cast_tensor(x._t, rdt)
     base = name[:-1].lstrip("i")
     for n, a in zip(sizes, ax):
-        t = _r2r_axis(base, name.startswith("i"), t, type, n, a, norm, orthogonalize)
+        t = _r2r_axis(base, name.startswith("i"), t, type, n, a, norm, orthogonalize,
+                      device=dev)
     return TrnArray._new(t, dev)
 
 
-def _r2r_axis(kind, inverse, t, type, n, axis, norm, orthogonalize):
-    """One DCT/DST along ``axis`` of a float/complex tensor, SciPy's definition."""
+def _r2r_axis(kind, inverse, t, type, n, axis, norm, orthogonalize, device=None):
+    """One DCT/DST along ``axis`` of a float/complex tensor, SciPy's definition; its FFTs
+    through the FFT choke point for trnpy device ``device``."""
     if t.is_complex():
         # real coefficients: transform both parts. SciPy drops ``orthogonalize`` for
         # complex input (its default, norm == "ortho", applies); so does trnpy
-        re = _r2r_axis(kind, inverse, t.real, type, n, axis, norm, None)
-        im = _r2r_axis(kind, inverse, t.imag, type, n, axis, norm, None)
+        re = _r2r_axis(kind, inverse, t.real, type, n, axis, norm, None, device)
+        im = _r2r_axis(kind, inverse, t.imag, type, n, axis, norm, None, device)
         return torch.complex(re, im)
     t = t.movedim(axis, -1)
     m = t.shape[-1]
@@ -262,7 +268,7 @@ def _r2r_axis(kind, inverse, t, type, n, axis, norm, orthogonalize):
     norm = norm or "backward"
     scale = 1.0 / math.sqrt(M) if norm == "ortho" else \
         1.0 / M if (norm == "backward") == inverse else 1.0
-    return _r2r_scaled(kind, type, t, orthogonalize, scale).movedim(-1, axis)
+    return _r2r_scaled(kind, type, t, orthogonalize, scale, device).movedim(-1, axis)
 
 
 def _alt(n, like):
@@ -272,15 +278,15 @@ def _alt(n, like):
     return s
 
 
-def _r2r_scaled(kind, type, x, ortho, scale):
+def _r2r_scaled(kind, type, x, ortho, scale, device=None):
     """``scale`` times the unnormalised DCT/DST (SciPy's) along the last axis."""
     if kind == "dst":
         if type == 1:
-            return _dst1(x) * scale
+            return _dst1(x, device) * scale
         if type == 2:
-            return _dct(2, x * _alt(x.shape[-1], x), ortho, scale).flip(-1)
-        return _dct(type, x.flip(-1), ortho, scale) * _alt(x.shape[-1], x)
-    return _dct(type, x, ortho, scale)
+            return _dct(2, x * _alt(x.shape[-1], x), ortho, scale, device).flip(-1)
+        return _dct(type, x.flip(-1), ortho, scale, device) * _alt(x.shape[-1], x)
+    return _dct(type, x, ortho, scale, device)
 
 
 def _cdtype(x):
@@ -322,7 +328,7 @@ def _dct_tables(type, n, ortho, scale, dtype, device):
     return w, pairs.to(device), torch.argsort(makhoul).to(device), None
 
 
-def _dct(type, x, ortho, scale):
+def _dct(type, x, ortho, scale, device=None):
     N = x.shape[-1]
     r2 = math.sqrt(2.0)
     if type == 1:
@@ -331,32 +337,33 @@ def _dct(type, x, ortho, scale):
             x[..., 0] *= r2
             x[..., -1] *= r2
         v = torch.cat([x, x[..., 1:-1].flip(-1)], -1)
-        y = torch.fft.rfft(v).real * scale
+        y = _core.transform(v, "rfft", device=device).real * scale
         if ortho:
             y[..., 0] /= r2
             y[..., -1] /= r2
         return y
     if type == 2:
         w, perm, out, sign = _dct_tables(2, N, ortho, scale, x.dtype, x.device)
-        z = torch.fft.rfft(torch.index_select(x, -1, perm)) * w
+        z = _core.transform(torch.index_select(x, -1, perm), "rfft", device=device) * w
         return torch.index_select(torch.view_as_real(z).flatten(-2), -1, out).mul_(sign)
     if type == 3:
         w, pairs, inv, _ = _dct_tables(3, N, ortho, scale, x.dtype, x.device)
         g = torch.index_select(torch.nn.functional.pad(x, (0, 1)), -1, pairs)
         z = torch.view_as_complex(g.unflatten(-1, (-1, 2))) * w
-        return torch.index_select(torch.fft.irfft(z, n=N, norm="forward"), -1, inv)
+        y = _core.transform(z, "irfft", N, norm="forward", device=device)
+        return torch.index_select(y, -1, inv)
     # type 4: y_k = 2 Re e^{-i pi (2k+1) / 4N} FFT_2N(x_n e^{-i pi n / 2N})_k
     w = _twiddle(N, -math.pi / (2 * N), x)
-    Z = torch.fft.fft(x * w, n=2 * N)[..., :N]
+    Z = _core.transform(x * w, "fft", 2 * N, device=device)[..., :N]
     ph = w * complex(math.cos(math.pi / (4 * N)), -math.sin(math.pi / (4 * N)))
     return (2 * scale) * (Z * ph).real
 
 
-def _dst1(x):
+def _dst1(x, device=None):
     N = x.shape[-1]
     z = torch.zeros(x.shape[:-1] + (1,), dtype=x.dtype, device=x.device)
     v = torch.cat([z, x, z, -x.flip(-1)], -1)
-    return (-torch.fft.rfft(v).imag[..., 1:N + 1]).contiguous()
+    return (-_core.transform(v, "rfft", device=device).imag[..., 1:N + 1]).contiguous()
 
 
 # ---------------------------------------------------------------------------
@@ -399,9 +406,9 @@ def _fht(a, dln, mu, offset, bias, inverse):
     if bias != 0:
         t = t * (torch.exp(bias * (j * dln + offset)) if inverse
                  else torch.exp(-bias * j * dln))
-    A = torch.fft.rfft(t, dim=-1)
+    A = _core.transform(t, "rfft", device=dev)         # the FFT choke point
     A = A / u.conj() if inverse else A * u
-    A = torch.fft.irfft(A, n, dim=-1).flip(-1)
+    A = _core.transform(A, "irfft", n, device=dev).flip(-1)
     if bias != 0:
         A = A * (torch.exp(bias * j * dln) if inverse
                  else torch.exp(-bias * (j * dln + offset)))

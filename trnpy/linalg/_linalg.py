@@ -16,8 +16,9 @@ import torch
 
 from .. import _convert, _dispatch, _dtypes, _kernel_registry, _normalize, _tensor
 from .._array import TrnArray
-from .._linalg_functions import (matmul_tensor, matrix_transpose, np_dtype_of, tensordot,
-                                 torch_as, vecdot)
+from .._gemm import matmul_tensor
+from .._linalg_functions import (matrix_transpose, np_dtype_of, tensordot,
+                                 vecdot)
 from .._linalg_functions import matmul as _matmul
 from .._linalg_functions import outer as _outer
 
@@ -96,7 +97,7 @@ def cholesky(x, /, *, upper=False):
     if _dispatch.use_numpy(dev):
         return _convert.wrap(np.linalg.cholesky(_np(x), upper=upper), dev)
     # potrf reads only the requested triangle, as LAPACK does for NumPy
-    r, info = torch.linalg.cholesky_ex(torch_as(x._t, wdt), upper=bool(upper))
+    r, info = torch.linalg.cholesky_ex(_tensor.torch_as(x._t, wdt), upper=bool(upper))
     _raise_if(info, "Matrix is not positive definite")
     return _new(r, dev, wdt)
 
@@ -105,7 +106,7 @@ def det(x, /):
     x, dev, wdt = _prep(x)
     if _dispatch.use_numpy(dev):
         return _convert.wrap(np.linalg.det(_np(x)), dev)
-    return _new(_call(torch.linalg.det, torch_as(x._t, wdt)), dev, wdt)
+    return _new(_call(torch.linalg.det, _tensor.torch_as(x._t, wdt)), dev, wdt)
 
 
 def slogdet(x, /):
@@ -114,7 +115,7 @@ def slogdet(x, /):
     if _dispatch.use_numpy(dev):
         s, l = np.linalg.slogdet(_np(x))
         return SlogdetResult(_convert.wrap(s, dev), _convert.wrap(l, dev))
-    s, l = _call(torch.linalg.slogdet, torch_as(x._t, wdt))
+    s, l = _call(torch.linalg.slogdet, _tensor.torch_as(x._t, wdt))
     # cuSOLVER reports sign -1 (or a unit complex) for an exactly singular matrix where
     # LAPACK, and so NumPy, gives 0
     s = torch.where(l == -torch.inf, torch.zeros((), dtype=s.dtype, device=s.device), s)
@@ -139,7 +140,7 @@ def _eigh(a, UPLO="L"):
         return EighResult(_convert.wrap(w, dev), _convert.wrap(v, dev))
     if where == "kernel":
         return EighResult(*_kernel_registry.run("eigh", x, UPLO=uplo))
-    w, v = _call(torch.linalg.eigh, torch_as(x._t, wdt), UPLO=uplo)
+    w, v = _call(torch.linalg.eigh, _tensor.torch_as(x._t, wdt), UPLO=uplo)
     return EighResult(_new(w, dev, _dtypes.real_of(wdt)), _new(v, dev, wdt))
 
 
@@ -151,7 +152,7 @@ def eigvalsh(a, /, UPLO="L"):
         return _convert.wrap(np.linalg.eigvalsh(_np(x), UPLO=uplo), dev)
     if where == "kernel":
         return _kernel_registry.run("eigh", x, UPLO=uplo, eigvals_only=True)
-    w = _call(torch.linalg.eigvalsh, torch_as(x._t, wdt), UPLO=uplo)
+    w = _call(torch.linalg.eigvalsh, _tensor.torch_as(x._t, wdt), UPLO=uplo)
     return _new(w, dev, _dtypes.real_of(wdt))
 
 
@@ -160,7 +161,7 @@ def inv(a, /):
     x, dev, wdt = _prep(a)
     if _dispatch.use_numpy(dev):
         return _convert.wrap(np.linalg.inv(_np(x)), dev)
-    r, info = torch.linalg.inv_ex(torch_as(x._t, wdt))
+    r, info = torch.linalg.inv_ex(_tensor.torch_as(x._t, wdt))
     _raise_if(info, "Singular matrix")
     return _new(r, dev, wdt)
 
@@ -194,7 +195,7 @@ def _solve(a, b):
                              f"{a.shape} {b.shape}") from None
     if _dispatch.use_numpy(dev):
         return _convert.wrap(np.linalg.solve(_np(a), _np(b)), dev)
-    ta, tb = torch_as(a._t, rdt), torch_as(b._t, rdt)
+    ta, tb = _tensor.torch_as(a._t, rdt), _tensor.torch_as(b._t, rdt)
     if b.ndim == 1:
         ta_b = ta
         tb_b = tb.expand(a.shape[:-2] + (m,))[..., None]
@@ -224,7 +225,7 @@ def _qr(a, mode="reduced"):
         if mode == "raw":
             return tuple(_convert.wrap(r, dev) for r in res)
         return QRResult(_convert.wrap(res[0], dev), _convert.wrap(res[1], dev))
-    t = torch_as(x._t, wdt)
+    t = _tensor.torch_as(x._t, wdt)
     if mode == "raw":
         h, tau = _call(torch.geqrf, t)
         return (_new(h.mT, dev, wdt), _new(tau, dev, wdt))
@@ -260,7 +261,7 @@ def svd(a, /, full_matrices=True, compute_uv=True, hermitian=False):
         if not compute_uv:
             return _convert.wrap(res, dev)
         return SVDResult(*(_convert.wrap(r, dev) for r in res))
-    t = torch_as(x._t, wdt)
+    t = _tensor.torch_as(x._t, wdt)
     if not hermitian and t.is_cuda and t.numel() and bool(torch.isnan(t).any()):
         # LAPACK (NumPy, torch on the CPU) fails on NaN input; cuSOLVER returns NaNs
         raise LinAlgError("SVD did not converge")
@@ -297,7 +298,7 @@ def pinv(a, /, rcond=None, hermitian=False, *, rtol=np._NoValue):
         return _new(torch.zeros(x.shape[:-2] + (n, m), dtype=x._t.dtype,
                                 device=x._t.device), dev)
     cut = _rtol_tensor(rcond, x, dev, wdt)
-    t = torch_as(x._t, wdt).conj()
+    t = _tensor.torch_as(x._t, wdt).conj()
     if hermitian:
         u, s, vh = _svd_hermitian(t, True)
     else:
@@ -453,7 +454,7 @@ def trace(x, /, *, offset=0, dtype=None):
         # int64 sums wrap modulo 2**64, which agrees with NumPy after the cast
         s = _tensor.compute_tensor(d, rdt).sum(-1, dtype=torch.int64)
         return _new(_tensor.from_compute(s, rdt), dev)
-    return _new(torch_as(d, rdt).sum(-1), dev, rdt)
+    return _new(_tensor.torch_as(d, rdt).sum(-1), dev, rdt)
 
 
 # ---------------------------------------------------------------------------
@@ -476,7 +477,7 @@ def matrix_norm(x, /, *, keepdims=False, ord="fro"):
     if _dispatch.use_numpy(dev):
         return _convert.wrap(np.linalg.matrix_norm(_np(x), keepdims=keepdims, ord=ord), dev)
     wdt = rdt if x.dtype.kind in "iub" else x.dtype
-    t = torch_as(x._t, wdt)
+    t = _tensor.torch_as(x._t, wdt)
     m, n = t.shape[-2:]
     if ord in (-1, -2, -_INF) and (m == 0 or n == 0):
         raise ValueError("zero-size array to reduction operation minimum which has no "
@@ -527,7 +528,7 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
         return _convert.wrap(np.asarray(np.linalg.vector_norm(
             _np(x), axis=axis, keepdims=keepdims, ord=ord)), dev)
     wdt = rdt if x.dtype.kind in "iub" else x.dtype
-    t = torch_as(x._t, wdt)
+    t = _tensor.torch_as(x._t, wdt)
     count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
     if ord == -_INF and count == 0:
         raise ValueError("zero-size array to reduction operation minimum which has no "
@@ -618,7 +619,7 @@ def _eig_can_be_real() -> bool:
 
 
 def _eig_torch(x, wdt, vectors):
-    t = torch_as(x._t, wdt)
+    t = _tensor.torch_as(x._t, wdt)
     _assert_finite_t(t)
     if vectors:
         w, v = _call(torch.linalg.eig, t)
@@ -680,7 +681,7 @@ def lstsq(a, b, /, rcond=None):
                 _convert.wrap(np.asarray(rank, dtype=np.int32), dev), _convert.wrap(s, dev))
     if rcond is None:
         rcond = np.finfo(rdt).eps * max(m, n)
-    ta, tb = torch_as(a._t, rdt), torch_as(b._t, rdt)
+    ta, tb = _tensor.torch_as(a._t, rdt), _tensor.torch_as(b._t, rdt)
     vec = b.ndim == 1
     if vec:
         tb = tb[:, None]
@@ -736,7 +737,7 @@ def cond(x, p=None):
         # NumPy inverts in double precision, with a singular matrix giving NaN -> inf
         idt = wdt if dev.kind == "neuron" else (
             np.dtype(np.complex128) if wdt.kind == "c" else np.dtype(np.float64))
-        ti, info = torch.linalg.inv_ex(torch_as(x._t, idt))
+        ti, info = torch.linalg.inv_ex(_tensor.torch_as(x._t, idt))
         if p == "nuc" and bool((info != 0).any()):
             raise LinAlgError("SVD did not converge")   # NumPy's SVD of the NaN inverse
         xi = _new(ti, dev)

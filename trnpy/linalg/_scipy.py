@@ -24,7 +24,7 @@ import torch
 
 from .. import _convert, _dispatch, _dtypes, _tensor
 from .._devices import CPU, get_default_device
-from .._linalg_functions import torch_as
+from .._tensor import torch_as
 from ._linalg import (EighResult, LinAlgError, QRResult, _check_uplo, _eigh, _new, _np, _qr,
                       _solve)
 
