@@ -10,7 +10,7 @@ import operator
 import warnings
 
 import numpy as np
-import torch
+from ._torch import torch
 
 from . import _dtypes, _hotpath, _tensor
 from ._devices import CPU, Device, device as _resolve_device
@@ -113,7 +113,7 @@ class TrnArray(_hotpath.ArrayBase):
 
     @property
     def nbytes(self) -> int:
-        return self._t.numel() * self.dtype.itemsize
+        return self.size * self.dtype.itemsize
 
     @property
     def strides(self) -> tuple:
@@ -137,6 +137,8 @@ class TrnArray(_hotpath.ArrayBase):
     def copy(self, order="C"):
         if order not in ("K", "A", "C"):
             raise NotImplementedError(f"copy: order={order!r} is not supported")
+        if self._tt is None:          # host data without a tensor yet: NumPy copies it
+            return TrnArray._from_numpy(np.array(self._np, order="C"), self._device)
         return TrnArray._new(self._t.clone(memory_format=torch.contiguous_format),
                              self._device)
 
@@ -161,6 +163,8 @@ class TrnArray(_hotpath.ArrayBase):
             raise NotImplementedError("TrnArray.view: type= (an ndarray subclass) is not "
                                       "supported")
         if dtype is None:
+            if self._tt is None:
+                return TrnArray._from_numpy(self._np.view(), self._device)
             return TrnArray._new(self._t, self._device)
         dt = _dtypes.as_dtype(dtype)
         self._device.check_dtype(dt)
@@ -239,12 +243,12 @@ class TrnArray(_hotpath.ArrayBase):
     def __len__(self):
         if self.ndim == 0:
             raise TypeError("len() of unsized object")
-        return self._t.shape[0]
+        return self.shape[0]
 
     def __iter__(self):
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d array")
-        return (self[i] for i in range(self._t.shape[0]))
+        return (self[i] for i in range(self.shape[0]))
 def _unpickle(data: np.ndarray, device: Device):
     try:
         if device.emulated:
@@ -255,9 +259,7 @@ def _unpickle(data: np.ndarray, device: Device):
         warnings.warn(f"array was pickled on {device}, which is not available here ({e}); "
                       "unpickling it on the CPU", RuntimeWarning, stacklevel=2)
         dev = CPU
-    data, t = _tensor.torch_compatible(data)
-    out = TrnArray._new(t, CPU)
-    out._np = data
+    out = TrnArray._from_numpy(_tensor.host_compatible(data), CPU)
     return out if dev is CPU else out.to_device(dev)
 
 
@@ -275,7 +277,7 @@ def np_view(x) -> np.ndarray:
 
 def host(x) -> np.ndarray:
     """A NumPy array with ``x``'s data on the host (a view for CPU arrays, else a copy)."""
-    if x._t.device.type == "cpu":
+    if x._tt is None or x._tt.device.type == "cpu":
         return np_view(x)
     return x._t.detach().cpu().numpy()
 

@@ -8,7 +8,7 @@ import builtins
 import math
 
 import numpy as np
-import torch
+from ._torch import torch
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from . import _convert

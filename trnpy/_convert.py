@@ -6,7 +6,8 @@ from __future__ import annotations
 import builtins
 
 import numpy as np
-import torch
+from . import _torch
+from ._torch import torch
 
 from . import _dtypes, _tensor
 from ._array import TrnArray, host, np_view  # noqa: F401 (np_view re-exported)
@@ -19,7 +20,7 @@ def wrap(data, device: Device):
     """TrnArray around a NumPy result (CPU) or a torch tensor (any device)."""
     if type(data) is np.ndarray:
         if data.dtype.char not in _tensor.ALIASABLE:
-            data = _tensor.torch_compatible(data)[0]
+            data = _tensor.host_compatible(data)
         # the tensor is made on first use (TrnArray._t), which copies data torch cannot
         # alias (read-only, negative strides)
         out = _NEW(TrnArray)
@@ -27,7 +28,7 @@ def wrap(data, device: Device):
         out._device = device
         out._np = data
         return out
-    if isinstance(data, torch.Tensor):
+    if _torch.is_tensor(data):
         return TrnArray._new(data, device)
     return wrap(np.asarray(data), device)
 
@@ -120,7 +121,7 @@ def asarray(obj, /, dtype=None, device=None, copy=None):
             x = TrnArray._new(x._t.clone(), x._device)
         return x
     dev = target_device(device)
-    if isinstance(obj, torch.Tensor):
+    if _torch.is_tensor(obj):
         t = obj.detach()
         _dtypes.as_dtype(t.dtype)  # TypeError for dtypes trnpy lacks (bfloat16, ...)
         if dtype is not None:

@@ -13,7 +13,8 @@ import operator
 import sys
 
 import numpy as np
-import torch
+from . import _torch
+from ._torch import torch
 from numpy.lib.array_utils import normalize_axis_index
 
 from . import _convert, _dispatch, _dtypes, _elementwise, _reductions, _tensor
@@ -469,7 +470,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
         y = torch.floor(y)
     y = TrnArray._new(_tensor.cast_tensor(y.contiguous(), out_dt), dev)
     if retstep:
-        if not isinstance(step, torch.Tensor):
+        if not _torch.is_tensor(step):
             return y, step
         if step.dim() == 0:
             return y, dt.type(step.item())

@@ -17,7 +17,8 @@ import os
 import re
 
 import numpy as np
-import torch
+from . import _torch
+from ._torch import torch
 
 __all__ = ["Device", "device", "get_default_device"]
 
@@ -134,7 +135,7 @@ def device(spec=None, index: int | None = None, *, emulate: bool | None = None) 
         return get_default_device()
     if isinstance(spec, Device):
         return spec
-    if isinstance(spec, torch.device):
+    if _torch.is_torch_device(spec):
         kind = "neuron" if spec.type == "xla" else spec.type
         idx = spec.index if spec.index is not None else 0
         spec = f"{kind}:{idx}"

@@ -4,8 +4,10 @@
   faster than torch's CPU kernels here and is the oracle we must match), unless the CPU
   backend is switched to torch (tests run both; ``TRNPY_CPU_BACKEND=torch``).
 * CUDA and neuron arrays compute with torch on their device.
-* Ops that have an NKI kernel (matmul, eigh, fft) ask :func:`route`, which sends them
-  to the kernel on the neuron device (registry and policy: ``trnpy/_kernel_registry.py``).
+* Each kernel family has one routing point that asks :func:`route` (GEMM:
+  ``trnpy/_gemm.py``; FFT: ``trnpy/fft``; eigh: ``trnpy/linalg``), which sends the work
+  to the NKI kernel on the neuron device (adapters and policy:
+  ``trnpy/_kernel_registry.py``).
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import os
 
 from . import _kernel_registry
 from ._kernel_registry import ROUTES
+from ._array import TrnArray
 from ._devices import CPU, Device
 
 _CPU_BACKEND = contextvars.ContextVar(
@@ -51,6 +54,9 @@ def route(op: str, device: Device, *operands, **params) -> str:
     if device.kind == "neuron":
         kern = _kernel_registry.KERNELS.get(op)
         if kern is not None:
+            # adapters take tensors; callers may pass TrnArrays (whose tensor the host
+            # path never needs to make)
+            operands = [o._t if isinstance(o, TrnArray) else o for o in operands]
             why = kern.unsupported(device, *operands, **params)
             if why is not None:
                 if _kernel_registry.strict():

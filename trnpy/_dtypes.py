@@ -8,7 +8,9 @@ from __future__ import annotations
 import builtins
 
 import numpy as np
-import torch
+
+from . import _torch
+from ._torch import torch
 
 # Public dtype names are NumPy's scalar types, as in NumPy's own namespace
 # (``x.dtype == trnpy.float32`` and ``np.dtype(trnpy.float32)`` both work).
@@ -22,32 +24,32 @@ SUPPORTED = tuple(np.dtype(t) for t in (
     np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
     np.uint64, np.float16, np.float32, np.float64, np.complex64, np.complex128))
 
-_NP_TO_TORCH = {
-    np.dtype(np.bool_): torch.bool,
-    np.dtype(np.int8): torch.int8, np.dtype(np.int16): torch.int16,
-    np.dtype(np.int32): torch.int32, np.dtype(np.int64): torch.int64,
-    np.dtype(np.uint8): torch.uint8, np.dtype(np.uint16): torch.uint16,
-    np.dtype(np.uint32): torch.uint32, np.dtype(np.uint64): torch.uint64,
-    np.dtype(np.float16): torch.float16, np.dtype(np.float32): torch.float32,
-    np.dtype(np.float64): torch.float64,
-    np.dtype(np.complex64): torch.complex64, np.dtype(np.complex128): torch.complex128,
-}
-_TORCH_TO_NP = {v: k for k, v in _NP_TO_TORCH.items()}
-_CANONICAL = {d: d for d in _NP_TO_TORCH}
+# torch's side of the mapping, filled when torch is imported (see _torch.py)
+_NP_TO_TORCH: dict = {}
+_TORCH_TO_NP: dict = {}
+_CANONICAL = {d: d for d in SUPPORTED}
 
 # torch stores uint16/32/64 but computes almost nothing on them: arithmetic runs in a
 # wider signed type (uint64 as the same bits in int64, exact for + - * and bitwise ops)
 # and the result is cast back, which wraps exactly like NumPy.
-_COMPUTE = {
-    np.dtype(np.uint16): torch.int32,
-    np.dtype(np.uint32): torch.int64,
-    np.dtype(np.uint64): torch.int64,
-}
+_COMPUTE: dict = {}
+
+
+def _fill(torch):
+    names = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+             "uint64", "float16", "float32", "float64", "complex64", "complex128")
+    _NP_TO_TORCH.update({np.dtype(n): getattr(torch, n) for n in names})
+    _TORCH_TO_NP.update({v: k for k, v in _NP_TO_TORCH.items()})
+    _COMPUTE.update({np.dtype(np.uint16): torch.int32, np.dtype(np.uint32): torch.int64,
+                     np.dtype(np.uint64): torch.int64})
+
+
+_torch.on_load(_fill)
 
 
 def as_dtype(dtype) -> np.dtype:
     """Normalise anything NumPy accepts as a dtype, refusing ones trnpy cannot store."""
-    if isinstance(dtype, torch.dtype):
+    if _torch.is_torch_dtype(dtype):
         try:
             return _TORCH_TO_NP[dtype]
         except KeyError:
@@ -55,7 +57,7 @@ def as_dtype(dtype) -> np.dtype:
     dt = np.dtype(dtype)
     if not dt.isnative:
         dt = dt.newbyteorder("=")         # data are byte-swapped on the way in
-    if dt not in _NP_TO_TORCH:
+    if dt not in _CANONICAL:
         raise TypeError(f"trnpy does not support dtype {dt!r}; supported: "
                         + ", ".join(d.name for d in SUPPORTED))
     # NumPy has two codes for some 64-bit ints ('Q' and 'L'): torch takes only the canonical one
@@ -63,6 +65,8 @@ def as_dtype(dtype) -> np.dtype:
 
 
 def to_torch(dtype: np.dtype) -> torch.dtype:
+    if not _NP_TO_TORCH:
+        _torch.load()
     return _NP_TO_TORCH[np.dtype(dtype)]
 
 
@@ -72,6 +76,8 @@ def from_torch(tdtype: torch.dtype) -> np.dtype:
 
 def compute_torch(dtype: np.dtype) -> torch.dtype:
     """The torch dtype that arithmetic on ``dtype`` runs in."""
+    if not _NP_TO_TORCH:
+        _torch.load()
     dt = np.dtype(dtype)
     return _COMPUTE.get(dt) or _NP_TO_TORCH[dt]
 
@@ -82,7 +88,7 @@ def is_python_scalar(x) -> builtins.bool:
 
 def weak(x):
     """What NumPy's promotion takes for ``x``: a dtype, or the type of a weak Python scalar."""
-    if isinstance(x, (type, np.dtype, str, torch.dtype)):
+    if isinstance(x, (type, np.dtype, str)) or _torch.is_torch_dtype(x):
         return as_dtype(x)
     if isinstance(x, np.generic):          # NumPy scalars are strongly typed
         return x.dtype

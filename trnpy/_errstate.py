@@ -12,7 +12,7 @@ import sys
 import warnings
 
 import numpy as np
-import torch
+from ._torch import torch
 
 __all__ = ["errstate", "seterr", "geterr", "seterrcall", "geterrcall"]
 

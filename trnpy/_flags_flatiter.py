@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 
 import numpy as np
-import torch
+from ._torch import torch
 
 from . import _convert, _dtypes
 from ._array import TrnArray

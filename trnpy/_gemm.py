@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
+from ._torch import torch
 
 from . import _dispatch, _dtypes, _kernel_registry, _tensor
 

@@ -23,7 +23,8 @@ import operator
 import warnings
 
 import numpy as np
-import torch
+from . import _torch
+from ._torch import torch
 from numpy.lib.array_utils import normalize_axis_index
 
 from . import (_convert, _creation, _dtype_functions, _dispatch, _array_info, _dtypes,
@@ -147,7 +148,7 @@ def _parse(x, key):
         elif isinstance(k, (builtins.int, np.integer)):
             items.append(("int", builtins.int(k)))
             consumed += 1
-        elif isinstance(k, (TrnArray, np.ndarray, list, tuple, torch.Tensor)) \
+        elif (isinstance(k, (TrnArray, np.ndarray, list, tuple)) or _torch.is_tensor(k)) \
                 or hasattr(k, "__array__"):
             t = _index_tensor(x, k)
             if t.dtype == torch.bool:

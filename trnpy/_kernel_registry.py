@@ -47,7 +47,8 @@ import os
 from collections import Counter
 
 import numpy as np
-import torch
+from . import _torch
+from ._torch import torch
 
 from . import _dtypes
 from ._array import TrnArray
@@ -159,7 +160,7 @@ def _sdk_missing(device):
 
 def _np_dtype(x) -> np.dtype:
     """NumPy dtype of a torch tensor or of a TrnArray."""
-    if isinstance(x, torch.Tensor):
+    if _torch.is_tensor(x):
         return _dtypes.from_torch(x.dtype)
     return np.dtype(x.dtype)
 
@@ -265,7 +266,7 @@ class _Eigh:
 
     def __call__(self, x, UPLO="L", eigvals_only=False, *, device=None):
         """Tensors (w, v) for a tensor ``x`` (on ``device``); TrnArrays for a TrnArray."""
-        tensors = isinstance(x, torch.Tensor)
+        tensors = _torch.is_tensor(x)
         dev, t = (device, x) if tensors else (x._device, x._t)
         if UPLO == "U":
             t = t.mT                     # the upper triangle of A is the lower of A^T

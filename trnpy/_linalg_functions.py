@@ -145,7 +145,7 @@ def _tensordot_axes(axes, nd1, nd2, s1, s2):
     return ax1, ax2
 
 
-def tensordot(x1, x2, /, *, axes=2):
+def tensordot(x1, x2, /, axes=2):
     """Sum of products over ``axes`` (array API / NumPy ``tensordot``)."""
     (a, b), dev = _convert.as_arrays(x1, x2)
     ax1, ax2 = _tensordot_axes(axes, a.ndim, b.ndim, a.shape, b.shape)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import operator
 
 import numpy as np
-import torch
+from ._torch import torch
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 from numpy._core.shape_base import _block_setup
 import warnings

@@ -15,7 +15,8 @@ import math
 import operator
 
 import numpy as np
-import torch
+from . import _torch
+from ._torch import torch
 from numpy.lib.array_utils import normalize_axis_index
 import warnings
 
@@ -152,7 +153,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
             if h.dtype in (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8,
                            torch.bool):
                 h = h.to(torch.float64)
-            if isinstance(d, (TrnArray, torch.Tensor)):
+            if (isinstance(d, TrnArray) or _torch.is_tensor(d)):
                 ft = ft.to(torch.promote_types(ft.dtype, h.dtype))
         if uniform:
             o[..., 1:-1] = (ft[..., 2:] - ft[..., :-2]) / (2.0 * h)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator
 
 import numpy as np
-import torch
+from ._torch import torch
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from . import _convert, _tensor

@@ -12,7 +12,8 @@ import operator
 import warnings
 
 import numpy as np
-import torch
+from . import _torch
+from ._torch import torch
 
 from . import (_convert, _creation, _dispatch, _dtypes, _elementwise, _manipulation, _math,
                _reductions, _searching, _tensor, linalg)
@@ -363,7 +364,7 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
             fac = resids / (len(x) - order)
         if rhs.dim() == 1:
             return C, TrnArray._new(Vbase * fac, dev)
-        fac_t = fac if isinstance(fac, torch.Tensor) else torch.tensor(float(fac))
+        fac_t = fac if _torch.is_tensor(fac) else torch.tensor(float(fac))
         return C, TrnArray._new(Vbase[:, :, None] * fac_t, dev)
     return C
 

@@ -12,7 +12,8 @@ import operator
 import warnings
 
 import numpy as np
-import torch
+from . import _torch
+from ._torch import torch
 from numpy.lib.array_utils import normalize_axis_index
 
 from . import _convert, _dispatch, _dtypes, _normalize, _tensor
@@ -296,9 +297,9 @@ def _var_std(x, axis, dtype, out, ddof, keepdims, where, mean_, correction, is_s
     if wc is not None:
         sq = torch.where(wc, sq, torch.zeros((), dtype=sq.dtype))
     denom = n - corr
-    if not isinstance(denom, torch.Tensor) and denom <= 0:
+    if not _torch.is_tensor(denom) and denom <= 0:
         warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=3)
-    denom = torch.clamp(denom, min=0) if isinstance(denom, torch.Tensor) else builtins.max(denom, 0)
+    denom = torch.clamp(denom, min=0) if _torch.is_tensor(denom) else builtins.max(denom, 0)
     r = rnd(sq.sum(dim=-1, keepdim=True)) / denom
     r = rnd(r).squeeze(-1)
     if is_std:

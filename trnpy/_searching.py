@@ -6,7 +6,7 @@ import operator
 import warnings
 
 import numpy as np
-import torch
+from ._torch import torch
 
 from . import _convert, _dispatch, _dtypes, _normalize, _tensor
 from ._array import TrnArray

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-import torch
+from ._torch import torch
 
 from . import _convert, _dispatch, _dtypes, _tensor
 from ._array import TrnArray

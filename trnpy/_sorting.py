@@ -14,7 +14,7 @@ from __future__ import annotations
 import operator
 
 import numpy as np
-import torch
+from ._torch import torch
 from numpy.lib.array_utils import normalize_axis_index
 
 from . import _convert, _dispatch, _dtypes, _tensor

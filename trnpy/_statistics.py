@@ -16,7 +16,7 @@ import warnings
 import math
 
 import numpy as np
-import torch
+from ._torch import torch
 from numpy.lib.array_utils import normalize_axis_index
 
 from . import (_convert, _creation, _dtype_functions, _dispatch, _dtypes, _elementwise,

@@ -6,20 +6,28 @@ from __future__ import annotations
 import builtins
 
 import numpy as np
-import torch
+from . import _torch
+from ._torch import torch
 
 from . import _dtypes
 
 ALIASABLE = frozenset(d.char for d in _dtypes.SUPPORTED)
 
 
-def torch_compatible(data: np.ndarray):
-    """(array, tensor) for NumPy data torch cannot alias as is."""
+def host_compatible(data: np.ndarray) -> np.ndarray:
+    """``data`` in the form a TrnArray holds on the host: a canonical, native dtype code
+    (NumPy has two codes for some 64-bit ints; torch takes one)."""
     dt = _dtypes.as_dtype(data.dtype)     # raises for unsupported kinds
     if data.dtype.char != dt.char:
         data = data.view(dt)              # 'Q' -> 'L' etc.: same bits, the code torch takes
     if not data.dtype.isnative:
         data = data.astype(data.dtype.newbyteorder("="))
+    return data
+
+
+def torch_compatible(data: np.ndarray):
+    """(array, tensor) for NumPy data torch cannot alias as is."""
+    data = host_compatible(data)
     try:
         if data.flags.writeable:
             return data, torch.from_numpy(data)
@@ -78,7 +86,9 @@ def from_compute(t: torch.Tensor, dtype) -> torch.Tensor:
     return cast_tensor(t, dt)
 
 
-_SIGNED = {torch.uint16: torch.int16, torch.uint32: torch.int32, torch.uint64: torch.int64}
+_SIGNED: dict = {}       # uint16/32/64 -> the same-width signed type (filled with torch)
+_torch.on_load(lambda torch: _SIGNED.update(
+    {torch.uint16: torch.int16, torch.uint32: torch.int32, torch.uint64: torch.int64}))
 
 
 def signed_view(t: torch.Tensor) -> torch.Tensor:

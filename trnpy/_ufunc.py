@@ -14,7 +14,8 @@ import operator
 
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
-import torch
+from . import _torch
+from ._torch import torch
 
 from . import _convert, _dispatch, _dtypes, _errstate, _hotpath, _normalize, _tensor
 from ._array import TrnArray
@@ -48,7 +49,10 @@ class ufunc(_hotpath.UfuncBase):
     def __init__(self, name, np_ufunc, torch_func, *, pass_dtypes=False, doc=None):
         self.__name__ = name
         self._np = np_ufunc
-        self._torch = torch_func
+        # a name (``"sin"``, ``"special.erf"``): torch's function, looked up on first
+        # use so that building the ufuncs does not import torch
+        self._torch = _torch.deferred(self, "_torch", torch_func) if type(torch_func) is str \
+            else torch_func
         self._pass_dtypes = pass_dtypes
         self._fast_nargs = np_ufunc.nin if np_ufunc.nout == 1 else -1
         self.__doc__ = doc or getattr(np_ufunc, "__doc__", None)

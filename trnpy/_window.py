@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
+from ._torch import torch
 
 from . import _convert, _dispatch, _dtypes
 from ._array import TrnArray

@@ -7,7 +7,7 @@ the NKI FFT kernel on the neuron device. The transforms built from FFTs on tenso
 """
 from __future__ import annotations
 
-import torch
+from .._torch import torch
 
 from .. import _dispatch, _kernel_registry
 

@@ -14,7 +14,7 @@ import os
 import warnings
 
 import numpy as np
-import torch
+from .._torch import torch
 
 from .. import _convert, _dispatch, _dtypes, _kernel_registry, _normalize, _tensor
 from .._array import TrnArray
@@ -174,7 +174,7 @@ def _one_d(name, a, n, axis, norm, out):
     else:
         n = operator.index(n)
     _n_points(n)
-    where = _dispatch.route("fft", dev, x._t, name, (n,), (ax,), norm=norm)
+    where = _dispatch.route("fft", dev, x, name, (n,), (ax,), norm=norm)
     if where == "numpy":
         f = getattr(np.fft, name)
         if out is not None:
@@ -282,7 +282,7 @@ def _n_d(name, a, s, axes, norm, out):
         sizes[-1] = 2 * (x.shape[ax[-1]] - 1)
     for n in sizes:
         _n_points(n)
-    where = _dispatch.route("fft", dev, x._t, base, tuple(sizes), tuple(ax), norm=norm)
+    where = _dispatch.route("fft", dev, x, base, tuple(sizes), tuple(ax), norm=norm)
     if where == "kernel":
         res = _kernel_registry.run("fft", x._t, base, tuple(sizes), tuple(ax), norm=norm,
                            device=dev)
@@ -423,14 +423,8 @@ def _shift(x, axes, inverse):
         return TrnArray._new(x._t.clone(), dev)
     shifts = [-(x.shape[a] // 2) if inverse else x.shape[a] // 2 for a in axes]
     t = x._t
-    signed = _SAME_SIZE_SIGNED.get(t.dtype)
-    if signed is not None:      # CUDA's roll has no wide unsigned kernels: move the bits
-        return TrnArray._new(torch.roll(t.view(signed), shifts, axes).view(t.dtype), dev)
-    return TrnArray._new(torch.roll(t, shifts, axes), dev)
-
-
-_SAME_SIZE_SIGNED = {torch.uint16: torch.int16, torch.uint32: torch.int32,
-                     torch.uint64: torch.int64}
+    # CUDA's roll has no wide unsigned kernels: move the bits as signed
+    return TrnArray._new(torch.roll(_tensor.signed_view(t), shifts, axes).view(t.dtype), dev)
 
 
 def fftshift(x, axes=None):

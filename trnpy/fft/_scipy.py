@@ -19,7 +19,7 @@ import math
 import operator
 
 import numpy as np
-import torch
+from .._torch import torch
 
 from .. import _convert, _dispatch, _normalize, _tensor
 from . import _core

@@ -12,7 +12,7 @@ import operator
 from collections import namedtuple
 
 import numpy as np
-import torch
+from .._torch import torch
 
 from .. import _convert, _dispatch, _dtypes, _kernel_registry, _normalize, _tensor
 from .._array import TrnArray

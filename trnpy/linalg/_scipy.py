@@ -20,7 +20,7 @@ import operator
 import warnings
 
 import numpy as np
-import torch
+from .._torch import torch
 
 from .. import _convert, _dispatch, _dtypes, _tensor
 from .._devices import CPU, get_default_device

@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 import warnings
-import torch
+from .._torch import torch
 
 from .. import _convert, _dispatch, _normalize, _tensor
 from .._array import TrnArray
@@ -39,7 +39,8 @@ def _real_only(name, fn):
                 raise NotImplementedError(
                     f"trnpy.special.{name}: complex input is not supported on the torch "
                     f"path (device {t.device}); torch.special is real only")
-        return fn(*ts)
+        # a name is torch.special's function, looked up here so that torch loads on use
+        return (getattr(torch.special, fn.split(".")[1]) if type(fn) is str else fn)(*ts)
     return f
 
 
@@ -129,14 +130,14 @@ def _riemann(s):
 
 # name -> (torch implementation, number of inputs)
 _TORCH = {
-    "erf": torch.special.erf, "erfc": torch.special.erfc, "erfinv": torch.special.erfinv,
+    "erf": "special.erf", "erfc": "special.erfc", "erfinv": "special.erfinv",
     "erfcinv": _erfcinv, "gamma": _gamma, "gammaln": _gammaln,
-    "digamma": torch.special.digamma, "betaln": _betaln, "expit": torch.special.expit,
-    "logit": torch.special.logit, "log_ndtr": torch.special.log_ndtr,
-    "ndtr": _ndtr, "ndtri": torch.special.ndtri,
-    "xlogy": torch.special.xlogy, "xlog1py": torch.special.xlog1py,
-    "entr": torch.special.entr, "rel_entr": _rel_entr, "i0": torch.special.i0,
-    "i0e": torch.special.i0e, "i1": torch.special.i1, "i1e": torch.special.i1e,
+    "digamma": "special.digamma", "betaln": _betaln, "expit": "special.expit",
+    "logit": "special.logit", "log_ndtr": "special.log_ndtr",
+    "ndtr": _ndtr, "ndtri": "special.ndtri",
+    "xlogy": "special.xlogy", "xlog1py": "special.xlog1py",
+    "entr": "special.entr", "rel_entr": _rel_entr, "i0": "special.i0",
+    "i0e": "special.i0e", "i1": "special.i1", "i1e": "special.i1e",
 }
 
 _UFUNCS: dict = {}
