@@ -212,7 +212,9 @@ def _sum_prod(x, axis, dtype, keepdims, initial, where, out, is_sum):
                     dev, res_dt, _dtypes.compute_torch(res_dt), _dtypes.to_torch(res_dt),
                     res_dt == np.bool_)
             _, res_dt, ct, rt, is_bool = entry
-            if not is_bool:
+            # (a strided input takes the general path's reshape: the same summation
+            # order as before)
+            if not is_bool and t.is_contiguous():
                 if t.dtype is not ct:
                     t = _dispatch.compute_tensor(t, res_dt)
                 if is_sum:
