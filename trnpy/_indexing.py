@@ -285,6 +285,40 @@ def _advanced(p, v):
 
 
 def _torch_getitem(x, key):
+    # fast path: one integer (int64) or boolean index array of x's device, the case
+    # where torch's indexing is NumPy's: a boolean mask over x's leading dims, or an
+    # n-d integer array on axis 0 of a non-empty x. Bounds: torch's CPU kernel checks
+    # them itself (and wraps negatives); elsewhere one min/max pass decides. Errors
+    # come from the general path below.
+    if type(key) is TrnArray and key._device is x._device:
+        k = key._tt
+        if k is None:
+            k = key._t
+        t = x._tt
+        if t is None:
+            t = x._t
+        kd = k.dim()
+        if kd and t.dim() >= kd:
+            td = t.dtype
+            if td is torch.uint16 or td is torch.uint32 or td is torch.uint64:
+                s = signed_view(t)         # torch's index kernels lack these types
+            else:
+                s = t
+            if k.dtype is torch.bool:
+                if k.shape == t.shape[:kd]:
+                    r = s[k]
+                    return TrnArray._new(r if s is t else r.view(td), x._device)
+            elif k.dtype is torch.int64 and t.numel():
+                try:
+                    if not t.is_cpu and k.numel():
+                        lo, hi = torch.aminmax(k)
+                        n = t.shape[0]
+                        if builtins.bool((lo < -n) | (hi >= n)):
+                            raise IndexError
+                    r = s[k]
+                    return TrnArray._new(r if s is t else r.view(td), x._device)
+                except IndexError:
+                    pass           # NumPy's error from the general path
     items, consumed = _parse(x, key)
     p = _plan(x, items, consumed)
     t = x._t

@@ -99,6 +99,41 @@ def _probe_dtype(fn, in_dt, dtype, n=1):
 # ---------------------------------------------------------------------------
 # sum / prod
 def _sum_prod(x, axis, dtype, keepdims, initial, where, out, is_sum):
+    # torch fast path: a whole-array sum/prod of a TrnArray without keywords. The result
+    # dtype (NumPy's probe) is cached per input dtype; no-op casts and reshapes skipped.
+    if (type(x) is TrnArray and axis is None and dtype is None and out is None
+            and initial is None and where is True and keepdims is False):
+        dev = x._device
+        if not _dispatch.use_numpy(dev):
+            t = x._tt
+            if t is None:
+                t = x._t
+            cache = _sum_prod.__dict__.get("_loops")
+            if cache is None:
+                cache = _sum_prod.__dict__["_loops"] = {}
+            entry = cache.get((t.dtype, is_sum))
+            if entry is None or entry[0] is not dev:
+                res_dt = _probe_dtype(np.sum if is_sum else np.prod,
+                                      _dtypes.from_torch(t.dtype), None)
+                dev.check_dtype(res_dt)
+                entry = cache[(t.dtype, is_sum)] = (
+                    dev, res_dt, _dtypes.compute_torch(res_dt), _dtypes.to_torch(res_dt),
+                    res_dt == np.bool_)
+            _, res_dt, ct, rt, is_bool = entry
+            # (a strided input takes the general path's reshape: the same summation
+            # order as before)
+            if not is_bool and t.is_contiguous():
+                if t.dtype is not ct:
+                    t = _dispatch.compute_tensor(t, res_dt)
+                if is_sum:
+                    r = t.sum(dtype=ct)
+                else:
+                    r = t.prod(dtype=ct)
+                    if r.is_complex():     # see below
+                        r = r * torch.ones((), dtype=r.dtype, device=r.device)
+                if r.dtype is not rt:
+                    r = _dispatch.from_compute(r, res_dt)
+                return TrnArray._new(r, dev)
     name = "sum" if is_sum else "prod"
     x, dev, dtype = _prep(x, name, dtype)
     if _dispatch.use_numpy(dev):

@@ -18,6 +18,20 @@ _INTP = np.dtype(np.int64)
 
 
 def _arg_extreme(x, axis, out, keepdims, is_max):
+    # torch fast path: the flattened argmax/argmin of a non-empty real array whose order
+    # torch compares itself (floats, signed ints, uint8) on the CPU or CUDA, where
+    # torch's kernels (ArgMaxOps/ArgMinOps, shared by both) pick NumPy's index: the
+    # first NaN if any, else the first extreme
+    if type(x) is TrnArray and axis is None and out is None and keepdims is False:
+        dev = x._device
+        if not _dispatch.use_numpy(dev):
+            t = x._tt
+            if t is None:
+                t = x._t
+            td = t.dtype
+            if ((td.is_floating_point or (td.is_signed and not td.is_complex)
+                 or td is torch.uint8) and (t.is_cpu or t.is_cuda) and t.numel()):
+                return TrnArray._new(torch.argmax(t) if is_max else torch.argmin(t), dev)
     name = "argmax" if is_max else "argmin"
     x = _convert.as_array(x)
     dev = x._device
@@ -41,7 +55,8 @@ def _arg_extreme(x, axis, out, keepdims, is_max):
     else:
         k = _tensor.order_key(c, dt)
         r = torch.argmax(k, dim=-1) if is_max else torch.argmin(k, dim=-1)
-        if dt.kind == "f":
+        if dt.kind == "f" and not (c.is_cpu or c.is_cuda):
+            # (torch's CPU and CUDA kernels already give the first NaN)
             nan = torch.isnan(c)
             r = torch.where(nan.any(dim=-1), torch.argmax(nan.to(torch.uint8), dim=-1), r)
     return TrnArray._new(r.reshape(_normalize.reduced_shape(x.shape, axes, keepdims)), dev)

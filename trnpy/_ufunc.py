@@ -56,6 +56,13 @@ class ufunc(_hotpath.UfuncBase):
         self._pass_dtypes = pass_dtypes
         self._fast_nargs = np_ufunc.nin if np_ufunc.nout == 1 else -1
         self.__doc__ = doc or getattr(np_ufunc, "__doc__", None)
+        # torch fast path (see _call): resolved loops per (device kind, operand dtypes /
+        # weak scalar types) -> (loop, per-operand cast needed, result storage dtype)
+        self._loops = {}
+        self._checked = name in _errstate.CHECKED
+        # subclasses that override _call_torch (comparisons with out-of-range Python ints)
+        # take only array operands on the fast path
+        self._plain_torch = type(self)._call_torch is ufunc._call_torch
 
     nin = property(lambda self: self._np.nin)
     nout = property(lambda self: self._np.nout)
@@ -92,6 +99,83 @@ class ufunc(_hotpath.UfuncBase):
 
     def _call(self, *args, out=None, where=True, dtype=None, casting="same_kind",
               order="K", subok=True, signature=None):
+        # torch fast path: TrnArrays of one device off the NumPy backend (and weak Python
+        # scalars), no keywords, one output, at most two operands. The resolved loop is
+        # cached per operand dtypes, with the device it was checked for; shapes are only
+        # compared (NumPy's broadcasting rule); no-op casts are skipped. Anything else
+        # takes the general path below, the reference (errors included).
+        if (out is None and where is True and dtype is None and signature is None
+                and subok is True and casting == "same_kind" and order == "K"):
+            key = None
+            nargs = len(args)
+            if nargs == 1:
+                if type(x := args[0]) is TrnArray and self._fast_nargs == 1:
+                    dev = x._device
+                    t = x._tt
+                    if t is None:
+                        t = x._t
+                    tensors = (t,)
+                    key = t.dtype
+            elif nargs == 2 and self._fast_nargs == 2:
+                x, y = args
+                if type(x) is TrnArray:
+                    dev = x._device
+                    t = x._tt
+                    if t is None:
+                        t = x._t
+                    if type(y) is TrnArray:
+                        if y._device is dev:
+                            u = y._tt
+                            if u is None:
+                                u = y._t
+                            s1 = t.shape
+                            s2 = u.shape
+                            if s1 == s2 or builtins.all(
+                                    a == b or a == 1 or b == 1
+                                    for a, b in zip(reversed(s1), reversed(s2))):
+                                tensors = (t, u)
+                                key = t.dtype
+                                if u.dtype is not key:
+                                    key = (key, u.dtype)
+                    elif type(y) in _FAST_SCALARS and self._plain_torch:
+                        tensors = (t, y)
+                        key = (t.dtype, type(y))
+                elif type(y) is TrnArray and type(x) in _FAST_SCALARS and self._plain_torch:
+                    dev = y._device
+                    u = y._tt
+                    if u is None:
+                        u = y._t
+                    tensors = (x, u)
+                    key = (type(x), u.dtype)
+            if key is not None and (dev is not CPU or _backend() != "numpy"):
+                entry = self._loops.get(key)
+                if entry is None or entry[0] is not dev:
+                    # resolve (NumPy's errors) and check the loop against this device
+                    loop = self.resolve(args)
+                    for dt in loop:
+                        dev.check_dtype(dt)
+                    keys = key if type(key) is tuple else (key,) * nargs
+                    casts = tuple(type(k) is type or _dtypes.compute_torch(dt) is not k
+                                  for k, dt in zip(keys, loop))
+                    entry = (dev, casts if True in casts else None,
+                             _dtypes.to_torch(loop[-1]), loop,
+                             loop if self._pass_dtypes else None)
+                    self._loops[key] = entry
+                _, casts, res_t, loop, pass_loop = entry
+                if casts is not None:
+                    tensors = tuple(
+                        (scalar_tensor(t, dt, dev) if type(t) in _FAST_SCALARS
+                         else _dispatch.compute_tensor(t, dt)) if c else t
+                        for t, dt, c in zip(tensors, loop, casts))
+                if pass_loop is None:
+                    res = self._torch(*tensors)
+                else:
+                    res = self._torch(*tensors, dtypes=pass_loop)
+                if self._checked:
+                    _errstate.check_torch(self.__name__, tensors, (res,), None)
+                if res.dtype is not res_t:
+                    res = _dispatch.from_compute(res, loop[-1])
+                return TrnArray._new(res, dev)
         nin, nout = self._np.nin, self._np.nout
         if len(args) != nin:
             if nin < len(args) <= nin + nout and out is None:

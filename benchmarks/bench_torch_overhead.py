@@ -1,0 +1,80 @@
+"""trnpy's torch path vs torch itself, same run: time per call and the ratio trnpy/torch.
+
+The torch path is the code CUDA and neuron arrays use; on the CPU it runs with
+``TRNPY_CPU_BACKEND=torch`` (this script sets it for itself). Each trnpy call is timed
+against the torch call it stands for, on the very tensors the TrnArrays hold.
+
+Targets (issue 9, item 6): <= 2x torch on tiny inputs (n=10), <= 1.1x on large ones.
+Usage: python3 benchmarks/bench_torch_overhead.py [--quick]   (--quick: large n = 10^6)
+"""
+from __future__ import annotations
+
+import os
+import sys
+import timeit
+
+os.environ["TRNPY_CPU_BACKEND"] = "torch"
+
+import numpy as np   # noqa: E402
+import torch         # noqa: E402
+
+import trnpy         # noqa: E402
+
+TARGET = {"tiny": 2.0, "large": 1.1}
+
+
+def best_time(fn, min_total=0.2, repeat=7):
+    """Best per-call time over `repeat` rounds, each lasting at least `min_total` / 5 s."""
+    number = 1
+    while True:
+        t = timeit.timeit(fn, number=number)
+        if t >= min_total / 5 or number > 1_000_000:
+            break
+        number *= 4
+    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
+
+
+def _ops(size, n, ta, tb, tidx, tmask):
+    """(size, name, torch call, trnpy call) for one input size (closures bind here)."""
+    a, b, idx, mask = ta._t, tb._t, tidx._t, tmask._t
+    return [
+        (size, f"add n={n}", lambda: torch.add(a, b), lambda: trnpy.add(ta, tb)),
+        (size, f"a + b n={n}", lambda: a + b, lambda: ta + tb),
+        (size, f"exp n={n}", lambda: torch.exp(a), lambda: trnpy.exp(ta)),
+        (size, f"sum n={n}", lambda: torch.sum(a), lambda: trnpy.sum(ta)),
+        (size, f"int index n={n}", lambda: a[idx], lambda: ta[tidx]),
+        (size, f"bool index n={n}", lambda: a[mask], lambda: ta[tmask]),
+        (size, f"argmax n={n}", lambda: torch.argmax(a), lambda: trnpy.argmax(ta)),
+    ]
+
+
+def cases(quick: bool):
+    rng = np.random.default_rng(0)
+    sizes = [("tiny", 10), ("large", 10 ** 6)]
+    if not quick:
+        sizes.append(("large", 10 ** 7))
+    out = []
+    for size, n in sizes:
+        ta = trnpy.asarray(rng.standard_normal(n))
+        tb = trnpy.asarray(rng.standard_normal(n))
+        tidx = trnpy.asarray(rng.integers(0, n, n // 10 + 1))
+        tmask = ta > 0
+        out += _ops(size, n, ta, tb, tidx, tmask)
+    return out
+
+
+def main():
+    quick = "--quick" in sys.argv
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"backend {trnpy._dispatch._CPU_BACKEND.get()}")
+    print(f"{'op':<24}{'torch':>12}{'trnpy':>12}{'ratio':>8}  target")
+    for size, name, f_torch, f_trn in cases(quick):
+        t_torch, t_trn = best_time(f_torch), best_time(f_trn)
+        r = t_trn / t_torch
+        flag = "ok" if r <= TARGET[size] else "OVER"
+        print(f"{name:<24}{t_torch * 1e6:>10.2f}us{t_trn * 1e6:>10.2f}us{r:>8.2f}  "
+              f"<= {TARGET[size]} {flag}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
