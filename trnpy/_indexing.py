@@ -301,7 +301,7 @@ def _torch_getitem(x, key):
         if kd and t.dim() >= kd:
             td = t.dtype
             if td is torch.uint16 or td is torch.uint32 or td is torch.uint64:
-                s = signed_view(t)         # torch's index kernels lack these types
+                s = _tensor.signed_view(t)         # torch's index kernels lack these types
             else:
                 s = t
             if k.dtype is torch.bool:

@@ -124,7 +124,7 @@ def _sum_prod(x, axis, dtype, keepdims, initial, where, out, is_sum):
             # order as before)
             if not is_bool and t.is_contiguous():
                 if t.dtype is not ct:
-                    t = _dispatch.compute_tensor(t, res_dt)
+                    t = _tensor.compute_tensor(t, res_dt)
                 if is_sum:
                     r = t.sum(dtype=ct)
                 else:
@@ -132,7 +132,7 @@ def _sum_prod(x, axis, dtype, keepdims, initial, where, out, is_sum):
                     if r.is_complex():     # see below
                         r = r * torch.ones((), dtype=r.dtype, device=r.device)
                 if r.dtype is not rt:
-                    r = _dispatch.from_compute(r, res_dt)
+                    r = _tensor.from_compute(r, res_dt)
                 return TrnArray._new(r, dev)
     name = "sum" if is_sum else "prod"
     x, dev, dtype = _prep(x, name, dtype)

@@ -164,8 +164,8 @@ class ufunc(_hotpath.UfuncBase):
                 _, casts, res_t, loop, pass_loop = entry
                 if casts is not None:
                     tensors = tuple(
-                        (scalar_tensor(t, dt, dev) if type(t) in _FAST_SCALARS
-                         else _dispatch.compute_tensor(t, dt)) if c else t
+                        (_tensor.scalar_tensor(t, dt, dev) if type(t) in _FAST_SCALARS
+                         else _tensor.compute_tensor(t, dt)) if c else t
                         for t, dt, c in zip(tensors, loop, casts))
                 if pass_loop is None:
                     res = self._torch(*tensors)
@@ -174,7 +174,7 @@ class ufunc(_hotpath.UfuncBase):
                 if self._checked:
                     _errstate.check_torch(self.__name__, tensors, (res,), None)
                 if res.dtype is not res_t:
-                    res = _dispatch.from_compute(res, loop[-1])
+                    res = _tensor.from_compute(res, loop[-1])
                 return TrnArray._new(res, dev)
         nin, nout = self._np.nin, self._np.nout
         if len(args) != nin:
