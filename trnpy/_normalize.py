@@ -188,6 +188,26 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None):
                 return wrap_result(np_func(*args, **kwargs), dev, result)
             return impl(*args, **kwargs)
 
+        if len(spec) == 1 and spec[0][1] == 0 and not unsup:
+            general = wrapper
+
+            @functools.wraps(impl)
+            def wrapper(*args, **kwargs):
+                # the common case, one leading array argument: no lists built
+                if not args or len(args) > max_pos or \
+                        (kwargs and not any_kw and not kwargs.keys() <= kw_names):
+                    return general(*args, **kwargs)
+                x = args[0]
+                if type(x) is not TrnArray:
+                    x = _convert.as_array(x)
+                dev = x._device
+                if use_numpy(dev):
+                    r = np_func(np_view(x), *args[1:], **kwargs)
+                    if type(r) is np.ndarray:
+                        return _convert.wrap(r, dev)
+                    return wrap_result(r, dev, result)
+                return impl(x, *args[1:], **kwargs)
+
         wrapper._normalized = (tuple(arrays), tuple(unsupported))
         return wrapper
     return deco
