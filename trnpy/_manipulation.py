@@ -22,6 +22,7 @@ import warnings
 
 from . import _convert, _dispatch, _dtypes, _tensor
 from ._array import TrnArray
+from ._convert import np_view
 from ._normalize import normalizer
 from ._creation import copy
 from ._creation import empty
@@ -63,7 +64,7 @@ def broadcast_to(x, /, shape, subok=False):
     x = _convert.as_array(x)
     shape = np.broadcast_to(_oracle(x.shape), shape).shape
     if _dispatch.use_numpy(x._device):
-        v = _convert.np_view(x)
+        v = np_view(x)
         return _convert.wrap(_writeable_view(np.broadcast_to(v, shape), v), x._device)
     return _new(x._t.expand(shape), x._device)
 
@@ -104,9 +105,9 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     if dev is not None and _dispatch.use_numpy(dev):
         kw = {} if dtype is None else {"dtype": dtype}
         if out is not None:
-            np.concatenate([_convert.np_view(a) for a in arrays], axis, out=_convert.np_view(out), casting=casting)
+            np.concatenate([np_view(a) for a in arrays], axis, out=np_view(out), casting=casting)
             return out
-        return _convert.wrap(np.concatenate([_convert.np_view(a) for a in arrays], axis, casting=casting,
+        return _convert.wrap(np.concatenate([np_view(a) for a in arrays], axis, casting=casting,
                                              **kw), dev)
 
     nd = arrays[0].ndim
@@ -272,7 +273,7 @@ def reshape(a, /, shape=None, order="C", *, copy=None):
     x = _convert.as_array(a)
     shape = np.reshape(_oracle(x.shape), _shape_arg(shape)).shape
     if _dispatch.use_numpy(x._device):
-        return _convert.wrap(np.reshape(_convert.np_view(x), shape, copy=copy), x._device)
+        return _convert.wrap(np.reshape(np_view(x), shape, copy=copy), x._device)
     t = x._t
     if copy:
         return _new(t.clone(memory_format=torch.contiguous_format).view(shape), x._device)
@@ -297,7 +298,7 @@ def roll(a, shift, axis=None):
     if isinstance(shift, TrnArray):
         shift = _convert.host(shift).tolist()
     if _dispatch.use_numpy(x._device):
-        return _convert.wrap(np.roll(_convert.np_view(x), shift, axis), x._device)
+        return _convert.wrap(np.roll(np_view(x), shift, axis), x._device)
     if axis is None:
         return reshape(roll(reshape(x, -1), shift, 0), x.shape)
     axes = normalize_axis_tuple(axis, x.ndim, allow_duplicate=True)
@@ -325,7 +326,7 @@ def tile(A, reps):
     if any(r < 0 for r in reps):
         raise ValueError("negative dimensions are not allowed")
     if _dispatch.use_numpy(x._device):
-        return _convert.wrap(np.tile(_convert.np_view(x), reps), x._device)
+        return _convert.wrap(np.tile(np_view(x), reps), x._device)
     t = x._t
     d = max(len(reps), t.dim())
     reps = (1,) * (d - len(reps)) + reps
@@ -340,8 +341,8 @@ def repeat(a, repeats, /, axis=None):
     x = _convert.as_array(a)
     dev = _convert.same_device(x, repeats)
     if _dispatch.use_numpy(dev):
-        r = _convert.np_view(repeats) if isinstance(repeats, TrnArray) else repeats
-        return _convert.wrap(np.repeat(_convert.np_view(x), r, axis), dev)
+        r = np_view(repeats) if isinstance(repeats, TrnArray) else repeats
+        return _convert.wrap(np.repeat(np_view(x), r, axis), dev)
     if axis is None or x.ndim == 0:      # NumPy repeats 0-d arrays as 1-d ones
         x, axis = reshape(x, -1), 0 if axis is None else axis
     axis = normalize_axis_index(axis, x.ndim)
@@ -566,8 +567,8 @@ def insert(arr, obj, values, axis=None):
         _convert.same_device(x, obj)
     dev = x._device
     if _dispatch.use_numpy(dev):
-        v = _convert.np_view(values) if isinstance(values, TrnArray) else values
-        return _convert.wrap(np.insert(_convert.np_view(x), _host_obj(obj), v, axis), dev)
+        v = np_view(values) if isinstance(values, TrnArray) else values
+        return _convert.wrap(np.insert(np_view(x), _host_obj(obj), v, axis), dev)
     if axis is None:
         if x.ndim != 1:
             x = reshape(x, -1)
@@ -790,9 +791,9 @@ def copyto(dst, src, casting="same_kind", where=True):
                         f"{type(dst).__name__}")
     dev = _convert.same_device(dst, src, where)
     if _dispatch.use_numpy(dev):
-        s = _convert.np_view(src) if isinstance(src, TrnArray) else src
-        w = _convert.np_view(where) if isinstance(where, TrnArray) else where
-        np.copyto(_convert.np_view(dst), s, casting=casting, where=w)
+        s = np_view(src) if isinstance(src, TrnArray) else src
+        w = np_view(where) if isinstance(where, TrnArray) else where
+        np.copyto(np_view(dst), s, casting=casting, where=w)
         return
     # NumPy's casting check (and value check for Python scalars) on empty stand-ins
     if isinstance(src, TrnArray):
