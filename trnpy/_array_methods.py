@@ -35,6 +35,9 @@ class _Methods:
                device=None):
         if order not in ("K", "A", "C"):
             raise NotImplementedError(f"astype: order={order!r} is not supported")
+        # NumPy reads subok as an integer (TypeError otherwise); TrnArray has no subclasses,
+        # so either value gives a TrnArray, as either gives a base ndarray in NumPy
+        operator.index(subok)
         if casting != "unsafe" and not np.can_cast(self.dtype, dtype, casting):
             raise TypeError(f"Cannot cast array data from {self.dtype!r} to "
                             f"{np.dtype(dtype)!r} according to the rule {casting!r}")

@@ -70,10 +70,20 @@ def ascontiguousarray(a, dtype=None, *, like=None, device=None):
     return x if t is x._t else TrnArray._new(t, x._device)
 
 
+def _check_subok(fname, a, subok):
+    """NumPy's ``subok`` keeps an ndarray subclass. trnpy has no array subclasses: for a
+    TrnArray (or any input that is not a NumPy subclass) either value gives a TrnArray, as
+    NumPy gives a base ndarray; a NumPy subclass that ``subok=True`` would keep is refused."""
+    if operator.truth(subok) and isinstance(a, np.ndarray) and type(a) is not np.ndarray:
+        raise NotImplementedError(f"trnpy.{fname}: subok=True with a {type(a).__name__} "
+                                  "input is not supported (trnpy has no array subclasses)")
+
+
 def copy(a, order="K", subok=False, *, device=None):
     """NumPy's ``copy``: a new array with the same data and dtype (on ``a``'s device
     unless ``device`` is given)."""
     _check_order("copy", order)
+    _check_subok("copy", a, subok)
     if isinstance(a, TrnArray) and (device is None or _resolve_device(device) == a._device):
         return TrnArray._new(a._t.clone(memory_format=torch.contiguous_format), a._device)
     return _convert.asarray(a, device=device, copy=True)
@@ -203,9 +213,10 @@ def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
 
 
 # -- *_like ---------------------------------------------------------------------------------
-def _like(fname, x, dtype, order, shape, device):
+def _like(fname, x, dtype, order, subok, shape, device):
     """(shape, dtype, device) of a ``*_like`` result: ``x``'s unless overridden."""
     _check_order(fname, order)
+    _check_subok(fname, x, subok)
     if not isinstance(x, TrnArray):
         x = _convert.asarray(x, device=device)
     dev = x._device if device is None else _resolve_device(device)
@@ -215,22 +226,22 @@ def _like(fname, x, dtype, order, shape, device):
 
 
 def empty_like(prototype, /, dtype=None, order="K", subok=True, shape=None, *, device=None):
-    shape, dt, dev = _like("empty_like", prototype, dtype, order, shape, device)
+    shape, dt, dev = _like("empty_like", prototype, dtype, order, subok, shape, device)
     return empty(shape, dt, device=dev)
 
 
 def zeros_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
-    shape, dt, dev = _like("zeros_like", a, dtype, order, shape, device)
+    shape, dt, dev = _like("zeros_like", a, dtype, order, subok, shape, device)
     return zeros(shape, dt, device=dev)
 
 
 def ones_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
-    shape, dt, dev = _like("ones_like", a, dtype, order, shape, device)
+    shape, dt, dev = _like("ones_like", a, dtype, order, subok, shape, device)
     return ones(shape, dt, device=dev)
 
 
 def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, device=None):
-    shape, dt, dev = _like("full_like", a, dtype, order, shape, device)
+    shape, dt, dev = _like("full_like", a, dtype, order, subok, shape, device)
     return full(shape, fill_value, dt, device=dev)
 
 

@@ -81,7 +81,7 @@ def _warn(msg):
     # NumPy's err state decides (ignore / warn / raise / call)
     kind = "divide" if msg.startswith("divide") else \
         "over" if msg.startswith("overflow") else "invalid"
-    report(kind, msg.rsplit(" ", 1)[-1], 4)
+    report(kind, msg.rsplit(" ", 1)[-1])
 
 
 def _u(name, np_uf, fn, **kw):

@@ -45,8 +45,9 @@ def _user_stacklevel() -> int:
     return level
 
 
-def report(kind: str, name: str, stacklevel: int = 3) -> None:
-    """Act on floating-point condition ``kind`` in ufunc ``name`` per NumPy's err state."""
+def report(kind: str, name: str) -> None:
+    """Act on floating-point condition ``kind`` in ufunc ``name`` per NumPy's err state
+    (a warning points at the first caller outside trnpy)."""
     mode = np.geterr()[kind]
     if mode == "ignore":
         return
@@ -119,8 +120,8 @@ def check_torch(name: str, inputs, results, mask=None) -> None:
             over = True
     # NumPy reports in this order: divide, over, (under), invalid
     if divide:
-        report("divide", name, 4)
+        report("divide", name)
     if over:
-        report("over", name, 4)
+        report("over", name)
     if bool(new_nan.any()):
-        report("invalid", name, 4)
+        report("invalid", name)

@@ -22,6 +22,8 @@ import warnings
 
 from . import _convert, _dispatch, _dtypes, _tensor
 from ._array import TrnArray
+from ._convert import np_view
+from ._normalize import normalizer
 from ._creation import copy
 from ._creation import empty
 from ._creation import zeros
@@ -46,10 +48,6 @@ def _new(t, dev):
     return TrnArray._new(t, dev)
 
 
-def _np(x):
-    return _convert.np_view(x)
-
-
 def _writeable_view(v: np.ndarray, base: np.ndarray) -> np.ndarray:
     """NumPy marks broadcast views read-only; torch cannot alias those without a warning.
     Rebuild the same view as writeable (setitem refuses overlapping writes itself)."""
@@ -66,7 +64,7 @@ def broadcast_to(x, /, shape, subok=False):
     x = _convert.as_array(x)
     shape = np.broadcast_to(_oracle(x.shape), shape).shape
     if _dispatch.use_numpy(x._device):
-        v = _np(x)
+        v = np_view(x)
         return _convert.wrap(_writeable_view(np.broadcast_to(v, shape), v), x._device)
     return _new(x._t.expand(shape), x._device)
 
@@ -107,9 +105,9 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     if dev is not None and _dispatch.use_numpy(dev):
         kw = {} if dtype is None else {"dtype": dtype}
         if out is not None:
-            np.concatenate([_np(a) for a in arrays], axis, out=_np(out), casting=casting)
+            np.concatenate([np_view(a) for a in arrays], axis, out=np_view(out), casting=casting)
             return out
-        return _convert.wrap(np.concatenate([_np(a) for a in arrays], axis, casting=casting,
+        return _convert.wrap(np.concatenate([np_view(a) for a in arrays], axis, casting=casting,
                                              **kw), dev)
 
     nd = arrays[0].ndim
@@ -169,25 +167,21 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
                        casting=casting)
 
 
+@normalizer(np.unstack, "x")
 def unstack(x, /, *, axis=0):
     """Split ``x`` along ``axis`` into a tuple of views."""
-    x = _convert.as_array(x)
     if x.ndim == 0:
         raise ValueError("Input array must be at least 1-d.")
     axis = normalize_axis_index(axis, x.ndim)
-    if _dispatch.use_numpy(x._device):
-        v = np.moveaxis(_np(x), axis, 0)
-        return tuple(_convert.wrap(v[i, ...], x._device) for i in range(v.shape[0]))
     return tuple(_new(t, x._device) for t in x._t.unbind(axis))
 
 
 # -- axes ----------------------------------------------------------------------------------
+@normalizer(np.expand_dims, "a")
 def expand_dims(a, axis):
     """Insert unit axes at ``axis`` (an int or a tuple, positions in the result)."""
-    x = _convert.as_array(a)
+    x = a
     ndim = np.expand_dims(_oracle(x.shape), axis).ndim
-    if _dispatch.use_numpy(x._device):
-        return _convert.wrap(np.expand_dims(_np(x), axis), x._device)
     axes = normalize_axis_tuple(axis, ndim)
     t = x._t
     for ax in sorted(axes):
@@ -195,12 +189,11 @@ def expand_dims(a, axis):
     return _new(t, x._device)
 
 
+@normalizer(np.squeeze, "a")
 def squeeze(a, axis=None):
     """Remove unit axes (all of them, or those in ``axis``)."""
-    x = _convert.as_array(a)
+    x = a
     np.squeeze(_oracle(x.shape), axis)           # NumPy's errors
-    if _dispatch.use_numpy(x._device):
-        return _convert.wrap(np.squeeze(_np(x), axis), x._device)
     if axis is None:
         axes = tuple(i for i, n in enumerate(x.shape) if n == 1)
     elif x.ndim == 0:                   # NumPy takes axis 0/-1 on 0-d arrays
@@ -210,12 +203,11 @@ def squeeze(a, axis=None):
     return _new(x._t.squeeze(axes) if axes else x._t.view(x.shape), x._device)
 
 
+@normalizer(np.transpose, "a")
 def permute_dims(a, /, axes):
     """Array API ``permute_dims``: a view with the axes reordered."""
-    x = _convert.as_array(a)
+    x = a
     np.transpose(_oracle(x.shape), axes)         # NumPy's errors
-    if _dispatch.use_numpy(x._device):
-        return _convert.wrap(np.transpose(_np(x), axes), x._device)
     axes = tuple(normalize_axis_index(operator.index(i), x.ndim) for i in axes)
     return _new(x._t.permute(axes), x._device)
 
@@ -228,34 +220,31 @@ def transpose(a, axes=None):
     return permute_dims(x, axes)
 
 
+@normalizer(np.swapaxes, "a")
 def swapaxes(a, axis1, axis2):
     """A view with two axes interchanged."""
-    x = _convert.as_array(a)
+    x = a
     np.swapaxes(_oracle(x.shape), axis1, axis2)
-    if _dispatch.use_numpy(x._device):
-        return _convert.wrap(np.swapaxes(_np(x), axis1, axis2), x._device)
     return _new(x._t.transpose(normalize_axis_index(axis1, x.ndim),
                                normalize_axis_index(axis2, x.ndim)), x._device)
 
 
+@normalizer(np.moveaxis, "a")
 def moveaxis(a, source, destination):
     """A view with axes moved from ``source`` to ``destination`` positions."""
-    x = _convert.as_array(a)
+    x = a
     np.moveaxis(_oracle(x.shape), source, destination)
-    if _dispatch.use_numpy(x._device):
-        return _convert.wrap(np.moveaxis(_np(x), source, destination), x._device)
     src = normalize_axis_tuple(source, x.ndim, "source")
     dst = normalize_axis_tuple(destination, x.ndim, "destination")
     return _new(torch.movedim(x._t, src, dst), x._device)
 
 
+@normalizer(np.flip, "m")
 def flip(m, axis=None):
     """Reverse the order of elements along ``axis`` (all axes when None). A copy: torch has
     no negative strides, and the NumPy path copies such views on wrapping."""
-    x = _convert.as_array(m)
+    x = m
     np.flip(_oracle(x.shape), axis)
-    if _dispatch.use_numpy(x._device):
-        return _convert.wrap(np.asarray(np.flip(_np(x), axis)), x._device)
     dims = tuple(range(x.ndim)) if axis is None else normalize_axis_tuple(axis, x.ndim)
     t = x._t
     res = _tensor.unsigned_view(torch.flip(_tensor.signed_view(t), dims), t.dtype) if dims else t.clone()
@@ -284,7 +273,7 @@ def reshape(a, /, shape=None, order="C", *, copy=None):
     x = _convert.as_array(a)
     shape = np.reshape(_oracle(x.shape), _shape_arg(shape)).shape
     if _dispatch.use_numpy(x._device):
-        return _convert.wrap(np.reshape(_np(x), shape, copy=copy), x._device)
+        return _convert.wrap(np.reshape(np_view(x), shape, copy=copy), x._device)
     t = x._t
     if copy:
         return _new(t.clone(memory_format=torch.contiguous_format).view(shape), x._device)
@@ -309,7 +298,7 @@ def roll(a, shift, axis=None):
     if isinstance(shift, TrnArray):
         shift = _convert.host(shift).tolist()
     if _dispatch.use_numpy(x._device):
-        return _convert.wrap(np.roll(_np(x), shift, axis), x._device)
+        return _convert.wrap(np.roll(np_view(x), shift, axis), x._device)
     if axis is None:
         return reshape(roll(reshape(x, -1), shift, 0), x.shape)
     axes = normalize_axis_tuple(axis, x.ndim, allow_duplicate=True)
@@ -337,7 +326,7 @@ def tile(A, reps):
     if any(r < 0 for r in reps):
         raise ValueError("negative dimensions are not allowed")
     if _dispatch.use_numpy(x._device):
-        return _convert.wrap(np.tile(_np(x), reps), x._device)
+        return _convert.wrap(np.tile(np_view(x), reps), x._device)
     t = x._t
     d = max(len(reps), t.dim())
     reps = (1,) * (d - len(reps)) + reps
@@ -352,8 +341,8 @@ def repeat(a, repeats, /, axis=None):
     x = _convert.as_array(a)
     dev = _convert.same_device(x, repeats)
     if _dispatch.use_numpy(dev):
-        r = _np(repeats) if isinstance(repeats, TrnArray) else repeats
-        return _convert.wrap(np.repeat(_np(x), r, axis), dev)
+        r = np_view(repeats) if isinstance(repeats, TrnArray) else repeats
+        return _convert.wrap(np.repeat(np_view(x), r, axis), dev)
     if axis is None or x.ndim == 0:      # NumPy repeats 0-d arrays as 1-d ones
         x, axis = reshape(x, -1), 0 if axis is None else axis
     axis = normalize_axis_index(axis, x.ndim)
@@ -578,8 +567,8 @@ def insert(arr, obj, values, axis=None):
         _convert.same_device(x, obj)
     dev = x._device
     if _dispatch.use_numpy(dev):
-        v = _np(values) if isinstance(values, TrnArray) else values
-        return _convert.wrap(np.insert(_np(x), _host_obj(obj), v, axis), dev)
+        v = np_view(values) if isinstance(values, TrnArray) else values
+        return _convert.wrap(np.insert(np_view(x), _host_obj(obj), v, axis), dev)
     if axis is None:
         if x.ndim != 1:
             x = reshape(x, -1)
@@ -802,9 +791,9 @@ def copyto(dst, src, casting="same_kind", where=True):
                         f"{type(dst).__name__}")
     dev = _convert.same_device(dst, src, where)
     if _dispatch.use_numpy(dev):
-        s = _np(src) if isinstance(src, TrnArray) else src
-        w = _np(where) if isinstance(where, TrnArray) else where
-        np.copyto(_np(dst), s, casting=casting, where=w)
+        s = np_view(src) if isinstance(src, TrnArray) else src
+        w = np_view(where) if isinstance(where, TrnArray) else where
+        np.copyto(np_view(dst), s, casting=casting, where=w)
         return
     # NumPy's casting check (and value check for Python scalars) on empty stand-ins
     if isinstance(src, TrnArray):
@@ -833,15 +822,14 @@ def copyto(dst, src, casting="same_kind", where=True):
     dst[w] = broadcast_to(sv, dst.shape)[w]
 
 
+@normalizer(np.packbits, "a")
 def packbits(a, /, axis=None, bitorder="big"):
     """NumPy's ``packbits``: groups of 8 truth values as uint8 (zero padded)."""
-    x = _convert.as_array(a)
+    x = a
     if x.dtype.kind not in "biu":
         raise TypeError("Expected an input array of integer or boolean data type")
     if bitorder not in ("big", "little"):
         raise ValueError("'order' must be either 'little' or 'big'")
-    if _dispatch.use_numpy(x._device):
-        return _convert.wrap(np.packbits(_np(x), axis=axis, bitorder=bitorder), x._device)
     if axis is None:
         x, axis = reshape(x, -1), 0
     axis = normalize_axis_index(axis, x.ndim)
@@ -859,16 +847,14 @@ def packbits(a, /, axis=None, bitorder="big"):
     return _new(torch.movedim(res, -1, axis).contiguous(), x._device)
 
 
+@normalizer(np.unpackbits, "a")
 def unpackbits(a, /, axis=None, count=None, bitorder="big"):
     """NumPy's ``unpackbits``: uint8 values to their bits."""
-    x = _convert.as_array(a)
+    x = a
     if x.dtype != np.uint8:
         raise TypeError("Expected an input array of unsigned byte data type")
     if bitorder not in ("big", "little"):
         raise ValueError("'order' must be either 'little' or 'big'")
-    if _dispatch.use_numpy(x._device):
-        return _convert.wrap(np.unpackbits(_np(x), axis=axis, count=count,
-                                            bitorder=bitorder), x._device)
     if axis is None:
         x, axis = reshape(x, -1), 0
     axis = normalize_axis_index(axis, x.ndim)

@@ -5,8 +5,7 @@ The CPU NumPy backend calls NumPy on the zero-copy view. The torch path is mostl
 composition of trnpy's own functions (so dtype rules, uint handling and devices come
 from the ufuncs and reductions); it drops to torch where a kernel is needed.
 
-Shared helpers for ``_statistics`` and ``_polynomial``: ``np_args``,
-``probe``, ``tensor``.
+Shared helpers for ``_statistics`` and ``_polynomial``: ``probe``, ``tensor``.
 """
 from __future__ import annotations
 
@@ -25,6 +24,7 @@ from . import (_convert, _creation, _dtype_functions, _dispatch, _dtypes, _eleme
 from ._array import TrnArray
 from ._devices import get_default_device
 from ._gemm import _absmax
+from ._normalize import normalizer, np_views
 
 __all__ = ["ediff1d", "gradient", "trapezoid", "convolve",
            "correlate", "cross", "kron", "einsum", "einsum_path", "interp", "nan_to_num",
@@ -35,10 +35,6 @@ __all__ = ["ediff1d", "gradient", "trapezoid", "convolve",
 
 # ---------------------------------------------------------------------------
 # shared helpers
-def np_args(*xs):
-    return [None if x is None else _convert.np_view(x) for x in xs]
-
-
 def probe(fn, *dtypes, shape=(2,), **kw):
     """Result dtype(s) of NumPy's ``fn`` on tiny arrays of ``dtypes``."""
     with np.errstate(all="ignore"), warnings.catch_warnings():
@@ -60,12 +56,10 @@ def new(t, dtype, dev):
     return TrnArray._new(_tensor.from_compute(t, dtype), dev)
 
 
+@normalizer(np.ediff1d, ("ary", "to_end", "to_begin"))
 def ediff1d(ary, to_end=None, to_begin=None):
     """Differences of consecutive elements of the flattened array, with optional ends."""
-    (a, e, b), dev = _convert.as_arrays(ary, to_end, to_begin)
-    if _dispatch.use_numpy(dev):
-        va, ve, vb = np_args(a, e, b)
-        return _convert.wrap(np.ediff1d(va, to_end=ve, to_begin=vb), dev)
+    a, e, b = ary, to_end, to_begin
     dt = a.dtype
     flat = _manipulation.reshape(a, (-1,))
     parts = []
@@ -203,7 +197,7 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
     """Integral of ``y`` along ``axis`` by the composite trapezoidal rule."""
     (y, x), dev = _convert.as_arrays(y, x)
     if _dispatch.use_numpy(dev):
-        vy, vx = np_args(y, x)
+        vy, vx = np_views(y, x)
         vdx = _convert.np_view(dx) if isinstance(dx, TrnArray) else dx
         return _convert.wrap(np.trapezoid(vy, vx, dx=vdx, axis=axis), dev)
     nd = y.ndim
@@ -274,11 +268,9 @@ def _corr_t(a: TrnArray, v: TrnArray, mode, conj, name):
     return TrnArray._new(r.contiguous(), dev)
 
 
+@normalizer(np.convolve, ("a", "v"))
 def convolve(a, v, mode="full"):
     """Discrete linear convolution of two 1-D sequences."""
-    (a, v), dev = _convert.as_arrays(a, v)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.convolve(*np_args(a, v), mode=mode), dev)
     if a.ndim == 0 or v.ndim == 0:
         a = _manipulation.reshape(a, (-1,))
         v = _manipulation.reshape(v, (-1,))
@@ -289,23 +281,18 @@ def convolve(a, v, mode="full"):
     return _corr_t(a, v, mode, False, "convolve")
 
 
+@normalizer(np.correlate, ("a", "v"))
 def correlate(a, v, mode="valid"):
     """Cross-correlation of two 1-D sequences (``v`` conjugated, as NumPy)."""
-    (a, v), dev = _convert.as_arrays(a, v)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.correlate(*np_args(a, v), mode=mode), dev)
     if a.ndim == 0 or v.ndim == 0:
         a = _manipulation.reshape(a, (-1,))
         v = _manipulation.reshape(v, (-1,))
     return _corr_t(a, v, mode, True, "correlate")
 
 
+@normalizer(np.cross, ("a", "b"))
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     """Cross product of 3-vectors (2-vectors give the z component), NumPy's signature."""
-    (a, b), dev = _convert.as_arrays(a, b)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.cross(*np_args(a, b), axisa=axisa, axisb=axisb,
-                                       axisc=axisc, axis=axis), dev)
     if axis is not None:
         axisa = axisb = axisc = axis
     if a.ndim < 1 or b.ndim < 1:
@@ -342,11 +329,10 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     return _manipulation.moveaxis(c, -1, axisc)
 
 
+@normalizer(np.kron, ("a", "b"))
 def kron(a, b):
     """Kronecker product."""
-    (a, b), dev = _convert.as_arrays(a, b)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.kron(*np_args(a, b)), dev)
+    dev = a._device
     if dev.kind == "neuron":
         # an outer product (K = 1 GEMM) of the flattened operands, axes interleaved:
         # through the GEMM choke point, so it reaches the NKI kernel
@@ -511,12 +497,10 @@ def _interp_t(x, xp, fp, left, right):
     return torch.where(torch.isnan(x), x, r)
 
 
+@normalizer(np.interp, ("x", "xp", "fp"))
 def interp(x, xp, fp, left=None, right=None, period=None):
     """One-dimensional piecewise-linear interpolation (float64/complex128 results)."""
-    (x, xp, fp), dev = _convert.as_arrays(x, xp, fp)
-    if _dispatch.use_numpy(dev):
-        r = np.interp(*np_args(x, xp, fp), left=left, right=right, period=period)
-        return _convert.wrap(np.asarray(r), dev)
+    dev = x._device
     cplx = fp.dtype.kind == "c"
     rdt = np.dtype(np.complex128) if cplx else np.dtype(np.float64)
     dev.check_dtype(rdt)
@@ -594,11 +578,9 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     return x
 
 
+@normalizer(np.angle, "z")
 def angle(z, deg=False):
     """Counterclockwise angle from the positive real axis (radians, or degrees)."""
-    z = _convert.as_array(z)
-    if _dispatch.use_numpy(z._device):
-        return _convert.wrap(np.asarray(np.angle(_convert.np_view(z), deg=deg)), z._device)
     if z.dtype.kind == "c":
         a = _elementwise.arctan2(_elementwise.imag(z), _elementwise.real(z))
     else:
@@ -608,13 +590,10 @@ def angle(z, deg=False):
     return a
 
 
+@normalizer(np.unwrap, "p")
 def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
     """Unwrap by taking the complement of large deltas with respect to ``period``."""
-    p = _convert.as_array(p)
     dev = p._device
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.unwrap(_convert.np_view(p), discont=discont, axis=axis,
-                                        period=period), dev)
     nd = p.ndim
     dd = _reductions.diff(p, axis=axis)
     if discont is None:
@@ -642,24 +621,20 @@ def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
     return up
 
 
+@normalizer(np.sinc, "x")
 def sinc(x):
     """sin(pi x) / (pi x), 1 at 0."""
-    x = _convert.as_array(x)
-    if _dispatch.use_numpy(x._device):
-        return _convert.wrap(np.asarray(np.sinc(_convert.np_view(x))), x._device)
     y = _elementwise.multiply(np.pi, x)
     eps = float(np.finfo(y.dtype).eps) if y.dtype.kind == "f" else 1e-20
     y = _searching.where(_elementwise.not_equal(y, 0), y, eps)
     return _elementwise.divide(_elementwise.sin(y), y)
 
 
+@normalizer(np.i0, "x")
 def i0(x):
     """Modified Bessel function of the first kind, order 0."""
-    x = _convert.as_array(x)
     if x.dtype.kind == "c":
         raise TypeError("i0 not supported for complex values")
-    if _dispatch.use_numpy(x._device):
-        return _convert.wrap(np.asarray(np.i0(_convert.np_view(x))), x._device)
     rdt = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
     x._device.check_dtype(rdt)
     tt = _tensor.cast_tensor(x._t, rdt)
@@ -667,12 +642,9 @@ def i0(x):
     return TrnArray._new(torch.special.i0(acc.abs()).to(tt.dtype), x._device)
 
 
+@normalizer(np.real_if_close, "a")
 def real_if_close(a, tol=100):
     """Real part when all imaginary parts are within ``tol`` machine epsilons of zero."""
-    a = _convert.as_array(a)
-    if _dispatch.use_numpy(a._device):
-        return _convert.wrap(np.asarray(np.real_if_close(_convert.np_view(a), tol=tol)),
-                              a._device)
     if a.dtype.kind != "c":
         return a
     if tol > 1:
@@ -756,7 +728,7 @@ def isclose(a, b, rtol=1.e-5, atol=1.e-8, equal_nan=False):
     """Elementwise |a - b| <= atol + rtol * |b| (NumPy's asymmetric test)."""
     (a, b), dev = _convert.as_arrays(a, b)
     if _dispatch.use_numpy(dev):
-        r = np.isclose(*np_args(a, b), rtol=_host_or(rtol), atol=_host_or(atol),
+        r = np.isclose(*np_views(a, b), rtol=_host_or(rtol), atol=_host_or(atol),
                        equal_nan=equal_nan)
         return _convert.wrap(np.asarray(r), dev)
     dt = np.result_type(b.dtype, 1.0)

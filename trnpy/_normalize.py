@@ -1,14 +1,18 @@
-"""Argument normalisation shared by the namespace: axes as NumPy checks them, reduced
-shapes, and the one writer of ``out=`` (NumPy's casting and broadcasting rules)."""
+"""Argument normalisation shared by the namespace: the :func:`normalizer` decorator
+(array arguments converted in one place, the CPU NumPy path dispatched in one place,
+unsupported arguments refused), axes as NumPy checks them, reduced shapes, and the one
+writer of ``out=`` (NumPy's casting and broadcasting rules)."""
 from __future__ import annotations
 
+import functools
+import inspect
 import operator
 
 import numpy as np
 from ._torch import torch
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from . import _convert, _tensor
+from . import _convert, _dispatch, _tensor
 from ._array import TrnArray
 
 
@@ -80,3 +84,130 @@ def deliver(res: TrnArray, out, name) -> TrnArray:
                          f"expected {tuple(res.shape)}")
     write_out(name, out, res._t, res.dtype, casting="unsafe")
     return out
+
+
+# ---------------------------------------------------------------------------
+# the normalizer: one conversion and NumPy-dispatch point for the namespace
+_POS = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+_KW = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+_NOWHERE = 1 << 30            # position of a keyword-only parameter
+
+
+def wrap_result(r, dev, result=None):
+    """TrnArray(s) around NumPy result ``r``: tuples (namedtuples: ``result`` or their
+    own type) and lists element-wise."""
+    if isinstance(r, tuple):
+        vals = [_convert.wrap(np.asarray(v), dev) for v in r]
+        if result is not None:
+            return result(*vals)
+        return type(r)(*vals) if hasattr(r, "_fields") else tuple(vals)
+    if isinstance(r, list):
+        return [_convert.wrap(np.asarray(v), dev) for v in r]
+    return _convert.wrap(np.asarray(r), dev)
+
+
+def np_views(*xs):
+    """Zero-copy NumPy views of TrnArrays (None stays None)."""
+    return [None if x is None else _convert.np_view(x) for x in xs]
+
+
+def _differs(value, default) -> bool:
+    if value is default:
+        return False
+    try:
+        return not (type(value) is type(default) and bool(value == default))
+    except Exception:
+        return True
+
+
+def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None):
+    """Decorate the torch implementation of a namespace function whose CPU NumPy path is
+    ``np_func`` called with the same arguments.
+
+    ``arrays`` names the array parameters: they become TrnArrays on their common device
+    (``_convert.as_arrays``; mixed devices raise ValueError; an omitted optional one stays
+    as its default). When ``_dispatch.use_numpy(device)``, ``np_func`` runs on their
+    zero-copy views with the call's other arguments as given, and its result is wrapped
+    (:func:`wrap_result`); otherwise the decorated function runs on the TrnArrays.
+    ``unsupported`` names parameters trnpy does not implement: a value other than the
+    default raises NotImplementedError. The signature is read once, here, not per call
+    (the per-call cost is a few tuple look-ups)."""
+    if isinstance(arrays, str):
+        arrays = (arrays,)
+    if isinstance(unsupported, str):
+        unsupported = (unsupported,)
+
+    def deco(impl):
+        params = inspect.signature(impl).parameters
+        pos = [n for n, p in params.items() if p.kind in _POS]
+        kw_names = frozenset(n for n, p in params.items() if p.kind in _KW)
+        max_pos = _NOWHERE if any(p.kind is p.VAR_POSITIONAL for p in params.values()) \
+            else len(pos)
+        any_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
+        for n in (*arrays, *unsupported):
+            if n not in params:
+                raise TypeError(f"normalizer: {impl.__name__} has no parameter {n!r}")
+        spec = tuple((n, pos.index(n) if n in pos else _NOWHERE,
+                      params[n].default is inspect.Parameter.empty) for n in arrays)
+        unsup = tuple((n, pos.index(n) if n in pos else _NOWHERE, params[n].default)
+                      for n in unsupported)
+        fname = name or impl.__name__
+        use_numpy = _dispatch.use_numpy
+        np_view = _convert.np_view
+
+        @functools.wraps(impl)
+        def wrapper(*args, **kwargs):
+            nargs = len(args)
+            if nargs > max_pos or (kwargs and not any_kw and not kwargs.keys() <= kw_names):
+                return impl(*args, **kwargs)         # Python's own TypeError
+            for n, i, d in unsup:
+                v = args[i] if i < nargs else kwargs.get(n, d)
+                if _differs(v, d):
+                    raise NotImplementedError(f"trnpy.{fname}: {n}={v!r} is not supported")
+            vals = []
+            for n, i, required in spec:
+                if i < nargs:
+                    vals.append(args[i])
+                elif n in kwargs:
+                    vals.append(kwargs[n])
+                elif required:
+                    return impl(*args, **kwargs)     # Python's own TypeError
+                else:
+                    vals.append(None)
+            arrs, dev = _convert.as_arrays(*vals)
+            numpy = use_numpy(dev)
+            args = list(args)
+            for (n, i, _), a in zip(spec, arrs):
+                if a is not None:
+                    v = np_view(a) if numpy else a
+                    if i < nargs:
+                        args[i] = v
+                    else:
+                        kwargs[n] = v
+            if numpy:
+                return wrap_result(np_func(*args, **kwargs), dev, result)
+            return impl(*args, **kwargs)
+
+        if len(spec) == 1 and spec[0][1] == 0 and not unsup:
+            general = wrapper
+
+            @functools.wraps(impl)
+            def wrapper(*args, **kwargs):
+                # the common case, one leading array argument: no lists built
+                if not args or len(args) > max_pos or \
+                        (kwargs and not any_kw and not kwargs.keys() <= kw_names):
+                    return general(*args, **kwargs)
+                x = args[0]
+                if type(x) is not TrnArray:
+                    x = _convert.as_array(x)
+                dev = x._device
+                if use_numpy(dev):
+                    r = np_func(np_view(x), *args[1:], **kwargs)
+                    if type(r) is np.ndarray:
+                        return _convert.wrap(r, dev)
+                    return wrap_result(r, dev, result)
+                return impl(x, *args[1:], **kwargs)
+
+        wrapper._normalized = (tuple(arrays), tuple(unsupported))
+        return wrapper
+    return deco

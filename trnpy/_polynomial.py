@@ -19,7 +19,8 @@ from . import (_convert, _creation, _dispatch, _dtypes, _elementwise, _manipulat
                _reductions, _searching, _tensor, linalg)
 from ._array import TrnArray
 from ._elementwise import _cdiv, _cmul
-from ._math import convolve, np_args
+from ._math import convolve
+from ._normalize import np_views
 
 __all__ = ["poly1d", "polyfit", "polyval", "roots", "polyder", "polyint", "polyadd",
            "polysub", "polymul", "polydiv", "poly", "vander", "RankWarning"]
@@ -73,7 +74,7 @@ def polyval(p, x):
         return y
     (p, x), dev = _convert.as_arrays(p, x)
     if _dispatch.use_numpy(dev):
-        return _w(np.polyval(*np_args(p, x)), dev)
+        return _w(np.polyval(*np_views(p, x)), dev)
     y = _creation.zeros_like(x)
     for i in range(p.shape[0] if p.ndim else 0):
         y = _elementwise.add(_elementwise.multiply(y, x), p[i])
@@ -230,7 +231,7 @@ def _polyaddsub(a1, a2, sub):
     truepoly = isinstance(a1, poly1d) or isinstance(a2, poly1d)
     (c1, c2), dev = _convert.as_arrays(_coeffs(a1), _coeffs(a2))
     if _dispatch.use_numpy(dev):
-        r = _w((np.polysub if sub else np.polyadd)(*np_args(c1, c2)), dev)
+        r = _w((np.polysub if sub else np.polyadd)(*np_views(c1, c2)), dev)
     else:
         r = _pad_add(c1, c2, sub)
     return poly1d(r) if truepoly else r
@@ -241,7 +242,7 @@ def polymul(a1, a2):
     truepoly = isinstance(a1, poly1d) or isinstance(a2, poly1d)
     (c1, c2), dev = _convert.as_arrays(_coeffs(a1), _coeffs(a2))
     if _dispatch.use_numpy(dev):
-        r = _w(np.polymul(*np_args(c1, c2)), dev)
+        r = _w(np.polymul(*np_views(c1, c2)), dev)
     else:
         # NumPy goes through poly1d, which strips leading zeros
         r = convolve(_strip_leading(_manipulation.atleast_1d(c1)), _strip_leading(_manipulation.atleast_1d(c2)))
@@ -253,7 +254,7 @@ def polydiv(u, v):
     truepoly = isinstance(u, poly1d) or isinstance(v, poly1d)
     (cu, cv), dev = _convert.as_arrays(_coeffs(u), _coeffs(v))
     if _dispatch.use_numpy(dev):
-        q, r = np.polydiv(*np_args(cu, cv))
+        q, r = np.polydiv(*np_views(cu, cv))
         q, r = _w(q, dev), _w(r, dev)
     else:
         uu = _elementwise.add(_manipulation.atleast_1d(cu), 0.0)
@@ -304,7 +305,7 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     """Least-squares polynomial fit (NumPy's ``polyfit``, all its returns)."""
     (x, y, w), dev = _convert.as_arrays(x, y, w)
     if _dispatch.use_numpy(dev):
-        r = np.polyfit(*np_args(x, y), deg, rcond=rcond, full=full,
+        r = np.polyfit(*np_views(x, y), deg, rcond=rcond, full=full,
                        w=None if w is None else _convert.np_view(w), cov=cov)
         if isinstance(r, tuple):
             return tuple(_w(v, dev) if isinstance(v, np.ndarray) else v for v in r)

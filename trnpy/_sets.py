@@ -20,6 +20,7 @@ from ._torch import torch
 
 from . import _convert, _dispatch, _dtypes, _tensor
 from ._array import TrnArray
+from ._normalize import normalizer
 from ._sorting import stable_argsort_t
 
 __all__ = ["unique_all", "unique_counts", "unique_inverse", "unique_values", "unique",
@@ -101,13 +102,10 @@ def unique_inverse(x, /):
     return UniqueInverseResult(v, inv)
 
 
+@normalizer(lambda x: np.unique(x, equal_nan=False), "x")
 def unique_values(x, /):
     """Sorted unique values (each NaN distinct)."""
-    x = _convert.as_array(x)
-    dev = x._device
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.unique(_convert.np_view(x), equal_nan=False), dev)
-    return TrnArray._new(_unique_t(x, False)[0], dev)
+    return TrnArray._new(_unique_t(x, False)[0], x._device)
 
 
 def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *,
@@ -157,25 +155,15 @@ def _uniq(x, *, index=False, inverse=False):
     return (v,) + ((i,) if index else ()) + ((inv,) if inverse else ())
 
 
-def _pair(ar1, ar2):
-    dev = _convert.same_device(ar1, ar2)
-    a, b = _convert.as_array(ar1, device=dev), _convert.as_array(ar2, device=dev)
-    return a, b, _convert.same_device(a, b)
-
-
 def _ones(n, value, dev):
     return torch.full((n,), value, dtype=torch.bool, device=dev.torch_device)
 
 
+@normalizer(np.intersect1d, ("ar1", "ar2"))
 def intersect1d(ar1, ar2, assume_unique=False, return_indices=False):
     """Sorted values in both arrays (flattened); with ``return_indices`` also the indices
     of their first occurrences in each input."""
-    a, b, dev = _pair(ar1, ar2)
-    if _dispatch.use_numpy(dev):
-        r = np.intersect1d(_convert.np_view(a), _convert.np_view(b), assume_unique,
-                           return_indices)
-        return tuple(_convert.wrap(x, dev) for x in r) if return_indices \
-            else _convert.wrap(r, dev)
+    a, b, dev = ar1, ar2, ar1._device
     rdt = _dtypes.result_type(a, b)
     dev.check_dtype(rdt)
     if assume_unique:
@@ -196,11 +184,10 @@ def intersect1d(ar1, ar2, assume_unique=False, return_indices=False):
     return vals, TrnArray._new(i1, dev), TrnArray._new(i2, dev)
 
 
+@normalizer(np.union1d, ("ar1", "ar2"))
 def union1d(ar1, ar2):
     """Sorted unique values of both arrays (flattened)."""
-    a, b, dev = _pair(ar1, ar2)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.union1d(_convert.np_view(a), _convert.np_view(b)), dev)
+    a, b, dev = ar1, ar2, ar1._device
     rdt = _dtypes.result_type(a, b)
     dev.check_dtype(rdt)
     k = torch.cat([_key(a._t.reshape(-1), a.dtype, rdt), _key(b._t.reshape(-1), b.dtype, rdt)])
@@ -208,12 +195,10 @@ def union1d(ar1, ar2):
     return TrnArray._new(_tensor.from_order_key(v, rdt), dev)
 
 
+@normalizer(np.setxor1d, ("ar1", "ar2"))
 def setxor1d(ar1, ar2, assume_unique=False):
     """Sorted values in exactly one of the arrays (flattened)."""
-    a, b, dev = _pair(ar1, ar2)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.setxor1d(_convert.np_view(a), _convert.np_view(b),
-                                          assume_unique), dev)
+    a, b, dev = ar1, ar2, ar1._device
     rdt = _dtypes.result_type(a, b)
     dev.check_dtype(rdt)
     if assume_unique:
@@ -228,13 +213,11 @@ def setxor1d(ar1, ar2, assume_unique=False):
     return TrnArray._new(_tensor.from_order_key(aux[flag[1:] & flag[:-1]], rdt), dev)
 
 
+@normalizer(np.setdiff1d, ("ar1", "ar2"))
 def setdiff1d(ar1, ar2, assume_unique=False):
     """Values of ``ar1`` not in ``ar2``: sorted unique ones, or with ``assume_unique``
     in ``ar1``'s order. Keeps ``ar1``'s dtype."""
-    a, b, dev = _pair(ar1, ar2)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.setdiff1d(_convert.np_view(a), _convert.np_view(b),
-                                           assume_unique), dev)
+    a, b, dev = ar1, ar2, ar1._device
     if assume_unique:
         ta, tb = a._t.reshape(-1), b._t.reshape(-1)
     else:
@@ -321,13 +304,11 @@ def _isin_t(ta, a_dt, tb, b_dt, assume_unique, invert, kind, dev):
     return ~found if invert else found
 
 
+@normalizer(np.isin, ("element", "test_elements"))
 def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None):
     """Whether each element of ``element`` is in ``test_elements`` (bool, element's
     shape); ``invert`` negates. ``kind`` picks NumPy's method ('sort' or 'table')."""
-    a, b, dev = _pair(element, test_elements)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.isin(_convert.np_view(a), _convert.np_view(b),
-                                      assume_unique, invert, kind=kind), dev)
+    a, b, dev = element, test_elements, element._device
     r = _isin_t(a._t.reshape(-1), a.dtype, b._t.reshape(-1), b.dtype, assume_unique,
                 invert, kind, dev)
     return TrnArray._new(r.reshape(a.shape), dev)

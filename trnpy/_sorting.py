@@ -19,6 +19,7 @@ from numpy.lib.array_utils import normalize_axis_index
 
 from . import _convert, _dispatch, _dtypes, _tensor
 from ._array import TrnArray
+from ._normalize import normalizer
 
 __all__ = ["sort", "argsort", "lexsort", "partition", "argpartition", "sort_complex"]
 
@@ -188,13 +189,12 @@ def argpartition(a, kth, axis=-1, kind="introselect", order=None):
     return argsort(x, axis=axis)
 
 
+@normalizer(np.sort_complex, "a")
 def sort_complex(a):
     """Sort along the last axis by real, then imaginary part; the result is complex
     (NumPy's choice of complex64/complex128)."""
-    x = _convert.as_array(a)
+    x = a
     dev = x._device
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.sort_complex(_convert.np_view(x)), dev)
     # NumPy's result dtype (and its AxisError for a 0-d input)
     rdt = _dtypes.as_dtype(np.sort_complex(np.zeros((0,) * min(x.ndim, 1), x.dtype)).dtype)
     dev.check_dtype(rdt)

@@ -23,7 +23,7 @@ from . import (_convert, _creation, _dtype_functions, _dispatch, _dtypes, _eleme
                _indexing, _linalg_functions, _manipulation, _normalize, _reductions,
                _searching, _tensor)
 from ._array import TrnArray
-from ._math import np_args
+from ._normalize import normalizer, np_views
 from ._devices import CPU
 from ._sorting import stable_argsort_t
 
@@ -55,17 +55,11 @@ def _np_call(fn, x, *args, out=None, **kw):
 
 # ---------------------------------------------------------------------------
 # average / ptp
+@normalizer(np.average, ("a", "weights"))
 def average(a, axis=None, weights=None, returned=False, *, keepdims=_NoValue):
     """Weighted average along ``axis``; ``returned`` also gives the sum of weights."""
-    (a, w), dev = _convert.as_arrays(a, weights)
+    w, dev = weights, a._device
     kd = keepdims is not _NoValue and builtins.bool(keepdims)
-    if _dispatch.use_numpy(dev):
-        r = np.average(_convert.np_view(a), axis=axis,
-                       weights=None if w is None else _convert.np_view(w), returned=returned,
-                       keepdims=keepdims)
-        if returned:
-            return tuple(_convert.wrap(np.asarray(v), dev) for v in r)
-        return _convert.wrap(np.asarray(r), dev)
     if w is None:
         avg = _reductions.mean(a, axis=axis, keepdims=kd)
         if not returned:
@@ -479,15 +473,11 @@ def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=_NoValue):
 
 # ---------------------------------------------------------------------------
 # covariance
+@normalizer(np.cov, ("m", "y", "fweights", "aweights"))
 def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *,
         dtype=None):
     """Covariance matrix (NumPy's ``cov``)."""
-    (m, y, fw, aw), dev = _convert.as_arrays(m, y, fweights, aweights)
-    if _dispatch.use_numpy(dev):
-        r = np.cov(*np_args(m, y), rowvar=rowvar, bias=bias, ddof=ddof,
-                   fweights=None if fw is None else _convert.np_view(fw),
-                   aweights=None if aw is None else _convert.np_view(aw), dtype=dtype)
-        return _convert.wrap(np.asarray(r), dev)
+    fw, aw, dev = fweights, aweights, m._device
     if ddof is not None and ddof != int(ddof):
         raise ValueError("ddof must be integer")
     if m.ndim > 2:
@@ -563,7 +553,7 @@ def corrcoef(x, y=None, rowvar=True, bias=_NoValue, ddof=_NoValue, *, dtype=None
                       stacklevel=2)
     (x, y), dev = _convert.as_arrays(x, y)
     if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.asarray(np.corrcoef(*np_args(x, y), rowvar=rowvar,
+        return _convert.wrap(np.asarray(np.corrcoef(*np_views(x, y), rowvar=rowvar,
                                                      dtype=dtype)), dev)
     c = cov(x, y, rowvar, dtype=dtype)
     if c.ndim == 0:
@@ -1060,7 +1050,7 @@ def histogram2d(x, y, bins=10, range=None, density=None, weights=None):
             b = _convert.np_view(b)
         elif isinstance(b, (list, tuple)):
             b = [_convert.np_view(v) if isinstance(v, TrnArray) else v for v in b]
-        h, xe, ye = np.histogram2d(*np_args(x, y), b, range, density,
+        h, xe, ye = np.histogram2d(*np_views(x, y), b, range, density,
                                    None if w is None else _convert.np_view(w))
         return _convert.wrap(h, dev), _convert.wrap(xe, dev), _convert.wrap(ye, dev)
     try:
@@ -1073,13 +1063,10 @@ def histogram2d(x, y, bins=10, range=None, density=None, weights=None):
     return h, e[0], e[1]
 
 
+@normalizer(np.bincount, ("x", "weights"))
 def bincount(x, /, weights=None, minlength=0):
     """Occurrences of each non-negative integer (weights sum as float64)."""
-    (x, w), dev = _convert.as_arrays(x, weights)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.bincount(_convert.np_view(x),
-                                          None if w is None else _convert.np_view(w),
-                                          minlength=minlength), dev)
+    w, dev = weights, x._device
     minlength = operator.index(minlength)
     if minlength < 0:
         raise ValueError("'minlength' must not be negative")
@@ -1105,11 +1092,10 @@ def bincount(x, /, weights=None, minlength=0):
     return TrnArray._new(torch.bincount(xt, minlength=minlength), dev)
 
 
+@normalizer(np.digitize, ("x", "bins"))
 def digitize(x, bins, right=False):
     """Indices of the bins each value of ``x`` falls in (bins monotonic either way)."""
-    (x, b), dev = _convert.as_arrays(x, bins)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.asarray(np.digitize(*np_args(x, b), right=right)), dev)
+    b = bins
     if x.dtype.kind == "c":
         raise TypeError("x may not be complex")
     if b.ndim != 1:

@@ -16,6 +16,7 @@ from .._torch import torch
 
 from .. import _convert, _dispatch, _dtypes, _kernel_registry, _normalize, _tensor
 from .._array import TrnArray
+from .._convert import np_view
 from .._gemm import matmul_tensor
 from .._linalg_functions import (matrix_transpose, np_dtype_of, tensordot,
                                  vecdot)
@@ -59,10 +60,6 @@ def _prep(x, square=True):
     return x, dev, wdt
 
 
-def _np(x):
-    return _convert.np_view(x)
-
-
 def _new(t, dev, dtype=None):
     if dtype is not None:
         t = _tensor.cast_tensor(t, dtype)
@@ -95,7 +92,7 @@ def cholesky(x, /, *, upper=False):
     """Cholesky factor; LinAlgError when ``x`` is not positive definite."""
     x, dev, wdt = _prep(x)
     if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.linalg.cholesky(_np(x), upper=upper), dev)
+        return _convert.wrap(np.linalg.cholesky(np_view(x), upper=upper), dev)
     # potrf reads only the requested triangle, as LAPACK does for NumPy
     r, info = torch.linalg.cholesky_ex(_tensor.torch_as(x._t, wdt), upper=bool(upper))
     _raise_if(info, "Matrix is not positive definite")
@@ -105,7 +102,7 @@ def cholesky(x, /, *, upper=False):
 def det(x, /):
     x, dev, wdt = _prep(x)
     if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.linalg.det(_np(x)), dev)
+        return _convert.wrap(np.linalg.det(np_view(x)), dev)
     return _new(_call(torch.linalg.det, _tensor.torch_as(x._t, wdt)), dev, wdt)
 
 
@@ -113,7 +110,7 @@ def slogdet(x, /):
     """Sign and natural log of the absolute determinant (SlogdetResult)."""
     x, dev, wdt = _prep(x)
     if _dispatch.use_numpy(dev):
-        s, l = np.linalg.slogdet(_np(x))
+        s, l = np.linalg.slogdet(np_view(x))
         return SlogdetResult(_convert.wrap(s, dev), _convert.wrap(l, dev))
     s, l = _call(torch.linalg.slogdet, _tensor.torch_as(x._t, wdt))
     # cuSOLVER reports sign -1 (or a unit complex) for an exactly singular matrix where
@@ -136,7 +133,7 @@ def _eigh(a, UPLO="L"):
     x, dev, wdt = _prep(a)
     where = _dispatch.route("eigh", dev, x, UPLO=uplo)
     if where == "numpy":
-        w, v = np.linalg.eigh(_np(x), UPLO=uplo)
+        w, v = np.linalg.eigh(np_view(x), UPLO=uplo)
         return EighResult(_convert.wrap(w, dev), _convert.wrap(v, dev))
     if where == "kernel":
         return EighResult(*_kernel_registry.run("eigh", x, UPLO=uplo))
@@ -149,7 +146,7 @@ def eigvalsh(a, /, UPLO="L"):
     x, dev, wdt = _prep(a)
     where = _dispatch.route("eigh", dev, x, UPLO=uplo)
     if where == "numpy":
-        return _convert.wrap(np.linalg.eigvalsh(_np(x), UPLO=uplo), dev)
+        return _convert.wrap(np.linalg.eigvalsh(np_view(x), UPLO=uplo), dev)
     if where == "kernel":
         return _kernel_registry.run("eigh", x, UPLO=uplo, eigvals_only=True)
     w = _call(torch.linalg.eigvalsh, _tensor.torch_as(x._t, wdt), UPLO=uplo)
@@ -160,7 +157,7 @@ def inv(a, /):
     """Inverse; LinAlgError('Singular matrix') for exactly singular input, like NumPy."""
     x, dev, wdt = _prep(a)
     if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.linalg.inv(_np(x)), dev)
+        return _convert.wrap(np.linalg.inv(np_view(x)), dev)
     r, info = torch.linalg.inv_ex(_tensor.torch_as(x._t, wdt))
     _raise_if(info, "Singular matrix")
     return _new(r, dev, wdt)
@@ -194,7 +191,7 @@ def _solve(a, b):
             raise ValueError(f"solve: operands could not be broadcast together with shapes "
                              f"{a.shape} {b.shape}") from None
     if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.linalg.solve(_np(a), _np(b)), dev)
+        return _convert.wrap(np.linalg.solve(np_view(a), np_view(b)), dev)
     ta, tb = _tensor.torch_as(a._t, rdt), _tensor.torch_as(b._t, rdt)
     if b.ndim == 1:
         ta_b = ta
@@ -219,7 +216,7 @@ def _qr(a, mode="reduced"):
         raise ValueError(f"Unrecognized mode '{mode}'")
     x, dev, wdt = _prep(a, square=False)
     if _dispatch.use_numpy(dev):
-        res = np.linalg.qr(_np(x), mode=mode)
+        res = np.linalg.qr(np_view(x), mode=mode)
         if mode == "r":
             return _convert.wrap(res, dev)
         if mode == "raw":
@@ -256,7 +253,7 @@ def svd(a, /, full_matrices=True, compute_uv=True, hermitian=False):
     x, dev, wdt = _prep(a, square=hermitian)
     rdt = _dtypes.real_of(wdt)
     if _dispatch.use_numpy(dev):
-        res = np.linalg.svd(_np(x), full_matrices=full_matrices, compute_uv=compute_uv,
+        res = np.linalg.svd(np_view(x), full_matrices=full_matrices, compute_uv=compute_uv,
                             hermitian=hermitian)
         if not compute_uv:
             return _convert.wrap(res, dev)
@@ -288,7 +285,7 @@ def pinv(a, /, rcond=None, hermitian=False, *, rtol=np._NoValue):
     if rcond is not None and rtol is not np._NoValue:
         raise ValueError("`rtol` and `rcond` can't be both set.")
     if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.linalg.pinv(_np(x), rcond=rcond, hermitian=hermitian,
+        return _convert.wrap(np.linalg.pinv(np_view(x), rcond=rcond, hermitian=hermitian,
                                              rtol=rtol), dev)
     m, n = x.shape[-2:]
     if rcond is None:
@@ -331,7 +328,7 @@ def matrix_rank(A, /, tol=None, hermitian=False, *, rtol=None):
         nz = bool((x._t != 0).any()) if x.size else False
         return _new(torch.tensor(int(nz), device=x._t.device), dev)
     if _dispatch.use_numpy(dev):
-        res = np.linalg.matrix_rank(_np(x), tol=tol, hermitian=hermitian, rtol=rtol)
+        res = np.linalg.matrix_rank(np_view(x), tol=tol, hermitian=hermitian, rtol=rtol)
         return _convert.wrap(np.asarray(res, dtype=np.int64), dev)
     s = svd(x, compute_uv=False, hermitian=hermitian)
     st = s._t
@@ -359,7 +356,7 @@ def matrix_power(a, n, /):
     except TypeError as e:
         raise TypeError("exponent must be an integer") from e
     if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.linalg.matrix_power(_np(x), n), dev)
+        return _convert.wrap(np.linalg.matrix_power(np_view(x), n), dev)
     if n == 0:
         eye = torch.eye(x.shape[-1], dtype=torch.int64, device=x._t.device)
         return _new(_tensor.cast_tensor(eye, x.dtype).expand(x.shape).clone(), dev)
@@ -412,7 +409,7 @@ def cross(x1, x2, /, *, axis=-1):
         raise ValueError(f"operands could not be broadcast together with shapes "
                          f"{a.shape} {b.shape}") from None
     if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.linalg.cross(_np(a), _np(b), axis=axis), dev)
+        return _convert.wrap(np.linalg.cross(np_view(a), np_view(b), axis=axis), dev)
     ta = _tensor.compute_tensor(a._t, rdt).movedim(ia, -1)
     tb = _tensor.compute_tensor(b._t, rdt).movedim(ib, -1)
     f16 = rdt == np.float16
@@ -446,7 +443,7 @@ def trace(x, /, *, offset=0, dtype=None):
     rdt = np_dtype_of(np.linalg.trace, x.dtype, dtype=dtype)
     dev.check_dtype(rdt)
     if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.linalg.trace(_np(x), offset=offset, dtype=dtype), dev)
+        return _convert.wrap(np.linalg.trace(np_view(x), offset=offset, dtype=dtype), dev)
     d = torch.diagonal(x._t, offset, -2, -1)
     if rdt.kind == "b":
         return _new(d.to(torch.bool).any(-1), dev)
@@ -475,7 +472,7 @@ def matrix_norm(x, /, *, keepdims=False, ord="fro"):
     rdt = np_dtype_of(np.linalg.matrix_norm, x.dtype, ord=ord)
     dev.check_dtype(rdt)
     if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.linalg.matrix_norm(_np(x), keepdims=keepdims, ord=ord), dev)
+        return _convert.wrap(np.linalg.matrix_norm(np_view(x), keepdims=keepdims, ord=ord), dev)
     wdt = rdt if x.dtype.kind in "iub" else x.dtype
     t = _tensor.torch_as(x._t, wdt)
     m, n = t.shape[-2:]
@@ -526,7 +523,7 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
         axes = (_normalize.axis_index(axis, x.ndim),)
     if _dispatch.use_numpy(dev):
         return _convert.wrap(np.asarray(np.linalg.vector_norm(
-            _np(x), axis=axis, keepdims=keepdims, ord=ord)), dev)
+            np_view(x), axis=axis, keepdims=keepdims, ord=ord)), dev)
     wdt = rdt if x.dtype.kind in "iub" else x.dtype
     t = _tensor.torch_as(x._t, wdt)
     count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
@@ -642,7 +639,7 @@ def eig(a, /):
     x, dev, wdt = _prep(a)
     dev.check_dtype(_complex_of(wdt))
     if _dispatch.use_numpy(dev):
-        w, v = np.linalg.eig(_np(x))
+        w, v = np.linalg.eig(np_view(x))
         return EigResult(_convert.wrap(w, dev), _convert.wrap(v, dev))
     w, v, rdt = _eig_torch(x, wdt, True)
     return EigResult(_new(w, dev, rdt), _new(v, dev, rdt))
@@ -653,7 +650,7 @@ def eigvals(a, /):
     x, dev, wdt = _prep(a)
     dev.check_dtype(_complex_of(wdt))
     if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.linalg.eigvals(_np(x)), dev)
+        return _convert.wrap(np.linalg.eigvals(np_view(x)), dev)
     w, _, rdt = _eig_torch(x, wdt, False)
     return _new(w, dev, rdt)
 
@@ -676,7 +673,7 @@ def lstsq(a, b, /, rcond=None):
     real = _dtypes.real_of(rdt)
     dev.check_dtype(rdt)
     if _dispatch.use_numpy(dev):
-        x, res, rank, s = np.linalg.lstsq(_np(a), _np(b), rcond=rcond)
+        x, res, rank, s = np.linalg.lstsq(np_view(a), np_view(b), rcond=rcond)
         return (_convert.wrap(x, dev), _convert.wrap(res, dev),
                 _convert.wrap(np.asarray(rank, dtype=np.int32), dev), _convert.wrap(s, dev))
     if rcond is None:
@@ -721,7 +718,7 @@ def cond(x, p=None):
         raise LinAlgError("cond is not defined on empty arrays")
     if p in (None, 2, -2):
         if _dispatch.use_numpy(dev):
-            return _convert.wrap(np.asarray(np.linalg.cond(_np(x), p)), dev)
+            return _convert.wrap(np.asarray(np.linalg.cond(np_view(x), p)), dev)
         s = svd(x, compute_uv=False)._t
         with np.errstate(all="ignore"):
             r = s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1]
@@ -733,7 +730,7 @@ def cond(x, p=None):
         rdt = _dtypes.real_of(wdt)
         dev.check_dtype(rdt)
         if _dispatch.use_numpy(dev):
-            return _convert.wrap(np.asarray(np.linalg.cond(_np(x), p)), dev)
+            return _convert.wrap(np.asarray(np.linalg.cond(np_view(x), p)), dev)
         # NumPy inverts in double precision, with a singular matrix giving NaN -> inf
         idt = wdt if dev.kind == "neuron" else (
             np.dtype(np.complex128) if wdt.kind == "c" else np.dtype(np.float64))
@@ -776,8 +773,8 @@ def multi_dot(arrays, *, out=None):
     if out is not None:
         dev = _convert.same_device(*arrs, out)
     if _dispatch.use_numpy(dev):
-        res = np.linalg.multi_dot([_np(a) for a in arrs],
-                                  out=None if out is None else _np(out))
+        res = np.linalg.multi_dot([np_view(a) for a in arrs],
+                                  out=None if out is None else np_view(out))
         return out if out is not None else _convert.wrap(np.asarray(res), dev)
     first, last = arrs[0].ndim == 1, arrs[-1].ndim == 1
     if first:

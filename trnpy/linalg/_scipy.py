@@ -23,9 +23,10 @@ import numpy as np
 from .._torch import torch
 
 from .. import _convert, _dispatch, _dtypes, _tensor
+from .._convert import np_view
 from .._devices import CPU, get_default_device
 from .._tensor import torch_as
-from ._linalg import (EighResult, LinAlgError, QRResult, _check_uplo, _eigh, _new, _np, _qr,
+from ._linalg import (EighResult, LinAlgError, QRResult, _check_uplo, _eigh, _new, _qr,
                       _solve)
 
 __all__ = ["lu", "lu_factor", "lu_solve", "cho_factor", "cho_solve", "solve_triangular",
@@ -144,7 +145,7 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
     for d in dts:
         dev.check_dtype(d)
     if _dispatch.use_numpy(dev):
-        return _wrap(_sl().lu(_np(x), permute_l=permute_l, check_finite=check_finite,
+        return _wrap(_sl().lu(np_view(x), permute_l=permute_l, check_finite=check_finite,
                               p_indices=p_indices), dev)
     t = torch_as(x._t, dts[-1])
     _check_finite(check_finite, t)
@@ -180,7 +181,7 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
     dts = sp_dtypes("lu_factor", x.dtype)
     dev.check_dtype(dts[0])
     if _dispatch.use_numpy(dev):
-        return _wrap(_sl().lu_factor(_np(x), check_finite=check_finite), dev)
+        return _wrap(_sl().lu_factor(np_view(x), check_finite=check_finite), dev)
     t = torch_as(x._t, dts[0])
     _check_finite(check_finite, t)
     LU, piv, info = torch.linalg.lu_factor_ex(t)
@@ -198,7 +199,7 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     dt = sp_dtypes("lu_solve", lu_.dtype, b.dtype)[0]
     dev.check_dtype(dt)
     if _dispatch.use_numpy(dev):
-        return _wrap(_sl().lu_solve((_np(lu_), _np(piv)), _np(b), trans=trans,
+        return _wrap(_sl().lu_solve((np_view(lu_), np_view(piv)), np_view(b), trans=trans,
                                     check_finite=check_finite), dev)
     tl, tb = torch_as(lu_._t, dt), torch_as(b._t, dt)
     _check_finite(check_finite, tl, tb)
@@ -229,7 +230,7 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
     dt = sp_dtypes("cho_factor", x.dtype)[0]
     dev.check_dtype(dt)
     if _dispatch.use_numpy(dev):
-        c, low = _sl().cho_factor(_np(x), lower=lower, check_finite=check_finite)
+        c, low = _sl().cho_factor(np_view(x), lower=lower, check_finite=check_finite)
         return _wrap(c, dev), bool(np.all(low))   # SciPy gives one flag per matrix of a stack
     t = torch_as(x._t, dt)
     _check_finite(check_finite, t)
@@ -252,7 +253,7 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
     dt = sp_dtypes("cho_solve", c.dtype, b.dtype)[0]
     dev.check_dtype(dt)
     if _dispatch.use_numpy(dev):
-        return _wrap(_sl().cho_solve((_np(c), lower), _np(b), check_finite=check_finite),
+        return _wrap(_sl().cho_solve((np_view(c), lower), np_view(b), check_finite=check_finite),
                      dev)
     tc, tb = torch_as(c._t, dt), torch_as(b._t, dt)
     _check_finite(check_finite, tc, tb)
@@ -275,7 +276,7 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
     dt = sp_dtypes("solve_triangular", a.dtype, b.dtype)[0]
     dev.check_dtype(dt)
     if _dispatch.use_numpy(dev):
-        return _wrap(_sl().solve_triangular(_np(a), _np(b), trans=trans, lower=lower,
+        return _wrap(_sl().solve_triangular(np_view(a), np_view(b), trans=trans, lower=lower,
                                             unit_diagonal=unit_diagonal,
                                             check_finite=check_finite), dev)
     ta, tb = torch_as(a._t, dt), torch_as(b._t, dt)
@@ -308,7 +309,7 @@ def expm(A):
     dt = sp_dtypes("expm", x.dtype)[0]
     dev.check_dtype(dt)
     if _dispatch.use_numpy(dev):
-        return _wrap(_sl().expm(_np(x)), dev)
+        return _wrap(_sl().expm(np_view(x)), dev)
     return _new(torch.linalg.matrix_exp(torch_as(x._t, dt)), dev, dt)
 
 
@@ -316,7 +317,7 @@ def _scipy_only(name, A, *args, **kw):
     (x,), dev = _convert.as_arrays(A)
     _square(x)
     _cpu_only(name, dev)
-    return _wrap(getattr(_sl(), name)(_np(x), *args, **kw), dev)
+    return _wrap(getattr(_sl(), name)(np_view(x), *args, **kw), dev)
 
 
 def sqrtm(A, **kw):
@@ -373,7 +374,7 @@ def null_space(A, rcond=None, *, overwrite_a=False, check_finite=True,
     (x,), dev = _convert.as_arrays(A)
     if _dispatch.use_numpy(dev):
         dev.check_dtype(sp_dtypes("null_space", x.dtype)[0])
-        return _wrap(_sl().null_space(_np(x), rcond, check_finite=check_finite,
+        return _wrap(_sl().null_space(np_view(x), rcond, check_finite=check_finite,
                                       lapack_driver=lapack_driver), dev)
     t, dt = _svd_checked(x, dev, "null_space", True)
     m, n = t.shape[-2:]
@@ -387,7 +388,7 @@ def orth(A, rcond=None):
     (x,), dev = _convert.as_arrays(A)
     if _dispatch.use_numpy(dev):
         dev.check_dtype(sp_dtypes("orth", x.dtype)[0])
-        return _wrap(_sl().orth(_np(x), rcond), dev)
+        return _wrap(_sl().orth(np_view(x), rcond), dev)
     t, dt = _svd_checked(x, dev, "orth", True)
     m, n = t.shape[-2:]
     u, s, vh = _call(torch.linalg.svd, t, full_matrices=False)
@@ -412,7 +413,7 @@ def block_diag(*arrs):
     dev.check_dtype(dt)
     rows, cols = sum(s[0] for s in shapes), sum(s[1] for s in shapes)
     if _dispatch.use_numpy(dev):
-        return _wrap(_sl().block_diag(*[_np(x) for x in xs]), dev)
+        return _wrap(_sl().block_diag(*[np_view(x) for x in xs]), dev)
     out = torch.zeros((rows, cols), dtype=_dtypes.to_torch(dt), device=dev.torch_device)
     r = c = 0
     for x, (p, q) in zip(xs, shapes):
@@ -427,14 +428,14 @@ def toeplitz(c, r=None):
     if r is None:
         (c,), dev = _convert.as_arrays(c)
         if _dispatch.use_numpy(dev):
-            return _wrap(_sl().toeplitz(_np(c)), dev)
+            return _wrap(_sl().toeplitz(np_view(c)), dev)
         tc = c._t if c.ndim else c._t[None]
         tr = tc.conj() if tc.is_complex() else tc
         dt = c.dtype
     else:
         (c, r), dev = _convert.as_arrays(c, r)
         if _dispatch.use_numpy(dev):
-            return _wrap(_sl().toeplitz(_np(c), _np(r)), dev)
+            return _wrap(_sl().toeplitz(np_view(c), np_view(r)), dev)
         dt = _dtypes.result_type(c.dtype, r.dtype)
         tc = c._t if c.ndim else c._t[None]
         tr = r._t if r.ndim else r._t[None]
@@ -452,7 +453,7 @@ def circulant(c):
     """Circulant matrix whose first column is ``c`` (stacks of vectors for N-D ``c``)."""
     (c,), dev = _convert.as_arrays(c)
     if _dispatch.use_numpy(dev):
-        return _wrap(_sl().circulant(_np(c)), dev)
+        return _wrap(_sl().circulant(np_view(c)), dev)
     tc = _tensor.compute_tensor(c._t if c.ndim else c._t[None])
     n = tc.shape[-1]
     i = torch.arange(n, device=tc.device)
@@ -493,7 +494,7 @@ def solve_scipy(a, b, *, lower, check_finite, assume_a, transposed):
         raise NotImplementedError("scipy.linalg.solve can currently not solve a^T x = b "
                                   "or a^H x = b for complex matrices.")
     if _dispatch.use_numpy(dev):
-        return _wrap(_sl().solve(_np(a), _np(b), lower=lower, check_finite=check_finite,
+        return _wrap(_sl().solve(np_view(a), np_view(b), lower=lower, check_finite=check_finite,
                                  assume_a=assume_a, transposed=transposed), dev)
     ta, tb = torch_as(a._t, dt), torch_as(b._t, dt)
     _check_finite(check_finite, ta, tb)
@@ -572,7 +573,7 @@ def eigh_scipy(a, b, *, lower, eigvals_only, type, check_finite, subset_by_index
     for d in dts:
         dev.check_dtype(d)
     if _dispatch.use_numpy(dev):
-        r = _sl().eigh(_np(x), None if b is None else _np(xs[1]), lower=lower,
+        r = _sl().eigh(np_view(x), None if b is None else np_view(xs[1]), lower=lower,
                        eigvals_only=eigvals_only, type=type, check_finite=check_finite,
                        subset_by_index=subset_by_index, subset_by_value=subset_by_value,
                        driver=driver)
@@ -671,7 +672,7 @@ def qr_scipy(a, mode, pivoting, check_finite):
     if not pivoting and smode in ("r", "raw"):
         return _qr(x, mode)
     if _dispatch.use_numpy(dev):
-        r = _sl().qr(_np(x), mode=smode, pivoting=pivoting, check_finite=check_finite)
+        r = _sl().qr(np_view(x), mode=smode, pivoting=pivoting, check_finite=check_finite)
         r = _wrap(tuple(r), dev)
         return QRResult(*r) if len(r) == 2 and smode != "r" else r
     t = torch_as(x._t, dt)

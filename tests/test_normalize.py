@@ -1,0 +1,202 @@
+"""The normalizer decorator (``trnpy._normalize.normalizer``) and the audit that no public
+function accepts an argument and ignores it."""
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+
+import numpy as np
+import pytest
+
+import trnpy
+import trnpy.fft
+import trnpy.linalg
+import trnpy.special
+from trnpy import _dispatch, _errstate, _normalize
+from trnpy._array import TrnArray
+
+# Parameters that are genuinely no-ops in NumPy/SciPy too (documented there as hints or
+# as kept for compatibility); each entry says why.
+ALLOWED_UNREAD = {
+    # NumPy 2.3: ``sorted=False`` allows any order; sorted output is a valid answer
+    ("unique", "sorted"),
+    # SciPy: overwrite_* only allow reusing the input's memory; never required
+    ("*", "overwrite_a"), ("*", "overwrite_b"), ("*", "overwrite_x"),
+    # SciPy: number of worker threads for the pocketfft backend; results do not depend on it
+    ("*", "workers"),
+    # SciPy: finite-ness check only; skipping it cannot change a finite input's result
+    ("*", "check_finite"),
+    # SciPy: LAPACK work-array size, a tuning hint ("None or -1: optimal size computed")
+    ("qr", "lwork"),
+}
+
+
+def _public_functions():
+    seen = {}
+    for mod in (trnpy, trnpy.linalg, trnpy.fft, trnpy.special):
+        for name in getattr(mod, "__all__", dir(mod)):
+            f = getattr(mod, name, None)
+            if not inspect.isfunction(f):
+                continue
+            impl = inspect.unwrap(f)
+            if not (impl.__module__ or "").startswith("trnpy"):
+                continue
+            seen.setdefault((impl.__module__, impl.__qualname__), (f"{mod.__name__}.{name}", f))
+    # the public methods, attached from _array_methods (dunders' signatures are Python's)
+    for name, f in vars(TrnArray).items():
+        f = getattr(f, "fget", f)
+        if not name.startswith("_") and inspect.isfunction(f) and (f.__module__ or "").startswith("trnpy"):
+            seen.setdefault((f.__module__, f.__qualname__), (f"TrnArray.{name}", f))
+    seen[("trnpy._errstate", "report")] = ("trnpy._errstate.report", _errstate.report)
+    return sorted(seen.values())
+
+
+def _unread(f):
+    """Parameters of ``f`` that its body never reads (decorator-handled ones count)."""
+    impl = inspect.unwrap(f)
+    handled = set()
+    g = f
+    while g is not None:
+        arrays, unsupported = getattr(g, "_normalized", ((), ()))
+        handled |= set(arrays) | set(unsupported)
+        g = getattr(g, "__wrapped__", None)
+    try:
+        src = textwrap.dedent(inspect.getsource(impl))
+    except (OSError, TypeError):
+        return []
+    node = ast.parse(src).body[0]
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return []
+    a = node.args
+    params = [p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs)]
+    params += [p.arg for p in (a.vararg, a.kwarg) if p is not None]
+    read = {n.id for stmt in node.body for n in ast.walk(stmt)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return [p for p in params if p not in read and p not in handled
+            and (impl.__name__, p) not in ALLOWED_UNREAD and ("*", p) not in ALLOWED_UNREAD
+            and p not in ("self", "cls")]
+
+
+def test_no_argument_is_accepted_and_ignored():
+    bad = {}
+    for qual, f in _public_functions():
+        u = _unread(f)
+        if u:
+            bad[qual] = u
+    assert not bad, f"parameters never read: {bad}"
+
+
+def test_the_audit_sees_an_unread_parameter():
+    def f(a, ignored=None):
+        return a
+    assert _unread(f) == ["ignored"]
+
+
+def _numpy_checked(fn):
+    """(TrnArray result, NumPy result) must agree in values, dtype and shape."""
+    r, e = fn(trnpy), fn(np)
+    assert isinstance(r, TrnArray) and type(e) is np.ndarray
+    np.testing.assert_array_equal(np.asarray(r), e)
+    assert r.dtype == e.dtype and r.shape == e.shape
+
+
+@pytest.mark.parametrize("subok", [False, True, 0, 1])
+def test_subok_as_numpy_on_a_base_array(subok):
+    # a base array (and a list) gives a base array for either value, as in NumPy
+    a = [[1.5, 2.0], [3.0, 4.0]]
+    _numpy_checked(lambda m: m.copy(m.asarray(a), subok=subok))
+    _numpy_checked(lambda m: m.copy(a, subok=subok))
+    for f in ("empty_like", "zeros_like", "ones_like"):
+        r = getattr(trnpy, f)(trnpy.asarray(a), subok=subok)
+        e = getattr(np, f)(np.asarray(a), subok=subok)
+        assert isinstance(r, TrnArray) and r.dtype == e.dtype and r.shape == e.shape
+    _numpy_checked(lambda m: m.full_like(m.asarray(a), 7, subok=subok))
+    _numpy_checked(lambda m: m.asarray(a).astype(np.float32, subok=subok))
+
+
+def test_subok_refuses_to_drop_a_numpy_subclass():
+    m = np.asmatrix([[1.0, 2.0]])
+    assert type(np.zeros_like(m)) is np.matrix        # what subok=True (default) keeps
+    for f in ("empty_like", "zeros_like", "ones_like"):
+        with pytest.raises(NotImplementedError, match="subok"):
+            getattr(trnpy, f)(m)
+        assert isinstance(getattr(trnpy, f)(m, subok=False), TrnArray)
+    with pytest.raises(NotImplementedError, match="subok"):
+        trnpy.full_like(m, 1.0)
+    with pytest.raises(NotImplementedError, match="subok"):
+        trnpy.copy(m, subok=True)
+    _numpy_checked(lambda mod: mod.copy(m))            # subok=False: a base array
+    _numpy_checked(lambda mod: mod.full_like(m, 3, subok=False))
+
+
+def test_subok_truth_value_as_numpy():
+    a = np.ones(2)
+    bad = np.ones(2)                                    # ambiguous truth value
+    for v in ("x", None, 2.5, bad):                     # astype takes an integer
+        with pytest.raises(TypeError):
+            a.astype(float, subok=v)
+        with pytest.raises(TypeError):
+            trnpy.asarray(a).astype(float, subok=v)
+    with pytest.raises(ValueError):
+        np.copy(np.asmatrix(a), subok=bad)
+    with pytest.raises(ValueError):
+        trnpy.copy(np.asmatrix(a), subok=bad)
+
+
+def test_report_warns_at_the_callers_line():
+    x = trnpy.asarray([1.0, 0.0])
+    with np.errstate(divide="warn"), pytest.warns(RuntimeWarning, match="divide") as rec:
+        trnpy.log(x)
+    assert rec[0].filename == __file__
+
+
+# -- the decorator -------------------------------------------------------------------------
+@_normalize.normalizer(lambda a, b, casting="same_kind": np.add(a, b), ("a", "b"),
+                       unsupported=("casting",))
+def _add(a, b, casting="same_kind"):
+    return trnpy.asarray(a._t + b._t)
+
+
+def test_normalizer_numpy_and_torch_paths():
+    for backend in ("numpy", "torch"):
+        with _dispatch.cpu_backend(backend):
+            r = _add([1, 2], trnpy.asarray([3, 4]))
+            assert isinstance(r, TrnArray) and r.tolist() == [4, 6]
+            assert _add(a=[1], b=[2]).tolist() == [3]
+
+
+def test_normalizer_unsupported_and_signature_errors():
+    with pytest.raises(NotImplementedError, match=r"trnpy\._add: casting='unsafe' is not"):
+        _add([1], [2], "unsafe")
+    with pytest.raises(NotImplementedError, match="casting"):
+        _add([1], [2], casting="no")
+    assert _add([1], [2], casting="same_kind").tolist() == [3]
+    with pytest.raises(TypeError, match="_add"):
+        _add([1])                                   # Python's own messages
+    with pytest.raises(TypeError, match="_add"):
+        _add([1], [2], nope=1)
+    assert inspect.signature(_add) == inspect.signature(inspect.unwrap(_add))
+
+
+def test_normalizer_wraps_tuples_and_namedtuples():
+    r = trnpy.linalg.slogdet(trnpy.eye(2))
+    assert type(r).__name__ == "SlogdetResult" and isinstance(r[0], TrnArray)
+    r = trnpy.intersect1d([1, 2, 3], [2, 3], return_indices=True)
+    assert type(r) is tuple and all(isinstance(v, TrnArray) for v in r)
+
+
+def test_decorated_defaults_match_numpy():
+    # the NumPy path passes the call's arguments through: the defaults must agree
+    for qual, f in _public_functions():
+        if not hasattr(f, "_normalized"):
+            continue
+        own = inspect.signature(inspect.unwrap(f)).parameters
+        np_f = getattr(np, f.__name__, None) or getattr(np.linalg, f.__name__, None)
+        try:
+            theirs = inspect.signature(np_f).parameters
+        except (TypeError, ValueError):
+            continue
+        for n, p in own.items():
+            if n in theirs and p.default is not p.empty:
+                assert p.default == theirs[n].default, (qual, n)
