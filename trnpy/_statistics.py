@@ -436,16 +436,20 @@ def _median(a, axis, out, overwrite_input, keepdims, nan_mode):
         r = torch.full(lead, nan, dtype=acc, device=c.device)
         return _normalize.deliver(TrnArray._new(_tensor.cast_tensor(r, rdt).reshape(shape), dev), out,
                        name)
-    s = _tensor.compute_tensor(_sorted_last(c, a.dtype))
+    s = _sorted_last(c, a.dtype)
     if nan_mode and floating:
         n = (~torch.isnan(c)).sum(-1)
     else:
         n = torch.full(lead, N, dtype=torch.int64, device=c.device)
     lo = ((n - 1) // 2).clamp(min=0)
     hi = (n // 2).clamp(max=N - 1)
-    va = torch.gather(s, -1, lo.unsqueeze(-1)).squeeze(-1).to(acc)
-    vb = torch.gather(s, -1, hi.unsqueeze(-1)).squeeze(-1).to(acc)
-    r = torch.where(lo == hi, _np_div(va, 1), _np_div(va + vb, 2))
+    # gather the storage bits (torch gathers no wide unsigned types), then NumPy's cast
+    sg, acc_dt = _tensor.signed_view(s), _dtypes.from_torch(acc)
+    va, vb = (_tensor.cast_tensor(torch.gather(sg, -1, i.unsqueeze(-1)).squeeze(-1)
+                                  .view(s.dtype), acc_dt) for i in (lo, hi))
+    # complex: add part by part (torch's complex add turns inf + inf parts into nan)
+    total = torch.complex(va.real + vb.real, va.imag + vb.imag) if va.is_complex() else va + vb
+    r = torch.where(lo == hi, _np_div(va, 1), _np_div(total, 2))
     if floating:
         if nan_mode:
             empty = n == 0
