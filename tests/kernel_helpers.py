@@ -6,6 +6,9 @@ import numpy as np
 import pytest
 
 import kernels.emulator as emu
+import trnpy
+from kernels.emulator import instruction_counts
+from trnpy import _kernel_registry
 from kernels import nki_adapter
 
 emulator_only = pytest.mark.skipif(nki_adapter.REAL_NKI,
@@ -43,3 +46,52 @@ def counted_ops(fn, engines=("tensor",)):
 def rel_err(y, ref):
     """Max abs error relative to the largest |ref|."""
     return np.abs(y - ref).max() / max(np.abs(ref).max(), 1e-30)
+
+
+# -- routing of public ops to the kernels ---------------------------------------------
+@pytest.fixture
+def clean_policy():
+    """Each test starts with the default thresholds and empty counters."""
+    saved = dict(trnpy.kernel_thresholds)
+    trnpy.reset_routes()
+    yield
+    trnpy.kernel_thresholds.clear()
+    trnpy.kernel_thresholds.update(saved)
+
+
+@pytest.fixture
+def kernel_mode():
+    with trnpy.strict_kernels(), trnpy.force_kernels():
+        yield
+
+
+def tensor_count():
+    return instruction_counts()["tensor"]
+
+
+class OnKernel:
+    """``with OnKernel("matmul"):`` asserts the block ran ``op`` on its kernel (``calls``
+    times, or at least once when None), never on torch, and TensorE instructions ran."""
+
+    def __init__(self, op, calls=None):
+        self.op, self.calls = op, calls
+
+    def __enter__(self):
+        self.k0 = trnpy.ROUTES[(self.op, "kernel")]
+        self.t0 = trnpy.ROUTES[(self.op, "torch")]
+        self.f0 = sum(_kernel_registry.FALLBACKS.values())
+        self.n0 = tensor_count()
+        return self
+
+    def __exit__(self, exc_type, *rest):
+        if exc_type is not None:
+            return False
+        k = trnpy.ROUTES[(self.op, "kernel")] - self.k0
+        if self.calls is None:
+            assert k >= 1, trnpy.routing_report()
+        else:
+            assert k == self.calls, trnpy.routing_report()
+        assert trnpy.ROUTES[(self.op, "torch")] == self.t0, trnpy.routing_report()
+        assert sum(_kernel_registry.FALLBACKS.values()) == self.f0, trnpy.routing_report()
+        assert tensor_count() > self.n0, "the TensorE instruction counter did not move"
+        return False

@@ -18,59 +18,15 @@ import scipy.fft as sfft
 import scipy.linalg as slinalg
 
 import trnpy
-from kernels.emulator import instruction_counts
 from trnpy import _kernel_registry as _kernels
 
 from conftest import assert_matches
+from kernel_helpers import OnKernel, clean_policy, kernel_mode, tensor_count  # noqa: F401
 
 RNG = np.random.default_rng(20240901)
 
 
-@pytest.fixture(autouse=True)
-def _clean_policy():
-    saved = dict(trnpy.kernel_thresholds)
-    trnpy.reset_routes()
-    yield
-    trnpy.kernel_thresholds.clear()
-    trnpy.kernel_thresholds.update(saved)
-
-
-@pytest.fixture
-def kernel_mode():
-    with trnpy.strict_kernels(), trnpy.force_kernels():
-        yield
-
-
-def _tensor_count():
-    return instruction_counts()["tensor"]
-
-
-class OnKernel:
-    """``with OnKernel("matmul"):`` asserts the block ran ``op`` on its kernel (``calls``
-    times, or at least once when None), never on torch, and TensorE instructions ran."""
-
-    def __init__(self, op, calls=None):
-        self.op, self.calls = op, calls
-
-    def __enter__(self):
-        self.k0 = trnpy.ROUTES[(self.op, "kernel")]
-        self.t0 = trnpy.ROUTES[(self.op, "torch")]
-        self.f0 = sum(_kernels.FALLBACKS.values())
-        self.n0 = _tensor_count()
-        return self
-
-    def __exit__(self, exc_type, *rest):
-        if exc_type is not None:
-            return False
-        k = trnpy.ROUTES[(self.op, "kernel")] - self.k0
-        if self.calls is None:
-            assert k >= 1, trnpy.routing_report()
-        else:
-            assert k == self.calls, trnpy.routing_report()
-        assert trnpy.ROUTES[(self.op, "torch")] == self.t0, trnpy.routing_report()
-        assert sum(_kernels.FALLBACKS.values()) == self.f0, trnpy.routing_report()
-        assert _tensor_count() > self.n0, "the TensorE instruction counter did not move"
-        return False
+_clean_policy = pytest.fixture(autouse=True)(clean_policy.__wrapped__)
 
 
 def _randn(shape, dtype=np.float32):
@@ -198,11 +154,11 @@ def test_einsum_non_contractions_stay_on_torch(emulated_neuron, kernel_mode):
     operands) are not GEMMs: torch, and no kernel fallback to report."""
     a = _randn((13, 13))
     ta, = _on(emulated_neuron, a)
-    n0 = _tensor_count()
+    n0 = tensor_count()
     _close(trnpy.einsum("ii->", ta), np.einsum("ii->", a.astype(np.float64)))
     _close(trnpy.einsum("ij->ji", ta), a.T)
     _close(trnpy.einsum("ij,ij->ij", ta, ta), a.astype(np.float64) ** 2)
-    assert _tensor_count() == n0
+    assert tensor_count() == n0
     assert trnpy.ROUTES[("matmul", "kernel")] == 0 and not _kernels.FALLBACKS
 
 
@@ -239,7 +195,7 @@ def test_gemm_fallbacks(emulated_neuron, case):
     _, fn, ref, dtype, word = case
     a, b = _make(dtype, (6, 5)), _make(dtype, (5, 6))
     ta, tb = _on(emulated_neuron, a, b)
-    n0 = _tensor_count()
+    n0 = tensor_count()
     with trnpy.strict_kernels(), trnpy.force_kernels():
         with pytest.raises(trnpy.KernelFallbackError) as info:
             fn(ta, tb)
@@ -248,7 +204,7 @@ def test_gemm_fallbacks(emulated_neuron, case):
         r = fn(ta, tb)
     assert trnpy.ROUTES[("matmul", "kernel")] == 0 and trnpy.ROUTES[("matmul", "torch")] >= 1
     assert any(op == "matmul" for op, _ in _kernels.FALLBACKS)
-    assert _tensor_count() == n0
+    assert tensor_count() == n0
     expected = ref(a, b)
     if expected.dtype.kind in "biu":
         assert_matches(r, expected)
@@ -259,11 +215,11 @@ def test_gemm_fallbacks(emulated_neuron, case):
 def test_gemm_below_threshold_is_torch(emulated_neuron):
     a, b = _randn((9, 7)), _randn((7, 5))
     ta, tb = _on(emulated_neuron, a, b)
-    n0 = _tensor_count()
+    n0 = tensor_count()
     with trnpy.strict_kernels():                 # a choice, not a fallback
         _close(trnpy.dot(ta, tb), a.astype(np.float64) @ b)
         _close(trnpy.einsum("ij,jk", ta, tb), a.astype(np.float64) @ b)
-    assert _tensor_count() == n0
+    assert tensor_count() == n0
     assert trnpy.ROUTES[("matmul", "torch")] == 2
     assert set(_kernels.FALLBACKS) == {("matmul", "below the size threshold")}
 
@@ -412,7 +368,7 @@ CPU_CASES = [(c[0], c[1], c[2], c[3]) for c in GEMM_CASES] + [
 
 
 def test_cpu_never_uses_kernels(backend, kernel_mode):
-    n0 = _tensor_count()
+    n0 = tensor_count()
     for name, fn, ref, shapes in CPU_CASES:
         if name.endswith("-int"):
             xs = [RNG.integers(-9, 9, s).astype(np.int32) for s in shapes]
@@ -446,6 +402,6 @@ def test_cpu_never_uses_kernels(backend, kernel_mode):
     r = trnpy.linalg.eigvalsh(trnpy.asarray(s))
     if backend == "numpy":
         assert_matches(r, np.linalg.eigvalsh(s), rtol=0)
-    assert _tensor_count() == n0
+    assert tensor_count() == n0
     assert not any(where == "kernel" for _, where in trnpy.ROUTES)
     assert not _kernels.FALLBACKS

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import trnpy
-from kernels.emulator import instruction_counts
 from trnpy import _kernel_registry as _kernels
+from kernel_helpers import OnKernel, clean_policy, kernel_mode, tensor_count  # noqa: F401
 
 from conftest import assert_matches
 
@@ -24,45 +24,7 @@ def neuron():
     return trnpy.device("neuron", emulate=True)
 
 
-@pytest.fixture(autouse=True)
-def _clean_policy():
-    """Each test starts with the default thresholds and empty counters."""
-    saved = dict(trnpy.kernel_thresholds)
-    trnpy.reset_routes()
-    yield
-    trnpy.kernel_thresholds.clear()
-    trnpy.kernel_thresholds.update(saved)
-
-
-@pytest.fixture
-def kernel_mode():
-    with trnpy.strict_kernels(), trnpy.force_kernels():
-        yield
-
-
-def _tensor_count():
-    return instruction_counts()["tensor"]
-
-
-class OnKernel:
-    """``with OnKernel("fft"):`` asserts the block ran ``op`` on its kernel only."""
-
-    def __init__(self, op, calls=1):
-        self.op, self.calls = op, calls
-
-    def __enter__(self):
-        self.k0 = trnpy.ROUTES[(self.op, "kernel")]
-        self.t0 = trnpy.ROUTES[(self.op, "torch")]
-        self.n0 = _tensor_count()
-        return self
-
-    def __exit__(self, exc_type, *rest):
-        if exc_type is not None:
-            return False
-        assert trnpy.ROUTES[(self.op, "kernel")] - self.k0 == self.calls, trnpy.routing_report()
-        assert trnpy.ROUTES[(self.op, "torch")] == self.t0, trnpy.routing_report()
-        assert _tensor_count() > self.n0, "the TensorE instruction counter did not move"
-        return False
+_clean_policy = pytest.fixture(autouse=True)(clean_policy.__wrapped__)
 
 
 def _randn(shape, dtype=np.float32):
@@ -96,7 +58,7 @@ MATMUL_SHAPES = [
 @pytest.mark.parametrize("sa,sb", MATMUL_SHAPES)
 def test_matmul_float32_on_kernel(neuron, kernel_mode, sa, sb):
     a, b = _randn(sa), _randn(sb)
-    with OnKernel("matmul"):
+    with OnKernel("matmul", 1):
         r = trnpy.matmul(trnpy.asarray(a, device=neuron), trnpy.asarray(b, device=neuron))
     assert r.device == neuron
     _close(r, np.matmul(a, b), 1e-5)
@@ -105,14 +67,14 @@ def test_matmul_float32_on_kernel(neuron, kernel_mode, sa, sb):
 def test_matmul_operator_and_float16(neuron, kernel_mode):
     a, b = _randn((40, 60), np.float16), _randn((60, 30), np.float16)
     ta, tb = trnpy.asarray(a, device=neuron), trnpy.asarray(b, device=neuron)
-    with OnKernel("matmul"):
+    with OnKernel("matmul", 1):
         r = ta @ tb
     ref = (a.astype(np.float32) @ b.astype(np.float32)).astype(np.float16)
     assert np.matmul(a, b).dtype == r.dtype == np.float16
     _close(r, ref, 2e-3)
     # mixed float16 / float32: NumPy's result dtype (float32)
     c = _randn((30, 7))
-    with OnKernel("matmul"):
+    with OnKernel("matmul", 1):
         r = tb @ trnpy.asarray(c, device=neuron)
     _close(r, b.astype(np.float32) @ c, 1e-5)
 
@@ -120,7 +82,7 @@ def test_matmul_operator_and_float16(neuron, kernel_mode):
 def test_matmul_out_on_kernel(neuron, kernel_mode):
     a, b = _randn((9, 12)), _randn((12, 5))
     out = trnpy.asarray(np.zeros((9, 5), np.float32), device=neuron)
-    with OnKernel("matmul"):
+    with OnKernel("matmul", 1):
         r = trnpy.matmul(trnpy.asarray(a, device=neuron), trnpy.asarray(b, device=neuron),
                          out=out)
     assert r is out
@@ -159,7 +121,7 @@ def _check_eigh(a, w, v, tol, uplo="L"):
 @pytest.mark.parametrize("n", [5, 37, 130])
 def test_eigh_on_kernel(neuron, kernel_mode, n):
     a = _sym(n)
-    with OnKernel("eigh"):
+    with OnKernel("eigh", 1):
         w, v = trnpy.linalg.eigh(trnpy.asarray(a, device=neuron))
     assert w.device == v.device == neuron
     _check_eigh(a, w, v, EIGH_TOL[n])
@@ -167,18 +129,18 @@ def test_eigh_on_kernel(neuron, kernel_mode, n):
 
 def test_eigh_batched_and_upper(neuron, kernel_mode):
     a = _sym(6, (2, 3))
-    with OnKernel("eigh"):
+    with OnKernel("eigh", 1):
         w, v = trnpy.linalg.eigh(trnpy.asarray(a, device=neuron))
     _check_eigh(a, w, v, 1e-5)
     b = _randn((7, 7))                   # not symmetric: only the upper triangle counts
-    with OnKernel("eigh"):
+    with OnKernel("eigh", 1):
         w, v = trnpy.linalg.eigh(trnpy.asarray(b, device=neuron), UPLO="U")
     _check_eigh(b, w, v, 1e-5, uplo="U")
 
 
 def test_eigvalsh_on_kernel(neuron, kernel_mode):
     a = _sym(37)
-    with OnKernel("eigh"):
+    with OnKernel("eigh", 1):
         w = trnpy.linalg.eigvalsh(trnpy.asarray(a, device=neuron))
     ref = np.linalg.eigvalsh(a)
     assert_matches(w, ref, rtol=0, atol=EIGH_TOL[37] * np.abs(ref).max())
@@ -193,7 +155,7 @@ FFT_TOL = 1e-5
 @pytest.mark.parametrize("name", ["fft", "ifft"])
 def test_fft_on_kernel(neuron, kernel_mode, name, n):
     x = _randn((3, n), np.complex64)
-    with OnKernel("fft"):
+    with OnKernel("fft", 1):
         y = getattr(trnpy.fft, name)(trnpy.asarray(x, device=neuron))
     assert y.device == neuron
     _close(y, getattr(np.fft, name)(x), FFT_TOL)
@@ -216,7 +178,7 @@ def test_fft_axis0_norm_n(neuron, kernel_mode, name, norm):
 
 def test_fft_real_input(neuron, kernel_mode):
     x = _randn((4, 1024))
-    with OnKernel("fft"):
+    with OnKernel("fft", 1):
         y = trnpy.fft.fft(trnpy.asarray(x, device=neuron), norm="ortho")
     _close(y, np.fft.fft(x, norm="ortho"), FFT_TOL)
 
@@ -225,7 +187,7 @@ def test_fft_real_input(neuron, kernel_mode):
 @pytest.mark.parametrize("n", [None, 30, 31])
 def test_real_transforms_on_kernel(neuron, kernel_mode, name, n):
     x = _randn((3, 16), np.complex64 if name in ("irfft", "hfft") else np.float32)
-    with OnKernel("fft"):
+    with OnKernel("fft", 1):
         y = getattr(trnpy.fft, name)(trnpy.asarray(x, device=neuron), n=n, norm="ortho")
     _close(y, getattr(np.fft, name)(x, n=n, norm="ortho"), FFT_TOL)
 
@@ -237,7 +199,7 @@ def test_real_transforms_on_kernel(neuron, kernel_mode, name, n):
 def test_nd_transforms_on_kernel(neuron, kernel_mode, name, kw):
     dt = np.float32 if name.startswith("rfft") else np.complex64
     x = _randn((4, 6, 8), dt)
-    with OnKernel("fft"):
+    with OnKernel("fft", 1):
         y = getattr(trnpy.fft, name)(trnpy.asarray(x, device=neuron), **kw)
     _close(y, getattr(np.fft, name)(x, **kw), FFT_TOL)
 
@@ -265,13 +227,13 @@ def test_strict_mode_raises_on_fallback(neuron, kernel_mode, case):
     op, fn, _, make, words = case
     x = make()
     tx = trnpy.asarray(x, device=neuron)
-    n0 = _tensor_count()
+    n0 = tensor_count()
     with pytest.raises(trnpy.KernelFallbackError) as info:
         fn(tx)
     msg = str(info.value)
     for w in words:
         assert w in msg
-    assert _tensor_count() == n0
+    assert tensor_count() == n0
     np.testing.assert_array_equal(trnpy.asnumpy(tx), x)       # input untouched
 
 
@@ -279,12 +241,12 @@ def test_strict_mode_raises_on_fallback(neuron, kernel_mode, case):
 def test_non_strict_falls_back_to_torch(neuron, case):
     op, fn, ref, make, _ = case
     x = make()
-    n0 = _tensor_count()
+    n0 = tensor_count()
     with trnpy.strict_kernels(False), trnpy.force_kernels():
         r = fn(trnpy.asarray(x, device=neuron))
     assert trnpy.ROUTES[(op, "torch")] == 1 and trnpy.ROUTES[(op, "kernel")] == 0
     assert any(k[0] == op for k in _kernels.FALLBACKS)
-    assert _tensor_count() == n0
+    assert tensor_count() == n0
     expected = ref(x)
     tol = 1e-3 if x.dtype == np.float16 else 1e-4
     _close(r, expected, tol if expected.dtype.kind in "fc" else 0)
@@ -307,12 +269,12 @@ def test_below_threshold_runs_on_torch(neuron):
     ta = trnpy.asarray(a, device=neuron)
     x = _randn((2, 64), np.complex64)
     tx = trnpy.asarray(x, device=neuron)
-    n0 = _tensor_count()
+    n0 = tensor_count()
     with trnpy.strict_kernels():          # below the threshold is a choice, not a fallback
         r = ta @ ta
         y = trnpy.fft.fft(tx)
         w = trnpy.linalg.eigvalsh(trnpy.asarray(_sym(6), device=neuron))
-    assert _tensor_count() == n0
+    assert tensor_count() == n0
     assert trnpy.ROUTES[("matmul", "torch")] == 1 and trnpy.ROUTES[("fft", "torch")] == 1
     assert trnpy.ROUTES[("eigh", "torch")] == 1
     assert not any(trnpy.ROUTES[(op, "kernel")] for op in ("matmul", "fft", "eigh"))
@@ -326,14 +288,14 @@ def test_set_kernel_threshold(neuron):
     ta = trnpy.asarray(a, device=neuron)
     assert trnpy.kernel_thresholds == _kernels.DEFAULT_THRESHOLDS
     trnpy.set_kernel_threshold("matmul", 8 ** 3)
-    with trnpy.strict_kernels(), OnKernel("matmul"):
+    with trnpy.strict_kernels(), OnKernel("matmul", 1):
         r = ta @ ta
     _close(r, a @ a, 1e-5)
     trnpy.set_kernel_threshold("matmul", 8 ** 3 + 1)
     ta @ ta
     assert trnpy.ROUTES[("matmul", "torch")] == 1
     trnpy.kernel_thresholds["fft"] = 0        # the dict itself is the setting
-    with OnKernel("fft"):
+    with OnKernel("fft", 1):
         trnpy.fft.fft(trnpy.asarray(_randn((4,), np.complex64), device=neuron))
     with pytest.raises(ValueError):
         trnpy.set_kernel_threshold("sort", 0)
@@ -344,7 +306,7 @@ def test_set_kernel_threshold(neuron):
 # ---------------------------------------------------------------------------
 # CPU arrays never touch the kernels
 def test_cpu_never_uses_kernels(backend, kernel_mode):
-    n0 = _tensor_count()
+    n0 = tensor_count()
     a = _randn((130, 70))
     ta = trnpy.asarray(a)
     _close(ta @ trnpy.asarray(a.T), a @ a.T, 1e-5)
@@ -354,7 +316,7 @@ def test_cpu_never_uses_kernels(backend, kernel_mode):
     _close(trnpy.fft.fft(trnpy.asarray(x)), np.fft.fft(x), 1e-5)
     s = _sym(20)
     _close(trnpy.linalg.eigvalsh(trnpy.asarray(s)), np.linalg.eigvalsh(s), 1e-5)
-    assert _tensor_count() == n0
+    assert tensor_count() == n0
     assert not any(where == "kernel" for _, where in trnpy.ROUTES)
     assert sum(trnpy.ROUTES.values()) >= 4
     assert not _kernels.FALLBACKS
