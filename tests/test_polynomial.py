@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 import trnpy
 from _helpers import arrays, check as _check
@@ -39,6 +39,10 @@ def test_vander(backend, x, N, inc):
 @given(p=arrays([np.dtype("float64"), np.dtype("int64")], min_dims=1, max_dims=1, max_side=5,
                 finite=True))
 def test_roots_poly(backend, p):
+    nz = np.abs(p[p != 0]).astype(np.float64)
+    # coefficients spanning many decades make the companion matrix's eigenvalues
+    # ill-conditioned: two eigen solvers (even two LAPACK builds) disagree far beyond 1e-6
+    assume(nz.size == 0 or nz.max() / nz.min() < 1e8)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
