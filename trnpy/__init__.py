@@ -22,8 +22,8 @@ from ._reductions import *        # noqa: F401,F403
 from ._searching import *         # noqa: F401,F403
 from ._sorting import *           # noqa: F401,F403
 from ._sets import *              # noqa: F401,F403
-from ._dtype_functions import *        # noqa: F401,F403
-from ._array_info import *  # noqa: F401,F403
+from ._dtype_functions import *   # noqa: F401,F403
+from ._array_info import *        # noqa: F401,F403
 from ._linalg_functions import *  # noqa: F401,F403
 from ._math import *              # noqa: F401,F403
 from ._statistics import *        # noqa: F401,F403

@@ -1,8 +1,9 @@
 """TrnArray: a NumPy-like array that wraps (never subclasses) a ``torch.Tensor``.
 
-The object holds the tensor, its :class:`~trnpy._devices.Device` and, for host-resident
-data, a cached zero-copy NumPy view. Every operator delegates to the namespace's
-functions, so there is one implementation of each op.
+The object holds the tensor (made on first need: host data may hold only its NumPy
+array), its :class:`~trnpy._devices.Device` and, for host-resident data, a zero-copy NumPy
+view. It computes nothing: its NumPy methods and operators are the namespace's functions,
+attached from above by ``trnpy/_array_methods.py``, so each op has one implementation.
 """
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ class TrnArray(_hotpath.ArrayBase):
 
     NumPy's functions and ufuncs called on TrnArrays (``numpy.mean(x)``,
     ``numpy.add(x, y)``) run in trnpy and return TrnArrays (NEP 13/18); see
-    :mod:`trnpy._interop`.
+    :mod:`trnpy._numpy_protocols`.
     """
     # _tt: the tensor; _np: zero-copy NumPy view of host data. Results computed by NumPy
     # keep only _np until a tensor is asked for (saves ~0.5 us per small op).
