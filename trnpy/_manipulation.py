@@ -23,7 +23,7 @@ import warnings
 from . import _convert, _dispatch, _dtypes, _tensor
 from ._array import TrnArray
 from ._convert import np_view
-from ._normalize import normalizer
+from ._normalize import normalizer, write_out
 from ._creation import copy
 from ._creation import empty
 from ._creation import zeros
@@ -142,8 +142,7 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     if out is not None:
         if tuple(res.shape) != out.shape:
             raise ValueError("Output array is the wrong shape")
-        out._t.copy_(res)
-        return out
+        return write_out("concatenate", out, res, target, casting="unsafe")
     return _new(res, dev)
 
 

@@ -111,6 +111,11 @@ def np_views(*xs):
     return [None if x is None else _convert.np_view(x) for x in xs]
 
 
+def np_arg(x):
+    """A NumPy-path argument: a TrnArray's zero-copy view, anything else as given."""
+    return _convert.np_view(x) if isinstance(x, TrnArray) else x
+
+
 def _differs(value, default) -> bool:
     if value is default:
         return False

@@ -802,8 +802,7 @@ def multi_dot(arrays, *, out=None):
         if tuple(out.shape) != tuple(t.shape) or out.dtype != res.dtype:
             raise ValueError("output array is not acceptable (must have the right datatype, "
                              "number of dimensions, and be a C-Array)")
-        out._t.copy_(t)
-        return out
+        return _normalize.write_out("multi_dot", out, t, res.dtype, casting="unsafe")
     return _new(t, dev)
 
 
