@@ -95,7 +95,7 @@ def _strip_leading(p: TrnArray):
     return p[int(nz[0]):]
 
 
-@normalizer(np.roots, "p")
+@normalizer(lambda p: np.roots(np.atleast_1d(p)), "p")     # NumPy's dispatcher fails on 0-d
 def roots(p):
     """Roots of the polynomial with coefficients ``p`` (companion-matrix eigenvalues)."""
     p = _manipulation.atleast_1d(p)
