@@ -200,3 +200,42 @@ def test_decorated_defaults_match_numpy():
         for n, p in own.items():
             if n in theirs and p.default is not p.empty:
                 assert p.default == theirs[n].default, (qual, n)
+
+
+def _positive_size(a, b):
+    if a.size == 0:
+        raise ValueError("empty a")
+
+
+@_normalize.normalizer(lambda a, b: np.add(a, b), ("a", "b"), check=_positive_size)
+def _add_checked(a, b):
+    return trnpy.asarray(a._t + b._t)
+
+
+@_normalize.normalizer(np.negative, "a", check=lambda a: _positive_size(a, None))
+def _neg_checked(a):
+    return trnpy.asarray(-a._t)
+
+
+def test_normalizer_check_runs_before_either_path():
+    for backend in ("numpy", "torch"):
+        with _dispatch.cpu_backend(backend):
+            assert _add_checked([1], trnpy.asarray([2])).tolist() == [3]
+            assert _neg_checked([1.0]).tolist() == [-1.0]        # the one-array fast path
+            with pytest.raises(ValueError, match="empty a"):
+                _add_checked([], [])
+            with pytest.raises(ValueError, match="empty a"):
+                _neg_checked([])
+            # trnpy's own messages, as before the decorator
+            with pytest.raises(ValueError, match="Calling nonzero on 0d arrays"):
+                trnpy.nonzero(3)
+            with pytest.raises(ValueError, match="matrix_transpose requires"):
+                trnpy.matrix_transpose([1, 2])
+
+
+def test_roots_of_a_0d_array_on_both_paths():
+    # NumPy's own roots fails on a 0-d array in its dispatcher; trnpy gives no roots
+    for backend in ("numpy", "torch"):
+        with _dispatch.cpu_backend(backend):
+            r = trnpy.roots(3)
+            assert r.shape == (0,) and r.dtype == np.float64

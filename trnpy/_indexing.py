@@ -31,6 +31,7 @@ from . import (_convert, _creation, _dtype_functions, _dispatch, _array_info, _d
                _manipulation, _reductions, _searching, _tensor)
 from ._array import TrnArray
 from ._devices import get_default_device
+from ._normalize import write_out
 
 __all__ = ["take", "take_along_axis", "put", "put_along_axis", "place", "putmask", "choose",
            "compress", "select", "piecewise", "extract", "diag_indices", "diag_indices_from",
@@ -512,8 +513,7 @@ def take(a, indices, /, axis=None, out=None, mode="raise"):
     if out is not None:
         if out.shape != shape:
             raise ValueError("output array does not match result of ndarray.take")
-        out._t.copy_(res)
-        return out
+        return write_out("take", out, res, x.dtype, casting="unsafe")
     return TrnArray._new(res, x._device)
 
 

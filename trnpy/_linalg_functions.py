@@ -107,15 +107,16 @@ def matmul(x1, x2, /, *, out=None):
     return TrnArray._new(res, dev)
 
 
-def matrix_transpose(x, /):
-    """Swap the last two axes (a view)."""
-    (x,), dev = _convert.as_arrays(x)
+def _at_least_2d(x):
     if x.ndim < 2:
         raise ValueError("matrix_transpose requires an array with at least 2 dimensions, "
                          f"got {x.ndim}")
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.swapaxes(_convert.np_view(x), -1, -2), dev)
-    return TrnArray._new(x._t.transpose(-1, -2), dev)
+
+
+@_normalize.normalizer(lambda x: np.swapaxes(x, -1, -2), "x", check=_at_least_2d)
+def matrix_transpose(x, /):
+    """Swap the last two axes (a view)."""
+    return TrnArray._new(x._t.transpose(-1, -2), x._device)
 
 
 def _tensordot_axes(axes, nd1, nd2, s1, s2):
@@ -292,15 +293,17 @@ def dot(a, b, out=None):
     return TrnArray._new(_gemm.tensordot(ta, tb, [a.ndim - 1], [bx], dev), dev)
 
 
-def vdot(a, b, /):
-    """NumPy's ``vdot``: flattened dot product with ``a`` conjugated; a 0-d array."""
-    (a, b), dev = _convert.as_arrays(a, b)
-    rdt = _result_dtype(None, a, b, dev)
+def _vdot_check(a, b):
+    _result_dtype(None, a, b, a._device)
     if a.size != b.size:
         raise ValueError("cannot reshape array: vdot needs arrays of the same size")
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.asarray(np.vdot(_convert.np_view(a),
-                                                 _convert.np_view(b))), dev)
+
+
+@_normalize.normalizer(np.vdot, ("a", "b"), check=_vdot_check)
+def vdot(a, b, /):
+    """NumPy's ``vdot``: flattened dot product with ``a`` conjugated; a 0-d array."""
+    dev = a._device
+    rdt = _result_dtype(None, a, b, dev)
     ta = _tensor.cast_tensor(a._t.reshape(1, -1), rdt)
     tb = _tensor.cast_tensor(b._t.reshape(-1, 1), rdt)
     if rdt.kind == "c":
@@ -308,12 +311,15 @@ def vdot(a, b, /):
     return TrnArray._new(_gemm.gemm(ta, tb, dev).reshape(()), dev)
 
 
+def _result_dtype_check(a, b):
+    _result_dtype(None, a, b, a._device)
+
+
+@_normalize.normalizer(np.inner, ("a", "b"), check=_result_dtype_check)
 def inner(a, b, /):
     """NumPy's ``inner``: sum over the last axes (multiply for 0-d)."""
-    (a, b), dev = _convert.as_arrays(a, b)
+    dev = a._device
     rdt = _result_dtype(None, a, b, dev)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.inner(_convert.np_view(a), _convert.np_view(b)), dev)
     if a.ndim == 0 or b.ndim == 0:
         return TrnArray._new(_gemm._multiply_tensor(a._t, b._t, rdt), dev)
     if a.shape[-1] != b.shape[-1]:

@@ -23,7 +23,7 @@ import warnings
 from . import _convert, _dispatch, _dtypes, _tensor
 from ._array import TrnArray
 from ._convert import np_view
-from ._normalize import normalizer
+from ._normalize import normalizer, write_out
 from ._creation import copy
 from ._creation import empty
 from ._creation import zeros
@@ -142,8 +142,7 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     if out is not None:
         if tuple(res.shape) != out.shape:
             raise ValueError("Output array is the wrong shape")
-        out._t.copy_(res)
-        return out
+        return write_out("concatenate", out, res, target, casting="unsafe")
     return _new(res, dev)
 
 
@@ -291,14 +290,16 @@ def ravel(a, order="C"):
     return reshape(a, -1)
 
 
+def _shift_arg(shift):
+    return _convert.host(shift).tolist() if isinstance(shift, TrnArray) else shift
+
+
+@normalizer(lambda a, shift, axis=None: np.roll(a, _shift_arg(shift), axis), "a")
 def roll(a, shift, axis=None):
     """Roll elements along ``axis`` (the flattened array when None); ``shift``/``axis``
     broadcast against each other and repeated axes add up, as in NumPy."""
-    x = _convert.as_array(a)
-    if isinstance(shift, TrnArray):
-        shift = _convert.host(shift).tolist()
-    if _dispatch.use_numpy(x._device):
-        return _convert.wrap(np.roll(np_view(x), shift, axis), x._device)
+    x = a
+    shift = _shift_arg(shift)
     if axis is None:
         return reshape(roll(reshape(x, -1), shift, 0), x.shape)
     axes = normalize_axis_tuple(axis, x.ndim, allow_duplicate=True)
@@ -318,15 +319,19 @@ def roll(a, shift, axis=None):
     return _new(_tensor.unsigned_view(res, t.dtype), x._device)
 
 
-def tile(A, reps):
-    """Repeat the whole array ``reps`` times per axis (always a copy)."""
-    x = _convert.as_array(A)
+def _reps_arg(reps):
     reps = _shape_arg(reps) if not isinstance(reps, TrnArray) else \
         tuple(_convert.host(reps).reshape(-1).tolist())
     if any(r < 0 for r in reps):
         raise ValueError("negative dimensions are not allowed")
-    if _dispatch.use_numpy(x._device):
-        return _convert.wrap(np.tile(np_view(x), reps), x._device)
+    return reps
+
+
+@normalizer(lambda A, reps: np.tile(A, _reps_arg(reps)), "A")
+def tile(A, reps):
+    """Repeat the whole array ``reps`` times per axis (always a copy)."""
+    x = A
+    reps = _reps_arg(reps)
     t = x._t
     d = max(len(reps), t.dim())
     reps = (1,) * (d - len(reps)) + reps

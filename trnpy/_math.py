@@ -24,7 +24,7 @@ from . import (_convert, _creation, _dtype_functions, _dispatch, _dtypes, _eleme
 from ._array import TrnArray
 from ._devices import get_default_device
 from ._gemm import _absmax
-from ._normalize import normalizer, np_views
+from ._normalize import normalizer, np_arg
 
 __all__ = ["ediff1d", "gradient", "trapezoid", "convolve",
            "correlate", "cross", "kron", "einsum", "einsum_path", "interp", "nan_to_num",
@@ -193,13 +193,10 @@ def _spacing_host(v):
     return np.asarray(v) if not np.isscalar(v) else v
 
 
+@normalizer(lambda y, x=None, dx=1.0, axis=-1: np.trapezoid(y, x, dx=np_arg(dx), axis=axis),
+            ("y", "x"))
 def trapezoid(y, x=None, dx=1.0, axis=-1):
     """Integral of ``y`` along ``axis`` by the composite trapezoidal rule."""
-    (y, x), dev = _convert.as_arrays(y, x)
-    if _dispatch.use_numpy(dev):
-        vy, vx = np_views(y, x)
-        vdx = _convert.np_view(dx) if isinstance(dx, TrnArray) else dx
-        return _convert.wrap(np.trapezoid(vy, vx, dx=vdx, axis=axis), dev)
     nd = y.ndim
     ax = normalize_axis_index(operator.index(axis), builtins.max(nd, 1)) if nd else axis
     if x is None:
@@ -724,13 +721,11 @@ def isreal(x):
     return _elementwise.equal(_elementwise.imag(x), 0)
 
 
+@normalizer(lambda a, b, rtol=1.e-5, atol=1.e-8, equal_nan=False:
+            np.isclose(a, b, rtol=_host_or(rtol), atol=_host_or(atol), equal_nan=equal_nan),
+            ("a", "b"))
 def isclose(a, b, rtol=1.e-5, atol=1.e-8, equal_nan=False):
     """Elementwise |a - b| <= atol + rtol * |b| (NumPy's asymmetric test)."""
-    (a, b), dev = _convert.as_arrays(a, b)
-    if _dispatch.use_numpy(dev):
-        r = np.isclose(*np_views(a, b), rtol=_host_or(rtol), atol=_host_or(atol),
-                       equal_nan=equal_nan)
-        return _convert.wrap(np.asarray(r), dev)
     dt = np.result_type(b.dtype, 1.0)
     y = _dtype_functions.astype(b, dt)
     x = a

@@ -111,6 +111,11 @@ def np_views(*xs):
     return [None if x is None else _convert.np_view(x) for x in xs]
 
 
+def np_arg(x):
+    """A NumPy-path argument: a TrnArray's zero-copy view, anything else as given."""
+    return _convert.np_view(x) if isinstance(x, TrnArray) else x
+
+
 def _differs(value, default) -> bool:
     if value is default:
         return False
@@ -120,7 +125,7 @@ def _differs(value, default) -> bool:
         return True
 
 
-def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None):
+def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, check=None):
     """Decorate the torch implementation of a namespace function whose CPU NumPy path is
     ``np_func`` called with the same arguments.
 
@@ -130,7 +135,9 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None):
     zero-copy views with the call's other arguments as given, and its result is wrapped
     (:func:`wrap_result`); otherwise the decorated function runs on the TrnArrays.
     ``unsupported`` names parameters trnpy does not implement: a value other than the
-    default raises NotImplementedError. The signature is read once, here, not per call
+    default raises NotImplementedError. ``check``, if given, is called with the converted
+    arrays (in ``arrays`` order) before either path: trnpy's own validation where its
+    errors must come before NumPy's. The signature is read once, here, not per call
     (the per-call cost is a few tuple look-ups)."""
     if isinstance(arrays, str):
         arrays = (arrays,)
@@ -175,6 +182,8 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None):
                 else:
                     vals.append(None)
             arrs, dev = _convert.as_arrays(*vals)
+            if check is not None:
+                check(*arrs)
             numpy = use_numpy(dev)
             args = list(args)
             for (n, i, _), a in zip(spec, arrs):
@@ -200,6 +209,8 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None):
                 x = args[0]
                 if type(x) is not TrnArray:
                     x = _convert.as_array(x)
+                if check is not None:
+                    check(x)
                 dev = x._device
                 if use_numpy(dev):
                     r = np_func(np_view(x), *args[1:], **kwargs)

@@ -20,7 +20,7 @@ from . import (_convert, _creation, _dispatch, _dtypes, _elementwise, _manipulat
 from ._array import TrnArray
 from ._elementwise import _cdiv, _cmul
 from ._math import convolve
-from ._normalize import np_views
+from ._normalize import normalizer, np_views
 
 __all__ = ["poly1d", "polyfit", "polyval", "roots", "polyder", "polyint", "polyadd",
            "polysub", "polymul", "polydiv", "poly", "vander", "RankWarning"]
@@ -38,12 +38,10 @@ def _coeffs(p, dev=None):
     return _convert.as_array(p, dev)
 
 
+@normalizer(np.vander, "x")
 def vander(x, N=None, increasing=False):
     """Vandermonde matrix: columns are powers of ``x`` (decreasing unless ``increasing``)."""
-    x = _convert.as_array(x)
     dev = x._device
-    if _dispatch.use_numpy(dev):
-        return _w(np.vander(_convert.np_view(x), N, increasing), dev)
     if x.ndim != 1:
         raise ValueError("x must be a one-dimensional array or sequence.")
     if N is None:
@@ -97,12 +95,11 @@ def _strip_leading(p: TrnArray):
     return p[int(nz[0]):]
 
 
+@normalizer(lambda p: np.roots(np.atleast_1d(p)), "p")     # NumPy's dispatcher fails on 0-d
 def roots(p):
     """Roots of the polynomial with coefficients ``p`` (companion-matrix eigenvalues)."""
-    p = _manipulation.atleast_1d(_convert.as_array(p))
+    p = _manipulation.atleast_1d(p)
     dev = p._device
-    if _dispatch.use_numpy(dev):
-        return _w(np.roots(_convert.np_view(p)), dev)
     if p.ndim != 1:
         raise ValueError("Input must be a rank-1 array.")
     h = _convert.host(p) if dev.kind == "cpu" else None
@@ -128,13 +125,12 @@ def roots(p):
     return TrnArray._new(r, dev)
 
 
+@normalizer(np.poly, "seq_of_zeros")
 def poly(seq_of_zeros):
     """Coefficients of the monic polynomial with the given roots (or of a square
     matrix's characteristic polynomial)."""
-    s = _convert.as_array(seq_of_zeros)
+    s = seq_of_zeros
     dev = s._device
-    if _dispatch.use_numpy(dev):
-        return _w(np.poly(_convert.np_view(s)), dev)
     if s.ndim == 0:
         s = _manipulation.atleast_1d(s)
     sh = s.shape

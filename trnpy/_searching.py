@@ -10,6 +10,7 @@ from ._torch import torch
 
 from . import _convert, _dispatch, _dtypes, _normalize, _tensor
 from ._array import TrnArray
+from ._normalize import normalizer
 
 __all__ = ["argmax", "argmin", "count_nonzero", "nonzero", "searchsorted", "where",
            "argwhere", "flatnonzero"]
@@ -76,36 +77,32 @@ def _truth(t: torch.Tensor) -> torch.Tensor:
     return t if t.dtype == torch.bool else t != 0
 
 
+@normalizer(lambda x, *a, **k: np.asarray(np.count_nonzero(x, *a, **k), dtype=_INTP), "x")
 def count_nonzero(x, /, axis=None, *, keepdims=False):
     """Number of non-zero elements over ``axis`` (a 0-d int64 array when axis is None)."""
-    x = _convert.as_array(x)
     dev = x._device
-    if _dispatch.use_numpy(dev):
-        r = np.count_nonzero(_convert.np_view(x), axis=axis, keepdims=keepdims)
-        return _convert.wrap(np.asarray(r, dtype=_INTP), dev)
     axes = _normalize.normalize_axis(axis, x.ndim)
     r = _tensor.collapse(_truth(x._t), axes).sum(dim=-1, dtype=torch.int64)
     return TrnArray._new(r.reshape(_normalize.reduced_shape(x.shape, axes, keepdims)), dev)
 
 
-def nonzero(x, /):
-    """Indices of the non-zero elements, one int64 array per dimension."""
-    x = _convert.as_array(x)
-    dev = x._device
+def _not_0d(x):
     if x.ndim == 0:
         raise ValueError("Calling nonzero on 0d arrays is not allowed. Use "
                          "np.atleast_1d(scalar).nonzero() instead.")
-    if _dispatch.use_numpy(dev):
-        return tuple(_convert.wrap(i, dev) for i in np.nonzero(_convert.np_view(x)))
+
+
+@normalizer(np.nonzero, "x", check=_not_0d)
+def nonzero(x, /):
+    """Indices of the non-zero elements, one int64 array per dimension."""
+    dev = x._device
     return tuple(TrnArray._new(i, dev) for i in torch.nonzero(_truth(x._t), as_tuple=True))
 
 
+@normalizer(np.argwhere, "a")
 def argwhere(a):
     """NumPy's ``argwhere``: an (N, ndim) array of the indices of non-zero elements."""
-    x = _convert.as_array(a)
-    dev = x._device
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.argwhere(_convert.np_view(x)), dev)
+    x, dev = a, a._device
     t = _truth(x._t)
     if x.ndim == 0:
         return TrnArray._new(torch.zeros((int(t.item()), 0), dtype=torch.int64,
@@ -113,13 +110,10 @@ def argwhere(a):
     return TrnArray._new(torch.nonzero(t), dev)
 
 
+@normalizer(np.flatnonzero, "a")
 def flatnonzero(a):
     """NumPy's ``flatnonzero``: indices of the non-zero elements of the flattened array."""
-    x = _convert.as_array(a)
-    dev = x._device
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.flatnonzero(_convert.np_view(x)), dev)
-    return TrnArray._new(torch.nonzero(_truth(x._t.reshape(-1)), as_tuple=True)[0], dev)
+    return TrnArray._new(torch.nonzero(_truth(a._t.reshape(-1)), as_tuple=True)[0], a._device)
 
 
 # ---------------------------------------------------------------------------

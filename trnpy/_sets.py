@@ -108,18 +108,18 @@ def unique_values(x, /):
     return TrnArray._new(_unique_t(x, False)[0], x._device)
 
 
+def _np_unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None,
+               *, equal_nan=True, sorted=True):
+    # always sorted: the torch path's order, which ``sorted=False`` also allows
+    return np.unique(ar, return_index, return_inverse, return_counts, axis,
+                     equal_nan=equal_nan, sorted=True)
+
+
+@normalizer(_np_unique, "ar")
 def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *,
            equal_nan=True, sorted=True):
     """NumPy's ``unique`` (values always sorted, which ``sorted=False`` also allows)."""
-    x = _convert.as_array(ar)
-    dev = x._device
-    if _dispatch.use_numpy(dev):
-        r = np.unique(_convert.np_view(x), return_index=return_index,
-                      return_inverse=return_inverse, return_counts=return_counts, axis=axis,
-                      equal_nan=equal_nan, sorted=True)
-        if isinstance(r, tuple):
-            return tuple(_convert.wrap(a, dev) for a in r)
-        return _convert.wrap(r, dev)
+    x, dev = ar, ar._device
     if axis is not None:
         raise NotImplementedError("trnpy.unique: axis= is not supported on the torch backend")
     v, i, inv, c = _unique_t(x, equal_nan)

@@ -23,7 +23,7 @@ from . import (_convert, _creation, _dtype_functions, _dispatch, _dtypes, _eleme
                _indexing, _linalg_functions, _manipulation, _normalize, _reductions,
                _searching, _tensor)
 from ._array import TrnArray
-from ._normalize import normalizer, np_views
+from ._normalize import normalizer, np_arg, np_views
 from ._devices import CPU
 from ._sorting import stable_argsort_t
 
@@ -924,26 +924,18 @@ def _bincount_t(idx, ok, n, w_t, out_dtype):
     return torch.zeros(n, dtype=w.dtype, device=w.device).index_add_(0, i, w)
 
 
+@normalizer(lambda a, bins=10, range=None, weights=None:
+            np.histogram_bin_edges(a, np_arg(bins), range, weights), ("a", "weights"))
 def histogram_bin_edges(a, bins=10, range=None, weights=None):
     """The edges ``histogram`` would use."""
-    (a, w), dev = _convert.as_arrays(a, weights)
-    if _dispatch.use_numpy(dev):
-        b = _convert.np_view(bins) if isinstance(bins, TrnArray) else bins
-        return _convert.wrap(np.histogram_bin_edges(_convert.np_view(a), b, range,
-                                                     None if w is None else
-                                                     _convert.np_view(w)), dev)
-    a = t_flat(a)
-    return _bin_edges(a, bins, range, w)[0]
+    return _bin_edges(t_flat(a), bins, range, weights)[0]
 
 
+@normalizer(lambda a, bins=10, range=None, density=None, weights=None:
+            np.histogram(a, np_arg(bins), range, density, weights), ("a", "weights"))
 def histogram(a, bins=10, range=None, density=None, weights=None):
     """Counts (or weight sums, or a density) of ``a`` in bins, and the bin edges."""
-    (a, w), dev = _convert.as_arrays(a, weights)
-    if _dispatch.use_numpy(dev):
-        b = _convert.np_view(bins) if isinstance(bins, TrnArray) else bins
-        h, e = np.histogram(_convert.np_view(a), b, range, density,
-                            None if w is None else _convert.np_view(w))
-        return _convert.wrap(h, dev), _convert.wrap(e, dev)
+    w, dev = weights, a._device
     if w is not None and w.shape != a.shape:
         raise ValueError("weights should have the same shape as a.")
     a = t_flat(a)

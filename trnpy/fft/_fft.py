@@ -408,10 +408,7 @@ def rfftfreq(n, d=1.0, *, dtype=None, device=None):
 
 
 def _shift(x, axes, inverse):
-    (x,), dev = _convert.as_arrays(x)
-    if _dispatch.use_numpy(dev):
-        f = np.fft.ifftshift if inverse else np.fft.fftshift
-        return _convert.wrap(f(_convert.np_view(x), axes=axes), dev)
+    dev = x._device
     if axes is None:
         if x.ndim == 0:     # NumPy's roll fails here too
             raise ValueError("fftshift: a 0-d array has no axes to shift")
@@ -427,10 +424,12 @@ def _shift(x, axes, inverse):
     return TrnArray._new(torch.roll(_tensor.signed_view(t), shifts, axes).view(t.dtype), dev)
 
 
+@_normalize.normalizer(np.fft.fftshift, "x")
 def fftshift(x, axes=None):
     """Move the zero-frequency term to the centre."""
     return _shift(x, axes, inverse=False)
 
 
+@_normalize.normalizer(np.fft.ifftshift, "x")
 def ifftshift(x, axes=None):
     return _shift(x, axes, inverse=True)

@@ -368,12 +368,16 @@ def _dst1(x, device=None):
 
 # ---------------------------------------------------------------------------
 # fast Hankel transform (FFTLog)
+@_normalize.normalizer(lambda a, dln, mu, offset=0.0, bias=0.0:
+                       _scipy("fht")(a, dln, mu, offset=offset, bias=bias), "a")
 def fht(a, dln, mu, offset=0.0, bias=0.0):
     """Fast Hankel transform of a logarithmically spaced periodic sequence
     (``scipy.fft.fht``)."""
     return _fht(a, dln, mu, offset, bias, inverse=False)
 
 
+@_normalize.normalizer(lambda A, dln, mu, offset=0.0, bias=0.0:
+                       _scipy("ifht")(A, dln, mu, offset=offset, bias=bias), "A")
 def ifht(A, dln, mu, offset=0.0, bias=0.0):
     return _fht(A, dln, mu, offset, bias, inverse=True)
 
@@ -384,12 +388,8 @@ def fhtoffset(dln, mu, initial=0.0, bias=0.0):
 
 
 def _fht(a, dln, mu, offset, bias, inverse):
-    (x,), dev = _convert.as_arrays(a)
+    x, dev = a, a._device
     name = "ifht" if inverse else "fht"
-    if _dispatch.use_numpy(dev):
-        f = _scipy(name)
-        return _convert.wrap(np.asarray(f(_convert.np_view(x), dln, mu, offset=offset,
-                                           bias=bias)), dev)
     if x.dtype.kind == "c":
         raise TypeError(f"{name}: the input must be real")
     rdt = np.asarray(_scipy(name)(np.ones(2, x.dtype), 0.1, 0.0)).dtype

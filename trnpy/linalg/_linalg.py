@@ -88,30 +88,26 @@ def _real_torch(dt):
 
 # ---------------------------------------------------------------------------
 # decompositions and solvers
+@_normalize.normalizer(np.linalg.cholesky, "x", check=_prep)
 def cholesky(x, /, *, upper=False):
     """Cholesky factor; LinAlgError when ``x`` is not positive definite."""
     x, dev, wdt = _prep(x)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.linalg.cholesky(np_view(x), upper=upper), dev)
     # potrf reads only the requested triangle, as LAPACK does for NumPy
     r, info = torch.linalg.cholesky_ex(_tensor.torch_as(x._t, wdt), upper=bool(upper))
     _raise_if(info, "Matrix is not positive definite")
     return _new(r, dev, wdt)
 
 
+@_normalize.normalizer(np.linalg.det, "x", check=_prep)
 def det(x, /):
     x, dev, wdt = _prep(x)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.linalg.det(np_view(x)), dev)
     return _new(_call(torch.linalg.det, _tensor.torch_as(x._t, wdt)), dev, wdt)
 
 
+@_normalize.normalizer(np.linalg.slogdet, "x", check=_prep, result=SlogdetResult)
 def slogdet(x, /):
     """Sign and natural log of the absolute determinant (SlogdetResult)."""
     x, dev, wdt = _prep(x)
-    if _dispatch.use_numpy(dev):
-        s, l = np.linalg.slogdet(np_view(x))
-        return SlogdetResult(_convert.wrap(s, dev), _convert.wrap(l, dev))
     s, l = _call(torch.linalg.slogdet, _tensor.torch_as(x._t, wdt))
     # cuSOLVER reports sign -1 (or a unit complex) for an exactly singular matrix where
     # LAPACK, and so NumPy, gives 0
@@ -153,11 +149,10 @@ def eigvalsh(a, /, UPLO="L"):
     return _new(w, dev, _dtypes.real_of(wdt))
 
 
+@_normalize.normalizer(np.linalg.inv, "a", check=_prep)
 def inv(a, /):
     """Inverse; LinAlgError('Singular matrix') for exactly singular input, like NumPy."""
     x, dev, wdt = _prep(a)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.linalg.inv(np_view(x)), dev)
     r, info = torch.linalg.inv_ex(_tensor.torch_as(x._t, wdt))
     _raise_if(info, "Singular matrix")
     return _new(r, dev, wdt)
@@ -633,24 +628,24 @@ def _eig_torch(x, wdt, vectors):
     return w, v, rdt
 
 
+def _eig_check(a):
+    x, dev, wdt = _prep(a)
+    dev.check_dtype(_complex_of(wdt))
+
+
+@_normalize.normalizer(np.linalg.eig, "a", check=_eig_check, result=EigResult)
 def eig(a, /):
     """Eigenvalues and right eigenvectors (EigResult). As NumPy: real dtype when the input
     is real and every eigenvalue is real, complex otherwise."""
     x, dev, wdt = _prep(a)
-    dev.check_dtype(_complex_of(wdt))
-    if _dispatch.use_numpy(dev):
-        w, v = np.linalg.eig(np_view(x))
-        return EigResult(_convert.wrap(w, dev), _convert.wrap(v, dev))
     w, v, rdt = _eig_torch(x, wdt, True)
     return EigResult(_new(w, dev, rdt), _new(v, dev, rdt))
 
 
+@_normalize.normalizer(np.linalg.eigvals, "a", check=_eig_check)
 def eigvals(a, /):
     """Eigenvalues of general matrices (real dtype when all are real, as NumPy)."""
     x, dev, wdt = _prep(a)
-    dev.check_dtype(_complex_of(wdt))
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.linalg.eigvals(np_view(x)), dev)
     w, _, rdt = _eig_torch(x, wdt, False)
     return _new(w, dev, rdt)
 
@@ -807,8 +802,7 @@ def multi_dot(arrays, *, out=None):
         if tuple(out.shape) != tuple(t.shape) or out.dtype != res.dtype:
             raise ValueError("output array is not acceptable (must have the right datatype, "
                              "number of dimensions, and be a C-Array)")
-        out._t.copy_(t)
-        return out
+        return _normalize.write_out("multi_dot", out, t, res.dtype, casting="unsafe")
     return _new(t, dev)
 
 

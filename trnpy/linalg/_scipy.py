@@ -24,6 +24,7 @@ from .._torch import torch
 
 from .. import _convert, _dispatch, _dtypes, _tensor
 from .._convert import np_view
+from .._normalize import normalizer
 from .._devices import CPU, get_default_device
 from .._tensor import torch_as
 from ._linalg import (EighResult, LinAlgError, QRResult, _check_uplo, _eigh, _new, _qr,
@@ -301,15 +302,17 @@ def triangular_tensor(ta, tb, tr, lower, unit_diagonal):
 
 # ---------------------------------------------------------------------------
 # matrix functions
+def _expm_check(x):
+    _square(x)
+    x._device.check_dtype(sp_dtypes("expm", x.dtype)[0])
+
+
+@normalizer(lambda A: _sl().expm(A), "A", check=_expm_check)
 def expm(A):
     """Matrix exponential of the last two axes (torch.linalg.matrix_exp off the SciPy
     path)."""
-    (x,), dev = _convert.as_arrays(A)
-    _square(x)
+    x, dev = A, A._device
     dt = sp_dtypes("expm", x.dtype)[0]
-    dev.check_dtype(dt)
-    if _dispatch.use_numpy(dev):
-        return _wrap(_sl().expm(np_view(x)), dev)
     return _new(torch.linalg.matrix_exp(torch_as(x._t, dt)), dev, dt)
 
 
