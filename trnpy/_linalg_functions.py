@@ -65,9 +65,15 @@ def matmul_shape(s1, s2, name="matmul"):
 def _result_dtype(ufunc_or_fn, a, b, dev):
     """NumPy's result dtype for operands ``a``, ``b`` (``np.result_type`` when
     ``ufunc_or_fn`` is None), checked against device ``dev``."""
+    return _result_dtype_of(ufunc_or_fn, a.dtype, b.dtype, dev)
+
+
+@functools.lru_cache(maxsize=1024)
+def _result_dtype_of(ufunc_or_fn, a, b, dev):
+    # cached: small products pay this on every call (errors are not cached)
     try:
-        rdt = _dtypes.as_dtype(np.result_type(a.dtype, b.dtype)) if ufunc_or_fn is None \
-            else _dtypes.as_dtype(ufunc_or_fn.resolve_dtypes((a.dtype, b.dtype, None))[-1])
+        rdt = _dtypes.as_dtype(np.result_type(a, b)) if ufunc_or_fn is None \
+            else _dtypes.as_dtype(ufunc_or_fn.resolve_dtypes((a, b, None))[-1])
     except TypeError:
         raise
     except Exception as e:            # NumPy's no-loop errors

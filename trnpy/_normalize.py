@@ -219,6 +219,29 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
                     return wrap_result(r, dev, result)
                 return impl(x, *args[1:], **kwargs)
 
+        elif len(spec) == 2 and spec[0][1] == 0 and spec[1][1] == 1 and not unsup:
+            general2 = wrapper
+
+            @functools.wraps(impl)
+            def wrapper(*args, **kwargs):
+                # two leading array arguments (dot, inner, isin, ...): no lists built
+                if len(args) < 2 or len(args) > max_pos or args[1] is None or \
+                        (kwargs and not any_kw and not kwargs.keys() <= kw_names):
+                    return general2(*args, **kwargs)
+                a, b = args[0], args[1]
+                if type(a) is TrnArray and type(b) is TrnArray and a._device is b._device:
+                    dev = a._device
+                else:
+                    (a, b), dev = _convert.as_arrays(a, b)
+                if check is not None:
+                    check(a, b)
+                if use_numpy(dev):
+                    r = np_func(np_view(a), np_view(b), *args[2:], **kwargs)
+                    if type(r) is np.ndarray:
+                        return _convert.wrap(r, dev)
+                    return wrap_result(r, dev, result)
+                return impl(a, b, *args[2:], **kwargs)
+
         wrapper._normalized = (tuple(arrays), tuple(unsupported))
         return wrapper
     return deco
