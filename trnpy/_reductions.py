@@ -25,6 +25,8 @@ __all__ = ["sum", "prod", "min", "max", "amin", "amax", "mean", "std", "var",
 
 _NoValue = object()
 _backend = _dispatch._CPU_BACKEND.get
+_host_result = _convert.host_result
+_add_reduce = np.add.reduce
 
 
 # ---------------------------------------------------------------------------
@@ -180,16 +182,21 @@ _WHOLE_SUM = _WHOLE[True]
 
 def sum(x, /, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
     """Sum of elements over ``axis`` (array API ``sum`` and NumPy's ``sum``)."""
-    # _sum_prod's torch fast path inlined for a loop it has cached (tiny inputs)
+    # hot paths for a whole-array sum without keywords: NumPy's own reduction (what
+    # np.sum calls for an ndarray) on a host view on the NumPy backend; _sum_prod's torch
+    # fast path inlined for a loop it has cached
     if (type(x) is TrnArray and axis is None and dtype is None and out is None
-            and initial is None and where is True and keepdims is False
-            and (t := x._tt) is not None and (e := _WHOLE_SUM.get(t.dtype)) is not None
-            and e[0] is (dev := x._device) and not e[4] and t.dtype is e[2]
-            and (dev is not CPU or _backend() != "numpy") and t.is_contiguous()):
-        r = t.sum()
-        if r.dtype is not e[3]:
-            r = _tensor.from_compute(r, e[1])
-        return TrnArray._new(r, dev)
+            and initial is None and where is True and keepdims is False):
+        dev = x._device
+        if dev is CPU and _backend() == "numpy":
+            if (a := x._np) is not None:
+                return _host_result(_add_reduce(a, axis=None))
+        elif ((t := x._tt) is not None and (e := _WHOLE_SUM.get(t.dtype)) is not None
+              and e[0] is dev and not e[4] and t.dtype is e[2] and t.is_contiguous()):
+            r = t.sum()
+            if r.dtype is not e[3]:
+                r = _tensor.from_compute(r, e[1])
+            return TrnArray._new(r, dev)
     return _sum_prod(x, axis, dtype, keepdims, initial, where, out, True)
 
 
