@@ -23,15 +23,25 @@ import trnpy         # noqa: E402
 TARGET = {"tiny": 2.0, "large": 1.1}
 
 
-def best_time(fn, min_total=0.2, repeat=7):
-    """Best per-call time over `repeat` rounds, each lasting at least `min_total` / 5 s."""
+def _number(fn, min_total):
+    """Calls per timing round: enough for a round to last at least `min_total` / 5 s."""
     number = 1
     while True:
         t = timeit.timeit(fn, number=number)
         if t >= min_total / 5 or number > 1_000_000:
-            break
+            return number
         number *= 4
-    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
+
+
+def best_times(f_torch, f_trn, min_total=0.2, repeat=7):
+    """Best per-call time of each over `repeat` rounds. The two alternate round by round,
+    so that load from other processes falls on both alike."""
+    n1, n2 = _number(f_torch, min_total), _number(f_trn, min_total)
+    t1, t2 = [], []
+    for _ in range(repeat):
+        t1.append(timeit.timeit(f_torch, number=n1) / n1)
+        t2.append(timeit.timeit(f_trn, number=n2) / n2)
+    return min(t1), min(t2)
 
 
 def _ops(size, n, ta, tb, tidx, tmask):
@@ -69,7 +79,7 @@ def main():
           f"backend {trnpy._dispatch._CPU_BACKEND.get()}")
     print(f"{'op':<24}{'torch':>12}{'trnpy':>12}{'ratio':>8}  target")
     for size, name, f_torch, f_trn in cases(quick):
-        t_torch, t_trn = best_time(f_torch), best_time(f_trn)
+        t_torch, t_trn = best_times(f_torch, f_trn)
         r = t_trn / t_torch
         flag = "ok" if r <= TARGET[size] else "OVER"
         print(f"{name:<24}{t_torch * 1e6:>10.2f}us{t_trn * 1e6:>10.2f}us{r:>8.2f}  "

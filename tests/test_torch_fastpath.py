@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import trnpy
+from trnpy._array import TrnArray
 from conftest import ALL_DTYPES, assert_matches
 
 U64_BIG = np.array([2 ** 63, 2 ** 64 - 1, 5, 2 ** 63 + 7], dtype=np.uint64)
@@ -213,3 +214,129 @@ def test_index_array_other_device(backend):
     k = trnpy.asarray(np.array([1, 2])).to_device(trnpy.device("neuron", emulate=True))
     with pytest.raises(ValueError):
         x[k]
+
+
+# -- direct torch functions: same-dtype, same-shape operands (the C module's torch path
+# for ufunc calls and operators, and the direct function on the Python fast path) --------
+_OPS = [lambda x, y: x + y, lambda x, y: x - y, lambda x, y: x * y, lambda x, y: x / y,
+        lambda x, y: x // y, lambda x, y: x % y, lambda x, y: x & y, lambda x, y: x | y,
+        lambda x, y: x ^ y, lambda x, y: x < y, lambda x, y: x == y]
+_UFUNCS = ["add", "subtract", "multiply", "divide", "arctan2", "hypot", "copysign",
+           "bitwise_and", "logical_and", "maximum"]
+
+
+@pytest.mark.parametrize("dt", ALL_DTYPES)
+def test_same_dtype_operators_and_calls(backend, dt):
+    for shape in [(), (0,), (4,), (2, 3)]:
+        a = np.asarray(values(dt, shape))
+        b = np.flip(a).copy()
+        for _ in range(2):                       # resolve, then the cached loop
+            for op in _OPS:
+                with np.errstate(all="ignore"), trnpy.errstate(all="ignore"):
+                    # (complex division: NumPy's algorithm's rounding, not bit-exact)
+                    same_as_numpy(op, op, a, b, atol=1e-6 if a.dtype.kind == "c" else 0.0)
+            for name in _UFUNCS:
+                with np.errstate(all="ignore"), trnpy.errstate(all="ignore"):
+                    atol = 1e-6 if a.dtype.kind == "c" else 0.0
+                    same_as_numpy(getattr(trnpy, name), getattr(np, name), a, b, atol=atol)
+                    same_as_numpy(getattr(trnpy, name), getattr(np, name), a, a, atol=atol)
+            for name in ["exp", "negative", "sin", "isnan", "logical_not", "invert"]:
+                with np.errstate(all="ignore"), trnpy.errstate(all="ignore"):
+                    same_as_numpy(getattr(trnpy, name), getattr(np, name), a,
+                                  rtol=1e-3 if np.dtype(dt).itemsize <= 4 else None)
+
+
+def test_direct_complex_and_uint64_edges(backend):
+    # complex add/subtract keep the wrapper (torch's a + alpha * b turns inf * 0 into nan)
+    inf, nan = np.inf, np.nan
+    for dt in ["complex64", "complex128"]:
+        a = np.array([complex(inf, 0), complex(0, inf), complex(nan, 1), 1 + 1j], dt)
+        b = np.array([1 + 1j, complex(inf, inf), 2 - 1j, complex(-inf, 0)], dt)
+        for _ in range(2):
+            for op in _OPS[:3]:
+                with np.errstate(all="ignore"):
+                    same_as_numpy(op, op, a, b)
+    for _ in range(2):
+        same_as_numpy(lambda x, y: x + y, lambda x, y: x + y, U64_BIG, U64_BIG)
+        same_as_numpy(lambda x, y: x * y, lambda x, y: x * y, U64_BIG, U64_BIG)
+        same_as_numpy(lambda x, y: x - y, lambda x, y: x - y, U64_BIG[::-1].copy(), U64_BIG)
+        same_as_numpy(lambda x, y: x < y, lambda x, y: x < y, U64_BIG[::-1].copy(), U64_BIG)
+        same_as_numpy(lambda x, y: x // y, lambda x, y: x // y, U64_BIG, U64_BIG[::-1].copy())
+    i8 = np.array([127, -128, 100], np.int8)
+    for _ in range(2):
+        same_as_numpy(lambda x, y: x + y, lambda x, y: x + y, i8, i8)
+        same_as_numpy(lambda x, y: x * y, lambda x, y: x * y, i8, i8)
+
+
+@pytest.mark.parametrize("mode", ["ignore", "warn", "raise"])
+def test_direct_errstate_operators(backend, mode):
+    a = np.array([1.0, -1.0, 0.0, 2.0])
+    z = np.zeros(4)
+    with trnpy.errstate(all=mode), np.errstate(all=mode):
+        for _ in range(2):
+            same_as_numpy(lambda x, y: x / y, lambda x, y: x / y, a, z)
+            same_as_numpy(lambda x, y: x // y, lambda x, y: x // y, a, z)
+            same_as_numpy(lambda x, y: x % y, lambda x, y: x % y, a, z)
+            same_as_numpy(trnpy.log, np.log, a)
+            same_as_numpy(trnpy.sqrt, np.sqrt, a)
+
+
+def test_direct_shapes_devices_views_backends(backend):
+    a = values("float64", (3,))
+    x = trnpy.asarray(a)
+    x + x                                                # cache the float64 loop
+    for sb in [(4,), (2, 3)]:
+        b = values("float64", sb)
+        same_as_numpy(lambda p, q: p + q, lambda p, q: p + q, a, b)
+        same_as_numpy(trnpy.add, np.add, a, b)
+    with pytest.raises(ValueError):
+        x + trnpy.asarray(values("float64", (4,)))
+    # strided views and transposes
+    m = values("float64", (3, 4))
+    same_as_numpy(lambda p: p.T + p.T, lambda p: p.T + p.T, m)
+    same_as_numpy(lambda p: p[:, ::2] * p[:, 1::2], lambda p: p[:, ::2] * p[:, 1::2], m)
+    # another device: the cached loop is for the CPU
+    neuron = trnpy.device("neuron", emulate=True)
+    y = trnpy.asarray(a.astype(np.float32)).to_device(neuron)
+    assert_matches(y + y, a.astype(np.float32) * 2)
+    assert_matches(trnpy.exp(y), np.exp(a.astype(np.float32)))
+    with pytest.raises(ValueError):
+        x + y
+    with pytest.raises(TypeError):
+        x.to_device(neuron)                          # float64 is not a neuron dtype
+    # arrays made on one backend, used on the other, loops cached on both
+    with trnpy.cpu_backend("torch"):
+        p, q = trnpy.asarray(a), trnpy.asarray(a[::-1].copy())
+        r1 = p + q
+        trnpy.add(p, q)
+    with trnpy.cpu_backend("numpy"):
+        r2 = p + q
+        r3 = trnpy.add(p, q)
+    for r in (r1, r2, r3):
+        assert type(r) is trnpy.ndarray
+        assert_matches(r, a + a[::-1])
+
+
+def test_new_array(backend):
+    t = trnpy.asarray(values("float32", (2, 2)))._t
+    r = TrnArray._new(t, trnpy.device("cpu"))
+    assert type(r) is TrnArray and r._np is None and r._tt is t
+    assert r.shape == (2, 2) and r.dtype == np.float32
+    assert_matches(r + r, values("float32", (2, 2)) * 2)
+
+
+@pytest.mark.parametrize("dt", ALL_DTYPES)
+def test_sum_cached_loop(backend, dt):
+    for _ in range(3):                                  # resolve, then the inlined path
+        for shape in [(), (0,), (5,), (2, 3)]:
+            a = np.asarray(values(dt, shape))
+            same_as_numpy(trnpy.sum, np.sum, a)
+            same_as_numpy(lambda x: x.sum(), lambda x: x.sum(), a)
+            same_as_numpy(lambda x: trnpy.sum(x[::2]), lambda x: np.sum(x[::2]), a) \
+                if a.ndim else None
+            same_as_numpy(lambda x: trnpy.sum(x, axis=0), lambda x: np.sum(x, axis=0), a) \
+                if a.ndim else None
+            same_as_numpy(lambda x: trnpy.sum(x, keepdims=True),
+                          lambda x: np.sum(x, keepdims=True), a)
+    same_as_numpy(trnpy.sum, np.sum, np.array([-0.0, -0.0]))
+    same_as_numpy(trnpy.sum, np.sum, U64_BIG)

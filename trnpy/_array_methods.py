@@ -327,5 +327,6 @@ def attach():
     ops = [_FUNCS[f] for _, f in _hotpath.BINARY_OPS + _hotpath.COMPARISONS]
     np_ops = [operator.pow if f is _elementwise.power else
               f._np if getattr(f, "_fast_nargs", 0) == 2 else None for f in ops]
+    ufs = [f if isinstance(f, _ufunc.ufunc) and f._fast_nargs == 2 else None for f in ops]
     _hotpath.install(TrnArray, _ufunc.ufunc, CPU, _dispatch._CPU_BACKEND, np.ndarray,
-                     _convert.host_result, _indexing.getitem, np_ops)
+                     _convert.host_result, _indexing.getitem, np_ops, ufs)

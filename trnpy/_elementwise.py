@@ -88,6 +88,14 @@ def _u(name, np_uf, fn, **kw):
     return ufunc(name, np_uf, fn, **kw)
 
 
+def _real_direct(name, kinds):
+    """ufunc's ``direct=``: ``torch.<name>`` for loops whose input dtypes' kinds are in
+    ``kinds`` (where the wrapper would call just that), else None (the wrapper)."""
+    def direct(loop):
+        return getattr(torch, name) if loop[0].kind in kinds else None
+    return direct
+
+
 def _identity_int(fn):
     """``fn`` (a torch function, or its name) for inexact inputs; integers and bools pass
     through unchanged (a copy)."""
@@ -742,10 +750,10 @@ deg2rad = radians = _u("deg2rad", np.deg2rad, _deg2rad)
 rad2deg = degrees = _u("rad2deg", np.rad2deg, _rad2deg)
 spacing = _u("spacing", np.spacing, _spacing)
 
-add = _u("add", np.add, _add)
-subtract = _u("subtract", np.subtract, _subtract)
-multiply = _u("multiply", np.multiply, _multiply)
-divide = true_divide = _u("divide", np.divide, _divide)
+add = _u("add", np.add, _add, direct=_real_direct("add", "biuf"))
+subtract = _u("subtract", np.subtract, _subtract, direct=_real_direct("sub", "iuf"))
+multiply = _u("multiply", np.multiply, _multiply, direct=_real_direct("mul", "iuf"))
+divide = true_divide = _u("divide", np.divide, _divide, direct=_real_direct("div", "f"))
 floor_divide = _u("floor_divide", np.floor_divide, _floor_divide, **_P)
 remainder = mod = _u("remainder", np.remainder, _remainder, **_P)
 fmod = _u("fmod", np.fmod, _fmod, **_P)

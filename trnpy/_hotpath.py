@@ -42,18 +42,23 @@ else:
 
 
 def install(array_cls, ufunc_cls, cpu, backend_var, ndarray, host_result, getitem_slow,
-            numpy_funcs):
+            numpy_funcs, ufuncs):
     """With the C module: hand it the Python operators and ``getitem_slow`` as its slow
     paths, then take the Python fast paths off the classes so that the C slots of their
     bases are what Python calls. ``numpy_funcs``: the NumPy ufunc behind each operator of
-    ``BINARY_OPS + COMPARISONS`` (None: always the slow path). Without it: nothing."""
+    ``BINARY_OPS + COMPARISONS`` (None: always the slow path); ``ufuncs``: the trnpy ufunc
+    behind each (None: not a ufunc), whose torch fast path the C module takes for two
+    arrays of one dtype and shape (see ``torch_direct`` in ``_speedups.c``). The C module's
+    ``ArrayBase._new`` replaces the Python one. Without it: nothing."""
     if not COMPILED:
         return
     names = [d for d, _ in BINARY_OPS + COMPARISONS]
     forward = [array_cls.__dict__[f"__{d}__"] for d in names]
     reflected = [array_cls.__dict__.get(f"__r{d}__") for d in names]
     _speedups.setup(array_cls, cpu, backend_var, ndarray, host_result, getitem_slow,
-                    tuple(numpy_funcs), tuple(forward), tuple(reflected))
+                    tuple(numpy_funcs), tuple(forward), tuple(reflected), tuple(ufuncs))
+    if "_new" in array_cls.__dict__:
+        del array_cls._new
     for d in names:
         delattr(array_cls, f"__{d}__")
         if f"__r{d}__" in array_cls.__dict__:

@@ -18,11 +18,15 @@ from numpy.lib.array_utils import normalize_axis_index
 
 from . import _convert, _dispatch, _dtypes, _normalize, _tensor
 from ._array import TrnArray
+from ._devices import CPU
 
 __all__ = ["sum", "prod", "min", "max", "amin", "amax", "mean", "std", "var",
            "cumulative_sum", "cumulative_prod", "cumsum", "cumprod", "all", "any", "diff"]
 
 _NoValue = object()
+_backend = _dispatch._CPU_BACKEND.get
+_host_result = _convert.host_result
+_add_reduce = np.add.reduce
 
 
 # ---------------------------------------------------------------------------
@@ -108,15 +112,13 @@ def _sum_prod(x, axis, dtype, keepdims, initial, where, out, is_sum):
             t = x._tt
             if t is None:
                 t = x._t
-            cache = _sum_prod.__dict__.get("_loops")
-            if cache is None:
-                cache = _sum_prod.__dict__["_loops"] = {}
-            entry = cache.get((t.dtype, is_sum))
+            cache = _WHOLE[is_sum]
+            entry = cache.get(t.dtype)
             if entry is None or entry[0] is not dev:
                 res_dt = _probe_dtype(np.sum if is_sum else np.prod,
                                       _dtypes.from_torch(t.dtype), None)
                 dev.check_dtype(res_dt)
-                entry = cache[(t.dtype, is_sum)] = (
+                entry = cache[t.dtype] = (
                     dev, res_dt, _dtypes.compute_torch(res_dt), _dtypes.to_torch(res_dt),
                     res_dt == np.bool_)
             _, res_dt, ct, rt, is_bool = entry
@@ -125,10 +127,11 @@ def _sum_prod(x, axis, dtype, keepdims, initial, where, out, is_sum):
             if not is_bool and t.is_contiguous():
                 if t.dtype is not ct:
                     t = _tensor.compute_tensor(t, res_dt)
+                # (t is in ct now, which torch keeps: no dtype= needed)
                 if is_sum:
-                    r = t.sum(dtype=ct)
+                    r = t.sum()
                 else:
-                    r = t.prod(dtype=ct)
+                    r = t.prod()
                     if r.is_complex():     # see below
                         r = r * torch.ones((), dtype=r.dtype, device=r.device)
                 if r.dtype is not rt:
@@ -171,8 +174,29 @@ def _sum_prod(x, axis, dtype, keepdims, initial, where, out, is_sum):
     return _normalize.deliver(res, out, name)
 
 
+# whole-array sum/prod on the torch path, per input tensor dtype:
+# (device, result dtype, compute tensor dtype, result tensor dtype, result is bool)
+_WHOLE = {True: {}, False: {}}
+_WHOLE_SUM = _WHOLE[True]
+
+
 def sum(x, /, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
     """Sum of elements over ``axis`` (array API ``sum`` and NumPy's ``sum``)."""
+    # hot paths for a whole-array sum without keywords: NumPy's own reduction (what
+    # np.sum calls for an ndarray) on a host view on the NumPy backend; _sum_prod's torch
+    # fast path inlined for a loop it has cached
+    if (type(x) is TrnArray and axis is None and dtype is None and out is None
+            and initial is None and where is True and keepdims is False):
+        dev = x._device
+        if dev is CPU and _backend() == "numpy":
+            if (a := x._np) is not None:
+                return _host_result(_add_reduce(a, axis=None))
+        elif ((t := x._tt) is not None and (e := _WHOLE_SUM.get(t.dtype)) is not None
+              and e[0] is dev and not e[4] and t.dtype is e[2] and t.is_contiguous()):
+            r = t.sum()
+            if r.dtype is not e[3]:
+                r = _tensor.from_compute(r, e[1])
+            return TrnArray._new(r, dev)
     return _sum_prod(x, axis, dtype, keepdims, initial, where, out, True)
 
 

@@ -24,7 +24,10 @@ static PyObject *getitem_slow;     /* f(array, key) */
 static PyObject *np_funcs[N_OPS];  /* NumPy ufunc of each operator, or None */
 static PyObject *forward[N_OPS];   /* Python operator f(self, other) */
 static PyObject *reflected[N_OPS]; /* Python reflected operator f(self, other) */
+static PyObject *ufuncs[N_OPS];    /* trnpy ufunc of each operator, or None */
 static PyObject *str_call;         /* "_call" */
+static PyObject *str_dtype;        /* "dtype" */
+static PyObject *str_shape;        /* "shape" */
 static int ready;
 
 typedef struct {
@@ -115,6 +118,8 @@ fast2(PyObject *f, PyObject *x, PyObject *y, int *done)
     return NULL;
 }
 
+static PyObject *torch_direct(PyObject *uf, PyObject *x, PyObject *y, int *done);
+
 static PyObject *
 binop(PyObject *v, PyObject *w, int op)
 {
@@ -125,6 +130,12 @@ binop(PyObject *v, PyObject *w, int op)
     if (np_funcs[op] != Py_None && numpy_backend()) {
         int done;
         PyObject *r = fast2(np_funcs[op], v, w, &done);
+        if (done)
+            return r;
+    }
+    if (ufuncs[op] != Py_None && Py_TYPE(w) == array_type) {
+        int done;
+        PyObject *r = torch_direct(ufuncs[op], v, w, &done);
         if (done)
             return r;
     }
@@ -204,6 +215,39 @@ array_dealloc(ArrayObject *self)
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+/* TrnArray of type cls around tensor t on device dev (new reference) */
+static PyObject *
+new_array(PyTypeObject *cls, PyObject *t, PyObject *dev)
+{
+    ArrayObject *o = (ArrayObject *)cls->tp_alloc(cls, 0);
+    if (o == NULL)
+        return NULL;
+    o->tt = Py_NewRef(t);
+    o->device = Py_NewRef(dev);
+    return (PyObject *)o;
+}
+
+/* ArrayBase._new(t, device): the array around tensor t (its _np left None) */
+static PyObject *
+array_new_classmethod(PyObject *cls, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "_new(t, device) takes 2 arguments");
+        return NULL;
+    }
+    if (!PyType_Check(cls) || !PyType_IsSubtype((PyTypeObject *)cls, &ArrayBaseType)) {
+        PyErr_SetString(PyExc_TypeError, "_new: not an array type");
+        return NULL;
+    }
+    return new_array((PyTypeObject *)cls, args[0], args[1]);
+}
+
+static PyMethodDef array_methods[] = {
+    {"_new", (PyCFunction)(void (*)(void))array_new_classmethod, METH_FASTCALL | METH_CLASS,
+     "_new(t, device): the array around tensor t on device (no NumPy view yet)"},
+    {NULL}
+};
+
 static PyMemberDef array_members[] = {
     {"_tt", T_OBJECT, offsetof(ArrayObject, tt), 0, NULL},
     {"_device", T_OBJECT, offsetof(ArrayObject, device), 0, NULL},
@@ -233,6 +277,7 @@ static PyTypeObject ArrayBaseType = {
     .tp_clear = (inquiry)array_clear,
     .tp_weaklistoffset = offsetof(ArrayObject, weakrefs),
     .tp_members = array_members,
+    .tp_methods = array_methods,
     .tp_as_number = &array_as_number,
     .tp_as_mapping = &array_as_mapping,
     .tp_richcompare = richcompare,
@@ -243,7 +288,90 @@ typedef struct {
     PyObject_HEAD
     PyObject *np;          /* the NumPy ufunc */
     int fast_nargs;        /* nin for single-output ufuncs, else -1 (no fast path) */
+    PyObject *loops;       /* ufunc._loops: the torch fast path's resolved loops */
 } UfuncObject;
+
+/* The torch fast path's C part: ufunc ``uf`` on TrnArray x (and y, NULL for unary), both
+ * holding tensors of one dtype and, for two, one shape, on one device that is not the
+ * CPU on the NumPy backend; only for loops that ufunc._call resolved and marked direct
+ * (entry[6] is True: no casts, no error checks, a torch function that is NumPy's loop).
+ * Calls entry[5] on the tensors and wraps the result. *done = 0 (and NULL, no exception)
+ * when it does not apply: Python's _call decides then. */
+static PyObject *
+torch_direct(PyObject *uf, PyObject *x, PyObject *y, int *done)
+{
+    *done = 0;
+    PyObject *loops = ((UfuncObject *)uf)->loops;
+    if (!ready || loops == NULL || !PyDict_CheckExact(loops) || Py_TYPE(x) != array_type)
+        return NULL;
+    ArrayObject *a = (ArrayObject *)x, *b = (ArrayObject *)y;
+    if (a->tt == NULL || a->tt == Py_None)
+        return NULL;
+    if (b != NULL) {
+        if (Py_TYPE(y) != array_type || b->device != a->device || b->tt == NULL
+                || b->tt == Py_None)
+            return NULL;
+    }
+    if (a->device == cpu_device && numpy_backend())
+        return NULL;
+    PyObject *dt = PyObject_GetAttr(a->tt, str_dtype);
+    if (dt == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    if (b != NULL) {
+        PyObject *dt2 = PyObject_GetAttr(b->tt, str_dtype);
+        int same = dt2 == dt;         /* torch dtypes are singletons */
+        Py_XDECREF(dt2);
+        if (!same) {
+            Py_DECREF(dt);
+            PyErr_Clear();
+            return NULL;
+        }
+    }
+    PyObject *entry = PyDict_GetItemWithError(loops, dt);
+    Py_DECREF(dt);
+    if (entry == NULL || !PyTuple_CheckExact(entry) || PyTuple_GET_SIZE(entry) < 7
+            || PyTuple_GET_ITEM(entry, 6) != Py_True
+            || PyTuple_GET_ITEM(entry, 0) != a->device) {
+        PyErr_Clear();
+        return NULL;
+    }
+    Py_INCREF(entry);                 /* the call below may run Python code */
+    PyObject *fn = PyTuple_GET_ITEM(entry, 5);
+    PyObject *res;
+    if (b == NULL)
+        res = PyObject_CallOneArg(fn, a->tt);
+    else {
+        PyObject *s1 = PyObject_GetAttr(a->tt, str_shape);
+        PyObject *s2 = s1 == NULL ? NULL : PyObject_GetAttr(b->tt, str_shape);
+        int same = s2 == NULL ? -1 : PyObject_RichCompareBool(s1, s2, Py_EQ);
+        Py_XDECREF(s1);
+        Py_XDECREF(s2);
+        if (same != 1) {              /* broadcasting (and its errors): Python */
+            if (same < 0)
+                PyErr_Clear();
+            Py_DECREF(entry);
+            return NULL;
+        }
+        res = call2(fn, a->tt, b->tt);
+    }
+    *done = 1;
+    PyObject *r = NULL;
+    if (res != NULL) {
+        PyObject *rdt = PyObject_GetAttr(res, str_dtype);
+        if (rdt != NULL && rdt != PyTuple_GET_ITEM(entry, 2)) {
+            *done = 0;                /* not the loop's dtype: Python decides */
+            Py_CLEAR(rdt);
+        }
+        else if (rdt != NULL)
+            r = new_array(array_type, res, a->device);
+        Py_XDECREF(rdt);
+        Py_DECREF(res);
+    }
+    Py_DECREF(entry);
+    return r;
+}
 
 static PyObject *
 ufunc_call(UfuncObject *self, PyObject *args, PyObject *kwargs)
@@ -264,6 +392,14 @@ ufunc_call(UfuncObject *self, PyObject *args, PyObject *kwargs)
                 return r;
         }
     }
+    if (ready && n == self->fast_nargs && n <= 2
+            && (kwargs == NULL || PyDict_GET_SIZE(kwargs) == 0)) {
+        int done;
+        PyObject *r = torch_direct((PyObject *)self, PyTuple_GET_ITEM(args, 0),
+                                   n == 2 ? PyTuple_GET_ITEM(args, 1) : NULL, &done);
+        if (done)
+            return r;
+    }
     PyObject *meth = PyObject_GetAttr((PyObject *)self, str_call);
     if (meth == NULL)
         return NULL;
@@ -276,6 +412,7 @@ static int
 ufunc_traverse(UfuncObject *self, visitproc visit, void *arg)
 {
     Py_VISIT(self->np);
+    Py_VISIT(self->loops);
     return 0;
 }
 
@@ -283,6 +420,7 @@ static int
 ufunc_clear(UfuncObject *self)
 {
     Py_CLEAR(self->np);
+    Py_CLEAR(self->loops);
     return 0;
 }
 
@@ -297,6 +435,7 @@ ufunc_dealloc(UfuncObject *self)
 static PyMemberDef ufunc_members[] = {
     {"_np", T_OBJECT, offsetof(UfuncObject, np), 0, NULL},
     {"_fast_nargs", T_INT, offsetof(UfuncObject, fast_nargs), 0, NULL},
+    {"_loops", T_OBJECT, offsetof(UfuncObject, loops), 0, NULL},
     {NULL}
 };
 
@@ -331,9 +470,9 @@ take_ops(PyObject *seq, PyObject **dst, const char *what)
 static PyObject *
 setup(PyObject *mod, PyObject *args)
 {
-    PyObject *arr, *cpu, *var, *nd, *hr, *gs, *npf, *fwd, *ref;
-    if (!PyArg_ParseTuple(args, "O!OOO!OOOOO", &PyType_Type, &arr, &cpu, &var,
-                          &PyType_Type, &nd, &hr, &gs, &npf, &fwd, &ref))
+    PyObject *arr, *cpu, *var, *nd, *hr, *gs, *npf, *fwd, *ref, *ufs;
+    if (!PyArg_ParseTuple(args, "O!OOO!OOOOOO", &PyType_Type, &arr, &cpu, &var,
+                          &PyType_Type, &nd, &hr, &gs, &npf, &fwd, &ref, &ufs))
         return NULL;
     if (!PyType_IsSubtype((PyTypeObject *)arr, &ArrayBaseType)) {
         PyErr_SetString(PyExc_TypeError, "setup: the array type must subclass ArrayBase");
@@ -348,8 +487,15 @@ setup(PyObject *mod, PyObject *args)
         return NULL;
     }
     if (take_ops(npf, np_funcs, "numpy functions") < 0 || take_ops(fwd, forward, "forward")
-            < 0 || take_ops(ref, reflected, "reflected") < 0)
+            < 0 || take_ops(ref, reflected, "reflected") < 0
+            || take_ops(ufs, ufuncs, "ufuncs") < 0)
         return NULL;
+    for (int i = 0; i < N_OPS; i++) {
+        if (ufuncs[i] != Py_None && !PyObject_TypeCheck(ufuncs[i], &UfuncBaseType)) {
+            PyErr_SetString(PyExc_TypeError, "setup: ufuncs must be ufuncs or None");
+            return NULL;
+        }
+    }
     Py_XSETREF(array_type, (PyTypeObject *)Py_NewRef(arr));
     Py_XSETREF(cpu_device, Py_NewRef(cpu));
     Py_XSETREF(backend_var, Py_NewRef(var));
@@ -363,7 +509,7 @@ setup(PyObject *mod, PyObject *args)
 static PyMethodDef methods[] = {
     {"setup", setup, METH_VARARGS,
      "setup(TrnArray, CPU, backend_var, ndarray, host_result, getitem_slow, numpy_funcs, "
-     "forward, reflected)"},
+     "forward, reflected, ufuncs)"},
     {NULL}
 };
 
@@ -378,7 +524,9 @@ PyInit__speedups(void)
     if (PyType_Ready(&ArrayBaseType) < 0 || PyType_Ready(&UfuncBaseType) < 0)
         return NULL;
     str_call = PyUnicode_InternFromString("_call");
-    if (str_call == NULL)
+    str_dtype = PyUnicode_InternFromString("dtype");
+    str_shape = PyUnicode_InternFromString("shape");
+    if (str_call == NULL || str_dtype == NULL || str_shape == NULL)
         return NULL;
     PyObject *m = PyModule_Create(&moduledef);
     if (m == NULL)

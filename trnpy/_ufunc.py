@@ -28,6 +28,14 @@ _backend = _dispatch._CPU_BACKEND.get
 _host_result = _convert.host_result
 
 
+def _torch_function(name):
+    """torch's function named ``name`` (dotted names reach submodules)."""
+    fn = torch
+    for part in name.split("."):
+        fn = getattr(fn, part)
+    return fn
+
+
 def _dtype_key(x):
     """What resolve_dtypes takes for operand ``x``."""
     if isinstance(x, TrnArray):
@@ -46,7 +54,8 @@ def _dtype_key(x):
 class ufunc(_hotpath.UfuncBase):
     """An elementwise function with NumPy's ufunc calling convention."""
 
-    def __init__(self, name, np_ufunc, torch_func, *, pass_dtypes=False, doc=None):
+    def __init__(self, name, np_ufunc, torch_func, *, pass_dtypes=False, doc=None,
+                 direct=None):
         self.__name__ = name
         self._np = np_ufunc
         # a name (``"sin"``, ``"special.erf"``): torch's function, looked up on first
@@ -54,10 +63,16 @@ class ufunc(_hotpath.UfuncBase):
         self._torch = _torch.deferred(self, "_torch", torch_func) if type(torch_func) is str \
             else torch_func
         self._pass_dtypes = pass_dtypes
+        # direct(loop) -> a torch function that *is* this ufunc's loop on tensors already in
+        # the loop's compute dtypes (``torch.add`` for real add), or None; a named torch
+        # function is that for every loop. The fast path calls it in place of the wrapper.
+        self._direct = (lambda loop: _torch_function(torch_func)) \
+            if direct is None and type(torch_func) is str and not pass_dtypes else direct
         self._fast_nargs = np_ufunc.nin if np_ufunc.nout == 1 else -1
         self.__doc__ = doc or getattr(np_ufunc, "__doc__", None)
-        # torch fast path (see _call): resolved loops per (device kind, operand dtypes /
-        # weak scalar types) -> (loop, per-operand cast needed, result storage dtype)
+        # torch fast path (see _call): resolved loops per operand dtypes / weak scalar
+        # types -> (device, per-operand cast needed, result storage dtype, loop, loop passed
+        # to the torch function, the torch function, whether the C module may call it)
         self._loops = {}
         self._checked = name in _errstate.CHECKED
         # subclasses that override _call_torch (comparisons with out-of-range Python ints)
@@ -157,20 +172,26 @@ class ufunc(_hotpath.UfuncBase):
                     keys = key if type(key) is tuple else (key,) * nargs
                     casts = tuple(type(k) is type or _dtypes.compute_torch(dt) is not k
                                   for k, dt in zip(keys, loop))
-                    entry = (dev, casts if True in casts else None,
-                             _dtypes.to_torch(loop[-1]), loop,
-                             loop if self._pass_dtypes else None)
+                    casts = casts if True in casts else None
+                    fn = None if self._direct is None else self._direct(loop)
+                    pass_loop = loop if self._pass_dtypes and fn is None else None
+                    # the C module's torch path (trnpy/_speedups.c) takes array operands
+                    # of this one dtype and shape through fn alone
+                    c_direct = (fn is not None and casts is None and not self._checked
+                                and type(key) is not tuple)
+                    entry = (dev, casts, _dtypes.to_torch(loop[-1]), loop, pass_loop,
+                             self._torch if fn is None else fn, c_direct)
                     self._loops[key] = entry
-                _, casts, res_t, loop, pass_loop = entry
+                _, casts, res_t, loop, pass_loop, fn, _ = entry
                 if casts is not None:
                     tensors = tuple(
                         (_tensor.scalar_tensor(t, dt, dev) if type(t) in _FAST_SCALARS
                          else _tensor.compute_tensor(t, dt)) if c else t
                         for t, dt, c in zip(tensors, loop, casts))
                 if pass_loop is None:
-                    res = self._torch(*tensors)
+                    res = fn(*tensors)
                 else:
-                    res = self._torch(*tensors, dtypes=pass_loop)
+                    res = fn(*tensors, dtypes=pass_loop)
                 if self._checked:
                     _errstate.check_torch(self.__name__, tensors, (res,), None)
                 if res.dtype is not res_t:
