@@ -137,6 +137,10 @@ def _sum_prod(x, axis, dtype, keepdims, initial, where, out, is_sum):
                 if r.dtype is not rt:
                     r = _tensor.from_compute(r, res_dt)
                 return TrnArray._new(r, dev)
+        elif type(a := x._np) is np.ndarray:
+            # NumPy fast path: np.sum/np.prod of an ndarray is this reduce
+            return _convert.wrap((np.add if is_sum else np.multiply).reduce(a, axis=None),
+                                 dev)
     name = "sum" if is_sum else "prod"
     x, dev, dtype = _prep(x, name, dtype)
     if _dispatch.use_numpy(dev):

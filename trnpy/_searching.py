@@ -33,6 +33,9 @@ def _arg_extreme(x, axis, out, keepdims, is_max):
             if ((td.is_floating_point or (td.is_signed and not td.is_complex)
                  or td is torch.uint8) and (t.is_cpu or t.is_cuda) and t.numel()):
                 return TrnArray._new(torch.argmax(t) if is_max else torch.argmin(t), dev)
+        elif type(a := x._np) is np.ndarray:
+            # NumPy fast path: what np.argmax/np.argmin call on an ndarray
+            return _convert.wrap(a.argmax() if is_max else a.argmin(), dev)
     name = "argmax" if is_max else "argmin"
     x = _convert.as_array(x)
     dev = x._device
