@@ -329,4 +329,5 @@ def attach():
               f._np if getattr(f, "_fast_nargs", 0) == 2 else None for f in ops]
     ufs = [f if isinstance(f, _ufunc.ufunc) and f._fast_nargs == 2 else None for f in ops]
     _hotpath.install(TrnArray, _ufunc.ufunc, CPU, _dispatch._CPU_BACKEND, np.ndarray,
-                     _convert.host_result, _indexing.getitem, np_ops, ufs)
+                     _convert.host_result, _indexing.getitem, _indexing._torch_getitem,
+                     np_ops, ufs)

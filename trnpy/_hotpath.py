@@ -7,7 +7,10 @@ goes to the Python implementation. The Python versions live in ``_array.py`` (op
 ``__getitem__``) and ``_ufunc.py`` (``ufunc.__call__``) and stay the reference; with the C
 module they are handed to it as the slow paths and removed from the classes, so that the
 C slots of the base classes are the ones Python calls. On a 10-element input the C path
-costs about a third of the Python one (``benchmarks/bench_cpu_overhead.py``).
+costs about a third of the Python one (``benchmarks/bench_cpu_overhead.py``). The C module
+also takes the torch path's simplest case (same-dtype, same-shape tensors, a loop
+``ufunc._call`` cached with a direct torch function: ``benchmarks/bench_torch_overhead.py``)
+and makes ``TrnArray._new``.
 """
 from __future__ import annotations
 
@@ -42,10 +45,11 @@ else:
 
 
 def install(array_cls, ufunc_cls, cpu, backend_var, ndarray, host_result, getitem_slow,
-            numpy_funcs, ufuncs):
+            getitem_torch, numpy_funcs, ufuncs):
     """With the C module: hand it the Python operators and ``getitem_slow`` as its slow
-    paths, then take the Python fast paths off the classes so that the C slots of their
-    bases are what Python calls. ``numpy_funcs``: the NumPy ufunc behind each operator of
+    paths (``getitem_torch``: what ``getitem_slow`` does for an array on the torch path),
+    then take the Python fast paths off the classes so that the C slots of their bases are
+    what Python calls. ``numpy_funcs``: the NumPy ufunc behind each operator of
     ``BINARY_OPS + COMPARISONS`` (None: always the slow path); ``ufuncs``: the trnpy ufunc
     behind each (None: not a ufunc), whose torch fast path the C module takes for two
     arrays of one dtype and shape (see ``torch_direct`` in ``_speedups.c``). The C module's
@@ -56,7 +60,8 @@ def install(array_cls, ufunc_cls, cpu, backend_var, ndarray, host_result, getite
     forward = [array_cls.__dict__[f"__{d}__"] for d in names]
     reflected = [array_cls.__dict__.get(f"__r{d}__") for d in names]
     _speedups.setup(array_cls, cpu, backend_var, ndarray, host_result, getitem_slow,
-                    tuple(numpy_funcs), tuple(forward), tuple(reflected), tuple(ufuncs))
+                    getitem_torch, tuple(numpy_funcs), tuple(forward), tuple(reflected),
+                    tuple(ufuncs))
     if "_new" in array_cls.__dict__:
         del array_cls._new
     for d in names:

@@ -1,11 +1,14 @@
 /* C versions of TrnArray's and ufunc's hot paths (optional: trnpy/_hotpath.py has the
  * pure-Python equivalents and uses them when this module is not built).
  *
- * The only thing done here is the fast path of trnpy/_array.py and trnpy/_ufunc.py: when
+ * Two things are done here. The fast path of trnpy/_array.py and trnpy/_ufunc.py: when
  * every array operand is a CPU TrnArray holding its NumPy view and the CPU backend is
- * NumPy, call the NumPy function on the views and wrap the result. Everything else goes
- * to the Python implementation registered by setup(), so behaviour is defined in one
- * place (Python) and this file only removes interpreter overhead on tiny inputs. */
+ * NumPy, call the NumPy function on the views and wrap the result. And the torch path's
+ * simplest case (torch_direct): operands holding tensors of one dtype and shape, for a
+ * loop that ufunc._call has resolved and cached with a torch function that is the whole
+ * loop. Everything else goes to the Python implementation registered by setup(), so
+ * behaviour is defined in one place (Python) and this file only removes interpreter
+ * overhead on tiny inputs. ArrayBase._new is TrnArray._new without the interpreter. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <structmember.h>
@@ -21,6 +24,7 @@ static PyObject *backend_var;      /* contextvar: "numpy" or "torch" */
 static PyTypeObject *ndarray_type;
 static PyObject *host_result;      /* _dispatch.host_result: non-ndarray results */
 static PyObject *getitem_slow;     /* f(array, key) */
+static PyObject *getitem_torch;    /* f(array, key) for arrays on the torch path */
 static PyObject *np_funcs[N_OPS];  /* NumPy ufunc of each operator, or None */
 static PyObject *forward[N_OPS];   /* Python operator f(self, other) */
 static PyObject *reflected[N_OPS]; /* Python reflected operator f(self, other) */
@@ -184,6 +188,9 @@ subscript(PyObject *self, PyObject *key)
     PyObject *v = host_view(self), *k;
     if (v != NULL && (k = host_view(key)) != NULL && numpy_backend())
         return wrap(PyObject_GetItem(v, k));
+    /* getitem_slow's own first step: which path the array's device takes */
+    if (((ArrayObject *)self)->device != cpu_device || !numpy_backend())
+        return call2(getitem_torch, self, key);
     return call2(getitem_slow, self, key);
 }
 
@@ -470,9 +477,9 @@ take_ops(PyObject *seq, PyObject **dst, const char *what)
 static PyObject *
 setup(PyObject *mod, PyObject *args)
 {
-    PyObject *arr, *cpu, *var, *nd, *hr, *gs, *npf, *fwd, *ref, *ufs;
-    if (!PyArg_ParseTuple(args, "O!OOO!OOOOOO", &PyType_Type, &arr, &cpu, &var,
-                          &PyType_Type, &nd, &hr, &gs, &npf, &fwd, &ref, &ufs))
+    PyObject *arr, *cpu, *var, *nd, *hr, *gs, *gt, *npf, *fwd, *ref, *ufs;
+    if (!PyArg_ParseTuple(args, "O!OOO!OOOOOOO", &PyType_Type, &arr, &cpu, &var,
+                          &PyType_Type, &nd, &hr, &gs, &gt, &npf, &fwd, &ref, &ufs))
         return NULL;
     if (!PyType_IsSubtype((PyTypeObject *)arr, &ArrayBaseType)) {
         PyErr_SetString(PyExc_TypeError, "setup: the array type must subclass ArrayBase");
@@ -502,14 +509,15 @@ setup(PyObject *mod, PyObject *args)
     Py_XSETREF(ndarray_type, (PyTypeObject *)Py_NewRef(nd));
     Py_XSETREF(host_result, Py_NewRef(hr));
     Py_XSETREF(getitem_slow, Py_NewRef(gs));
+    Py_XSETREF(getitem_torch, Py_NewRef(gt));
     ready = 1;
     Py_RETURN_NONE;
 }
 
 static PyMethodDef methods[] = {
     {"setup", setup, METH_VARARGS,
-     "setup(TrnArray, CPU, backend_var, ndarray, host_result, getitem_slow, numpy_funcs, "
-     "forward, reflected, ufuncs)"},
+     "setup(TrnArray, CPU, backend_var, ndarray, host_result, getitem_slow, getitem_torch, "
+     "numpy_funcs, forward, reflected, ufuncs)"},
     {NULL}
 };
 
