@@ -95,3 +95,11 @@ class OnKernel:
         assert sum(_kernel_registry.FALLBACKS.values()) == self.f0, trnpy.routing_report()
         assert tensor_count() > self.n0, "the TensorE instruction counter did not move"
         return False
+
+
+def randn(rng, shape, dtype=np.float32):
+    """Standard normal samples of ``dtype`` (complex: both parts drawn)."""
+    x = rng.standard_normal(shape)
+    if np.dtype(dtype).kind == "c":
+        x = x + 1j * rng.standard_normal(shape)
+    return x.astype(dtype)

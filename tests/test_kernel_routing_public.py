@@ -21,7 +21,7 @@ import trnpy
 from trnpy import _kernel_registry as _kernels
 
 from conftest import assert_matches
-from kernel_helpers import OnKernel, clean_policy, kernel_mode, tensor_count  # noqa: F401
+from kernel_helpers import OnKernel, clean_policy, kernel_mode, randn, tensor_count  # noqa: F401
 
 RNG = np.random.default_rng(20240901)
 
@@ -30,10 +30,7 @@ _clean_policy = pytest.fixture(autouse=True)(clean_policy.__wrapped__)
 
 
 def _randn(shape, dtype=np.float32):
-    x = RNG.standard_normal(shape)
-    if np.dtype(dtype).kind == "c":
-        x = x + 1j * RNG.standard_normal(shape)
-    return x.astype(dtype)
+    return randn(RNG, shape, dtype)
 
 
 def _close(actual, expected, rel=2e-5, dtype=None):

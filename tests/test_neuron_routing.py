@@ -12,7 +12,7 @@ import pytest
 
 import trnpy
 from trnpy import _kernel_registry as _kernels
-from kernel_helpers import OnKernel, clean_policy, kernel_mode, tensor_count  # noqa: F401
+from kernel_helpers import OnKernel, clean_policy, kernel_mode, randn, tensor_count  # noqa: F401
 
 from conftest import assert_matches
 
@@ -28,10 +28,7 @@ _clean_policy = pytest.fixture(autouse=True)(clean_policy.__wrapped__)
 
 
 def _randn(shape, dtype=np.float32):
-    x = RNG.standard_normal(shape)
-    if np.dtype(dtype).kind == "c":
-        x = x + 1j * RNG.standard_normal(shape)
-    return x.astype(dtype)
+    return randn(RNG, shape, dtype)
 
 
 def _close(actual, expected, rel):
