@@ -11,7 +11,6 @@
 """
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import os
 
@@ -24,16 +23,11 @@ _CPU_BACKEND = contextvars.ContextVar(
     "trnpy_cpu_backend", default=os.environ.get("TRNPY_CPU_BACKEND", "numpy"))
 
 
-@contextlib.contextmanager
 def cpu_backend(name: str):
     """Compute CPU arrays with ``"numpy"`` (default) or ``"torch"`` inside the block."""
     if name not in ("numpy", "torch"):
         raise ValueError("cpu backend must be 'numpy' or 'torch'")
-    tok = _CPU_BACKEND.set(name)
-    try:
-        yield
-    finally:
-        _CPU_BACKEND.reset(tok)
+    return _kernel_registry.scoped(_CPU_BACKEND, name)
 
 
 def use_numpy(device: Device) -> bool:

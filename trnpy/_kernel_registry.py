@@ -87,23 +87,23 @@ def set_kernel_threshold(op: str, min_size: int) -> None:
 
 
 @contextlib.contextmanager
+def scoped(var: contextvars.ContextVar, value):
+    """``var`` set to ``value`` inside the block (the policy switches' one mechanism)."""
+    tok = var.set(value)
+    try:
+        yield
+    finally:
+        var.reset(tok)
+
+
 def force_kernels(enabled: bool = True):
     """Inside the block, ops that can use a kernel do so whatever their size."""
-    tok = _FORCE.set(bool(enabled))
-    try:
-        yield
-    finally:
-        _FORCE.reset(tok)
+    return scoped(_FORCE, bool(enabled))
 
 
-@contextlib.contextmanager
 def strict_kernels(enabled: bool = True):
     """Inside the block, a fallback from a kernel raises :class:`KernelFallbackError`."""
-    tok = _STRICT.set(bool(enabled))
-    try:
-        yield
-    finally:
-        _STRICT.reset(tok)
+    return scoped(_STRICT, bool(enabled))
 
 
 def forced() -> bool:
