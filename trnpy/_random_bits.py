@@ -159,13 +159,13 @@ class PhiloxStream:
 
     def take32(self, k: int) -> None:
         if k and self.has_uint32:
-            self.has_uint32, self.uinteger, k = 0, 0, k - 1
+            self.has_uint32, k = 0, k - 1      # NumPy leaves the stale uinteger
         if k == 0:
             return
         self.take64(-(-k // 2))
-        if k % 2:
-            # the high half of the last word consumed stays buffered in the state
-            self.has_uint32, self.uinteger = 1, self.buffer[self.buffer_pos - 1] >> 32
+        # NumPy keeps the high half of the last word consumed (stale once it is used)
+        self.has_uint32 = k % 2
+        self.uinteger = self.buffer[self.buffer_pos - 1] >> 32
 
     @property
     def state(self) -> dict:
