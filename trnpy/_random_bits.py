@@ -129,10 +129,11 @@ class PhiloxStream:
         head = torch.tensor([signed(v) for v in left[:m]], dtype=torch.int64,
                             device=self.tdevice)
         rest = m - head.numel()
+        # routed even when the buffer suffices: every device draw asks the registry
+        blocks = philox_words(self.key, self.counter, max(0, -(-rest // 4)), self.device,
+                              self.tdevice)
         if rest <= 0:
             return head
-        blocks = philox_words(self.key, self.counter, -(-rest // 4), self.device,
-                              self.tdevice)
         return torch.cat([head, blocks[:rest]])
 
     def take64(self, k: int) -> None:

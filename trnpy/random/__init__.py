@@ -23,6 +23,7 @@
 """
 from __future__ import annotations
 
+import contextvars
 import functools
 import math
 import operator
@@ -186,6 +187,10 @@ class Generator(_npr.Generator):
     def __init__(self, bit_generator, *, device=None):
         super().__init__(bit_generator)
         self._device = None if device is None else target_device(device)
+        # NumPy's methods call others through ``self`` (multivariate_normal calls
+        # standard_normal, choice calls random/integers): host draws run on a plain
+        # NumPy Generator over the same bit generator, so those calls stay NumPy's
+        self._np = _npr.Generator(bit_generator)
 
     def __reduce__(self):
         return _make_generator, (self.bit_generator, self._device)
@@ -209,11 +214,10 @@ class Generator(_npr.Generator):
     def _fill(self, name, size, dtype, out, device, kinds, extra=()):
         dev = self._dev(device, out)
         dt = dev.default_dtype("real floating") if dtype is None else np.dtype(dtype)
-        np_method = getattr(_npr.Generator, name)
         if self._host(dev) or (size is None and out is None) or extra:
             if dev.kind == "neuron":
                 dev.check_dtype(dt)
-            return _host_call(np_method, (self, size, dt) + extra, {"out": out}, dev)
+            return _host_call(getattr(self._np, name), (size, dt) + extra, {"out": out}, dev)
         if dt not in (_F64, _F32):
             raise TypeError(f"Unsupported dtype {dt!r} for {name}")
         dev.check_dtype(dt)
@@ -255,8 +259,8 @@ class Generator(_npr.Generator):
         lo_h, hi_h = _to_host(low), _to_host(high)
         if (self._host(dev) or size is None or dt not in _INT_BITS
                 or np.ndim(lo_h) or np.ndim(hi_h)):
-            return _host_call(_npr.Generator.integers, (self, lo_h, hi_h, size, dtype,
-                                                        endpoint), {}, dev)
+            return _host_call(self._np.integers, (lo_h, hi_h, size, dtype, endpoint), {},
+                              dev)
         dev.check_dtype(dt)
         shape = _shape(size)
         n = math.prod(shape)
@@ -277,9 +281,10 @@ class Generator(_npr.Generator):
     def bytes(self, length, *, device=None):
         dev = self._dev(device)
         if self._host(dev):
-            return super().bytes(length)
+            return self._np.bytes(length)
         length = operator.index(length)
-        n = (length - 1) // 4 + 1
+        q = length - 1
+        n = (q // 4 if q >= 0 else -(-q // 4)) + 1      # C division, as NumPy's Cython
         u = self.integers(0, 4294967296, size=n, dtype=np.uint32, device=dev)
         return host(u).astype("<u4").tobytes()[:length]
 
@@ -287,9 +292,8 @@ class Generator(_npr.Generator):
     def _cont(self, name, params, size, device, kind, combine):
         dev = self._dev(device)
         hp = [_to_host(p) for p in params]
-        np_method = getattr(_npr.Generator, name)
         if self._host(dev) or (size is None and all(np.ndim(p) == 0 for p in hp)):
-            return _host_call(np_method, tuple([self] + hp + [size]), {}, dev)
+            return _host_call(getattr(self._np, name), tuple(hp + [size]), {}, dev)
         arrs = [np.asarray(p, dtype=np.float64) for p in hp]
         arrs = _check_cont(name, arrs)
         bshape = np.broadcast_shapes(*(a.shape for a in arrs))
@@ -325,11 +329,11 @@ class Generator(_npr.Generator):
     # -- in place -----------------------------------------------------------------------
     def shuffle(self, x, axis=0):
         if not isinstance(x, TrnArray):
-            return super().shuffle(x, axis)
+            return self._np.shuffle(x, axis)
         if x._device.torch_device.type == "cpu":
-            return super().shuffle(np_view(x), axis)
+            return self._np.shuffle(np_view(x), axis)
         h = host(x)
-        super().shuffle(h, axis)
+        self._np.shuffle(h, axis)
         x._t.copy_(torch.from_numpy(h).to(x._t.device))
 
 
@@ -380,10 +384,11 @@ def _check_out(out, dt, size):
     return tuple(out.shape), order
 
 
-def _host_method(np_method):
-    @functools.wraps(np_method)
+def _host_method(name):
+    @functools.wraps(getattr(_npr.Generator, name))
     def method(self, *args, device=None, **kwargs):
-        return _host_call(np_method, (self,) + args, kwargs, self._dev(device))
+        return _host_call(getattr(self._np, name), args, kwargs,
+                          self._dev(device, kwargs.get("out")))
     return method
 
 
@@ -392,7 +397,7 @@ _DEVICE_METHODS = {"random", "integers", "bytes", "uniform", "standard_normal", 
 for _name in dir(_npr.Generator):
     if not _name.startswith("_") and _name not in _DEVICE_METHODS \
             and callable(getattr(_npr.Generator, _name)):
-        setattr(Generator, _name, _host_method(getattr(_npr.Generator, _name)))
+        setattr(Generator, _name, _host_method(_name))
 for _name in _DEVICE_METHODS - {"spawn"}:
     getattr(Generator, _name).__doc__ = getattr(_npr.Generator, _name).__doc__
 
@@ -411,10 +416,19 @@ def default_rng(seed=None, *, device=None):
 
 
 # -- legacy API -------------------------------------------------------------------------
+_INSIDE = contextvars.ContextVar("trnpy_random_inside_numpy", default=False)
+
+
 def _legacy_method(np_method):
     @functools.wraps(np_method)
     def method(self, *args, device=None, **kwargs):
-        return _host_call(np_method, (self,) + args, kwargs, target_device(device))
+        if _INSIDE.get():        # NumPy's method calling another through self
+            return np_method(self, *args, **kwargs)
+        tok = _INSIDE.set(True)
+        try:
+            return _host_call(np_method, (self,) + args, kwargs, target_device(device))
+        finally:
+            _INSIDE.reset(tok)
     return method
 
 
