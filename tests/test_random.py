@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 import trnpy
 from trnpy import random as tr
 from trnpy import _random_bits
+from trnpy.random import _samplers
 from trnpy._devices import CPU
 
 from conftest import to_np
@@ -104,6 +105,24 @@ def test_ziggurat_slow_paths_large(backend, name, kw):
     # 2e5 draws reach the wedge and tail paths of every layer many times
     g, r = tr.default_rng(20261205), _ref(20261205)
     _bits_eq(getattr(g, name)(200_001, **kw), getattr(r, name)(200_001, **kw))
+    _state_eq(g, r)
+
+
+@pytest.mark.parametrize("kind", ["normal64", "normal32", "exp64", "exp32"])
+def test_ziggurat_wedge_host_replay(monkeypatch, kind):
+    """Wedge tests the device cannot decide are replayed on the host with libm: here the
+    device answers are all inverted and marked undecided, so every one is replayed."""
+    orig = _samplers._wedge
+
+    def undecided(*args):
+        idx, acc, und = orig(*args)
+        return idx, ~acc, torch.ones_like(und)
+    monkeypatch.setattr(_samplers, "_wedge", undecided)
+    name = "standard_normal" if kind.startswith("normal") else "standard_exponential"
+    dt = np.float64 if kind.endswith("64") else np.float32
+    g, r = tr.default_rng(77), _ref(77)
+    with trnpy.cpu_backend("torch"):
+        _bits_eq(getattr(g, name)(30_001, dtype=dt), getattr(r, name)(30_001, dtype=dt))
     _state_eq(g, r)
 
 

@@ -52,14 +52,36 @@ def _mulhilo(a, m: int):
     return hi, a * signed(m)                                  # lo wraps mod 2**64
 
 
+def _mulhilo_(a, m: int, hi, a0, a1, p, q):
+    """In place: ``hi`` <- high word of ``a * m``, ``a`` <- low word; a0, a1, p, q are
+    scratch. The same limb arithmetic as :func:`_mulhilo` without temporaries."""
+    m0, m1 = m & M32, m >> 32
+    torch.bitwise_and(a, M32, out=a0)
+    torch.bitwise_right_shift(a, 32, out=a1).bitwise_and_(M32)
+    torch.mul(a0, m0, out=p)                                  # p00
+    torch.bitwise_right_shift(p, 32, out=hi).bitwise_and_(M32)
+    torch.mul(a0, m1, out=q)                                  # p01
+    hi.add_(torch.bitwise_and(q, M32, out=a0))
+    q.bitwise_right_shift_(32).bitwise_and_(M32)
+    torch.mul(a1, m0, out=p)                                  # p10
+    hi.add_(torch.bitwise_and(p, M32, out=a0))                # the carry column, < 3 * 2**32
+    p.bitwise_right_shift_(32).bitwise_and_(M32)
+    hi.bitwise_right_shift_(32).add_(q).add_(p).add_(a1.mul_(m1))   # + p11
+    a.mul_(signed(m))
+
+
 def _philox(c0, c1, c2, c3, key):
+    """Philox-4x64-10 of counter words c0..c3 (int64 tensors, overwritten)."""
     k0, k1 = key
+    hi0, hi1, a0, a1, p, q = (torch.empty_like(c0) for _ in range(6))
     for r in range(ROUNDS):
         if r:
             k0, k1 = (k0 + PHILOX_W[0]) & M64, (k1 + PHILOX_W[1]) & M64
-        hi0, lo0 = _mulhilo(c0, PHILOX_M[0])
-        hi1, lo1 = _mulhilo(c2, PHILOX_M[1])
-        c0, c1, c2, c3 = hi1 ^ c1 ^ signed(k0), lo1, hi0 ^ c3 ^ signed(k1), lo0
+        _mulhilo_(c0, PHILOX_M[0], hi0, a0, a1, p, q)        # c0 <- lo0
+        _mulhilo_(c2, PHILOX_M[1], hi1, a0, a1, p, q)        # c2 <- lo1
+        hi1.bitwise_xor_(c1).bitwise_xor_(signed(k0))
+        hi0.bitwise_xor_(c3).bitwise_xor_(signed(k1))
+        c0, c1, c2, c3, hi0, hi1 = hi1, c2, hi0, c0, c1, c3
     return c0, c1, c2, c3
 
 
@@ -87,21 +109,25 @@ def philox_words(key, counter, n: int, device, tdevice):
     uint64 bit patterns on torch device ``tdevice`` (trnpy ``device`` is routed)."""
     route("random_bits", device, n)
     key = [unsigned(int(k)) for k in key]
-    i = torch.arange(n, dtype=torch.int64, device=tdevice)
-    base = add_counter(counter, 1)
-    # c0 = base0 + i wraps at most once over n < 2**63 blocks; the carry ripples up
-    c0 = i + signed(base[0])
-    first_wrap = (1 << 64) - base[0]                 # smallest i with a carry out of c0
-    carry = (i >= first_wrap).to(torch.int64) if first_wrap < n else None
-    words = [c0]
-    for w in base[1:]:
-        if carry is None:
-            words.append(torch.full_like(i, signed(w)))
-        else:
-            words.append(carry + signed(w))
-            carry = carry if w == M64 else None
-    out = _philox(*words, key)
-    return torch.stack(out, dim=1).reshape(-1)
+    out = torch.empty((n, 4), dtype=torch.int64, device=tdevice)
+    # chunks keep the ~20 scratch passes per round in cache on the host
+    chunk = 1 << 16 if torch.device(tdevice).type == "cpu" else 1 << 22
+    for s in range(0, n, chunk):
+        m = min(chunk, n - s)
+        base = add_counter(counter, s + 1)
+        i = torch.arange(m, dtype=torch.int64, device=tdevice)
+        # c0 = base0 + i wraps at most once; the carry ripples up through full words
+        first_wrap = (1 << 64) - base[0]             # smallest i with a carry out of c0
+        carry = (i >= first_wrap).to(torch.int64) if first_wrap < m else None
+        words = [i.add_(signed(base[0]))]
+        for w in base[1:]:
+            if carry is None:
+                words.append(torch.full((m,), signed(w), dtype=torch.int64, device=tdevice))
+            else:
+                words.append(carry + signed(w))
+                carry = carry if w == M64 else None
+        out[s:s + m] = torch.stack(_philox(*words, key), dim=1)
+    return out.reshape(-1)
 
 
 class PhiloxStream:

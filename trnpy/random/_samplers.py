@@ -288,8 +288,49 @@ _SLOW = {"normal64": _slow_normal64, "normal32": _slow_normal32,
          "exp64": _slow_exp64, "exp32": _slow_exp32}
 
 
+def _wedge(kind, ws, ws1, xs, tdevice):
+    """Layer index of each slow attempt (word ``ws``, next word ``ws1``, fast value
+    ``xs``) and its wedge test, computed on the device: (idx, accepted, undecided).
+    Undecided tests (within 1e-12, or 1e-5 for float32 ``expf``, of the boundary: the
+    device's ``exp`` may differ from libm's by an ulp) are replayed on the host."""
+    tab = functools.partial(_device_tables, tdevice)
+    if kind == "normal64":
+        idx = ws & 0xFF
+        u = _srl(ws1, 11).to(torch.float64) * _D53
+        f = tab("fi_double")
+        rhs = torch.exp(-0.5 * xs * xs)
+    elif kind == "normal32":
+        idx = ws & 0xFF
+        u = (ws1 >> 8).to(torch.float32) * float(_F24)
+        f = tab("fi_float")
+        xd = xs.to(torch.float64)
+        rhs = torch.exp(-0.5 * xd * xd)
+    elif kind == "exp64":
+        idx = _srl(ws, 3) & 0xFF
+        u = _srl(ws1, 11).to(torch.float64) * _D53
+        f = tab("fe_double")
+        rhs = torch.exp(-xs)
+    else:
+        idx = (ws >> 1) & 0xFF
+        u = (ws1 >> 8).to(torch.float32) * float(_F24)
+        f = tab("fe_float")
+        rhs = torch.exp(-xs)
+    hi = f[torch.clamp(idx - 1, min=0)]
+    lo = f[idx]
+    lhs = (hi - lo) * u + lo
+    lhs, rhs = lhs.to(torch.float64), rhs.to(torch.float64)
+    tol = 1e-5 if kind == "exp32" else 1e-12
+    undecided = (lhs - rhs).abs() <= tol * rhs
+    return idx, lhs < rhs, undecided
+
+
 def ziggurat(stream, kind: str, n: int):
-    """``n`` draws of NumPy's ziggurat ``kind`` (normal64/normal32/exp64/exp32)."""
+    """``n`` draws of NumPy's ziggurat ``kind`` (normal64/normal32/exp64/exp32).
+
+    Every word is a fast-path attempt on the device; the slow attempts (~1.5%) get their
+    wedge tests on the device too, tails and near-boundary tests on the host. A slow
+    attempt consumes the next word(s), so which attempts are reached is a short scan over
+    the slow ones; a compaction pass then keeps the outputs in stream order."""
     wide = kind.endswith("64")
     tdevice = stream.tdevice
     if n == 0:
@@ -301,44 +342,56 @@ def ziggurat(stream, kind: str, n: int):
         w = stream.peek64(m) if wide else stream.peek32(m)
         x, ok = _fast(kind, w, tdevice)
         S = torch.nonzero(~ok).reshape(-1)
-        s_list = S.tolist()
-        nxt = torch.clamp(S + 1, max=m - 1)
-        g0 = (w[S] if wide else w[S]).tolist()
-        g1 = w[nxt].tolist()
-        known = {}
-        for s, a, b in zip(s_list, g0, g1):
-            known[s] = a & ((1 << 64) - 1)
-            known.setdefault(s + 1, b & ((1 << 64) - 1))
-        words = _Words(w, known)
-        end, limit = 0, m
-        skip, acc_pos, acc_val, steps = [], [], [], {}
-        for s in s_list:
-            if s < end:
-                continue                     # consumed by an earlier slow path
-            res = slow(words, s, m, T)
-            if res is None:
-                limit = s
-                break
-            val, step = res
-            end = s + step
-            skip.extend(range(s + 1, end))
-            if val is not None:
-                acc_pos.append(s)
-                acc_val.append(val)
-                steps[s] = step
+        ws, ws1 = w[S], w[torch.clamp(S + 1, max=m - 1)]
+        idx, acc, und = _wedge(kind, ws, ws1, x[S], tdevice)
+        s_h = S.cpu().numpy()
+        tail_h = (idx == 0).cpu().numpy()
+        acc_h = acc.cpu().numpy().copy()
+        step = np.full(s_h.shape, 2, dtype=np.int64)
+        words = _Words(w, {})
+        vals = {}
+        for j in np.flatnonzero(und.cpu().numpy() & ~tail_h):
+            res = slow(words, int(s_h[j]), m, T)
+            if res is not None:                  # None: past the stretch, not used
+                acc_h[j] = res[0] is not None
+        for j in np.flatnonzero(tail_h):
+            res = slow(words, int(s_h[j]), m, T)
+            if res is None:                      # needs words past the peeked stretch
+                step[j] = m + 1
+            else:
+                vals[j], step[j] = res
+                acc_h[j] = True
+        end = s_h + step
+        reached = np.ones(s_h.shape, dtype=bool)
+        if s_h.size:
+            prev = np.concatenate([[-1], np.maximum.accumulate(end)[:-1]])
+            maxstep = int(step.max())
+            for j in np.flatnonzero(s_h < prev):  # possibly consumed by an earlier attempt
+                i = j - 1
+                while i >= 0 and s_h[i] + maxstep > s_h[j]:
+                    if reached[i] and end[i] > s_h[j]:
+                        reached[j] = False
+                        break
+                    i -= 1
+        over = np.flatnonzero(reached & (end > m))
+        limit = int(s_h[over[0]]) if over.size else m
+        use = reached & (s_h < limit)
         keep = ok.clone()
+        skip = [np.arange(a + 1, b) for a, b in zip(s_h[use], end[use])]
         if skip:
-            keep[torch.tensor(skip, dtype=torch.int64, device=tdevice)] = False
-        if acc_pos:
-            ap = torch.tensor(acc_pos, dtype=torch.int64, device=tdevice)
-            keep[ap] = True
-            x[ap] = torch.tensor(np.array(acc_val, dtype=np.float64 if wide else np.float32),
-                                 device=tdevice)
+            keep[torch.from_numpy(np.concatenate(skip)).to(tdevice)] = False
+            keep[torch.from_numpy(s_h[use & acc_h]).to(tdevice)] = True
+        tails = [j for j in vals if use[j]]
+        if tails:
+            x[torch.from_numpy(s_h[tails]).to(tdevice)] = torch.from_numpy(
+                np.array([vals[j] for j in tails], dtype=np.float64 if wide else np.float32)
+            ).to(tdevice)
         keep[limit:] = False
         pos = torch.nonzero(keep).reshape(-1)
         if pos.numel() >= n:
             last = int(pos[n - 1])
-            used = last + steps.get(last, 1)
+            j = np.searchsorted(s_h, last)
+            used = last + (int(step[j]) if j < s_h.size and s_h[j] == last else 1)
             if wide:
                 stream.take64(used)
             else:
