@@ -49,8 +49,13 @@ __all__ = ["default_rng", "Generator", "RandomState", "SeedSequence", "BitGenera
 
 _F64, _F32 = np.dtype(np.float64), np.dtype(np.float32)
 _NEURON_CAST = {_F64: _F32, np.dtype(np.complex128): np.dtype(np.complex64)}
-# validates arguments exactly as NumPy does; what it draws is thrown away
-_SCRATCH = _npr.Generator(_npr.Philox(0))
+
+
+@functools.lru_cache(maxsize=None)
+def _scratch():
+    """A NumPy Generator that validates arguments exactly as NumPy does (what it draws
+    is thrown away)."""
+    return _npr.Generator(_npr.Philox(0))
 
 
 # -- moving host results ----------------------------------------------------------------
@@ -266,7 +271,7 @@ class Generator(_npr.Generator):
         n = math.prod(shape)
         if n == 0:                       # NumPy returns before reading the bounds
             return _land(torch.zeros(0, dtype=torch.int64), dev, shape, dt)
-        _SCRATCH.integers(lo_h, hi_h, size=1, dtype=dt, endpoint=endpoint)  # NumPy's checks
+        _scratch().integers(lo_h, hi_h, size=1, dtype=dt, endpoint=endpoint)  # NumPy's checks
         if hi_h is None:
             lo, hi = 0, int(np.asarray(lo_h))
         else:

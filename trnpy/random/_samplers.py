@@ -108,31 +108,34 @@ def _accepted(draw, n):
 
 
 # -- ziggurat ---------------------------------------------------------------------------
-def _bits_to(bits, dtype):
-    return np.array(bits, dtype=np.uint64 if dtype == np.float64 else np.uint32).view(dtype)
+def _table(name, dtype=None):
+    """NumPy array of a table of :mod:`._ziggurat` (its hex bytes, little-endian)."""
+    if dtype is None:
+        dtype = {"k": "<u8", "w": "<f8", "f": "<f8", "z": "<f8"}[name[0]]
+        if name.endswith("float") or name.endswith("_f"):
+            dtype = "<u4" if name[0] == "k" else "<f4"
+    return np.frombuffer(bytes.fromhex(getattr(Z, name)), dtype=dtype)
 
 
 @functools.lru_cache(maxsize=None)
 def _host_tables():
     t = {}
     for name in ("wi_double", "fi_double", "we_double", "fe_double"):
-        t[name] = [float(v) for v in _bits_to(getattr(Z, name), np.float64)]
+        t[name] = [float(v) for v in _table(name)]
     for name in ("wi_float", "fi_float", "we_float", "fe_float"):
-        t[name] = list(_bits_to(getattr(Z, name), np.float32))
+        t[name] = list(_table(name).astype(np.float32))
     for name in ("ziggurat_nor_r", "ziggurat_nor_inv_r", "ziggurat_exp_r"):
-        t[name] = float(_bits_to([getattr(Z, name)], np.float64)[0])
+        t[name] = float(_table(name)[0])
     for name in ("ziggurat_nor_r_f", "ziggurat_nor_inv_r_f", "ziggurat_exp_r_f"):
-        t[name] = _bits_to([getattr(Z, name)], np.float32)[0]
+        t[name] = _table(name).astype(np.float32)[0]
     return t
 
 
 @functools.lru_cache(maxsize=None)
 def _device_tables(tdevice, name):
-    vals = getattr(Z, name)
-    if name.startswith("k"):
-        return torch.tensor(vals, dtype=torch.int64, device=tdevice)
-    dt = np.float64 if name.endswith("double") else np.float32
-    return torch.from_numpy(_bits_to(vals, dt).copy()).to(tdevice)
+    a = _table(name)
+    a = a.astype(np.int64) if name.startswith("k") else a.astype(a.dtype.newbyteorder("="))
+    return torch.from_numpy(a).to(tdevice)
 
 
 @functools.lru_cache(maxsize=None)
