@@ -393,9 +393,27 @@ def test_neuron_refuses_float64_and_strict(emulated_neuron):
     with trnpy.strict_kernels():
         with pytest.raises(trnpy.KernelFallbackError, match="Philox-4x64"):
             g.random(3)
+        with pytest.raises(trnpy.KernelFallbackError):
+            g.gamma(2.0, size=3)                  # host-drawn: refused too
+    r = _ref(0)
+    r.gamma(2.0, size=3)
+    _state_eq(g, r)                               # nothing drawn by the refused calls
     cpu = tr.default_rng(0)
     with trnpy.strict_kernels():
         cpu.random(3)                             # strict mode concerns the neuron device
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("name,kw", [("random", {}), ("random", {"dtype": np.float32}),
+                                     ("standard_normal", {}), ("standard_exponential", {}),
+                                     ("integers", {}), ("normal", {})])
+def test_cuda_bit_for_bit(name, kw):
+    g, r = tr.default_rng(99, device="cuda"), _ref(99)
+    args = (0, 1000) if name == "integers" else (2.0, 3.0) if name == "normal" else ()
+    res = getattr(g, name)(*args, size=100_003, **kw)
+    assert res.device == trnpy.device("cuda")
+    _bits_eq(res, getattr(r, name)(*args, size=100_003, **kw))
+    _state_eq(g, r)
 
 
 def test_device_keyword_and_generator_device(backend, emulated_neuron):

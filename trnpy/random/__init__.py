@@ -35,7 +35,7 @@ from .._torch import torch
 from .._array import TrnArray, host, np_view
 from .._convert import asarray, target_device, wrap
 from .._devices import CPU, get_default_device
-from .._dispatch import use_numpy
+from .._dispatch import route, use_numpy
 from .._normalize import write_out
 from .._random_bits import PhiloxStream
 from .._tensor import from_compute
@@ -85,6 +85,9 @@ def _check_float(dev, kwargs):
 def _host_call(f, args, kwargs, dev):
     """``f`` on host copies of the arguments; a TrnArray ``out=`` is written back."""
     _check_float(dev, kwargs)
+    if dev.kind == "neuron":
+        # drawn on the host: a recorded fallback of the random_bits kernel (strict: refused)
+        route("random_bits", dev, 0)
     args = [_to_host(a) for a in args]
     out = kwargs.get("out")
     tmp = None
