@@ -98,6 +98,18 @@ def test_device_methods_bit_for_bit(backend, call, seed, size, k32, k64):
     _bits_eq(g.random(3), r.random(3))
 
 
+@pytest.mark.parametrize("size", [None, (2, 3, 4)])
+def test_array_parameters_broadcast(backend, size):
+    g, r = tr.default_rng(6), _ref(6)
+    loc = np.linspace(-1.0, 1.0, 3).reshape(3, 1)
+    scale = np.array([0.5, 1.0, 2.0, 0.0])
+    for name, args in [("normal", (loc, scale)), ("uniform", (loc, loc + scale)),
+                       ("exponential", (scale,))]:
+        targs = [trnpy.asarray(a) for a in args]          # trnpy arrays as parameters
+        _bits_eq(getattr(g, name)(*targs, size=size), getattr(r, name)(*args, size=size))
+    _state_eq(g, r)
+
+
 @pytest.mark.parametrize("name,kw", [("standard_normal", {}), ("standard_normal", {"dtype": np.float32}),
                                      ("standard_exponential", {}),
                                      ("standard_exponential", {"dtype": np.float32})])
@@ -123,6 +135,21 @@ def test_ziggurat_wedge_host_replay(monkeypatch, kind):
     g, r = tr.default_rng(77), _ref(77)
     with trnpy.cpu_backend("torch"):
         _bits_eq(getattr(g, name)(30_001, dtype=dt), getattr(r, name)(30_001, dtype=dt))
+    _state_eq(g, r)
+
+
+@pytest.mark.parametrize("kind", ["normal64", "normal32", "exp64", "exp32"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_ziggurat_stretch_too_short(monkeypatch, kind, seed):
+    """A peeked stretch that ends inside a slow path (or holds too few outputs) is cut
+    there and peeked again, longer."""
+    monkeypatch.setattr(_samplers, "_EXTRA", -40)
+    name = "standard_normal" if kind.startswith("normal") else "standard_exponential"
+    dt = np.float64 if kind.endswith("64") else np.float32
+    g, r = tr.default_rng(seed), _ref(seed)
+    with trnpy.cpu_backend("torch"):
+        for n in (50, 200, 1000, 3000):
+            _bits_eq(getattr(g, name)(n, dtype=dt), getattr(r, name)(n, dtype=dt))
     _state_eq(g, r)
 
 

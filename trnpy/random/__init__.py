@@ -406,7 +406,7 @@ for _name in dir(_npr.Generator):
     if not _name.startswith("_") and _name not in _DEVICE_METHODS \
             and callable(getattr(_npr.Generator, _name)):
         setattr(Generator, _name, _host_method(_name))
-for _name in _DEVICE_METHODS - {"spawn"}:
+for _name in _DEVICE_METHODS:
     getattr(Generator, _name).__doc__ = getattr(_npr.Generator, _name).__doc__
 
 

@@ -21,6 +21,7 @@ from .._torch import torch
 from .._random_bits import M32, signed, _srl, _mulhilo
 from . import _ziggurat as Z
 
+_EXTRA = 64        # words peeked beyond n + n/16 (the ziggurat uses ~1.02 per draw)
 _D53 = 1.0 / 9007199254740992.0
 _F24 = np.float32(1.0 / 16777216.0)
 _SIGN = -(1 << 63)
@@ -340,7 +341,7 @@ def ziggurat(stream, kind: str, n: int):
         return torch.zeros(0, dtype=torch.float64 if wide else torch.float32, device=tdevice)
     T = _host_tables()
     slow = _SLOW[kind]
-    m = n + n // 16 + 64
+    m = n + n // 16 + _EXTRA
     while True:
         w = stream.peek64(m) if wide else stream.peek32(m)
         x, ok = _fast(kind, w, tdevice)
@@ -353,14 +354,15 @@ def ziggurat(stream, kind: str, n: int):
         step = np.full(s_h.shape, 2, dtype=np.int64)
         words = _Words(w, {})
         vals = {}
+        short = np.zeros(s_h.shape, dtype=bool)  # tails needing words past the stretch
         for j in np.flatnonzero(und.cpu().numpy() & ~tail_h):
             res = slow(words, int(s_h[j]), m, T)
             if res is not None:                  # None: past the stretch, not used
                 acc_h[j] = res[0] is not None
         for j in np.flatnonzero(tail_h):
             res = slow(words, int(s_h[j]), m, T)
-            if res is None:                      # needs words past the peeked stretch
-                step[j] = m + 1
+            if res is None:
+                short[j] = True
             else:
                 vals[j], step[j] = res
                 acc_h[j] = True
@@ -376,7 +378,7 @@ def ziggurat(stream, kind: str, n: int):
                         reached[j] = False
                         break
                     i -= 1
-        over = np.flatnonzero(reached & (end > m))
+        over = np.flatnonzero(reached & ((end > m) | short))
         limit = int(s_h[over[0]]) if over.size else m
         use = reached & (s_h < limit)
         keep = ok.clone()
