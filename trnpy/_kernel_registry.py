@@ -409,6 +409,14 @@ def _fft_axis(dev, t, axis, inverse):
     """1-D complex64 transform of ``t`` along ``axis`` by the kernel (one launch)."""
     t = t.movedim(axis, -1)
     shape = t.shape
+    bad = ~torch.isfinite(t) if t.numel() else None
+    if bad is not None and bool(bad.any()):
+        # inf/NaN: the kernel's twiddle products would turn inf * 0 into NaN everywhere;
+        # transform the finite part and add the non-finite entries' terms exactly
+        y = _fft_axis(dev, torch.where(bad, torch.zeros((), dtype=t.dtype), t), -1, inverse)
+        z = _nonfinite_terms(t, bad, inverse).reshape(y.shape)
+        y = torch.complex(y.real + z.real, y.imag + z.imag)   # torch's complex + makes inf*0
+        return y.movedim(-1, axis)
     if t.numel() == 0:
         y = torch.zeros(shape, dtype=torch.complex64)
     elif dev.emulated:
@@ -417,6 +425,31 @@ def _fft_axis(dev, t, axis, inverse):
     else:
         y = _fft_real(t, inverse)
     return y.reshape(shape).movedim(-1, axis)
+
+
+def _nonfinite_terms(t, bad, inverse):
+    """sum_j x_j w^(jk) over the non-finite x_j of each row of ``t`` (..., n), as pocketfft
+    gets them: a twiddle's exact zero part (at quarter turns) adds nothing, not inf * 0."""
+    n = t.shape[-1]
+    rows, js = torch.nonzero(bad.reshape(-1, n), as_tuple=True)
+    x = t.reshape(-1, n)[rows, js].to(torch.complex128)
+    jk = (js[:, None].double() * torch.arange(n, dtype=torch.float64)[None, :]) % n
+    ang = 2 * math.pi * jk / n * (1 if inverse else -1)
+    q = jk * 4 / n                         # quarter turns: exact cos/sin
+    c = torch.where(q == torch.round(q), torch.round(torch.cos(ang)), torch.cos(ang))
+    s = torch.where(q == torch.round(q), torch.round(torch.sin(ang)), torch.sin(ang))
+    xr, xi = x.real[:, None], x.imag[:, None]
+
+    def prod(a, b):
+        return torch.where(b == 0, torch.zeros((), dtype=a.dtype), a * b)
+    re = prod(xr, c) - prod(xi, s)
+    im = prod(xr, s) + prod(xi, c)
+    if inverse:
+        re, im = re / n, im / n
+    zero = torch.zeros((t.reshape(-1, n).shape[0], n), dtype=torch.float64)
+    # per part: a complex index_add multiplies by 1 + 0j, making inf * 0 again
+    return torch.complex(zero.index_add(0, rows, re), zero.index_add(0, rows, im)).to(
+        torch.complex64)
 
 
 def _fft_real(t, inverse):
