@@ -4,6 +4,14 @@ Each function is a thin wrapper: validate like NumPy, take the result dtype from
 (``np_dtype_of``), then compute with ``numpy.linalg`` (CPU NumPy backend) or
 ``torch.linalg`` (CUDA, neuron, torch CPU backend). eigh / eigvalsh ask
 ``_dispatch.route``, which sends them to the NKI Jacobi kernel on the neuron device.
+
+Non-finite input: ``svd``, ``svdvals``, ``pinv``, ``lstsq``, ``matrix_rank``, ``eig``,
+``eigvals``, ``eigh`` and ``eigvalsh`` raise ``LinAlgError("Array must not contain infs or
+NaNs")`` (NumPy's eig's refusal, SciPy's ``check_finite``) on every backend before any
+LAPACK call: LAPACK's SVD can loop forever on inf (NumPy's svd of a 5x5 matrix with a row
+of inf hangs) and otherwise returns garbage. ``cond`` (p None/2/-2) gives inf for a matrix
+holding inf and raises for NaN, as NumPy does, without the SVD. ``det``, ``slogdet``,
+``inv``, ``solve``, ``qr`` and ``cholesky`` keep NumPy's inf/NaN results.
 """
 from __future__ import annotations
 
