@@ -166,5 +166,7 @@ def test_neuron_float32(emulated_neuron):
         trnpy.vander(tx, 3)                 # NumPy's vander of float32 is float64
     with pytest.raises(TypeError):
         trnpy.polyder(tc)                   # float32 * int64 arange is float64 in NumPy
-    with pytest.raises(TypeError):
-        trnpy.roots(tc)                     # NumPy's roots are float64
+    r = trnpy.roots(tc)                     # NumPy's roots keep float32 coefficients' dtype
+    assert r.dtype == np.roots(c).dtype and r.device == emulated_neuron
+    np.testing.assert_allclose(np.sort_complex(trnpy.asnumpy(r)), np.sort_complex(np.roots(c)),
+                               rtol=1e-5)

@@ -276,6 +276,24 @@ def _inplace(fname):
     return op
 
 
+def _imatmul(self, other):
+    """NumPy 2's ``a @= b``: in place only when ``a @ b`` has ``a``'s shape (never
+    broadcast into ``a``), and ``b`` must be at least 2-D."""
+    if not _is_operand(other):
+        return NotImplemented
+    if type(other) is not TrnArray:
+        other = _convert.as_array(other, self._device)
+    if self.ndim >= 1 and other.ndim < 2:
+        raise ValueError("inplace matrix multiplication requires the first operand to have "
+                         "at least one and the second at least two dimensions.")
+    shape = _linalg_functions.matmul_shape(self.shape, other.shape)
+    if shape != self.shape:
+        raise ValueError(f"non-broadcastable output operand with shape {self.shape} doesn't "
+                         f"match the broadcast shape {shape}")
+    _FUNCS["matmul"](self, other, out=self)
+    return self
+
+
 def _unary(fname):
     def op(self):
         return _FUNCS[fname](self)
@@ -317,6 +335,7 @@ def attach():
         setattr(TrnArray, f"__{dunder}__", _binary(fname))
         setattr(TrnArray, f"__r{dunder}__", _binary(fname, reflected=True))
         setattr(TrnArray, f"__i{dunder}__", _inplace(fname))
+    TrnArray.__imatmul__ = _imatmul
     for dunder, fname in _hotpath.COMPARISONS:
         setattr(TrnArray, f"__{dunder}__", _binary(fname))
     TrnArray.__pow__ = _pow(TrnArray.__pow__)

@@ -2,7 +2,8 @@
 
 A :class:`Device` names ``cpu``, ``cuda[:i]`` or ``neuron[:i]``. ``with trnpy.device(d):``
 sets the default device for new arrays in the current thread / asyncio task (a
-``contextvars`` stack). Each device has its own default dtypes; the neuron device has
+``contextvars`` stack: each block's exit resets its token, or removes just its own entry
+when blocks exit out of order, as generators do). Each device has its own default dtypes; the neuron device has
 no float64 and refuses it rather than downcasting.
 
 The neuron device has two modes: *real* (``torch_neuronx`` and ``torch_xla`` import:
@@ -15,6 +16,7 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import sys
 
 import numpy as np
 from . import _torch
@@ -111,12 +113,43 @@ class Device:
 
     # -- context manager ------------------------------------------------------
     def __enter__(self):
-        _STACK.set(_STACK.get() + (self,))
+        entry = _Entry(self, id(sys._getframe(1)))
+        entry.token = _STACK.set(_STACK.get() + (entry,))
         return self
 
     def __exit__(self, *exc):
-        _STACK.set(_STACK.get()[:-1])
+        stack = _STACK.get()
+        # this block's entry: the newest one of this device entered from the frame that
+        # exits (a `with` enters and exits in one frame; an ExitStack does not: then the
+        # newest one of this device)
+        frame = id(sys._getframe(1))
+        mine = [i for i in range(len(stack)) if stack[i].device is self]
+        if not mine:
+            return False            # entered in another context (thread, task): not ours
+        i = next((j for j in reversed(mine) if stack[j].frame == frame), mine[-1])
+        entry = stack[i]
+        old = entry.token.old_value
+        if i == len(stack) - 1 and (stack[:-1] == old or (not i and old is entry.token.MISSING)):
+            try:
+                _STACK.reset(entry.token)       # properly nested: restore exactly
+                return False
+            except (ValueError, RuntimeError):  # a token of another context, or used
+                pass
+        # Exits out of order (a generator leaving its block while its caller is inside
+        # another one): take out this block's entry only. A token reset would restore a
+        # stale stack, dropping the caller's device or reviving an exited one.
+        _STACK.set(stack[:i] + stack[i + 1:])
         return False
+
+
+class _Entry:
+    """One ``with device:`` block on the stack (a Device may be entered many times)."""
+    __slots__ = ("device", "frame", "token")
+
+    def __init__(self, device, frame):
+        self.device = device
+        self.frame = frame
+        self.token = None
 
 
 _CPU = Device("cpu")
@@ -173,7 +206,7 @@ def device(spec=None, index: int | None = None, *, emulate: bool | None = None) 
 
 def get_default_device() -> Device:
     stack = _STACK.get()
-    return stack[-1] if stack else _CPU
+    return stack[-1].device if stack else _CPU
 
 
 def available_devices() -> list[Device]:

@@ -189,6 +189,13 @@ def _positive(x):
 
 
 def _square(x):
+    if x.dtype == torch.complex64 and x.device.type != "xla":
+        # NumPy's complex64 square is r*r - i*i and r*i + i*r each with one fused
+        # multiply-add (one rounding of r*r, resp. r*i); float64 holds those products
+        # exactly. (Neuron hardware has no float64: there it stays _cmul.)
+        re, im = _ri(x)
+        r, i = re.double(), im.double()
+        return _cplx((r * r - (im * im).double()).float(), (r * i + (re * im).double()).float())
     if x.dtype.is_complex:
         return _cmul(x, x)
     return x * x

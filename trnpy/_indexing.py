@@ -422,9 +422,21 @@ def _torch_setitem(x, key, value):
     _tensor.signed_view(v).permute(perm).index_put_(tuple(its), val)
 
 
+def _refuse_sequence_in_element(x, key, value):
+    """An all-integer key assigns one element, as NumPy's scalar assignment: an array or
+    sequence value is refused even when it holds a single element."""
+    if isinstance(value, (list, tuple)) or \
+            (isinstance(value, (TrnArray, np.ndarray)) and value.ndim):
+        k = key if isinstance(key, tuple) else (key,)
+        if len(k) == x.ndim and all(isinstance(i, (int, np.integer)) and
+                                    not isinstance(i, (bool, np.bool_)) for i in k):
+            raise ValueError("setting an array element with a sequence.")
+
+
 def setitem(x, key, value):
     """``x[key] = value``: value broadcast and cast to x's dtype as NumPy does; writes go
     through to every view sharing x's memory."""
+    _refuse_sequence_in_element(x, key, value)
     if _dispatch.use_numpy(x._device):
         v = _convert.np_view(x)
         _check_writeable(v.shape, v.strides)

@@ -380,13 +380,21 @@ class _FFT:
     def _r2c(self, dev, t, n, axis, inverse, norm):
         # the transform of real input, first n//2 + 1 terms (ihfft: the inverse's)
         t = _fit(t, n, axis)
-        y = _scale(_fft_axis(dev, t, axis, inverse), n, inverse, norm)
+        y = _scale(_fft_axis(dev, t, axis, inverse, r2c=True), n, inverse, norm)
         return y.narrow(axis, 0, n // 2 + 1)
 
     def _c2r(self, dev, t, n, axis, inverse, norm):
         # Hermitian completion to n points, then the real part of the c2c transform
         # (imaginary parts of the DC / Nyquist terms drop out, as in pocketfft's c2r)
         t = _fit(t.to(torch.complex64), n // 2 + 1, axis)
+        fin, nonfin = _split_finite(t)
+        if nonfin is not None:
+            # as in _fft_axis, with pocketfft's c2r transform of the non-finite parts
+            y = self._c2r(dev, fin, n, axis, inverse, norm)
+            z = (np.fft.irfft if inverse else np.fft.hfft)(_host(nonfin.cpu()), n,
+                                                             axis=axis, norm=norm)
+            z = torch.from_numpy(np.asarray(z, dtype=np.float32)).to(y.device)
+            return torch.where(torch.isfinite(z), y, z)
         tail = t.narrow(axis, 1, (n - 1) // 2).flip(axis).conj()
         full = torch.cat([t, tail], dim=axis)
         y = _scale(_fft_axis(dev, full, axis, inverse), n, inverse, norm)
@@ -402,13 +410,34 @@ def _scale(y, n, inverse, norm):
         f = math.sqrt(n) if inverse else 1.0 / math.sqrt(n)
     else:                                                  # "forward"
         f = float(n) if inverse else 1.0 / n
+    if y.is_complex():      # per part: torch's complex * real makes inf * 0 = NaN
+        return torch.complex(y.real * f, y.imag * f)
     return y * f
 
 
-def _fft_axis(dev, t, axis, inverse):
-    """1-D complex64 transform of ``t`` along ``axis`` by the kernel (one launch)."""
+def _fft_axis(dev, t, axis, inverse, r2c=False):
+    """1-D complex64 transform of ``t`` along ``axis`` by the kernel (one launch);
+    ``r2c``: only the first n//2 + 1 terms will be used (NumPy's rfft/ihfft)."""
     t = t.movedim(axis, -1)
     shape = t.shape
+    fin, nonfin = _split_finite(t)
+    if nonfin is not None:
+        # inf/NaN: the kernel's twiddle products would make inf * 0 = NaN everywhere.
+        # Transform the finite part on the kernel; where pocketfft's transform of the
+        # non-finite parts alone is inf/NaN, NumPy's result is that (finite values never
+        # cancel an inf), elsewhere that transform is an exact 0
+        y = _fft_axis(dev, fin, -1, inverse)
+        z = _host(nonfin.cpu())
+        if r2c:         # pocketfft's real transform, zero-padded to n terms
+            z = np.fft.ihfft(z) if inverse else np.fft.rfft(z)
+            z = np.concatenate([z, np.zeros(z.shape[:-1] + (t.shape[-1] - z.shape[-1],),
+                                            z.dtype)], axis=-1)
+        else:
+            z = np.fft.ifft(z) if inverse else np.fft.fft(z)
+        z = torch.from_numpy(np.asarray(z, dtype=np.complex64)).to(y.device)
+        re = torch.where(torch.isfinite(z.real), y.real, z.real)
+        im = torch.where(torch.isfinite(z.imag), y.imag, z.imag)
+        return torch.complex(re, im).movedim(-1, axis)
     if t.numel() == 0:
         y = torch.zeros(shape, dtype=torch.complex64)
     elif dev.emulated:
@@ -417,6 +446,20 @@ def _fft_axis(dev, t, axis, inverse):
     else:
         y = _fft_real(t, inverse)
     return y.reshape(shape).movedim(-1, axis)
+
+
+def _split_finite(t):
+    """(finite parts, non-finite parts) of ``t``, each with zeros for the other's (per
+    real/imaginary part); (t, None) when all is finite."""
+    if not t.numel() or bool(torch.isfinite(t).all()):
+        return t, None
+    parts = (t.real, t.imag) if t.is_complex() else (t,)
+    zero = torch.zeros((), dtype=parts[0].dtype, device=t.device)
+    fin = [torch.where(torch.isfinite(p), p, zero) for p in parts]
+    non = [torch.where(torch.isfinite(p), zero, p) for p in parts]
+    if t.is_complex():
+        return torch.complex(*fin), torch.complex(*non)
+    return fin[0], non[0]
 
 
 def _fft_real(t, inverse):

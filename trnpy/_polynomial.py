@@ -104,13 +104,13 @@ def roots(p):
         raise ValueError("Input must be a rank-1 array.")
     h = _convert.host(p) if dev.kind == "cpu" else None
     nz = np.flatnonzero(h) if h is not None else _convert.host(_searching.flatnonzero(p))
+    # NumPy's companion matrix has p's float dtype; other input makes it float64, here the
+    # device's default float (float32 on the neuron device, which has no float64)
+    rdt = p.dtype if p.dtype.kind in "fc" else dev.default_dtype("real floating")
     if len(nz) == 0:
-        return _convert.asarray(np.array([]), device=dev)
+        return _convert.asarray(np.array([]), dtype=rdt, device=dev)
     trailing = p.shape[0] - int(nz[-1]) - 1
     p = p[int(nz[0]):int(nz[-1]) + 1]
-    rdt = np.result_type(p.dtype, np.float64) if p.dtype.kind != "c" else p.dtype
-    rdt = np.dtype(np.complex128) if rdt.kind == "c" else np.dtype(np.float64)
-    dev.check_dtype(rdt)
     pt = _tensor.cast_tensor(p._t, rdt)
     N = pt.shape[0]
     if N > 1:

@@ -496,8 +496,10 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     X = _dtype_functions.astype(_manipulation.atleast_2d(m), dtype)
     if not rowvar and m.ndim != 1:
         X = _manipulation.transpose(X)
+    # NumPy's own float64 (weights, the empty result) is the device's default float
+    fdt = dev.default_dtype("real floating")
     if X.shape[0] == 0:
-        return _creation.zeros((0, 0), dtype=np.float64, device=dev)
+        return _creation.zeros((0, 0), dtype=fdt, device=dev)
     if y is not None:
         Y = _dtype_functions.astype(_manipulation.atleast_2d(y), dtype)
         if not rowvar and Y.shape[0] != 1:
@@ -507,7 +509,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
         ddof = 1 if bias == 0 else 0
     w = None
     if fw is not None:
-        fw = _dtype_functions.astype(fw, np.float64)
+        fw = _dtype_functions.astype(fw, fdt)
         if not builtins.bool(_reductions.all(_elementwise.equal(fw, _elementwise.round(fw)))):
             raise TypeError("fweights must be integer")
         if fw.ndim > 1:
@@ -518,7 +520,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
             raise ValueError("fweights cannot be negative")
         w = fw
     if aw is not None:
-        aw = _dtype_functions.astype(aw, np.float64)
+        aw = _dtype_functions.astype(aw, fdt)
         if aw.ndim > 1:
             raise RuntimeError("cannot handle multidimensional aweights")
         if aw.shape[0] != X.shape[1]:
@@ -546,6 +548,8 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
         c = _linalg_functions.matmul(X, _elementwise.conj(X_T))
         inv = _elementwise.divide(1, fact) if isinstance(fact, TrnArray) else \
             np.true_divide(1, fact) if fact else np.inf
+        if dev.kind == "neuron" and not isinstance(inv, TrnArray):
+            inv = float(inv)        # NumPy scales in float64, which the device has not
         c = _dtype_functions.astype(_elementwise.multiply(c, inv), c.dtype)
     return _manipulation.squeeze(c)
 

@@ -4,6 +4,14 @@ Each function is a thin wrapper: validate like NumPy, take the result dtype from
 (``np_dtype_of``), then compute with ``numpy.linalg`` (CPU NumPy backend) or
 ``torch.linalg`` (CUDA, neuron, torch CPU backend). eigh / eigvalsh ask
 ``_dispatch.route``, which sends them to the NKI Jacobi kernel on the neuron device.
+
+Non-finite input: ``svd``, ``svdvals``, ``pinv``, ``lstsq``, ``matrix_rank``, ``eig``,
+``eigvals``, ``eigh`` and ``eigvalsh`` raise ``LinAlgError("Array must not contain infs or
+NaNs")`` (NumPy's eig's refusal, SciPy's ``check_finite``) on every backend before any
+LAPACK call: LAPACK's SVD can loop forever on inf (NumPy's svd of a 5x5 matrix with a row
+of inf hangs) and otherwise returns garbage. ``cond`` (p None/2/-2) gives inf for a matrix
+holding inf and raises for NaN, as NumPy does, without the SVD. ``det``, ``slogdet``,
+``inv``, ``solve``, ``qr`` and ``cholesky`` keep NumPy's inf/NaN results.
 """
 from __future__ import annotations
 
@@ -14,7 +22,8 @@ from collections import namedtuple
 import numpy as np
 from .._torch import torch
 
-from .. import _convert, _dispatch, _dtypes, _kernel_registry, _normalize, _tensor
+from .. import (_convert, _creation, _dispatch, _dtypes, _elementwise, _kernel_registry,
+               _normalize, _reductions, _searching, _tensor)
 from .._array import TrnArray
 from .._convert import np_view
 from .._gemm import matmul_tensor
@@ -86,6 +95,23 @@ def _real_torch(dt):
     return _dtypes.to_torch(_dtypes.real_of(dt))
 
 
+def _all_finite(x) -> bool:
+    if not x.size or x.dtype.kind not in "fc":
+        return True
+    if _dispatch.use_numpy(x.device):
+        return bool(np.isfinite(np_view(x)).all())
+    return bool(torch.isfinite(x._t).all())
+
+
+def _refuse_nonfinite(*xs):
+    """LAPACK's SVD and eigensolvers can loop forever (NumPy's svd hangs on some inf
+    input) or return garbage on inf/NaN: refuse them up front, as NumPy's eig and
+    SciPy's ``check_finite`` do (here with NumPy's class and message, on every backend)."""
+    for x in xs:
+        if not _all_finite(x):
+            raise LinAlgError("Array must not contain infs or NaNs")
+
+
 # ---------------------------------------------------------------------------
 # decompositions and solvers
 @_normalize.normalizer(np.linalg.cholesky, "x", check=_prep)
@@ -98,20 +124,56 @@ def cholesky(x, /, *, upper=False):
     return _new(r, dev, wdt)
 
 
+def _lu_factor_t(a):
+    """getrf of ``a`` with its all-subnormal columns scaled up by 2**(mantissa bits + 1):
+    MKL's getrf multiplies by 1/pivot, which overflows for a subnormal pivot (reference
+    LAPACK, and so NumPy, divides). Scaling a column by a power of two changes neither
+    the pivots chosen nor any rounding. Returns (lu, pivots, info, column scales)."""
+    mag = a.abs()
+    fi = torch.finfo(mag.dtype)
+    if a.shape[-2]:
+        tiny = mag.amax(-2, keepdim=True) < fi.tiny
+    else:
+        tiny = torch.zeros(a.shape[:-2] + (1, a.shape[-1]), dtype=torch.bool, device=a.device)
+    d = 1 + tiny.to(mag.dtype) * (2 / fi.eps - 1)
+    lu, piv, info = torch.linalg.lu_factor_ex(a * d)
+    return lu, piv, info, d
+
+
+def _slogdet_t(t):
+    """NumPy's slogdet: LU-factor (getrf); an exactly zero pivot gives (0, -inf), else
+    the sign from the row swaps and the pivots' signs and the sum of log|pivot|. det is
+    ``sign * exp(logdet)``: no product of pivots to overflow or to make inf * 0 = NaN."""
+    n = t.shape[-1]
+    lu, piv, info, scale = _lu_factor_t(t)
+    d = lu.diagonal(dim1=-2, dim2=-1)
+    ad = d.abs()
+    swaps = (piv != torch.arange(1, n + 1, dtype=piv.dtype, device=piv.device)).sum(-1)
+    if t.is_complex():
+        sign = torch.prod(d / ad, dim=-1)
+        sign = torch.where(swaps % 2 == 1, -sign, sign)
+    else:
+        odd = (swaps + (d < 0).sum(-1)) % 2 == 1
+        sign = torch.where(odd, -1.0, 1.0).to(t.dtype)
+    logdet = ad.log().sum(-1) - scale.log().sum((-2, -1))
+    singular = info > 0
+    sign = torch.where(singular, torch.zeros((), dtype=sign.dtype, device=sign.device), sign)
+    logdet = torch.where(singular, -_INF, logdet)
+    return sign, logdet
+
+
 @_normalize.normalizer(np.linalg.det, "x", check=_prep)
 def det(x, /):
     x, dev, wdt = _prep(x)
-    return _new(_call(torch.linalg.det, _tensor.torch_as(x._t, wdt)), dev, wdt)
+    sign, logdet = _slogdet_t(_tensor.torch_as(x._t, wdt))
+    return _new(sign * logdet.exp(), dev, wdt)
 
 
 @_normalize.normalizer(np.linalg.slogdet, "x", check=_prep, result=SlogdetResult)
 def slogdet(x, /):
     """Sign and natural log of the absolute determinant (SlogdetResult)."""
     x, dev, wdt = _prep(x)
-    s, l = _call(torch.linalg.slogdet, _tensor.torch_as(x._t, wdt))
-    # cuSOLVER reports sign -1 (or a unit complex) for an exactly singular matrix where
-    # LAPACK, and so NumPy, gives 0
-    s = torch.where(l == -torch.inf, torch.zeros((), dtype=s.dtype, device=s.device), s)
+    s, l = _slogdet_t(_tensor.torch_as(x._t, wdt))
     return SlogdetResult(_new(s, dev, wdt), _new(l, dev, _dtypes.real_of(wdt)))
 
 
@@ -127,6 +189,7 @@ def _eigh(a, UPLO="L"):
     eigenvectors). Only the ``UPLO`` triangle is read."""
     uplo = _check_uplo(UPLO)
     x, dev, wdt = _prep(a)
+    _refuse_nonfinite(x)
     where = _dispatch.route("eigh", dev, x, UPLO=uplo)
     if where == "numpy":
         w, v = np.linalg.eigh(np_view(x), UPLO=uplo)
@@ -140,6 +203,7 @@ def _eigh(a, UPLO="L"):
 def eigvalsh(a, /, UPLO="L"):
     uplo = _check_uplo(UPLO)
     x, dev, wdt = _prep(a)
+    _refuse_nonfinite(x)
     where = _dispatch.route("eigh", dev, x, UPLO=uplo)
     if where == "numpy":
         return _convert.wrap(np.linalg.eigvalsh(np_view(x), UPLO=uplo), dev)
@@ -153,9 +217,29 @@ def eigvalsh(a, /, UPLO="L"):
 def inv(a, /):
     """Inverse; LinAlgError('Singular matrix') for exactly singular input, like NumPy."""
     x, dev, wdt = _prep(a)
-    r, info = torch.linalg.inv_ex(_tensor.torch_as(x._t, wdt))
+    r, info = _inv_t(_tensor.torch_as(x._t, wdt))
     _raise_if(info, "Singular matrix")
     return _new(r, dev, wdt)
+
+
+def _lu_solve_t(a, b):
+    """LAPACK's gesv as NumPy calls it: LU-factor ``a``, then two triangular solves
+    (torch's lu_solve/solve on MKL turn subnormal pivots into inf). Returns (x, info)."""
+    lu, piv, info, scale = _lu_factor_t(a)
+    if not a.shape[-1]:
+        return b.clone(), info
+    p = torch.lu_unpack(lu, piv, unpack_data=False)[0]        # a = P L U
+    p = (p.real if p.is_complex() else p).argmax(-2)
+    b = b.gather(-2, p[..., None].expand(b.shape))
+    y = torch.linalg.solve_triangular(lu, b, upper=False, unitriangular=True)
+    y = torch.linalg.solve_triangular(lu, y, upper=True)
+    return y * scale.mT, info
+
+
+def _inv_t(t):
+    """NumPy's inv: gesv with the identity as right-hand side. Returns (inverse, info)."""
+    eye = torch.eye(t.shape[-1], dtype=t.dtype, device=t.device).expand(t.shape)
+    return _lu_solve_t(t, eye)
 
 
 def _solve(a, b):
@@ -197,7 +281,7 @@ def _solve(a, b):
         tb_b = tb.expand(batch + b.shape[-2:])
     else:
         ta_b, tb_b = ta, tb
-    r, info = torch.linalg.solve_ex(ta_b, tb_b)
+    r, info = _lu_solve_t(ta_b, tb_b)
     _raise_if(info, "Singular matrix")
     if b.ndim == 1:
         r = r[..., 0]
@@ -246,6 +330,7 @@ def _svd_hermitian(t, compute_uv):
 def svd(a, /, full_matrices=True, compute_uv=True, hermitian=False):
     """Singular value decomposition: SVDResult(U, S, Vh), or S when ``compute_uv`` is False."""
     x, dev, wdt = _prep(a, square=hermitian)
+    _refuse_nonfinite(x)
     rdt = _dtypes.real_of(wdt)
     if _dispatch.use_numpy(dev):
         res = np.linalg.svd(np_view(x), full_matrices=full_matrices, compute_uv=compute_uv,
@@ -254,9 +339,6 @@ def svd(a, /, full_matrices=True, compute_uv=True, hermitian=False):
             return _convert.wrap(res, dev)
         return SVDResult(*(_convert.wrap(r, dev) for r in res))
     t = _tensor.torch_as(x._t, wdt)
-    if not hermitian and t.is_cuda and t.numel() and bool(torch.isnan(t).any()):
-        # LAPACK (NumPy, torch on the CPU) fails on NaN input; cuSOLVER returns NaNs
-        raise LinAlgError("SVD did not converge")
     if hermitian:
         res = _svd_hermitian(t, compute_uv)
     elif not compute_uv:
@@ -279,6 +361,7 @@ def pinv(a, /, rcond=None, hermitian=False, *, rtol=np._NoValue):
     x, dev, wdt = _prep(a, square=hermitian)
     if rcond is not None and rtol is not np._NoValue:
         raise ValueError("`rtol` and `rcond` can't be both set.")
+    _refuse_nonfinite(x)
     if _dispatch.use_numpy(dev):
         return _convert.wrap(np.linalg.pinv(np_view(x), rcond=rcond, hermitian=hermitian,
                                              rtol=rtol), dev)
@@ -322,6 +405,7 @@ def matrix_rank(A, /, tol=None, hermitian=False, *, rtol=None):
         # NumPy: int(not all(A == 0)); trnpy returns it as a 0-d int64 array
         nz = bool((x._t != 0).any()) if x.size else False
         return _new(torch.tensor(int(nz), device=x._t.device), dev)
+    _refuse_nonfinite(x)
     if _dispatch.use_numpy(dev):
         res = np.linalg.matrix_rank(np_view(x), tol=tol, hermitian=hermitian, rtol=rtol)
         return _convert.wrap(np.asarray(res, dtype=np.int64), dev)
@@ -592,11 +676,6 @@ def norm(x, ord=None, axis=None, keepdims=False):
 EigResult = namedtuple("EigResult", ["eigenvalues", "eigenvectors"])
 
 
-def _assert_finite_t(t):
-    if t.numel() and not bool(torch.isfinite(t).all()):
-        raise LinAlgError("Array must not contain infs or NaNs")
-
-
 def _complex_of(dt):
     return np.dtype(np.complex64) if np.dtype(dt) in (np.float32, np.complex64) else \
         np.dtype(np.complex128)
@@ -612,7 +691,6 @@ def _eig_can_be_real() -> bool:
 
 def _eig_torch(x, wdt, vectors):
     t = _tensor.torch_as(x._t, wdt)
-    _assert_finite_t(t)
     if vectors:
         w, v = _call(torch.linalg.eig, t)
     else:
@@ -631,6 +709,7 @@ def _eig_torch(x, wdt, vectors):
 def _eig_check(a):
     x, dev, wdt = _prep(a)
     dev.check_dtype(_complex_of(wdt))
+    _refuse_nonfinite(x)
 
 
 @_normalize.normalizer(np.linalg.eig, "a", check=_eig_check, result=EigResult)
@@ -667,6 +746,7 @@ def lstsq(a, b, /, rcond=None):
     rdt = np_dtype_of(np.linalg.solve, a.dtype, b.dtype)
     real = _dtypes.real_of(rdt)
     dev.check_dtype(rdt)
+    _refuse_nonfinite(a, b)
     if _dispatch.use_numpy(dev):
         x, res, rank, s = np.linalg.lstsq(np_view(a), np_view(b), rcond=rcond)
         return (_convert.wrap(x, dev), _convert.wrap(res, dev),
@@ -677,8 +757,6 @@ def lstsq(a, b, /, rcond=None):
     vec = b.ndim == 1
     if vec:
         tb = tb[:, None]
-    if not bool(torch.isfinite(ta).all()) or not bool(torch.isfinite(tb).all()):
-        raise LinAlgError("SVD did not converge in Linear Least Squares")
     k = min(m, n)
     tdev = ta.device
     if k == 0:
@@ -712,6 +790,11 @@ def cond(x, p=None):
     if x.shape[-1] == 0 or x.shape[-2] == 0:
         raise LinAlgError("cond is not defined on empty arrays")
     if p in (None, 2, -2):
+        # as NumPy: a matrix with inf has condition number inf, one with NaN fails its
+        # SVD; LAPACK never sees either (its SVD may hang on inf)
+        if not _all_finite(x):
+            x, bad = _finite_stand_ins(x)
+            return _searching.where(bad, _INF, cond(x, p))
         if _dispatch.use_numpy(dev):
             return _convert.wrap(np.asarray(np.linalg.cond(np_view(x), p)), dev)
         s = svd(x, compute_uv=False)._t
@@ -729,7 +812,7 @@ def cond(x, p=None):
         # NumPy inverts in double precision, with a singular matrix giving NaN -> inf
         idt = wdt if dev.kind == "neuron" else (
             np.dtype(np.complex128) if wdt.kind == "c" else np.dtype(np.float64))
-        ti, info = torch.linalg.inv_ex(_tensor.torch_as(x._t, idt))
+        ti, info = _inv_t(_tensor.torch_as(x._t, idt))
         if p == "nuc" and bool((info != 0).any()):
             raise LinAlgError("SVD did not converge")   # NumPy's SVD of the NaN inverse
         xi = _new(ti, dev)
@@ -739,6 +822,16 @@ def cond(x, p=None):
     nan = torch.isnan(r) & ~torch.isnan(x._t).any(-1).any(-1)
     r = torch.where(nan, torch.full_like(r, _INF), r)
     return _new(r, dev)
+
+
+def _finite_stand_ins(x):
+    """For cond of matrices with inf (NaN: LinAlgError): ``x`` with those matrices
+    replaced by identities, and the mask of the replaced ones."""
+    if _reductions.any(_elementwise.isnan(x)):
+        raise LinAlgError("Array must not contain infs or NaNs")
+    bad = _reductions.any(_elementwise.isinf(x), axis=(-2, -1))
+    eye = _creation.eye(x.shape[-2], x.shape[-1], dtype=x.dtype, device=x.device)
+    return _searching.where(bad[..., None, None], eye, x), bad
 
 
 def _chain_order(shapes):
