@@ -170,9 +170,9 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     return _new(res, dev)
 
 
-def concat(arrays, /, *, axis=0):
-    """Array API ``concat`` (``axis=None`` flattens)."""
-    return concatenate(arrays, axis)
+def concat(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    """Array API ``concat`` and NumPy's alias of ``concatenate`` (``axis=None`` flattens)."""
+    return concatenate(arrays, axis, out, dtype, casting)
 
 
 def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
@@ -397,7 +397,7 @@ def tile(A, reps):
     return _new(res, x._device)
 
 
-def repeat(a, repeats, /, axis=None):
+def repeat(a, repeats, axis=None):
     """Repeat each element ``repeats`` times (an int, or one count per element along
     ``axis``); ``axis=None`` works on the flattened array."""
     x = _convert.as_array(a)

@@ -120,9 +120,11 @@ def flatnonzero(a):
 
 
 # ---------------------------------------------------------------------------
-def searchsorted(x1, x2, /, side="left", sorter=None):
-    """Insertion indices of ``x2`` into the 1-D ascending ``x1`` (array API and NumPy's
-    ``searchsorted(a, v, side, sorter)``; a scalar ``x2`` gives a 0-d result)."""
+def searchsorted(a, v, side="left", sorter=None):
+    """Insertion indices of ``v`` into the 1-D ascending ``a`` (NumPy's signature; the
+    array API's ``searchsorted(x1, x2, /, *, side, sorter)``); a scalar ``v`` gives a 0-d
+    result."""
+    x1, x2 = a, v
     if side not in ("left", "right"):
         raise ValueError(f"side must be 'left' or 'right' (got {side!r})")
     x1 = _convert.as_array(x1)
