@@ -785,7 +785,7 @@ def tri(N, M=None, k=0, dtype=float, *, like=None, device=None):
     k = operator.index(k)
     if _dispatch.use_numpy(dev):
         return _convert.wrap(np.tri(n, m, k, dtype=dt), dev)
-    shape = _shape((n, m))
+    shape = _shape((builtins.max(n, 0), builtins.max(m, 0)))     # NumPy: negative is empty
     t = torch.ones(shape, dtype=_dtypes.compute_torch(dt), device=dev.torch_device).tril(k)
     return TrnArray._new(_tensor.from_compute(t, dt), dev)
 
@@ -795,7 +795,7 @@ def indices(dimensions, dtype=int, sparse=False, *, device=None):
     dev = _convert.target_device(device)
     dt = _dtypes.as_dtype(dtype)
     dev.check_dtype(dt)
-    dims = tuple(operator.index(d) for d in dimensions)
+    dims = _shape(tuple(dimensions))
     if _dispatch.use_numpy(dev):
         r = np.indices(dims, dtype=dt, sparse=sparse)
         return tuple(_convert.wrap(a, dev) for a in r) if sparse else _convert.wrap(r, dev)

@@ -40,7 +40,20 @@ def _arg_extreme(x, axis, out, keepdims, is_max):
     x = _convert.as_array(x)
     dev = x._device
     if out is not None:
-        raise NotImplementedError(f"trnpy.{name}: out= is not supported")
+        if not isinstance(out, TrnArray):
+            raise TypeError("output must be an array")
+        dev = _convert.same_device(x, out)
+        if _dispatch.use_numpy(dev):
+            fn = np.argmax if is_max else np.argmin
+            fn(_convert.np_view(x), axis=axis, out=_convert.np_view(out), keepdims=keepdims)
+            return out
+        r = _arg_extreme(x, axis, None, keepdims, is_max)
+        if not np.can_cast(out.dtype, _INTP, "safe"):
+            raise TypeError(f"Cannot cast scalar from {out.dtype!r} to {_INTP!r} according "
+                            "to the rule 'safe'")
+        if out.shape != r.shape:
+            raise ValueError(f"output array does not match result of np.{name}.")
+        return _normalize.write_out(name, out, r._t, r.dtype, casting="unsafe")
     if isinstance(axis, (tuple, list)):
         raise TypeError(f"'{type(axis).__name__}' object cannot be interpreted as an integer")
     if _dispatch.use_numpy(dev):

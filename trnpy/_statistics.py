@@ -1069,8 +1069,7 @@ def bincount(x, /, weights=None, minlength=0):
     if x.ndim != 1:
         raise ValueError("object too deep for desired array" if x.ndim > 1 else
                          "object of too small depth for desired array")
-    if not (x.dtype.kind in "biu" and np.can_cast(x.dtype, np.intp, "safe")) and \
-            not (x.size == 0 and x.dtype.kind == "f"):
+    if not (x.dtype.kind in "biu" and np.can_cast(x.dtype, np.intp, "safe")):
         raise TypeError(f"Cannot cast array data from {x.dtype!r} to dtype('int64') "
                         "according to the rule 'safe'")
     xt = _tensor.cast_tensor(x._t, np.int64)
