@@ -44,7 +44,7 @@ class _Methods:
             raise TypeError(f"Cannot cast array data from {self.dtype!r} to "
                             f"{np.dtype(dtype)!r} according to the rule {casting!r}")
         out = _dtype_functions.astype(self, dtype, copy=copy, device=device)
-        return _creation.with_order(out, order, src=self)
+        return _creation.with_order(out, order, src=self, keep_a=False)
 
     def copy(self, order="C"):
         return _creation.copy_order(self, _creation.normalize_order(order))
@@ -89,7 +89,7 @@ class _Methods:
             raise ValueError("negative dimensions not allowed")
         size = math.prod(shape)
         if size != self.size:
-            if get_base(self) is not None or not self.flags.owndata:
+            if get_base(self) is not None:
                 raise ValueError("cannot resize this array: it does not own its data")
             if operator.truth(refcheck) and has_views(self):
                 raise ValueError("cannot resize an array that references or is referenced\n"
@@ -97,10 +97,9 @@ class _Methods:
                                  "to get a new resized copy or\n set refcheck=False to "
                                  "disable this check")
         flat = _manipulation.ravel(self)
-        new = _creation.zeros(size, self.dtype, device=self._device)
+        new = _creation.zeros(shape, self.dtype, device=self._device)
         n = min(size, self.size)
-        new[:n] = flat[:n]
-        new = _manipulation.reshape(new, shape)
+        new.reshape(-1)[:n] = flat[:n]
         self._tt, self._np = new._tt, new._np
 
     def partition(self, kth, axis=-1, kind="introselect", order=None):

@@ -132,13 +132,13 @@ def _copy_perm(x, perm, dt=None):
     return TrnArray._new(out, dev)
 
 
-def with_order(x, order, copy=None, src=None):
+def with_order(x, order, copy=None, src=None, keep_a=True):
     """``x`` itself when its layout is the one ``order`` (normalised) asks of a result made
-    from ``src`` (default ``x``; 'A'/'K' follow ``src``, and only a result that is not
-    ``src`` itself must follow them), else a copy in that layout (ValueError when
-    ``copy`` is False)."""
+    from ``src`` (default ``x``; 'A'/'K' follow ``src``: ``src`` itself meets 'K', and
+    'A' too unless ``keep_a`` is False, as in NumPy's astype), else a copy in that layout
+    (ValueError when ``copy`` is False)."""
     src = x if src is None else src
-    if x.ndim < 2 or (order in "AK" and x is src):
+    if x.ndim == 0 or (x is src and (order == "K" or (order == "A" and keep_a))):
         return x
     perm = axis_order(src.shape, _elem_strides(src), order)
     st, n = _elem_strides(x), 1
@@ -405,8 +405,9 @@ def _like(fname, x, dtype, order, subok, shape, device):
     dev.check_dtype(dt)
     shape = x.shape if shape is None else _shape(shape)
     # NumPy: a prototype of another ndim gives 'K'/'A' no layout to follow
-    strides = _elem_strides(x) if len(shape) == x.ndim else None
-    return shape, dt, dev, axis_order(shape, strides, order)
+    if len(shape) != x.ndim:
+        return shape, dt, dev, axis_order(shape, None, "C" if order != "F" else "F")
+    return shape, dt, dev, axis_order(x.shape, _elem_strides(x), order)
 
 
 def empty_like(prototype, /, dtype=None, order="K", subok=True, shape=None, *, device=None):
