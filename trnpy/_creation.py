@@ -72,14 +72,18 @@ def is_fortran(shape, strides) -> bool:
 def axis_order(shape, strides, order) -> list:
     """The axes of a new array of layout ``order`` ('C', 'F', 'A' or 'K' relative to an
     array of ``shape``/``strides``), outermost first. 'K' keeps the stride order (NumPy
-    sorts |stride| descending, ties in axis order)."""
+    takes C or F for a contiguous array, else sorts |stride| descending, ties in axis
+    order)."""
     n = len(shape)
     if order == "A":
         order = "F" if strides is not None and is_fortran(shape, strides) else "C"
     if order == "C" or (order == "K" and strides is None):
         return list(range(n))
-    if order == "F":
+    if order == "F" or (order == "K" and f_contiguous(shape, strides)
+                        and not c_contiguous(shape, strides)):
         return list(range(n - 1, -1, -1))
+    if c_contiguous(shape, strides):
+        return list(range(n))
     return sorted(range(n), key=lambda i: -abs(strides[i]))
 
 
