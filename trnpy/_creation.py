@@ -805,6 +805,7 @@ def indices(dimensions, dtype=int, sparse=False, *, device=None):
         r = np.indices(dims, dtype=dt, sparse=sparse)
         return tuple(_convert.wrap(a, dev) for a in r) if sparse else _convert.wrap(r, dev)
     n = len(dims)
+    _check_size((n,) + dims, dt)
     out = []
     for i, d in enumerate(dims):
         t = torch.arange(d, dtype=torch.int64, device=dev.torch_device)

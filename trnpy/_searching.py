@@ -97,6 +97,8 @@ def _truth(t: torch.Tensor) -> torch.Tensor:
 def count_nonzero(x, /, axis=None, *, keepdims=False):
     """Number of non-zero elements over ``axis`` (a 0-d int64 array when axis is None)."""
     dev = x._device
+    if isinstance(axis, list) or not isinstance(keepdims, (bool, type(None))):
+        operator.index(axis if isinstance(axis, list) else keepdims)   # NumPy's TypeError
     axes = _normalize.normalize_axis(axis, x.ndim)
     r = _tensor.collapse(_truth(x._t), axes).sum(dim=-1, dtype=torch.int64)
     return TrnArray._new(r.reshape(_normalize.reduced_shape(x.shape, axes, keepdims)), dev)

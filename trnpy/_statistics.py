@@ -43,6 +43,7 @@ def _kw(**kw):
 
 def _np_call(fn, x, *args, out=None, **kw):
     if out is not None:
+        _normalize.check_out(out, fn.__name__)
         _convert.same_device(out, x)
         kw["out"] = _convert.np_view(out)
     r = fn(_convert.np_view(x), *args, **_kw(**kw))
