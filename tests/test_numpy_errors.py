@@ -149,3 +149,25 @@ def test_uint_positional_and_keyword_forms(backend):
     assert_matches(trnpy.repeat(trnpy.asarray(a), repeats=2), np.repeat(a, repeats=2))
     s = np.arange(5.0)
     assert_matches(trnpy.searchsorted(trnpy.asarray(s), v=2.5), np.searchsorted(s, v=2.5))
+
+
+NEURON_SHAPE_CASES = {
+    "cov": lambda m, a, b: m.cov(a, b),
+    "corrcoef": lambda m, a, b: m.corrcoef(a, b),
+    "cov rowvar": lambda m, a, b: m.cov(a, b.T, rowvar=False),
+    "matmul": lambda m, a, b: m.matmul(a, b),
+    "interp": lambda m, a, b: m.interp(a[0], a[0], b[0]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEURON_SHAPE_CASES))
+def test_shape_errors_before_neuron_dtype_check(emulated_neuron, name):
+    """On the neuron device (no float64) a call with mismatched shapes reports NumPy's
+    shape error, not the device's dtype refusal."""
+    f = NEURON_SHAPE_CASES[name]
+    a, b = np.ones((2, 3), np.float32), np.ones((2, 4), np.float32)
+    with pytest.raises(ValueError) as expected:
+        f(np, a, b)
+    x, y = (trnpy.asarray(v, device=emulated_neuron) for v in (a, b))
+    with pytest.raises(type(expected.value)):
+        f(trnpy, x, y)
