@@ -4,6 +4,8 @@ array/asarray, astype), on both CPU backends; the in-place shape setter, ``resiz
 ``partition``/``argpartition`` methods and ``.base``."""
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -247,3 +249,22 @@ def test_base(backend):
     assert trnpy.expand_dims(x, 0).base is x
     assert all(p.base is x for p in trnpy.split(x, 3))
     assert trnpy.reshape(r.T, 12).base is None
+
+
+def test_more_ndarray_members(backend, tmp_path):
+    a = np.arange(6, dtype=np.int32).reshape(2, 3)
+    x = trnpy.asarray(a.copy())
+    assert_matches(x.byteswap(), a.byteswap())
+    y = x.copy()
+    assert y.byteswap(inplace=True) is y
+    assert_matches(y, a.byteswap())
+    assert_matches(x.compress([True, False, True], axis=1), a.compress([True, False, True], 1))
+    c = np.array([0, 1, 0])
+    assert_matches(trnpy.asarray(c).choose([x[0], x[1]]), c.choose([a[0], a[1]]))
+    assert np.array_equal(pickle.loads(x.dumps()), a)
+    x.tofile(tmp_path / "x.bin")
+    assert np.array_equal(np.fromfile(tmp_path / "x.bin", np.int32).reshape(2, 3), a)
+    x.setflags(write=True)
+    with pytest.raises(NotImplementedError):
+        x.setflags(write=False)
+    assert_matches(x, a)

@@ -250,6 +250,34 @@ class _Methods:
     def take(self, indices, axis=None, out=None, mode="raise"):
         return _indexing.take(self, indices, axis=axis, out=out, mode=mode)
 
+    def choose(self, choices, out=None, mode="raise"):
+        return _indexing.choose(self, choices, out=out, mode=mode)
+
+    def compress(self, condition, axis=None, out=None):
+        return _indexing.compress(condition, self, axis=axis, out=out)
+
+    # byte-level and file methods: through the host data (NumPy's own)
+    def byteswap(self, inplace=False):
+        swapped = _convert.asarray(_convert.host(self).byteswap(), device=self._device)
+        if not inplace:
+            return swapped
+        self[...] = swapped
+        return self
+
+    def tofile(self, fid, sep="", format="%s"):
+        _convert.host(self).tofile(fid, sep, format)
+
+    def dump(self, file):
+        _convert.host(self).dump(file)
+
+    def dumps(self):
+        return _convert.host(self).dumps()
+
+    def setflags(self, write=None, align=None, uic=None):
+        if write is False or align is False or uic:
+            raise NotImplementedError("trnpy arrays are always writeable and aligned: "
+                                      "setflags can only leave them so")
+
     def put(self, indices, values, mode="raise"):
         return _indexing.put(self, indices, values, mode=mode)
 
