@@ -231,10 +231,10 @@ def test_reshape_copy_semantics(backend):
     assert trnpy.asnumpy(x)[0, 0] == 0.0
     r = trnpy.reshape(t, (12,))        # a copy is needed: made silently
     assert_matches(r, a.T.reshape(12))
-    with pytest.raises(NotImplementedError):
-        trnpy.reshape(x, (12,), order="F")
-    with pytest.raises(NotImplementedError):
-        trnpy.ravel(x, order="F")
+    assert_matches(trnpy.reshape(x, (12,), order="F"), np.reshape(a, (12,), order="F"))
+    assert_matches(trnpy.ravel(x, order="F"), np.ravel(a, order="F"))
+    with pytest.raises(ValueError, match="not permitted"):
+        trnpy.reshape(x, (12,), order="K")
 
 
 def test_copies_do_not_alias(backend):

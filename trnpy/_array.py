@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import operator
 import warnings
+import weakref
 
 import numpy as np
 from ._torch import torch
@@ -284,3 +285,29 @@ def host(x) -> np.ndarray:
 
 
 TrnArray.__hash__ = None  # mutable, like ndarray
+
+
+# NumPy's ``.base``: views record the array that owns their memory here (id(view) ->
+# (weak reference to the view, base)); an entry goes when its view does
+_BASES: dict = {}
+
+
+def set_base(view, base):
+    """Record ``base`` (or, when ``base`` is a view itself, its base) as ``view``'s."""
+    e = _BASES.get(id(base))
+    if e is not None and e[0]() is base:
+        base = e[1]
+    k = id(view)
+    _BASES[k] = (weakref.ref(view, lambda _, k=k: _BASES.pop(k, None)), base)
+    return view
+
+
+def get_base(x):
+    """The array recorded as ``x``'s base, or None."""
+    e = _BASES.get(id(x))
+    return e[1] if e is not None and e[0]() is x else None
+
+
+def has_views(x) -> bool:
+    """Whether some live view records ``x`` as its base."""
+    return any(b is x and r() is not None for r, b in list(_BASES.values()))

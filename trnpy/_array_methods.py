@@ -3,19 +3,22 @@
 conversions; everything that computes is a namespace function, bound here as a method."""
 from __future__ import annotations
 
+import math
 import operator
 
 import numpy as np
 from numpy.exceptions import AxisError
 
-from . import (_convert, _dtype_functions, _dispatch, _elementwise, _hotpath, _indexing,
-               _linalg_functions, _manipulation, _reductions, _searching, _sorting, _ufunc)
-from ._array import TrnArray
+from . import (_convert, _creation, _dtype_functions, _dispatch, _elementwise, _hotpath,
+               _indexing, _linalg_functions, _manipulation, _reductions, _searching, _sorting,
+               _ufunc)
+from ._array import TrnArray, get_base, has_views, set_base
 from ._devices import CPU
 from ._flags_flatiter import Flags, FlatIter
 from ._numpy_protocols import array_function, array_ufunc
 
 _backend = _dispatch._CPU_BACKEND.get
+_VIEW = TrnArray.view          # _array.py's, wrapped below to record the base
 _host_result = _convert.host_result
 
 
@@ -33,15 +36,78 @@ class _Methods:
     # -- NumPy ndarray methods ----------------------------------------------------
     def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True, *,
                device=None):
-        if order not in ("K", "A", "C"):
-            raise NotImplementedError(f"astype: order={order!r} is not supported")
+        order = _creation.normalize_order(order)
         # NumPy reads subok as an integer (TypeError otherwise); TrnArray has no subclasses,
         # so either value gives a TrnArray, as either gives a base ndarray in NumPy
         operator.index(subok)
         if casting != "unsafe" and not np.can_cast(self.dtype, dtype, casting):
             raise TypeError(f"Cannot cast array data from {self.dtype!r} to "
                             f"{np.dtype(dtype)!r} according to the rule {casting!r}")
-        return _dtype_functions.astype(self, dtype, copy=copy, device=device)
+        out = _dtype_functions.astype(self, dtype, copy=copy, device=device)
+        return _creation.with_order(out, order, src=self, keep_a=False)
+
+    def copy(self, order="C"):
+        return _creation.copy_order(self, _creation.normalize_order(order))
+
+    def view(self, dtype=None, type=None):
+        r = _VIEW(self, dtype, type)
+        return set_base(r, self) if r is not self else r
+
+    @property
+    def base(self):
+        """The array whose memory this view shares (recorded by trnpy's view functions:
+        reshape, ravel, transpose, view, ...), else None."""
+        return get_base(self)
+
+    def _set_shape(self, shape):
+        # NumPy's in-place reshape: only where a view can give the new shape
+        try:
+            v = _manipulation.reshape(self, shape, copy=False)
+        except ValueError as e:
+            if "copy" not in str(e):
+                raise
+            raise AttributeError("Incompatible shape for in-place modification. Use "
+                                 "`.reshape()` to make a copy with the desired shape.") from None
+        self._tt, self._np = v._tt, v._np
+
+    def _del_shape(self):
+        raise AttributeError("Cannot delete array shape")
+
+    shape = property(TrnArray.shape.fget, _set_shape, _del_shape, TrnArray.shape.__doc__)
+
+    def resize(self, *new_shape, refcheck=True):
+        """NumPy's in-place ``resize``: the C-order data truncated or padded with zeros.
+        Unlike NumPy, ``refcheck`` sees only the views trnpy's view functions recorded
+        (``x.base``), not every Python reference to the array."""
+        if len(new_shape) == 1 and (new_shape[0] is None
+                                    or isinstance(new_shape[0], (tuple, list))):
+            new_shape = new_shape[0]
+        if new_shape is None or new_shape == ():
+            return
+        shape = tuple(operator.index(n) for n in new_shape)
+        if any(n < 0 for n in shape):
+            raise ValueError("negative dimensions not allowed")
+        size = math.prod(shape)
+        if size != self.size:
+            if get_base(self) is not None:
+                raise ValueError("cannot resize this array: it does not own its data")
+            if operator.truth(refcheck) and has_views(self):
+                raise ValueError("cannot resize an array that references or is referenced\n"
+                                 "by another object in this way.\nUse the np.resize function "
+                                 "to get a new resized copy or\n set refcheck=False to "
+                                 "disable this check")
+        flat = _manipulation.ravel(self)
+        new = _creation.zeros(shape, self.dtype, device=self._device)
+        n = min(size, self.size)
+        new.reshape(-1)[:n] = flat[:n]
+        self._tt, self._np = new._tt, new._np
+
+    def partition(self, kth, axis=-1, kind="introselect", order=None):
+        """Partition in place (NumPy's ``ndarray.partition``)."""
+        self[...] = _sorting.partition(self, kth, axis=axis, kind=kind, order=order)
+
+    def argpartition(self, kth, axis=-1, kind="introselect", order=None):
+        return _sorting.argpartition(self, kth, axis=axis, kind=kind, order=order)
 
     def reshape(self, *shape, order="C", copy=None):
         if not shape:
@@ -54,7 +120,7 @@ class _Methods:
         return _manipulation.ravel(self, order=order)
 
     def flatten(self, order="C"):
-        return _manipulation.reshape(self, (-1,), order=order, copy=True)
+        return _manipulation.flatten(self, order)
 
     def transpose(self, *axes):
         if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
@@ -183,6 +249,34 @@ class _Methods:
 
     def take(self, indices, axis=None, out=None, mode="raise"):
         return _indexing.take(self, indices, axis=axis, out=out, mode=mode)
+
+    def choose(self, choices, out=None, mode="raise"):
+        return _indexing.choose(self, choices, out=out, mode=mode)
+
+    def compress(self, condition, axis=None, out=None):
+        return _indexing.compress(condition, self, axis=axis, out=out)
+
+    # byte-level and file methods: through the host data (NumPy's own)
+    def byteswap(self, inplace=False):
+        swapped = _convert.asarray(_convert.host(self).byteswap(), device=self._device)
+        if not inplace:
+            return swapped
+        self[...] = swapped
+        return self
+
+    def tofile(self, fid, sep="", format="%s"):
+        _convert.host(self).tofile(fid, sep, format)
+
+    def dump(self, file):
+        _convert.host(self).dump(file)
+
+    def dumps(self):
+        return _convert.host(self).dumps()
+
+    def setflags(self, write=None, align=None, uic=None):
+        if write is False or align is False or uic:
+            raise NotImplementedError("trnpy arrays are always writeable and aligned: "
+                                      "setflags can only leave them so")
 
     def put(self, indices, values, mode="raise"):
         return _indexing.put(self, indices, values, mode=mode)

@@ -17,8 +17,9 @@ from . import _torch
 from ._torch import torch
 from numpy.lib.array_utils import normalize_axis_index
 
-from . import _convert, _dispatch, _dtypes, _elementwise, _reductions, _tensor
-from ._convert import asarray, from_dlpack
+from . import (_convert, _dispatch, _dtypes, _elementwise, _flags_flatiter, _reductions,
+               _tensor)
+from ._convert import from_dlpack
 from ._array import TrnArray
 from ._devices import device as _resolve_device, get_default_device
 
@@ -29,10 +30,129 @@ __all__ = ["asarray", "array", "from_dlpack", "asnumpy", "asanyarray", "ascontig
            "fromfunction", "frombuffer", "fromiter", "fromstring", "asarray_chkfinite",
            "asfortranarray", "require"]
 
-def _check_order(fname, order, allowed=("K", "A", "C", None)):
-    if order not in allowed:
-        raise NotImplementedError(f"trnpy.{fname}: order={order!r} is not supported "
-                                  "(trnpy arrays are C-ordered)")
+_ORDER_MSG = "order must be one of 'C', 'F', 'A', or 'K' (got {!r})"
+
+
+def normalize_order(order, default="K", allowed="CFAK", msg=None):
+    """NumPy's order argument as one upper-case letter (None: ``default``): TypeError for a
+    non-string, ValueError for other letters or for one outside ``allowed`` (``msg``)."""
+    if order is None:
+        return default
+    o = order.decode("latin-1") if isinstance(order, bytes) else order
+    if not isinstance(o, str):
+        raise TypeError(f"order must be str, not {type(order).__name__}")
+    o = o.upper()
+    if len(o) != 1 or o not in "CFAK":
+        raise ValueError(_ORDER_MSG.format(order))
+    if o not in allowed:
+        raise ValueError(msg or _ORDER_MSG.format(order))
+    return o
+
+
+_CF_ONLY = "only 'C' or 'F' order is permitted"
+
+
+def _c_or_f(order):
+    return normalize_order(order, "C", "CF", _CF_ONLY)
+
+
+def c_contiguous(shape, strides) -> bool:
+    return _flags_flatiter._contiguous(shape, strides, reversed)
+
+
+def f_contiguous(shape, strides) -> bool:
+    return _flags_flatiter._contiguous(shape, strides, list)
+
+
+def is_fortran(shape, strides) -> bool:
+    """F-contiguous and not C-contiguous (NumPy's ``PyArray_ISFORTRAN``: order 'A' means F)."""
+    return f_contiguous(shape, strides) and not c_contiguous(shape, strides)
+
+
+def axis_order(shape, strides, order) -> list:
+    """The axes of a new array of layout ``order`` ('C', 'F', 'A' or 'K' relative to an
+    array of ``shape``/``strides``), outermost first. 'K' keeps the stride order (NumPy
+    takes C or F for a contiguous array, else sorts |stride| descending, ties in axis
+    order)."""
+    n = len(shape)
+    if order == "A":
+        order = "F" if strides is not None and is_fortran(shape, strides) else "C"
+    if order == "C" or (order == "K" and strides is None):
+        return list(range(n))
+    if order == "F" or (order == "K" and f_contiguous(shape, strides)
+                        and not c_contiguous(shape, strides)):
+        return list(range(n - 1, -1, -1))
+    if c_contiguous(shape, strides):
+        return list(range(n))
+    return sorted(range(n), key=lambda i: -abs(strides[i]))
+
+
+def _inverse(perm):
+    inv = [0] * len(perm)
+    for i, p in enumerate(perm):
+        inv[p] = i
+    return inv
+
+
+def _in_layout(make, shape, perm):
+    """``make(shape permuted by perm)`` with its axes put back: an array or tensor of
+    ``shape`` laid out in ``perm``'s order."""
+    if perm == sorted(perm):
+        return make(tuple(shape))
+    r = make(tuple(shape[p] for p in perm))
+    inv = _inverse(perm)
+    return r.transpose(inv) if isinstance(r, np.ndarray) else r.permute(inv)
+
+
+def _elem_strides(x):
+    """Strides of a TrnArray in elements, without making its tensor."""
+    if x._tt is None:
+        n = x.dtype.itemsize
+        return tuple(s // n for s in x._np.strides)
+    return x._tt.stride()
+
+
+def copy_order(x, order, dtype=None):
+    """A copy of TrnArray ``x`` (cast to ``dtype``) laid out as NumPy's ``order``
+    ('C', 'F', 'A' or 'K') asks."""
+    dt = x.dtype if dtype is None else dtype
+    dev = x._device
+    if _dispatch.use_numpy(dev):
+        return _convert.wrap(np.array(_convert.np_view(x), dtype=dt, order=order), dev)
+    return _copy_perm(x, axis_order(x.shape, _elem_strides(x), order), dt)
+
+
+def _copy_perm(x, perm, dt=None):
+    """A copy of ``x`` (cast to ``dt``) with its axes laid out in ``perm``'s order."""
+    dt = x.dtype if dt is None else dt
+    dev = x._device
+    if _dispatch.use_numpy(dev):
+        out = _in_layout(lambda s: np.empty(s, dt), x.shape, perm)
+        np.copyto(out, _convert.np_view(x), casting="unsafe")
+        return _convert.wrap(out, dev)
+    out = _in_layout(lambda s: torch.empty(s, dtype=_dtypes.to_torch(dt),
+                                           device=dev.torch_device), x.shape, perm)
+    out.copy_(_tensor.cast_tensor(x._t, dt))
+    return TrnArray._new(out, dev)
+
+
+def with_order(x, order, copy=None, src=None, keep_a=True):
+    """``x`` itself when its layout is the one ``order`` (normalised) asks of a result made
+    from ``src`` (default ``x``; 'A'/'K' follow ``src``: ``src`` itself meets 'K', and
+    'A' too unless ``keep_a`` is False, as in NumPy's astype), else a copy in that layout
+    (ValueError when ``copy`` is False)."""
+    src = x if src is None else src
+    if x.ndim == 0 or (x is src and (order == "K" or (order == "A" and keep_a))):
+        return x
+    perm = axis_order(src.shape, _elem_strides(src), order)
+    st, n = _elem_strides(x), 1
+    for p in reversed(perm):
+        if x.shape[p] > 1 and st[p] != n:
+            if copy is False:
+                raise ValueError("Unable to avoid copy while creating an array as requested.")
+            return _copy_perm(x, perm)
+        n *= x.shape[p]
+    return x
 
 
 def _no_like(fname, like):
@@ -42,23 +162,41 @@ def _no_like(fname, like):
 
 def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, like=None,
           device=None):
-    """NumPy's ``array``: copies by default."""
-    _check_order("array", order)
+    """NumPy's ``array``: copies by default (in the layout ``order`` asks)."""
+    order = normalize_order(order)
     _no_like("array", like)
     if subok:
         raise NotImplementedError("trnpy.array: subok=True is not supported")
-    out = _convert.asarray(object, dtype=dtype, device=device, copy=copy)
+    if copy and isinstance(object, TrnArray) and (
+            device is None or _resolve_device(device) == object._device):
+        dt = None if dtype is None else _dtypes.as_dtype(dtype)
+        if dt is not None:
+            object._device.check_dtype(dt)
+        out = copy_order(object, order, dt)
+    else:
+        out = with_order(_convert.asarray(object, dtype=dtype, device=device, copy=copy),
+                         order, copy)
     if ndmin > out.ndim:
         out = TrnArray._new(out._t.reshape((1,) * (ndmin - out.ndim) + tuple(out._t.shape)),
                             out._device)
     return out
 
 
+def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
+    """NumPy's ``asarray`` (zero-copy for CPU NumPy data; the array API's ``asarray``
+    with NumPy's positional ``dtype, order``)."""
+    if order is None and like is None:
+        return _convert.asarray(a, dtype=dtype, device=device, copy=copy)
+    order = normalize_order(order)
+    _no_like("asarray", like)
+    return with_order(_convert.asarray(a, dtype=dtype, device=device, copy=copy), order,
+                      copy)
+
+
 def asanyarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
     """NumPy's ``asanyarray`` (trnpy has no array subclasses: same as ``asarray``)."""
-    _check_order("asanyarray", order, ("K", "A", "C", None))
     _no_like("asanyarray", like)
-    return _convert.asarray(a, dtype=dtype, device=device, copy=copy)
+    return asarray(a, dtype, order, device=device, copy=copy)
 
 
 def ascontiguousarray(a, dtype=None, *, like=None, device=None):
@@ -82,11 +220,11 @@ def _check_subok(fname, a, subok):
 def copy(a, order="K", subok=False, *, device=None):
     """NumPy's ``copy``: a new array with the same data and dtype (on ``a``'s device
     unless ``device`` is given)."""
-    _check_order("copy", order)
+    order = normalize_order(order)
     _check_subok("copy", a, subok)
     if isinstance(a, TrnArray) and (device is None or _resolve_device(device) == a._device):
-        return TrnArray._new(a._t.clone(memory_format=torch.contiguous_format), a._device)
-    return _convert.asarray(a, device=device, copy=True)
+        return copy_order(a, order)
+    return with_order(_convert.asarray(a, device=device, copy=True), order)
 
 
 def asnumpy(x, /) -> np.ndarray:
@@ -108,6 +246,8 @@ def _shape(shape) -> tuple:
                             f"got {shape!r}") from None
     if any(s < 0 for s in shape):
         raise ValueError("negative dimensions are not allowed")
+    if any(s > sys.maxsize for s in shape):
+        raise ValueError("Maximum allowed dimension exceeded")
     return shape
 
 
@@ -130,40 +270,85 @@ def _torch_full(shape, value, dtype, dev) -> torch.Tensor:
     return torch.full(shape, value.item(), dtype=_dtypes.to_torch(dt), device=dev.torch_device)
 
 
-def _filled(fname, shape, value, dtype, dev, order="C"):
-    _check_order(fname, order)
-    shape = _shape(shape)
+def _check_size(shape, dtype):
+    """NumPy's ValueError for a shape whose byte count overflows (torch's RuntimeError
+    otherwise leaks out)."""
+    n = math.prod(shape) * np.dtype(dtype).itemsize
+    if n > sys.maxsize:
+        raise ValueError("array is too big; `arr.size * arr.dtype.itemsize` is larger "
+                         "than the maximum possible size.")
+
+
+def _alloc(make, shape, dtype, perm=None):
+    """``make(shape)`` laid out in ``perm``'s axis order, with NumPy's errors for sizes
+    that overflow (ValueError) or do not fit in memory (MemoryError) in place of torch's
+    RuntimeError."""
+    _check_size(shape, dtype)
+    try:
+        return _in_layout(make, shape, perm or list(range(len(shape))))
+    except RuntimeError as e:
+        if "alloc" not in str(e).lower():
+            raise
+        n = math.prod(shape) * np.dtype(dtype).itemsize
+        k = builtins.min(int(math.log(n, 1024)), 6) if n else 0
+        size = f"{n} bytes" if k == 0 else \
+            f"{n / 1024 ** k:.2f} {('KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB')[k - 1]}"
+        raise MemoryError(f"Unable to allocate {size} for an array with shape {shape} and "
+                          f"data type {np.dtype(dtype)}") from None
+
+
+def _torch_empty(shape, dtype, dev, perm=None):
+    return _alloc(lambda s: torch.empty(s, dtype=_dtypes.to_torch(dtype),
+                                        device=dev.torch_device), shape, dtype, perm)
+
+
+def _filled(shape, value, dtype, dev, perm):
+    """A new array of ``shape`` filled with ``value`` (``None``: uninitialised), its axes
+    laid out in ``perm``'s order."""
     if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.full(shape, value, dtype=dtype), dev)
-    return TrnArray._new(_torch_full(shape, value, dtype, dev), dev)
+        out = _in_layout(lambda s: np.empty(s, dtype), shape, perm)
+        if value is not None:
+            np.copyto(out, value, casting="unsafe")
+        return _convert.wrap(out, dev)
+    if value is None:
+        return TrnArray._new(_torch_empty(shape, dtype, dev, perm), dev)
+    return TrnArray._new(_alloc(lambda s: _torch_full(s, value, dtype, dev), shape, dtype,
+                                perm), dev)
+
+
+def _perm(shape, order):
+    return list(range(len(shape))) if order == "C" else list(range(len(shape)))[::-1]
 
 
 def empty(shape, dtype=None, order="C", *, device=None, like=None):
     _no_like("empty", like)
-    _check_order("empty", order)
+    order = _c_or_f(order)
     dev = _convert.target_device(device)
     dt = _resolve(dtype, dev)
     shape = _shape(shape)
     if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.empty(shape, dtype=dt), dev)
-    return TrnArray._new(torch.empty(shape, dtype=_dtypes.to_torch(dt),
-                                     device=dev.torch_device), dev)
+        return _convert.wrap(np.empty(shape, dtype=dt, order=order), dev)
+    return TrnArray._new(_torch_empty(shape, dt, dev, _perm(shape, order)), dev)
 
 
 def zeros(shape, dtype=None, order="C", *, device=None, like=None):
     _no_like("zeros", like)
+    order = _c_or_f(order)
     dev = _convert.target_device(device)
     dt = _resolve(dtype, dev)
+    shape = _shape(shape)
     if _dispatch.use_numpy(dev):
-        _check_order("zeros", order)
-        return _convert.wrap(np.zeros(_shape(shape), dtype=dt), dev)
-    return _filled("zeros", shape, 0, dt, dev, order)
+        return _convert.wrap(np.zeros(shape, dtype=dt, order=order), dev)
+    return _filled(shape, 0, dt, dev, _perm(shape, order))
 
 
 def ones(shape, dtype=None, order="C", *, device=None, like=None):
     _no_like("ones", like)
+    order = _c_or_f(order)
     dev = _convert.target_device(device)
-    return _filled("ones", shape, 1, _resolve(dtype, dev), dev, order)
+    dt = _resolve(dtype, dev)
+    shape = _shape(shape)
+    return _filled(shape, 1, dt, dev, _perm(shape, order))
 
 
 def _scalar_fill_dtype(value, dev) -> np.dtype:
@@ -181,8 +366,9 @@ def _scalar_fill_dtype(value, dev) -> np.dtype:
 def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
     """NumPy's ``full``; ``fill_value`` may also be an array that broadcasts to ``shape``."""
     _no_like("full", like)
-    _check_order("full", order)
+    order = _c_or_f(order)
     shape = _shape(shape)
+    perm = _perm(shape, order)
     if device is None and isinstance(fill_value, TrnArray):
         dev = fill_value._device
     else:
@@ -191,10 +377,10 @@ def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
         dt = _scalar_fill_dtype(fill_value, dev) if dtype is None else _dtypes.as_dtype(dtype)
         dev.check_dtype(dt)
         if _dispatch.use_numpy(dev):
-            return _convert.wrap(np.full(shape, fill_value, dtype=dt), dev)
+            return _convert.wrap(np.full(shape, fill_value, dtype=dt, order=order), dev)
         v = np.empty((), dt)
         np.copyto(v, fill_value, casting="unsafe")     # NumPy's overflow errors and casts
-        return TrnArray._new(_torch_full(shape, v, dt, dev), dev)
+        return _filled(shape, v, dt, dev, perm)
     if isinstance(fill_value, TrnArray) and fill_value._device != dev:
         raise ValueError(f"full: fill_value lives on {fill_value._device}, not on {dev}")
     fv = _convert.asarray(fill_value, device=dev)
@@ -204,52 +390,63 @@ def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
         raise ValueError(f"could not broadcast input array from shape {fv.shape} into "
                          f"shape {shape}")
     if _dispatch.use_numpy(dev):
-        out = np.empty(shape, dt)
-        np.copyto(out, _convert.np_view(fv), casting="unsafe")
-        return _convert.wrap(out, dev)
-    out = torch.empty(shape, dtype=_dtypes.to_torch(dt), device=dev.torch_device)
-    out.copy_(_tensor.cast_tensor(fv._t, dt))
+        return _filled(shape, _convert.np_view(fv), dt, dev, perm)
+    out = _torch_empty(shape, dt, dev, perm)
+    out.copy_(_tensor.cast_tensor(fv._t, dt).expand(shape))
     return TrnArray._new(out, dev)
 
 
 # -- *_like ---------------------------------------------------------------------------------
 def _like(fname, x, dtype, order, subok, shape, device):
-    """(shape, dtype, device) of a ``*_like`` result: ``x``'s unless overridden."""
-    _check_order(fname, order)
+    """(shape, dtype, device, axis order) of a ``*_like`` result: ``x``'s unless
+    overridden; the layout follows ``x`` for order 'K'/'A' as NumPy's does."""
+    order = normalize_order(order)
     _check_subok(fname, x, subok)
     if not isinstance(x, TrnArray):
         x = _convert.asarray(x, device=device)
     dev = x._device if device is None else _resolve_device(device)
     dt = x.dtype if dtype is None else _dtypes.as_dtype(dtype)
     dev.check_dtype(dt)
-    return (x.shape if shape is None else _shape(shape)), dt, dev
+    shape = x.shape if shape is None else _shape(shape)
+    # NumPy: a prototype of another ndim gives 'K'/'A' no layout to follow
+    if len(shape) != x.ndim:
+        return shape, dt, dev, axis_order(shape, None, "C" if order != "F" else "F")
+    return shape, dt, dev, axis_order(x.shape, _elem_strides(x), order)
 
 
 def empty_like(prototype, /, dtype=None, order="K", subok=True, shape=None, *, device=None):
-    shape, dt, dev = _like("empty_like", prototype, dtype, order, subok, shape, device)
-    return empty(shape, dt, device=dev)
+    shape, dt, dev, perm = _like("empty_like", prototype, dtype, order, subok, shape, device)
+    return _filled(shape, None, dt, dev, perm)
 
 
 def zeros_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
-    shape, dt, dev = _like("zeros_like", a, dtype, order, subok, shape, device)
-    return zeros(shape, dt, device=dev)
+    shape, dt, dev, perm = _like("zeros_like", a, dtype, order, subok, shape, device)
+    return _filled(shape, 0, dt, dev, perm)
 
 
 def ones_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
-    shape, dt, dev = _like("ones_like", a, dtype, order, subok, shape, device)
-    return ones(shape, dt, device=dev)
+    shape, dt, dev, perm = _like("ones_like", a, dtype, order, subok, shape, device)
+    return _filled(shape, 1, dt, dev, perm)
 
 
 def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, device=None):
-    shape, dt, dev = _like("full_like", a, dtype, order, subok, shape, device)
-    return full(shape, fill_value, dt, device=dev)
+    shape, dt, dev, perm = _like("full_like", a, dtype, order, subok, shape, device)
+    out = full(shape, fill_value, dt, device=dev)
+    if perm == sorted(perm):
+        return out
+    res = _filled(shape, None, dt, dev, perm)
+    if _dispatch.use_numpy(dev):
+        _convert.np_view(res)[...] = _convert.np_view(out)
+    else:
+        res._t.copy_(out._t)
+    return res
 
 
 # -- eye, identity, tril, triu ------------------------------------------------------------
 def eye(N, M=None, k=0, dtype=None, order="C", *, device=None, like=None):
     """NumPy's ``eye`` (array API: ``eye(n_rows, n_cols=None, /, *, k=0, ...)``)."""
     _no_like("eye", like)
-    _check_order("eye", order)
+    order = _c_or_f(order)
     dev = _convert.target_device(device)
     dt = _resolve(dtype, dev)
     n = operator.index(N)
@@ -257,9 +454,10 @@ def eye(N, M=None, k=0, dtype=None, order="C", *, device=None, like=None):
     k = operator.index(k)
     shape = _shape((n, m))
     if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.eye(n, m, k, dtype=dt), dev)
+        return _convert.wrap(np.eye(n, m, k, dtype=dt, order=order), dev)
     ct = _dtypes.compute_torch(dt)
-    t = torch.zeros(shape, dtype=ct, device=dev.torch_device)
+    t = _alloc(lambda s: torch.zeros(s, dtype=ct, device=dev.torch_device), shape, dt,
+               _perm(shape, order))
     t.diagonal(k).fill_(1)
     return TrnArray._new(_tensor.from_compute(t, dt), dev)
 
@@ -342,7 +540,7 @@ def _arange_item(v, dt):
     return v
 
 
-def arange(start, /, stop=None, step=1, *, dtype=None, device=None, like=None):
+def arange(start, /, stop=None, step=1, dtype=None, *, device=None, like=None):
     """NumPy's ``arange`` (same result dtype, length and values)."""
     _no_like("arange", like)
     dev = _convert.target_device(device)
@@ -592,7 +790,7 @@ def tri(N, M=None, k=0, dtype=float, *, like=None, device=None):
     k = operator.index(k)
     if _dispatch.use_numpy(dev):
         return _convert.wrap(np.tri(n, m, k, dtype=dt), dev)
-    shape = _shape((n, m))
+    shape = _shape((builtins.max(n, 0), builtins.max(m, 0)))     # NumPy: negative is empty
     t = torch.ones(shape, dtype=_dtypes.compute_torch(dt), device=dev.torch_device).tril(k)
     return TrnArray._new(_tensor.from_compute(t, dt), dev)
 
@@ -602,11 +800,12 @@ def indices(dimensions, dtype=int, sparse=False, *, device=None):
     dev = _convert.target_device(device)
     dt = _dtypes.as_dtype(dtype)
     dev.check_dtype(dt)
-    dims = tuple(operator.index(d) for d in dimensions)
+    dims = _shape(tuple(dimensions))
     if _dispatch.use_numpy(dev):
         r = np.indices(dims, dtype=dt, sparse=sparse)
         return tuple(_convert.wrap(a, dev) for a in r) if sparse else _convert.wrap(r, dev)
     n = len(dims)
+    _check_size((n,) + dims, dt)
     out = []
     for i, d in enumerate(dims):
         t = torch.arange(d, dtype=torch.int64, device=dev.torch_device)
@@ -653,8 +852,7 @@ def fromstring(string, dtype=float, count=-1, *, sep, like=None, device=None):
 
 def asarray_chkfinite(a, dtype=None, order=None, *, device=None):
     """``asarray`` that raises ValueError when the data hold infs or NaNs."""
-    _check_order("asarray_chkfinite", order)
-    x = _convert.asarray(a, dtype=dtype, device=device)
+    x = asarray(a, dtype, normalize_order(order), device=device)
     if x.dtype.kind in "fc" and not builtins.bool(_reductions.all(_elementwise.isfinite(x))):
         raise ValueError("array must not contain infs or NaNs")
     return x

@@ -16,12 +16,17 @@ class Flags:
     """NumPy's ``ndarray.flags`` for a TrnArray (read-only)."""
 
     def __init__(self, x: TrnArray):
-        shape, strides = x.shape, x._t.stride()
+        if x._tt is None:     # host data without a tensor: NumPy's strides (none made)
+            shape, strides, n = x._np.shape, x._np.strides, x._np.itemsize
+            strides = tuple(s // n for s in strides)
+            self.owndata = x._np.base is None
+        else:
+            shape, strides = x.shape, x._t.stride()
+            self.owndata = x._t._base is None
         self.c_contiguous = _contiguous(shape, strides, reversed)
         self.f_contiguous = _contiguous(shape, strides, lambda z: z)
         self.writeable = not builtins.any(st == 0 and s > 1 for s, st in zip(shape, strides))
         self.aligned = True
-        self.owndata = x._t._base is None
         self.writebackifcopy = False
 
     _KEYS = {"C_CONTIGUOUS": "c_contiguous", "C": "c_contiguous", "CONTIGUOUS": "c_contiguous",

@@ -285,7 +285,20 @@ def dot(a, b, out=None):
     second-to-last of ``b`` for N-D, multiply for 0-d."""
     (a, b), dev = _convert.as_arrays(a, b)
     if out is not None:
-        raise NotImplementedError("trnpy.dot: out= is not supported")
+        _normalize.check_out(out, "dot")
+        dev = _convert.same_device(a, b, out)
+        if _dispatch.use_numpy(dev):
+            np.dot(_convert.np_view(a), _convert.np_view(b), out=_convert.np_view(out))
+            return out
+        r = dot(a, b)
+        # NumPy's rules: exactly the result's dtype and shape, C-contiguous
+        if out.ndim != r.ndim or out.dtype != r.dtype or not out.flags.c_contiguous:
+            raise ValueError("output array is not acceptable (must have the right datatype, "
+                             "number of dimensions, and be a C-Array)")
+        if out.shape != r.shape:
+            raise ValueError("output array has wrong dimensions")
+        out._t.copy_(r._t)
+        return out
     rdt = _result_dtype(None, a, b, dev)
     if _dispatch.use_numpy(dev):
         return _convert.wrap(np.dot(_convert.np_view(a), _convert.np_view(b)), dev)
@@ -339,7 +352,13 @@ def outer(a, b, out=None):
     """NumPy's ``outer``: inputs are flattened."""
     (a, b), dev = _convert.as_arrays(a, b)
     if out is not None:
-        raise NotImplementedError("trnpy.outer: out= is not supported")
+        _normalize.check_out(out, "outer")
+        dev = _convert.same_device(a, b, out)
+        if _dispatch.use_numpy(dev):
+            np.outer(_convert.np_view(a), _convert.np_view(b), out=_convert.np_view(out))
+            return out
+        r = outer(a, b)
+        return _normalize.write_out("multiply", out, r._t, r.dtype)
     rdt = _result_dtype(np.multiply, a, b, dev)
     if _dispatch.use_numpy(dev):
         return _convert.wrap(np.outer(_convert.np_view(a), _convert.np_view(b)), dev)

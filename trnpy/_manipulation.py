@@ -12,6 +12,7 @@ Shared helpers other modules may use: ``as_trn``, ``signed_view``/``unsigned_vie
 """
 from __future__ import annotations
 
+import functools
 import operator
 
 import numpy as np
@@ -21,10 +22,10 @@ from numpy._core.shape_base import _block_setup
 import warnings
 
 from . import _convert, _dispatch, _dtypes, _tensor
-from ._array import TrnArray
+from ._array import TrnArray, set_base
 from ._convert import np_view
 from ._normalize import normalizer, write_out
-from ._creation import copy
+from ._creation import axis_order, copy, is_fortran, normalize_order
 from ._creation import empty
 from ._creation import zeros
 from ._searching import argwhere
@@ -48,6 +49,28 @@ def _new(t, dev):
     return TrnArray._new(t, dev)
 
 
+def _shares(r, x) -> bool:
+    if r._np is not None and x._np is not None:
+        return np.may_share_memory(r._np, x._np)
+    if r._tt is not None and x._tt is not None:
+        return r._tt.untyped_storage().data_ptr() == x._tt.untyped_storage().data_ptr()
+    return False
+
+
+def _records_base(f):
+    """NumPy's ``.base`` for the views ``f`` returns: each result that shares the memory
+    of ``f``'s TrnArray argument records it (``_array.set_base``)."""
+    @functools.wraps(f)
+    def g(a, *args, **kwargs):
+        r = f(a, *args, **kwargs)
+        if type(a) is TrnArray:
+            for v in (r if isinstance(r, (tuple, list)) else (r,)):
+                if v is not a and _shares(v, a):
+                    set_base(v, a)
+        return r
+    return g
+
+
 def _writeable_view(v: np.ndarray, base: np.ndarray) -> np.ndarray:
     """NumPy marks broadcast views read-only; torch cannot alias those without a warning.
     Rebuild the same view as writeable (setitem refuses overlapping writes itself)."""
@@ -57,6 +80,7 @@ def _writeable_view(v: np.ndarray, base: np.ndarray) -> np.ndarray:
 
 
 # -- broadcasting ------------------------------------------------------------------------
+@_records_base
 def broadcast_to(x, /, shape, subok=False):
     """Broadcast ``x`` to ``shape`` (a view: writes through it are refused, as in NumPy)."""
     if subok:
@@ -146,9 +170,9 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     return _new(res, dev)
 
 
-def concat(arrays, /, *, axis=0):
-    """Array API ``concat`` (``axis=None`` flattens)."""
-    return concatenate(arrays, axis)
+def concat(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    """Array API ``concat`` and NumPy's alias of ``concatenate`` (``axis=None`` flattens)."""
+    return concatenate(arrays, axis, out, dtype, casting)
 
 
 def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
@@ -166,6 +190,7 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
                        casting=casting)
 
 
+@_records_base
 @normalizer(np.unstack, "x")
 def unstack(x, /, *, axis=0):
     """Split ``x`` along ``axis`` into a tuple of views."""
@@ -176,6 +201,7 @@ def unstack(x, /, *, axis=0):
 
 
 # -- axes ----------------------------------------------------------------------------------
+@_records_base
 @normalizer(np.expand_dims, "a")
 def expand_dims(a, axis):
     """Insert unit axes at ``axis`` (an int or a tuple, positions in the result)."""
@@ -188,6 +214,7 @@ def expand_dims(a, axis):
     return _new(t, x._device)
 
 
+@_records_base
 @normalizer(np.squeeze, "a")
 def squeeze(a, axis=None):
     """Remove unit axes (all of them, or those in ``axis``)."""
@@ -202,6 +229,7 @@ def squeeze(a, axis=None):
     return _new(x._t.squeeze(axes) if axes else x._t.view(x.shape), x._device)
 
 
+@_records_base
 @normalizer(np.transpose, "a")
 def permute_dims(a, /, axes):
     """Array API ``permute_dims``: a view with the axes reordered."""
@@ -211,6 +239,7 @@ def permute_dims(a, /, axes):
     return _new(x._t.permute(axes), x._device)
 
 
+@_records_base
 def transpose(a, axes=None):
     """NumPy's ``transpose``: reverses the axes when ``axes`` is None."""
     x = _convert.as_array(a)
@@ -219,6 +248,7 @@ def transpose(a, axes=None):
     return permute_dims(x, axes)
 
 
+@_records_base
 @normalizer(np.swapaxes, "a")
 def swapaxes(a, axis1, axis2):
     """A view with two axes interchanged."""
@@ -228,6 +258,7 @@ def swapaxes(a, axis1, axis2):
                                normalize_axis_index(axis2, x.ndim)), x._device)
 
 
+@_records_base
 @normalizer(np.moveaxis, "a")
 def moveaxis(a, source, destination):
     """A view with axes moved from ``source`` to ``destination`` positions."""
@@ -251,28 +282,35 @@ def flip(m, axis=None):
 
 
 # -- reshaping ---------------------------------------------------------------------------
-def _check_order(fname, order):
-    if order not in ("C", None):
-        raise NotImplementedError(f"trnpy.{fname}: only order='C' is supported, "
-                                  f"not order={order!r}")
-
-
 def _shape_arg(shape):
     if isinstance(shape, (tuple, list)):
         return tuple(operator.index(s) for s in shape)
     return (operator.index(shape),)
 
 
+_RESHAPE_K = "order 'K' is not permitted for reshaping"
+
+
+@_records_base
 def reshape(a, /, shape=None, order="C", *, copy=None):
-    """Give ``a`` a new shape: a view when possible (``copy=None``), always a copy
-    (``copy=True``), or ValueError when a copy would be needed (``copy=False``)."""
+    """Give ``a`` a new shape, reading and placing the elements in ``order`` ('C', 'F',
+    or 'A': F when ``a`` is Fortran-contiguous): a view when possible (``copy=None``),
+    always a copy (``copy=True``), or ValueError when a copy would be needed
+    (``copy=False``)."""
     if shape is None:
         raise TypeError("reshape() missing required argument 'shape'")
-    _check_order("reshape", order)
+    order = normalize_order(order, "C", "CFA", _RESHAPE_K)
     x = _convert.as_array(a)
     shape = np.reshape(_oracle(x.shape), _shape_arg(shape)).shape
     if _dispatch.use_numpy(x._device):
-        return _convert.wrap(np.reshape(np_view(x), shape, copy=copy), x._device)
+        return _convert.wrap(np.reshape(np_view(x), shape, order=order, copy=copy), x._device)
+    if order == "A":
+        order = "F" if is_fortran(x.shape, x._t.stride()) else "C"
+    if order == "F":
+        # F order is C order on the reversed axes
+        r = reshape(_new(x._t.permute(tuple(range(x.ndim))[::-1]), x._device), shape[::-1],
+                    copy=copy)
+        return _new(r._t.permute(tuple(range(len(shape)))[::-1]), x._device)
     t = x._t
     if copy:
         return _new(t.clone(memory_format=torch.contiguous_format).view(shape), x._device)
@@ -284,10 +322,29 @@ def reshape(a, /, shape=None, order="C", *, copy=None):
     return _new(t.reshape(shape), x._device)
 
 
+@_records_base
 def ravel(a, order="C"):
-    """The flattened array (a view when possible)."""
-    _check_order("ravel", order)
-    return reshape(a, -1)
+    """The flattened array, elements read in ``order`` ('K': memory order); a view when
+    possible."""
+    order = normalize_order(order, "C")
+    x = _convert.as_array(a)
+    if _dispatch.use_numpy(x._device):
+        return _convert.wrap(np.ravel(np_view(x), order), x._device)
+    if order == "K":
+        perm = axis_order(x.shape, x._t.stride(), "K")
+        return reshape(_new(x._t.permute(perm), x._device), -1)
+    return reshape(x, -1, order)
+
+
+def flatten(a, order="C"):
+    """``ndarray.flatten``: a flattened copy, elements read in ``order``."""
+    order = normalize_order(order, "C")
+    x = _convert.as_array(a)
+    if _dispatch.use_numpy(x._device):
+        return _convert.wrap(np_view(x).flatten(order), x._device)
+    r = ravel(x, order)
+    shared = r._t.untyped_storage().data_ptr() == x._t.untyped_storage().data_ptr()
+    return _new(r._t.clone(), x._device) if shared else r
 
 
 def _shift_arg(shift):
@@ -340,7 +397,7 @@ def tile(A, reps):
     return _new(res, x._device)
 
 
-def repeat(a, repeats, /, axis=None):
+def repeat(a, repeats, axis=None):
     """Repeat each element ``repeats`` times (an int, or one count per element along
     ``axis``); ``axis=None`` works on the flattened array."""
     x = _convert.as_array(a)
@@ -465,6 +522,7 @@ def column_stack(tup):
     return concatenate(arrays, 1)
 
 
+@_records_base
 def array_split(ary, indices_or_sections, axis=0):
     """Split into sub-arrays (views); sections need not divide the axis equally."""
     x = _convert.as_array(ary)
@@ -489,6 +547,7 @@ def array_split(ary, indices_or_sections, axis=0):
             for i in range(nsections)]
 
 
+@_records_base
 def split(ary, indices_or_sections, axis=0):
     x = _convert.as_array(ary)
     try:
@@ -503,6 +562,7 @@ def split(ary, indices_or_sections, axis=0):
     return array_split(x, indices_or_sections, axis)
 
 
+@_records_base
 def hsplit(ary, indices_or_sections):
     x = _convert.as_array(ary)
     if x.ndim == 0:
@@ -510,6 +570,7 @@ def hsplit(ary, indices_or_sections):
     return split(x, indices_or_sections, 1 if x.ndim > 1 else 0)
 
 
+@_records_base
 def vsplit(ary, indices_or_sections):
     x = _convert.as_array(ary)
     if x.ndim < 2:
@@ -517,6 +578,7 @@ def vsplit(ary, indices_or_sections):
     return split(x, indices_or_sections, 0)
 
 
+@_records_base
 def dsplit(ary, indices_or_sections):
     x = _convert.as_array(ary)
     if x.ndim < 3:
@@ -725,6 +787,7 @@ def block(arrays):
     return res
 
 
+@_records_base
 def rollaxis(a, axis, start=0):
     """NumPy's ``rollaxis`` (a view)."""
     x = _convert.as_array(a)

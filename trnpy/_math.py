@@ -500,7 +500,6 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     dev = x._device
     cplx = fp.dtype.kind == "c"
     rdt = np.dtype(np.complex128) if cplx else np.dtype(np.float64)
-    dev.check_dtype(rdt)
     for v, nm in ((x, "x"), (xp, "xp")):
         if v.dtype.kind == "c":
             raise TypeError(f"Cannot cast array data from {v.dtype!r} to dtype('float64') "
@@ -512,6 +511,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         raise ValueError("fp and xp are not of the same length.")
     if xp.shape[0] == 0:
         raise ValueError("array of sample points is empty")
+    dev.check_dtype(rdt)          # after NumPy's argument errors
     tx = _tensor.cast_tensor(x._t, np.float64)
     txp = _tensor.cast_tensor(xp._t, np.float64)
     tfp = _tensor.cast_tensor(fp._t, rdt)

@@ -47,6 +47,8 @@ def vander(x, N=None, increasing=False):
     if N is None:
         N = x.shape[0]
     N = operator.index(N)
+    if N < 0:
+        raise ValueError("negative dimensions are not allowed")
     rdt = _dtypes.as_dtype(np.promote_types(x.dtype, int))
     dev.check_dtype(rdt)
     xt = _tensor.compute_tensor(x._t, rdt)

@@ -67,6 +67,16 @@ def _sub(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return a - b
 
 
+def _axes(axis, ndim, keepdims) -> tuple:
+    """The reduced axes, with NumPy's TypeErrors for a list ``axis`` and a ``keepdims``
+    that is not an integer (its reductions read both through ``operator.index``)."""
+    if isinstance(axis, list):
+        raise TypeError("'list' object cannot be interpreted as an integer")
+    if keepdims is not True and keepdims is not False:
+        operator.index(keepdims)
+    return _normalize.normalize_axis(axis, ndim)
+
+
 def _finish(r: torch.Tensor, shape, axes, keepdims) -> torch.Tensor:
     return r.reshape(_normalize.reduced_shape(shape, axes, keepdims))
 
@@ -146,7 +156,7 @@ def _sum_prod(x, axis, dtype, keepdims, initial, where, out, is_sum):
     if _dispatch.use_numpy(dev):
         return _numpy_call(np.sum if is_sum else np.prod, x, dev, out, name, axis=axis,
                            dtype=dtype, keepdims=keepdims, initial=initial, where=where)
-    axes = _normalize.normalize_axis(axis, x.ndim)
+    axes = _axes(axis, x.ndim, keepdims)
     res_dt = _probe_dtype(np.sum if is_sum else np.prod, x.dtype, dtype)
     dev.check_dtype(res_dt)
     w = _where_tensor(where, x, dev)
@@ -217,7 +227,7 @@ def _extreme(x, axis, out, keepdims, initial, where, is_max):
     if _dispatch.use_numpy(dev):
         return _numpy_call(np.max if is_max else np.min, x, dev, out, name, axis=axis,
                            keepdims=keepdims, initial=initial, where=where)
-    axes = _normalize.normalize_axis(axis, x.ndim)
+    axes = _axes(axis, x.ndim, keepdims)
     ufname = "maximum" if is_max else "minimum"
     w = _where_tensor(where, x, dev)
     if w is not None and initial is None:
@@ -300,7 +310,7 @@ def mean(x, /, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
     if _dispatch.use_numpy(dev):
         return _numpy_call(np.mean, x, dev, out, "mean", axis=axis, dtype=dtype,
                            keepdims=keepdims, where=where)
-    axes = _normalize.normalize_axis(axis, x.ndim)
+    axes = _axes(axis, x.ndim, keepdims)
     res_dt = _probe_dtype(np.mean, x.dtype, dtype)
     dev.check_dtype(res_dt)
     w = _where_tensor(where, x, dev)
@@ -328,7 +338,7 @@ def _var_std(x, axis, dtype, out, ddof, keepdims, where, mean_, correction, is_s
         return _numpy_call(np.std if is_std else np.var, x, dev, out, name, axis=axis,
                            dtype=dtype, ddof=corr, keepdims=keepdims, where=where,
                            mean=mean_)
-    axes = _normalize.normalize_axis(axis, x.ndim)
+    axes = _axes(axis, x.ndim, keepdims)
     res_dt = _probe_dtype(np.std if is_std else np.var, x.dtype, dtype, n=2)
     dev.check_dtype(res_dt)
     if res_dt.kind not in "fc":
@@ -392,7 +402,7 @@ def _all_any(x, axis, out, keepdims, where, is_all):
     if _dispatch.use_numpy(dev):
         return _numpy_call(np.all if is_all else np.any, x, dev, out, name, axis=axis,
                            keepdims=keepdims, where=where)
-    axes = _normalize.normalize_axis(axis, x.ndim)
+    axes = _axes(axis, x.ndim, keepdims)
     w = _where_tensor(where, x, dev)
     t = x._t if x.dtype == np.bool_ else x._t != 0
     if w is not None:

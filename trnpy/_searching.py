@@ -40,7 +40,20 @@ def _arg_extreme(x, axis, out, keepdims, is_max):
     x = _convert.as_array(x)
     dev = x._device
     if out is not None:
-        raise NotImplementedError(f"trnpy.{name}: out= is not supported")
+        if not isinstance(out, TrnArray):
+            raise TypeError("output must be an array")
+        dev = _convert.same_device(x, out)
+        if _dispatch.use_numpy(dev):
+            fn = np.argmax if is_max else np.argmin
+            fn(_convert.np_view(x), axis=axis, out=_convert.np_view(out), keepdims=keepdims)
+            return out
+        r = _arg_extreme(x, axis, None, keepdims, is_max)
+        if not np.can_cast(out.dtype, _INTP, "safe"):
+            raise TypeError(f"Cannot cast scalar from {out.dtype!r} to {_INTP!r} according "
+                            "to the rule 'safe'")
+        if out.shape != r.shape:
+            raise ValueError(f"output array does not match result of np.{name}.")
+        return _normalize.write_out(name, out, r._t, r.dtype, casting="unsafe")
     if isinstance(axis, (tuple, list)):
         raise TypeError(f"'{type(axis).__name__}' object cannot be interpreted as an integer")
     if _dispatch.use_numpy(dev):
@@ -84,6 +97,8 @@ def _truth(t: torch.Tensor) -> torch.Tensor:
 def count_nonzero(x, /, axis=None, *, keepdims=False):
     """Number of non-zero elements over ``axis`` (a 0-d int64 array when axis is None)."""
     dev = x._device
+    if isinstance(axis, list) or not isinstance(keepdims, (bool, type(None))):
+        operator.index(axis if isinstance(axis, list) else keepdims)   # NumPy's TypeError
     axes = _normalize.normalize_axis(axis, x.ndim)
     r = _tensor.collapse(_truth(x._t), axes).sum(dim=-1, dtype=torch.int64)
     return TrnArray._new(r.reshape(_normalize.reduced_shape(x.shape, axes, keepdims)), dev)
@@ -120,9 +135,11 @@ def flatnonzero(a):
 
 
 # ---------------------------------------------------------------------------
-def searchsorted(x1, x2, /, side="left", sorter=None):
-    """Insertion indices of ``x2`` into the 1-D ascending ``x1`` (array API and NumPy's
-    ``searchsorted(a, v, side, sorter)``; a scalar ``x2`` gives a 0-d result)."""
+def searchsorted(a, v, side="left", sorter=None):
+    """Insertion indices of ``v`` into the 1-D ascending ``a`` (NumPy's signature; the
+    array API's ``searchsorted(x1, x2, /, *, side, sorter)``); a scalar ``v`` gives a 0-d
+    result."""
+    x1, x2 = a, v
     if side not in ("left", "right"):
         raise ValueError(f"side must be 'left' or 'right' (got {side!r})")
     x1 = _convert.as_array(x1)

@@ -50,9 +50,13 @@ def _argsort_t(t, dtype, dim, descending):
     return (n - 1) - idx
 
 
+# trnpy holds no structured dtypes, so NumPy's error for order= on a plain array
+_NO_FIELDS = "Cannot specify order when the array has no fields."
+
+
 def _args(x, axis, kind, order, stable, name):
     if order is not None:
-        raise NotImplementedError(f"trnpy.{name}: order= (structured arrays) is not supported")
+        raise ValueError(_NO_FIELDS)
     x = _convert.as_array(x)
     # NumPy validates kind/stable (ValueError for a bad kind or both given)
     getattr(np, name)(np.empty(0), kind=kind, stable=stable)
@@ -144,7 +148,7 @@ def lexsort(keys, axis=-1):
 
 def _partition_args(a, kth, axis, kind, order, name):
     if order is not None:
-        raise NotImplementedError(f"trnpy.{name}: order= (structured arrays) is not supported")
+        raise ValueError(_NO_FIELDS)
     x = _convert.as_array(a)
     if isinstance(kth, TrnArray):
         kth = _convert.host(kth)

@@ -43,6 +43,7 @@ def _kw(**kw):
 
 def _np_call(fn, x, *args, out=None, **kw):
     if out is not None:
+        _normalize.check_out(out, fn.__name__)
         _convert.same_device(out, x)
         kw["out"] = _convert.np_view(out)
     r = fn(_convert.np_view(x), *args, **_kw(**kw))
@@ -488,6 +489,17 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
         raise ValueError("m has more than 2 dimensions")
     if y is not None and y.ndim > 2:
         raise ValueError("y has more than 2 dimensions")
+    if y is not None:
+        # NumPy's shape error for m and y, before the device's dtype check below
+        xs = (1,) * (2 - m.ndim) + m.shape
+        xs = xs[::-1] if not rowvar and m.ndim != 1 else xs
+        ys = (1,) * (2 - y.ndim) + y.shape
+        ys = ys[::-1] if not rowvar and ys[0] != 1 else ys
+        if xs[0] and xs[1] != ys[1]:
+            raise ValueError("all the input array dimensions except for the concatenation "
+                             f"axis must match exactly, but along dimension 1, the array at "
+                             f"index 0 has size {xs[1]} and the array at index 1 has size "
+                             f"{ys[1]}")
     if dtype is None:
         dtype = np.result_type(m.dtype, np.float64) if y is None else \
             np.result_type(m.dtype, y.dtype, np.float64)
@@ -1073,8 +1085,7 @@ def bincount(x, /, weights=None, minlength=0):
     if x.ndim != 1:
         raise ValueError("object too deep for desired array" if x.ndim > 1 else
                          "object of too small depth for desired array")
-    if not (x.dtype.kind in "biu" and np.can_cast(x.dtype, np.intp, "safe")) and \
-            not (x.size == 0 and x.dtype.kind == "f"):
+    if not (x.dtype.kind in "biu" and np.can_cast(x.dtype, np.intp, "safe")):
         raise TypeError(f"Cannot cast array data from {x.dtype!r} to dtype('int64') "
                         "according to the rule 'safe'")
     xt = _tensor.cast_tensor(x._t, np.int64)

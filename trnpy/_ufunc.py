@@ -204,7 +204,13 @@ class ufunc(_hotpath.UfuncBase):
             else:
                 raise TypeError(f"{self.__name__}() takes {nin} positional argument(s) "
                                 f"but {len(args)} were given")
-        if order not in ("K", "A", "C", "F", None) or subok is not True or signature is not None:
+        if order is not None and (not isinstance(order, str) or order.upper() not in
+                                  ("K", "A", "C", "F")):
+            if not isinstance(order, (str, bytes)):
+                raise TypeError(f"order must be str, not {type(order).__name__}")
+            if not (isinstance(order, bytes) and order.upper() in (b"K", b"A", b"C", b"F")):
+                raise ValueError(f"order must be one of 'C', 'F', 'A', or 'K' (got {order!r})")
+        if subok is not True or signature is not None:
             raise NotImplementedError(
                 f"trnpy.{self.__name__}: order=/subok=/signature= other than the defaults "
                 "are not supported")
@@ -222,10 +228,18 @@ class ufunc(_hotpath.UfuncBase):
             where, _ = _convert.as_operands([where])
             where = where[0]
             _convert.same_device(where, *ops)
-            if len(given) != nout:
-                raise NotImplementedError(
-                    f"trnpy.{self.__name__}: where= without out= leaves unspecified "
-                    "values; pass out= as well")
+            shapes = [getattr(o, "shape", ()) for o in (*ops, *given, where)]
+            try:
+                shape = np.broadcast_shapes(*shapes)
+            except ValueError:
+                raise ValueError("operands could not be broadcast together with shapes "
+                                 + " ".join(str(s) for s in shapes) + " ") from None
+            if len(given) != nout and not _dispatch.use_numpy(dev):
+                # NumPy leaves the masked-out elements unspecified: here they are zeros
+                loop = self.resolve(ops, dtype, casting)
+                outs = tuple(o if o is not None else TrnArray._new(torch.zeros(
+                    shape, dtype=_dtypes.to_torch(dt), device=dev.torch_device), dev)
+                    for o, dt in zip(outs, loop[nin:]))
         if dtype is not None:
             dtype = _dtypes.as_dtype(dtype)
             dev.check_dtype(dtype)
