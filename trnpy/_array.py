@@ -277,7 +277,10 @@ def np_view(x) -> np.ndarray:
 
 
 def host(x) -> np.ndarray:
-    """A NumPy array with ``x``'s data on the host (a view for CPU arrays, else a copy)."""
+    """A NumPy array with ``x``'s data on the host (a view for CPU arrays, else a copy;
+    a NumPy scalar, what CPU reductions give, as a 0-d array)."""
+    if isinstance(x, np.generic):
+        return np.asarray(x)
     if x._tt is None or x._tt.device.type == "cpu":
         return np_view(x)
     return x._t.detach().cpu().numpy()

@@ -30,14 +30,34 @@ def wrap(data, device: Device):
         return out
     if _torch.is_tensor(data):
         return TrnArray._new(data, device)
+    if isinstance(data, np.generic) and device is CPU:
+        return data       # NumPy gave a scalar: a value that never aliases, as NumPy's
     return wrap(np.asarray(data), device)
+
+
+def scalar(t, device: Device):
+    """An element or a full reduction (0-d tensor ``t``) as NumPy gives it: on the CPU
+    NumPy's scalar (a value: hashable, never a view of the array); on other devices a 0-d
+    array that owns its data (a copy, as CuPy gives), so later writes to the array do not
+    show in it."""
+    if device is CPU:
+        return np_view(TrnArray._new(t, device))[()]
+    return TrnArray._new(t.clone() if t._base is not None else t, device)
+
+
+def reduced(t, device: Device):
+    """A reduction's result tensor: a 0-d one on the CPU is NumPy's scalar, as NumPy
+    returns it (:func:`scalar`); anything else a TrnArray."""
+    if device is CPU and t.dim() == 0:
+        return np_view(TrnArray._new(t, device))[()]
+    return TrnArray._new(t, device)
 
 
 def host_result(r):
     """CPU TrnArray around the NumPy result of an op on host arrays: :func:`wrap` without
     its checks, for the hot paths. NumPy's ufuncs and indexing give native arrays of
     trnpy's dtypes for operands of trnpy's dtypes; a NumPy scalar (0-d result) goes the
-    long way."""
+    long way (it stays a NumPy scalar, as NumPy returns it)."""
     if type(r) is np.ndarray:
         out = _NEW(TrnArray)
         out._tt = None

@@ -136,7 +136,7 @@ def _sum_prod(x, axis, dtype, keepdims, initial, where, out, is_sum):
                         r = r * torch.ones((), dtype=r.dtype, device=r.device)
                 if r.dtype is not rt:
                     r = _tensor.from_compute(r, res_dt)
-                return TrnArray._new(r, dev)
+                return _convert.reduced(r, dev)
         elif type(a := x._np) is np.ndarray:
             # NumPy fast path: np.sum/np.prod of an ndarray is this reduce
             return _convert.wrap((np.add if is_sum else np.multiply).reduce(a, axis=None),
@@ -200,7 +200,7 @@ def sum(x, /, axis=None, dtype=None, out=None, keepdims=False, initial=None, whe
             r = t.sum()
             if r.dtype is not e[3]:
                 r = _tensor.from_compute(r, e[1])
-            return TrnArray._new(r, dev)
+            return _convert.reduced(r, dev)
     return _sum_prod(x, axis, dtype, keepdims, initial, where, out, True)
 
 
