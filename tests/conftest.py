@@ -84,6 +84,16 @@ def to_np(x):
     return np.asarray(x)
 
 
+def is_trnpy_result(actual, expected) -> bool:
+    """``actual`` is what trnpy gives for NumPy's ``expected``: a TrnArray, or, where NumPy
+    gives a scalar, that scalar's type (elements and reductions are values on the CPU) or
+    a 0-d TrnArray (the torch path's other 0-d results)."""
+    if isinstance(expected, np.generic):
+        return type(actual) is type(expected) or (
+            isinstance(actual, trnpy.TrnArray) and actual.ndim == 0)
+    return isinstance(actual, trnpy.TrnArray)
+
+
 def assert_matches(actual, expected, *, rtol=None, atol=0.0, check_dtype=True,
                    equal_nan=True, check_sign_of_zero=False):
     """``actual`` (trnpy) equals ``expected`` (NumPy): shape, dtype and values."""

@@ -126,3 +126,17 @@ def test_device_elements_are_0d_copies():
         x[1] = 40.0
         x[...] = 0.0
         assert float(s) == 2.0 and float(t) == 6.0 and float(m) == 3.0 and float(it) == 2.0
+
+
+def test_array_api_namespace_gives_0d_arrays(backend):
+    # the standard has no scalars, and array-API code (SciPy) cannot mix NumPy scalars
+    # with trnpy arrays: x.__array_namespace__() gives 0-d arrays where trnpy gives values
+    x = trnpy.asarray([1.0, 2.0, 4.0])
+    xp = x.__array_namespace__()
+    for r in (xp.sum(x), xp.max(x), xp.mean(x), xp.linalg.vector_norm(x), xp.argmax(x),
+              xp.std(x), xp.prod(x)):
+        assert isinstance(r, trnpy.TrnArray) and r.ndim == 0
+    assert float(xp.sum(x)) == 7.0 and type(trnpy.sum(x)) is np.float64
+    assert xp.float64 is trnpy.float64 and xp.__array_api_version__ == "2024.12"
+    r = x[0:1].reshape(()) + 1                   # arithmetic on 0-d arrays: 0-d arrays
+    assert isinstance(r, trnpy.TrnArray) and float(r) == 2.0

@@ -554,7 +554,7 @@ class ufunc(_hotpath.UfuncBase):
             j = ii[k + 1] if k + 1 < len(ii) else n
             if i < j:
                 seg = TrnArray._new(t[i:j], dev)
-                parts.append(self.reduce(seg, axis=0, dtype=res_dt)._t)
+                parts.append(_convert.as_array(self.reduce(seg, axis=0, dtype=res_dt), dev)._t)
             else:
                 parts.append(_tensor.cast_tensor(t[i], res_dt))
         if parts:
