@@ -84,6 +84,16 @@ def to_np(x):
     return np.asarray(x)
 
 
+def is_trnpy_result(actual, expected) -> bool:
+    """``actual`` is what trnpy gives for NumPy's ``expected``: a TrnArray, or, where NumPy
+    gives a scalar, that scalar's type (elements and reductions are values on the CPU) or
+    a 0-d TrnArray (the torch path's other 0-d results)."""
+    if isinstance(expected, np.generic):
+        return type(actual) is type(expected) or (
+            isinstance(actual, trnpy.TrnArray) and actual.ndim == 0)
+    return isinstance(actual, trnpy.TrnArray)
+
+
 def assert_matches(actual, expected, *, rtol=None, atol=0.0, check_dtype=True,
                    equal_nan=True, check_sign_of_zero=False):
     """``actual`` (trnpy) equals ``expected`` (NumPy): shape, dtype and values."""
@@ -93,8 +103,15 @@ def assert_matches(actual, expected, *, rtol=None, atol=0.0, check_dtype=True,
             assert_matches(a, e, rtol=rtol, atol=atol, check_dtype=check_dtype,
                            equal_nan=equal_nan, check_sign_of_zero=check_sign_of_zero)
         return
+    if isinstance(actual, np.generic):
+        # a value (CPU elements and reductions): only where NumPy gives one, same type
+        assert np.ndim(expected) == 0, f"got a NumPy scalar {actual!r} for shape " \
+            f"{np.shape(expected)}"
+        if check_dtype and isinstance(expected, np.generic):
+            assert type(actual) is type(expected), f"{type(actual)} != {type(expected)}"
+    else:
+        assert isinstance(actual, trnpy.TrnArray), f"expected a TrnArray, got {type(actual)}"
     expected = np.asarray(expected)
-    assert isinstance(actual, trnpy.TrnArray), f"expected a TrnArray, got {type(actual)}"
     a = to_np(actual)
     assert a.shape == expected.shape, f"shape {a.shape} != {expected.shape}"
     if check_dtype:

@@ -222,7 +222,8 @@ def test_basic_index_is_a_view(backend):
     z = x[None, ..., 1]
     z[0, 3] = -7.0
     assert trnpy.asnumpy(x)[3, 1] == -7.0
-    s = x[1, 1]             # a 0-d view, not a copy
+    assert type(x[1, 1]) is np.float64      # an element is a value; x[1, 1, ...] a view
+    s = x[1, 1, ...]        # a 0-d view, not a copy
     s[()] = 42.0
     assert trnpy.asnumpy(x)[1, 1] == 42.0
 

@@ -189,7 +189,7 @@ def test_normalizer_unsupported_and_signature_errors():
 
 def test_normalizer_wraps_tuples_and_namedtuples():
     r = trnpy.linalg.slogdet(trnpy.eye(2))
-    assert type(r).__name__ == "SlogdetResult" and isinstance(r[0], TrnArray)
+    assert type(r).__name__ == "SlogdetResult" and type(r[0]) is np.float64   # as NumPy
     r = trnpy.intersect1d([1, 2, 3], [2, 3], return_indices=True)
     assert type(r) is tuple and all(isinstance(v, TrnArray) for v in r)
 

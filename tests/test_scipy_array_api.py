@@ -5,7 +5,7 @@ The variable must be set before SciPy is imported, so the checks run in a subpro
 function on trnpy arrays and on the equivalent NumPy arrays and requires: a trnpy
 result (every output), the input's device, and SciPy's values (dtype included).
 
-How SciPy finds trnpy: ``x.__array_namespace__()`` returns ``trnpy``;
+How SciPy finds trnpy: ``x.__array_namespace__()`` returns ``trnpy.array_api`` (trnpy with 0-d arrays where it gives NumPy scalars);
 ``scipy.fft`` then calls ``xp.fft.<name>`` (``scipy/fft/_basic_backend.py``), and
 ``scipy.special`` looks up ``xp.special.<name>`` (``_get_native_func`` in
 ``scipy/special/_support_alternative_backends.py``: ``scipy_namespace_for(xp)`` is None
@@ -102,7 +102,9 @@ SCRIPT = textwrap.dedent(r'''
         got = got if isinstance(got, tuple) else (got,)
         exp = exp if isinstance(exp, tuple) else (exp,)
         for g, e in zip(got, exp):
-            if not isinstance(g, trnpy.TrnArray):
+            # (SciPy ends with res[()]: a NumPy scalar on the CPU, as for NumPy input)
+            if not (isinstance(g, trnpy.TrnArray) or
+                    (isinstance(e, np.generic) and type(g) is type(e) and dev is None)):
                 return f"returned {type(g).__name__}, not a trnpy array"
             if g.device != (dev or trnpy.get_default_device()) and not (dev is None):
                 return f"result on {g.device}, input on {dev}"

@@ -44,7 +44,12 @@ from . import _array_methods  # noqa: E402
 _array_methods.attach()
 
 _API_VERSIONS = ("2021.12", "2022.12", "2023.12", "2024.12")
-_THIS = _sys.modules[__name__]
+from . import _array_api_namespace  # noqa: E402
+
+#: what x.__array_namespace__() gives: trnpy with 0-d arrays where it gives NumPy scalars
+array_api = _array_api_namespace.build("trnpy.array_api", _sys.modules[__name__],
+                                       ("linalg", "fft"))
+_THIS = array_api
 
 
 def _array_namespace(self, /, *, api_version=None):

@@ -26,13 +26,17 @@ class DeviceToHostError(TypeError):
 class TrnArray(_hotpath.ArrayBase):
     """An n-dimensional array on a trnpy device, with NumPy's ndarray interface.
 
-    Indexing with integers only (``x[0]`` on a 1-d array, ``x[1, 2]`` on a 2-d one) returns
-    a **0-d TrnArray** that stays on the array's device, where NumPy returns a NumPy
-    scalar. A 0-d array behaves like NumPy's 0-d arrays and scalars in arithmetic and
-    comparisons (with Python and NumPy scalars, which are weak / strong per NEP 50),
-    ``float(x)``, ``int(x)``, ``complex(x)``, ``bool(x)``, ``operator.index(x)``,
-    ``x.item()`` (a Python scalar) and formatting (``f"{x:.3f}"``); like any ndarray it is
-    unhashable. Use ``x.item()`` to get a Python number.
+    Elements are values: indexing with integers only (``x[0]``, ``x[1, 2]``), iterating a
+    1-d array, ``x.flat[i]`` and full reductions (``x.sum()``, ``nanmax``, ``argmax``,
+    ``median``, ...) give NumPy's scalar on the CPU, exactly as NumPy does, and on other
+    devices a 0-d TrnArray that owns its data (a copy, as CuPy gives); neither changes
+    when the array is written later. Arithmetic and ufuncs on 0-d arrays give 0-d arrays
+    (NumPy gives scalars there), and ``x.__array_namespace__()`` is ``trnpy.array_api``,
+    the same functions with 0-d arrays for values, as the array API standard has it, so
+    array-API code (SciPy) never mixes NumPy scalars with trnpy arrays. A 0-d array
+    behaves like NumPy's 0-d arrays in arithmetic and comparisons (NEP 50),
+    ``float(x)``, ``int(x)``, ``operator.index(x)``, ``x.item()`` and formatting; like any
+    ndarray it is unhashable.
 
     Views: basic slicing, reshape, transpose and friends share memory with their base on
     every device. Negative strides (``x[::-1]``, ``flip``) are views on the CPU's NumPy
@@ -278,7 +282,10 @@ def np_view(x) -> np.ndarray:
 
 
 def host(x) -> np.ndarray:
-    """A NumPy array with ``x``'s data on the host (a view for CPU arrays, else a copy)."""
+    """A NumPy array with ``x``'s data on the host (a view for CPU arrays, else a copy;
+    a NumPy scalar, what CPU reductions give, as a 0-d array)."""
+    if isinstance(x, np.generic):
+        return np.asarray(x)
     if x._tt is None or x._tt.device.type == "cpu":
         return np_view(x)
     return x._t.detach().cpu().numpy()

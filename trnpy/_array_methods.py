@@ -331,8 +331,8 @@ class _Methods:
         # hot path: a host array with its NumPy view indexed by another (NumPy's rules)
         if (type(key) is TrnArray and (v := self._np) is not None
                 and (k := key._np) is not None and self._device is CPU is key._device
-                and _backend() == "numpy"):
-            return _host_result(v[k])
+                and _backend() == "numpy" and type(r := v[k]) is np.ndarray):
+            return _host_result(r)
         return _indexing.getitem(self, key)
 
     def __setitem__(self, key, value):

@@ -4,6 +4,7 @@ views. Core layer: imports only the array object and what is below it."""
 from __future__ import annotations
 
 import builtins
+import contextvars
 
 import numpy as np
 from . import _torch
@@ -14,6 +15,11 @@ from ._array import TrnArray, host, np_view  # noqa: F401 (np_view re-exported)
 from ._devices import CPU, Device, device as _resolve_device, get_default_device
 
 _NEW = TrnArray.__new__
+
+#: True inside the array API namespace's functions (``x.__array_namespace__()``): the
+#: standard has no scalars, and SciPy's array-API code cannot mix NumPy scalars with
+#: trnpy arrays, so there elements and reductions stay 0-d arrays.
+ZERO_D = contextvars.ContextVar("trnpy_zero_d", default=False)
 
 
 def wrap(data, device: Device):
@@ -30,21 +36,42 @@ def wrap(data, device: Device):
         return out
     if _torch.is_tensor(data):
         return TrnArray._new(data, device)
+    if isinstance(data, np.generic) and device is CPU and not ZERO_D.get():
+        return data       # NumPy gave a scalar: a value that never aliases, as NumPy's
     return wrap(np.asarray(data), device)
+
+
+def scalar(t, device: Device):
+    """An element or a full reduction (0-d tensor ``t``) as NumPy gives it: on the CPU
+    NumPy's scalar (a value: hashable, never a view of the array); on other devices a 0-d
+    array that owns its data (a copy, as CuPy gives), so later writes to the array do not
+    show in it."""
+    if device is CPU and not ZERO_D.get():
+        return np_view(TrnArray._new(t, device))[()]
+    return TrnArray._new(t.clone() if t._base is not None else t, device)
+
+
+def reduced(t, device: Device):
+    """A reduction's result tensor: a 0-d one on the CPU is NumPy's scalar, as NumPy
+    returns it (:func:`scalar`); anything else a TrnArray."""
+    if device is CPU and t.dim() == 0 and not ZERO_D.get():
+        return np_view(TrnArray._new(t, device))[()]
+    return TrnArray._new(t, device)
 
 
 def host_result(r):
     """CPU TrnArray around the NumPy result of an op on host arrays: :func:`wrap` without
     its checks, for the hot paths. NumPy's ufuncs and indexing give native arrays of
     trnpy's dtypes for operands of trnpy's dtypes; a NumPy scalar (0-d result) goes the
-    long way."""
+    long way: a 0-d array (arithmetic on 0-d arrays gives 0-d arrays, as the array API
+    has it; NumPy gives scalars. Elements and reductions are values: :func:`wrap`)."""
     if type(r) is np.ndarray:
         out = _NEW(TrnArray)
         out._tt = None
         out._device = CPU
         out._np = r
         return out
-    return wrap(r, CPU)
+    return wrap(np.asarray(r), CPU)
 
 
 def same_device(*arrays) -> Device:

@@ -324,6 +324,8 @@ def _torch_getitem(x, key):
     p = _plan(x, items, consumed)
     t = x._t
     v = t[p.idx]
+    if consumed == x.ndim == len(items) and builtins.all(k == "int" for k, _ in items):
+        return _convert.scalar(v, x._device)       # an element: a value, never a view
     if not p.adv:
         if p.flips:   # torch has no negative strides: a copy
             v = _tensor.unsigned_view(torch.flip(_tensor.signed_view(v), p.flips), t.dtype)
@@ -339,14 +341,9 @@ def _torch_getitem(x, key):
 
 
 def getitem(x, key):
-    """``x[key]`` with NumPy's semantics (a 0-d array where NumPy gives a scalar)."""
+    """``x[key]`` with NumPy's semantics: an element is a value (:func:`_convert.scalar`)."""
     if _dispatch.use_numpy(x._device):
-        v = _convert.np_view(x)
-        k = _np_key(x, key)
-        r = v[k]
-        if isinstance(r, np.generic):   # all-integer key: give a 0-d view, not a scalar
-            r = v[(k if isinstance(k, tuple) else (k,)) + (Ellipsis,)]
-        return _convert.wrap(r, x._device)
+        return _convert.wrap(_convert.np_view(x)[_np_key(x, key)], x._device)
     return _torch_getitem(x, key)
 
 
@@ -571,7 +568,7 @@ def take_along_axis(arr, indices, /, axis=-1):
 
 
 def _wrap_np(r, dev):
-    return _convert.wrap(np.asarray(r), dev)
+    return _convert.wrap(r, dev)
 
 
 def _np_arg(x):

@@ -371,6 +371,6 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     """NumPy's ``trace``: sums along diagonals."""
     x = _convert.as_array(a)
     if _dispatch.use_numpy(x._device) and out is None:
-        return _convert.wrap(np.asarray(np.trace(_convert.np_view(x), offset, axis1, axis2,
-                                                 dtype)), x._device)
+        return _convert.wrap(np.trace(_convert.np_view(x), offset, axis1, axis2,
+                                                 dtype), x._device)
     return _reductions.sum(_indexing.diagonal(x, offset, axis1, axis2), axis=-1, dtype=dtype, out=out)

@@ -656,7 +656,7 @@ def fix(x, out=None):
     x = _convert.as_array(x)
     if _dispatch.use_numpy(x._device):
         r = np.fix(_convert.np_view(x))
-        return _normalize.deliver(_convert.wrap(np.asarray(r), x._device), out, "fix")
+        return _normalize.deliver(_convert.wrap(r, x._device), out, "fix")
     if x.dtype.kind == "c":
         raise TypeError("ufunc 'ceil' not supported for the input types")
     r = _searching.where(_elementwise.greater_equal(x, 0), _elementwise.floor(x), _elementwise.ceil(x)) if x.dtype.kind == "f" \
@@ -671,7 +671,7 @@ def _isinf_sign(x, out, pos):
                         "would be ambiguous.")
     if _dispatch.use_numpy(x._device):
         f = np.isposinf if pos else np.isneginf
-        return _normalize.deliver(_convert.wrap(np.asarray(f(_convert.np_view(x))), x._device), out,
+        return _normalize.deliver(_convert.wrap(f(_convert.np_view(x)), x._device), out,
                                  "isposinf" if pos else "isneginf")
     s = _elementwise.signbit(x) if x.dtype.kind == "f" else _creation.zeros(x.shape, dtype=bool, device=x._device)
     r = _elementwise.logical_and(_elementwise.isinf(x), _elementwise.logical_not(s) if pos else s)

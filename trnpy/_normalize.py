@@ -74,9 +74,14 @@ def check_out(out, name):
 
 
 def deliver(res: TrnArray, out, name) -> TrnArray:
-    """Return ``res``, or write it into ``out`` (same shape, NumPy's unsafe cast)."""
+    """Return ``res`` (a 0-d result as :func:`_convert.scalar`, as NumPy returns
+    reductions), or write it into ``out`` (same shape, NumPy's unsafe cast)."""
     if out is None:
+        if type(res) is TrnArray and res.ndim == 0 and res._device is _convert.CPU:
+            return _convert.scalar(res._t, res._device)
         return res
+    if isinstance(res, np.generic):     # a scalar from a composite's inner reduction
+        res = _convert.wrap(np.asarray(res), out._device)
     check_out(out, name)
     _convert.same_device(res, out)
     if tuple(out.shape) != tuple(res.shape):
@@ -97,13 +102,13 @@ def wrap_result(r, dev, result=None):
     """TrnArray(s) around NumPy result ``r``: tuples (namedtuples: ``result`` or their
     own type) and lists element-wise."""
     if isinstance(r, tuple):
-        vals = [_convert.wrap(np.asarray(v), dev) for v in r]
+        vals = [_convert.wrap(v, dev) for v in r]
         if result is not None:
             return result(*vals)
         return type(r)(*vals) if hasattr(r, "_fields") else tuple(vals)
     if isinstance(r, list):
-        return [_convert.wrap(np.asarray(v), dev) for v in r]
-    return _convert.wrap(np.asarray(r), dev)
+        return [_convert.wrap(v, dev) for v in r]
+    return _convert.wrap(r, dev)
 
 
 def np_views(*xs):

@@ -197,7 +197,7 @@ def _back(r, views):
             _dtypes.as_dtype(r.dtype)
         except TypeError:
             return r
-        return _convert.wrap(np.asarray(r), CPU)
+        return _convert.wrap(np.asarray(r), CPU)    # (ufuncs on 0-d arrays: 0-d arrays)
     if isinstance(r, tuple):
         items = [_back(i, views) for i in r]
         return type(r)(*items) if hasattr(r, "_fields") else tuple(items)

@@ -29,7 +29,7 @@ RankWarning = np.exceptions.RankWarning
 
 
 def _w(r, dev):
-    return _convert.wrap(np.asarray(r), dev)
+    return _convert.wrap(r, dev)
 
 
 def _coeffs(p, dev=None):

@@ -146,7 +146,7 @@ def _sum_prod(x, axis, dtype, keepdims, initial, where, out, is_sum):
                         r = r * torch.ones((), dtype=r.dtype, device=r.device)
                 if r.dtype is not rt:
                     r = _tensor.from_compute(r, res_dt)
-                return TrnArray._new(r, dev)
+                return _convert.reduced(r, dev)
         elif type(a := x._np) is np.ndarray:
             # NumPy fast path: np.sum/np.prod of an ndarray is this reduce
             return _convert.wrap((np.add if is_sum else np.multiply).reduce(a, axis=None),
@@ -204,13 +204,13 @@ def sum(x, /, axis=None, dtype=None, out=None, keepdims=False, initial=None, whe
         dev = x._device
         if dev is CPU and _backend() == "numpy":
             if (a := x._np) is not None:
-                return _host_result(_add_reduce(a, axis=None))
+                return _convert.wrap(_add_reduce(a, axis=None), CPU)   # a value
         elif ((t := x._tt) is not None and (e := _WHOLE_SUM.get(t.dtype)) is not None
               and e[0] is dev and not e[4] and t.dtype is e[2] and t.is_contiguous()):
             r = t.sum()
             if r.dtype is not e[3]:
                 r = _tensor.from_compute(r, e[1])
-            return TrnArray._new(r, dev)
+            return _convert.reduced(r, dev)
     return _sum_prod(x, axis, dtype, keepdims, initial, where, out, True)
 
 
@@ -318,7 +318,8 @@ def mean(x, /, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
         warnings.warn("Mean of empty slice.", RuntimeWarning, stacklevel=2)
     if res_dt.kind not in "fc":
         # an integer/bool dtype=: NumPy sums in it, true-divides, and casts back
-        s = _sum_prod(x, axis, res_dt, False, None, where, None, True)._t
+        s = _convert.as_array(_sum_prod(x, axis, res_dt, False, None, where, None, True),
+                              dev)._t     # (a full sum on the CPU is a value)
         n = _tensor.collapse(w, axes).sum(dim=-1) if w is not None else \
             int(np.prod([x.shape[a] for a in axes]))
         r = _tensor.cast_tensor(_tensor.cast_tensor(s, np.float64) / n, res_dt)

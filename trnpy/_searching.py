@@ -32,7 +32,7 @@ def _arg_extreme(x, axis, out, keepdims, is_max):
             td = t.dtype
             if ((td.is_floating_point or (td.is_signed and not td.is_complex)
                  or td is torch.uint8) and (t.is_cpu or t.is_cuda) and t.numel()):
-                return TrnArray._new(torch.argmax(t) if is_max else torch.argmin(t), dev)
+                return _convert.reduced(torch.argmax(t) if is_max else torch.argmin(t), dev)
         elif type(a := x._np) is np.ndarray:
             # NumPy fast path: what np.argmax/np.argmin call on an ndarray
             return _convert.wrap(a.argmax() if is_max else a.argmin(), dev)
@@ -76,7 +76,7 @@ def _arg_extreme(x, axis, out, keepdims, is_max):
             # (torch's CPU and CUDA kernels already give the first NaN)
             nan = torch.isnan(c)
             r = torch.where(nan.any(dim=-1), torch.argmax(nan.to(torch.uint8), dim=-1), r)
-    return TrnArray._new(r.reshape(_normalize.reduced_shape(x.shape, axes, keepdims)), dev)
+    return _convert.reduced(r.reshape(_normalize.reduced_shape(x.shape, axes, keepdims)), dev)
 
 
 def argmax(x, /, axis=None, out=None, *, keepdims=False):
@@ -93,7 +93,7 @@ def _truth(t: torch.Tensor) -> torch.Tensor:
     return t if t.dtype == torch.bool else t != 0
 
 
-@normalizer(lambda x, *a, **k: np.asarray(np.count_nonzero(x, *a, **k), dtype=_INTP), "x")
+@normalizer(lambda x, *a, **k: np.asarray(np.count_nonzero(x, *a, **k), dtype=_INTP)[()], "x")
 def count_nonzero(x, /, axis=None, *, keepdims=False):
     """Number of non-zero elements over ``axis`` (a 0-d int64 array when axis is None)."""
     dev = x._device
@@ -101,7 +101,7 @@ def count_nonzero(x, /, axis=None, *, keepdims=False):
         operator.index(axis if isinstance(axis, list) else keepdims)   # NumPy's TypeError
     axes = _normalize.normalize_axis(axis, x.ndim)
     r = _tensor.collapse(_truth(x._t), axes).sum(dim=-1, dtype=torch.int64)
-    return TrnArray._new(r.reshape(_normalize.reduced_shape(x.shape, axes, keepdims)), dev)
+    return _convert.reduced(r.reshape(_normalize.reduced_shape(x.shape, axes, keepdims)), dev)
 
 
 def _not_0d(x):

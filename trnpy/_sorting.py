@@ -128,8 +128,8 @@ def lexsort(keys, axis=-1):
     if any(k.shape != keys[0].shape for k in keys):
         raise ValueError("all keys need to be the same shape")
     if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.asarray(np.lexsort([_convert.np_view(k) for k in keys],
-                                                    axis=axis)), dev)
+        return _convert.wrap(np.lexsort([_convert.np_view(k) for k in keys],
+                                                    axis=axis), dev)
     shape = keys[0].shape
     if not shape:
         # NumPy's answer for 0-d keys (and its error for a bad axis)

@@ -186,8 +186,12 @@ subscript(PyObject *self, PyObject *key)
         return NULL;
     }
     PyObject *v = host_view(self), *k;
-    if (v != NULL && (k = host_view(key)) != NULL && numpy_backend())
-        return wrap(PyObject_GetItem(v, k));
+    if (v != NULL && (k = host_view(key)) != NULL && numpy_backend()) {
+        PyObject *r = PyObject_GetItem(v, k);
+        if (r == NULL || Py_TYPE(r) == ndarray_type)
+            return wrap(r);
+        Py_DECREF(r);      /* an element (0-d key): a value, made by getitem_slow */
+    }
     /* getitem_slow's own first step: which path the array's device takes */
     if (((ArrayObject *)self)->device != cpu_device || !numpy_backend())
         return call2(getitem_torch, self, key);

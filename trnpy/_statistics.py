@@ -50,8 +50,8 @@ def _np_call(fn, x, *args, out=None, **kw):
     if out is not None:
         return out
     if isinstance(r, tuple):
-        return tuple(_convert.wrap(np.asarray(v), x._device) for v in r)
-    return _convert.wrap(np.asarray(r), x._device)
+        return tuple(_convert.wrap(v, x._device) for v in r)
+    return _convert.wrap(r, x._device)
 
 
 # ---------------------------------------------------------------------------
@@ -337,7 +337,7 @@ def _order_stat(a, q, axis, out, overwrite_input, method, keepdims, weights, int
             kw["out"] = _convert.np_view(out)
             fn(_convert.np_view(a), qv, **kw)
             return out
-        return _convert.wrap(np.asarray(fn(_convert.np_view(a), qv, **kw)), dev)
+        return _convert.wrap(fn(_convert.np_view(a), qv, **kw), dev)
     if nan_mode and a.size == 0:
         _q_args(q, dev, scale, name)
         # NumPy answers an empty nan-quantile with nanmean (q's shape is dropped), before
@@ -573,8 +573,8 @@ def corrcoef(x, y=None, rowvar=True, bias=_NoValue, ddof=_NoValue, *, dtype=None
                       stacklevel=2)
     (x, y), dev = _convert.as_arrays(x, y)
     if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.asarray(np.corrcoef(*np_views(x, y), rowvar=rowvar,
-                                                     dtype=dtype)), dev)
+        return _convert.wrap(np.corrcoef(*np_views(x, y), rowvar=rowvar,
+                                                     dtype=dtype), dev)
     c = cov(x, y, rowvar, dtype=dtype)
     if c.ndim == 0:
         return _elementwise.divide(c, c)
@@ -658,6 +658,8 @@ def _div_count(x, cnt):
     dtype the device has rather than promoting to float64."""
     rdt = _dtypes.real_of(x.dtype)
     cdt = np.dtype(np.float32) if rdt == np.float16 else rdt
+    if isinstance(cnt, np.generic):     # a full reduction's count: a value
+        return _elementwise.divide(x, cdt.type(cnt)).astype(x.dtype)
     return _dtype_functions.astype(_elementwise.divide(x, _dtype_functions.astype(cnt, cdt)), x.dtype)
 
 

@@ -256,9 +256,10 @@ class ufunc(_hotpath.UfuncBase):
             if given:
                 kw["out"] = tuple(None if o is None else _convert.np_view(o) for o in outs)
             res = self._np(*np_ops, **kw)
+            # (host_result: a ufunc on 0-d arrays gives 0-d arrays, on every path)
             if nout == 1:
-                return outs[0] if outs[0] is not None else _convert.wrap(res, dev)
-            return tuple(o if o is not None else _convert.wrap(r, dev)
+                return outs[0] if outs[0] is not None else _convert.host_result(res)
+            return tuple(o if o is not None else _convert.host_result(r)
                          for o, r in zip(outs, res))
         return self._call_torch(ops, dev, outs[0] if nout == 1 else outs, where, dtype,
                                 casting)
@@ -568,7 +569,7 @@ class ufunc(_hotpath.UfuncBase):
             j = ii[k + 1] if k + 1 < len(ii) else n
             if i < j:
                 seg = TrnArray._new(t[i:j], dev)
-                parts.append(self.reduce(seg, axis=0, dtype=res_dt)._t)
+                parts.append(_convert.as_array(self.reduce(seg, axis=0, dtype=res_dt), dev)._t)
             else:
                 parts.append(_tensor.cast_tensor(t[i], res_dt))
         if parts:

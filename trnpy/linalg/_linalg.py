@@ -408,7 +408,7 @@ def matrix_rank(A, /, tol=None, hermitian=False, *, rtol=None):
     _refuse_nonfinite(x)
     if _dispatch.use_numpy(dev):
         res = np.linalg.matrix_rank(np_view(x), tol=tol, hermitian=hermitian, rtol=rtol)
-        return _convert.wrap(np.asarray(res, dtype=np.int64), dev)
+        return _convert.wrap(np.asarray(res, dtype=np.int64)[()], dev)
     s = svd(x, compute_uv=False, hermitian=hermitian)
     st = s._t
     if tol is None:
@@ -601,8 +601,8 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     else:
         axes = (_normalize.axis_index(axis, x.ndim),)
     if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.asarray(np.linalg.vector_norm(
-            np_view(x), axis=axis, keepdims=keepdims, ord=ord)), dev)
+        return _convert.wrap(np.linalg.vector_norm(
+            np_view(x), axis=axis, keepdims=keepdims, ord=ord), dev)
     wdt = rdt if x.dtype.kind in "iub" else x.dtype
     t = _tensor.torch_as(x._t, wdt)
     count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
@@ -663,7 +663,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
         moved = TrnArray._new(x._t.movedim((r0, c0), (-2, -1)), dev)
         r = matrix_norm(moved, keepdims=False, ord="fro" if ord is None else ord)
         if keepdims:
-            t = r._t
+            t = _convert.as_array(r, dev)._t       # (a 2-D input's norm is a value)
             for ax in sorted((r0, c0)):
                 t = t.unsqueeze(ax)
             r = TrnArray._new(t, dev)
@@ -796,7 +796,7 @@ def cond(x, p=None):
             x, bad = _finite_stand_ins(x)
             return _searching.where(bad, _INF, cond(x, p))
         if _dispatch.use_numpy(dev):
-            return _convert.wrap(np.asarray(np.linalg.cond(np_view(x), p)), dev)
+            return _convert.wrap(np.linalg.cond(np_view(x), p), dev)
         s = svd(x, compute_uv=False)._t
         with np.errstate(all="ignore"):
             r = s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1]
@@ -808,7 +808,7 @@ def cond(x, p=None):
         rdt = _dtypes.real_of(wdt)
         dev.check_dtype(rdt)
         if _dispatch.use_numpy(dev):
-            return _convert.wrap(np.asarray(np.linalg.cond(np_view(x), p)), dev)
+            return _convert.wrap(np.linalg.cond(np_view(x), p), dev)
         # NumPy inverts in double precision, with a singular matrix giving NaN -> inf
         idt = wdt if dev.kind == "neuron" else (
             np.dtype(np.complex128) if wdt.kind == "c" else np.dtype(np.float64))
@@ -863,7 +863,7 @@ def multi_dot(arrays, *, out=None):
     if _dispatch.use_numpy(dev):
         res = np.linalg.multi_dot([np_view(a) for a in arrs],
                                   out=None if out is None else np_view(out))
-        return out if out is not None else _convert.wrap(np.asarray(res), dev)
+        return out if out is not None else _convert.wrap(res, dev)
     first, last = arrs[0].ndim == 1, arrs[-1].ndim == 1
     if first:
         arrs[0] = _new(arrs[0]._t[None, :], dev)

@@ -48,7 +48,7 @@ def _wrap(r, dev):
         return bool(r)
     if isinstance(r, (int, np.integer)) and not isinstance(r, np.ndarray):
         return int(r)
-    return _convert.wrap(np.asarray(r), dev)
+    return _convert.wrap(r, dev)
 
 
 def _call(fn, *args, **kw):

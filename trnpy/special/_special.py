@@ -194,7 +194,7 @@ def polygamma(n, x):
     import scipy.special as sp  # lazy: SciPy loads on first use, not with trnpy
     ops, dev = _operands(n, x)
     if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.asarray(sp.polygamma(*map(_np_arg, ops))), dev)
+        return _convert.wrap(sp.polygamma(*map(_np_arg, ops)), dev)
     rdt = _result_dtype(sp.polygamma, *ops)
     dev.check_dtype(rdt)
     if rdt.kind == "c" or any(isinstance(o, TrnArray) and o.dtype.kind == "c" for o in ops):
@@ -220,7 +220,7 @@ def zeta(x, q=None, out=None):
     if _dispatch.use_numpy(dev):
         kw = {} if out is None else {"out": _convert.np_view(out)}
         res = sp.zeta(*map(_np_arg, ops), **kw)
-        return out if out is not None else _convert.wrap(np.asarray(res), dev)
+        return out if out is not None else _convert.wrap(res, dev)
     rdt = _result_dtype(sp.zeta, *ops)
     dev.check_dtype(rdt)
     if rdt.kind == "c":
@@ -235,7 +235,7 @@ def sinc(x):
     """Normalised sinc, sin(pi x) / (pi x) (``scipy.special.sinc`` is ``numpy.sinc``)."""
     (x,), dev = _operands(x)
     if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.asarray(np.sinc(_np_arg(x))), dev)
+        return _convert.wrap(np.sinc(_np_arg(x)), dev)
     rdt = _result_dtype(np.sinc, x)
     dev.check_dtype(rdt)
     return TrnArray._new(torch.special.sinc(_operand_tensor(x, rdt, dev)), dev)
@@ -259,8 +259,8 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
                            b=None if b is None else _convert.np_view(b),
                            keepdims=keepdims, return_sign=return_sign)
         if return_sign:
-            return tuple(_convert.wrap(np.asarray(r), dev) for r in res)
-        return _convert.wrap(np.asarray(res), dev)
+            return tuple(_convert.wrap(r, dev) for r in res)
+        return _convert.wrap(res, dev)
     ops = (a,) if b is None else (a, b)
     rdt = _result_dtype(lambda a, b=None: sp.logsumexp(a, b=b), *ops)
     dev.check_dtype(rdt)
@@ -306,7 +306,7 @@ def _soft(x, axis, log):
     f = sp.log_softmax if log else sp.softmax
     name = f.__name__
     if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.asarray(f(_convert.np_view(x), axis=axis)), dev)
+        return _convert.wrap(f(_convert.np_view(x), axis=axis), dev)
     rdt = _result_dtype(f, x)
     dev.check_dtype(rdt)
     if rdt.kind == "c":
