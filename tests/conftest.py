@@ -27,7 +27,9 @@ def scaled_examples(n: int) -> int:
 
 
 _HYPOTHESIS_COMMON = dict(
-    max_examples=scaled_examples(40), deadline=None,
+    # Hypothesis's own defaults as the parent, whichever profile is loaded now (it loads
+    # "ci" itself when it detects CI)
+    parent=settings.get_profile("default"), max_examples=scaled_examples(40), deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 # "default": the same examples on every run and machine (a seed from each test's name, no
 # example database), so the README's test command passes or fails the same way every time.

@@ -44,6 +44,8 @@ def test_examples_scale():
     assert examples(1) >= 1
     if os.environ.get("TRNPY_HYPOTHESIS", "default") == "default":
         assert settings().derandomize and settings().database is None
+    else:                                 # fresh examples; failures replayed next run
+        assert not settings().derandomize and settings().database is not None
     assert settings().max_examples == examples(40) and settings().deadline is None
 
 
