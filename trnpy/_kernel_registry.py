@@ -442,3 +442,25 @@ def _fft_real(t, inverse):
 
 #: op name (as passed to ``route``) -> kernel adapter
 KERNELS = {"matmul": _Matmul(), "eigh": _Eigh(), "fft": _FFT()}
+
+
+# ---------------------------------------------------------------------------
+# random_bits (trnpy/_random_bits.py: NumPy's Philox-4x64-10 words)
+class _RandomBits:
+    """``route("random_bits", device, n_blocks)``. The NKI kernel does not take it yet,
+    so every neuron-device draw is a recorded fallback (an error under strict mode)."""
+    op = "random_bits"
+
+    def unsupported(self, device, n_blocks):
+        return ("kernels/rng.py computes Philox-4x32; NumPy's stream is Philox-4x64 "
+                "(issue #11 item 3)")
+
+    def size(self, n_blocks):
+        return n_blocks
+
+    def __call__(self, *args, **kwargs):
+        raise NotImplementedError("the random_bits NKI kernel is not written yet (issue #11)")
+
+
+KERNELS["random_bits"] = _RandomBits()
+kernel_thresholds["random_bits"] = DEFAULT_THRESHOLDS["random_bits"] = 0
