@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import trnpy
-from conftest import assert_matches
+from conftest import assert_matches, scaled_examples
 
 
 def arrays(dtypes, min_dims=0, max_dims=3, min_side=0, max_side=5, finite=False):
@@ -112,3 +112,9 @@ def rand(rng, shape, dt, int_low=0):
     if dt.kind in "iu":
         return rng.integers(int_low, 50, shape).astype(dt)
     return rng.standard_normal(shape).astype(dt)
+
+
+def examples(n: int) -> int:
+    """A test's hypothesis example count: ``n`` times TRNPY_EXAMPLES_SCALE (at least 1).
+    Every ``@settings(max_examples=...)`` uses it so that one variable scales them all."""
+    return scaled_examples(n)

@@ -11,13 +11,36 @@ from hypothesis import HealthCheck, settings
 
 import trnpy
 
-# CI runs a fixed set of examples (derandomized) so a landing does not hinge on a lucky
-# draw; local runs explore new examples every time.
-settings.register_profile(
-    "ci", max_examples=int(os.environ.get("TRNPY_MAX_EXAMPLES", "40")), deadline=None,
-    derandomize=os.environ.get("CI", "").lower() == "true",
+# Example counts: TRNPY_EXAMPLES_SCALE (a float, default 1) scales every @given test's
+# count, the profile default and each test's own ``examples(N)`` (tests/_helpers.py).
+try:
+    EXAMPLES_SCALE = float(os.environ.get("TRNPY_EXAMPLES_SCALE", "1"))
+except ValueError:
+    raise ValueError("TRNPY_EXAMPLES_SCALE must be a number, got "
+                     f"{os.environ['TRNPY_EXAMPLES_SCALE']!r}") from None
+if not EXAMPLES_SCALE > 0:
+    raise ValueError(f"TRNPY_EXAMPLES_SCALE must be positive, got {EXAMPLES_SCALE}")
+
+
+def scaled_examples(n: int) -> int:
+    return max(1, round(n * EXAMPLES_SCALE))
+
+
+_HYPOTHESIS_COMMON = dict(
+    # Hypothesis's own defaults as the parent, whichever profile is loaded now (it loads
+    # "ci" itself when it detects CI)
+    parent=settings.get_profile("default"), max_examples=scaled_examples(40), deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-settings.load_profile("ci")
+# "default": the same examples on every run and machine (a seed from each test's name, no
+# example database), so the README's test command passes or fails the same way every time.
+settings.register_profile("default", derandomize=True, database=None, **_HYPOTHESIS_COMMON)
+# "explore" (TRNPY_HYPOTHESIS=explore): fresh random examples each run, failures saved in
+# .hypothesis/ and replayed first next time; for development, not for CI.
+settings.register_profile("explore", derandomize=False, print_blob=True, **_HYPOTHESIS_COMMON)
+_PROFILE = os.environ.get("TRNPY_HYPOTHESIS", "default")
+if _PROFILE not in ("default", "explore"):
+    raise ValueError(f"TRNPY_HYPOTHESIS must be 'default' or 'explore', got {_PROFILE!r}")
+settings.load_profile(_PROFILE)
 
 ALL_DTYPES = [np.dtype(d) for d in (
     "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",

@@ -11,6 +11,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import trnpy
+from _helpers import examples
 from conftest import ALL_DTYPES, assert_matches
 
 shapes = hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=4)
@@ -36,7 +37,7 @@ def same_outcome(actual, expected):
 
 
 @given(a=arrays)
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 def test_attributes_match_numpy(backend, a):
     x = trnpy.asarray(a)
     assert x.dtype == a.dtype and isinstance(x.dtype, np.dtype)
@@ -55,7 +56,7 @@ def test_attributes_match_numpy(backend, a):
 
 
 @given(a=arrays)
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 def test_python_conversions_match_numpy(backend, a):
     a = a.reshape(-1)[:2].reshape((a.reshape(-1)[:2].size,) if a.ndim else ())
     x = trnpy.asarray(a)
@@ -85,7 +86,7 @@ def test_python_conversion_examples(backend):
 
 
 @given(a=arrays)
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 def test_iteration(backend, a):
     if a.ndim == 0:
         return
@@ -97,7 +98,7 @@ def test_iteration(backend, a):
 
 
 @given(a=arrays)
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 def test_repr_and_str_match_numpy(a):
     x = trnpy.asarray(a, device="cpu")      # NumPy's repr: no device= part on the CPU
     assert repr(x) == repr(a)
@@ -112,7 +113,7 @@ def test_repr_on_neuron(emulated_neuron):
 
 
 @given(a=arrays)
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 def test_methods_match_numpy(backend, a):
     r = a[::-1] if a.ndim else a
     x = trnpy.asarray(r)

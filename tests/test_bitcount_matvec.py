@@ -4,12 +4,13 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import trnpy
+from _helpers import examples
 from conftest import ALL_DTYPES, INT_DTYPES, assert_matches, to_np
 from test_reductions import arrays, check
 
 
 @pytest.mark.parametrize("dt", INT_DTYPES + [np.dtype(bool)], ids=str)
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(data=st.data())
 def test_bitwise_count(backend, dt, data):
     a = data.draw(arrays(dt))
@@ -30,7 +31,7 @@ def test_bitwise_count_errors_and_out(backend):
 
 @pytest.mark.parametrize("name", ["matvec", "vecmat"])
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")       # NaN/inf inputs
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(data=st.data())
 def test_matvec_vecmat(backend, name, data):
     d1, d2 = data.draw(st.sampled_from(ALL_DTYPES)), data.draw(st.sampled_from(ALL_DTYPES))

@@ -10,6 +10,7 @@ from hypothesis import assume, given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import trnpy
+from _helpers import examples
 from conftest import ALL_DTYPES, assert_matches
 
 REAL_DTYPES = [d for d in ALL_DTYPES if d.kind != "c"]
@@ -63,7 +64,7 @@ def _len_ok(start, stop, step):
 
 @given(start=arange_args, stop=st.none() | arange_args, step=arange_args,
        dtype=st.sampled_from([None] + REAL_DTYPES))
-@settings(max_examples=80)
+@settings(max_examples=examples(80))
 def test_arange_matches_numpy(backend, start, stop, step, dtype):
     assume(_len_ok(0 if stop is None else start, start if stop is None else stop, step))
     expected = outcome(np.arange, start, stop, step, dtype=dtype)
@@ -102,7 +103,7 @@ lin_scalars = st.one_of(
        dtype=st.sampled_from([None, "float32", "float64", "int32", "int8", "uint8", "bool",
                               "complex64", "float16"]),
        retstep=st.booleans())
-@settings(max_examples=80)
+@settings(max_examples=examples(80))
 def test_linspace_matches_numpy(backend, start, stop, num, endpoint, dtype, retstep):
     if dtype is not None and np.dtype(dtype).kind in "iu":     # float -> int must be defined
         info = np.iinfo(dtype)
@@ -120,7 +121,7 @@ def test_linspace_matches_numpy(backend, start, stop, num, endpoint, dtype, rets
 
 @given(a=hnp.arrays(np.float64, st.integers(0, 4), elements=st.floats(-1e3, 1e3)),
        b=st.floats(-1e3, 1e3), num=st.integers(0, 6), axis=st.sampled_from([0, -1, 1]))
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 def test_linspace_array_endpoints(backend, a, b, num, axis):
     expected = outcome(np.linspace, a, b, num, axis=axis)
     check(outcome(trnpy.linspace, trnpy.asarray(a), b, num, axis=axis), expected, rtol=0)
@@ -137,7 +138,7 @@ def test_linspace_errors(backend):
 
 # -- zeros / ones / empty / full -------------------------------------------------------------
 @given(shape=shapes, dtype=dtypes_or_none)
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 def test_zeros_ones_empty(backend, shape, dtype):
     assert_matches(trnpy.zeros(shape, dtype), np.zeros(shape, dtype))
     assert_matches(trnpy.ones(shape, dtype=dtype), np.ones(shape, dtype=dtype))
@@ -153,7 +154,7 @@ fill_values = st.one_of(
 
 
 @given(shape=shapes, fill=fill_values, dtype=dtypes_or_none)
-@settings(max_examples=80)
+@settings(max_examples=examples(80))
 def test_full_matches_numpy(backend, shape, fill, dtype):
     np_dt = None if dtype is None else np.dtype(dtype)
     # undefined casts (float nan/inf/out of range -> int) differ by platform: not tested
@@ -184,7 +185,7 @@ def test_full_fill_value_dtypes(backend):
 
 # -- *_like ---------------------------------------------------------------------------------
 @given(a=arrays(), dtype=dtypes_or_none, shape=st.none() | shapes)
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 def test_like_functions(backend, a, dtype, shape):
     x = trnpy.asarray(maybe_reversed(a))
     ref = maybe_reversed(a)
@@ -213,7 +214,7 @@ def test_like_fill_value_cast_as_numpy(backend):
 # -- eye / identity / tril / triu ----------------------------------------------------------------
 @given(n=st.integers(0, 6), m=st.none() | st.integers(0, 6), k=st.integers(-8, 8),
        dtype=dtypes_or_none)
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 def test_eye(backend, n, m, k, dtype):
     assert_matches(trnpy.eye(n, m, k, dtype), np.eye(n, m, k, dtype=dtype or float))
     assert_matches(trnpy.eye(n, m, k=k, dtype=dtype), np.eye(n, m, k=k, dtype=dtype or float))
@@ -232,7 +233,7 @@ def test_identity_and_eye_errors(backend):
 
 @given(a=arrays(shape=hnp.array_shapes(min_dims=1, max_dims=4, min_side=0, max_side=4)),
        k=st.integers(-5, 5))
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 def test_tril_triu(backend, a, k):
     x = trnpy.asarray(maybe_reversed(a))
     assert_matches(trnpy.tril(x, k), np.tril(maybe_reversed(a), k))
@@ -253,7 +254,7 @@ def test_tril_errors(backend):
 @given(arrs=st.lists(arrays(shape=hnp.array_shapes(min_dims=1, max_dims=1, min_side=0,
                                                    max_side=4)), max_size=4),
        indexing=st.sampled_from(["xy", "ij"]), sparse=st.booleans(), copy=st.booleans())
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 def test_meshgrid(backend, arrs, indexing, sparse, copy):
     xs = [trnpy.asarray(a) for a in arrs]
     out = trnpy.meshgrid(*xs, indexing=indexing, sparse=sparse, copy=copy)
@@ -270,7 +271,7 @@ def test_meshgrid_errors(backend):
 
 # -- copy / asanyarray / ascontiguousarray / asarray ------------------------------------------
 @given(a=arrays())
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 def test_copy_family(backend, a):
     r = maybe_reversed(a)
     x = trnpy.asarray(r)

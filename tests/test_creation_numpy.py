@@ -5,7 +5,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import trnpy
-from _helpers import same as _same
+from _helpers import examples, same as _same
 from conftest import ALL_DTYPES, NUMERIC_DTYPES, assert_matches, to_np
 
 
@@ -34,7 +34,7 @@ def test_geomspace_zero_raises(backend):
         trnpy.geomspace(0, 10)
 
 
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(a=hnp.arrays(st.sampled_from(ALL_DTYPES), hnp.array_shapes(min_dims=1, max_dims=2,
                                                                     min_side=0, max_side=5)),
        k=st.integers(-4, 4))

@@ -8,6 +8,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import trnpy
+from _helpers import examples
 from conftest import ALL_DTYPES, FLOAT_DTYPES, INT_DTYPES, assert_matches
 
 KINDS = ["bool", "signed integer", "unsigned integer", "integral", "real floating",
@@ -26,7 +27,7 @@ def _defined(a: np.ndarray, to: np.dtype) -> np.ndarray:
 
 
 @given(data=st.data(), src=st.sampled_from(ALL_DTYPES), to=st.sampled_from(ALL_DTYPES))
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 def test_astype_matches_numpy(backend, data, src, to):
     a = data.draw(hnp.arrays(src, shapes))
     a = np.where(_defined(a, to), a, np.zeros((), src))
@@ -165,7 +166,7 @@ scalars = st.sampled_from([True, 1, -1, 2 ** 40, 1.5, -0.0, 1j])
 
 @given(dts=st.lists(st.sampled_from(ALL_DTYPES), min_size=1, max_size=3),
        pys=st.lists(scalars, max_size=2))
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 def test_result_type(dts, pys):
     arrays = [trnpy.zeros(1, d) for d in dts[1:]]
     expected = np.result_type(dts[0], *[np.zeros(1, d) for d in dts[1:]], *pys)

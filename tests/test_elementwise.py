@@ -1,6 +1,5 @@
 """Elementwise functions: differential tests against NumPy on both CPU backends."""
 import math
-import os
 import operator
 import warnings
 
@@ -10,6 +9,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import trnpy
+from _helpers import examples
 from conftest import ALL_DTYPES, assert_matches
 
 # -- the function table ---------------------------------------------------------------
@@ -130,7 +130,7 @@ def tolerance(name, a_dtypes):
 
 # -- unary -----------------------------------------------------------------------------
 @pytest.mark.parametrize("name", UNARY_EXACT + UNARY_MATH)
-@settings(max_examples=int(os.environ.get("TRNPY_EW_EXAMPLES", 12)))
+@settings(max_examples=examples(12))
 @given(data=st.data())
 def test_unary(backend, name, data):
     a = data.draw(array_of(bounded=name in UNARY_MATH))
@@ -150,7 +150,7 @@ def test_unary(backend, name, data):
 
 # -- binary ----------------------------------------------------------------------------
 @pytest.mark.parametrize("name", BINARY_EXACT + BINARY_MATH)
-@settings(max_examples=int(os.environ.get("TRNPY_EW_EXAMPLES", 14)))
+@settings(max_examples=examples(14))
 @given(data=st.data())
 def test_binary(backend, name, data):
     bounded = name in BINARY_MATH
@@ -168,7 +168,16 @@ def test_binary(backend, name, data):
     np_args = [a, b]
     tr_args = [trnpy.asarray(v) if isinstance(v, np.ndarray) else v for v in np_args]
     dts = [np.asarray(v).dtype for v in np_args]
-    check(name, np_args, tr_args, **tolerance(name, dts))
+    tol = tolerance(name, dts)
+    rdt = np.result_type(*np_args)
+    if name == "multiply" and rdt.kind == "c" and np.size(a) and np.size(b):
+        # re = ar*br - ai*bi cancels when the products are close; NumPy's SIMD loop fuses
+        # one product (FMA) where the CPU has it, so the two agree to a few ulps of |a||b|
+        mag = float(np.max(np.abs(np.asarray(a, np.complex128)))
+                    * np.max(np.abs(np.asarray(b, np.complex128))))
+        if np.isfinite(mag):
+            tol = dict(tol, atol=4 * np.finfo(rdt).eps * mag)
+    check(name, np_args, tr_args, **tol)
 
 
 # -- special values, exhaustively on the dtype pairs that matter -----------------------

@@ -7,7 +7,7 @@ from hypothesis.extra import numpy as hnp
 
 import trnpy
 import trnpy.fft as tfft
-from _helpers import rand
+from _helpers import examples, rand
 from conftest import ALL_DTYPES, assert_matches, to_np
 
 SIZES = [1, 2, 3, 4, 5, 7, 8, 11, 13, 16, 17, 31, 32, 64, 97]
@@ -31,7 +31,7 @@ def check(got, exp, x, n_total, norm, inverse=False):
     np.testing.assert_allclose(a, exp, atol=atol + 1e-300, rtol=0)
 
 
-@settings(max_examples=50)
+@settings(max_examples=examples(50))
 @given(st.sampled_from(["fft", "ifft", "rfft", "irfft", "hfft", "ihfft"]),
        st.sampled_from(IN_DTYPES), hnp.array_shapes(min_dims=0, max_dims=2, min_side=0,
                                                     max_side=3),
@@ -59,7 +59,7 @@ def test_1d_transforms(backend, name, dt, batch, m, n, norm, seed, flip):
     np.testing.assert_array_equal(to_np(t), x)
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(st.sampled_from(["fftn", "ifftn", "rfftn", "irfftn"]),
        st.sampled_from([np.dtype(d) for d in ("float32", "float64", "complex64",
                                               "complex128", "int64", "float16")]),
@@ -152,7 +152,7 @@ def test_freqs(n, d):
         tfft.fftfreq(n, dtype="int64")
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(st.sampled_from(ALL_DTYPES), hnp.array_shapes(min_dims=0, max_dims=3, min_side=0,
                                                      max_side=5), st.data())
 def test_shifts(backend, dt, shape, data):

@@ -10,7 +10,7 @@ from hypothesis.extra import numpy as hnp
 
 import trnpy
 import trnpy.fft as tfft
-from _helpers import rand as _rand
+from _helpers import examples, rand as _rand
 from conftest import assert_matches, to_np
 
 SIZES = [1, 2, 3, 4, 5, 7, 8, 11, 13, 16, 17, 31, 32, 64, 97]
@@ -62,7 +62,7 @@ def _compare(e, g, x, n_total):
     close(g, e, x, n_total)
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(name=st.sampled_from(["dct", "idct", "dst", "idst"]), type_=st.integers(1, 4),
        dt=st.sampled_from(IN_DTYPES), m=st.sampled_from(SIZES),
        n=st.sampled_from([None] + SIZES), norm=st.sampled_from(NORMS),
@@ -82,7 +82,7 @@ def test_r2r_1d(backend, name, type_, dt, m, n, norm, ortho, batch, seed, flip):
     _compare(e, g, x, n or m)
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(name=st.sampled_from(["dctn", "idctn", "dstn", "idstn"]), type_=st.integers(1, 4),
        dt=st.sampled_from(IN_DTYPES), norm=st.sampled_from(NORMS),
        shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=6),
@@ -103,7 +103,7 @@ def test_r2r_nd(backend, name, type_, dt, norm, shape, seed, data):
     _compare(e, g, x, 2 * max(x.size, 8))
 
 
-@settings(max_examples=50)
+@settings(max_examples=examples(50))
 @given(name=st.sampled_from(["hfftn", "ihfftn", "hfft2", "ihfft2"]),
        dt=st.sampled_from(IN_DTYPES), norm=st.sampled_from(NORMS),
        shape=hnp.array_shapes(min_dims=2, max_dims=3, min_side=1, max_side=7),
@@ -125,7 +125,7 @@ def test_hermitian_nd(backend, name, dt, norm, shape, seed, data):
     _compare(e, g, x, 4 * max(x.size, 8) * 8)
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(name=st.sampled_from(["fht", "ifht"]), dt=st.sampled_from(["float32", "float64"]),
        n=st.sampled_from(SIZES[1:]), mu=st.sampled_from([0.0, 0.5, 1.0, -0.5, 2.0]),
        dln=st.sampled_from([0.01, 0.1, 0.5]), offset=st.sampled_from([0.0, 0.3]),

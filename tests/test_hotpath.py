@@ -13,7 +13,7 @@ from hypothesis import given, strategies as st
 import trnpy
 from trnpy import _hotpath
 
-from conftest import assert_matches, is_trnpy_result
+from conftest import EXAMPLES_SCALE, assert_matches, is_trnpy_result
 
 CPU = trnpy.device("cpu")     # the hot paths are for host arrays (also under a CUDA default)
 SMALL_DTYPES = [np.bool_, np.int8, np.uint8, np.int64, np.uint64, np.float32, np.float64,
@@ -155,7 +155,8 @@ def test_compiled_module_is_used_when_built():
 def test_pure_python_hot_paths_pass_the_same_tests():
     """The pure-Python fallback runs this file and the operator/indexing suites."""
     here = os.path.dirname(__file__)
-    env = dict(os.environ, TRNPY_PURE_PYTHON="1", TRNPY_MAX_EXAMPLES="10")
+    # a quarter of the examples: the same tests, on the slower pure-Python path
+    env = dict(os.environ, TRNPY_PURE_PYTHON="1", TRNPY_EXAMPLES_SCALE=str(EXAMPLES_SCALE / 4))
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
                         "-p", "no:xdist", os.path.join(here, "test_hotpath.py"),
                         os.path.join(here, "test_array_object.py"),

@@ -7,6 +7,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import trnpy
+from _helpers import examples
 from conftest import ALL_DTYPES, assert_matches
 
 shapes = hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=4)
@@ -117,7 +118,7 @@ def array_and_spec(draw, dtype=None):
 
 
 # -- getitem ----------------------------------------------------------------------------
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(hnp.arrays(np.int16, shapes).flatmap(
     lambda a: st.tuples(st.just(a), hnp.basic_indices(a.shape, allow_newaxis=True))))
 def test_basic_indices(backend, data):
@@ -126,7 +127,7 @@ def test_basic_indices(backend, data):
     assert_matches(x[key], a[key])
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(array_and_spec())
 def test_advanced_indices(backend, data):
     a, spec = data
@@ -246,7 +247,7 @@ def test_write_through_negative_step_views_in_setitem(backend):
 
 
 # -- setitem ----------------------------------------------------------------------------
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(array_and_spec(), st.data())
 def test_setitem_matches_numpy(backend, data, d):
     a, spec = data
@@ -434,7 +435,7 @@ def test_take_along_axis_errors(backend):
 
 
 # -- emulated neuron ----------------------------------------------------------------------
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(array_and_spec(dtype=np.dtype(np.float32)))
 def test_neuron_getitem_setitem(emulated_neuron, data):
     a, spec = data

@@ -5,7 +5,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import trnpy
-from _helpers import both as _both, same as _same
+from _helpers import both as _both, examples, same as _same
 from conftest import ALL_DTYPES, assert_matches, to_np
 
 shapes = hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=4)
@@ -32,7 +32,7 @@ def _inplace(fn_name, a, *args, **kw):
     assert_matches(t, n)
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(a=arrays(), ind=st.lists(st.integers(-8, 8), max_size=4),
        v=st.lists(st.integers(0, 1), min_size=0, max_size=3),
        mode=st.sampled_from(["raise", "wrap", "clip"]))
@@ -42,7 +42,7 @@ def test_put(backend, a, ind, v, mode):
     _inplace("put", a, np.array(ind, dtype=np.intp), np.array(v).astype(a.dtype), mode=mode)
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(a=arrays(shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)),
        axis=st.sampled_from([0, -1, None]), data=st.data())
 def test_put_along_axis(backend, a, axis, data):
@@ -55,7 +55,7 @@ def test_put_along_axis(backend, a, axis, data):
           lambda: np.take_along_axis(a, ind, axis))
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(a=arrays(), data=st.data(), nv=st.integers(0, 3))
 def test_place_putmask(backend, a, data, nv):
     mask = data.draw(hnp.arrays(np.bool_, a.shape))
@@ -64,7 +64,7 @@ def test_place_putmask(backend, a, data, nv):
     _inplace("putmask", a, mask, vals)
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(data=st.data(), n=st.integers(1, 4), dt=st.sampled_from(ALL_DTYPES),
        mode=st.sampled_from(["raise", "wrap", "clip"]))
 def test_choose(backend, data, n, dt, mode):
@@ -75,7 +75,7 @@ def test_choose(backend, data, n, dt, mode):
                                mode=mode), lambda: np.choose(idx, choices, mode=mode))
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(a=arrays(), data=st.data(), axis=st.sampled_from([None, 0, -1]))
 def test_compress_extract(backend, a, data, axis):
     n = a.size if axis is None else a.shape[axis]
@@ -144,7 +144,7 @@ def test_diag_and_mask_indices(backend):
     _same(trnpy.mask_indices(3, trnpy.triu, 1), np.mask_indices(3, np.triu, 1))
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(shape=st.lists(st.integers(1, 5), min_size=1, max_size=3), data=st.data(),
        order=st.sampled_from(["C", "F"]))
 def test_unravel_ravel_multi_index(backend, shape, data, order):
@@ -195,7 +195,7 @@ def test_fill_diagonal(backend, shape, wrap):
     _inplace("fill_diagonal", a, np.array([1.0, 2.0]), wrap)
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(a=arrays(shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4)),
        offset=st.integers(-3, 3), axes=st.sampled_from([(0, 1), (1, 0), (-1, 0), (0, 0), (0, 3)]),
        neg=st.booleans())

@@ -9,6 +9,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _helpers import examples
 import kernels.emulator as emu
 from kernel_helpers import counted_ops as _counted, emulator_only, shuffled_fixture
 from kernels import bsr
@@ -31,7 +32,7 @@ def _matmuls(nblocks, N):
     return nblocks * (-(-N // 512))
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=examples(10), deadline=None)
 @given(M=st.integers(1, 420), K=st.integers(1, 420), N=st.integers(1, 1200),
        density=st.sampled_from([0.0, 0.3, 0.7, 1.0]), seed=st.integers(0, 2 ** 16))
 def test_bsr_random_shapes_vs_scipy(M, K, N, density, seed):

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _helpers import examples
 from kernel_helpers import counted, emulator_only, shuffled_fixture
 from kernels.eigh import (eigh, eigh_batched, eigh_reference, errors, estimate,
                           jacobi_sweep_reference, next_positions)
@@ -34,7 +35,7 @@ def _check(a, w, v, tol):
     assert ew < tol and eo < tol and er < tol, (ew, eo, er)
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=examples(8), deadline=None)
 @given(n=st.one_of(st.sampled_from([1, 2, 5, 37]), st.integers(1, 40)),
        seed=st.integers(0, 2 ** 16))
 def test_eigh_random_sizes(n, seed):

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _helpers import examples
 from kernel_helpers import counted, emulator_only, rel_err as _rel_err, shuffled_fixture
 from kernels.fft import estimate, fft, fft_reference, ifft, plan
 
@@ -25,7 +26,7 @@ def _cx(rng, shape):
     return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(N=st.one_of(st.integers(1, 128), st.sampled_from([1, 3, 7, 100])),
        batch=st.lists(st.integers(1, 5), min_size=0, max_size=2),
        inverse=st.booleans(), seed=st.integers(0, 2 ** 16))
@@ -40,7 +41,7 @@ def test_fft_dft_gemm_path(N, batch, inverse, seed):
     assert _rel_err(y, fft_reference(x, inverse)) < 2e-6
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=examples(10), deadline=None)
 @given(k=st.integers(8, 14), batch=st.integers(1, 3), inverse=st.booleans(),
        seed=st.integers(0, 2 ** 16))
 def test_fft_four_step(k, batch, inverse, seed):

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _helpers import examples
 from kernel_helpers import counted_ops as _counted, emulator_only, shuffled_fixture
 from kernel_helpers import rel_err as _rel_err
 from kernels.gemm import gemm, gemm_reference, plan_blocks
@@ -24,7 +25,7 @@ def _expected_matmuls(Bt, M, K, N, per=1):
 dims = st.integers(1, 300)
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=examples(12), deadline=None)
 @given(M=dims, K=dims, N=st.integers(1, 700), seed=st.integers(0, 2 ** 16))
 def test_gemm_fp32_random_shapes(M, K, N, seed):
     rng = np.random.default_rng(seed)
@@ -38,7 +39,7 @@ def test_gemm_fp32_random_shapes(M, K, N, seed):
     np.testing.assert_allclose(c, gemm_reference(a, b), rtol=1e-5, atol=1e-4)
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=examples(8), deadline=None)
 @given(M=dims, K=dims, N=st.integers(1, 700), seed=st.integers(0, 2 ** 16))
 def test_gemm_bf16_random_shapes(M, K, N, seed):
     rng = np.random.default_rng(seed)

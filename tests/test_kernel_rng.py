@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _helpers import examples
 from kernel_helpers import counted, emulator_only, shuffled_fixture
 from kernels import rng
 
@@ -43,7 +44,7 @@ def test_kernel_kat_as_ints():
     assert [int(v) for v in rng.philox_uint32(c, k, 4)] == list(expected)
 
 
-@settings(max_examples=6, deadline=None)
+@settings(max_examples=examples(6), deadline=None)
 @given(ctr=st.integers(0, 2 ** 128 - 1), key=st.integers(0, 2 ** 64 - 1),
        n=st.integers(1, 3000), f_max=st.sampled_from([1, 3, 1024]))
 def test_kernel_bitwise_equals_reference(ctr, key, n, f_max):

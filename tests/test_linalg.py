@@ -8,6 +8,7 @@ from hypothesis.extra import numpy as hnp
 
 import trnpy
 import trnpy.linalg as la
+from _helpers import examples
 from conftest import ALL_DTYPES, INT_DTYPES, assert_matches, to_np
 
 FLOATS = [np.dtype(d) for d in ("float32", "float64", "complex64", "complex128")]
@@ -87,7 +88,7 @@ def matmul_operands(draw):
     return x1, x2
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(matmul_operands())
 def test_matmul_matches_numpy(backend, ops):
     x1, x2 = ops
@@ -168,7 +169,7 @@ def test_imatmul(backend):
 
 # ---------------------------------------------------------------------------
 # other products
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(st.sampled_from([np.dtype("float64"), np.dtype("complex128"), np.dtype("int32"),
                         np.dtype("bool"), np.dtype("uint64")]),
        hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=3), st.integers(0, 2**31))
@@ -240,7 +241,7 @@ def solver_tol(x, cond):
     return 20 * n * cond * eps(x.dtype)
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(square_stacks())
 def test_inv_det_slogdet(backend, mc):
     x, cond = mc
@@ -257,7 +258,7 @@ def test_inv_det_slogdet(backend, mc):
     unchanged(x, t)
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(square_stacks(min_n=1), st.integers(0, 3), st.booleans())
 def test_solve(backend, mc, k, vector_b):
     x, cond = mc
@@ -326,7 +327,7 @@ def hermitian(rng, batch, n, dt):
     return ((x + np.conj(np.swapaxes(x, -1, -2))) / 2).astype(dt)
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(st.sampled_from(FLOATS), batch_shapes, st.integers(0, 6), st.integers(0, 2**31),
        st.sampled_from(["L", "U"]))
 def test_eigh(backend, dt, batch, n, seed, uplo):
@@ -349,7 +350,7 @@ def test_eigh(backend, dt, batch, n, seed, uplo):
     np.testing.assert_allclose(herm @ vv, vv * to_np(w)[..., None, :], atol=tol * 4)
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(st.sampled_from(FLOATS), batch_shapes, st.integers(0, 4), st.integers(0, 4),
        st.booleans(), st.integers(0, 2**31))
 def test_svd_qr(backend, dt, batch, m, n, full, seed):
@@ -384,7 +385,7 @@ def test_svd_qr(backend, dt, batch, m, n, full, seed):
                                    atol=tol * 4)
 
 
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(st.sampled_from(FLOATS), batch_shapes, st.integers(0, 5), st.integers(0, 2**31),
        st.booleans())
 def test_cholesky(backend, dt, batch, n, seed, upper):
@@ -397,7 +398,7 @@ def test_cholesky(backend, dt, batch, n, seed, upper):
     check_close(got, exp, atol=30 * max(n, 1) * eps(dt) * np.abs(exp).max(initial=1.0))
 
 
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(st.sampled_from(FLOATS + [np.dtype("int64")]), batch_shapes, st.integers(0, 4),
        st.integers(0, 4), st.integers(0, 2**31), st.sampled_from([None, 1e-1, 0.5]))
 def test_pinv_matrix_rank(backend, dt, batch, m, n, seed, rtol):
@@ -419,7 +420,7 @@ def test_pinv_matrix_rank(backend, dt, batch, m, n, seed, rtol):
     assert_matches(la.matrix_rank(t, **kw), np.asarray(np.linalg.matrix_rank(x, **kw)))
 
 
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(st.sampled_from([np.dtype(d) for d in ("float64", "complex64", "int8", "uint64",
                                               "bool", "int32")]),
        batch_shapes, st.integers(0, 4), st.integers(-3, 6), st.integers(0, 2**31))
@@ -443,7 +444,7 @@ def test_matrix_power(backend, dt, batch, n, p, seed):
 ORDS = ["fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf]
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(st.sampled_from(FLOATS + [np.dtype("int16"), np.dtype("float16")]), batch_shapes,
        st.integers(1, 4), st.integers(1, 4), st.sampled_from(ORDS), st.booleans(),
        st.integers(0, 2**31))
@@ -460,7 +461,7 @@ def test_matrix_norm(backend, dt, batch, m, n, ord, keepdims, seed):
     check_close(got, exp, atol=0, rtol=50 * max(m, n) * eps(exp.dtype))
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(st.sampled_from(FLOATS + [np.dtype("int16"), np.dtype("float16"), np.dtype("bool")]),
        hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4),
        st.sampled_from([2, 1, 0, np.inf, -np.inf, 3, -1, 0.5]), st.booleans(),
@@ -494,7 +495,7 @@ def test_norm_numpy_name(backend):
         la.vector_norm(t, ord="fro")
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(st.sampled_from(ALL_DTYPES), hnp.array_shapes(min_dims=2, max_dims=4, min_side=0,
                                                      max_side=4),
        st.integers(-4, 4), st.integers(0, 2**31),
@@ -513,7 +514,7 @@ def test_trace_diagonal(backend, dt, shape, offset, seed, dtype):
                    if np.dtype(exp.dtype) == np.float16 else None)
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(st.sampled_from([np.dtype(d) for d in ("float64", "complex64", "int8", "uint16",
                                               "int64", "float32")]),
        batch_shapes, st.integers(0, 2**31), st.data())

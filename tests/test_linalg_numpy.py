@@ -9,6 +9,7 @@ from hypothesis.extra import numpy as hnp
 
 import trnpy
 import trnpy.linalg as la
+from _helpers import examples
 from conftest import assert_matches, to_np
 
 FLOATS = [np.dtype(d) for d in ("float32", "float64", "complex64", "complex128")]
@@ -87,7 +88,7 @@ def _match_eigs(got, exp, tol):
         assert d.min(0).max(initial=0) <= tol and d.min(1).max(initial=0) <= tol, (gi, ei)
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(st.sampled_from(FLOATS), batch_shapes, st.integers(0, 5), st.integers(0, 2**31),
        st.sampled_from(["random", "symmetric", "rotation"]))
 def test_eig_eigvals(backend, dt, batch, n, seed, kind):
@@ -137,7 +138,7 @@ def test_eig_dtypes_and_errors(backend):
 
 # ---------------------------------------------------------------------------
 # lstsq
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(st.sampled_from(FLOATS), st.integers(0, 5), st.integers(0, 5), st.integers(0, 3),
        st.booleans(), st.sampled_from([None, -1, 1e-3]), st.sampled_from([1, 1e3, "deficient"]),
        st.integers(0, 2**31))
@@ -189,7 +190,7 @@ def test_lstsq_errors(backend):
 COND_PS = [None, 2, -2, 1, -1, np.inf, -np.inf, "fro", "nuc"]
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(conditioned(), st.sampled_from(COND_PS))
 def test_cond(backend, x, p):
     exp = np.linalg.cond(x, p)
@@ -237,7 +238,7 @@ def test_cond_singular_and_errors(backend):
 
 # ---------------------------------------------------------------------------
 # multi_dot, tensorsolve, tensorinv
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(st.lists(st.integers(1, 5), min_size=3, max_size=6), st.booleans(), st.booleans(),
        st.sampled_from([np.dtype("float64"), np.dtype("complex64"), np.dtype("int32")]),
        st.integers(0, 2**31))
@@ -275,7 +276,7 @@ def test_multi_dot_errors(backend):
                      out=trnpy.asarray(np.zeros((2, 2), np.float32)))
 
 
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(st.sampled_from(FLOATS), st.sampled_from([((2, 3), (6,)), ((6,), (2, 3)),
                                                   ((2, 2), (2, 2)), ((4,), (4,))]),
        st.integers(0, 2**31), st.booleans())
@@ -316,7 +317,7 @@ def test_tensor_errors(backend):
 
 # ---------------------------------------------------------------------------
 # ill-conditioned, rank-deficient and Hermitian inputs for the core decompositions
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(conditioned())
 def test_solve_inv_det_ill_conditioned(backend, x):
     rng = np.random.default_rng(0)
@@ -337,7 +338,7 @@ def test_solve_inv_det_ill_conditioned(backend, x):
     np.testing.assert_array_equal(to_np(t), x)
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(conditioned(square=False, min_n=1), st.sampled_from([None, 1e-6, 0.5]),
        st.booleans())
 def test_svd_pinv_rank_ill_conditioned(backend, x, rtol, hermitian_input):
@@ -364,7 +365,7 @@ def test_svd_pinv_rank_ill_conditioned(backend, x, rtol, hermitian_input):
                   atol=50 * n * e * float(kept.max()) * np.abs(ep).max(initial=1))
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(st.sampled_from(FLOATS), batch_shapes, st.integers(1, 6), st.integers(0, 2**31),
        st.sampled_from(["L", "U"]), st.sampled_from([1.0, 1e-4, 0.0]))
 def test_eigh_hermitian_clustered(backend, dt, batch, n, seed, uplo, gap):

@@ -5,6 +5,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import trnpy
+from _helpers import examples
 from conftest import ALL_DTYPES, assert_matches
 
 AxisError = np.exceptions.AxisError
@@ -346,7 +347,7 @@ def test_array_likes_and_promotion(backend):
 
 
 # -- emulated neuron -----------------------------------------------------------------
-@settings(max_examples=20)
+@settings(max_examples=examples(20))
 @given(arrays(dtype=np.dtype(np.float32)), st.data())
 def test_neuron(emulated_neuron, a, data):
     x = trnpy.asarray(a, device=emulated_neuron)

@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import trnpy
-from _helpers import both as _both, same as _same
+from _helpers import both as _both, examples, same as _same
 from conftest import ALL_DTYPES, assert_matches, to_np
 
 shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4)
@@ -23,7 +23,7 @@ def arrays(dtypes=ALL_DTYPES, shape=shapes, elements=None):
     return st.sampled_from(dtypes).flatmap(lambda d: hnp.arrays(d, shape, elements=elements))
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(a=arrays(), b_dtype=st.sampled_from(ALL_DTYPES), neg=st.booleans())
 def test_stacks(backend, a, b_dtype, neg):
     if neg and a.ndim:
@@ -53,7 +53,7 @@ def test_stack_dtype_casting(backend):
             trnpy.row_stack([a])
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(a=arrays(shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=6)),
        sections=st.one_of(st.integers(1, 4), st.lists(st.integers(-7, 7), max_size=3)),
        axis=st.integers(-3, 2))
@@ -78,7 +78,7 @@ def test_split_views_and_errors(backend):
         trnpy.hsplit(trnpy.asarray(1.0), 1)
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(a=arrays(), k=st.integers(-5, 5))
 def test_flips_rot90(backend, a, k):
     x = trnpy.asarray(a)
@@ -89,7 +89,7 @@ def test_flips_rot90(backend, a, k):
     _both(lambda: trnpy.rot90(x, k, axes=(0, 0)), lambda: np.rot90(a, k, axes=(0, 0)))
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(a=arrays(shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=4)),
        obj=st.one_of(st.integers(-5, 5), st.lists(st.integers(-5, 5), max_size=3),
                      st.builds(slice, st.integers(-3, 3) | st.none(),
@@ -112,13 +112,13 @@ def test_delete_bool_mask_insert_bool(backend):
           np.insert(a.reshape(1, 5), 2, [[1], [2]], axis=1))
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(a=arrays(), shape=st.one_of(st.integers(0, 7), st.lists(st.integers(0, 4), max_size=3)))
 def test_resize(backend, a, shape):
     _both(lambda: trnpy.resize(trnpy.asarray(a), shape), lambda: np.resize(a, shape))
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(a=arrays(dtypes=[np.dtype(d) for d in ("int8", "float64", "bool", "complex64")],
                 shape=hnp.array_shapes(min_dims=1, max_dims=2, min_side=0, max_side=6),
                 elements=st.integers(0, 1)),
@@ -178,7 +178,7 @@ def test_apply_along_over_axes(backend):
         trnpy.apply_along_axis(lambda v: v, 0, trnpy.zeros((2, 0)))
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(dst=arrays(dtypes=[np.dtype(d) for d in ("int16", "float32", "complex128", "bool")],
                   shape=hnp.array_shapes(min_dims=0, max_dims=2, max_side=3)),
        src_dt=st.sampled_from(ALL_DTYPES), casting=st.sampled_from(["same_kind", "unsafe",
@@ -212,7 +212,7 @@ def test_copyto_scalars(backend):
         trnpy.copyto(np.zeros(3), 1.0)
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(a=arrays(dtypes=[np.dtype(d) for d in ("bool", "uint8", "int32")],
                 shape=hnp.array_shapes(min_dims=1, max_dims=2, min_side=0, max_side=11)),
        axis=st.sampled_from([None, 0, -1]), order=st.sampled_from(["big", "little"]))

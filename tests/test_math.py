@@ -6,14 +6,14 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import trnpy
-from _helpers import arrays, check
+from _helpers import arrays, check, examples
 from conftest import ALL_DTYPES, NUMERIC_DTYPES, assert_matches
 
 REAL = [d for d in NUMERIC_DTYPES if d.kind != "c"]
 
 
 # ---------------------------------------------------------------------------
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(a=arrays(NUMERIC_DTYPES), axis=st.sampled_from([None, 0, -1]),
        f=st.sampled_from(["nancumsum", "nancumprod"]))
 def test_nancum(backend, a, axis, f):
@@ -32,7 +32,7 @@ def test_ediff1d(backend, a, end, begin):
           to_begin=None if begin is None else np.array(begin, a.dtype))
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(a=arrays(REAL + [np.dtype("complex128")], min_dims=1, min_side=3, finite=True),
        edge=st.sampled_from([1, 2]), spacing=st.sampled_from(["none", "scalar", "coords"]))
 def test_gradient(backend, a, edge, spacing):
@@ -55,7 +55,7 @@ def test_trapezoid(backend, a, use_x):
     check("trapezoid", a, x, rtol=5e-2 if a.dtype == np.float16 else 1e-5, atol=1e-3)
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(a=arrays(NUMERIC_DTYPES + [np.dtype(bool)], min_dims=1, max_dims=1, max_side=7,
                 finite=True),
        v=arrays([np.dtype("float64"), np.dtype("int32"), np.dtype("complex64"),
@@ -92,7 +92,7 @@ def test_kron(backend, a, b):
     check("kron", a, b)
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(dt=st.sampled_from([np.dtype(d) for d in ("int8", "int64", "uint32", "float32",
                                                   "float64", "complex128", "bool")]),
        case=st.sampled_from([("ij,jk->ik", [(2, 3), (3, 4)]), ("ii->i", [(3, 3)]),

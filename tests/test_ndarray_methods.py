@@ -7,6 +7,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import trnpy
+from _helpers import examples
 from conftest import ALL_DTYPES, FLOAT_DTYPES, NUMERIC_DTYPES, assert_matches
 
 
@@ -39,7 +40,7 @@ REDUCTIONS = ["sum", "prod", "mean", "std", "var", "min", "max", "argmin", "argm
               "cumsum", "cumprod", "all", "any"]
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(a=_arr(NUMERIC_DTYPES), name=st.sampled_from(REDUCTIONS),
        axis=st.sampled_from([None, 0, -1]))
 def test_reduction_methods(backend, a, name, axis):
@@ -73,7 +74,7 @@ def test_reduction_method_keywords(backend):
     assert_matches(out, a.sum(axis=0))
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(a=_arr(min_dims=1, min_side=1))
 def test_shape_methods(backend, a):
     x = trnpy.asarray(a)
@@ -115,7 +116,7 @@ def test_reshape_errors_and_order(backend):
     assert_matches(x.reshape(2, 3, order="C"), np.arange(6).reshape(2, 3))
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(a=_arr(NUMERIC_DTYPES, min_dims=1))
 def test_sort_argsort_nonzero_searchsorted(backend, a):
     x = trnpy.asarray(a.copy())
@@ -143,7 +144,7 @@ def test_sort_is_in_place_through_views(backend):
         trnpy.asarray(1.0).sort()
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(a=_arr(NUMERIC_DTYPES), lo=st.integers(-5, 5), hi=st.integers(-5, 5))
 def test_clip_round_conj(backend, a, lo, hi):
     x = trnpy.asarray(a)

@@ -10,6 +10,7 @@ from hypothesis.extra import numpy as hnp
 
 import trnpy
 from trnpy import NumPyFallbackWarning
+from _helpers import examples
 from conftest import FLOAT_DTYPES, NUMERIC_DTYPES, assert_matches, is_trnpy_result
 
 
@@ -22,7 +23,7 @@ def _arr(dtypes=NUMERIC_DTYPES):
 
 
 # -- __array_ufunc__ -------------------------------------------------------------------
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(a=_arr(), name=st.sampled_from(["sin", "negative", "absolute", "sqrt", "exp",
                                        "invert", "isnan", "square"]))
 def test_numpy_unary_ufunc_stays_trnpy(backend, a, name):
@@ -43,7 +44,7 @@ def test_numpy_unary_ufunc_stays_trnpy(backend, a, name):
     assert_matches(r, exp, rtol=1e-3 if a.dtype.kind in "fc" and a.dtype.itemsize <= 4 else None)
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(a=_arr(), b=_arr(), name=st.sampled_from(["add", "subtract", "multiply", "maximum",
                                                   "less", "equal", "true_divide"]))
 def test_numpy_binary_ufunc_stays_trnpy(backend, a, b, name):
@@ -90,7 +91,7 @@ def test_unknown_ufunc_is_typeerror(backend):
 
 
 # -- __array_function__ ------------------------------------------------------------------
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(a=_arr(FLOAT_DTYPES + [np.dtype("int32")]), name=st.sampled_from(
     ["mean", "sum", "max", "cumsum", "sort", "ravel", "argmax", "std"]))
 def test_numpy_function_stays_trnpy(backend, a, name):

@@ -5,7 +5,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import trnpy
-from _helpers import same as _same
+from _helpers import examples, same as _same
 from conftest import assert_matches, to_np
 from test_manipulation_numpy import arrays
 
@@ -17,7 +17,7 @@ PAD_CASES = [("constant", {}), ("constant", {"constant_values": ((1, 2), (3, 4))
              ("symmetric", {}), ("symmetric", {"reflect_type": "odd"}), ("wrap", {})]
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(a=arrays(dtypes=[np.dtype(d) for d in ("int8", "int64", "uint16", "float32",
                                                "float64", "complex64")],
                 shape=hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=5),

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings, strategies as st
 
 import trnpy
-from _helpers import arrays, check as _check
+from _helpers import arrays, check as _check, examples
 from conftest import NUMERIC_DTYPES, assert_matches, to_np
 
 # polynomial functions may return NumPy scalars where NumPy does
@@ -35,7 +35,7 @@ def test_vander(backend, x, N, inc):
           atol=1e-3 if x.dtype.kind == "c" else 0.0)   # complex products round differently
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(p=arrays([np.dtype("float64"), np.dtype("int64")], min_dims=1, max_dims=1, max_side=5,
                 finite=True))
 def test_roots_poly(backend, p):
@@ -94,7 +94,7 @@ def _check_polydiv(p, q):
     np.testing.assert_allclose(pad[0], pad[1], rtol=1e-6, atol=max(1e-6, noise))
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(n=st.integers(2, 12), deg=st.integers(0, 4), weighted=st.booleans(),
        two=st.booleans(), full=st.booleans(), cov=st.sampled_from([False, True, "unscaled"]))
 def test_polyfit(backend, n, deg, weighted, two, full, cov):

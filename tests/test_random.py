@@ -18,6 +18,7 @@ from trnpy import _random_bits
 from trnpy.random import _samplers
 from trnpy._devices import CPU
 
+from _helpers import examples
 from conftest import to_np
 
 
@@ -87,7 +88,7 @@ def _prefix(g, r, k32, k64):
 @pytest.mark.parametrize("call", DEVICE_CALLS, ids=lambda c: f"{c[0]}{c[1]}{c[2]}")
 @given(seed=st.integers(0, 2 ** 128 - 1), size=st.sampled_from(SIZES),
        k32=st.integers(0, 3), k64=st.integers(0, 5))
-@settings(max_examples=12)
+@settings(max_examples=examples(12))
 def test_device_methods_bit_for_bit(backend, call, seed, size, k32, k64):
     name, args, kw = call
     g, r = tr.default_rng(seed), _ref(seed)
@@ -165,7 +166,7 @@ def test_integers_rejections_large(backend):
 @given(seed=st.integers(0, 2 ** 64 - 1),
        calls=st.lists(st.tuples(st.sampled_from(range(len(DEVICE_CALLS))),
                                 st.sampled_from([None, 0, 1, 2, 5, 17])), min_size=1, max_size=8))
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 def test_interleaved_calls(backend, seed, calls):
     g, r = tr.default_rng(seed), _ref(seed)
     for i, size in calls:
@@ -177,7 +178,7 @@ def test_interleaved_calls(backend, seed, calls):
 
 @given(seed=st.integers(0, 2 ** 64 - 1), n=st.integers(0, 70), k32=st.integers(0, 3),
        k64=st.integers(0, 5))
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 def test_random_raw_and_bytes(backend, seed, n, k32, k64):
     g, r = tr.default_rng(seed), _ref(seed)
     _prefix(g, r, k32, k64)
@@ -194,7 +195,7 @@ def test_random_raw_and_bytes(backend, seed, n, k32, k64):
        counter=st.tuples(*[st.sampled_from([0, 1, 2 ** 63, 2 ** 64 - 1, 2 ** 64 - 2, 12345])
                            for _ in range(4)]),
        n=st.integers(1, 9))
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 def test_philox_words_known_answers(key, counter, n):
     """The routing point's words against NumPy's Philox at any key and counter (carries
     across all four counter words included)."""
@@ -380,7 +381,7 @@ NEURON_F32 = [("random", (), {}), ("standard_normal", (), {}), ("standard_expone
     ("integers", (0, 1000), {}), ("integers", (-5, 5), {"dtype": np.int32})])
 @given(seed=st.integers(0, 2 ** 64 - 1), size=st.sampled_from([0, 1, 7, 1001]),
        k32=st.integers(0, 1))
-@settings(max_examples=8)
+@settings(max_examples=examples(8))
 def test_neuron_float32_bit_for_bit(emulated_neuron, name, args, kw, seed, size, k32):
     trnpy.reset_routes()
     g, r = tr.default_rng(seed, device=emulated_neuron), _ref(seed)

@@ -7,6 +7,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import trnpy
+from _helpers import examples
 from conftest import ALL_DTYPES, assert_matches, to_np
 
 SPECIAL = [np.nan, np.inf, -np.inf, -0.0, 0.0]
@@ -94,7 +95,7 @@ def abs_sum(a, axis, keepdims=False):
 
 # ---------------------------------------------------------------------------
 @pytest.mark.parametrize("dt", ALL_DTYPES, ids=str)
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(data=st.data())
 def test_sum_prod(backend, dt, data):
     a = data.draw(arrays(dt, bound=1e4))
@@ -115,7 +116,7 @@ def test_sum_prod(backend, dt, data):
 
 
 @pytest.mark.parametrize("dt", ["int8", "uint8", "float32", "bool", "uint64"])
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(data=st.data())
 def test_sum_prod_dtype_initial_where(backend, dt, data):
     a = data.draw(arrays(np.dtype(dt), min_dims=1, bound=10))
@@ -136,7 +137,7 @@ def test_sum_prod_dtype_initial_where(backend, dt, data):
 
 
 @pytest.mark.parametrize("dt", ALL_DTYPES, ids=str)
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(data=st.data())
 def test_max_min(backend, dt, data):
     a = data.draw(arrays(dt))
@@ -148,7 +149,7 @@ def test_max_min(backend, dt, data):
 
 
 @pytest.mark.parametrize("dt", ["int8", "uint64", "float32", "float64", "bool", "uint32"])
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(data=st.data())
 def test_max_min_initial_where(backend, dt, data):
     a = data.draw(arrays(np.dtype(dt), min_dims=1))
@@ -187,7 +188,7 @@ def test_max_nan_and_uint64_order(backend):
 
 
 @pytest.mark.parametrize("dt", ALL_DTYPES, ids=str)
-@settings(max_examples=12)
+@settings(max_examples=examples(12))
 @given(data=st.data())
 def test_mean_var_std(backend, dt, data):
     a = data.draw(arrays(dt, bound=1e3))
@@ -241,7 +242,7 @@ def test_var_complex_is_real(backend):
 
 
 @pytest.mark.parametrize("dt", ALL_DTYPES, ids=str)
-@settings(max_examples=12)
+@settings(max_examples=examples(12))
 @given(data=st.data())
 def test_all_any(backend, dt, data):
     a = data.draw(arrays(dt))
@@ -260,7 +261,7 @@ def _cum_scale(a, axis):
 
 
 @pytest.mark.parametrize("dt", ALL_DTYPES, ids=str)
-@settings(max_examples=12)
+@settings(max_examples=examples(12))
 @given(data=st.data())
 def test_cumsum_cumprod(backend, dt, data):
     a = data.draw(arrays(dt, bound=100))
@@ -286,7 +287,7 @@ def test_cumsum_cumprod(backend, dt, data):
 
 
 @pytest.mark.parametrize("dt", ALL_DTYPES, ids=str)
-@settings(max_examples=12)
+@settings(max_examples=examples(12))
 @given(data=st.data())
 def test_diff(backend, dt, data):
     a = data.draw(arrays(dt, min_dims=1, bound=1e4))
@@ -372,7 +373,7 @@ def test_list_input(backend):
 
 
 # -- emulated neuron device (torch path, float32) ------------------------------------
-@settings(max_examples=20)
+@settings(max_examples=examples(20))
 @given(a=arrays(np.dtype(np.float32), bound=1e3), data=st.data())
 def test_neuron_float32(emulated_neuron, a, data):
     ax = data.draw(axes(a.ndim))

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import trnpy
+from _helpers import examples
 from conftest import NUMERIC_DTYPES, assert_matches
 
 OPS = [operator.add, operator.sub, operator.mul, operator.truediv, operator.floordiv,
@@ -28,7 +29,7 @@ def _outcome(fn):
                 return None, type(e)
 
 
-@settings(max_examples=80)
+@settings(max_examples=examples(80))
 @given(dt=st.sampled_from(NUMERIC_DTYPES + [np.dtype("bool")]),
        v=st.integers(-5, 5), op=st.sampled_from(OPS),
        other=st.sampled_from(PY_SCALARS + NP_SCALARS), reflected=st.booleans())

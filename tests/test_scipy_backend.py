@@ -10,6 +10,7 @@ from hypothesis import given, settings, strategies as st
 
 import trnpy
 import trnpy.fft as tfft
+from _helpers import examples
 from conftest import to_np
 
 MULTIMETHODS = [n for n in sf.__all__ if type(getattr(sf, n)).__name__ == "_Function"]
@@ -71,7 +72,7 @@ def _run(name, x, *args, **kw):
         _close(got, exp, x)
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(name=st.sampled_from(ONE_D), dt=st.sampled_from(DTYPES),
        m=st.sampled_from([1, 2, 3, 5, 8, 13, 16]), n=st.sampled_from([None, 1, 4, 7]),
        norm=st.sampled_from([None, "backward", "ortho", "forward"]),
@@ -84,7 +85,7 @@ def test_one_d(backend, name, dt, m, n, norm, axis, positional, seed):
         _run(name, x, n=n, axis=axis, norm=norm, workers=2)
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(name=st.sampled_from(N_D), dt=st.sampled_from(DTYPES),
        shape=st.sampled_from([(2, 3), (4, 1, 5), (1, 1), (3, 4, 2)]),
        norm=st.sampled_from([None, "ortho", "forward"]), data=st.data(),
@@ -100,7 +101,7 @@ def test_n_d(backend, name, dt, shape, norm, data, seed):
     _run(name, x, **kw)
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(name=st.sampled_from(R2R + R2RN), type_=st.integers(1, 4),
        dt=st.sampled_from(DTYPES), norm=st.sampled_from([None, "ortho", "forward"]),
        ortho=st.sampled_from([None, False, True]), seed=st.integers(0, 99),

@@ -5,12 +5,13 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import trnpy
+from _helpers import examples
 from conftest import ALL_DTYPES, assert_matches, to_np
 from test_reductions import arrays, axes, check, elements
 
 
 @pytest.mark.parametrize("dt", ALL_DTYPES, ids=str)
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(data=st.data())
 def test_argmax_argmin(backend, dt, data):
     a = data.draw(arrays(dt))
@@ -50,7 +51,7 @@ def test_argmax_errors(backend):
 
 
 @pytest.mark.parametrize("dt", ALL_DTYPES, ids=str)
-@settings(max_examples=12)
+@settings(max_examples=examples(12))
 @given(data=st.data())
 def test_count_nonzero_nonzero(backend, dt, data):
     a = data.draw(arrays(dt))
@@ -74,7 +75,7 @@ def test_nonzero_0d_raises(backend):
 
 
 @pytest.mark.parametrize("dt", [d for d in ALL_DTYPES if d.kind != "c"], ids=str)
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(data=st.data())
 def test_searchsorted(backend, dt, data):
     a = np.sort(data.draw(arrays(dt, min_dims=1, max_dims=1, max_side=8)))
@@ -110,7 +111,7 @@ def test_searchsorted_scalar_and_errors(backend):
 
 
 @pytest.mark.parametrize("dt", ALL_DTYPES, ids=str)
-@settings(max_examples=12)
+@settings(max_examples=examples(12))
 @given(data=st.data())
 def test_where(backend, dt, data):
     shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=3, max_dims=3,
@@ -146,7 +147,7 @@ def test_where_errors(backend):
     assert_matches(trnpy.where(True, x, 0.5), np.where(True, np.array([1.0, 2.0]), 0.5))
 
 
-@settings(max_examples=20)
+@settings(max_examples=examples(20))
 @given(a=arrays(np.dtype(np.float32), min_dims=1))
 def test_neuron_float32(emulated_neuron, a):
     x = trnpy.asarray(a, device=emulated_neuron)

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import trnpy
+from _helpers import examples
 from conftest import ALL_DTYPES, assert_matches, numpy_path, to_np
 from test_reductions import arrays
 
@@ -37,7 +38,7 @@ def _check_unique_all(got, a):
 
 
 @pytest.mark.parametrize("dt", ALL_DTYPES, ids=str)
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(data=st.data())
 def test_unique_family(backend, dt, data):
     a = _small(data.draw(arrays(dt)), data)
@@ -58,7 +59,7 @@ def test_unique_family(backend, dt, data):
 
 
 @pytest.mark.parametrize("dt", ALL_DTYPES, ids=str)
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(data=st.data())
 def test_numpy_unique(backend, dt, data):
     a = _small(data.draw(arrays(dt)), data)
@@ -117,7 +118,7 @@ def test_unique_axis(backend):
             trnpy.unique(trnpy.asarray(a), axis=0)
 
 
-@settings(max_examples=20)
+@settings(max_examples=examples(20))
 @given(a=arrays(np.dtype(np.float32)))
 def test_neuron_float32(emulated_neuron, a):
     x = trnpy.asarray(np.round(a), device=emulated_neuron)

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import trnpy
+from _helpers import examples
 from conftest import ALL_DTYPES, assert_matches, to_np
 from test_reductions import arrays, np_call
 from test_sets import _small
@@ -63,7 +64,7 @@ def _unique_pair(a, b):
     return np.unique(a), np.unique(b)
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(ab=pair(), assume_unique=st.booleans())
 def test_intersect1d(backend, ab, assume_unique):
     a, b = _unique_pair(*ab) if assume_unique else ab
@@ -71,7 +72,7 @@ def test_intersect1d(backend, ab, assume_unique):
     check2("intersect1d", a, b, assume_unique=assume_unique, return_indices=True)
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(ab=pair())
 def test_intersect1d_duplicates_with_assume_unique(backend, ab):
     # NumPy's algorithm is deterministic even when the promise is broken
@@ -79,20 +80,20 @@ def test_intersect1d_duplicates_with_assume_unique(backend, ab):
     check2("intersect1d", *ab, assume_unique=True, return_indices=True)
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(ab=pair())
 def test_union1d(backend, ab):
     check2("union1d", *ab)
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(ab=pair(), assume_unique=st.booleans())
 def test_setxor1d(backend, ab, assume_unique):
     a, b = _unique_pair(*ab) if assume_unique else ab
     check2("setxor1d", a, b, assume_unique=assume_unique)
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(ab=pair(), assume_unique=st.booleans())
 def test_setdiff1d(backend, ab, assume_unique):
     a, b = ab
@@ -102,7 +103,7 @@ def test_setdiff1d(backend, ab, assume_unique):
     check2("setdiff1d", a, b, assume_unique=assume_unique)
 
 
-@settings(max_examples=80)
+@settings(max_examples=examples(80))
 @given(ab=pair(), invert=st.booleans(), kind=st.sampled_from([None, "sort", "table"]),
        assume_unique=st.booleans())
 def test_isin(backend, ab, invert, kind, assume_unique):

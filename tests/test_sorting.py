@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import trnpy
+from _helpers import examples
 from conftest import ALL_DTYPES, assert_matches, to_np
 from test_reductions import arrays, check
 
@@ -26,7 +27,7 @@ def _np_desc_argsort(a, axis):
 
 
 @pytest.mark.parametrize("dt", ALL_DTYPES, ids=str)
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(data=st.data())
 def test_sort_argsort(backend, dt, data):
     a = _few_values(data.draw(arrays(dt)), data)
@@ -84,7 +85,7 @@ def test_sort_list_input(backend):
     assert_matches(trnpy.sort([3, 1, 2]), np.sort([3, 1, 2]))
 
 
-@settings(max_examples=20)
+@settings(max_examples=examples(20))
 @given(a=arrays(np.dtype(np.float32), min_dims=1))
 def test_neuron_float32(emulated_neuron, a):
     x = trnpy.asarray(a, device=emulated_neuron)

@@ -6,13 +6,14 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import trnpy
+from _helpers import examples
 from conftest import ALL_DTYPES, assert_matches, to_np
 from test_reductions import arrays, check, np_call
 from test_sorting import _few_values
 
 
 @pytest.mark.parametrize("dt", ALL_DTYPES, ids=str)
-@settings(max_examples=10)
+@settings(max_examples=examples(10))
 @given(data=st.data())
 def test_lexsort(backend, dt, data):
     a = _few_values(data.draw(arrays(dt, min_dims=1)), data)
@@ -66,7 +67,7 @@ def _check_argpartition(idx, a, kth, axis):
 
 
 @pytest.mark.parametrize("dt", ALL_DTYPES, ids=str)
-@settings(max_examples=10)
+@settings(max_examples=examples(10))
 @given(data=st.data())
 def test_partition(backend, dt, data):
     a = _few_values(data.draw(arrays(dt)), data)
@@ -115,7 +116,7 @@ def test_partition_errors(backend):
 
 
 @pytest.mark.parametrize("dt", ALL_DTYPES, ids=str)
-@settings(max_examples=10)
+@settings(max_examples=examples(10))
 @given(data=st.data())
 def test_sort_complex(backend, dt, data):
     a = _few_values(data.draw(arrays(dt)), data)

@@ -10,6 +10,7 @@ from hypothesis.extra import numpy as hnp
 
 import trnpy
 import trnpy.special as tsp
+from _helpers import examples
 from conftest import assert_matches, numpy_path
 
 # name -> (number of inputs, strategy bounds for the inputs)
@@ -58,7 +59,7 @@ def _call(f, *a, **k):
         return f(*a, **k)
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @pytest.mark.parametrize("name", sorted(UNARY))
 @given(data=st.data())
 def test_unary(backend, name, data):
@@ -79,7 +80,7 @@ def test_unary(backend, name, data):
     _check(got, exp, name, dt, atol)
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @pytest.mark.parametrize("name", sorted(BINARY))
 @given(data=st.data())
 def test_binary(backend, name, data):
@@ -122,7 +123,7 @@ def test_python_scalars_are_weak(backend):
     assert_matches(tsp.xlogy(x, x), sp.xlogy(xn, xn))
 
 
-@settings(max_examples=20)
+@settings(max_examples=examples(20))
 @given(n=st.sampled_from([0, 1, 2, 3, 5]), data=st.data())
 def test_polygamma(backend, n, data):
     dt = data.draw(st.sampled_from(FLOATS))
@@ -137,7 +138,7 @@ def test_polygamma(backend, n, data):
            _call(sp.polygamma, narr, xs), "polygamma", dt)
 
 
-@settings(max_examples=20)
+@settings(max_examples=examples(20))
 @given(data=st.data())
 def test_hurwitz_zeta(backend, data):
     dt = data.draw(st.sampled_from(FLOATS))
@@ -160,7 +161,7 @@ def _reduce_case(data):
     return dt, x, axes
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(data=st.data(), keepdims=st.booleans(), return_sign=st.booleans(),
        with_b=st.booleans())
 def test_logsumexp(backend, data, keepdims, return_sign, with_b):
@@ -186,7 +187,7 @@ def test_logsumexp(backend, data, keepdims, return_sign, with_b):
         assert_matches(got, exp, rtol=rt, atol=atol)
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
 @given(data=st.data())
 def test_softmax(backend, name, data):

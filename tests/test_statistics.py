@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import trnpy
-from _helpers import arrays, check
+from _helpers import arrays, check, examples
 from conftest import NUMERIC_DTYPES, assert_matches
 
 
@@ -29,7 +29,7 @@ METHODS = ["linear", "lower", "higher", "midpoint", "nearest", "inverted_cdf",
 QDT = [d for d in NUMERIC_DTYPES if d.kind != "c"]
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(a=arrays(QDT, max_side=4), axis=AXES, method=st.sampled_from(METHODS),
        q=st.sampled_from([0.0, 0.5, 1.0, 0.3, [0.1, 0.9], [1.0, 0.0, 0.25]]),
        keepdims=st.booleans(), nan=st.booleans(),
@@ -43,7 +43,7 @@ def test_quantile_percentile(backend, a, axis, method, q, keepdims, nan, pct):
     check(name, a, qq, axis=axis, method=method, keepdims=keepdims, rtol=rtol, atol=1e-12)
 
 
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(a=arrays([np.dtype("float64"), np.dtype("int32")], min_dims=1, max_dims=2, min_side=1,
                 max_side=5), q=st.sampled_from([0.0, 0.5, [0.2, 1.0]]))
 def test_quantile_weights(backend, a, q):
@@ -61,7 +61,7 @@ def test_quantile_errors(backend):
     check("quantile", np.zeros(0), 0.5)
 
 
-@settings(max_examples=50)
+@settings(max_examples=examples(50))
 @given(a=arrays(NUMERIC_DTYPES, max_side=4), axis=AXES, keepdims=st.booleans(),
        f=st.sampled_from(["median", "nanmedian"]))
 def test_median(backend, a, axis, keepdims, f):
@@ -77,7 +77,7 @@ NANRED = ["nansum", "nanprod", "nanmean", "nanvar", "nanstd", "nanmin", "nanmax"
           "nanargmin", "nanargmax"]
 
 
-@settings(max_examples=80)
+@settings(max_examples=examples(80))
 @given(a=arrays(NUMERIC_DTYPES, max_side=4), axis=AXES, f=st.sampled_from(NANRED),
        keepdims=st.booleans())
 def test_nan_reductions(backend, a, axis, f, keepdims):
@@ -149,7 +149,7 @@ def test_ptp(backend, a, axis, keepdims):
     check("ptp", a, axis=axis, keepdims=keepdims)
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(m=arrays([np.dtype("float64"), np.dtype("int16"), np.dtype("float32"),
                  np.dtype("complex128")], min_dims=1, max_dims=2, min_side=1, max_side=5,
                 finite=True),
@@ -184,7 +184,7 @@ def test_cov_corrcoef(backend, m, rowvar, bias, ddof, weights, with_y):
 HDT = [np.dtype(d) for d in ("float64", "float32", "int64", "uint8", "int16", "float16")]
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(a=arrays(HDT, max_side=6), bins=st.sampled_from([1, 3, 10, [0, 1, 2.5, 7],
                                                         "auto", "fd", "sturges", "sqrt",
                                                         "rice", "scott", "doane", "stone"]),
@@ -211,7 +211,7 @@ def test_histogram(backend, a, bins, rng, density, weighted):
     check("histogram_bin_edges", a, bins=bins, range=rng)
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(x=arrays([np.dtype("float64"), np.dtype("int32")], min_dims=1, max_dims=1, max_side=8,
                 finite=True),
        bins=st.sampled_from([2, 4, [3, 2], [[0, 1, 5], [-1, 0, 1, 100]]]),

@@ -8,6 +8,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import trnpy
+from _helpers import examples
 from conftest import ALL_DTYPES, FLOAT_DTYPES, INT_DTYPES, assert_matches
 
 REDUCIBLE = ["add", "multiply", "maximum", "minimum", "fmax", "fmin", "subtract",
@@ -64,7 +65,7 @@ def _rtol(name, dt):
     return None
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(a=arrays(), name=st.sampled_from(REDUCIBLE),
        axis=st.sampled_from([0, -1, None, (0, 1), 1]), keepdims=st.booleans())
 def test_reduce(backend, a, name, axis, keepdims):
@@ -74,7 +75,7 @@ def test_reduce(backend, a, name, axis, keepdims):
          rtol=_rtol(name, a.dtype), atol=1e-6 if a.dtype.kind in "fc" else 0)
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(a=arrays(dtypes=[np.dtype(d) for d in ("int8", "uint16", "float32", "float64", "bool")],
                 min_dims=1),
        name=st.sampled_from(["add", "multiply", "maximum", "minimum", "logical_or"]),
@@ -104,7 +105,7 @@ def test_reduce_dtype_and_out(backend, dtype):
     assert_matches(out, np.add.reduce(a, out=np.zeros(4, np.int16)))
 
 
-@settings(max_examples=50)
+@settings(max_examples=examples(50))
 @given(a=arrays(min_dims=1), name=st.sampled_from(
     ["add", "multiply", "maximum", "minimum", "subtract", "logical_xor", "bitwise_or",
      "fmin", "divide"]), axis=st.sampled_from([0, -1]))
@@ -124,7 +125,7 @@ def test_accumulate_dtype_out(backend):
     assert_matches(out, np.add.accumulate(a, out=np.empty(6, np.int32)))
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(a=arrays(max_dims=2), b=arrays(max_dims=2),
        name=st.sampled_from(["add", "subtract", "multiply", "maximum", "less", "power"]))
 def test_outer(backend, a, b, name):
@@ -137,7 +138,7 @@ def test_outer_scalars_and_lists(backend):
     assert_matches(trnpy.multiply.outer(2.0, trnpy.arange(3)), np.multiply.outer(2.0, np.arange(3)))
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(data=st.data(), dt=st.sampled_from([np.dtype(d) for d in
                                            ("int8", "uint8", "int64", "float32", "float64",
                                             "complex64")]),
@@ -180,7 +181,7 @@ def test_at_scalar_tuple_index_and_errors(backend):
     np.testing.assert_array_equal(trnpy.asnumpy(x), before)
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(a=arrays(dtypes=[np.dtype(d) for d in ("int8", "int64", "uint32", "float32",
                                               "float64", "bool")], min_dims=1, min_side=1),
        data=st.data(), name=st.sampled_from(["add", "multiply", "maximum", "subtract"]))
@@ -223,13 +224,13 @@ def test_method_errors(backend):
 
 
 # -- multi-output ufuncs ---------------------------------------------------------------
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(a=arrays(dtypes=INT_DTYPES + FLOAT_DTYPES), b=arrays(dtypes=INT_DTYPES + FLOAT_DTYPES))
 def test_divmod(backend, a, b):
     same(lambda: np.divmod(a, b), lambda: trnpy.divmod(trnpy.asarray(a), trnpy.asarray(b)))
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(a=arrays(dtypes=FLOAT_DTYPES + [np.dtype("int16")]))
 def test_frexp_modf(backend, a):
     same(lambda: np.frexp(a), lambda: trnpy.frexp(trnpy.asarray(a)))

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import trnpy
+from _helpers import examples
 from conftest import assert_matches
 
 NAMES = ["bartlett", "blackman", "hamming", "hanning"]
@@ -18,7 +19,7 @@ def _np(f, *args):
 
 
 @pytest.mark.parametrize("name", NAMES)
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(M=st.one_of(st.integers(-3, 60), st.floats(-2, 30, allow_nan=False),
                    st.sampled_from([np.int16(7), np.float32(4.0), np.uint8(3), True])))
 def test_windows(backend, name, M):
@@ -26,7 +27,7 @@ def test_windows(backend, name, M):
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")     # NumPy's sqrt of a negative
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(M=st.one_of(st.integers(-3, 60), st.sampled_from([2.5, 0.5, np.int8(9)])),
        beta=st.one_of(st.floats(0, 30), st.integers(0, 10), st.just(np.float32(2.5))))
 def test_kaiser(backend, M, beta):
