@@ -19,6 +19,10 @@ from . import _dispatch, _dtypes, _gemm, _kernel_registry, _tensor
 __all__ = ["bsr_spmm", "csr_spmm"]
 
 
+def _ncols(dense):
+    return 1 if dense.ndim == 1 else dense.shape[1]
+
+
 def bsr_spmm(indptr, indices, data, dense, shape, device):
     """``S @ dense`` for S of ``shape`` (M, K) in BSR layout (``data[nblocks, R, C]``,
     SciPy's ``indptr``/``indices`` over ``ceil(M / R)`` block rows); ``dense`` is (K,) or
@@ -38,7 +42,7 @@ def bsr_spmm(indptr, indices, data, dense, shape, device):
 def _bsr_numpy(indptr, indices, data, dense, M, K, R, C):
     rdt = np.result_type(data.dtype, dense.dtype)
     vec = dense.ndim == 1
-    d = dense.reshape(K, -1).astype(rdt, copy=False)
+    d = dense.reshape(K, _ncols(dense)).astype(rdt, copy=False)
     MB, KB = -(-M // R), -(-K // C)
     if K % C:               # padded grid: the last block column's extra columns read zeros
         d = np.concatenate([d, np.zeros((KB * C - K, d.shape[1]), rdt)])
@@ -46,10 +50,10 @@ def _bsr_numpy(indptr, indices, data, dense, M, K, R, C):
     counts = np.diff(indptr)
     if len(indices):
         prod = np.matmul(data.astype(rdt, copy=False),
-                         d.reshape(KB, C, -1)[indices])          # (nblocks, R, N)
+                         d.reshape(KB, C, d.shape[1])[indices])          # (nblocks, R, N)
         rows = counts > 0
         out[rows] = np.add.reduceat(prod, indptr[:-1][rows], axis=0)
-    out = out.reshape(MB * R, -1)[:M]
+    out = out.reshape(MB * R, d.shape[1])[:M]
     return out[:, 0] if vec else out
 
 
@@ -57,7 +61,7 @@ def _bsr_torch(indptr, indices, data, dense, M, K, R, C):
     rdt = _dtypes.result_type(_dtypes.from_torch(data.dtype),
                               _dtypes.from_torch(dense.dtype))
     vec = dense.dim() == 1
-    d = _tensor.compute_tensor(dense.reshape(K, -1), rdt)
+    d = _tensor.compute_tensor(dense.reshape(K, _ncols(dense)), rdt)
     MB, KB = -(-M // R), -(-K // C)
     N = d.shape[1]
     if K % C:               # padded grid: the last block column's extra columns read zeros
@@ -81,7 +85,7 @@ def csr_spmm(indptr, indices, data, dense, shape):
     if isinstance(dense, np.ndarray):
         rdt = np.result_type(data.dtype, dense.dtype)
         vec = dense.ndim == 1
-        d = dense.reshape(K, -1).astype(rdt, copy=False)
+        d = dense.reshape(K, _ncols(dense)).astype(rdt, copy=False)
         out = np.zeros((M, d.shape[1]), rdt)
         if len(indices):
             prod = data.astype(rdt, copy=False)[:, None] * d[indices]
@@ -90,7 +94,7 @@ def csr_spmm(indptr, indices, data, dense, shape):
         return out[:, 0] if vec else out
     rdt = _dtypes.result_type(_dtypes.from_torch(data.dtype), _dtypes.from_torch(dense.dtype))
     vec = dense.dim() == 1
-    d = _tensor.compute_tensor(dense.reshape(K, -1), rdt)
+    d = _tensor.compute_tensor(dense.reshape(K, _ncols(dense)), rdt)
     out = torch.zeros((M, d.shape[1]), dtype=d.dtype, device=d.device)
     if indices.numel():
         prod = _tensor.compute_tensor(data, rdt)[:, None] * d[indices.long()]

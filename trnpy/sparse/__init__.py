@@ -15,8 +15,10 @@ What exists:
 * ``A @ x`` (and ``A.dot(x)``) for a dense 1-D or 2-D operand (trnpy, NumPy, lists)
   computes on the array's device: BSR through the BSR SpMM routing point
   (``trnpy/_spmm.py``: on the neuron device 128x128 float32/float16 blocks run the NKI
-  kernel), CSR as an exact gather / scatter-add. On the neuron device CSR, CSC and COO are
-  regrouped into 128x128 blocks on the host and go through the same routing point. The
+  kernel; other block sizes and dtypes are recorded fallbacks to torch, errors under
+  ``strict_kernels()``), CSR as an exact gather / scatter-add (CSC and COO through CSR,
+  converted on the host). On the neuron device CSR, CSC and COO are regrouped into
+  128x128 blocks on the host and go through the same routing point. The
   result dtype is SciPy's (``np.result_type``); products are exact in it.
 * ``toarray()`` (a trnpy array), ``tocsr()``, ``tocsc()``, ``tocoo()``,
   ``tobsr(blocksize)``, ``.T`` / ``transpose()``, ``copy()``, ``get()`` (CuPy's name: the
@@ -88,7 +90,7 @@ class _SparseArray:
                             "'blocksize'")
         if shape is not None:
             kw["shape"] = shape
-        S = getattr(sp, f"{self.format}_array")(_host_arg(arg1), dtype=dtype, copy=True,
+        S = getattr(sp, f"{self.format}_array")(_host_arg(arg1), dtype=dtype, copy=copy,
                                                 **kw)
         if S.ndim != 2:
             raise NotImplementedError(f"trnpy.sparse: {S.ndim}-D sparse arrays are not "
@@ -137,9 +139,10 @@ class _SparseArray:
         comps = tuple(_host_copy(getattr(self, n)) for n in self._COMPONENTS)
         if self.format == "coo":
             S = sp.coo_array((comps[0], (comps[1], comps[2])), shape=self.shape)
+            # a flag COO carries (compressed formats compute theirs from the indices)
+            S.has_canonical_format = self._canonical
         else:
             S = getattr(sp, f"{self.format}_array")(comps, shape=self.shape)
-        S.has_canonical_format = self._canonical
         return S
 
     def _like(self, S):
@@ -167,7 +170,7 @@ class _SparseArray:
     T = property(transpose)
 
     def copy(self):
-        return self._like(self.get())
+        return self._like(self.get().copy())
 
     # -- products ------------------------------------------------------------------------
     def __matmul__(self, other):
@@ -188,10 +191,12 @@ class _SparseArray:
         if np.dtype(x.dtype) == np.bool_ or self._dtype == np.bool_:
             raise NotImplementedError("trnpy.sparse: products of bool sparse arrays are "
                                       "not implemented")
-        if dev.kind == "neuron" and not (self.format == "bsr"
-                                         and self._blocksize == (_BLOCK, _BLOCK)):
+        if dev.kind == "neuron" and self.format != "bsr":
             # the tensor engine takes 128x128 blocks: regroup (host) and take the BSR route
+            # (a bsr_array keeps its blocks: other sizes are the route's visible fallback)
             return _bsr128(self.get(), dev) @ x
+        if self.format == "coo" and self.shape[0] == 1 and x.ndim == 1:
+            return (self.tocsr() @ x)[0]    # SciPy's coo_array gives a scalar here
         if self.format in ("csc", "coo"):
             return self.tocsr() @ x
         host = _dispatch.use_numpy(dev)
