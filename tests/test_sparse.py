@@ -23,7 +23,7 @@ from kernel_helpers import OnKernel, clean_policy, emulator_only, kernel_mode  #
 _clean_policy = pytest.fixture(autouse=True)(clean_policy.__wrapped__)
 
 FORMATS = ["csr", "csc", "coo", "bsr"]
-DTYPES = [np.float32, np.float64, np.int32, np.int64, np.complex128]
+DTYPES = [np.float32, np.float64, np.int32, np.int64, np.uint64, np.complex128]
 
 
 def _values(rng, shape, dtype):
@@ -75,7 +75,7 @@ def _problems(draw):
         M, K, blocksize = draw(st.integers(0, 13)), draw(st.integers(0, 13)), None
     density = draw(st.sampled_from([0.0, 0.2, 0.6, 1.0]))
     dtype = draw(st.sampled_from(DTYPES))
-    xdtype = draw(st.sampled_from([dtype, np.float64, np.int64, np.float32]))
+    xdtype = draw(st.sampled_from([dtype, np.float64, np.int64, np.uint64, np.float32]))
     ncols = draw(st.sampled_from([None, 0, 1, 3]))
     return fmt, (M, K), blocksize, density, dtype, xdtype, ncols, draw(st.integers(0, 2**16))
 
@@ -90,12 +90,14 @@ def test_matmul_and_attributes_vs_scipy(backend, p):
     _check_components(A, S)
     assert_matches(A.toarray(), S.toarray())
     x = _values(rng, (shape[1],) if ncols is None else (shape[1], ncols), xdtype)
+    if x.dtype.kind == "f" and x.size and rng.random() < 0.3:
+        x.reshape(-1)[rng.integers(0, x.size, 2)] = [np.nan, -np.inf]
     x0 = x.copy()
     ref = S @ x
     rtol = max(default_rtol(ref.dtype), 1e-12)
-    assert_matches(A @ x, ref, rtol=rtol, atol=rtol * max(1.0, np.abs(ref).max(initial=0)))
-    assert_matches(A @ trnpy.asarray(x), ref, rtol=rtol,
-                   atol=rtol * max(1.0, np.abs(ref).max(initial=0)))
+    atol = rtol * max(1.0, np.abs(np.asarray(ref)[np.isfinite(ref)]).max(initial=0))
+    assert_matches(A @ x, ref, rtol=rtol, atol=atol)
+    assert_matches(A @ trnpy.asarray(x), ref, rtol=rtol, atol=atol)
     np.testing.assert_array_equal(x, x0)
 
 
@@ -310,3 +312,18 @@ def test_neuron_fallbacks_are_recorded_or_refused(emulated_neuron):
     _f32_close(r, sp.csr_array(D.astype(np.float64)) @ x.astype(np.float64))
     with pytest.raises(TypeError):
         ts.csr_array(np.eye(3), device=emulated_neuron)       # no float64 on neuron
+
+
+@emulator_only
+def test_neuron_csr_with_inf_operand_is_exact(emulated_neuron, kernel_mode):
+    """Regrouped 128x128 blocks would multiply their zeros by inf; such operands take
+    the exact CSR product (SciPy's answer), not the kernel."""
+    rng = np.random.default_rng(2)
+    D = _dense(rng, (140, 130), 0.05, np.float32)
+    x = _values(rng, (130, 2), np.float32)
+    x[[3, 77], [0, 1]] = [np.inf, np.nan]
+    r = ts.csr_array(D, device=emulated_neuron) @ x
+    ref = sp.csr_array(D) @ x
+    assert trnpy.ROUTES[("bsr_spmm", "kernel")] == 0
+    np.testing.assert_array_equal(np.isnan(to_np(r)), np.isnan(ref))
+    np.testing.assert_allclose(to_np(r), ref, rtol=2e-5, atol=1e-5)

@@ -12,13 +12,14 @@ What exists:
 * Components (``data``, ``indices``, ``indptr``, ``row``, ``col``) are trnpy arrays on the
   array's device; ``shape``, ``ndim``, ``dtype``, ``nnz`` (a Python int), ``format``,
   ``blocksize`` (BSR), ``has_canonical_format``, ``device``.
-* ``A @ x`` (and ``A.dot(x)``) for a dense 1-D or 2-D operand (trnpy, NumPy, lists)
+* ``A @ x`` for a dense 1-D or 2-D operand (trnpy, NumPy, lists)
   computes on the array's device: BSR through the BSR SpMM routing point
   (``trnpy/_spmm.py``: on the neuron device 128x128 float32/float16 blocks run the NKI
   kernel; other block sizes and dtypes are recorded fallbacks to torch, errors under
   ``strict_kernels()``), CSR as an exact gather / scatter-add (CSC and COO through CSR,
   converted on the host). On the neuron device CSR, CSC and COO are regrouped into
-  128x128 blocks on the host and go through the same routing point. The
+  128x128 blocks on the host and go through the same routing point (operands with
+  inf/nan take the exact CSR product instead). The
   result dtype is SciPy's (``np.result_type``); products are exact in it.
 * ``toarray()`` (a trnpy array), ``tocsr()``, ``tocsc()``, ``tocoo()``,
   ``tobsr(blocksize)``, ``.T`` / ``transpose()``, ``copy()``, ``get()`` (CuPy's name: the
@@ -36,6 +37,7 @@ import numpy as np
 from .. import _convert, _dispatch, _spmm
 from .._array import TrnArray
 from .._convert import target_device
+from .._torch import torch
 
 __all__ = ["csr_array", "csc_array", "coo_array", "bsr_array", "issparse"]
 
@@ -191,9 +193,12 @@ class _SparseArray:
         if np.dtype(x.dtype) == np.bool_ or self._dtype == np.bool_:
             raise NotImplementedError("trnpy.sparse: products of bool sparse arrays are "
                                       "not implemented")
-        if dev.kind == "neuron" and self.format != "bsr":
+        if dev.kind == "neuron" and self.format != "bsr" and (
+                x.dtype.kind not in "fc" or bool(torch.isfinite(x._t).all())):
             # the tensor engine takes 128x128 blocks: regroup (host) and take the BSR route
-            # (a bsr_array keeps its blocks: other sizes are the route's visible fallback)
+            # (a bsr_array keeps its blocks: other sizes are the route's visible fallback).
+            # Not for inf/nan operands: the blocks' zeros would turn them into nan where
+            # SciPy's CSR product skips them.
             return _bsr128(self.get(), dev) @ x
         if self.format == "coo" and self.shape[0] == 1 and x.ndim == 1:
             return (self.tocsr() @ x)[0]    # SciPy's coo_array gives a scalar here
@@ -207,8 +212,6 @@ class _SparseArray:
         else:
             r = _spmm.csr_spmm(args[2], args[1], args[0], args[3], self.shape)
         return _convert.wrap(r, dev)
-
-    dot = __matmul__
 
     def __rmatmul__(self, other):
         raise NotImplementedError("trnpy.sparse: dense @ sparse is not implemented")
