@@ -26,8 +26,11 @@ def _ncols(dense):
 def bsr_spmm(indptr, indices, data, dense, shape, device):
     """``S @ dense`` for S of ``shape`` (M, K) in BSR layout (``data[nblocks, R, C]``,
     SciPy's ``indptr``/``indices`` over ``ceil(M / R)`` block rows); ``dense`` is (K,) or
-    (K, N). Entries of blocks beyond ``shape`` (a grid padded to whole blocks) are
-    ignored. Returns (M,) or (M, N) in the operands' result dtype."""
+    (K, N). Blocks may overhang ``shape`` (a grid padded to whole blocks, as
+    ``trnpy.sparse`` regroups CSR into 128x128 blocks): their rows past M are dropped,
+    their columns past K must hold zeros (they meet the zero-padded rows of ``dense`` on
+    torch / NumPy; the kernel skips them). Returns (M,) or (M, N) in the operands'
+    result dtype."""
     if _dispatch.route("bsr_spmm", device, indptr, indices, data, dense,
                        shape=shape) == "kernel":
         return _kernel_registry.run("bsr_spmm", indptr, indices, data, dense, shape=shape,
