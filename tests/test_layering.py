@@ -23,7 +23,8 @@ PKG = pathlib.Path(__file__).resolve().parent.parent / "trnpy"
 
 CORE = {"_torch", "_dtypes", "_devices", "_tensor", "_hotpath", "_array", "_convert",
         "_constants", "_errstate", "_info"}
-BACKEND = {"_dispatch", "_kernel_registry", "_normalize", "_gemm", "_random_bits"}
+BACKEND = {"_dispatch", "_kernel_registry", "_normalize", "_gemm", "_random_bits",
+           "_spmm"}
 SUBNAMESPACES = {"linalg", "fft", "special", "random", "sparse"}
 TOP = {"__init__", "_array_methods", "_numpy_protocols", "_polynomial"}
 OPTIONAL = ("scipy", "kernels", "torch_xla", "dask", "distributed", "nki", "neuronxcc",

@@ -29,7 +29,9 @@ Policy, all read by ``route``:
   size sent to the kernel (launch overhead through torch-xla is ~1-2 ms, so small
   problems run faster with torch). Defaults: ``matmul`` 512**3 multiply-adds (batch *
   M * K * N), ``eigh`` n >= 128 (one launch per Jacobi sweep, ~10 sweeps), ``fft``
-  65536 points (product of the output shape). Change with :func:`set_kernel_threshold`.
+  65536 points (product of the output shape), ``bsr_spmm`` 512**3 multiply-adds of
+  the stored 128x128 blocks (nblocks * 128 * 128 * N). Change with
+  :func:`set_kernel_threshold`.
   Below the threshold an op runs on torch: a choice, not a fallback.
 * :func:`force_kernels`: ignore the thresholds inside the block (tests).
 * :func:`strict_kernels` or ``TRNPY_STRICT_KERNELS=1``: an op with a kernel that cannot
@@ -507,3 +509,62 @@ class _RandomBits:
 
 KERNELS["random_bits"] = _RandomBits()
 kernel_thresholds["random_bits"] = DEFAULT_THRESHOLDS["random_bits"] = 0
+
+
+# ---------------------------------------------------------------------------
+# bsr_spmm (trnpy/_spmm.py: BSR @ dense; kernels/bsr.py)
+class _BsrSpmm:
+    """``route("bsr_spmm", device, indptr, indices, data, dense, shape=(M, K))`` with
+    validated tensors: ``data[nblocks, R, C]``, ``dense`` (K,) or (K, N)."""
+    op = "bsr_spmm"
+    DTYPES = (np.dtype(np.float32), np.dtype(np.float16))
+
+    def unsupported(self, device, indptr, indices, data, dense, shape):
+        if tuple(data.shape[1:]) != (128, 128):
+            return (f"the BSR kernel takes 128x128 blocks, got "
+                    f"{data.shape[1]}x{data.shape[2]}")
+        if _np_dtype(data) not in self.DTYPES or _np_dtype(dense) not in self.DTYPES:
+            return (f"the BSR kernel takes float32/float16 operands, got "
+                    f"{_dtype_names(data, dense)}")
+        return _sdk_missing(device)
+
+    def size(self, indptr, indices, data, dense, shape):
+        # multiply-adds of the stored blocks
+        n = dense.shape[1] if dense.dim() == 2 else 1
+        return int(indices.shape[0]) * 128 * 128 * n
+
+    def __call__(self, indptr, indices, data, dense, shape, *, device):
+        """``S @ dense`` (float32/float16 tensors): a tensor of their promoted dtype."""
+        rdt = torch.promote_types(data.dtype, dense.dtype)
+        if device.emulated:
+            from kernels.bsr import bsr_spmm  # lazy: kernels/ (NKI kernels, emulator) load on first launch
+            c = torch.from_numpy(bsr_spmm(_host(indptr), _host(indices), _host(data),
+                                          _host(dense), tuple(shape)))
+        else:
+            c = _bsr_spmm_real(indptr, indices, data, dense, tuple(shape))
+        return c.to(rdt).contiguous()
+
+
+def _bsr_spmm_real(indptr, indices, data, dense, shape):
+    # UNTESTED (needs the Neuron SDK and a NeuronCore): the block pattern is static (a
+    # trace-time tuple, one compile per pattern), values and the dense operand are XLA
+    # tensors, as in kernels.bsr.bsr_spmm.
+    from kernels.bsr import bsr_spmm_kernel  # lazy: kernels/ (NKI kernels, emulator) load on first launch
+    M, K = shape
+    vec = dense.dim() == 1
+    d = dense.reshape(K, -1)
+    if M == 0 or K == 0 or d.shape[1] == 0:
+        c = torch.zeros((M, d.shape[1]), dtype=torch.float32, device=dense.device)
+    else:
+        if data.dtype != d.dtype:
+            data, d = data.float(), d.float()
+        if data.shape[0] == 0:            # a dummy block keeps the argument non-empty
+            data = torch.zeros((1, 128, 128), dtype=d.dtype, device=d.device)
+        c = bsr_spmm_kernel(data.contiguous(), d.contiguous(),
+                            tuple(int(x) for x in indptr.cpu()),
+                            tuple(int(x) for x in indices.cpu()), M)
+    return c[:, 0] if vec else c
+
+
+KERNELS["bsr_spmm"] = _BsrSpmm()
+kernel_thresholds["bsr_spmm"] = DEFAULT_THRESHOLDS["bsr_spmm"] = 512 ** 3
