@@ -262,6 +262,7 @@ def _plan(x, items, consumed):
             adv.append((vd, torch.zeros(builtins.int(k), dtype=torch.int64, device=dev)))
             adv_pos.append(pos)
             vd += 1
+    flips += [vd + j for j in range(x.ndim - axis) if axis + j in rev]   # dims the key leaves
     p = _Plan()
     p.t, p.idx, p.flips, p.adv, p.check = t, tuple(idx), flips, adv, check
     p.adjacent = not adv_pos or adv_pos == list(range(adv_pos[0], adv_pos[0] + len(adv_pos)))
