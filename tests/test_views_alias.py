@@ -41,7 +41,7 @@ def _view_ops(draw, shape):
     """A chain of view-making operations, each (name, argument), valid for ``shape``."""
     ops = []
     for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["slice", "flip", "T", "int"]))
+        kind = draw(st.sampled_from(["slice", "flip", "T", "int", "ravel"]))
         if kind == "slice":
             key = _slices(draw, shape)
             ops.append(("slice", key))
@@ -52,6 +52,9 @@ def _view_ops(draw, shape):
         elif kind == "T":
             ops.append(("T", None))
             shape = shape[::-1]
+        elif kind == "ravel":             # a view or a copy, as NumPy's strides decide
+            ops.append(("ravel", None))
+            shape = (int(np.prod(shape)),)
         elif len(shape) > 1 and shape[0] > 0:
             i = draw(st.integers(-shape[0], shape[0] - 1))
             ops.append(("int", i))
@@ -67,6 +70,8 @@ def _apply(mod, x, ops):
             x = mod.flip(x, arg)
         elif kind == "T":
             x = x.T
+        elif kind == "ravel":
+            x = mod.reshape(x, -1)
         else:
             x = x[arg]
     return x
@@ -286,3 +291,26 @@ def test_strides_are_numpys(where):
     for key in (np.s_[::-1], np.s_[:, ::-2], np.s_[::-2, 1::-1]):
         assert x[key].strides == a[key].strides
         assert x[key].shape == a[key].shape
+
+
+def test_reshape_of_reversed_views(where):
+    a, x = _base((12,), device=where)
+    for key, shape in ((np.s_[::-1], (3, 4)), (np.s_[::-2], (2, 3)), (np.s_[1::-1], (2, 1))):
+        v, w = a[key].reshape(shape), x[key].reshape(shape)
+        assert trnpy.shares_memory(w, x) == np.shares_memory(v, a)
+        v[0, -1] = -1 - v[0, -1]
+        w[0, -1] = -1 - w[0, -1]
+        _same(x, a)
+        _same(w, v)
+    a, x = _base((3, 4), device=where)
+    for key in (np.s_[::-1, ::-1], np.s_[:, ::-1], np.s_[::-1], np.s_[::2, ::-1]):
+        v, w = a[key].reshape(-1), trnpy.reshape(x[key], -1)    # a view or a copy
+        assert trnpy.shares_memory(w, x) == np.shares_memory(v, a)
+        v[1] = -7
+        w[1] = -7
+        _same(x, a)
+        _same(w, v)
+    with pytest.raises(ValueError):
+        np.reshape(a[:, ::-1], -1, copy=False)
+    with pytest.raises(ValueError):
+        trnpy.reshape(x[:, ::-1], -1, copy=False)

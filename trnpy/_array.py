@@ -7,6 +7,7 @@ attached from above by ``trnpy/_array_methods.py``, so each op has one implement
 """
 from __future__ import annotations
 
+import builtins
 import operator
 import warnings
 
@@ -322,6 +323,28 @@ def phys(x):
         if x._fl is None:
             return t, ()
     return x._fl
+
+
+def reshape_view(x, shape):
+    """``x`` reshaped to ``shape`` without a copy where NumPy's stride rule gives a view
+    (reversed dims included), else None."""
+    t, dims = phys(x)
+    if t.numel() == 0:
+        return TrnArray._new(t.reshape(shape), x._device)
+    st = t.stride()
+    first = t.storage_offset() + builtins.sum((t.shape[d] - 1) * st[d] for d in dims)
+    # a stand-in with x's strides (in elements); copy=False: NumPy never reads its data
+    stand_in = np.lib.stride_tricks.as_strided(
+        np.zeros(1, np.uint8), tuple(t.shape),
+        tuple(-s if d in dims else s for d, s in enumerate(st)))
+    try:
+        r = np.reshape(stand_in, shape, copy=False)
+    except ValueError:
+        return None
+    rdims = [d for d, s in enumerate(r.strides) if s < 0]
+    off = first + builtins.sum((r.shape[d] - 1) * r.strides[d] for d in rdims)
+    p = t.as_strided(r.shape, tuple(abs(s) for s in r.strides), off)
+    return TrnArray._flipped(p, rdims, x._device)
 
 
 def assign(x, t):

@@ -276,6 +276,11 @@ def reshape(a, /, shape=None, order="C", *, copy=None):
     shape = np.reshape(_oracle(x.shape), _shape_arg(shape)).shape
     if _dispatch.use_numpy(x._device):
         return _convert.wrap(np.reshape(np_view(x), shape, copy=copy), x._device)
+    if _array.phys(x)[1] and not copy:     # reversed dims: a view where NumPy gives one
+        if (v := _array.reshape_view(x, shape)) is not None:
+            return v
+        if copy is False:
+            raise ValueError("Unable to avoid creating a copy while reshaping.")
     t = x._t
     if copy:
         return _new(t.clone(memory_format=torch.contiguous_format).view(shape), x._device)
