@@ -30,7 +30,7 @@ def torch_view(data: np.ndarray):
     (its negative-stride dims) reversed, as torch has no negative strides. A read-only
     buffer, which torch cannot alias, is copied (array and tensor then are the copy)."""
     data = host_compatible(data)
-    if data.flags.writeable:
+    if data.flags.writeable and data.size:      # (empty: nothing to alias)
         dims = tuple(i for i, s in enumerate(data.strides) if s < 0)
         return data, torch.from_numpy(np.flip(data, dims) if dims else data), dims
     data = np.array(data, copy=True)
