@@ -7,6 +7,7 @@ attached from above by ``trnpy/_array_methods.py``, so each op has one implement
 """
 from __future__ import annotations
 
+import builtins
 import operator
 import warnings
 import weakref
@@ -38,10 +39,11 @@ class TrnArray(_hotpath.ArrayBase):
     ``float(x)``, ``int(x)``, ``operator.index(x)``, ``x.item()`` and formatting; like any
     ndarray it is unhashable.
 
-    Views: basic slicing, reshape, transpose and friends share memory with their base on
-    every device. Negative strides (``x[::-1]``, ``flip``) are views on the CPU's NumPy
-    path only until something needs the torch tensor (dlpack, ``to_device``, a torch-path
-    op), which then takes a copy; torch-path arrays hold such results as copies.
+    Views: basic slicing (negative steps included), ``flip``, reshape, transpose and
+    friends share memory with their base on every device. Torch has no negative strides:
+    such a view holds a positive-stride tensor of the base's memory and the dims that are
+    reversed (``_fl``); reading it for a torch op takes a reversed copy, writes go to the
+    mirrored positions (:func:`assign`, the indexing module's setitem).
 
     NumPy's functions and ufuncs called on TrnArrays (``numpy.mean(x)``,
     ``numpy.add(x, y)``) run in trnpy and return TrnArrays (NEP 13/18); see
@@ -49,6 +51,8 @@ class TrnArray(_hotpath.ArrayBase):
     """
     # _tt: the tensor; _np: zero-copy NumPy view of host data. Results computed by NumPy
     # keep only _np until a tensor is asked for (saves ~0.5 us per small op).
+    # _fl: None, or (tensor, dims) for data with reversed dims (then _tt is None, so every
+    # fast path that takes _tt falls back to _t, and _np, on the CPU, is the NumPy view).
     # (with trnpy._speedups built, its ArrayBase holds these and the hot paths)
     __slots__ = _hotpath.ARRAY_SLOTS
     __array_priority__ = 100
@@ -59,6 +63,20 @@ class TrnArray(_hotpath.ArrayBase):
         self._tt = t
         self._device = device
         self._np = None
+        self._fl = None
+        return self
+
+    @classmethod
+    def _flipped(cls, t: torch.Tensor, dims, device: Device) -> "TrnArray":
+        """The view of tensor ``t`` with ``dims`` reversed (``t`` itself when none)."""
+        if not dims:
+            return cls._new(t, device)
+        self = cls.__new__(cls)
+        self._tt = None
+        self._device = device
+        dims = tuple(sorted(dims))
+        self._np = np.flip(t.numpy(), dims) if t.device.type == "cpu" else None
+        self._fl = (t, dims)
         return self
 
     @classmethod
@@ -68,16 +86,23 @@ class TrnArray(_hotpath.ArrayBase):
         self._tt = None
         self._device = device
         self._np = a
+        self._fl = None
         return self
 
     @property
     def _t(self) -> torch.Tensor:
         t = self._tt
         if t is None:
-            # what torch cannot alias (read-only, negative strides) is copied: from here
-            # on this array owns the copy
-            self._np, t = _tensor.torch_compatible(self._np)
-            self._tt = t
+            f = self._fl
+            if f is None:
+                # a read-only buffer, which torch cannot alias, is copied: from here on
+                # this array owns the copy
+                self._np, t, dims = _tensor.torch_view(self._np)
+                if not dims:
+                    self._tt = t
+                    return t
+                f = self._fl = (t, dims)
+            return _tensor.flip(*f)      # reversed dims: a copy to compute on
         return t
 
     def __init__(self, *args, **kwargs):
@@ -87,27 +112,39 @@ class TrnArray(_hotpath.ArrayBase):
     # -- attributes -------------------------------------------------------------
     @property
     def dtype(self) -> np.dtype:
-        if self._tt is None:
-            return self._np.dtype
-        return _dtypes._TORCH_TO_NP[self._tt.dtype]
+        t = self._tt
+        if t is None:
+            if self._np is not None:
+                return self._np.dtype
+            t = self._fl[0]
+        return _dtypes._TORCH_TO_NP[t.dtype]
 
     @property
     def shape(self) -> tuple:
-        if self._tt is None:
-            return self._np.shape
-        return tuple(self._tt.shape)
+        t = self._tt
+        if t is None:
+            if self._np is not None:
+                return self._np.shape
+            t = self._fl[0]
+        return tuple(t.shape)
 
     @property
     def ndim(self) -> int:
-        if self._tt is None:
-            return self._np.ndim
-        return self._tt.dim()
+        t = self._tt
+        if t is None:
+            if self._np is not None:
+                return self._np.ndim
+            t = self._fl[0]
+        return t.dim()
 
     @property
     def size(self) -> int:
-        if self._tt is None:
-            return self._np.size
-        return self._tt.numel()
+        t = self._tt
+        if t is None:
+            if self._np is not None:
+                return self._np.size
+            t = self._fl[0]
+        return t.numel()
 
     @property
     def device(self) -> Device:
@@ -127,9 +164,10 @@ class TrnArray(_hotpath.ArrayBase):
         n = self.dtype.itemsize
         if self._np is not None:
             return self._np.strides
-        if self._t.numel() == 0:
+        t, dims = phys(self)
+        if t.numel() == 0:
             return (0,) * self.ndim       # NumPy's strides for a new empty array
-        return tuple(s * n for s in self._t.stride())
+        return tuple((-s if d in dims else s) * n for d, s in enumerate(t.stride()))
 
     def to_device(self, device, /, *, stream=None):
         if stream is not None:
@@ -143,7 +181,7 @@ class TrnArray(_hotpath.ArrayBase):
     def copy(self, order="C"):
         if order not in ("K", "A", "C"):
             raise NotImplementedError(f"copy: order={order!r} is not supported")
-        if self._tt is None:          # host data without a tensor yet: NumPy copies it
+        if self._np is not None and self._tt is None:   # host data: NumPy copies it
             return TrnArray._from_numpy(np.array(self._np, order="C"), self._device)
         return TrnArray._new(self._t.clone(memory_format=torch.contiguous_format),
                              self._device)
@@ -170,19 +208,25 @@ class TrnArray(_hotpath.ArrayBase):
                                       "supported")
         if dtype is None:
             if self._tt is None:
+                if self._np is None:
+                    return TrnArray._flipped(*self._fl, self._device)
                 return TrnArray._from_numpy(self._np.view(), self._device)
             return TrnArray._new(self._t, self._device)
         dt = _dtypes.as_dtype(dtype)
         self._device.check_dtype(dt)
+        t, dims = phys(self)
+        if dims and self.ndim - 1 in dims and dt.itemsize != self.itemsize:
+            raise ValueError("To change to a dtype of a different size, the last axis "
+                             "must be contiguous")
         try:
-            t = self._t.view(_dtypes.to_torch(dt))
+            t = t.view(_dtypes.to_torch(dt))
         except RuntimeError as e:
             if self.ndim == 0:
                 raise ValueError("Changing the dtype of a 0d array is only supported if "
                                  "the itemsize is unchanged") from None
             raise ValueError("To change to a dtype of a different size, the last axis "
                              f"must be contiguous ({e})") from None
-        return TrnArray._new(t, self._device)
+        return TrnArray._flipped(t, dims, self._device)
 
     def __array__(self, dtype=None, copy=None):
         if self._device is not CPU:
@@ -273,6 +317,50 @@ def _unpickle(data: np.ndarray, device: Device):
 builtins_type = type
 
 
+def phys(x):
+    """(tensor, dims): the tensor holding ``x``'s memory and the dims of ``x`` that are
+    reversed in it (``()`` for most arrays): what writes and memory queries use."""
+    t = x._tt
+    if t is not None:
+        return t, ()
+    if x._fl is None:
+        t = x._t                 # makes _tt, or _fl for negative-stride NumPy data
+        if x._fl is None:
+            return t, ()
+    return x._fl
+
+
+def reshape_view(x, shape):
+    """``x`` reshaped to ``shape`` without a copy where NumPy's stride rule gives a view
+    (reversed dims included), else None."""
+    t, dims = phys(x)
+    if t.numel() == 0:
+        return TrnArray._new(t.reshape(shape), x._device)
+    st = t.stride()
+    first = t.storage_offset() + builtins.sum((t.shape[d] - 1) * st[d] for d in dims)
+    # a stand-in with x's strides (in elements); copy=False: NumPy never reads its data
+    stand_in = np.lib.stride_tricks.as_strided(
+        np.zeros(1, np.uint8), tuple(t.shape),
+        tuple(-s if d in dims else s for d, s in enumerate(st)))
+    try:
+        r = np.reshape(stand_in, shape, copy=False)
+    except ValueError:
+        return None
+    rdims = [d for d, s in enumerate(r.strides) if s < 0]
+    off = first + builtins.sum((r.shape[d] - 1) * r.strides[d] for d in rdims)
+    p = t.as_strided(r.shape, tuple(abs(s) for s in r.strides), off)
+    return TrnArray._flipped(p, rdims, x._device)
+
+
+def assign(x, t):
+    """Write tensor ``t`` (broadcastable to x's shape; cast as ``copy_`` does) into x's
+    memory, at the mirrored positions where x has reversed dims."""
+    p, dims = phys(x)
+    if dims:
+        t = _tensor.flip(t.expand(p.shape), dims)
+    p.copy_(t.expand(p.shape))
+
+
 def np_view(x) -> np.ndarray:
     """Zero-copy NumPy view of a host-resident array's tensor (cached)."""
     v = x._np
@@ -286,9 +374,12 @@ def host(x) -> np.ndarray:
     a NumPy scalar, what CPU reductions give, as a 0-d array)."""
     if isinstance(x, np.generic):
         return np.asarray(x)
-    if x._tt is None or x._tt.device.type == "cpu":
+    if x._np is not None:
+        return x._np
+    t = x._t
+    if t.device.type == "cpu":
         return np_view(x)
-    return x._t.detach().cpu().numpy()
+    return t.detach().cpu().numpy()
 
 
 TrnArray.__hash__ = None  # mutable, like ndarray

@@ -11,7 +11,7 @@ import numpy as np
 from ._torch import torch
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from . import _convert
+from . import _array, _convert
 from ._array import TrnArray
 from ._manipulation import broadcast_to
 from ._ufunc import ufunc
@@ -66,7 +66,7 @@ def isfortran(a):
 
 def _extent(x):
     """(first byte, one past the last byte) that ``x``'s elements can touch."""
-    t = x._t
+    t = _array.phys(x)[0]         # the memory: reversed dims cover the same bytes
     if t.numel() == 0:
         return None
     n = t.element_size()
@@ -107,7 +107,7 @@ def shares_memory(a, b, /, max_work=None):
             return False
         # exact answer from the element addresses (device memory has no NumPy view)
         def addrs(x):
-            t = x._t
+            t = _array.phys(x)[0]
             idx = torch.zeros((), dtype=torch.int64, device=t.device)
             for s, st in zip(t.shape, t.stride()):
                 idx = idx[..., None] + torch.arange(s, device=t.device) * st

@@ -27,12 +27,13 @@ def wrap(data, device: Device):
     if type(data) is np.ndarray:
         if data.dtype.char not in _tensor.ALIASABLE:
             data = _tensor.host_compatible(data)
-        # the tensor is made on first use (TrnArray._t), which copies data torch cannot
-        # alias (read-only, negative strides)
+        # the tensor is made on first use (TrnArray._t): negative strides become reversed
+        # dims of a tensor view, a read-only buffer is copied
         out = _NEW(TrnArray)
         out._tt = None
         out._device = device
         out._np = data
+        out._fl = None
         return out
     if _torch.is_tensor(data):
         return TrnArray._new(data, device)
@@ -70,6 +71,7 @@ def host_result(r):
         out._tt = None
         out._device = CPU
         out._np = r
+        out._fl = None
         return out
     return wrap(np.asarray(r), CPU)
 

@@ -11,9 +11,10 @@ parses the key the way NumPy does and then:
   NumPy puts them: in place when the advanced indices are adjacent in the key, first
   otherwise. Torch's own rule differs in mixed int/array cases, so it is never relied on.
 
-Basic indexing returns a view except for negative-step slices on the torch path: torch
-has no negative strides, so those results are copies (flipped); on the NumPy path
-``_convert.wrap`` copies such views too. ``setitem`` writes through views on both paths.
+Basic indexing returns a view, negative steps included: torch has no negative strides,
+so on the torch path such a view is a positive-stride tensor plus the dims it reverses
+(``TrnArray._flipped``), and the key is mapped onto that tensor's positions; indexing
+and ``setitem`` on such views go to the mirrored positions, so views of views compose.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from numpy.lib.array_utils import normalize_axis_index
 
 from . import (_convert, _creation, _dtype_functions, _dispatch, _array_info, _dtypes,
                _manipulation, _reductions, _searching, _tensor)
-from ._array import TrnArray
+from ._array import TrnArray, phys
 from ._devices import get_default_device
 from ._normalize import write_out
 
@@ -178,11 +179,12 @@ def _parse(x, key):
 
 
 class _Plan:
-    """``idx``: torch basic index giving the view ``v`` (one v-dim per key item axis);
-    ``flips``: v-dims taken with a negative step (reversed later); ``adv``: list of
+    """``t``: the tensor holding x's memory (x's reversed dims mapped into the key);
+    ``idx``: torch basic index of ``t`` giving the view ``v`` (one v-dim per key item
+    axis); ``flips``: v-dims that read ``t`` backwards (reversed later); ``adv``: list of
     (v-dim, int64 index tensor, original axis or None, size); ``adjacent``: NumPy's
     "advanced indices next to each other" rule."""
-    __slots__ = ("idx", "flips", "adv", "adjacent", "check")
+    __slots__ = ("t", "idx", "flips", "adv", "adjacent", "check")
 
 
 def _plan(x, items, consumed):
@@ -190,27 +192,31 @@ def _plan(x, items, consumed):
     has_adv = builtins.any(k in ("arr", "bool", "bool0") for k, _ in items)
     idx, flips, adv, adv_pos, check = [], [], [], [], []
     axis = vd = 0
-    dev = x._t.device
+    t, rev = phys(x)
+    dev = t.device
     for pos, (kind, k) in enumerate(items):
         if kind == "ell":
             n_full = x.ndim - consumed
             idx += [slice(None)] * n_full
+            flips += [vd + j for j in range(n_full) if axis + j in rev]
             vd += n_full
             axis += n_full
         elif kind == "new":
             idx.append(None)
             vd += 1
         elif kind == "slice":
-            start, stop, step = k.indices(shape[axis])
-            if step > 0:
-                idx.append(slice(start, stop, step))
+            n = shape[axis]
+            start, stop, step = k.indices(n)
+            m = len(range(start, stop, step))
+            if axis in rev:               # the same elements, counted from t's end
+                start, step = n - 1 - start, -step
+            if m == 0:
+                idx.append(slice(0, 0))
+            elif step > 0:
+                idx.append(slice(start, start + (m - 1) * step + 1, step))
             else:
-                m = len(range(start, stop, step))
-                if m == 0:
-                    idx.append(slice(0, 0))
-                else:
-                    idx.append(slice(start + (m - 1) * step, start + 1, -step))
-                    flips.append(vd)
+                idx.append(slice(start + (m - 1) * step, start + 1, -step))
+                flips.append(vd)
             vd += 1
             axis += 1
         elif kind == "int":
@@ -218,6 +224,8 @@ def _plan(x, items, consumed):
             if not -n <= k < n:
                 raise IndexError(f"index {k} is out of bounds for axis {axis} with size {n}")
             k = k + n if k < 0 else k
+            if axis in rev:
+                k = n - 1 - k
             if has_adv:
                 idx.append(slice(None))
                 adv.append((vd, torch.tensor(k, dtype=torch.int64, device=dev)))
@@ -229,7 +237,7 @@ def _plan(x, items, consumed):
         elif kind == "arr":
             idx.append(slice(None))
             adv.append((vd, k))
-            check.append((len(adv) - 1, axis, shape[axis]))
+            check.append((len(adv) - 1, axis, shape[axis], axis in rev))
             adv_pos.append(pos)
             vd += 1
             axis += 1
@@ -240,6 +248,9 @@ def _plan(x, items, consumed):
                         f"boolean index did not match indexed array along axis {axis + j}; "
                         f"size of axis is {shape[axis + j]} but size of corresponding "
                         f"boolean axis is {k.shape[j]}")
+            kr = [j for j in range(k.dim()) if axis + j in rev]
+            if kr:
+                k = torch.flip(k, kr)
             for nz in torch.nonzero(k, as_tuple=True):
                 idx.append(slice(None))
                 adv.append((vd, nz))
@@ -251,8 +262,9 @@ def _plan(x, items, consumed):
             adv.append((vd, torch.zeros(builtins.int(k), dtype=torch.int64, device=dev)))
             adv_pos.append(pos)
             vd += 1
+    flips += [vd + j for j in range(x.ndim - axis) if axis + j in rev]   # dims the key leaves
     p = _Plan()
-    p.idx, p.flips, p.adv, p.check = tuple(idx), flips, adv, check
+    p.t, p.idx, p.flips, p.adv, p.check = t, tuple(idx), flips, adv, check
     p.adjacent = not adv_pos or adv_pos == list(range(adv_pos[0], adv_pos[0] + len(adv_pos)))
     return p
 
@@ -269,13 +281,15 @@ def _advanced(p, v):
                          "with shapes " + " ".join(str(s) for s in shapes) + " ") from None
     its = [t for _, t in p.adv]
     if math.prod(B) > 0:   # NumPy checks array indices only when it iterates over them
-        for j, axis, n in p.check:
+        for j, axis, n, reverse in p.check:
             t = its[j]
             bad = (t >= n) | (t < -n)
             if builtins.bool(bad.any()):
                 raise IndexError(f"index {int(t[bad].flatten()[0])} is out of bounds for "
                                  f"axis {axis} with size {n}")
             its[j] = torch.where(t < 0, t + n, t)
+            if reverse:
+                its[j] = (n - 1) - its[j]
     its = [t.expand(B) for t in its]
     advdims = [d for d, _ in p.adv]
     rest = [d for d in range(v.dim()) if d not in advdims]
@@ -322,14 +336,12 @@ def _torch_getitem(x, key):
                     pass           # NumPy's error from the general path
     items, consumed = _parse(x, key)
     p = _plan(x, items, consumed)
-    t = x._t
+    t = p.t
     v = t[p.idx]
     if consumed == x.ndim == len(items) and builtins.all(k == "int" for k, _ in items):
         return _convert.scalar(v, x._device)       # an element: a value, never a view
     if not p.adv:
-        if p.flips:   # torch has no negative strides: a copy
-            v = _tensor.unsigned_view(torch.flip(_tensor.signed_view(v), p.flips), t.dtype)
-        return TrnArray._new(v, x._device)
+        return TrnArray._flipped(v, p.flips, x._device)
     B, its, perm, first, rdim = _advanced(p, v)
     r = _tensor.signed_view(v).permute(perm)[tuple(its)] if its else v
     nb = len(B)
@@ -394,7 +406,7 @@ def _broadcast_value(val, shape):
 def _torch_setitem(x, key, value):
     items, consumed = _parse(x, key)
     p = _plan(x, items, consumed)
-    t = x._t
+    t = p.t
     val = _value_tensor(x, value)
     if val.untyped_storage().data_ptr() == t.untyped_storage().data_ptr():
         val = val.clone()        # overlapping source and destination
@@ -445,7 +457,8 @@ def setitem(x, key, value):
             value = _host_value(x, value)
         v[k] = value
         return
-    _check_writeable(tuple(x._t.shape), x._t.stride())
+    t = phys(x)[0]
+    _check_writeable(tuple(t.shape), t.stride())
     _torch_setitem(x, key, value)
 
 

@@ -21,7 +21,7 @@ from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 from numpy._core.shape_base import _block_setup
 import warnings
 
-from . import _convert, _dispatch, _dtypes, _tensor
+from . import _array, _convert, _dispatch, _dtypes, _tensor
 from ._array import TrnArray, set_base
 from ._convert import np_view
 from ._normalize import normalizer, write_out
@@ -236,7 +236,9 @@ def permute_dims(a, /, axes):
     x = a
     np.transpose(_oracle(x.shape), axes)         # NumPy's errors
     axes = tuple(normalize_axis_index(operator.index(i), x.ndim) for i in axes)
-    return _new(x._t.permute(axes), x._device)
+    t, rev = _array.phys(x)           # a view of a reversed view keeps its reversed dims
+    return TrnArray._flipped(t.permute(axes), [j for j, a in enumerate(axes) if a in rev],
+                             x._device)
 
 
 @_records_base
@@ -254,8 +256,10 @@ def swapaxes(a, axis1, axis2):
     """A view with two axes interchanged."""
     x = a
     np.swapaxes(_oracle(x.shape), axis1, axis2)
-    return _new(x._t.transpose(normalize_axis_index(axis1, x.ndim),
-                               normalize_axis_index(axis2, x.ndim)), x._device)
+    axes = list(range(x.ndim))
+    i, j = normalize_axis_index(axis1, x.ndim), normalize_axis_index(axis2, x.ndim)
+    axes[i], axes[j] = j, i
+    return permute_dims(x, axes)
 
 
 @_records_base
@@ -271,14 +275,13 @@ def moveaxis(a, source, destination):
 
 @normalizer(np.flip, "m")
 def flip(m, axis=None):
-    """Reverse the order of elements along ``axis`` (all axes when None). A copy: torch has
-    no negative strides, and the NumPy path copies such views on wrapping."""
+    """Reverse the order of elements along ``axis`` (all axes when None): a view, as
+    NumPy's (the same tensor with the reversed dims toggled)."""
     x = m
     np.flip(_oracle(x.shape), axis)
     dims = tuple(range(x.ndim)) if axis is None else normalize_axis_tuple(axis, x.ndim)
-    t = x._t
-    res = _tensor.unsigned_view(torch.flip(_tensor.signed_view(t), dims), t.dtype) if dims else t.clone()
-    return _new(res, x._device)
+    t, rev = _array.phys(x)
+    return TrnArray._flipped(t, set(rev) ^ set(dims), x._device)
 
 
 # -- reshaping ---------------------------------------------------------------------------
@@ -311,6 +314,11 @@ def reshape(a, /, shape=None, order="C", *, copy=None):
         r = reshape(_new(x._t.permute(tuple(range(x.ndim))[::-1]), x._device), shape[::-1],
                     copy=copy)
         return _new(r._t.permute(tuple(range(len(shape)))[::-1]), x._device)
+    if _array.phys(x)[1] and not copy:     # reversed dims: a view where NumPy gives one
+        if (v := _array.reshape_view(x, shape)) is not None:
+            return v
+        if copy is False:
+            raise ValueError("Unable to avoid creating a copy while reshaping.")
     t = x._t
     if copy:
         return _new(t.clone(memory_format=torch.contiguous_format).view(shape), x._device)

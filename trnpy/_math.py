@@ -19,7 +19,7 @@ from ._torch import torch
 from numpy.lib.array_utils import normalize_axis_index
 import warnings
 
-from . import (_convert, _creation, _dtype_functions, _dispatch, _dtypes, _elementwise, _gemm,
+from . import (_array, _convert, _creation, _dtype_functions, _dispatch, _dtypes, _elementwise, _gemm,
                _manipulation, _normalize, _reductions, _searching, _tensor)
 from ._array import TrnArray
 from ._devices import get_default_device
@@ -571,7 +571,7 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
         r = fix_(t)
     if copy:
         return TrnArray._new(r, dev)
-    x._t.copy_(r)
+    _array.assign(x, r)
     return x
 
 

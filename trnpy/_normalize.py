@@ -12,7 +12,7 @@ import numpy as np
 from ._torch import torch
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from . import _convert, _dispatch, _tensor
+from . import _array, _convert, _dispatch, _tensor
 from ._array import TrnArray
 
 
@@ -21,7 +21,7 @@ def write_out(name, out, res, res_dtype, casting="same_kind", mask=None):
     if not np.can_cast(res_dtype, out.dtype, casting=casting):
         raise TypeError(f"Cannot cast ufunc '{name}' output from {res_dtype!r} to "
                         f"{out.dtype!r} with casting rule {casting!r}")
-    shape = tuple(out._t.shape)
+    shape = out.shape
     try:
         ok = tuple(torch.broadcast_shapes(tuple(res.shape), shape)) == shape
     except RuntimeError:
@@ -32,7 +32,7 @@ def write_out(name, out, res, res_dtype, casting="same_kind", mask=None):
     res = _tensor.cast_tensor(res, out.dtype)
     if mask is not None:
         res = torch.where(mask, res, out._t)
-    out._t.copy_(res.expand(shape))
+    _array.assign(out, res.expand(shape))
     return out
 
 

@@ -39,6 +39,7 @@ typedef struct {
     PyObject *tt;      /* torch.Tensor or NULL/None (made on first use) */
     PyObject *device;
     PyObject *np;      /* zero-copy NumPy view or NULL/None */
+    PyObject *fl;      /* NULL/None, or (tensor, dims) of a view with reversed dims */
     PyObject *weakrefs;
 } ArrayObject;
 
@@ -204,6 +205,7 @@ array_traverse(ArrayObject *self, visitproc visit, void *arg)
     Py_VISIT(self->tt);
     Py_VISIT(self->device);
     Py_VISIT(self->np);
+    Py_VISIT(self->fl);
     return 0;
 }
 
@@ -213,6 +215,7 @@ array_clear(ArrayObject *self)
     Py_CLEAR(self->tt);
     Py_CLEAR(self->device);
     Py_CLEAR(self->np);
+    Py_CLEAR(self->fl);
     return 0;
 }
 
@@ -263,6 +266,7 @@ static PyMemberDef array_members[] = {
     {"_tt", T_OBJECT, offsetof(ArrayObject, tt), 0, NULL},
     {"_device", T_OBJECT, offsetof(ArrayObject, device), 0, NULL},
     {"_np", T_OBJECT, offsetof(ArrayObject, np), 0, NULL},
+    {"_fl", T_OBJECT, offsetof(ArrayObject, fl), 0, NULL},
     {NULL}
 };
 

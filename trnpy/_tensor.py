@@ -25,17 +25,21 @@ def host_compatible(data: np.ndarray) -> np.ndarray:
     return data
 
 
-def torch_compatible(data: np.ndarray):
-    """(array, tensor) for NumPy data torch cannot alias as is."""
+def torch_view(data: np.ndarray):
+    """(array, tensor, dims) for NumPy data: the tensor aliases ``data`` with ``dims``
+    (its negative-stride dims) reversed, as torch has no negative strides. A read-only
+    buffer, which torch cannot alias, is copied (array and tensor then are the copy)."""
     data = host_compatible(data)
-    try:
-        if data.flags.writeable:
-            return data, torch.from_numpy(data)
-    except ValueError:
-        pass
-    # negative strides or a read-only buffer: torch cannot alias it
+    if data.flags.writeable and data.size:      # (empty: nothing to alias)
+        dims = tuple(i for i, s in enumerate(data.strides) if s < 0)
+        return data, torch.from_numpy(np.flip(data, dims) if dims else data), dims
     data = np.array(data, copy=True)
-    return data, torch.from_numpy(data)
+    return data, torch.from_numpy(data), ()
+
+
+def flip(t: torch.Tensor, dims) -> torch.Tensor:
+    """``torch.flip`` (a copy) for every dtype (torch's kernel lacks the unsigned ones)."""
+    return unsigned_view(torch.flip(signed_view(t), dims), t.dtype)
 
 
 def compute_tensor(t: torch.Tensor, dtype=None) -> torch.Tensor:

@@ -17,7 +17,7 @@ from numpy.lib.array_utils import normalize_axis_index
 from . import _torch
 from ._torch import torch
 
-from . import _convert, _dispatch, _dtypes, _errstate, _hotpath, _normalize, _tensor
+from . import _array, _convert, _dispatch, _dtypes, _errstate, _hotpath, _normalize, _tensor
 from ._array import TrnArray
 from ._devices import CPU
 
@@ -514,7 +514,7 @@ class ufunc(_hotpath.UfuncBase):
         start = torch.cummax(torch.where(first, pos, 0), dim=0).values
         rank = torch.empty_like(pos)
         rank[order] = pos - start
-        contiguous = a._t.is_contiguous()
+        contiguous = a._tt is not None and a._t.is_contiguous()   # else written back
         flat = a._t.view(-1) if contiguous else a._t.reshape(-1).clone()
         for r in range(int(rank.max()) + 1 if L.numel() else 0):
             m = rank == r
@@ -526,7 +526,7 @@ class ufunc(_hotpath.UfuncBase):
             self(*args, out=cur, casting="unsafe")
             flat[li] = cur._t
         if not contiguous:
-            a._t.copy_(flat.reshape(a.shape))
+            _array.assign(a, flat.reshape(a.shape))
         return None
 
     def reduceat(self, array, indices, axis=0, dtype=None, out=None):
