@@ -153,7 +153,7 @@ def test_to_device_and_namespace(emulated_neuron):
     with pytest.raises(NotImplementedError, match="stream"):
         x.to_device("cpu", stream=1)
     assert x.__array_namespace__() is trnpy.array_api     # trnpy with 0-d arrays for values
-    assert x.__array_namespace__(api_version="2024.12") is trnpy
+    assert x.__array_namespace__(api_version="2024.12") is trnpy.array_api
     with pytest.raises(ValueError):
         x.__array_namespace__(api_version="2099.01")
 

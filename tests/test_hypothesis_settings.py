@@ -55,5 +55,7 @@ def test_examples_scale():
     ({"TRNPY_HYPOTHESIS": "ci"}, "TRNPY_HYPOTHESIS must be 'default' or 'explore'")])
 def test_bad_settings_variables_fail_loudly(env, message):
     r = subprocess.run([sys.executable, "-c", "import conftest"], cwd=TESTS,
-                       env={**os.environ, **env}, capture_output=True, text=True, timeout=600)
+                       env={**os.environ, "PYTHONPATH": os.pathsep.join(
+                           [os.path.dirname(TESTS), os.environ.get("PYTHONPATH", "")]), **env},
+                       capture_output=True, text=True, timeout=600)
     assert r.returncode != 0 and message in r.stderr, r.stderr[-2000:]

@@ -9,6 +9,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import trnpy
+from _helpers import examples
 from conftest import NUMERIC_DTYPES
 
 DTYPES = NUMERIC_DTYPES + [np.dtype("bool")]
@@ -18,7 +19,7 @@ def _neuron():
     return trnpy.device("neuron", emulate=True)
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(dt=st.sampled_from(DTYPES), data=st.data())
 def test_element_is_a_value_that_does_not_alias(backend, dt, data):
     a = data.draw(hnp.arrays(dt, hnp.array_shapes(min_dims=1, max_dims=3, min_side=1,

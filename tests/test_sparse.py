@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import trnpy
+from _helpers import examples
 from trnpy import _kernel_registry as _kernels
 from trnpy import sparse as ts
 
@@ -80,7 +81,7 @@ def _problems(draw):
     return fmt, (M, K), blocksize, density, dtype, xdtype, ncols, draw(st.integers(0, 2**16))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(p=_problems())
 def test_matmul_and_attributes_vs_scipy(backend, p):
     fmt, shape, blocksize, density, dtype, xdtype, ncols, seed = p
@@ -101,7 +102,7 @@ def test_matmul_and_attributes_vs_scipy(backend, p):
     np.testing.assert_array_equal(x, x0)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(M=st.integers(0, 9), K=st.integers(0, 9), nnz=st.integers(0, 30),
        seed=st.integers(0, 2**16))
 def test_duplicates_explicit_zeros_unsorted(backend, M, K, nnz, seed):

@@ -65,7 +65,7 @@ def _records_base(f):
         r = f(a, *args, **kwargs)
         if type(a) is TrnArray:
             for v in (r if isinstance(r, (tuple, list)) else (r,)):
-                if v is not a and _shares(v, a):
+                if type(v) is TrnArray and v is not a and _shares(v, a):
                     set_base(v, a)
         return r
     return g
