@@ -280,25 +280,35 @@ def vecmat(x1, x2, /, out=None, *, dtype=None, casting="same_kind", order="K", s
                            "axes": axes, "axis": axis})
 
 
+def _into_out(np_f, f, a, b, out, check=None):
+    """``f(a, b)`` written into ``out``: NumPy's own ``out=`` on the NumPy path, else
+    through the one ``out=`` writer (``check(out, result)``: NumPy's extra rules)."""
+    name = np_f.__name__
+    _normalize.check_out(out, name)
+    if _dispatch.use_numpy(_convert.same_device(a, b, out)):
+        np_f(_convert.np_view(a), _convert.np_view(b), out=_convert.np_view(out))
+        return out
+    r = f(a, b)
+    if check is not None:
+        check(out, r)
+    return _normalize.write_out("multiply" if name == "outer" else name, out, r._t, r.dtype)
+
+
+def _dot_out_check(out, r):
+    # NumPy's rules: exactly the result's dtype and shape, C-contiguous
+    if out.ndim != r.ndim or out.dtype != r.dtype or not out.flags.c_contiguous:
+        raise ValueError("output array is not acceptable (must have the right datatype, "
+                         "number of dimensions, and be a C-Array)")
+    if out.shape != r.shape:
+        raise ValueError("output array has wrong dimensions")
+
+
 def dot(a, b, out=None):
     """NumPy's ``dot``: matmul for 2-D, a sum over the last axis of ``a`` and the
     second-to-last of ``b`` for N-D, multiply for 0-d."""
     (a, b), dev = _convert.as_arrays(a, b)
     if out is not None:
-        _normalize.check_out(out, "dot")
-        dev = _convert.same_device(a, b, out)
-        if _dispatch.use_numpy(dev):
-            np.dot(_convert.np_view(a), _convert.np_view(b), out=_convert.np_view(out))
-            return out
-        r = dot(a, b)
-        # NumPy's rules: exactly the result's dtype and shape, C-contiguous
-        if out.ndim != r.ndim or out.dtype != r.dtype or not out.flags.c_contiguous:
-            raise ValueError("output array is not acceptable (must have the right datatype, "
-                             "number of dimensions, and be a C-Array)")
-        if out.shape != r.shape:
-            raise ValueError("output array has wrong dimensions")
-        out._t.copy_(r._t)
-        return out
+        return _into_out(np.dot, dot, a, b, out, _dot_out_check)
     rdt = _result_dtype(None, a, b, dev)
     if _dispatch.use_numpy(dev):
         return _convert.wrap(np.dot(_convert.np_view(a), _convert.np_view(b)), dev)
@@ -352,13 +362,7 @@ def outer(a, b, out=None):
     """NumPy's ``outer``: inputs are flattened."""
     (a, b), dev = _convert.as_arrays(a, b)
     if out is not None:
-        _normalize.check_out(out, "outer")
-        dev = _convert.same_device(a, b, out)
-        if _dispatch.use_numpy(dev):
-            np.outer(_convert.np_view(a), _convert.np_view(b), out=_convert.np_view(out))
-            return out
-        r = outer(a, b)
-        return _normalize.write_out("multiply", out, r._t, r.dtype)
+        return _into_out(np.outer, outer, a, b, out)
     rdt = _result_dtype(np.multiply, a, b, dev)
     if _dispatch.use_numpy(dev):
         return _convert.wrap(np.outer(_convert.np_view(a), _convert.np_view(b)), dev)
