@@ -328,3 +328,15 @@ def test_neuron_csr_with_inf_operand_is_exact(emulated_neuron, kernel_mode):
     assert trnpy.ROUTES[("bsr_spmm", "kernel")] == 0
     np.testing.assert_array_equal(np.isnan(to_np(r)), np.isnan(ref))
     np.testing.assert_allclose(to_np(r), ref, rtol=2e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo", "bsr"])
+def test_same_format_conversion_copy_flag(fmt):
+    # SciPy: to<own format>() is the array itself, copy=True a copy that does not alias
+    S = sp.random_array((6, 5), density=0.5, format=fmt, rng=0)
+    A = getattr(trnpy.sparse, f"{fmt}_array")(S)
+    assert getattr(S, f"to{fmt}")() is S
+    assert getattr(A, f"to{fmt}")() is A
+    B = getattr(A, f"to{fmt}")(copy=True)
+    assert B is not A and not trnpy.shares_memory(B.data, A.data)
+    np.testing.assert_array_equal(trnpy.asnumpy(B.toarray()), S.toarray())

@@ -154,17 +154,25 @@ class _SparseArray:
         """The dense trnpy array (on this array's device)."""
         return _convert.asarray(self.get().toarray(), device=self._device)
 
+    def _to(self, fmt, copy, **kw):
+        # SciPy: the same format comes back as itself unless copy=True; another format
+        # is new data (SciPy may share the component arrays there; trnpy copies)
+        if fmt == self.format and all(v is None or v == getattr(self, k)
+                                      for k, v in kw.items()):
+            return self.copy() if copy else self
+        return self._like(getattr(self.get(), f"to{fmt}")(**kw))
+
     def tocsr(self, copy=False):
-        return self._like(self.get().tocsr())
+        return self._to("csr", copy)
 
     def tocsc(self, copy=False):
-        return self._like(self.get().tocsc())
+        return self._to("csc", copy)
 
     def tocoo(self, copy=False):
-        return self._like(self.get().tocoo())
+        return self._to("coo", copy)
 
     def tobsr(self, blocksize=None, copy=False):
-        return self._like(self.get().tobsr(blocksize=blocksize))
+        return self._to("bsr", copy, blocksize=blocksize)
 
     def transpose(self, axes=None, copy=False):
         return self._like(self.get().transpose(axes=axes))
