@@ -256,7 +256,9 @@ class TrnArray(_hotpath.ArrayBase):
         return self._t.__dlpack_device__()
 
     def __reduce__(self):
-        return (_unpickle, (host(self).copy(), self._device))
+        # host data goes as its NumPy view: pickle protocol 5 (distributed) then sends it
+        # as an out-of-band buffer without a copy; device data makes one host copy
+        return (_unpickle, (host(self), self._device))
 
     # -- printing -------------------------------------------------------------
     def __repr__(self):

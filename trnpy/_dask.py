@@ -23,7 +23,8 @@ import numpy as np
 
 import dask
 import dask.array as da
-from dask.array.backends import ArrayBackendEntrypoint, _nannumel, _numel_arraylike
+from dask.array.backends import (ArrayBackendEntrypoint, _nannumel, _numel_arraylike,
+                                 array_creation_dispatch)
 from dask.array.chunk_types import register_chunk_type
 from dask.array.core import Array, normalize_chunks
 from dask.array.dispatch import (concatenate_lookup, divide_lookup, einsum_lookup,
@@ -31,6 +32,7 @@ from dask.array.dispatch import (concatenate_lookup, divide_lookup, einsum_looku
                                  percentile_lookup, take_lookup, tensordot_lookup,
                                  to_numpy_dispatch)
 from dask.array.percentile import _percentile
+from dask._task_spec import Task, TaskRef
 from dask.base import tokenize
 from dask.highlevelgraph import HighLevelGraph
 from dask.sizeof import sizeof
@@ -40,9 +42,10 @@ import trnpy
 from ._array import TrnArray
 from ._devices import CPU, get_default_device
 from .random import Generator as _TrnGenerator
+from ._random_bits import PhiloxStream
 from .random import Philox
 
-__all__ = ["TrnpyBackendEntrypoint", "default_rng", "to_device", "register"]
+__all__ = ["TrnpyBackendEntrypoint", "Generator", "default_rng", "to_device", "register"]
 
 
 # -- data-directed dispatch -------------------------------------------------------------
@@ -95,9 +98,11 @@ def register():
     # the scheduler's memory accounting (limits, spilling) needs the real size
     sizeof.register(TrnArray)(lambda x: x.nbytes + 64)
     _REGISTERED.append(True)
+    # the entry point does this after `pip install`; here so that importing this
+    # module is enough (a source checkout)
+    if "trnpy" not in array_creation_dispatch._lookup:
+        array_creation_dispatch.register_backend("trnpy", TrnpyBackendEntrypoint())
 
-
-register()
 
 
 # -- moving chunks between devices ------------------------------------------------------
@@ -128,8 +133,9 @@ def to_device(arr, device):
 
 # -- the backend entry point ------------------------------------------------------------
 def _meta(dtype=None):
-    dev = get_default_device()
-    return trnpy.empty((), dtype=dtype, device=dev)
+    # 1-d: a 0-d array's x[()] is a NumPy scalar on the CPU, as in NumPy, which dask
+    # would turn into a NumPy meta
+    return trnpy.empty((0,), dtype=dtype, device=get_default_device())
 
 
 def _with_meta(name, *args, meta=None, **kwargs):
@@ -185,4 +191,238 @@ class TrnpyBackendEntrypoint(ArrayBackendEntrypoint):
         with dask.config.set({"array.backend": "numpy"}):
             return da.arange(*args, like=like, **kwargs)
 
-DaskPhilox = Philox  # placeholder
+
+# -- random numbers independent of chunking ---------------------------------------------
+# A chunk of an n-d array is a set of runs of the C-order stream: draw k of
+# trnpy.random.default_rng(seed).random(shape) is element k in C order. Each chunk starts
+# its runs from the Philox state at the run's first draw. For random() that state is
+# arithmetic (a float64 takes one 64-bit word, a float32 one 32-bit half: Philox is
+# counter-based, so any offset is one block computation away). standard_normal (the
+# ziggurat's rare slow path takes extra words) and integers (Lemire's rejections) take a
+# variable number of words per draw: where draw k starts in the stream is known only
+# after the draws before it, so a "plan" task walks the stream once (serially) to record
+# the state at each run start, and the chunks then draw in parallel from those states.
+# The plan of every draw also gives the state after it, so consecutive draws of one
+# generator continue the stream as trnpy's do.
+_CONSTANT = {"random"}          # methods whose words per draw do not depend on the values
+
+
+def _philox_at(state):
+    bg = Philox()
+    bg.state = state
+    return bg
+
+
+def _draw(state, method, n, dtype, device, kwargs):
+    """``n`` draws of ``method`` from Philox ``state``: (flat TrnArray, state after)."""
+    bg = _philox_at(state)
+    g = _TrnGenerator(bg, device=device)
+    if method == "integers":
+        r = g.integers(kwargs["low"], kwargs["high"], size=n, dtype=dtype,
+                       endpoint=kwargs["endpoint"])
+    else:
+        r = getattr(g, method)(size=n, dtype=dtype)
+    return r, bg.state
+
+
+def _plan(base, method, dtype, device, kwargs, starts, total):
+    """{draw index: Philox state before it} for ``starts`` and ``total`` (the end)."""
+    pts = sorted(set(starts) | {total})
+    out = {}
+    if method in _CONSTANT:
+        for p in pts:
+            s = PhiloxStream(base, device, None)
+            if np.dtype(dtype) == np.float32:
+                s.take32(p)
+            else:
+                s.take64(p)
+            out[p] = s.state
+        return out
+    state, at = base, 0
+    for p in pts:
+        if p > at:
+            _, state = _draw(state, method, p - at, dtype, device, kwargs)
+            at = p
+        out[p] = state
+    return out
+
+
+def _plan_end(plan, total):
+    return plan[total]
+
+
+def _runs(shape, chunks_at, chunk):
+    """C-order runs of a chunk (``chunks_at``: its start per axis) in an array of
+    ``shape``: (run starts, run length)."""
+    nd = len(shape)
+    m = nd - 1                       # trailing axes the chunk covers whole join one run
+    while m >= 0 and chunk[m] == shape[m]:
+        m -= 1
+    if m < 0:
+        return np.zeros(1, dtype=np.int64), math.prod(shape)
+    strides = [math.prod(shape[k + 1:]) for k in range(nd)]
+    starts = np.full(1, chunks_at[m] * strides[m], dtype=np.int64)
+    for k in range(m - 1, -1, -1):
+        starts = ((chunks_at[k] + np.arange(chunk[k], dtype=np.int64)) * strides[k]
+                  )[:, None] + starts[None, :]
+        starts = starts.reshape(-1)
+    return starts, chunk[m] * strides[m]
+
+
+def _use_stretch(starts, length):
+    """Draw the covering stretch and gather (one call) unless that wastes over 3/4."""
+    span = int(starts[-1] - starts[0]) + length
+    return span <= 4 * len(starts) * length
+
+
+def _draw_chunk(plan, method, dtype, device, kwargs, starts, length, shape):
+    starts = np.asarray(starts, dtype=np.int64)
+    if _use_stretch(starts, length):
+        first = int(starts[0])
+        span = int(starts[-1]) - first + length
+        flat, _ = _draw(plan[first], method, span, dtype, device, kwargs)
+        if len(starts) > 1:
+            idx = ((starts - first)[:, None] + np.arange(length)).reshape(-1)
+            flat = flat[trnpy.asarray(idx, device=flat.device)]
+    else:
+        flat = trnpy.concatenate([_draw(plan[int(p)], method, length, dtype, device,
+                                        kwargs)[0] for p in starts])
+    return flat.reshape(shape)
+
+
+class Generator(da.random.Generator):
+    """A dask ``Generator`` whose draws equal ``trnpy.random.default_rng(seed)``'s, chunk
+    for chunk, for any chunking and any number of workers: ``random``,
+    ``standard_normal`` and ``integers`` (the methods trnpy samples on the device from
+    its Philox stream). Other methods raise NotImplementedError rather than draw a
+    different stream. Chunks land on ``device`` (default: the current trnpy device).
+
+    ``random`` places every chunk arithmetically. ``standard_normal`` and ``integers``
+    take a variable number of words per draw, so one task first walks the whole stream
+    (serially, as fast as one trnpy draw of the whole array) to find where each chunk
+    starts; the chunks are then drawn in parallel."""
+
+    def __init__(self, bit_generator, *, device=None):
+        if not isinstance(bit_generator, np.random.Philox):
+            raise TypeError("trnpy's dask Generator draws trnpy's Philox stream; got "
+                            f"{type(bit_generator).__name__}")
+        super().__init__(bit_generator)
+        self._device = trnpy.device(device) if device is not None else None
+        self._state = bit_generator.state       # a state dict, or a Delayed one
+
+    def __str__(self):
+        return "trnpy Generator(Philox)"
+
+    def _array(self, method, size, dtype, chunks, kwargs):
+        dev = self._device if self._device is not None else get_default_device()
+        if dtype is None:
+            dtype = dev.default_dtype("real floating")
+        dtype = np.dtype(dtype)
+        dev.check_dtype(dtype)
+        shape = _shape(size)
+        chunks = normalize_chunks(chunks, shape, dtype=dtype)
+        total = math.prod(shape)
+        blocks = list(product(*[range(len(c)) for c in chunks]))
+        offsets = [np.cumsum((0,) + c[:-1]) for c in chunks]
+        specs = []
+        for b in blocks:
+            at = tuple(int(offsets[k][i]) for k, i in enumerate(b))
+            chunk = tuple(chunks[k][i] for k, i in enumerate(b))
+            if math.prod(chunk) == 0:
+                specs.append((b, np.zeros(1, np.int64), 0, chunk))
+                continue
+            starts, length = _runs(shape, at, chunk)
+            specs.append((b, starts, length, chunk))
+        need = set()
+        for _, starts, length, _ in specs:
+            need |= {int(starts[0])} if _use_stretch(starts, length) else set(
+                starts.tolist())
+        plan = dask.delayed(_plan, pure=True)(self._state, method, dtype, dev, kwargs,
+                                               sorted(need), total)
+        self._state = dask.delayed(_plan_end, pure=True)(plan, total)
+        name = f"trnpy-{method}-{tokenize(plan.key, shape, chunks)}"
+        dsk = {(name,) + b: Task((name,) + b, _draw_chunk, TaskRef(plan.key), method,
+                                 dtype, dev, kwargs, starts.tolist(), length, chunk)
+               for b, starts, length, chunk in specs}
+        graph = HighLevelGraph.from_collections(name, dsk, dependencies=[plan])
+        meta = trnpy.empty((0,) * len(shape), dtype=dtype, device=dev)
+        return Array(graph, name, chunks, meta=meta)
+
+    def random(self, size=None, dtype=None, out=None, chunks="auto"):
+        if out is not None:
+            raise NotImplementedError("dask arrays take no out=")
+        return self._array("random", size, dtype, chunks, {})
+
+    def standard_normal(self, size=None, dtype=None, out=None, chunks="auto"):
+        if out is not None:
+            raise NotImplementedError("dask arrays take no out=")
+        return self._array("standard_normal", size, dtype, chunks, {})
+
+    def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False,
+                 chunks="auto"):
+        if high is None:
+            low, high = 0, low
+        for v in (low, high):
+            if np.ndim(v):
+                raise NotImplementedError("trnpy's dask integers takes scalar bounds")
+        # NumPy's checks of the bounds, here rather than in every chunk
+        np.random.Generator(np.random.Philox(0)).integers(low, high, size=1, dtype=dtype,
+                                                          endpoint=endpoint)
+        dt = np.dtype(dtype)
+        if dt.itemsize < 4 and len(normalize_chunks(chunks, _shape(size), dtype=dt)) \
+                and math.prod(len(c) for c in normalize_chunks(chunks, _shape(size),
+                                                                 dtype=dt)) > 1:
+            raise NotImplementedError(
+                f"integers of dtype {dt} in more than one chunk: NumPy draws 8- and 16-bit "
+                "integers (and bool) from a 32-bit buffer that lives only inside one call, "
+                "so a chunk cannot start mid-stream; use one chunk, or a 32/64-bit dtype")
+        return self._array("integers", size, dtype, chunks,
+                           {"low": low, "high": high, "endpoint": endpoint})
+
+
+def _shape(size):
+    return () if size is None else tuple(
+        int(s) for s in (size if isinstance(size, (tuple, list)) else (size,)))
+
+
+def _refuse(name):
+    def method(self, *args, **kwargs):
+        raise NotImplementedError(
+            f"trnpy's dask Generator has no {name}(): only random, standard_normal and "
+            "integers are drawn from trnpy's stream chunk by chunk; draw on one chunk "
+            "with trnpy.random, or use dask's numpy backend (a different stream)")
+    method.__name__ = name
+    return method
+
+
+for _name in dir(da.random.Generator):
+    if not _name.startswith("_") and _name not in ("random", "standard_normal",
+                                                   "integers") \
+            and callable(getattr(da.random.Generator, _name)):
+        setattr(Generator, _name, _refuse(_name))
+
+
+def default_rng(seed=None, *, device=None):
+    """A dask Generator drawing ``trnpy.random.default_rng(seed)``'s stream (NumPy's
+    Philox seeding) for any chunking; see :class:`Generator`."""
+    if isinstance(seed, Generator):
+        return seed
+    if isinstance(seed, np.random.Generator):
+        seed = seed.bit_generator
+    bg = seed if isinstance(seed, np.random.Philox) else Philox(seed)
+    return Generator(bg, device=device)
+
+
+class DaskPhilox(Philox):
+    """The bit generator of ``da.random.default_rng`` under the trnpy backend. dask's own
+    Generator gives each chunk a spawned child stream, which is not trnpy's stream, so
+    its draws are refused with a pointer to :func:`default_rng`."""
+
+    @property
+    def _seed_seq(self):
+        raise NotImplementedError(
+            "under the trnpy backend, da.random.default_rng(seed) would give each chunk "
+            "its own spawned stream, unlike trnpy.random.default_rng(seed); use "
+            "trnpy._dask.default_rng(seed), whose draws equal trnpy's for any chunking")
+
+register()
