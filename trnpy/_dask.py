@@ -23,6 +23,7 @@ import numpy as np
 
 import dask
 import dask.array as da
+from dask.array import linalg as _dl, utils as _du
 from dask.array.backends import (ArrayBackendEntrypoint, _nannumel, _numel_arraylike,
                                  array_creation_dispatch)
 from dask.array.chunk_types import register_chunk_type
@@ -34,7 +35,8 @@ from dask.array.dispatch import (concatenate_lookup, divide_lookup, einsum_looku
 from dask.array.percentile import _percentile
 from dask._task_spec import Task, TaskRef
 from dask.base import tokenize
-from dask.highlevelgraph import HighLevelGraph
+from dask.array.optimization import optimize as _dask_optimize
+from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
 from dask.sizeof import sizeof
 from dask.utils import Dispatch
 
@@ -77,6 +79,59 @@ def _trnpy_to_trnpy(data, device=None, **kwargs):
     return data if device is None else _move(data, device)
 
 
+# -- SciPy calls inside dask's own graphs --------------------------------------------
+# da.linalg.lu/solve/inv/solve_triangular/lstsq/cholesky put scipy.linalg.lu and
+# scipy.linalg.solve_triangular into their graphs as task functions; SciPy turns a trnpy
+# chunk into a NumPy result (and cannot read a device chunk). The array optimisation
+# below swaps those task functions for ones that keep TrnArray chunks in trnpy and pass
+# anything else to SciPy unchanged.
+def _lu(a, *args, **kwargs):
+    if isinstance(a, TrnArray):
+        return trnpy.linalg.lu(a, *args, **kwargs)
+    import scipy.linalg   # optional dependency, as dask's own graph uses it
+    return scipy.linalg.lu(a, *args, **kwargs)
+
+
+def _solve_triangular(a, b, lower=False, **kwargs):
+    if isinstance(a, TrnArray) or isinstance(b, TrnArray):
+        return trnpy.linalg.solve_triangular(trnpy.asarray(a), trnpy.asarray(b),
+                                             lower=lower, **kwargs)
+    import scipy.linalg   # optional dependency, as dask's own graph uses it
+    return scipy.linalg.solve_triangular(a, b, lower=lower, **kwargs)
+
+
+def _solve_triangular_lower(a, b):
+    return _solve_triangular(a, b, lower=True)
+
+
+def _swaps():
+    import scipy.linalg   # optional dependency: the function dask's lu graph holds
+    return {scipy.linalg.lu: _lu, _du.solve_triangular_safe: _solve_triangular,
+            _dl._solve_triangular_lower: _solve_triangular_lower}
+
+
+def _swap_task(t, swaps):
+    if isinstance(t, tuple) and t and callable(t[0]) and t[0] in swaps:
+        return (swaps[t[0]],) + t[1:]
+    if isinstance(t, Task) and t.func in swaps:
+        return Task(t.key, swaps[t.func], *t.args, **t.kwargs)
+    return t
+
+
+def optimize(dsk, keys, **kwargs):
+    """dask's array optimisation, after swapping SciPy task functions for trnpy-aware
+    ones in materialised layers (blockwise layers hold none and are left alone)."""
+    if isinstance(dsk, HighLevelGraph):
+        swaps, layers = _swaps(), dict(dsk.layers)
+        for name, layer in dsk.layers.items():
+            if isinstance(layer, MaterializedLayer):
+                new = {k: _swap_task(v, swaps) for k, v in layer.mapping.items()}
+                if any(new[k] is not v for k, v in layer.mapping.items()):
+                    layers[name] = MaterializedLayer(new, annotations=layer.annotations)
+        dsk = HighLevelGraph(layers, dsk.dependencies, dsk.key_dependencies)
+    return _dask_optimize(dsk, keys, **kwargs)
+
+
 _REGISTERED = []
 
 
@@ -97,6 +152,8 @@ def register():
     to_numpy_dispatch.register(TrnArray, _to_numpy)
     # the scheduler's memory accounting (limits, spilling) needs the real size
     sizeof.register(TrnArray)(lambda x: x.nbytes + 64)
+    if dask.config.get("array_optimize", None) is None:
+        dask.config.set({"array_optimize": optimize})
     _REGISTERED.append(True)
     # the entry point does this after `pip install`; here so that importing this
     # module is enough (a source checkout)
