@@ -105,14 +105,39 @@ def _solve_triangular_lower(a, b):
 
 
 def _swaps():
+    """{function dask's graphs hold: its trnpy-aware stand-in}, and SciPy's lu."""
     import scipy.linalg   # optional dependency: the function dask's lu graph holds
     return {scipy.linalg.lu: _lu, _du.solve_triangular_safe: _solve_triangular,
-            _dl._solve_triangular_lower: _solve_triangular_lower}
+            _dl._solve_triangular_lower: _solve_triangular_lower}, scipy.linalg.lu
 
 
-def _swap_task(t, swaps):
-    if isinstance(t, tuple) and t and callable(t[0]) and t[0] in swaps:
-        return (swaps[t[0]],) + t[1:]
+def _swapped(swaps, f):
+    try:
+        return swaps.get(f, f)
+    except TypeError:            # an unhashable callable
+        return f
+
+
+def _zeros_as(shape, like):
+    """Zeros of ``like``'s kind (dask's lu graph fills its zero blocks with np.zeros)."""
+    if isinstance(like, TrnArray):
+        return trnpy.zeros(shape, dtype=like.dtype, device=like.device)
+    return np.zeros(shape)
+
+
+def _swap_task(t, swaps, like):
+    """Legacy task ``t`` (nested tuples) with its functions swapped; ``t`` if none."""
+    if isinstance(t, tuple) and t and callable(t[0]):
+        if t[0] is np.zeros and like is not None and len(t) == 2:
+            return (_zeros_as, t[1], like)
+        args = tuple(_swap_task(a, swaps, like) for a in t[1:])
+        f = _swapped(swaps, t[0])
+        if f is t[0] and all(a is b for a, b in zip(args, t[1:])):
+            return t
+        return (f,) + args
+    if isinstance(t, list):
+        new = [_swap_task(a, swaps, like) for a in t]
+        return t if all(a is b for a, b in zip(new, t)) else new
     if isinstance(t, Task) and t.func in swaps:
         return Task(t.key, swaps[t.func], *t.args, **t.kwargs)
     return t
@@ -122,13 +147,24 @@ def optimize(dsk, keys, **kwargs):
     """dask's array optimisation, after swapping SciPy task functions for trnpy-aware
     ones in materialised layers (blockwise layers hold none and are left alone)."""
     if isinstance(dsk, HighLevelGraph):
-        swaps, layers = _swaps(), dict(dsk.layers)
+        (swaps, lu), layers, changed = _swaps(), dict(dsk.layers), False
         for name, layer in dsk.layers.items():
-            if isinstance(layer, MaterializedLayer):
-                new = {k: _swap_task(v, swaps) for k, v in layer.mapping.items()}
-                if any(new[k] is not v for k, v in layer.mapping.items()):
-                    layers[name] = MaterializedLayer(new, annotations=layer.annotations)
-        dsk = HighLevelGraph(layers, dsk.dependencies, dsk.key_dependencies)
+            if not isinstance(layer, MaterializedLayer):
+                continue
+            m = layer.mapping
+            like = None
+            if any(isinstance(v, tuple) and v and v[0] is lu for v in m.values()):
+                # the input's first block tells the zero blocks their kind
+                (dep,) = dsk.dependencies[name] or (None,)
+                like = None if dep is None else next(
+                    (k for k in dsk.layers[dep].keys() if isinstance(k, tuple)
+                     and all(i == 0 for i in k[1:])), None)
+            new = {k: _swap_task(v, swaps, like) for k, v in m.items()}
+            if any(new[k] is not v for k, v in m.items()):
+                layers[name] = MaterializedLayer(new, annotations=layer.annotations)
+                changed = True
+        if changed:
+            dsk = HighLevelGraph(layers, dsk.dependencies)
     return _dask_optimize(dsk, keys, **kwargs)
 
 
