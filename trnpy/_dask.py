@@ -61,6 +61,25 @@ def _percentile_chunk(a, q, method="linear"):
     return _percentile(a, q, method)
 
 
+def _count_dtype(x, kwargs):
+    """dask counts elements in float64; the neuron device has none, so float32 there
+    (exact up to 2**24 elements per count)."""
+    dt = np.dtype(kwargs.get("dtype", np.float64))
+    try:
+        x.device.check_dtype(dt)
+    except TypeError:
+        kwargs = dict(kwargs, dtype=np.float32 if dt.kind == "f" else np.complex64)
+    return kwargs
+
+
+def _numel(x, **kwargs):
+    return _numel_arraylike(x, **_count_dtype(x, kwargs))
+
+
+def _nannumel_trn(x, **kwargs):
+    return _nannumel(x, **_count_dtype(x, kwargs))
+
+
 def _to_numpy(data, **kwargs):
     return trnpy.asnumpy(data, **kwargs)
 
@@ -183,8 +202,8 @@ def register():
     empty_lookup.register(TrnArray, trnpy.empty)
     divide_lookup.register(TrnArray, trnpy.divide)
     percentile_lookup.register(TrnArray, _percentile_chunk)
-    numel_lookup.register(TrnArray, _numel_arraylike)
-    nannumel_lookup.register(TrnArray, _nannumel)
+    numel_lookup.register(TrnArray, _numel)
+    nannumel_lookup.register(TrnArray, _nannumel_trn)
     to_numpy_dispatch.register(TrnArray, _to_numpy)
     # the scheduler's memory accounting (limits, spilling) needs the real size
     sizeof.register(TrnArray)(lambda x: x.nbytes + 64)
@@ -363,9 +382,10 @@ def _runs(shape, chunks_at, chunk):
 
 
 def _use_stretch(starts, length):
-    """Draw the covering stretch and gather (one call) unless that wastes over 3/4."""
+    """Draw the covering stretch and gather (one call), unless the draws it wastes cost
+    more than a call per run (about a millisecond, some 10**5 draws)."""
     span = int(starts[-1] - starts[0]) + length
-    return span <= 4 * len(starts) * length
+    return span - len(starts) * length <= 100_000 * len(starts)
 
 
 def _draw_chunk(plan, method, dtype, device, kwargs, starts, length, shape):
