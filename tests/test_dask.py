@@ -22,6 +22,8 @@ import trnpy._dask as tdask  # noqa: E402
 from trnpy._array import TrnArray  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
+# one cluster for the module: under ``--dist loadgroup`` xdist keeps these tests together
+pytestmark = pytest.mark.xdist_group("dask-cluster")
 NEURON = trnpy.device("neuron", emulate=True)
 
 

@@ -482,9 +482,8 @@ class Generator(da.random.Generator):
         np.random.Generator(np.random.Philox(0)).integers(low, high, size=1, dtype=dtype,
                                                           endpoint=endpoint)
         dt = np.dtype(dtype)
-        if dt.itemsize < 4 and len(normalize_chunks(chunks, _shape(size), dtype=dt)) \
-                and math.prod(len(c) for c in normalize_chunks(chunks, _shape(size),
-                                                                 dtype=dt)) > 1:
+        if dt.itemsize < 4 and math.prod(
+                len(c) for c in normalize_chunks(chunks, _shape(size), dtype=dt)) > 1:
             raise NotImplementedError(
                 f"integers of dtype {dt} in more than one chunk: NumPy draws 8- and 16-bit "
                 "integers (and bool) from a 32-bit buffer that lives only inside one call, "
