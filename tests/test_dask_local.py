@@ -146,9 +146,8 @@ def test_serialisation_host_zero_copy_and_device_roundtrip():
 
 def test_a_chunk_that_cannot_move_names_both_devices():
     x = da.from_array(trnpy.asarray(np.arange(6.0)), chunks=3)
-    with pytest.raises(TypeError, match="float64") as e:
+    with pytest.raises(TypeError, match="float64 chunks on cpu cannot move to neuron:0"):
         tdask.to_device(x, NEURON)
-    assert "neuron:0" in str(e.value)
     with pytest.raises(TypeError, match=r"on cpu cannot move to neuron:0"):
         tdask._move(trnpy.asarray(np.arange(6.0)), NEURON)
     y = tdask.to_device(x.astype("f4"), NEURON).compute()

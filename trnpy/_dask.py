@@ -174,10 +174,9 @@ def optimize(dsk, keys, **kwargs):
             like = None
             if any(isinstance(v, tuple) and v and v[0] is lu for v in m.values()):
                 # the input's first block tells the zero blocks their kind
-                (dep,) = dsk.dependencies[name] or (None,)
-                like = None if dep is None else next(
-                    (k for k in dsk.layers[dep].keys() if isinstance(k, tuple)
-                     and all(i == 0 for i in k[1:])), None)
+                like = next((k for dep in sorted(dsk.dependencies[name])
+                             for k in dsk.layers[dep].keys() if isinstance(k, tuple)
+                             and all(i == 0 for i in k[1:])), None)
             new = {k: _swap_task(v, swaps, like) for k, v in m.items()}
             if any(new[k] is not v for k, v in m.items()):
                 layers[name] = MaterializedLayer(new, annotations=layer.annotations)
@@ -216,7 +215,6 @@ def register():
         array_creation_dispatch.register_backend("trnpy", TrnpyBackendEntrypoint())
 
 
-
 # -- moving chunks between devices ------------------------------------------------------
 def _move(x, device):
     """``x`` on ``device``; a chunk that cannot go there says which two devices."""
@@ -238,7 +236,12 @@ def to_device(arr, device):
     dev = trnpy.device(device)
     meta = trnpy.empty((0,) * arr.ndim, dtype=arr.dtype, device=CPU)
     if dev is not CPU:
-        dev.check_dtype(arr.dtype)
+        src = arr._meta.device if isinstance(arr._meta, TrnArray) else "the host"
+        try:
+            dev.check_dtype(arr.dtype)
+        except TypeError as e:
+            raise TypeError(f"{arr.dtype} chunks on {src} cannot move to {dev}: {e}") \
+                from None
         meta = meta.to_device(dev)
     return arr.map_blocks(_move, dev, dtype=arr.dtype, meta=meta)
 
