@@ -144,6 +144,17 @@ def test_serialisation_host_zero_copy_and_device_roundtrip():
     assert np.array_equal(host(v2), np.arange(20.0)[::-2])
 
 
+def test_devices_in_task_arguments_unpickle_as_themselves():
+    """Dask ships Devices to workers in task arguments: the CPU must come back as the
+    CPU Device itself (trnpy asks ``dev is CPU`` to take the NumPy path)."""
+    import pickle
+    assert pickle.loads(pickle.dumps(CPU)) is CPU
+    assert pickle.loads(pickle.dumps(NEURON)) == NEURON
+    g = tdask.default_rng(4, device=pickle.loads(pickle.dumps(CPU)))
+    chunk = g.random((6, 5), chunks=(3, 5)).blocks[1, 0].compute()
+    assert chunk.device is CPU and chunk._np is not None       # NumPy-backed, not torch
+
+
 def test_a_chunk_that_cannot_move_names_both_devices():
     x = da.from_array(trnpy.asarray(np.arange(6.0)), chunks=3)
     with pytest.raises(TypeError, match="float64 chunks on cpu cannot move to neuron:0"):

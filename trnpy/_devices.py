@@ -85,7 +85,9 @@ class Device:
         return f"device('{self}'{extra})"
 
     def __reduce__(self):
-        return (Device, (self.kind, self.index, self.emulated))
+        # the CPU unpickles as the one CPU Device (code asks `dev is CPU`): a Device sent
+        # to another process (a Dask task's argument) keeps the NumPy path there
+        return (_unpickle_device, (self.kind, self.index, self.emulated))
 
     # -- where data lives -----------------------------------------------------
     @property
@@ -153,6 +155,10 @@ class _Entry:
 
 
 _CPU = Device("cpu")
+
+
+def _unpickle_device(kind, index, emulated):
+    return _CPU if kind == "cpu" else Device(kind, index, emulated)
 _STACK: contextvars.ContextVar[tuple] = contextvars.ContextVar("trnpy_device", default=())
 
 _SPEC = re.compile(r"^(cpu|cuda|neuron|xla)(?::(\d+))?$")
