@@ -159,6 +159,8 @@ _CPU = Device("cpu")
 
 def _unpickle_device(kind, index, emulated):
     return _CPU if kind == "cpu" else Device(kind, index, emulated)
+
+
 _STACK: contextvars.ContextVar[tuple] = contextvars.ContextVar("trnpy_device", default=())
 
 _SPEC = re.compile(r"^(cpu|cuda|neuron|xla)(?::(\d+))?$")
