@@ -868,8 +868,10 @@ def scipy_lstsq(a, b, cond=None, overwrite_a=False, overwrite_b=False, check_fin
     rcond = np.finfo(dts[0]).eps if cond is None or cond < 0 else cond   # LAPACK's rule
     xs, res, rank, s = _np_lstsq(_new(torch_as(x._t, dts[0]), dev),
                                  _new(torch_as(y._t, dts[0]), dev), rcond=rcond)
-    if y.ndim == 1 and res.shape[0]:
-        res = _new(res._t[0], dev)                   # SciPy: one residue, not a (1,) array
+    if not res.shape[0]:                             # SciPy's empty residues: x's dtype
+        res = _new(res._t, dev, dts[0])
+    elif y.ndim == 1:                                # one residue, a value (np.sum's)
+        res = _convert.scalar(res._t[0], dev)
     return xs, res, int(_convert.as_array(rank, dev)._t), \
         (None if driver == "gelsy" else s)
 
@@ -1053,9 +1055,11 @@ def scipy_qr(a, overwrite_a=False, lwork=None, mode="full", pivoting=False,
 
 
 def scipy_norm(a, ord=None, axis=None, keepdims=False, check_finite=True):
-    """``scipy.linalg.norm``: NumPy's norm after SciPy's finite check."""
+    """``scipy.linalg.norm``: NumPy's norm after SciPy's finite check (on the CPU SciPy's
+    own, either backend: its result is a Python float, a NumPy scalar or an array by
+    BLAS/LAPACK shortcuts that depend on the memory layout)."""
     (x,), dev = _convert.as_arrays(a)
-    if _dispatch.use_numpy(dev):
+    if dev is CPU:
         return _host("norm", dev, x, ord=ord, axis=axis, keepdims=keepdims,
                      check_finite=check_finite)
     _check_finite(check_finite, x._t)
