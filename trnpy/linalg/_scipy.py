@@ -47,11 +47,9 @@ def _wrap(r, dev):
         return None
     if isinstance(r, (tuple, list)):      # batched SciPy calls may return lists
         return tuple(_wrap(x, dev) for x in r)
-    if isinstance(r, (bool, np.bool_)):
-        return bool(r)
-    if isinstance(r, (int, np.integer)) and not isinstance(r, np.ndarray):
-        return int(r)
-    return _convert.wrap(r, dev)
+    if isinstance(r, (bool, int)):        # SciPy's Python values stay (ranks, flags)
+        return r
+    return _convert.wrap(r, dev)          # NumPy scalars stay on the CPU, as SciPy's
 
 
 def _call(fn, *args, **kw):
@@ -545,7 +543,7 @@ def eigh_scipy(a, b, *, lower, eigvals_only, type, check_finite, subset_by_index
                subset_by_value, driver):
     xs, dev = _convert.as_arrays(a) if b is None else _convert.as_arrays(a, b)
     x = xs[0]
-    if type not in (1, 2, 3):
+    if b is not None and type not in (1, 2, 3):       # SciPy reads type only with b
         raise ValueError('"type" keyword only accepts 1, 2, and 3.')
     if driver not in _STD_DRIVERS + _GEN_DRIVERS:
         raise ValueError(f'"{driver}" is unknown. Possible values are "None", "ev", '
@@ -558,8 +556,12 @@ def eigh_scipy(a, b, *, lower, eigvals_only, type, check_finite, subset_by_index
                          'eigenvalue problems.')
     if subset_by_index is not None and subset_by_value is not None:
         raise ValueError("Either index or value subset can be requested.")
-    for y in xs:
-        _square(y)
+    if (subset_by_index is not None or subset_by_value is not None) and \
+            driver in ("ev", "evd", "gv", "gvd"):
+        raise ValueError(f'"{driver}" cannot compute subsets of eigenvalues')
+    for y, nm in zip(xs, "ab"):
+        if y.ndim < 2 or y.shape[-1] != y.shape[-2]:
+            raise ValueError(f'expected square "{nm}" matrix')
     n = x.shape[-1]
     if b is not None and xs[1].shape[-1] != n:
         raise ValueError("wrong b dimensions {}, should be {}".format(xs[1].shape, x.shape))
@@ -905,7 +907,7 @@ def scipy_pinv(a, *, atol=None, rtol=None, return_rank=False, check_finite=True)
     if not return_rank:
         return B
     rank = keep.sum(-1)
-    return B, (int(rank) if rank.dim() == 0 else _new(rank, dev))
+    return B, (_convert.scalar(rank, dev) if rank.dim() == 0 else _new(rank, dev))
 
 
 def scipy_svd(a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=True,
@@ -1066,6 +1068,15 @@ def scipy_norm(a, ord=None, axis=None, keepdims=False, check_finite=True):
     return _np_norm(x, ord=ord, axis=axis, keepdims=keepdims)
 
 
+def scipy_block_diag(*arrs):
+    """``scipy.linalg.block_diag`` of 0-, 1- and 2-D arrays (SciPy 1.17's stacks of
+    N-D arrays raise NotImplementedError)."""
+    if any(getattr(x, "ndim", 0) > 2 for x in arrs):
+        raise NotImplementedError("scipy.linalg.block_diag of stacks (arrays with more "
+                                  "than 2 dimensions) is not implemented in trnpy")
+    return block_diag(*arrs)
+
+
 #: ``scipy.linalg`` name -> trnpy's function with SciPy's signature and defaults
 SCIPY = {
     "solve": scipy_solve, "solve_triangular": solve_triangular, "inv": scipy_inv,
@@ -1075,5 +1086,6 @@ SCIPY = {
     "cho_factor": cho_factor, "cho_solve": cho_solve, "lu": lu, "lu_factor": lu_factor,
     "lu_solve": lu_solve, "qr": scipy_qr, "expm": expm, "sqrtm": sqrtm, "logm": logm,
     "schur": schur, "hessenberg": hessenberg, "norm": scipy_norm, "null_space": null_space,
-    "orth": orth, "block_diag": block_diag, "toeplitz": toeplitz, "circulant": circulant,
+    "orth": orth, "block_diag": scipy_block_diag, "toeplitz": toeplitz,
+    "circulant": circulant,
 }
