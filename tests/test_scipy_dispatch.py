@@ -636,9 +636,10 @@ def test_neuron_eigh_and_gemm_reach_kernels(emulated_neuron):
             np.testing.assert_allclose(to_np(w), ref, atol=3e-5 * np.abs(ref).max())
             vn = to_np(v).astype(np.float64)
             assert np.abs(a64 @ vn - vn * ref).max() < 1e-4 * np.abs(a64).max()
-            with OnKernel("eigh", 1):                           # the generalized problem
-                w = sl.eigvalsh(ta, tb, subset_by_index=(2, 9))
-            ref = SCIPY["eigh"](a64, b64, eigvals_only=True)
+            # the generalized problem: C = L^H A L by two GEMMs, then the eigh kernel
+            with OnKernel("eigh", 1), OnKernel("matmul", 2):
+                w = sl.eigvalsh(ta, tb, type=2, subset_by_index=(2, 9))
+            ref = SCIPY["eigh"](a64, b64, type=2, eigvals_only=True)
             np.testing.assert_allclose(to_np(w), ref[2:10], atol=1e-4 * np.abs(ref).max())
             m = rand(rng, (40, 24), np.float32)
             with OnKernel("matmul", 1):                         # pinv's GEMM step
@@ -647,6 +648,28 @@ def test_neuron_eigh_and_gemm_reach_kernels(emulated_neuron):
                                        atol=1e-4 * np.abs(SCIPY["pinv"](m)).max())
             with pytest.raises(TypeError, match="float64"):
                 sl.det(ta)                  # SciPy's det is float64: refused, not downcast
+        # the torch path on the device for a few more (no kernels below the thresholds)
+        with trnpy.scipy_dispatch():
+            c = rand(rng, (n, 3), np.float32)
+            tc = trnpy.asarray(c, device=emulated_neuron)
+            for name, args, kw in [("solve", (b, c), dict(assume_a="pos")),
+                                   ("inv", (b,), {}), ("norm", (a,), dict(ord=1)),
+                                   ("norm", (c[:, 0],), {}), ("lu_factor", (b,), {}),
+                                   ("cholesky", (b,), dict(lower=True)),
+                                   ("svdvals", (c,), {}), ("expm", (a / 100,), {})]:
+                # norm: SciPy's BLAS/LAPACK shortcuts give Python floats (float64); on a
+                # device the value keeps NumPy's norm dtype (float32 here)
+                exp = (np.linalg.norm if name == "norm" else SCIPY[name])(*args, **kw)
+                got = getattr(sl, name)(*[trnpy.asarray(x, device=emulated_neuron)
+                                          for x in args], **kw)
+                for g, e in zip(got if isinstance(exp, tuple) else (got,),
+                                exp if isinstance(exp, tuple) else (exp,)):
+                    assert isinstance(g, trnpy.TrnArray) and g.device == emulated_neuron
+                    g, e = to_np(g), np.asarray(e)
+                    assert g.dtype == e.dtype and g.shape == e.shape, name
+                    np.testing.assert_allclose(g, e, atol=1e-4 * max(1, np.abs(e).max()),
+                                               rtol=0, err_msg=name)
+            del tc
     finally:
         trnpy.kernel_thresholds.clear()
         trnpy.kernel_thresholds.update(saved)

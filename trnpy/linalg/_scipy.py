@@ -608,10 +608,13 @@ def eigh_scipy(a, b, *, lower, eigvals_only, type, check_finite, subset_by_index
             # C = L^-1 A L^-H ;  v = L^-H y
             c = solve_l(L, solve_l(L, ah).mH)
         else:
-            c = L.mH @ ah @ L
+            # the GEMM routing point: the NKI GEMM kernel on the neuron device
+            lh = L.mH.resolve_conj().contiguous()
+            c = _gemm.gemm(_gemm.gemm(lh, ah.contiguous(), dev), L, dev)
         w, y = _eigh(_new(c, dev), UPLO="L")
         w, y = w._t, y._t
-        v = torch.linalg.solve_triangular(L.mH, y, upper=True) if type in (1, 2) else L @ y
+        v = torch.linalg.solve_triangular(L.mH, y, upper=True) if type in (1, 2) else \
+            _gemm.gemm(L, y.contiguous(), dev)
     if subset_by_index is not None:
         w, v = w[..., lo:hi + 1], v[..., lo:hi + 1]
     elif subset_by_value is not None:
@@ -994,14 +997,16 @@ def scipy_eig(a, b=None, left=False, right=True, overwrite_a=False, overwrite_b=
         _torch_only("eig", "left=True (left eigenvectors)", dev)
     t = torch_as(x._t, cdt if x.dtype.kind == "c" else _dtypes.real_of(cdt))
     _check_finite(check_finite, t)
+    if not right:
+        w = _new(_call(torch.linalg.eigvals, t), dev, wdt)
+        return _new(torch.stack([w._t, torch.ones_like(w._t)], dim=-2), dev) \
+            if homogeneous_eigvals else w
     w, v = _call(torch.linalg.eig, t)
-    if right and x.dtype.kind != "c" and not bool((w.imag == 0).all()):
+    if x.dtype.kind != "c" and not bool((w.imag == 0).all()):
         vdt = cdt
     w = _new(w, dev, wdt)
     if homogeneous_eigvals:
         w = _new(torch.stack([w._t, torch.ones_like(w._t)], dim=-2), dev)
-    if not right:
-        return w
     vt = v.real if vdt.kind != "c" else v
     return w, _new(vt, dev, vdt)
 
