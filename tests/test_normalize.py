@@ -200,7 +200,9 @@ def test_decorated_defaults_match_numpy():
         if not hasattr(f, "_normalized"):
             continue
         own = inspect.signature(inspect.unwrap(f)).parameters
-        np_f = getattr(np, f.__name__, None) or getattr(np.linalg, f.__name__, None)
+        np_f = f._np_func
+        if isinstance(np_f, np.ufunc):       # gufunc keywords have no Python defaults
+            continue
         try:
             theirs = inspect.signature(np_f).parameters
         except (TypeError, ValueError):

@@ -125,20 +125,28 @@ def _differs(value, default) -> bool:
         return True
 
 
-def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, check=None):
+def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, check=None,
+               validate=None, out=None, scalars=False):
     """Decorate the torch implementation of a namespace function whose CPU NumPy path is
     ``np_func`` called with the same arguments.
 
     ``arrays`` names the array parameters: they become TrnArrays on their common device
     (``_convert.as_arrays``; mixed devices raise ValueError; an omitted optional one stays
-    as its default). When ``_dispatch.use_numpy(device)``, ``np_func`` runs on their
-    zero-copy views with the call's other arguments as given, and its result is wrapped
-    (:func:`wrap_result`); otherwise the decorated function runs on the TrnArrays.
+    as its default; with ``scalars``, Python scalars stay weak scalars as in
+    ``_convert.as_operands``). When ``_dispatch.use_numpy(device)``, ``np_func`` runs on
+    their zero-copy views with the call's other arguments as given, and its result is
+    wrapped (:func:`wrap_result`); otherwise the decorated function runs on the TrnArrays.
     ``unsupported`` names parameters trnpy does not implement: a value other than the
     default raises NotImplementedError. ``check``, if given, is called with the converted
     arrays (in ``arrays`` order) before either path: trnpy's own validation where its
-    errors must come before NumPy's. The signature is read once, here, not per call
-    (the per-call cost is a few tuple look-ups)."""
+    errors must come before NumPy's. ``validate``, if given, is then called like the
+    decorated function itself (arrays converted, other arguments as given): validation
+    that needs the other arguments (axes, shapes, exponents); it may return a dict of
+    normalised values ({name: value}) that both paths then receive. ``out`` names an output
+    parameter: a given value must be a TrnArray on the arrays' device; the NumPy path
+    writes into its view and returns it, the torch path receives it as given. The
+    signature is read once, here, not per call (the per-call cost is a few tuple
+    look-ups)."""
     if isinstance(arrays, str):
         arrays = (arrays,)
     if isinstance(unsupported, str):
@@ -151,16 +159,38 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
         max_pos = _NOWHERE if any(p.kind is p.VAR_POSITIONAL for p in params.values()) \
             else len(pos)
         any_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
-        for n in (*arrays, *unsupported):
+        for n in (*arrays, *unsupported, *(() if out is None else (out,))):
             if n not in params:
                 raise TypeError(f"normalizer: {impl.__name__} has no parameter {n!r}")
         spec = tuple((n, pos.index(n) if n in pos else _NOWHERE,
                       params[n].default is inspect.Parameter.empty) for n in arrays)
         unsup = tuple((n, pos.index(n) if n in pos else _NOWHERE, params[n].default)
                       for n in unsupported)
+        out_i = _NOWHERE if out is None or out not in pos else pos.index(out)
+        where = {n: (pos.index(n) if n in pos else _NOWHERE, n in kw_names) for n in params}
+        pos_defaults = [params[n].default for n in pos]
+
+        def update(args, kwargs, upd):
+            # validate's normalised values into the call (args is a list)
+            for n, v in upd.items():
+                i, by_kw = where[n]
+                if i < len(args):
+                    args[i] = v
+                elif by_kw:
+                    kwargs[n] = v
+                else:                         # positional-only: defaults up to it
+                    args.extend(pos_defaults[len(args):i])
+                    args.append(v)
         fname = name or impl.__name__
         use_numpy = _dispatch.use_numpy
         np_view = _convert.np_view
+
+        def convert(vals):
+            if not scalars:
+                return _convert.as_arrays(*vals)
+            ops, dev = _convert.as_operands([v for v in vals if v is not None])
+            it = iter(ops)
+            return [None if v is None else next(it) for v in vals], dev
 
         @functools.wraps(impl)
         def wrapper(*args, **kwargs):
@@ -170,7 +200,8 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
             for n, i, d in unsup:
                 v = args[i] if i < nargs else kwargs.get(n, d)
                 if _differs(v, d):
-                    raise NotImplementedError(f"trnpy.{fname}: {n}={v!r} is not supported")
+                    shown = "" if isinstance(v, (TrnArray, np.ndarray)) else repr(v)
+                    raise NotImplementedError(f"trnpy.{fname}: {n}={shown} is not supported")
             vals = []
             for n, i, required in spec:
                 if i < nargs:
@@ -181,52 +212,88 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
                     return impl(*args, **kwargs)     # Python's own TypeError
                 else:
                     vals.append(None)
-            arrs, dev = _convert.as_arrays(*vals)
+            arrs, dev = convert(vals)
             if check is not None:
                 check(*arrs)
-            numpy = use_numpy(dev)
             args = list(args)
             for (n, i, _), a in zip(spec, arrs):
                 if a is not None:
-                    v = np_view(a) if numpy else a
                     if i < nargs:
-                        args[i] = v
+                        args[i] = a
                     else:
-                        kwargs[n] = v
-            if numpy:
+                        kwargs[n] = a
+            if validate is not None:
+                upd = validate(*args, **kwargs)
+                if upd:
+                    update(args, kwargs, upd)
+                    nargs = len(args)
+            o = None
+            if out is not None:
+                o = args[out_i] if out_i < nargs else kwargs.get(out)
+                if o is not None:
+                    check_out(o, fname)
+                    dev = _convert.same_device(*arrs, o)
+            if not use_numpy(dev):
+                return impl(*args, **kwargs)
+            for (n, i, _), a in zip(spec, arrs):
+                if isinstance(a, TrnArray):
+                    if i < nargs:
+                        args[i] = np_view(a)
+                    else:
+                        kwargs[n] = np_view(a)
+            if o is None:
                 return wrap_result(np_func(*args, **kwargs), dev, result)
-            return impl(*args, **kwargs)
+            if out_i < nargs:
+                args[out_i] = np_view(o)
+            else:
+                kwargs[out] = np_view(o)
+            np_func(*args, **kwargs)
+            return o
 
-        if len(spec) == 1 and spec[0][1] == 0 and not unsup:
+        # the fast paths below take calls that pass nothing beyond the leading arrays to
+        # an unsupported or out parameter; the others go through the general wrapper
+        extra = bool(unsup) or out is not None
+        if scalars:
+            pass
+        elif len(spec) == 1 and spec[0][1] == 0:
             general = wrapper
 
             @functools.wraps(impl)
             def wrapper(*args, **kwargs):
                 # the common case, one leading array argument: no lists built
                 if not args or len(args) > max_pos or \
-                        (kwargs and not any_kw and not kwargs.keys() <= kw_names):
+                        (kwargs and not any_kw and not kwargs.keys() <= kw_names) or \
+                        (extra and (kwargs or len(args) > 1)):
                     return general(*args, **kwargs)
                 x = args[0]
                 if type(x) is not TrnArray:
                     x = _convert.as_array(x)
                 if check is not None:
                     check(x)
+                rest = args[1:]
+                if validate is not None:
+                    upd = validate(x, *rest, **kwargs)
+                    if upd:
+                        rest = [x, *rest]
+                        update(rest, kwargs, upd)
+                        rest = rest[1:]
                 dev = x._device
                 if use_numpy(dev):
-                    r = np_func(np_view(x), *args[1:], **kwargs)
+                    r = np_func(np_view(x), *rest, **kwargs)
                     if type(r) is np.ndarray:
                         return _convert.wrap(r, dev)
                     return wrap_result(r, dev, result)
-                return impl(x, *args[1:], **kwargs)
+                return impl(x, *rest, **kwargs)
 
-        elif len(spec) == 2 and spec[0][1] == 0 and spec[1][1] == 1 and not unsup:
+        elif len(spec) == 2 and spec[0][1] == 0 and spec[1][1] == 1:
             general2 = wrapper
 
             @functools.wraps(impl)
             def wrapper(*args, **kwargs):
                 # two leading array arguments (dot, inner, isin, ...): no lists built
                 if len(args) < 2 or len(args) > max_pos or args[1] is None or \
-                        (kwargs and not any_kw and not kwargs.keys() <= kw_names):
+                        (kwargs and not any_kw and not kwargs.keys() <= kw_names) or \
+                        (extra and (kwargs or len(args) > 2)):
                     return general2(*args, **kwargs)
                 a, b = args[0], args[1]
                 if type(a) is TrnArray and type(b) is TrnArray and a._device is b._device:
@@ -235,13 +302,21 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
                     (a, b), dev = _convert.as_arrays(a, b)
                 if check is not None:
                     check(a, b)
+                rest = args[2:]
+                if validate is not None:
+                    upd = validate(a, b, *rest, **kwargs)
+                    if upd:
+                        rest = [a, b, *rest]
+                        update(rest, kwargs, upd)
+                        rest = rest[2:]
                 if use_numpy(dev):
-                    r = np_func(np_view(a), np_view(b), *args[2:], **kwargs)
+                    r = np_func(np_view(a), np_view(b), *rest, **kwargs)
                     if type(r) is np.ndarray:
                         return _convert.wrap(r, dev)
                     return wrap_result(r, dev, result)
-                return impl(a, b, *args[2:], **kwargs)
+                return impl(a, b, *rest, **kwargs)
 
         wrapper._normalized = (tuple(arrays), tuple(unsupported))
+        wrapper._np_func = np_func
         return wrapper
     return deco
