@@ -263,16 +263,18 @@ def _shape_arg(shape):
     return (operator.index(shape),)
 
 
-def reshape(a, /, shape=None, order="C", *, copy=None):
-    """Give ``a`` a new shape: a view when possible (``copy=None``), always a copy
-    (``copy=True``), or ValueError when a copy would be needed (``copy=False``)."""
+def _reshape_check(a, /, shape=None, order="C", *, copy=None):
     if shape is None:
         raise TypeError("reshape() missing required argument 'shape'")
     _check_order("reshape", order)
-    x = _convert.as_array(a)
-    shape = np.reshape(_oracle(x.shape), _shape_arg(shape)).shape
-    if _dispatch.use_numpy(x._device):
-        return _convert.wrap(np.reshape(np_view(x), shape, copy=copy), x._device)
+    return {"shape": np.reshape(_oracle(a.shape), _shape_arg(shape)).shape, "order": "C"}
+
+
+@normalizer(np.reshape, "a", validate=_reshape_check)
+def reshape(a, /, shape=None, order="C", *, copy=None):
+    """Give ``a`` a new shape: a view when possible (``copy=None``), always a copy
+    (``copy=True``), or ValueError when a copy would be needed (``copy=False``)."""
+    x = a
     t = x._t
     if copy:
         return _new(t.clone(memory_format=torch.contiguous_format).view(shape), x._device)

@@ -125,6 +125,33 @@ def _differs(value, default) -> bool:
         return True
 
 
+def _flatten(spec, vals, seqs):
+    """The values with each sequence-of-arrays parameter's items spliced in, and the
+    item counts to regroup them (-1: not a sequence)."""
+    flat, groups = [], []
+    for (n, _, _), v in zip(spec, vals):
+        if n in seqs and v is not None and not isinstance(v, TrnArray):
+            v = list(v)
+            flat.extend(v)
+            groups.append(len(v))
+        else:
+            flat.append(v)
+            groups.append(-1)
+    return flat, groups
+
+
+def _regroup(arrs, groups):
+    out, k = [], 0
+    for g in groups:
+        if g < 0:
+            out.append(arrs[k])
+            k += 1
+        else:
+            out.append(list(arrs[k:k + g]))
+            k += g
+    return out
+
+
 def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, check=None,
                validate=None, out=None, scalars=False):
     """Decorate the torch implementation of a namespace function whose CPU NumPy path is
@@ -133,7 +160,8 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
     ``arrays`` names the array parameters: they become TrnArrays on their common device
     (``_convert.as_arrays``; mixed devices raise ValueError; an omitted optional one stays
     as its default; with ``scalars``, Python scalars stay weak scalars as in
-    ``_convert.as_operands``). When ``_dispatch.use_numpy(device)``, ``np_func`` runs on
+    ``_convert.as_operands``). A name written ``"*keys"`` is a sequence of arrays (a list
+    of TrnArrays, NumPy's path gets a list of views); a TrnArray given there stays one. When ``_dispatch.use_numpy(device)``, ``np_func`` runs on
     their zero-copy views with the call's other arguments as given, and its result is
     wrapped (:func:`wrap_result`); otherwise the decorated function runs on the TrnArrays.
     ``unsupported`` names parameters trnpy does not implement: a value other than the
@@ -149,6 +177,8 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
     look-ups)."""
     if isinstance(arrays, str):
         arrays = (arrays,)
+    seqs = frozenset(n[1:] for n in arrays if n.startswith("*"))
+    arrays = tuple(n.lstrip("*") for n in arrays)
     if isinstance(unsupported, str):
         unsupported = (unsupported,)
 
@@ -212,7 +242,11 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
                     return impl(*args, **kwargs)     # Python's own TypeError
                 else:
                     vals.append(None)
+            if seqs:
+                vals, groups = _flatten(spec, vals, seqs)
             arrs, dev = convert(vals)
+            if seqs:
+                arrs = _regroup(arrs, groups)
             if check is not None:
                 check(*arrs)
             args = list(args)
@@ -235,12 +269,18 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
                     dev = _convert.same_device(*arrs, o)
             if not use_numpy(dev):
                 return impl(*args, **kwargs)
-            for (n, i, _), a in zip(spec, arrs):
-                if isinstance(a, TrnArray):
-                    if i < nargs:
-                        args[i] = np_view(a)
-                    else:
-                        kwargs[n] = np_view(a)
+            for n, i, _ in spec:
+                a = args[i] if i < nargs else kwargs.get(n)   # validate may have replaced it
+                if type(a) is list:
+                    v = [np_view(x) for x in a]
+                elif isinstance(a, TrnArray):
+                    v = np_view(a)
+                else:
+                    continue                     # omitted, or a weak Python scalar
+                if i < nargs:
+                    args[i] = v
+                else:
+                    kwargs[n] = v
             if o is None:
                 return wrap_result(np_func(*args, **kwargs), dev, result)
             if out_i < nargs:
@@ -253,7 +293,7 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
         # the fast paths below take calls that pass nothing beyond the leading arrays to
         # an unsupported or out parameter; the others go through the general wrapper
         extra = bool(unsup) or out is not None
-        if scalars:
+        if scalars or seqs:
             pass
         elif len(spec) == 1 and spec[0][1] == 0:
             general = wrapper

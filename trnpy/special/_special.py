@@ -189,12 +189,16 @@ def _deliver(res, dev, out):
     return _normalize.deliver(res, out, "special")
 
 
+def _sp():
+    import scipy.special as sp  # lazy: SciPy loads on first use, not with trnpy
+    return sp
+
+
+@_normalize.normalizer(lambda n, x: _sp().polygamma(n, x), ("n", "x"), scalars=True)
 def polygamma(n, x):
     """Polygamma function psi^(n)(x) (``scipy.special.polygamma``)."""
-    import scipy.special as sp  # lazy: SciPy loads on first use, not with trnpy
+    sp = _sp()
     ops, dev = _operands(n, x)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.asarray(sp.polygamma(*map(_np_arg, ops))), dev)
     rdt = _result_dtype(sp.polygamma, *ops)
     dev.check_dtype(rdt)
     if rdt.kind == "c" or any(isinstance(o, TrnArray) and o.dtype.kind == "c" for o in ops):
@@ -231,11 +235,10 @@ def zeta(x, q=None, out=None):
     return _deliver(TrnArray._new(res, dev), dev, out)
 
 
+@_normalize.normalizer(np.sinc, "x", scalars=True)
 def sinc(x):
     """Normalised sinc, sin(pi x) / (pi x) (``scipy.special.sinc`` is ``numpy.sinc``)."""
     (x,), dev = _operands(x)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.asarray(np.sinc(_np_arg(x))), dev)
     rdt = _result_dtype(np.sinc, x)
     dev.check_dtype(rdt)
     return TrnArray._new(torch.special.sinc(_operand_tensor(x, rdt, dev)), dev)
@@ -300,13 +303,9 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
 
 
 def _soft(x, axis, log):
-    import scipy.special as sp  # lazy: SciPy loads on first use, not with trnpy
-    x = _convert.as_array(x)
     dev = x._device
-    f = sp.log_softmax if log else sp.softmax
+    f = _sp().log_softmax if log else _sp().softmax
     name = f.__name__
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.asarray(f(_convert.np_view(x), axis=axis)), dev)
     rdt = _result_dtype(f, x)
     dev.check_dtype(rdt)
     if rdt.kind == "c":
@@ -330,11 +329,13 @@ def _soft(x, axis, log):
     return TrnArray._new(e / (e.sum(dim=dims, keepdim=True) if dims else e), dev)
 
 
+@_normalize.normalizer(lambda x, axis=None: _sp().softmax(x, axis=axis), "x")
 def softmax(x, axis=None):
     """exp(x) / sum(exp(x)) over ``axis`` (``scipy.special.softmax``)."""
     return _soft(x, axis, log=False)
 
 
+@_normalize.normalizer(lambda x, axis=None: _sp().log_softmax(x, axis=axis), "x")
 def log_softmax(x, axis=None):
     """log(softmax(x)) computed stably (``scipy.special.log_softmax``)."""
     return _soft(x, axis, log=True)
