@@ -174,7 +174,9 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
     parameter: a given value must be a TrnArray on the arrays' device; the NumPy path
     writes into its view and returns it, the torch path receives it as given. The
     signature is read once, here, not per call (the per-call cost is a few tuple
-    look-ups)."""
+    look-ups). ``np_func`` may return NotImplemented for a call NumPy's path must not take
+    (a callable that must see TrnArrays, a view NumPy would make read-only): the
+    decorated function then runs."""
     if isinstance(arrays, str):
         arrays = (arrays,)
     seqs = frozenset(n[1:] for n in arrays if n.startswith("*"))
@@ -203,7 +205,7 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
         def update(args, kwargs, upd):
             # validate's normalised values into the call (args is a list)
             for n, v in upd.items():
-                i, by_kw = where[n]
+                i, by_kw = where.get(n, (_NOWHERE, True))     # or into **kwargs
                 if i < len(args):
                     args[i] = v
                 elif by_kw:
@@ -269,6 +271,7 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
                     dev = _convert.same_device(*arrs, o)
             if not use_numpy(dev):
                 return impl(*args, **kwargs)
+            trn_args, trn_kwargs = list(args), dict(kwargs)
             for n, i, _ in spec:
                 a = args[i] if i < nargs else kwargs.get(n)   # validate may have replaced it
                 if type(a) is list:
@@ -281,14 +284,15 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
                     args[i] = v
                 else:
                     kwargs[n] = v
-            if o is None:
-                return wrap_result(np_func(*args, **kwargs), dev, result)
-            if out_i < nargs:
-                args[out_i] = np_view(o)
-            else:
-                kwargs[out] = np_view(o)
-            np_func(*args, **kwargs)
-            return o
+            if o is not None:
+                if out_i < nargs:
+                    args[out_i] = np_view(o)
+                else:
+                    kwargs[out] = np_view(o)
+            r = np_func(*args, **kwargs)
+            if r is NotImplemented:
+                return impl(*trn_args, **trn_kwargs)
+            return wrap_result(r, dev, result) if o is None else o
 
         # the fast paths below take calls that pass nothing beyond the leading arrays to
         # an unsupported or out parameter; the others go through the general wrapper
@@ -322,7 +326,8 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
                     r = np_func(np_view(x), *rest, **kwargs)
                     if type(r) is np.ndarray:
                         return _convert.wrap(r, dev)
-                    return wrap_result(r, dev, result)
+                    if r is not NotImplemented:
+                        return wrap_result(r, dev, result)
                 return impl(x, *rest, **kwargs)
 
         elif len(spec) == 2 and spec[0][1] == 0 and spec[1][1] == 1:
@@ -353,10 +358,12 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
                     r = np_func(np_view(a), np_view(b), *rest, **kwargs)
                     if type(r) is np.ndarray:
                         return _convert.wrap(r, dev)
-                    return wrap_result(r, dev, result)
+                    if r is not NotImplemented:
+                        return wrap_result(r, dev, result)
                 return impl(a, b, *rest, **kwargs)
 
         wrapper._normalized = (tuple(arrays), tuple(unsupported))
         wrapper._np_func = np_func
+        wrapper._validate = validate
         return wrapper
     return deco
