@@ -170,3 +170,133 @@ def test_roots_of_a_0d_array_on_both_paths():
         with _dispatch.cpu_backend(backend):
             r = trnpy.roots(3)
             assert r.shape == (0,) and r.dtype == np.float64
+
+
+# -- the decorator's validate / out / sequences / NotImplemented / weak scalars -----------
+from hypothesis import given, strategies as st            # noqa: E402
+from hypothesis.extra import numpy as hnp                  # noqa: E402
+
+
+@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0,
+                                               max_side=3),
+                  elements=st.floats(-10, 10)),
+       st.one_of(st.integers(0, 4), st.tuples(st.lists(st.integers(-4, 3), max_size=3),
+                                              st.lists(st.integers(-4, 3), max_size=3))))
+def test_tensordot_axes_validated_once_for_both_paths(a, axes):
+    # validate normalises axes; both paths then get the same axes: NumPy's result, and
+    # one error (trnpy's own message where NumPy fails on an index) on both paths
+    b = a[..., ::-1] if a.ndim else a
+    try:
+        e = np.tensordot(a, b, axes)
+    except Exception:
+        e = None
+    errors = []
+    for backend in ("numpy", "torch"):
+        with _dispatch.cpu_backend(backend):
+            try:
+                r = trnpy.tensordot(trnpy.asarray(a), b, axes=axes)
+            except (ValueError, TypeError, IndexError) as ex:
+                errors.append(type(ex))
+                continue
+        assert e is not None
+        assert r.dtype == e.dtype and r.shape == e.shape
+        np.testing.assert_allclose(np.asarray(r), e, rtol=1e-12, atol=1e-12)
+    assert not errors or errors == [errors[0]] * 2
+    assert bool(errors) == (e is None)
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, -1, np.int8(2), np.asarray(2)])
+def test_matrix_power_exponent_normalised(backend, n):
+    a = np.array([[2.0, 1.0], [0.5, 3.0]])
+    e = np.linalg.matrix_power(a, n)
+    r = trnpy.linalg.matrix_power(trnpy.asarray(a), trnpy.asarray(n) if
+                                  isinstance(n, np.ndarray) else n)
+    np.testing.assert_allclose(np.asarray(r), e, rtol=1e-12)
+    with pytest.raises(TypeError, match="exponent must be an integer"):
+        trnpy.linalg.matrix_power(trnpy.asarray(a), 1.5)
+
+
+@pytest.mark.parametrize("dtype", [None, np.float32, np.int64])
+@pytest.mark.parametrize("offset", [0, 1, -1, 5])
+def test_trace_out_as_numpy(backend, dtype, offset):
+    # out= on the NumPy path writes into out's view and returns out itself
+    a = np.arange(24.0).reshape(2, 3, 4) - 7.5
+    e_out = np.zeros(4, dtype=dtype or np.float64)
+    e = np.trace(a, offset, 0, 1, dtype, e_out)
+    out = trnpy.zeros(4, dtype=dtype or np.float64)
+    r = trnpy.trace(trnpy.asarray(a), offset, 0, 1, dtype, out=out)
+    assert r is out
+    np.testing.assert_array_equal(np.asarray(out), e_out)
+    np.testing.assert_array_equal(np.asarray(r), e)
+    with pytest.raises(TypeError, match="out must be a trnpy array"):
+        trnpy.trace(trnpy.asarray(a), out=np.zeros(4))
+
+
+def test_unsupported_out_names_the_argument(backend):
+    a = trnpy.ones((2, 2))
+    for f in (trnpy.dot, trnpy.outer):
+        with pytest.raises(NotImplementedError, match=rf"trnpy\.{f.__name__}: out= is not"):
+            f(a, a, out=trnpy.zeros((2, 2)))
+        with pytest.raises(NotImplementedError, match="out"):
+            f(a, a, trnpy.zeros((2, 2)))
+        np.testing.assert_array_equal(np.asarray(f(a, a)), getattr(np, f.__name__)(
+            np.ones((2, 2)), np.ones((2, 2))))
+
+
+@pytest.mark.parametrize("keys", [
+    lambda m: [np.array([3, 1, 2, 1], np.uint64) + np.uint64(2**63), [1.5, 0.5, 0.5, 2.0]],
+    lambda m: [[2, 1, 2, 1], [True, False, True, False], np.array([5, 5, 4, 4], np.int8)],
+    lambda m: m.asarray([[1, 2, 1], [0, 0, 1]]),        # a 2-D array: one key per row
+    lambda m: [m.asarray([1.0, np.nan, -0.0, 0.0])],
+    lambda m: [np.zeros(0)],
+])
+def test_lexsort_sequence_of_arrays(backend, keys):
+    # "*keys": each key converted on its own (no common dtype), NumPy gets a list of views
+    e = np.lexsort(keys(np))
+    r = trnpy.lexsort(keys(trnpy))
+    np.testing.assert_array_equal(np.asarray(r), e)
+    assert r.dtype == e.dtype
+    with pytest.raises(TypeError, match="need sequence of keys"):
+        trnpy.lexsort([])
+    with pytest.raises(ValueError, match="same shape"):
+        trnpy.lexsort([[1, 2], [1, 2, 3]])
+
+
+def test_numpy_path_declines_with_notimplemented(backend):
+    # diag of a 2-D array: trnpy's writable view on both paths
+    a = trnpy.arange(9.0).reshape(3, 3)
+    d = trnpy.diag(a, 1)
+    d[...] = -1
+    np.testing.assert_array_equal(np.asarray(a), np.array([[0, -1, 2], [3, 4, -1], [6, 7, 8.]]))
+    np.testing.assert_array_equal(np.asarray(trnpy.diag([1, 2], np.int8(-1))),
+                                  np.diag([1, 2], -1))
+    # pad with a callable mode: the callable sees TrnArrays, the result is NumPy's
+    seen = []
+
+    def edge(vector, pad_width, iaxis, kwargs):
+        seen.append(type(vector))
+        vector[:pad_width[0]] = kwargs.get("v", 9)
+        if pad_width[1]:
+            vector[-pad_width[1]:] = kwargs.get("v", 9)
+    r = trnpy.pad(trnpy.arange(3.0), (1, 2), edge, v=5)
+    np.testing.assert_array_equal(np.asarray(r), np.pad(np.arange(3.0), (1, 2), edge, v=5))
+    assert TrnArray in seen
+    # array-valued pad widths / constants are read on the host, as NumPy reads them
+    r = trnpy.pad(trnpy.arange(3), trnpy.asarray([2, 1]), constant_values=trnpy.asarray(7))
+    np.testing.assert_array_equal(np.asarray(r), np.pad(np.arange(3), [2, 1],
+                                                        constant_values=7))
+
+
+@pytest.mark.parametrize("x", [0.5, 2, np.float32(0.25), -0.0, np.inf, np.nan])
+def test_weak_scalars_stay_weak(backend, x):
+    import scipy.special as sp  # lazy: SciPy is optional for trnpy itself
+    x32 = np.array([0.5, 1.5, x], np.float32)
+    for n in (0, 1, 2):
+        e = sp.polygamma(n, x32)
+        r = trnpy.special.polygamma(n, trnpy.asarray(x32))
+        assert r.dtype == e.dtype
+        np.testing.assert_allclose(np.asarray(r), e, rtol=2e-5, equal_nan=True)
+    e = np.sinc(x)
+    r = trnpy.special.sinc(x)
+    assert r.dtype == np.asarray(e).dtype and r.shape == ()
+    np.testing.assert_allclose(np.asarray(r), e, equal_nan=True)
