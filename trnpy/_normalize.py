@@ -161,22 +161,25 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
     (``_convert.as_arrays``; mixed devices raise ValueError; an omitted optional one stays
     as its default; with ``scalars``, Python scalars stay weak scalars as in
     ``_convert.as_operands``). A name written ``"*keys"`` is a sequence of arrays (a list
-    of TrnArrays, NumPy's path gets a list of views); a TrnArray given there stays one. When ``_dispatch.use_numpy(device)``, ``np_func`` runs on
-    their zero-copy views with the call's other arguments as given, and its result is
-    wrapped (:func:`wrap_result`); otherwise the decorated function runs on the TrnArrays.
+    of TrnArrays; NumPy's path gets a list of views); a TrnArray given there stays one.
+    When ``_dispatch.use_numpy(device)``, ``np_func`` runs on their zero-copy views with
+    the call's other arguments as given, and its result is wrapped (:func:`wrap_result`);
+    otherwise the decorated function runs on the TrnArrays. ``np_func`` may return
+    NotImplemented for a call NumPy's path must not take (a callable that must see
+    TrnArrays, a view NumPy would make read-only): the decorated function then runs.
+
     ``unsupported`` names parameters trnpy does not implement: a value other than the
     default raises NotImplementedError. ``check``, if given, is called with the converted
     arrays (in ``arrays`` order) before either path: trnpy's own validation where its
     errors must come before NumPy's. ``validate``, if given, is then called like the
     decorated function itself (arrays converted, other arguments as given): validation
-    that needs the other arguments (axes, shapes, exponents); it may return a dict of
-    normalised values ({name: value}) that both paths then receive. ``out`` names an output
-    parameter: a given value must be a TrnArray on the arrays' device; the NumPy path
-    writes into its view and returns it, the torch path receives it as given. The
-    signature is read once, here, not per call (the per-call cost is a few tuple
-    look-ups). ``np_func`` may return NotImplemented for a call NumPy's path must not take
-    (a callable that must see TrnArrays, a view NumPy would make read-only): the
-    decorated function then runs."""
+    that needs the other arguments (axes, shapes, exponents); it may return a dict
+    ({name: value}) of normalised values that both paths then receive. ``out`` names an
+    output parameter: a given value must be a TrnArray on the arrays' device; the NumPy
+    path writes into its view and returns it, the torch path receives it as given.
+
+    The signature is read once, here, not per call (the per-call cost is a few tuple
+    look-ups)."""
     if isinstance(arrays, str):
         arrays = (arrays,)
     seqs = frozenset(n[1:] for n in arrays if n.startswith("*"))
