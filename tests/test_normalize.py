@@ -300,3 +300,29 @@ def test_weak_scalars_stay_weak(backend, x):
     r = trnpy.special.sinc(x)
     assert r.dtype == np.asarray(e).dtype and r.shape == ()
     np.testing.assert_allclose(np.asarray(r), e, equal_nan=True)
+
+
+@pytest.mark.parametrize("q", [None, 2.0, [1.0, 0.5]])
+def test_zeta_out_as_scipy(backend, q):
+    sp = pytest.importorskip("scipy.special")
+    x = np.array([2.0, 3.5])
+    e_out = np.zeros(2)
+    sp.zeta(x, q, out=e_out)
+    out = trnpy.zeros(2)
+    r = trnpy.special.zeta(trnpy.asarray(x), q, out=out)
+    assert r is out
+    np.testing.assert_allclose(np.asarray(out), e_out, rtol=1e-12)
+    with pytest.raises(TypeError, match="out must be a trnpy array"):
+        trnpy.special.zeta(trnpy.asarray(x), q, out=np.zeros(2))
+
+
+def test_matrix_rank_of_vectors_declines_numpy(backend):
+    # 1-D / 0-d input: trnpy's 0-d int64 array (NumPy returns a Python int) on both paths
+    for a in ([0.0, 0.0], [0.0, 1.0], 3.0, []):
+        r = trnpy.linalg.matrix_rank(a)
+        assert r.shape == () and r.dtype == np.int64
+        assert int(r) == np.linalg.matrix_rank(np.asarray(a))
+    m = np.array([[1.0, 2.0], [2.0, 4.0]])
+    assert int(trnpy.linalg.matrix_rank(m)) == np.linalg.matrix_rank(m)
+    with pytest.raises(ValueError, match="can't be both set"):
+        trnpy.linalg.matrix_rank(m, tol=1e-3, rtol=1e-3)

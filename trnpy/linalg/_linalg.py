@@ -249,16 +249,15 @@ def _svd_hermitian(t, compute_uv):
     return u, s, vh
 
 
+def _svd_check(a, /, full_matrices=True, compute_uv=True, hermitian=False):
+    _prep(a, square=hermitian)
+
+
+@_normalize.normalizer(np.linalg.svd, "a", validate=_svd_check, result=SVDResult)
 def svd(a, /, full_matrices=True, compute_uv=True, hermitian=False):
     """Singular value decomposition: SVDResult(U, S, Vh), or S when ``compute_uv`` is False."""
     x, dev, wdt = _prep(a, square=hermitian)
     rdt = _dtypes.real_of(wdt)
-    if _dispatch.use_numpy(dev):
-        res = np.linalg.svd(np_view(x), full_matrices=full_matrices, compute_uv=compute_uv,
-                            hermitian=hermitian)
-        if not compute_uv:
-            return _convert.wrap(res, dev)
-        return SVDResult(*(_convert.wrap(r, dev) for r in res))
     t = _tensor.torch_as(x._t, wdt)
     if not hermitian and t.is_cuda and t.numel() and bool(torch.isnan(t).any()):
         # LAPACK (NumPy, torch on the CPU) fails on NaN input; cuSOLVER returns NaNs
@@ -321,18 +320,26 @@ def _rtol_tensor(r, x, dev, wdt):
     return t.to(_real_torch(wdt) if wdt != np.float16 else torch.float32)
 
 
-def matrix_rank(A, /, tol=None, hermitian=False, *, rtol=None):
-    """Number of singular values above the tolerance (an int64 array, 0-d for one matrix)."""
+def _matrix_rank_check(A, /, tol=None, hermitian=False, *, rtol=None):
     if rtol is not None and tol is not None:
         raise ValueError("`tol` and `rtol` can't be both set.")
-    (x,), dev = _convert.as_arrays(A)
+
+
+def _np_matrix_rank(A, /, tol=None, hermitian=False, *, rtol=None):
+    if A.ndim < 2:
+        return NotImplemented           # trnpy's 0-d int64 array, on both paths
+    return np.asarray(np.linalg.matrix_rank(A, tol=tol, hermitian=hermitian, rtol=rtol),
+                      dtype=np.int64)
+
+
+@_normalize.normalizer(_np_matrix_rank, "A", validate=_matrix_rank_check)
+def matrix_rank(A, /, tol=None, hermitian=False, *, rtol=None):
+    """Number of singular values above the tolerance (an int64 array, 0-d for one matrix)."""
+    x, dev = A, A._device
     if x.ndim < 2:
         # NumPy: int(not all(A == 0)); trnpy returns it as a 0-d int64 array
         nz = bool((x._t != 0).any()) if x.size else False
         return _new(torch.tensor(int(nz), device=x._t.device), dev)
-    if _dispatch.use_numpy(dev):
-        res = np.linalg.matrix_rank(np_view(x), tol=tol, hermitian=hermitian, rtol=rtol)
-        return _convert.wrap(np.asarray(res, dtype=np.int64), dev)
     s = svd(x, compute_uv=False, hermitian=hermitian)
     st = s._t
     if tol is None:

@@ -22,7 +22,7 @@ import numpy as np
 import warnings
 from .._torch import torch
 
-from .. import _convert, _dispatch, _normalize, _tensor
+from .. import _convert, _normalize, _tensor
 from .._array import TrnArray
 from .._ufunc import ufunc
 
@@ -179,10 +179,6 @@ def _operand_tensor(o, dt, dev):
     return _tensor.scalar_tensor(o, np.dtype(dt), dev)
 
 
-def _np_arg(o):
-    return _convert.np_view(o) if isinstance(o, TrnArray) else o
-
-
 def _deliver(res, dev, out):
     if out is None:
         return res
@@ -215,16 +211,14 @@ def polygamma(n, x):
     return TrnArray._new(res, dev)
 
 
+@_normalize.normalizer(lambda x, q=None, out=None: _sp().zeta(x, q, out=out), ("x", "q"),
+                       scalars=True, out="out")
 def zeta(x, q=None, out=None):
     """Riemann (``q=None``) or Hurwitz zeta function (``scipy.special.zeta``)."""
-    import scipy.special as sp  # lazy: SciPy loads on first use, not with trnpy
+    sp = _sp()
     ops, dev = _operands(x) if q is None else _operands(x, q)
     if out is not None:
         dev = _convert.same_device(out, *[o for o in ops if isinstance(o, TrnArray)]) or dev
-    if _dispatch.use_numpy(dev):
-        kw = {} if out is None else {"out": _convert.np_view(out)}
-        res = sp.zeta(*map(_np_arg, ops), **kw)
-        return out if out is not None else _convert.wrap(np.asarray(res), dev)
     rdt = _result_dtype(sp.zeta, *ops)
     dev.check_dtype(rdt)
     if rdt.kind == "c":
@@ -249,21 +243,13 @@ def _axes(axis, ndim):
     return _normalize.normalize_axis(axis, ndim)
 
 
+@_normalize.normalizer(lambda a, axis=None, b=None, keepdims=False, return_sign=False:
+                       _sp().logsumexp(a, axis=axis, b=b, keepdims=keepdims,
+                                       return_sign=return_sign), ("a", "b"))
 def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     """log(sum(b * exp(a))) over ``axis``, computed stably (``scipy.special.logsumexp``)."""
-    import scipy.special as sp  # lazy: SciPy loads on first use, not with trnpy
-    a = _convert.as_array(a)
+    sp = _sp()
     dev = a._device
-    if b is not None:
-        b = _convert.as_array(b, dev)
-        dev = _convert.same_device(a, b)
-    if _dispatch.use_numpy(dev):
-        res = sp.logsumexp(_convert.np_view(a), axis=axis,
-                           b=None if b is None else _convert.np_view(b),
-                           keepdims=keepdims, return_sign=return_sign)
-        if return_sign:
-            return tuple(_convert.wrap(np.asarray(r), dev) for r in res)
-        return _convert.wrap(np.asarray(res), dev)
     ops = (a,) if b is None else (a, b)
     rdt = _result_dtype(lambda a, b=None: sp.logsumexp(a, b=b), *ops)
     dev.check_dtype(rdt)
