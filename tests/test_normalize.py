@@ -326,3 +326,31 @@ def test_matrix_rank_of_vectors_declines_numpy(backend):
     assert int(trnpy.linalg.matrix_rank(m)) == np.linalg.matrix_rank(m)
     with pytest.raises(ValueError, match="can't be both set"):
         trnpy.linalg.matrix_rank(m, tol=1e-3, rtol=1e-3)
+
+
+def _fill_check(a, p=1, /, q=2, **kw):
+    # normalises a positional-only parameter that the call may omit, and a **kwargs entry
+    return {"p": 10, **({"extra": kw["extra"] * 2} if "extra" in kw else {})}
+
+
+@_normalize.normalizer(lambda a, p=1, /, q=2, **kw: np.full(1, p + q + kw.get("extra", 0)),
+                       "a", unsupported=(), validate=_fill_check)
+def _filled(a, p=1, /, q=2, **kw):
+    return trnpy.asarray([p + q + kw.get("extra", 0)])
+
+
+@_normalize.normalizer(lambda a, b, mode=None: np.add(a, b), ("a", "b"), unsupported="mode")
+def _add_mode(a, b, mode=None):
+    return trnpy.asarray(a._t + b._t)
+
+
+def test_normalizer_validate_updates_and_fast_path_refusals(backend):
+    assert _filled([0]).tolist() == [12]            # p filled in though omitted
+    assert _filled([0], 5, q=3).tolist() == [13]
+    assert _filled([0], extra=1).tolist() == [14]   # a **kwargs entry normalised
+    assert _add_mode([1], [2]).tolist() == [3]
+    assert _add_mode([1], [2], None).tolist() == [3]
+    with pytest.raises(NotImplementedError, match=r"_add_mode: mode='x' is not supported"):
+        _add_mode([1], [2], "x")                    # the two-array fast path refuses too
+    with pytest.raises(NotImplementedError, match="order"):
+        trnpy.partition(trnpy.asarray([3, 1, 2]), 1, order="f")

@@ -1073,7 +1073,8 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
 
 
 def _diag_check(v, k=0):
-    return {"k": operator.index(k)}
+    if type(k) is not int:
+        return {"k": operator.index(k)}
 
 
 # NumPy's path builds the 2-D array from a 1-D v; a diagonal is trnpy's own writable view

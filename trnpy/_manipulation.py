@@ -267,7 +267,7 @@ def _reshape_check(a, /, shape=None, order="C", *, copy=None):
     if shape is None:
         raise TypeError("reshape() missing required argument 'shape'")
     _check_order("reshape", order)
-    return {"shape": np.reshape(_oracle(a.shape), _shape_arg(shape)).shape, "order": "C"}
+    return {"shape": np.reshape(_oracle(a.shape), _shape_arg(shape)).shape}
 
 
 @normalizer(np.reshape, "a", validate=_reshape_check)

@@ -205,20 +205,34 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
         where = {n: (pos.index(n) if n in pos else _NOWHERE, n in kw_names) for n in params}
         pos_defaults = [params[n].default for n in pos]
 
-        def update(args, kwargs, upd):
-            # validate's normalised values into the call (args is a list)
+        def update(args, kwargs, upd, skip=0):
+            # validate's normalised values into the call (args: a list, less its first
+            # ``skip`` positions)
             for n, v in upd.items():
                 i, by_kw = where.get(n, (_NOWHERE, True))     # or into **kwargs
+                i -= skip
                 if i < len(args):
                     args[i] = v
                 elif by_kw:
                     kwargs[n] = v
                 else:                         # positional-only: defaults up to it
-                    args.extend(pos_defaults[len(args):i])
+                    args.extend(pos_defaults[len(args) + skip:i + skip])
                     args.append(v)
         fname = name or impl.__name__
         use_numpy = _dispatch.use_numpy
         np_view = _convert.np_view
+
+        def refuse(args, kwargs):
+            nargs = len(args)
+            for n, i, d in unsup:
+                v = args[i] if i < nargs else kwargs.get(n, d)
+                if _differs(v, d):
+                    shown = "" if isinstance(v, (TrnArray, np.ndarray)) else repr(v)
+                    raise NotImplementedError(f"trnpy.{fname}: {n}={shown} is not supported")
+
+        def out_given(args, kwargs):
+            return out is not None and (args[out_i] if out_i < len(args)
+                                        else kwargs.get(out)) is not None
 
         def convert(vals):
             if not scalars:
@@ -232,11 +246,8 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
             nargs = len(args)
             if nargs > max_pos or (kwargs and not any_kw and not kwargs.keys() <= kw_names):
                 return impl(*args, **kwargs)         # Python's own TypeError
-            for n, i, d in unsup:
-                v = args[i] if i < nargs else kwargs.get(n, d)
-                if _differs(v, d):
-                    shown = "" if isinstance(v, (TrnArray, np.ndarray)) else repr(v)
-                    raise NotImplementedError(f"trnpy.{fname}: {n}={shown} is not supported")
+            if unsup:
+                refuse(args, kwargs)
             vals = []
             for n, i, required in spec:
                 if i < nargs:
@@ -297,9 +308,8 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
                 return impl(*trn_args, **trn_kwargs)
             return wrap_result(r, dev, result) if o is None else o
 
-        # the fast paths below take calls that pass nothing beyond the leading arrays to
-        # an unsupported or out parameter; the others go through the general wrapper
-        extra = bool(unsup) or out is not None
+        # the fast paths below take calls without out=; the others (and conversions of
+        # sequences or weak scalars) go through the general wrapper
         if scalars or seqs:
             pass
         elif len(spec) == 1 and spec[0][1] == 0:
@@ -309,9 +319,13 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
             def wrapper(*args, **kwargs):
                 # the common case, one leading array argument: no lists built
                 if not args or len(args) > max_pos or \
-                        (kwargs and not any_kw and not kwargs.keys() <= kw_names) or \
-                        (extra and (kwargs or len(args) > 1)):
+                        (kwargs and not any_kw and not kwargs.keys() <= kw_names):
                     return general(*args, **kwargs)
+                if kwargs or len(args) > 1:
+                    if out_given(args, kwargs):
+                        return general(*args, **kwargs)
+                    if unsup:
+                        refuse(args, kwargs)
                 x = args[0]
                 if type(x) is not TrnArray:
                     x = _convert.as_array(x)
@@ -321,9 +335,8 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
                 if validate is not None:
                     upd = validate(x, *rest, **kwargs)
                     if upd:
-                        rest = [x, *rest]
-                        update(rest, kwargs, upd)
-                        rest = rest[1:]
+                        rest = list(rest)
+                        update(rest, kwargs, upd, 1)
                 dev = x._device
                 if use_numpy(dev):
                     r = np_func(np_view(x), *rest, **kwargs)
@@ -340,9 +353,13 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
             def wrapper(*args, **kwargs):
                 # two leading array arguments (dot, inner, isin, ...): no lists built
                 if len(args) < 2 or len(args) > max_pos or args[1] is None or \
-                        (kwargs and not any_kw and not kwargs.keys() <= kw_names) or \
-                        (extra and (kwargs or len(args) > 2)):
+                        (kwargs and not any_kw and not kwargs.keys() <= kw_names):
                     return general2(*args, **kwargs)
+                if kwargs or len(args) > 2:
+                    if out_given(args, kwargs):
+                        return general2(*args, **kwargs)
+                    if unsup:
+                        refuse(args, kwargs)
                 a, b = args[0], args[1]
                 if type(a) is TrnArray and type(b) is TrnArray and a._device is b._device:
                     dev = a._device
@@ -354,9 +371,8 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
                 if validate is not None:
                     upd = validate(a, b, *rest, **kwargs)
                     if upd:
-                        rest = [a, b, *rest]
-                        update(rest, kwargs, upd)
-                        rest = rest[2:]
+                        rest = list(rest)
+                        update(rest, kwargs, upd, 2)
                 if use_numpy(dev):
                     r = np_func(np_view(a), np_view(b), *rest, **kwargs)
                     if type(r) is np.ndarray:
