@@ -32,7 +32,7 @@ from . import (_convert, _creation, _dtype_functions, _dispatch, _array_info, _d
                _manipulation, _reductions, _searching, _tensor)
 from ._array import TrnArray, phys
 from ._devices import get_default_device
-from ._normalize import write_out
+from ._normalize import normalizer, write_out
 
 __all__ = ["take", "take_along_axis", "put", "put_along_axis", "place", "putmask", "choose",
            "compress", "select", "piecewise", "extract", "diag_indices", "diag_indices_from",
@@ -1094,15 +1094,20 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     return TrnArray._new(torch.diagonal(x._t, offset, a1, a2), x._device)
 
 
+def _diag_check(v, k=0):
+    if type(k) is not int:
+        return {"k": operator.index(k)}
+
+
+# NumPy's path builds the 2-D array from a 1-D v; a diagonal is trnpy's own writable view
+@normalizer(lambda v, k=0: np.diag(v, k) if v.ndim == 1 else NotImplemented, "v",
+            validate=_diag_check)
 def diag(v, k=0):
     """NumPy's ``diag``: a 2-D array with 1-D ``v`` on diagonal ``k``, or the ``k``-th
     diagonal of 2-D ``v`` (a view, as NumPy's)."""
-    x = _convert.as_array(v, None)
-    k = operator.index(k)
+    x = v
     if x.ndim == 1:
         dev = x._device
-        if _dispatch.use_numpy(dev):
-            return _convert.wrap(np.diag(_convert.np_view(x), k), dev)
         n = x.shape[0] + builtins.abs(k)
         t = x._t
         res = torch.zeros((n, n), dtype=t.dtype, device=t.device)
@@ -1268,13 +1273,16 @@ r_ = _Concatenator(0)
 c_ = _Concatenator(-1, ndmin=2, trans1d=0)
 
 
+def _delete_check(arr, obj, axis=None):
+    if isinstance(obj, TrnArray):
+        _convert.same_device(arr, obj)
+        return {"obj": _convert.host(obj)}
+
+
+@normalizer(np.delete, "arr", validate=_delete_check)
 def delete(arr, obj, axis=None):
     """NumPy's ``delete``: a new array without the entries ``obj`` along ``axis``."""
-    x = _convert.as_array(arr)
-    if isinstance(obj, TrnArray):
-        _convert.same_device(x, obj)
-    if _dispatch.use_numpy(x._device):
-        return _convert.wrap(np.delete(_convert.np_view(x), _host_obj(obj), axis), x._device)
+    x = arr
     if axis is None:
         x = _manipulation.reshape(x, -1) if x.ndim != 1 else x
         axis = 0

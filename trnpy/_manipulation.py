@@ -294,19 +294,21 @@ def _shape_arg(shape):
 _RESHAPE_K = "order 'K' is not permitted for reshaping"
 
 
+def _reshape_check(a, /, shape=None, order="C", *, copy=None):
+    if shape is None:
+        raise TypeError("reshape() missing required argument 'shape'")
+    return {"order": normalize_order(order, "C", "CFA", _RESHAPE_K),
+            "shape": np.reshape(_oracle(a.shape), _shape_arg(shape)).shape}
+
+
 @_records_base
+@normalizer(np.reshape, "a", validate=_reshape_check)
 def reshape(a, /, shape=None, order="C", *, copy=None):
     """Give ``a`` a new shape, reading and placing the elements in ``order`` ('C', 'F',
     or 'A': F when ``a`` is Fortran-contiguous): a view when possible (``copy=None``),
     always a copy (``copy=True``), or ValueError when a copy would be needed
     (``copy=False``)."""
-    if shape is None:
-        raise TypeError("reshape() missing required argument 'shape'")
-    order = normalize_order(order, "C", "CFA", _RESHAPE_K)
-    x = _convert.as_array(a)
-    shape = np.reshape(_oracle(x.shape), _shape_arg(shape)).shape
-    if _dispatch.use_numpy(x._device):
-        return _convert.wrap(np.reshape(np_view(x), shape, order=order, copy=copy), x._device)
+    x = a
     if order == "A":
         order = "F" if is_fortran(x.shape, x._t.stride()) else "C"
     if order == "F":

@@ -424,7 +424,7 @@ class poly1d:
         return np.poly1d(_convert.host(self._coeffs), variable=self._variable)
 
     def __array__(self, t=None, copy=None):
-        return np.asarray(self._coeffs, dtype=t)
+        return np.asarray(self._coeffs, dtype=t, copy=copy)
 
     def __repr__(self):
         vals = repr(_convert.host(self._coeffs))[6:-1]

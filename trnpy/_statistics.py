@@ -566,15 +566,14 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     return _manipulation.squeeze(c)
 
 
+@normalizer(np.corrcoef, ("x", "y"))
 def corrcoef(x, y=None, rowvar=True, bias=_NoValue, ddof=_NoValue, *, dtype=None):
     """Pearson correlation coefficients."""
     if bias is not _NoValue or ddof is not _NoValue:
+        # NumPy's path gives NumPy's own warning
         warnings.warn("bias and ddof have no effect and are deprecated", DeprecationWarning,
-                      stacklevel=2)
-    (x, y), dev = _convert.as_arrays(x, y)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.corrcoef(*np_views(x, y), rowvar=rowvar,
-                                                     dtype=dtype), dev)
+                      stacklevel=3)
+    dev = x._device
     c = cov(x, y, rowvar, dtype=dtype)
     if c.ndim == 0:
         return _elementwise.divide(c, c)
