@@ -28,7 +28,7 @@ from . import _torch
 from ._torch import torch
 from numpy.lib.array_utils import normalize_axis_index
 
-from . import (_convert, _creation, _dtype_functions, _dispatch, _array_info, _dtypes,
+from . import (_convert, _creation, _normalize, _dtype_functions, _dispatch, _array_info, _dtypes,
                _manipulation, _reductions, _searching, _tensor)
 from ._array import TrnArray, phys
 from ._devices import get_default_device
@@ -958,6 +958,9 @@ def unravel_index(indices, shape, order="C"):
     if order not in ("C", "F"):
         raise ValueError("only 'C' or 'F' order is permitted")
     dev = getattr(indices, "_device", None)
+    given_array = isinstance(indices, (TrnArray, np.ndarray))
+    if not given_array and np.size(indices) == 0:
+        indices = np.asarray(indices, dtype=np.int64)  # an empty list is int-like to NumPy
     x = _convert.as_array(indices, dev)
     dev = x._device
     if isinstance(shape, TrnArray):
@@ -967,7 +970,7 @@ def unravel_index(indices, shape, order="C"):
     if _dispatch.use_numpy(dev):
         return tuple(_wrap_np(r, dev) for r in np.unravel_index(_convert.np_view(x), shape,
                                                                 order))
-    if x.dtype.kind not in "iu" and not (x.size == 0 and x.dtype.kind == "f"):
+    if x.dtype.kind not in "iu":
         raise TypeError("only int indices permitted")
     size = math.prod(shape)
     t = _tensor.cast_tensor(x._t, np.int64)
@@ -1089,7 +1092,7 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     a2 = normalize_axis_index(axis2, x.ndim, "axis2")
     if a1 == a2:
         raise ValueError("axis1 and axis2 cannot be the same")
-    offset = operator.index(offset)
+    offset = _normalize.c_long(offset)
     # a strided view of the tensor on both paths (NumPy's own view would be read-only)
     return TrnArray._new(torch.diagonal(x._t, offset, a1, a2), x._device)
 

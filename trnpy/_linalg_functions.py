@@ -91,8 +91,8 @@ def matmul(x1, x2, /, *, out=None):
         if not isinstance(out, TrnArray):
             raise TypeError(f"matmul: out must be a trnpy array, not {type(out).__name__}")
         dev = _convert.same_device(a, b, out)
+    shape = matmul_shape(a.shape, b.shape)       # NumPy's shape errors before dtype ones
     rdt = _result_dtype(np.matmul, a, b, dev)
-    shape = matmul_shape(a.shape, b.shape)
     if _dispatch.use_numpy(dev):
         _dispatch.route("matmul", dev)                 # (recorded: "numpy")
         va, vb = _convert.np_view(a), _convert.np_view(b)
@@ -126,29 +126,25 @@ def matrix_transpose(x, /):
 
 
 def _tensordot_axes(axes, nd1, nd2, s1, s2):
-    if isinstance(axes, (tuple, list)) and len(axes) == 2:
-        ax1, ax2 = axes
-        ax1 = [ax1] if np.ndim(ax1) == 0 else list(ax1)
-        ax2 = [ax2] if np.ndim(ax2) == 0 else list(ax2)
+    """NumPy's parsing of ``axes``, step by step (its errors included: a negative count
+    contracts nothing, an axis past the shape is an IndexError)."""
+    try:
+        iter(axes)
+    except Exception:
+        ax1, ax2 = list(range(-axes, 0)), list(range(0, axes))
     else:
-        try:
-            n = operator.index(axes)
-        except TypeError:
-            raise TypeError("tensordot: axes must be an integer or a pair of sequences") from None
-        if n < 0:
-            raise ValueError("tensordot: axes must be a non-negative integer")
-        if n > min(nd1, nd2):
-            raise ValueError("tensordot: axes exceeds the number of dimensions")
-        ax1, ax2 = list(range(nd1 - n, nd1)), list(range(n))
+        ax1, ax2 = axes
+    ax1 = list(ax1) if np.ndim(ax1) else [ax1]
+    ax2 = list(ax2) if np.ndim(ax2) else [ax2]
     if len(ax1) != len(ax2):
         raise ValueError("shape-mismatch for sum")
-    ax1 = [_normalize.axis_index(i, nd1, "axes") for i in ax1]
-    ax2 = [_normalize.axis_index(i, nd2, "axes") for i in ax2]
-    if len(set(ax1)) != len(ax1) or len(set(ax2)) != len(ax2):
-        raise ValueError("tensordot: repeated axis in axes")
     for i, j in zip(ax1, ax2):
         if s1[i] != s2[j]:
             raise ValueError("shape-mismatch for sum")
+    ax1 = [_normalize.axis_index(i, nd1, "axes") for i in ax1]
+    ax2 = [_normalize.axis_index(i, nd2, "axes") for i in ax2]
+    if len(set(ax1)) != len(ax1) or len(set(ax2)) != len(ax2):
+        raise ValueError("repeated axis in transpose")
     return ax1, ax2
 
 

@@ -51,12 +51,22 @@ def normalize_axis(axis, ndim) -> tuple:
     return (normalize_axis_index(operator.index(axis), ndim),)
 
 
+def c_long(v):
+    """``operator.index(v)`` within C's long, as NumPy converts offsets and axes
+    (OverflowError beyond it)."""
+    v = operator.index(v)
+    if not -2 ** 63 <= v < 2 ** 63:
+        raise OverflowError("Python int too large to convert to C long")
+    return v
+
+
 def axis_index(axis, ndim, name="axis"):
     """NumPy's normalize_axis_index (AxisError for out-of-range axes)."""
     try:
         axis = operator.index(axis)
     except TypeError:
         raise TypeError(f"{name} must be an integer, not {type(axis).__name__}") from None
+    c_long(axis)
     if not -ndim <= axis < ndim:
         raise np.exceptions.AxisError(axis, ndim)
     return axis % ndim
@@ -145,6 +155,20 @@ def _flatten(spec, vals, seqs):
     return flat, groups
 
 
+def _flat_optional(spec, groups):
+    """Positions, among the flattened values, of the optional array parameters (sequence
+    items are never optional)."""
+    out, k = [], 0
+    for (_, _, required), g in zip(spec, groups):
+        if g < 0:
+            if not required:
+                out.append(k)
+            k += 1
+        else:
+            k += g
+    return tuple(out)
+
+
 def _regroup(arrs, groups):
     out, k = [], 0
     for g in groups:
@@ -224,6 +248,7 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
                     args.extend(pos_defaults[len(args) + skip:i + skip])
                     args.append(v)
         fname = name or impl.__name__
+        opt = tuple(k for k, (_, _, required) in enumerate(spec) if not required)
         use_numpy = _dispatch.use_numpy
         np_view = _convert.np_view
 
@@ -239,9 +264,12 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
             return out is not None and (args[out_i] if out_i < len(args)
                                         else kwargs.get(out)) is not None
 
-        def convert(vals):
+        def convert(vals, optional):
             if not scalars:
-                return _convert.as_arrays(*vals)
+                return _convert.as_arrays(*vals, optional=optional)
+            for k, v in enumerate(vals):
+                if v is None and k not in optional:
+                    _convert.as_array(v)        # refused as NumPy's object data
             ops, dev = _convert.as_operands([v for v in vals if v is not None])
             it = iter(ops)
             return [None if v is None else next(it) for v in vals], dev
@@ -263,9 +291,11 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
                     return impl(*args, **kwargs)     # Python's own TypeError
                 else:
                     vals.append(None)
+            optional = opt
             if seqs:
                 vals, groups = _flatten(spec, vals, seqs)
-            arrs, dev = convert(vals)
+                optional = _flat_optional(spec, groups)
+            arrs, dev = convert(vals, optional)
             if seqs:
                 arrs = _regroup(arrs, groups)
             if check is not None:
@@ -357,7 +387,8 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
             @functools.wraps(impl)
             def wrapper(*args, **kwargs):
                 # two leading array arguments (dot, inner, isin, ...): no lists built
-                if len(args) < 2 or len(args) > max_pos or args[1] is None or \
+                if len(args) < 2 or len(args) > max_pos or args[0] is None or \
+                        args[1] is None or \
                         (kwargs and not any_kw and not kwargs.keys() <= kw_names):
                     return general2(*args, **kwargs)
                 if kwargs or len(args) > 2:

@@ -246,7 +246,6 @@ def _solve_shapes(a, b):
     """(result dtype, M, batch shape) of ``solve(a, b)``; NumPy's errors."""
     _stacked_square(a)
     rdt = np_dtype_of(np.linalg.solve, a.dtype, b.dtype)
-    a._device.check_dtype(rdt)
     m = a.shape[-1]
     batch = ()
     if b.ndim == 1:
@@ -268,6 +267,7 @@ def _solve_shapes(a, b):
         except ValueError:
             raise ValueError(f"solve: operands could not be broadcast together with shapes "
                              f"{a.shape} {b.shape}") from None
+    a._device.check_dtype(rdt)          # after NumPy's shape errors
     return rdt, m, batch
 
 
