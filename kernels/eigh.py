@@ -83,7 +83,10 @@ TINY2 = 2.0 ** -80          # added to d^2 + h^2 (>= rsqrt's 2^-87 input range)
 
 
 def _row_tiles(n):
-    return [(r0, min(PMAX, n - r0)) for r0 in range(0, n, PMAX)]
+    tiles = []
+    for r0 in range(0, n, PMAX):
+        tiles.append((r0, min(PMAX, n - r0)))
+    return tiles
 
 
 def next_positions(perm):
@@ -131,40 +134,44 @@ def _col_update(dst, src, cb, sb, p, m, tag):
                        engine=g)
 
 
+def _row1(m, name):
+    return nl.ndarray((1, m), dtype=nl.float32, buffer=nl.sbuf, name=name)
+
+
 def _rotation(dv, ov, m):
-    """``c, s`` ``[1, m]`` from the diagonal row ``dv [1, n]`` and pair row ``ov [1, m]``."""
-    f32, sb = nl.float32, nl.sbuf
+    """``c, s`` ``[1, m]`` from the diagonal row ``dv [1, n]`` and pair row ``ov [1, m]``.
+    Only NKI 0.3 ALU ops: |d| on ScalarE (activation abs), the quotient as VectorE
+    ``reciprocal`` times multiply, ``rsqrt`` alone on GpSimd."""
     g = nisa.gpsimd_engine
-
-    def new(name):
-        return nl.ndarray((1, m), dtype=f32, buffer=sb, name=name)
-
-    d, h, d2, h2, r2 = new("rot_d"), new("rot_h"), new("rot_d2"), new("rot_h2"), new("rot_r2")
+    d, h, d2 = _row1(m, "rot_d"), _row1(m, "rot_h"), _row1(m, "rot_d2")
+    h2, r2 = _row1(m, "rot_h2"), _row1(m, "rot_r2")
     nisa.tensor_tensor(dst=d, data1=dv[:, m:2 * m], data2=dv[:, 0:m], op=nl.subtract)
     nisa.tensor_scalar(dst=h, data=ov, op0=nl.multiply, operand0=2.0)
     nisa.tensor_tensor(dst=d2, data1=d, data2=d, op=nl.multiply)
     nisa.tensor_tensor(dst=h2, data1=h, data2=h, op=nl.multiply)
     nisa.tensor_tensor(dst=r2, data1=d2, data2=h2, op=nl.add)
-    r2b = new("rot_r2b")
+    r2b = _row1(m, "rot_r2b")
     nisa.tensor_scalar(dst=r2b, data=r2, op0=nl.add, operand0=TINY2)
-    rs, rt = new("rot_rs"), new("rot_rt")
+    rs, rt = _row1(m, "rot_rs"), _row1(m, "rot_rt")
     nisa.tensor_scalar(dst=rs, data=r2b, op0=nl.rsqrt, operand0=0.0, engine=g)
     nisa.tensor_tensor(dst=rt, data1=r2b, data2=rs, op=nl.multiply)        # sqrt
-    ad, den = new("rot_ad"), new("rot_den")
-    nisa.tensor_scalar(dst=ad, data=d, op0=nl.abs_max, operand0=0.0)        # |d|
+    ad, den = _row1(m, "rot_ad"), _row1(m, "rot_den")
+    nisa.activation(dst=ad, op=nl.abs, data=d)                              # |d|
     nisa.tensor_tensor(dst=den, data1=ad, data2=rt, op=nl.add)
-    sg, num, t = new("rot_sg"), new("rot_num"), new("rot_t")
+    sg, num, t = _row1(m, "rot_sg"), _row1(m, "rot_num"), _row1(m, "rot_t")
     # sgn(d) with sgn(0) = +1: (d >= 0) * 2 - 1
     nisa.tensor_scalar(dst=sg, data=d, op0=nl.greater_equal, operand0=0.0,
                        op1=nl.multiply, operand1=2.0)
-    sg1 = new("rot_sg1")
+    sg1 = _row1(m, "rot_sg1")
     nisa.tensor_scalar(dst=sg1, data=sg, op0=nl.subtract, operand0=1.0)
     nisa.tensor_tensor(dst=num, data1=h, data2=sg1, op=nl.multiply)
-    nisa.tensor_tensor(dst=t, data1=num, data2=den, op=nl.divide)
-    t2, c, s = new("rot_t2"), new("rot_c"), new("rot_s")
+    rden = _row1(m, "rot_rden")
+    nisa.reciprocal(dst=rden, data=den)                 # den >= 2^-40: no overflow
+    nisa.tensor_tensor(dst=t, data1=num, data2=rden, op=nl.multiply)
+    t2, t21, c, s = _row1(m, "rot_t2"), _row1(m, "rot_t21"), _row1(m, "rot_c"), _row1(m, "rot_s")
     nisa.tensor_tensor(dst=t2, data1=t, data2=t, op=nl.multiply)
-    nisa.tensor_scalar(dst=c, data=t2, op0=nl.add, operand0=1.0, op1=nl.rsqrt, operand1=0.0,
-                       engine=g)
+    nisa.tensor_scalar(dst=t21, data=t2, op0=nl.add, operand0=1.0)
+    nisa.tensor_scalar(dst=c, data=t21, op0=nl.rsqrt, operand0=0.0, engine=g)
     nisa.tensor_tensor(dst=s, data1=t, data2=c, op=nl.multiply)
     return c, s
 
@@ -198,7 +205,8 @@ def jacobi_sweep_kernel(a, v, masks, m):
         # 1. diagonal and pair entries as [1, n] rows (mask, then ones-vector matmul)
         dps = nl.ndarray((1, n), dtype=f32, buffer=ps, name="diag_psum")
         ops = nl.ndarray((1, n), dtype=f32, buffer=ps, name="pair_psum")
-        for ti, (r0, p) in enumerate(tiles):
+        for ti in range(len(tiles)):
+            r0, p = tiles[ti]
             tmp = nl.ndarray((p, n), dtype=f32, buffer=sb, name="diag_tmp")
             nisa.tensor_tensor(dst=tmp, data1=A[ti], data2=EYE[ti], op=nl.multiply)
             nisa.nc_matmul(dps, ones_col[0:p, :], tmp)
@@ -222,7 +230,8 @@ def jacobi_sweep_kernel(a, v, masks, m):
         nisa.activation(dst=sbt, op=nl.copy, data=sb_ps)
         # 3. B = A J (columns to next order), V <- V J
         B, V2 = [], []
-        for ti, (r0, p) in enumerate(tiles):
+        for ti in range(len(tiles)):
+            r0, p = tiles[ti]
             bt = nl.ndarray((p, n), dtype=f32, buffer=sb, name="b")
             _col_update(bt, A[ti], cb, sbt, p, m, "ca")
             B.append(bt)
@@ -231,9 +240,11 @@ def jacobi_sweep_kernel(a, v, masks, m):
             V2.append(vt)
         # 4. B^T (= J^T A) by 128x128 TensorE transposes; 5. column update again
         A2 = []
-        for tj, (c0, pj) in enumerate(tiles):
+        for tj in range(len(tiles)):
+            c0, pj = tiles[tj]
             tp = nl.ndarray((pj, n), dtype=f32, buffer=ps, name="bT_psum")
-            for ti, (r0, p) in enumerate(tiles):
+            for ti in range(len(tiles)):
+                r0, p = tiles[ti]
                 nisa.nc_transpose(dst=tp[:, r0:r0 + p], data=B[ti][:, c0:c0 + pj])
             bT = nl.ndarray((pj, n), dtype=f32, buffer=sb, name="bT")
             if tj % 2 == 0:
@@ -247,7 +258,8 @@ def jacobi_sweep_kernel(a, v, masks, m):
 
     # off-diagonal norm^2 for the host's convergence test
     off_ps = nl.ndarray((1, 1), dtype=f32, buffer=ps, name="off_psum")
-    for ti, (r0, p) in enumerate(tiles):
+    for ti in range(len(tiles)):
+        r0, p = tiles[ti]
         dg = nl.ndarray((p, n), dtype=f32, buffer=sb, name="off_dg")
         nisa.tensor_tensor(dst=dg, data1=A[ti], data2=EYE[ti], op=nl.multiply)
         od = nl.ndarray((p, n), dtype=f32, buffer=sb, name="off_od")
@@ -360,7 +372,7 @@ def _rotation_ref(app, aqq, apq):
     rt = (r2 * (f(1) / np.sqrt(r2))).astype(f)
     den = (np.abs(d) + rt).astype(f)
     sg = np.where(d >= 0, f(1), f(-1))
-    t = ((h * sg) / den).astype(f)
+    t = ((h * sg) * (f(1) / den)).astype(f)          # reciprocal, then multiply
     c = (f(1) / np.sqrt(t * t + f(1))).astype(f)
     return c, (t * c).astype(f)
 

@@ -48,7 +48,7 @@ from __future__ import annotations
 import ml_dtypes
 import numpy as np
 
-from kernels._util import ceil_div as _ceil_div, nbytes as _nbytes
+from kernels._util import ceil_div as _ceil_div, dtype_bytes as _dtype_bytes
 from kernels.nki_adapter import nki, nisa, nl
 
 TILE_M = 128        # stationary free size (nl.tile_size.gemm_stationary_fmax)
@@ -60,7 +60,7 @@ B_BLOCK_BUDGET = 112 * 1024
 A_STRIPE_BUDGET = 32 * 1024
 
 
-def plan_blocks(K, N, in_bytes, *, k_block_tiles=None, n_block_tiles=None):
+def plan_blocks(K, N, in_bytes, k_block_tiles=None, n_block_tiles=None):
     """Block sizes (in tiles) for a problem: ``in_bytes`` = SBUF bytes per element of
     B (2 for bf16, 4 for fp32 and for the compensated hi+lo pair)."""
     KT, NT = _ceil_div(K, TILE_K), _ceil_div(N, TILE_N)
@@ -92,7 +92,8 @@ def _transpose_a(a2, aT_hbm, M, K, compensated):
                 parts = _split_hi_lo(a_sb, tm, tk)
             else:
                 parts = [a_sb]
-            for p, part in enumerate(parts):
+            for p in range(len(parts)):
+                part = parts[p]
                 t_ps = nl.ndarray((tk, tm), dtype=part.dtype, buffer=nl.psum, name="aT_psum")
                 nisa.nc_transpose(dst=t_ps, data=part)
                 t_sb = nl.ndarray((tk, tm), dtype=part.dtype, buffer=nl.sbuf, name="aT_tile")
@@ -110,15 +111,16 @@ def _split_hi_lo(x_sb, p, f):
 
 
 def _gemm_one(a2, b2, c2, M, K, N, compensated, k_block_tiles, n_block_tiles):
-    in_bytes = 4 if compensated else _nbytes(b2.dtype)
+    in_bytes = 4 if compensated else _dtype_bytes(b2.dtype)
     kbt, nbt = plan_blocks(K, N, in_bytes, k_block_tiles=k_block_tiles,
                            n_block_tiles=n_block_tiles)
     MT, KT, NT = _ceil_div(M, TILE_M), _ceil_div(K, TILE_K), _ceil_div(N, TILE_N)
     n_kblocks, n_nblocks = _ceil_div(KT, kbt), _ceil_div(NT, nbt)
     st_dtype = nl.bfloat16 if compensated else a2.dtype
     nparts = 2 if compensated else 1
-    aT = [nl.ndarray((K, M), dtype=st_dtype, buffer=nl.hbm, name="aT_scratch")
-          for _ in range(nparts)]
+    aT = []
+    for _p in range(nparts):
+        aT.append(nl.ndarray((K, M), dtype=st_dtype, buffer=nl.hbm, name="aT_scratch"))
     _transpose_a(a2, aT, M, K, compensated)
 
     for nb in nl.affine_range(n_nblocks):
@@ -161,7 +163,9 @@ def _gemm_one(a2, b2, c2, M, K, N, compensated, k_block_tiles, n_block_tiles):
                     tn = min(TILE_N, bn - c0)
                     c_ps = nl.ndarray((tm, tn), dtype=nl.float32, buffer=nl.psum, name="c_psum")
                     for j in nl.affine_range(k_tiles):
-                        mov = [t[:, c0:c0 + tn] for t in b_blk[j]]
+                        mov = []
+                        for t in b_blk[j]:
+                            mov.append(t[:, c0:c0 + tn])
                         st = a_st[j]
                         if compensated:
                             # small terms first, one accumulation group

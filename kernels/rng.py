@@ -78,6 +78,7 @@ N_LIMBS = 3
 DIGITS = 6                                # 11-bit digits of the 64-bit product (last: 9 bits)
 
 _TWO_PI_2M24 = 2.0 * math.pi * 2.0 ** -24
+RADIUS2_MIN = 2.0 ** -116     # sqrt's valid input range starts here (tbl-act-func)
 
 
 def _gp():
@@ -129,6 +130,13 @@ def _limbs(v):
     return [(v >> (LIMB_BITS * i)) & ((1 << LIMB_BITS) - 1) for i in range(N_LIMBS)]
 
 
+# Host-side precomputation: every integer the kernel sees is below 2^31 (NKI's 32-bit
+# Python ints would sign-extend the Philox constants).
+PHILOX_M_LIMBS = (tuple(_limbs(PHILOX_M[0])), tuple(_limbs(PHILOX_M[1])))
+PHILOX_W_HALVES = ((PHILOX_W[0] & 0xFFFF, PHILOX_W[0] >> 16),
+                   (PHILOX_W[1] & 0xFFFF, PHILOX_W[1] >> 16))
+
+
 def _digit_pieces(word_base):
     """Static plan for assembling the 32-bit word at bit ``word_base`` (0: lo, 32: hi)
     from the product's 11-bit digits: a list of ``(digit, src_lo, width, dst_pos)``."""
@@ -142,10 +150,38 @@ def _digit_pieces(word_base):
     return out
 
 
-def _mulhilo(x, m, shape):
-    """``(hi, lo) = divmod(m * x, 2^32)`` for a uint32 tile ``x`` and a constant ``m``,
-    with every arithmetic value below 2^24 (11-bit limbs, see module docstring)."""
-    ml = _limbs(m)
+def _piece(ts, top, k, a, w, q, shape):
+    """Bits [a, a + w) of the product's digit k (carry-chain tiles ``ts``), placed at bit
+    q of a word."""
+    dst = _u32(shape, f"piece{k}")
+    if k <= top:
+        src, off, masked = ts[k], a, True
+    else:
+        src, off, masked = ts[top], a + LIMB_BITS, False   # no bits above it
+    mask = (1 << w) - 1
+    if off == 0:
+        if q == 0:
+            nisa.tensor_scalar(dst, src, nl.bitwise_and, mask)
+        else:
+            nisa.tensor_scalar(dst, src, nl.bitwise_and, mask, op1=nl.left_shift,
+                               operand1=q)
+    elif not masked:
+        if q == 0:
+            nisa.tensor_scalar(dst, src, nl.right_shift, off)
+        else:
+            nisa.tensor_scalar(dst, src, nl.right_shift, off, op1=nl.left_shift,
+                               operand1=q)
+    else:
+        assert q == 0, "a digit straddling a word boundary starts the next word"
+        nisa.tensor_scalar(dst, src, nl.right_shift, off, op1=nl.bitwise_and,
+                           operand1=mask)
+    return dst
+
+
+def _mulhilo(x, ml, shape):
+    """``(hi, lo) = divmod(m * x, 2^32)`` for a uint32 tile ``x`` and a constant ``m``
+    given by its host-computed 11-bit limbs ``ml``, with every arithmetic value below
+    2^24 (see module docstring)."""
     lmask = (1 << LIMB_BITS) - 1
     # limbs of x (VectorE bitvec)
     xl = []
@@ -179,7 +215,8 @@ def _mulhilo(x, m, shape):
     # carry chain: t_k = c_k + (t_{k-1} >> 11), all < 2^24
     ts = []
     prev = None
-    for k, c in enumerate(cols):
+    for k in range(len(cols)):
+        c = cols[k]
         if prev is None:
             t = c
         else:
@@ -192,35 +229,10 @@ def _mulhilo(x, m, shape):
                 nisa.tensor_tensor(t, c, cy, nl.add, engine=_gp())
         ts.append(t)
         prev = t
-    if any(t is None for t in ts):      # a zero low limb of m with nothing below it
-        raise ValueError("multiplier limbs must be non-zero")  # not the case for Philox
+    for t in ts:
+        if t is None:                   # a zero low limb of m with nothing below it
+            raise ValueError("multiplier limbs must be non-zero")  # not so for Philox
     top = len(ts) - 1                   # digit `top + 1` is t_top >> 11 (product < 2^64)
-
-    def piece(k, a, w, q):
-        """Bits [a, a + w) of digit k, placed at bit q of a word."""
-        dst = _u32(shape, f"piece{k}")
-        if k <= top:
-            src, off, masked = ts[k], a, True
-        else:
-            src, off, masked = ts[top], a + LIMB_BITS, False   # no bits above it
-        mask = (1 << w) - 1
-        if off == 0:
-            if q == 0:
-                nisa.tensor_scalar(dst, src, nl.bitwise_and, mask)
-            else:
-                nisa.tensor_scalar(dst, src, nl.bitwise_and, mask, op1=nl.left_shift,
-                                   operand1=q)
-        elif not masked:
-            if q == 0:
-                nisa.tensor_scalar(dst, src, nl.right_shift, off)
-            else:
-                nisa.tensor_scalar(dst, src, nl.right_shift, off, op1=nl.left_shift,
-                                   operand1=q)
-        else:
-            assert q == 0, "a digit straddling a word boundary starts the next word"
-            nisa.tensor_scalar(dst, src, nl.right_shift, off, op1=nl.bitwise_and,
-                               operand1=mask)
-        return dst
 
     words = []
     for base in (32, 0):
@@ -228,7 +240,7 @@ def _mulhilo(x, m, shape):
         # (fp32-exact), the rest are or-ed on VectorE (bitvec)
         low, acc = None, None
         for (k, a, w, q) in _digit_pieces(base):
-            pc = piece(k, a, w, q)
+            pc = _piece(ts, top, k, a, w, q, shape)
             if q + w <= 24:
                 if low is None:
                     low = pc
@@ -252,13 +264,14 @@ def _mulhilo(x, m, shape):
     return words[0], words[1]
 
 
-def _key_schedule(prm, rounds):
-    """Round keys as (P, 2) uint32 tiles: ``keys[r] = key + r * W (mod 2^32)``."""
+def _key_schedule(prm, rounds, w_halves):
+    """Round keys as (P, 2) uint32 tiles: ``keys[r] = key + r * W (mod 2^32)``; ``W``
+    given by its host-computed 16-bit halves."""
     shape = (P, 2)
     wl, wh = _u32(shape, "w_lo"), _u32(shape, "w_hi")
     for c in range(2):                      # 16-bit halves: exact memset constants
-        nisa.memset(wl[:, c:c + 1], PHILOX_W[c] & 0xFFFF)
-        nisa.memset(wh[:, c:c + 1], PHILOX_W[c] >> 16)
+        nisa.memset(wl[:, c:c + 1], w_halves[c][0])
+        nisa.memset(wh[:, c:c + 1], w_halves[c][1])
     keys = [prm[:, 4:6]]
     for r in range(1, rounds):
         k = _u32(shape, f"key{r}")
@@ -290,11 +303,11 @@ def _counters(prm, base_index, F):
     return words
 
 
-def _philox_rounds(ctr, keys, shape, rounds):
+def _philox_rounds(ctr, keys, shape, rounds, m_limbs):
     c0, c1, c2, c3 = ctr
     for r in range(rounds):
-        hi0, lo0 = _mulhilo(c0, PHILOX_M[0], shape)
-        hi1, lo1 = _mulhilo(c2, PHILOX_M[1], shape)
+        hi0, lo0 = _mulhilo(c0, m_limbs[0], shape)
+        hi1, lo1 = _mulhilo(c2, m_limbs[1], shape)
         t0 = _u32(shape, "x0")
         nisa.tensor_tensor(t0, hi1, c1, nl.bitwise_xor)
         n0 = _u32(shape, "c0")
@@ -321,38 +334,46 @@ def _emit_normal_pair(dst_sin, dst_cos, xa, xb, consts, shape, loc, scale):
     nisa.tensor_scalar(tb, xb, nl.right_shift, 8)
     lg = _f32(shape, "ln")                                           # ln(1 - u_a)
     nisa.activation(lg, nl.log, ta, bias=one, scale=-(2.0 ** -24))
+    r2 = _f32(shape, "radius2")              # max(-2 ln(1-u), 2^-116): sqrt's valid range
+    nisa.tensor_scalar(r2, lg, nl.multiply, -2.0, op1=nl.maximum, operand1=RADIUS2_MIN)
     r = _f32(shape, "radius")                                        # sqrt(-2 ln(1-u))
-    nisa.activation(r, nl.sqrt, lg, scale=-2.0)
+    nisa.activation(r, nl.sqrt, r2)
     s = _f32(shape, "sin")                                           # sin(2 pi u_b - pi)
     nisa.activation(s, nl.sin, tb, bias=neg_pi, scale=_TWO_PI_2M24)
     a = _f32(shape, "abs_theta")
     nisa.activation(a, nl.abs, tb, bias=neg_pi, scale=_TWO_PI_2M24)
     c = _f32(shape, "cos")                                           # sin(pi/2 - |theta|)
     nisa.activation(c, nl.sin, a, bias=half_pi, scale=-1.0)
-    for dst, trig, eng in ((dst_sin, s, nisa.engine.vector), (dst_cos, c, _gp())):
+    # the sin half on VectorE, the cos half on GpSimd (products) and ScalarE (the
+    # multiply-add, one of ScalarE's tensor_scalar combinations; GpSimd has rsqrt only)
+    for dst, trig, eng, ts_eng in ((dst_sin, s, nisa.engine.vector, nisa.engine.vector),
+                                   (dst_cos, c, _gp(), nisa.engine.scalar)):
         if loc == 0.0 and scale == 1.0:
             nisa.tensor_tensor(dst, r, trig, nl.multiply, engine=eng)
         else:
             z = _f32(shape, "z")
             nisa.tensor_tensor(z, r, trig, nl.multiply, engine=eng)
             nisa.tensor_scalar(dst, z, nl.multiply, float(scale), op1=nl.add,
-                               operand1=float(loc), engine=eng)
+                               operand1=float(loc), engine=ts_eng)
 
 
 @nki.jit
-def philox_kernel(params, n_chunks, F, mode="uint32", rounds=ROUNDS, loc=0.0, scale=1.0):
+def philox_kernel(params, n_chunks, F, mode="uint32", rounds=ROUNDS, loc=0.0, scale=1.0,
+                  m_limbs=PHILOX_M_LIMBS, w_halves=PHILOX_W_HALVES):
     """Philox-4x32-``rounds`` stream: ``out[ch, p, 4 j + w]`` = word ``w`` (or the float
     made from it) of counter ``ch * 128 * F + p * F + j`` past the start counter.
 
     ``params``: uint32 HBM [128, 6] = (c0, c1, c2, c3, k0, k1) on every partition.
-    ``mode``: "uint32" | "uniform" | "normal" (``loc + scale * z``)."""
+    ``mode``: "uint32" | "uniform" | "normal" (``loc + scale * z``). ``m_limbs`` /
+    ``w_halves``: the Philox multipliers' 11-bit limbs and Weyl constants' 16-bit
+    halves, computed on the host (:data:`PHILOX_M_LIMBS`, :data:`PHILOX_W_HALVES`)."""
     assert mode in ("uint32", "uniform", "normal")
     out_dt = nl.uint32 if mode == "uint32" else nl.float32
     out = nl.ndarray((n_chunks, P, 4 * F), dtype=out_dt, buffer=nl.shared_hbm,
                      name="philox_out")
     prm = _u32((P, 6), "params")
     nisa.dma_copy(dst=prm, src=params)
-    keys = _key_schedule(prm, rounds)
+    keys = _key_schedule(prm, rounds, w_halves)
     consts = None
     if mode == "normal":
         consts = []
@@ -363,7 +384,7 @@ def philox_kernel(params, n_chunks, F, mode="uint32", rounds=ROUNDS, loc=0.0, sc
     shape = (P, F)
     for ch in nl.affine_range(n_chunks):
         ctr = _counters(prm, ch * P * F, F)
-        x = _philox_rounds(ctr, keys, shape, rounds)
+        x = _philox_rounds(ctr, keys, shape, rounds, m_limbs)
         res = nl.ndarray((P, 4 * F), dtype=out_dt, buffer=nl.sbuf, name="philox_res")
         r3 = res.reshape((P, F, 4))
         if mode == "uint32":
@@ -420,7 +441,7 @@ def _run(mode, n, counter, key, rounds=ROUNDS, f_max=F_MAX, loc=0.0, scale=1.0):
     params = np.ascontiguousarray(np.broadcast_to(np.array(c + k, np.uint32), (P, 6)))
     _, F, n_chunks = plan(n, f_max)
     out = nki.simulate(philox_kernel)(params, n_chunks, F, mode, rounds, float(loc),
-                                      float(scale))
+                                      float(scale), PHILOX_M_LIMBS, PHILOX_W_HALVES)
     return np.asarray(out).reshape(-1)[:n].astype(dt, copy=False)
 
 
@@ -508,7 +529,7 @@ def normal_reference(n, seed=0, counter_offset=0, *, loc=0.0, scale=1.0):
         for pr in range(2):
             ta, tb = t[:, 2 * pr], t[:, 2 * pr + 1]
             lg = np.log(ta * f32(-(2.0 ** -24)) + f32(1.0))
-            r = np.sqrt(lg * f32(-2.0))
+            r = np.sqrt(np.maximum(lg * f32(-2.0), f32(RADIUS2_MIN)))
             th = tb * f32(_TWO_PI_2M24) + f32(-math.pi)
             s = np.sin(th)
             c = np.sin(np.abs(th) * f32(-1.0) + f32(math.pi / 2))
@@ -536,7 +557,8 @@ def estimate(n, mode="uniform", f_max=F_MAX):
     _, F, n_chunks = plan(n, f_max)
     params = np.zeros((P, 6), np.uint32)
     with emu.dry_run(), emu.profile() as prof:
-        emu.nki.simulate(philox_kernel)(params, n_chunks, F, mode, ROUNDS, 0.0, 1.0)
+        emu.nki.simulate(philox_kernel)(params, n_chunks, F, mode, ROUNDS, 0.0, 1.0,
+                                        PHILOX_M_LIMBS, PHILOX_W_HALVES)
     rep = prof.report()
     for t in rep["estimate"]:
         e = rep["estimate"][t]
