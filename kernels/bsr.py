@@ -101,7 +101,7 @@ def bsr_spmm_planned_kernel(data, dense, indptr, indices, M, cols, slots, nbt, c
 
     bT = []
     if res:                                   # transposed blocks, resident in SBUF
-        for j in nl.affine_range(len(indices)):
+        for j in nl.static_range(len(indices)):   # list order = block order
             bT.append(_transpose_block(data, j, dt))
 
     for nb in nl.affine_range(n_nblocks):
