@@ -13,7 +13,11 @@ between rounds position 0 stays and the other ``n - 1`` indices rotate one place
 top[1]), so every pair meets once per sweep and the layout is back to the identity after
 the sweep.
 
-Round ``r`` (everything static and unrolled; ``sequential_range`` over rounds):
+Rounds run in a hardware loop: ``nl.dynamic_range((n - 1) // 2)`` over two rounds on
+ping-pong buffers (``A -> A' -> A``), plus one round after it (``n - 1`` is odd), so the
+compiled program holds three copies of the round body: about 190 instructions at n = 128
+and 540 at n = 512 (``profile().report()["static_instructions"]``), instead of the
+7,400 / 84,000 of the fully unrolled sweep. Each round, :func:`_round`:
 
 1. ``A`` is held as row tiles ``[<=128, n]`` with rows *and* columns in the round's
    position order. ``a_pp``, ``a_qq`` (diagonal) and ``a_pq`` (position ``(i, m+i)``)
@@ -64,12 +68,21 @@ input) reaches ~3e-8 on these matrices, so this kernel is 50x (n = 16) to 4000x 
 less accurate; compensated (hi/lo) accumulation of V and A, or a host-side Rayleigh-Ritz
 refinement, would be the next step.
 
-Cost model, one sweep (:func:`estimate`; overlapped / serial bound, bottleneck engine)::
+NKI 0.3: ``|d|`` is ``activation(op=nl.abs)`` (``abs_max`` does not exist on trn1/trn2),
+the quotient ``reciprocal`` (VectorE) times multiply (no ``divide`` ALU op), and
+``1 + t^2`` then ``rsqrt`` are two instructions (GpSimd ``tensor_scalar`` runs ``rsqrt``
+alone).
 
-    n = 128  trn1:   0.65 ms /   1.04 ms per sweep (vector)
-    n = 128  trn2:   0.76 ms /   1.22 ms per sweep (vector)
-    n = 512  trn1:  12.14 ms /  25.36 ms per sweep (vector)
-    n = 512  trn2:  14.17 ms /  29.58 ms per sweep (vector)
+Cost model, one sweep (:func:`estimate`; overlapped / serial bound, bottleneck engine;
+NKI 0.3 model with the small-DMA charge, which is negligible here)::
+
+    n = 128  trn1:   0.72 ms /   1.12 ms per sweep (vector)
+    n = 128  trn2:   0.84 ms /   1.31 ms per sweep (vector)
+    n = 512  trn1:  13.12 ms /  26.44 ms per sweep (vector)
+    n = 512  trn2:  15.31 ms /  30.83 ms per sweep (vector)
+
+Still VectorE-bound (0.2% of TensorE peak): applying the rotations as TensorE matmuls
+(block Jacobi) is not done yet.
 """
 from __future__ import annotations
 
@@ -176,6 +189,60 @@ def _rotation(dv, ov, m):
     return c, s
 
 
+def _round(A, V, A_out, V_out, EYE, PM, ones_col, ones_row, tiles, m):
+    """One round of ``n/2`` rotations: ``A_out = J^T A J``, ``V_out = V J`` with rows and
+    columns moved to the next round's positions (A, V, A_out, V_out: lists of row tiles)."""
+    n = 2 * m
+    f32, sb, ps = nl.float32, nl.sbuf, nl.psum
+    # 1. diagonal and pair entries as [1, n] rows (mask, then ones-vector matmul)
+    dps = nl.ndarray((1, n), dtype=f32, buffer=ps, name="diag_psum")
+    ops = nl.ndarray((1, n), dtype=f32, buffer=ps, name="pair_psum")
+    for ti in range(len(tiles)):
+        r0, p = tiles[ti]
+        tmp = nl.ndarray((p, n), dtype=f32, buffer=sb, name="diag_tmp")
+        nisa.tensor_tensor(dst=tmp, data1=A[ti], data2=EYE[ti], op=nl.multiply)
+        nisa.nc_matmul(dps, ones_col[0:p, :], tmp)
+        if r0 < m:
+            tmp2 = nl.ndarray((p, n), dtype=f32, buffer=sb, name="pair_tmp")
+            nisa.tensor_tensor(dst=tmp2, data1=A[ti], data2=PM[ti], op=nl.multiply)
+            nisa.nc_matmul(ops, ones_col[0:p, :], tmp2)
+    dv = nl.ndarray((1, n), dtype=f32, buffer=sb, name="diag_row")
+    nisa.tensor_copy(dst=dv, src=dps)
+    ov = nl.ndarray((1, m), dtype=f32, buffer=sb, name="pair_row")
+    nisa.activation(dst=ov, op=nl.copy, data=ops[:, m:n])
+    # 2. rotations, broadcast to all partitions
+    c, s = _rotation(dv, ov, m)
+    cb_ps = nl.ndarray((PMAX, m), dtype=f32, buffer=ps, name="c_bcast")
+    sb_ps = nl.ndarray((PMAX, m), dtype=f32, buffer=ps, name="s_bcast")
+    nisa.nc_matmul(cb_ps, ones_row, c)
+    nisa.nc_matmul(sb_ps, ones_row, s)
+    cb = nl.ndarray((PMAX, m), dtype=f32, buffer=sb, name="c_b")
+    sbt = nl.ndarray((PMAX, m), dtype=f32, buffer=sb, name="s_b")
+    nisa.tensor_copy(dst=cb, src=cb_ps)
+    nisa.activation(dst=sbt, op=nl.copy, data=sb_ps)
+    # 3. B = A J (columns to next order), V <- V J
+    B = []
+    for ti in range(len(tiles)):
+        r0, p = tiles[ti]
+        bt = nl.ndarray((p, n), dtype=f32, buffer=sb, name="b")
+        _col_update(bt, A[ti], cb, sbt, p, m, "ca")
+        B.append(bt)
+        _col_update(V_out[ti], V[ti], cb, sbt, p, m, "cv")
+    # 4. B^T (= J^T A) by 128x128 TensorE transposes; 5. column update again
+    for tj in range(len(tiles)):
+        c0, pj = tiles[tj]
+        tp = nl.ndarray((pj, n), dtype=f32, buffer=ps, name="bT_psum")
+        for ti in range(len(tiles)):
+            r0, p = tiles[ti]
+            nisa.nc_transpose(dst=tp[:, r0:r0 + p], data=B[ti][:, c0:c0 + pj])
+        bT = nl.ndarray((pj, n), dtype=f32, buffer=sb, name="bT")
+        if tj % 2 == 0:
+            nisa.tensor_copy(dst=bT, src=tp)
+        else:
+            nisa.activation(dst=bT, op=nl.copy, data=tp)
+        _col_update(A_out[tj], bT, cb, sbt, pj, m, "cb")
+
+
 @nki.jit
 def jacobi_sweep_kernel(a, v, masks, m):
     """One round-robin Jacobi sweep on ``a [n, n]`` (symmetric, fp32, ``n = 2m <=
@@ -201,60 +268,17 @@ def jacobi_sweep_kernel(a, v, masks, m):
             nisa.dma_copy(dst=t, src=src)
             lst.append(t)
 
-    for _r in nl.sequential_range(n - 1):
-        # 1. diagonal and pair entries as [1, n] rows (mask, then ones-vector matmul)
-        dps = nl.ndarray((1, n), dtype=f32, buffer=ps, name="diag_psum")
-        ops = nl.ndarray((1, n), dtype=f32, buffer=ps, name="pair_psum")
-        for ti in range(len(tiles)):
-            r0, p = tiles[ti]
-            tmp = nl.ndarray((p, n), dtype=f32, buffer=sb, name="diag_tmp")
-            nisa.tensor_tensor(dst=tmp, data1=A[ti], data2=EYE[ti], op=nl.multiply)
-            nisa.nc_matmul(dps, ones_col[0:p, :], tmp)
-            if r0 < m:
-                tmp2 = nl.ndarray((p, n), dtype=f32, buffer=sb, name="pair_tmp")
-                nisa.tensor_tensor(dst=tmp2, data1=A[ti], data2=PM[ti], op=nl.multiply)
-                nisa.nc_matmul(ops, ones_col[0:p, :], tmp2)
-        dv = nl.ndarray((1, n), dtype=f32, buffer=sb, name="diag_row")
-        nisa.tensor_copy(dst=dv, src=dps)
-        ov = nl.ndarray((1, m), dtype=f32, buffer=sb, name="pair_row")
-        nisa.activation(dst=ov, op=nl.copy, data=ops[:, m:n])
-        # 2. rotations, broadcast to all partitions
-        c, s = _rotation(dv, ov, m)
-        cb_ps = nl.ndarray((PMAX, m), dtype=f32, buffer=ps, name="c_bcast")
-        sb_ps = nl.ndarray((PMAX, m), dtype=f32, buffer=ps, name="s_bcast")
-        nisa.nc_matmul(cb_ps, ones_row, c)
-        nisa.nc_matmul(sb_ps, ones_row, s)
-        cb = nl.ndarray((PMAX, m), dtype=f32, buffer=sb, name="c_b")
-        sbt = nl.ndarray((PMAX, m), dtype=f32, buffer=sb, name="s_b")
-        nisa.tensor_copy(dst=cb, src=cb_ps)
-        nisa.activation(dst=sbt, op=nl.copy, data=sb_ps)
-        # 3. B = A J (columns to next order), V <- V J
-        B, V2 = [], []
-        for ti in range(len(tiles)):
-            r0, p = tiles[ti]
-            bt = nl.ndarray((p, n), dtype=f32, buffer=sb, name="b")
-            _col_update(bt, A[ti], cb, sbt, p, m, "ca")
-            B.append(bt)
-            vt = nl.ndarray((p, n), dtype=f32, buffer=sb, name="v")
-            _col_update(vt, V[ti], cb, sbt, p, m, "cv")
-            V2.append(vt)
-        # 4. B^T (= J^T A) by 128x128 TensorE transposes; 5. column update again
-        A2 = []
-        for tj in range(len(tiles)):
-            c0, pj = tiles[tj]
-            tp = nl.ndarray((pj, n), dtype=f32, buffer=ps, name="bT_psum")
-            for ti in range(len(tiles)):
-                r0, p = tiles[ti]
-                nisa.nc_transpose(dst=tp[:, r0:r0 + p], data=B[ti][:, c0:c0 + pj])
-            bT = nl.ndarray((pj, n), dtype=f32, buffer=sb, name="bT")
-            if tj % 2 == 0:
-                nisa.tensor_copy(dst=bT, src=tp)
-            else:
-                nisa.activation(dst=bT, op=nl.copy, data=tp)
-            at = nl.ndarray((pj, n), dtype=f32, buffer=sb, name="a")
-            _col_update(at, bT, cb, sbt, pj, m, "cb")
-            A2.append(at)
-        A, V = A2, V2
+    # ping-pong buffers: one dynamic (hardware) loop runs two rounds per iteration, so the
+    # program holds three copies of the round body whatever n is; n - 1 is odd
+    A1, V1 = [], []
+    for (r0, p) in tiles:
+        A1.append(nl.ndarray((p, n), dtype=f32, buffer=sb, name="a_pong"))
+        V1.append(nl.ndarray((p, n), dtype=f32, buffer=sb, name="v_pong"))
+    for _it in nl.dynamic_range((n - 1) // 2):
+        _round(A, V, A1, V1, EYE, PM, ones_col, ones_row, tiles, m)
+        _round(A1, V1, A, V, EYE, PM, ones_col, ones_row, tiles, m)
+    _round(A, V, A1, V1, EYE, PM, ones_col, ones_row, tiles, m)
+    A, V = A1, V1
 
     # off-diagonal norm^2 for the host's convergence test
     off_ps = nl.ndarray((1, 1), dtype=f32, buffer=ps, name="off_psum")
@@ -275,6 +299,104 @@ def jacobi_sweep_kernel(a, v, masks, m):
     nisa.tensor_copy(dst=off_sb, src=off_ps)
     nisa.dma_copy(dst=off_out, src=off_sb)
     return a_out, v_out, off_out
+
+
+# --------------------------------------------------------------------------- refinement
+NS_STEPS = 2                # Newton-Schulz steps after the sweeps
+
+
+def _load_rows(src, tiles, n, name):
+    out = []
+    for (r0, p) in tiles:
+        t = nl.ndarray((p, n), dtype=nl.float32, buffer=nl.sbuf, name=name)
+        nisa.dma_copy(dst=t, src=src[r0:r0 + p, :])
+        out.append(t)
+    return out
+
+
+def _transposed_rows(X, tiles, n, name):
+    """Row tiles of X^T (TensorE transposes, exact)."""
+    XT = []
+    for tj in range(len(tiles)):
+        c0, pj = tiles[tj]
+        tp = nl.ndarray((pj, n), dtype=nl.float32, buffer=nl.psum, name=name + "_psum")
+        for ti in range(len(tiles)):
+            r0, p = tiles[ti]
+            nisa.nc_transpose(dst=tp[:, r0:r0 + p], data=X[ti][:, c0:c0 + pj])
+        t = nl.ndarray((pj, n), dtype=nl.float32, buffer=nl.sbuf, name=name)
+        nisa.tensor_copy(dst=t, src=tp)
+        XT.append(t)
+    return XT
+
+
+@nki.jit
+def refine_kernel(a, v):
+    """Polish the sweeps' eigenvectors on the TensorE: ``NS_STEPS`` Newton-Schulz steps
+    ``X <- X (3 I - X^T X) / 2`` (the rotations' rounding leaves ``V^T V - I`` at
+    ~1e-5), then Rayleigh quotients ``w_j = x_j^T A x_j``. ``a`` is the (symmetric,
+    scaled) input matrix. Returns ``(v', w[1, n])``."""
+    n = a.shape[0]
+    f32 = nl.float32
+    tiles = _row_tiles(n)
+    v_out = nl.ndarray((n, n), dtype=f32, buffer=nl.shared_hbm, name="v_ref")
+    w_out = nl.ndarray((1, n), dtype=f32, buffer=nl.shared_hbm, name="w_ref")
+    ones_col = nl.ndarray((PMAX, 1), dtype=f32, buffer=nl.sbuf, name="ones_col")
+    nisa.memset(dst=ones_col, value=1.0)
+    A = _load_rows(a, tiles, n, "a")
+    X = _load_rows(v, tiles, n, "x")
+    for _step in nl.static_range(NS_STEPS):
+        # G = X^T X as row tiles (contraction over X's rows)
+        G = []
+        for tj in range(len(tiles)):
+            c0, pj = tiles[tj]
+            g_ps = nl.ndarray((pj, n), dtype=f32, buffer=nl.psum, name="gram_psum")
+            for ti in range(len(tiles)):
+                nisa.nc_matmul(g_ps, X[ti][:, c0:c0 + pj], X[ti])
+            g = nl.ndarray((pj, n), dtype=f32, buffer=nl.sbuf, name="gram")
+            nisa.tensor_copy(dst=g, src=g_ps)
+            G.append(g)
+        XT = _transposed_rows(X, tiles, n, "xT")
+        # X <- 1.5 X - 0.5 X G
+        X2 = []
+        for ti in range(len(tiles)):
+            r0, p = tiles[ti]
+            xg = nl.ndarray((p, n), dtype=f32, buffer=nl.psum, name="xg_psum")
+            for tk in range(len(tiles)):
+                nisa.nc_matmul(xg, XT[tk][:, r0:r0 + p], G[tk])
+            h = nl.ndarray((p, n), dtype=f32, buffer=nl.sbuf, name="ns_h")
+            nisa.tensor_scalar(dst=h, data=xg, op0=nl.multiply, operand0=-0.5)
+            x15 = nl.ndarray((p, n), dtype=f32, buffer=nl.sbuf, name="ns_x15")
+            nisa.tensor_scalar(dst=x15, data=X[ti], op0=nl.multiply, operand0=1.5)
+            xn = nl.ndarray((p, n), dtype=f32, buffer=nl.sbuf, name="x")
+            nisa.tensor_tensor(dst=xn, data1=x15, data2=h, op=nl.add)
+            X2.append(xn)
+        X = X2
+    # Rayleigh quotients: w = column sums of X * (A X)  (A symmetric: A[k, r] = A[r, k])
+    w_ps = nl.ndarray((1, n), dtype=f32, buffer=nl.psum, name="w_psum")
+    for ti in range(len(tiles)):
+        r0, p = tiles[ti]
+        ax = nl.ndarray((p, n), dtype=f32, buffer=nl.psum, name="ax_psum")
+        for tk in range(len(tiles)):
+            nisa.nc_matmul(ax, A[tk][:, r0:r0 + p], X[tk])
+        pr = nl.ndarray((p, n), dtype=f32, buffer=nl.sbuf, name="rq_prod")
+        nisa.tensor_tensor(dst=pr, data1=X[ti], data2=ax, op=nl.multiply)
+        nisa.nc_matmul(w_ps, ones_col[0:p, :], pr)
+        nisa.dma_copy(dst=v_out[r0:r0 + p, :], src=X[ti])
+    w_sb = nl.ndarray((1, n), dtype=f32, buffer=nl.sbuf, name="w_sb")
+    nisa.tensor_copy(dst=w_sb, src=w_ps)
+    nisa.dma_copy(dst=w_out, src=w_sb)
+    return v_out, w_out
+
+
+def refine_reference(a, v):
+    """:func:`refine_kernel` in NumPy fp32 (same steps; matmul summation order differs)."""
+    f = np.float32
+    X = np.asarray(v, f)
+    for _ in range(NS_STEPS):
+        G = (X.T @ X).astype(f)
+        X = (X * f(1.5) + (X @ G).astype(f) * f(-0.5)).astype(f)
+    w = (X * (np.asarray(a, f) @ X).astype(f)).sum(axis=0, dtype=f)
+    return X, w
 
 
 # --------------------------------------------------------------------------- host side
@@ -307,8 +429,9 @@ def _prepare(a):
     return ap, n, n_pad, scale
 
 
-def _finish(A, V, n, scale):
-    w = np.diag(A).astype(np.float64)[:n]
+def _finish(A, V, n, scale, w=None):
+    """Sort (host) the eigenvalues (``diag(A)``, or the refined ``w``) and vectors."""
+    w = (np.diag(A) if w is None else np.asarray(w).reshape(-1)).astype(np.float64)[:n]
     V = V[:n, :n]
     order = np.argsort(w, kind="stable")              # ascending, sorted on the host
     return (w[order] * scale).astype(np.float32), np.ascontiguousarray(V[:, order], np.float32)
@@ -321,11 +444,12 @@ def _converged(off, fro, history, tol):
     return (len(history) >= 2 and off > 0.5 * history[-2] and off < 1e-4 * fro)
 
 
-def eigh(a, *, tol=None, max_sweeps=30, return_info=False):
+def eigh(a, *, tol=None, max_sweeps=30, return_info=False, refine=True):
     """``numpy.linalg.eigh(a)`` for a real symmetric 2-D matrix (lower triangle used):
     eigenvalues ascending (float32) and orthonormal eigenvectors in the columns (float32).
-    One NKI kernel launch per Jacobi sweep; the host checks convergence between sweeps
-    and sorts the result."""
+    One NKI kernel launch per Jacobi sweep; the host checks convergence between sweeps;
+    then one :func:`refine_kernel` launch (``refine=False``: the sweeps' raw result);
+    the host sorts the result."""
     ap, n, n_pad, scale = _prepare(a)
     if n == 0:
         return np.zeros(0, np.float32), np.zeros((0, 0), np.float32)
@@ -341,7 +465,10 @@ def eigh(a, *, tol=None, max_sweeps=30, return_info=False):
         history.append(off)
         if fro == 0 or _converged(off, fro, history, tol):
             break
-    w, v = _finish(np.asarray(A), np.asarray(V), n, scale)
+    wr = None
+    if refine:
+        V, wr = nki.simulate(refine_kernel)(ap, np.asarray(V))
+    w, v = _finish(np.asarray(A), np.asarray(V), n, scale, wr)
     if return_info:
         return w, v, {"sweeps": len(history), "off_history": [h / max(fro, 1e-300)
                                                              for h in history]}
@@ -399,8 +526,9 @@ def jacobi_sweep_reference(A, V):
     return A, V, off2
 
 
-def eigh_reference(a, *, tol=None, max_sweeps=30, return_info=False):
-    """Plain NumPy version of :func:`eigh` (same sweeps, ordering, convergence test)."""
+def eigh_reference(a, *, tol=None, max_sweeps=30, return_info=False, refine=True):
+    """Plain NumPy version of :func:`eigh` (same sweeps, ordering, convergence test,
+    refinement)."""
     ap, n, n_pad, scale = _prepare(a)
     tol = FP32_EPS if tol is None else tol
     A, V = ap, np.eye(n_pad, dtype=np.float32)
@@ -411,7 +539,10 @@ def eigh_reference(a, *, tol=None, max_sweeps=30, return_info=False):
         history.append(float(np.sqrt(max(off2, 0.0))))
         if fro == 0 or _converged(history[-1], fro, history, tol):
             break
-    w, v = _finish(A, V, n, scale)
+    wr = None
+    if refine:
+        V, wr = refine_reference(ap, V)
+    w, v = _finish(A, V, n, scale, wr)
     if return_info:
         return w, v, {"sweeps": len(history)}
     return w, v

@@ -461,3 +461,39 @@ def test_dma_efficiency_curve_and_separate_charge():
     assert e["dma_small_charge_s"] == pytest.approx(bw * (1 / cost.dma_efficiency(256) - 1))
     assert e["engine_s"]["dma"] - old["engine_s"]["dma"] == pytest.approx(
         e["dma_small_charge_s"])
+
+
+# --------------------------------------------------------------------------- dynamic loops
+def test_dynamic_range_runs_one_compiled_body():
+    def k(a):
+        out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
+        t = nl.load(a)
+        for _i in nl.dynamic_range(5):
+            nisa.tensor_scalar(t, t, nl.multiply, 2.0, op1=nl.add, operand1=1.0)
+        nl.store(out, t)
+        return out
+    with emu.profile() as prof:
+        y = run(k, np.zeros((2, 3), F32))
+    np.testing.assert_array_equal(y, np.full((2, 3), 31.0, F32))      # x -> 2x + 1, 5 times
+    rep = prof.report()
+    assert sum(rep["instructions"].values()) == 7 and rep["static_instructions"] == 3
+
+
+def test_dynamic_range_body_must_not_change():
+    def k():
+        t = _tile()
+        n = [0]
+        for _i in nl.dynamic_range(3):
+            if n[0] == 1:
+                nisa.tensor_copy(nl.ndarray((4, 4), dtype=nl.float32), t)
+            nisa.tensor_scalar(t, t, nl.add, 1.0)
+            n[0] = n[0] + 1
+    rejected("dynamic-loop", k, match="iteration 1")
+
+
+def test_dynamic_range_variable_is_a_register():
+    def k():
+        t = _tile((4, 8))
+        for i in nl.dynamic_range(2):
+            nisa.tensor_scalar(t[:, i:i + 1], t[:, i:i + 1], nl.add, 1.0)
+    rejected("dynamic-loop", k)

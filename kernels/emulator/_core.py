@@ -101,6 +101,7 @@ class _State:
         self.rng = random.Random(int(os.environ.get("TRNPY_NKI_SHUFFLE_SEED", "0")))
         self.dry = False
         self.kernel = None          # _KernelRun while a kernel executes
+        self.dyn = []               # open nl.dynamic_range loops (innermost last)
         self.counts = {e: 0 for e in _cost.ENGINES}
         self.profiles = []
 
@@ -151,7 +152,7 @@ def _check_on_chip_shape(shape, buffer, dtype):
     if shape[0] > PMAX:
         _err(f"partition dimension {shape[0]} exceeds the {PMAX} partitions "
              f"(nl.tile_size.pmax) of a {buffer.value} tile of shape {shape}")
-    bpp = int(np.prod(shape[1:], dtype=np.int64)) * dtype.itemsize
+    bpp = math.prod(shape[1:]) * dtype.itemsize
     if buffer is MemoryRegion.psum and bpp > PSUM_BANK_BYTES:
         _err(f"PSUM tile of shape {shape} {dtype} needs {bpp} bytes per partition; a PSUM "
              f"tile must fit one 2 KiB bank (512 fp32) per partition")
@@ -255,7 +256,7 @@ class NkiTensor:
 
     @property
     def free_size(self):
-        return int(np.prod(self._arr.shape[1:], dtype=np.int64))
+        return math.prod(self._arr.shape[1:])
 
     def __repr__(self):
         return f"NkiTensor(shape={self.shape}, dtype={self.dtype}, buffer={self.buffer.value})"
@@ -509,8 +510,57 @@ def issue(engine, op, *, cycles=0.0, dma_bytes=0, flops=0, fixed_cycles=0.0, dma
     if k is not None:
         k.clock += 1
     S.counts[engine] += 1
+    static = True                   # part of the compiled program (not a loop re-run)
+    for f in S.dyn:
+        f.ops.append(op)
+        static = static and f.i == 0
     for p in S.profiles:
         p.record(engine, op, cycles, dma_bytes, flops, fixed_cycles, dma_chunk)
+        p.static_instructions += static
+
+
+class LoopRegister:
+    """The loop variable of ``nl.dynamic_range``: a device register. Python arithmetic
+    or tests on it (trace-time values) are errors, as on the hardware."""
+
+    __slots__ = ("_v",)
+
+    def __init__(self, v):
+        self._v = v
+
+    def _host(self, *a):
+        R.violation("dynamic-loop", "the dynamic_range loop variable used as a Python value")
+
+    __index__ = __int__ = __bool__ = __eq__ = __lt__ = __le__ = __gt__ = __ge__ = _host
+    __add__ = __radd__ = __mul__ = __rmul__ = __sub__ = __rsub__ = __hash__ = _host
+
+
+class _DynFrame:
+    __slots__ = ("i", "ops", "first")
+
+    def __init__(self):
+        self.i, self.ops, self.first = 0, [], None
+
+
+def dynamic_loop(values):
+    """Run a ``dynamic_range`` body once per value; instructions of iterations after the
+    first are executed (cost model) but not part of the program (static count), and
+    every iteration must issue the first one's instruction sequence."""
+    current_kernel("nl.dynamic_range")
+    f = _DynFrame()
+    S.dyn.append(f)
+    try:
+        for i, v in enumerate(values):
+            f.i, f.ops = i, []
+            yield LoopRegister(v)
+            if f.first is None:
+                f.first = f.ops
+            elif f.ops != f.first:
+                R.violation("dynamic-loop", f"iteration {i} issued {len(f.ops)} instructions, "
+                                            f"iteration 0 issued {len(f.first)} (or in another "
+                                            f"order)")
+    finally:
+        S.dyn.remove(f)
 
 
 @contextlib.contextmanager
@@ -519,7 +569,9 @@ def kernel_run(name):
         _err("nested kernel launch: a kernel cannot call nki.simulate / another kernel")
     k = _KernelRun(name)
     S.kernel = k
+    S.dyn = []
     try:
         yield k
     finally:
         S.kernel = None
+        S.dyn = []

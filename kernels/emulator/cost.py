@@ -104,6 +104,7 @@ class Profile:
 
     def __init__(self):
         self.counts = {e: 0 for e in ENGINES}
+        self.static_instructions = 0    # program size (dynamic_range bodies once)
         self.by_op = {}
         self.cycles = {e: 0.0 for e in ENGINES if e != "dma"}
         self.dma_bytes = 0
@@ -154,6 +155,7 @@ class Profile:
     def report(self):
         return {
             "instructions": dict(self.counts),
+            "static_instructions": self.static_instructions,
             "instructions_by_op": dict(sorted(self.by_op.items())),
             "dma_bytes": self.dma_bytes,
             "dma_transfers": self.counts["dma"],

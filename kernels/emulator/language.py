@@ -329,6 +329,16 @@ def sequential_range(start, stop=None, step=1):
     return iter(_iter(start, stop, step))
 
 
+def dynamic_range(start, stop=None, step=1):
+    """A hardware loop (``nki-dynamic-loops.rst``): one copy of the body in the program,
+    run ``len(range(...))`` times; the loop variable is a device register."""
+    if stop is None:
+        start, stop = 0, start
+    if not isinstance(step, int) or step < 1:
+        C._err("dynamic_range step must be a compile-time positive int")
+    return C.dynamic_loop(range(int(start), int(stop), step))
+
+
 def static_range(start, stop=None, step=1):
     return iter(_iter(start, stop, step))
 

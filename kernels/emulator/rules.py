@@ -21,6 +21,7 @@ LANG = SDK + " nki/get-started/nki-language-guide.rst"
 APS = SDK + " nki/deep-dives/nki-aps.rst"
 TRN2 = SDK + " nki/guides/architecture/trainium2_arch.rst"
 DMA_GUIDE = SDK + " nki/deep-dives/nki-dma-bandwidth-guide.rst"
+DYN = SDK + " nki/deep-dives/nki-dynamic-loops.rst"
 NOTES = "shared/nki-notes.md (third-party reports; AWS's nki-library / nki-samples kernels use none)"
 
 # rule id -> (what the rule says, source file)
@@ -70,6 +71,9 @@ RULES = {
     "numpy": ("no NumPy calls (np.dtype, np.* functions) in traced code", NOTES),
     "is": ("no 'is' / 'is not' except against None", UPDATE + " (Replace is / is not); "
            + NOTES),
+    "dynamic-loop": ("nl.dynamic_range compiles one copy of its body (the same instructions "
+                     "every iteration); its loop variable is a device register, not a Python "
+                     "int", DYN),
     "statement": ("no try / import / global / nonlocal / yield in traced code",
                   LANG + " (Control Flow); " + NOTES),
 }
