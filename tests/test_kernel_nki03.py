@@ -497,3 +497,39 @@ def test_dynamic_range_variable_is_a_register():
         for i in nl.dynamic_range(2):
             nisa.tensor_scalar(t[:, i:i + 1], t[:, i:i + 1], nl.add, 1.0)
     rejected("dynamic-loop", k)
+
+
+# --------------------------------------------------------------------------- the kernels
+def test_all_kernels_pass_the_static_check():
+    from kernels import bsr, eigh, fft, gemm, rng
+    from kernels.emulator.subset import check_kernel
+    for k in (gemm.gemm_kernel, gemm.gemm_compensated_kernel, bsr.bsr_spmm_planned_kernel,
+              eigh.jacobi_sweep_kernel, eigh.refine_kernel, fft.fft_kernel,
+              rng.philox_kernel):
+        check_kernel(k.fn)
+
+
+@pytest.mark.parametrize("target", ["trn1", "trn2"])
+def test_all_kernels_run_on_both_targets(target):
+    from kernels import bsr, eigh, fft, gemm, rng
+    r = np.random.default_rng(5)
+    with emu.target(target):
+        a = r.standard_normal((130, 200)).astype(F32)
+        b = r.standard_normal((200, 70)).astype(F32)
+        ref = a.astype(np.float64) @ b
+        assert np.abs(gemm.gemm(a, b) - ref).max() < 1e-4 * np.abs(ref).max()
+        ip, ix, d, sh = bsr.random_bsr(200, 300, 0.5, seed=1)
+        dense = r.standard_normal((300, 40)).astype(F32)
+        np.testing.assert_allclose(bsr.bsr_spmm(ip, ix, d, dense, sh),
+                                   bsr.bsr_spmm_reference(ip, ix, d, dense, sh),
+                                   rtol=1e-5, atol=1e-4)
+        g = r.standard_normal((10, 10))
+        s = ((g + g.T) / 2).astype(F32)
+        assert max(eigh.errors(s, *eigh.eigh(s))) < 1e-6
+        x = (r.standard_normal((2, 100)) + 1j * r.standard_normal((2, 100))).astype(np.complex64)
+        ref = np.fft.fft(x.astype(np.complex128))
+        assert np.abs(fft.fft(x) - ref).max() < 1e-6 * np.abs(ref).max()
+        np.testing.assert_array_equal(rng.uniform(600, seed=2), rng.uniform_reference(600, seed=2))
+        z, zr = rng.normal(600, seed=2), rng.normal_reference(600, seed=2)
+        assert np.isfinite(z).all()
+        np.testing.assert_array_equal(z, zr)
