@@ -162,6 +162,12 @@ def rng_rows(quick):
         rate = rep["estimate"]["trn2"]["values_per_s"] / 1e9
         rows.append(_row("philox", f"n=2^{n.bit_length() - 1} {mode}", rep, "dma_bw_fraction",
                          "DMA bandwidth (output)", note=f"{rate:.2f} Gvalues/s trn2"))
+    for n_blocks in ([1 << 16] if quick else [1 << 16, 1 << 18]):
+        rep = rng.estimate64(n_blocks)
+        rate = rep["estimate"]["trn2"]["values_per_s"] / 1e9
+        rows.append(_row("philox4x64", f"{n_blocks} blocks (NumPy's stream)", rep,
+                         "dma_bw_fraction", "DMA bandwidth (output)",
+                         note=f"{rate:.2f} G uint64/s trn2"))
     return rows
 
 

@@ -116,15 +116,13 @@ def _spectrum(rng, w):
     return ((q * w) @ q.T).astype(np.float32)
 
 
-@pytest.mark.parametrize("kind", ["normal", "clustered", "graded"])
+@pytest.mark.parametrize("kind", ["clustered", "graded"])
 def test_eigh_refinement_accuracy(kind):
     """Newton-Schulz + Rayleigh quotients on the TensorE after the sweeps: errors at
     least 10x below the raw sweeps', within ~20x of LAPACK's fp32 ones (n = 48)."""
     rng = np.random.default_rng(7)
     n = 48
-    if kind == "normal":
-        a = _sym(rng, n)
-    elif kind == "clustered":
+    if kind == "clustered":
         a = _spectrum(rng, np.r_[np.full(n // 2, 1.0) + 1e-6 * rng.standard_normal(n // 2),
                                  -np.linspace(0.5, 2.0, n - n // 2)])
     else:
