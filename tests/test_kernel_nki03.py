@@ -404,7 +404,7 @@ def test_sets_unpacking_numpy_is_statements():
     rejected("unpacking", star_kw, match="kwargs")
 
     def star_assign():
-        a, *b = (1, 2, 3)
+        _a, *_b = (1, 2, 3)
     rejected("unpacking", star_assign)
 
     def np_dtype(a):

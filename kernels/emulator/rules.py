@@ -22,7 +22,8 @@ APS = SDK + " nki/deep-dives/nki-aps.rst"
 TRN2 = SDK + " nki/guides/architecture/trainium2_arch.rst"
 DMA_GUIDE = SDK + " nki/deep-dives/nki-dma-bandwidth-guide.rst"
 DYN = SDK + " nki/deep-dives/nki-dynamic-loops.rst"
-NOTES = "shared/nki-notes.md (third-party reports; AWS's nki-library / nki-samples kernels use none)"
+NOTES = ("shared/nki-notes.md (third-party reports; AWS's nki-library / nki-samples kernels "
+         "use none)")
 
 # rule id -> (what the rule says, source file)
 RULES = {
