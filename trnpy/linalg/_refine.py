@@ -100,25 +100,17 @@ def _sum_k(terms, k=4):
 
 
 def _slices(m, bits, count, rows):
-    """Split ``m`` (float) into ``count`` slices of ``bits`` significant bits relative to
-    the largest magnitude of each row (``rows``) or each column (else), plus the
-    remainder: ``m == sum(slices) + rem`` exactly; each slice is an integer below
-    ``2**bits`` times a power of two shared by its row/column (Ozaki's extraction)."""
-    xp = np if isinstance(m, np.ndarray) else torch
-    mx = (m.abs().amax(1, keepdim=True) if xp is torch else np.abs(m).max(1, keepdims=True)) \
-        if rows else (m.abs().amax(0, keepdim=True) if xp is torch
-                      else np.abs(m).max(0, keepdims=True))
-    if xp is torch:
-        e = torch.frexp(torch.where(mx > 0, mx, torch.ones_like(mx)))[1]
-    else:
-        e = np.frexp(np.where(mx > 0, mx, 1.0))[1]       # max < 2**e
+    """Split the float64 array ``m`` into ``count`` slices of ``bits`` significant bits
+    relative to the largest magnitude of each row (``rows``) or column, plus the
+    remainder: ``m == sum(slices) + rem`` exactly, each slice an integer of magnitude at
+    most ``2**bits`` times a power of two shared by its row/column (Ozaki's extraction:
+    adding and subtracting ``sigma`` rounds to a multiple of ``ulp(sigma)``)."""
+    mx = np.abs(m).max(1 if rows else 0, keepdims=True)
+    e = np.frexp(np.where(mx > 0, mx, 1.0))[1]          # max < 2**e
     out, rem = [], m
     for _ in range(count):
-        sh = bits - e
-        if xp is torch:
-            s = torch.ldexp(torch.trunc(torch.ldexp(rem, sh)), -sh)
-        else:
-            s = np.ldexp(np.trunc(np.ldexp(rem, sh)), -sh)
+        sigma = np.ldexp(1.5, e + 52 - bits)             # ulp(sigma) = 2**(e - bits)
+        s = (rem + sigma) - sigma
         out.append(s)
         rem = rem - s
         e = e - bits
@@ -130,8 +122,9 @@ def _slices(m, bits, count, rows):
 class _Engine:
     """``A`` (equilibrated, working dtype, host NumPy) with its LU in ``fdtype``."""
 
-    def __init__(self, a, fdtype, dev):
+    def __init__(self, a, fdtype, dev, shared):
         self.a, self.n, self.dev = a, a.shape[0], dev
+        self.shared = shared          # the matrix's slices, kept across factorisations
         self.fdtype = np.dtype(fdtype)
         self.cplx = a.dtype.kind == "c"
         self.abs_a = np.abs(a)
@@ -140,7 +133,6 @@ class _Engine:
         self._factor()
         self.normA = float(self.abs_a.sum(1).max()) if self.n else 0.0
         self._ainv = None
-        self._res_prep = None
 
     # -- the correction solve in fdtype, columns scaled by powers of two so that a
     # float32 solve neither under- nor overflows
@@ -168,9 +160,16 @@ class _Engine:
 
     # -- accurate residual b - A x (host float64/complex128 in and out) and the bound g
     # on its error (componentwise)
-    def residual(self, x, b):
+    def residual(self, x, b, plain=False):
+        """``(r, g)``: ``r = b - A x`` and a componentwise bound ``g`` on its error;
+        ``plain``: in the working precision (no bound: ``g`` is None)."""
+        if plain:
+            return b - self.a @ x.astype(self.a.dtype), None
         if self.a.dtype in (np.float32, np.complex64):
-            a = self.a.astype(np.complex128 if self.cplx else np.float64)
+            if "a64" not in self.shared:
+                self.shared["a64"] = self.a.astype(np.complex128 if self.cplx
+                                                   else np.float64)
+            a = self.shared["a64"]
             r = b.astype(a.dtype) - a @ x.astype(a.dtype)
             g = (self.n + 2) * _U64 * (self.abs_a @ np.abs(x) + np.abs(b))
             return r, g
@@ -210,16 +209,17 @@ class _Engine:
     # 2 slices of A (plus the remainder, whose product is tiny) and 3 of x, each
     # product exact: bits(A) + bits(x) + log2(n) <= 53
     def _prep_slices(self):
-        if self._res_prep is None:
+        if "host" not in self.shared:
             bits = max(1, (53 - max(1, math.ceil(math.log2(max(self.n, 2))))) // 2)
             mats = {"re": self.a.real.astype(np.float64)}
             if self.cplx:
                 mats["im"] = self.a.imag.astype(np.float64)
             prep = {k: _slices(m, bits, 2, rows=True) for k, m in mats.items()}
-            self._res_prep = (bits, prep)
             # the remainder's float64 product and SumK's error (gamma_16 ** 4, float64)
-            self._res_tail = (self.n + 4) * _U64 * 2.0 ** (-2 * bits) + 2 * (16 * _U64) ** 4
-        return self._res_prep
+            tail = (self.n + 4) * _U64 * 2.0 ** (-2 * bits) + 2 * (16 * _U64) ** 4
+            self.shared["host"] = (bits, prep, tail)
+        bits, prep, self._res_tail = self.shared["host"]
+        return bits, prep
 
     def _exact_products(self, key, v):
         bits, prep = self._prep_slices()
@@ -388,10 +388,10 @@ def _neuron_products(eng, key, v):
 
 
 def _neuron_prep(eng):
-    if eng._res_prep is None:
+    if "neuron" not in eng.shared:
         lg = max(1, math.ceil(math.log2(max(eng.n, 2))))
         bits = max(1, (24 - lg) // 2)
-        count = -(-53 // bits)
+        count = -(-53 // bits) + 1         # the remainder then holds (almost) nothing
         mats = {"re": eng.a.real.astype(np.float64)}
         if eng.cplx:
             mats["im"] = eng.a.imag.astype(np.float64)
@@ -403,13 +403,14 @@ def _neuron_prep(eng):
             # 2**-(count*bits) of the row maximum
             prep[key] = ([torch.from_numpy(s.astype(np.float32)).to(tdev) for s in sl],
                          torch.from_numpy(rem.astype(np.float32)).to(tdev))
-        eng._res_prep = (bits, prep)
-        eng._keep = -(-(53 + 40) // bits)          # products below 2**-93 |A||x| dropped
+        keep = -(-(53 + 40) // bits)             # products below 2**-93 |A||x| dropped
         # dropped products, the remainder's float32 product, SumK's error (float32)
-        terms = 3 + count * count
-        eng._res_tail = 2.0 ** (-bits * eng._keep) * count * count * 4 + \
-            (eng.n + 4) * _U32 * 2.0 ** (-bits * count) + 2 * (2 * terms * _U32) ** 4
-    return eng._res_prep
+        terms = 3 + count * count          # an upper bound on SumK's term count
+        tail = 2.0 ** (-bits * keep) * count * count * 4 + \
+            (eng.n + 4) * _U32 * 2.0 ** (-bits * count) + 2 * (2 * terms * _U32) ** 5
+        eng.shared["neuron"] = (bits, prep, keep, tail)
+    bits, prep, eng._keep, eng._res_tail = eng.shared["neuron"]
+    return bits, prep
 
 
 def _f32_parts(v, count=3):
@@ -431,7 +432,7 @@ def _neuron_residual(eng, x, b):
     def acc(bpart, prods):
         terms = [torch.from_numpy(p).to(tdev) for p in _f32_parts(bpart)]
         terms += [-p for p in prods]
-        hi, lo = _sum_k(terms, k=4)
+        hi, lo = _sum_k(terms, k=5)
         return hi.cpu().numpy().astype(np.float64) + lo.cpu().numpy().astype(np.float64)
 
     prods = []
@@ -548,6 +549,7 @@ def refine(a, b, target, dev, *, maxit=30):
     cplx = wdt.kind == "c"
     low = np.dtype(np.complex64 if cplx else np.float32)
     high = np.dtype(np.complex128 if cplx else np.float64)
+    n = a.shape[0]
     rs, cs = _equilibrate(a)
     a_s = (a * rs[:, None] * cs[None, :]).astype(wdt)
     b_s = (b * rs[:, None]).astype(wdt)
@@ -558,50 +560,68 @@ def refine(a, b, target, dev, *, maxit=30):
         ("double-float32" if dev.kind == "neuron" else "double-float64")
     has64 = dev.kind != "neuron"
     goal = max(target / 8, 2 * u_w)
+    shared = {}
 
-    eng = engine(a_s, low, dev)
+    eng = engine(a_s, low, dev, shared)
     kappa = math.inf if eng.singular else eng.cond()
     # LU-IR contracts by about kappa * uf per step; GMRES-IR goes much further
     # (Carson & Higham); past that, factorise in float64 where the device has it
-    plans = [] if eng.singular else \
-        [("LU-IR", low)] * (kappa * _U32 < 0.5) + [("GMRES-IR", low)] * (kappa * _U32 < 1e4)
-    if has64:
-        plans.append(("direct" if wdt == high else "LU-IR", high))
+    plans = []
+    if not eng.singular:
+        # LU-IR contracts by about kappa * uf per step (kappa here the infinity-norm
+        # estimate, often 10-100x the 2-norm one); GMRES-IR goes much further (Carson &
+        # Higham); a stagnating method hands its x to the next
+        plans += [("LU-IR", low)] * (kappa * _U32 < 8) + [("GMRES-IR", low)] * (kappa * _U32 < 1e4)
+    if has64 and wdt == high:
+        plans.append(("direct", high))
+    elif has64:
+        plans.append(("LU-IR", high))
     if not plans:
         _singular()
+    # plain working-precision residuals while the error is far above what they limit
+    # it to (about kappa sqrt(n) u); then accurate ones
+    cheap_limit = 64 * kappa * math.sqrt(n) * u_w if wdt == high else 0.0
     iters, best, x = 0, None, None
-    for method, fdt in plans:
+    for p, (method, fdt) in enumerate(plans):
         if fdt != eng.fdtype:
-            eng = engine(a_s, fdt, dev)
+            eng = engine(a_s, fdt, dev, shared)
             if eng.singular:
                 _singular()
         correct = (lambda v, e=eng: _gmres(e, v)) if method == "GMRES-IR" else eng.solve
-        if x is None:
+        if x is None or not np.isfinite(x).all():
             x = correct(b_s.astype(high)).astype(wdt)
-        prev = np.inf
-        for _ in range(maxit if method != "direct" else 3):
-            r, g = eng.residual(x, b_s)
+        prev, cheap, stalled = np.inf, 0 < cheap_limit < 1e-2, False
+        for _ in range({"LU-IR": 30, "GMRES-IR": 10, "direct": 10}[method]):
+            r, g = eng.residual(x, b_s, plain=cheap)
             d = correct(r)
             rel = float((_colnorm(colscale * d) /
                          np.maximum(_colnorm(colscale * x), 1e-300)).max(initial=0.0))
-            if not rel <= goal and rel < 0.5 * prev:
-                x = (x + d).astype(wdt)
-                iters += 1
-                prev = rel
+            if _DEBUG:
+                print(method, "rel", rel, "cheap", cheap)
+            if not np.isfinite(rel):
+                stalled = True
+                break
+            if cheap and (rel < cheap_limit or rel > 0.5 * prev):
+                # d is now mostly the plain residual's noise: accurate residuals from here
+                cheap, prev = False, np.inf
                 continue
-            break
+            if rel <= goal or rel > 0.5 * prev:
+                stalled = rel > goal
+                break
+            x = (x + d).astype(wdt)
+            iters += 1
+            prev = rel
         else:
             r, g = eng.residual(x, b_s)
             d = correct(r)
+        if stalled and p < len(plans) - 1:
+            continue
         fe = _bound(eng, correct, x, r, g, d, colscale)
         if best is None or _worse(best[1], fe):
-            best = (x, fe, method, eng)
+            best = (x, fe, method, eng, r)
         if (fe <= target).all() or fe.max(initial=0.0) <= 8 * u_w:
             break
-        if not np.isfinite(fe).all():
-            x = None            # the next method starts afresh
-    x, fe, method, eng = best
-    r, _ = eng.residual(x, b_s)
+    x, fe, method, eng, r = best
     info = RefineInfo(forward_error_bound=tuple(float(v) for v in fe),
                       backward_error=tuple(float(v) for v in _berr(eng, x, b_s, r)),
                       condition_estimate=float(eng.cond()),
