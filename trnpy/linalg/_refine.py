@@ -189,10 +189,13 @@ class _Engine:
 
     def _g(self, r, x, b, rel):
         """Componentwise bound on the error of a computed residual: ``rel |r|`` (its
-        final rounding) plus the dropped and rounded slice products and the summation
-        error, all below ``tail * (n max|A_i:| max|x| + |b|)``."""
-        big = self.n * self.rowmax[:, None] * _colnorm(x)[None, :] + np.abs(b)
-        return rel * np.abs(r) + self._res_tail * big
+        final rounding) plus the rounded remainder products and the summation error."""
+        if "neuron" in self.shared:
+            big = self.n * self.rowmax[:, None] * _colnorm(x)[None, :] + np.abs(b)
+            return rel * np.abs(r) + self._res_tail * big
+        sl = self._prep_slices()
+        e = sum(m.err(x.real) + m.err(x.imag) if self.cplx else m.err(x) for m in sl.values())
+        return rel * np.abs(r) + e + 2 * (16 * _U64) ** 4 * np.abs(b)
 
     def _real_pairs(self, x):
         """(matrix key, vector, sign) of the real part of A x."""
@@ -206,33 +209,48 @@ class _Engine:
             out += self._exact_products(key, v)
         return out
 
-    # 2 slices of A (plus the remainder, whose product is tiny) and 3 of x, each
-    # product exact: bits(A) + bits(x) + log2(n) <= 53
     def _prep_slices(self):
         if "host" not in self.shared:
-            bits = max(1, (53 - max(1, math.ceil(math.log2(max(self.n, 2))))) // 2)
-            mats = {"re": self.a.real.astype(np.float64)}
+            mats = {"re": _Sliced(self.a.real.astype(np.float64))}
             if self.cplx:
-                mats["im"] = self.a.imag.astype(np.float64)
-            prep = {k: _slices(m, bits, 2, rows=True) for k, m in mats.items()}
-            # the remainder's float64 product and SumK's error (gamma_16 ** 4, float64)
-            tail = (self.n + 4) * _U64 * 2.0 ** (-2 * bits) + 2 * (16 * _U64) ** 4
-            self.shared["host"] = (bits, prep, tail)
-        bits, prep, self._res_tail = self.shared["host"]
-        return bits, prep
+                mats["im"] = _Sliced(self.a.imag.astype(np.float64))
+            self.shared["host"] = mats
+        return self.shared["host"]
 
     def _exact_products(self, key, v):
-        bits, prep = self._prep_slices()
-        (s1, s2), rem = prep[key]
+        return self._prep_slices()[key].products(v)
+
+
+class _Sliced:
+    """A real float64 matrix (m, n) split for accurate products: 2 slices of ``bits``
+    bits per row plus the remainder; ``products(v)`` splits ``v`` into 3 slices, so that
+    bits(A) + bits(v) + log2(n) <= 53 makes every slice product exact in float64."""
+
+    def __init__(self, m):
+        self.m = m
+        n = m.shape[1]
+        self.bits = max(1, (53 - max(1, math.ceil(math.log2(max(n, 2))))) // 2)
+        (self.s1, self.s2), self.rem = _slices(m, self.bits, 2, rows=True)
+        # error bounds relative to max|v|: the remainder's float64 product (gamma_n
+        # |rem| |v|) and SumK's (gamma_16 ** 4 times the sum of the terms' magnitudes)
+        self.rowerr = (n + 4) * _U64 * np.abs(self.rem).sum(1) + \
+            2 * (16 * _U64) ** 4 * 4 * np.abs(m).sum(1)
+
+    def products(self, v):
         v = np.asarray(v, np.float64)
-        xs, xrem = _slices(v, bits, 3, rows=False)      # xrem == 0 for float64 x
+        xs, _ = _slices(v, self.bits, 3, rows=False)      # exact for float64 v
         x3 = np.concatenate(xs, axis=1)
         k = v.shape[1]
-        p1, p2 = s1 @ x3, s2 @ x3
-        out = [p1[:, i * k:(i + 1) * k] for i in range(3)]
-        out += [p2[:, i * k:(i + 1) * k] for i in range(3)]
-        out.append(rem @ v)
+        out = []
+        for sl in (self.s1, self.s2):
+            p = sl @ x3
+            out += [p[:, i * k:(i + 1) * k] for i in range(3)]
+        out.append(self.rem @ v)
         return out
+
+    def err(self, v):
+        """Bound on the error of ``sum(products(v))`` summed by SumK."""
+        return self.rowerr[:, None] * _colnorm(v)[None, :]
 
 
 def _hager(apply, apply_h, n, dtype, itmax=5):
