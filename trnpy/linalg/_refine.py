@@ -360,12 +360,13 @@ class _TorchEngine(_Engine):
         return _neuron_residual(self, x, b)
 
 
-def _blocked_lu(a, dev, nb=128):
+def _blocked_lu(a, dev):
     """Right-looking blocked LU with partial pivoting of a float32 tensor: panels by
     torch's getrf, the trailing update ``A22 -= L21 @ U12`` through ``_gemm.gemm`` (so on
     the neuron device the NKI GEMM kernel does the O(n^3) work). Returns (LU, perm) with
     ``a[perm] = L U``."""
     n = a.shape[0]
+    nb = min(128, max(8, n // 4))     # TensorE tiles are 128; small n still blocks
     a = a.clone()
     perm = torch.arange(n, device=a.device)
     for k in range(0, n, nb):
@@ -634,6 +635,9 @@ def refine(a, b, target, dev, *, maxit=30):
             d = correct(r)
         if stalled and p < len(plans) - 1:
             continue
+        if g is None:                      # stopped on a plain residual
+            r, g = eng.residual(x, b_s)
+            d = correct(r)
         fe = _bound(eng, correct, x, r, g, d, colscale)
         if best is None or _worse(best[1], fe):
             best = (x, fe, method, eng, r)
