@@ -158,6 +158,10 @@ class _Engine:
     def cond(self):
         return self.normA * self.ainv_norm()
 
+    def berr(self, x, b, r):
+        """LAPACK's BERR: max_i |r_i| / (|A||x| + |b|)_i per column."""
+        return _ratio_max(np.abs(r), self.abs_a @ np.abs(x) + np.abs(b))
+
     # -- accurate residual b - A x (host float64/complex128 in and out) and the bound g
     # on its error (componentwise)
     def residual(self, x, b, plain=False):
@@ -534,7 +538,11 @@ def _bound(eng, correct, x, r, g, d, colscale):
     tail = _colnorm(colscale * ds[-1]) * rhat / (1 - rhat)
     # the residuals' rounding errors: ||C A^{-1} g|| <= max(C) ||A^{-1}||_inf ||g||_inf
     gterm = 3 * eng.ainv_norm() * _colnorm(gsum) * float(colscale.max(initial=1.0))
-    absb = _colnorm(total) + tail + gterm
+    # Sigma d is summed in the corrections' precision: J u sum ||d_i|| more; (1 + 8u)
+    # covers this evaluation's own rounding
+    ud = float(np.finfo(ds[0].dtype).eps)
+    absb = (_colnorm(total) + tail + gterm
+            + len(ds) * ud * sum(_colnorm(colscale * v) for v in ds)) * (1 + 8 * _U64)
     if _DEBUG:
         print("bound:", _colnorm(total), tail, gterm, rho, len(ds))
     xn = _colnorm(colscale * x)
@@ -561,7 +569,7 @@ def _name(dt):
             np.complex128: "complex128"}[np.dtype(dt).type]
 
 
-def refine(a, b, target, dev, *, maxit=30):
+def refine(a, b, target, dev):
     """Host driver: ``a`` (n, n), ``b`` (n, k) NumPy arrays in the working dtype, ``dev``
     where the factorisation and residual products run. Returns (x, RefineInfo)."""
     wdt = a.dtype
@@ -572,46 +580,51 @@ def refine(a, b, target, dev, *, maxit=30):
     rs, cs = _equilibrate(a)
     a_s = (a * rs[:, None] * cs[None, :]).astype(wdt)
     b_s = (b * rs[:, None]).astype(wdt)
-    colscale = cs[:, None]
     engine = _HostEngine if _dispatch.use_numpy(dev) else _TorchEngine
     u_w = float(np.finfo(wdt).eps) / 2
     rname = "float64" if wdt == low else \
         ("double-float32" if dev.kind == "neuron" else "double-float64")
     has64 = dev.kind != "neuron"
-    goal = max(target / 8, 2 * u_w)
     shared = {}
-
     eng = engine(a_s, low, dev, shared)
     kappa = math.inf if eng.singular else eng.cond()
-    # LU-IR contracts by about kappa * uf per step; GMRES-IR goes much further
-    # (Carson & Higham); past that, factorise in float64 where the device has it
     plans = []
     if not eng.singular:
         # LU-IR contracts by about kappa * uf per step (kappa here the infinity-norm
         # estimate, often 10-100x the 2-norm one); GMRES-IR goes much further (Carson &
         # Higham); a stagnating method hands its x to the next
-        plans += [("LU-IR", low)] * (kappa * _U32 < 8) + [("GMRES-IR", low)] * (kappa * _U32 < 1e4)
-    if has64 and wdt == high:
-        plans.append(("direct", high))
-    elif has64:
-        plans.append(("LU-IR", high))
-    if not plans:
-        _singular()
+        plans += [("LU-IR", low)] * (kappa * _U32 < 8) + \
+            [("GMRES-IR", low)] * (kappa * _U32 < 1e4)
+    if has64:
+        plans.append(("direct" if wdt == high else "LU-IR", high))
     # plain working-precision residuals while the error is far above what they limit
     # it to (about kappa sqrt(n) u); then accurate ones
     cheap_limit = 64 * kappa * math.sqrt(n) * u_w if wdt == high else 0.0
+    return _iterate(plans, lambda fdt: engine(a_s, fdt, dev, shared), eng, b_s, b_s,
+                    cs[:, None], target, wdt, rname, cheap_limit)
+
+
+def _iterate(plans, make, eng, rhs, rhs0, colscale, target, wdt, rname, cheap_limit):
+    """Refine with each (method, factorisation dtype) of ``plans`` in turn until the
+    bound meets ``target``; ``eng.residual(x, rhs)`` is the accurate residual and
+    ``correct(rhs0)`` the first solution. Returns (caller's x, RefineInfo)."""
+    if not plans:
+        _singular()
+    high = np.dtype(np.complex128 if wdt.kind == "c" else np.float64)
+    u_w = float(np.finfo(wdt).eps) / 2
+    goal = max(target / 8, 2 * u_w)
     iters, best, x = 0, None, None
     for p, (method, fdt) in enumerate(plans):
         if fdt != eng.fdtype:
-            eng = engine(a_s, fdt, dev, shared)
+            eng = make(fdt)
             if eng.singular:
                 _singular()
         correct = (lambda v, e=eng: _gmres(e, v)) if method == "GMRES-IR" else eng.solve
         if x is None or not np.isfinite(x).all():
-            x = correct(b_s.astype(high)).astype(wdt)
+            x = correct(rhs0.astype(high)).astype(wdt)
         prev, cheap, stalled = np.inf, 0 < cheap_limit < 1e-2, False
         for _ in range({"LU-IR": 30, "GMRES-IR": 10, "direct": 10}[method]):
-            r, g = eng.residual(x, b_s, plain=cheap)
+            r, g = eng.residual(x, rhs, plain=cheap)
             d = correct(r)
             rel = float((_colnorm(colscale * d) /
                          np.maximum(_colnorm(colscale * x), 1e-300)).max(initial=0.0))
@@ -631,12 +644,12 @@ def refine(a, b, target, dev, *, maxit=30):
             iters += 1
             prev = rel
         else:
-            r, g = eng.residual(x, b_s)
+            r, g = eng.residual(x, rhs)
             d = correct(r)
         if stalled and p < len(plans) - 1:
             continue
         if g is None:                      # stopped on a plain residual
-            r, g = eng.residual(x, b_s)
+            r, g = eng.residual(x, rhs)
             d = correct(r)
         fe = _bound(eng, correct, x, r, g, d, colscale)
         if best is None or _worse(best[1], fe):
@@ -645,7 +658,7 @@ def refine(a, b, target, dev, *, maxit=30):
             break
     x, fe, method, eng, r = best
     info = RefineInfo(forward_error_bound=tuple(float(v) for v in fe),
-                      backward_error=tuple(float(v) for v in _berr(eng, x, b_s, r)),
+                      backward_error=tuple(float(v) for v in eng.berr(x, rhs, r)),
                       condition_estimate=float(eng.cond()),
                       target_met=bool((fe <= target).all()), method=method,
                       iterations=iters,
@@ -661,11 +674,95 @@ def _singular():
     raise np.linalg.LinAlgError("Singular matrix")
 
 
-def _berr(eng, x, b, r):
-    den = eng.abs_a @ np.abs(x) + np.abs(b)
+def _ratio_max(num, den):
     with np.errstate(divide="ignore", invalid="ignore"):
-        q = np.where(den > 0, np.abs(r) / np.where(den > 0, den, 1), np.where(r != 0, np.inf, 0))
+        q = np.where(den > 0, num / np.where(den > 0, den, 1), np.where(num != 0, np.inf, 0))
     return q.max(0) if q.shape[0] else np.zeros(q.shape[1])
+
+
+class _LSEngine(_Engine):
+    """Least squares (m >= n, full rank): refinement of the normal equations with the
+    triangular factor R of A's QR (Bjorck's corrected semi-normal equations):
+    ``correct(s) = R^{-1} R^{-T} s``; ``residual(x, s)`` is ``s - A^T A x`` and, for
+    ``s`` the right-hand side ``b`` itself, ``A^T (b - A x)``, both accurate (the
+    inner residual kept as a double-float64 pair)."""
+
+    def __init__(self, a, fdtype, b, shared):
+        self.b = b
+        self.m_a = a
+        super().__init__(a, fdtype, None, shared)
+
+    def _factor(self):
+        import scipy.linalg as sl  # optional dependency: LAPACK's trtrs
+        self._trsm = sl.solve_triangular
+        a = self.m_a
+        self.n = a.shape[1]
+        self.abs_a = np.abs(a)
+        self.rowmax = self.abs_a.max(1) if a.size else np.zeros(a.shape[0])
+        r = np.linalg.qr(a.astype(self.fdtype), mode="r")
+        d = np.abs(np.diagonal(r))
+        self.singular = not (d.min(initial=np.inf) >
+                             a.shape[1] * float(np.finfo(self.fdtype).eps) * d.max(initial=0))
+        self.r = r
+
+    def _lu_solve(self, v):
+        y = self._trsm(self.r, v.astype(self.fdtype), trans="T", check_finite=False)
+        return self._trsm(self.r, y, check_finite=False)
+
+    _lu_solve_h = _lu_solve
+
+    def cond(self):
+        """About cond_2(A): sqrt of the infinity-norm condition of A^T A."""
+        nrm = float((self.abs_a.T @ self.abs_a).sum(1).max(initial=0.0))
+        return math.sqrt(nrm * self.ainv_norm())
+
+    def _ops(self):
+        if "ops" not in self.shared:
+            self.shared["ops"] = (_Sliced(self.m_a.astype(np.float64)),
+                                  _Sliced(np.ascontiguousarray(self.m_a.T, np.float64)))
+        return self.shared["ops"]
+
+    def residual(self, x, s, plain=False):
+        a_op, at_op = self._ops()
+        x = np.asarray(x, np.float64)
+        if s is self.b:
+            t_terms, s_terms = [np.asarray(s, np.float64)], []
+            bb = np.abs(s)
+        else:
+            t_terms, s_terms = [np.zeros((self.m_a.shape[0], x.shape[1]))], [s]
+            bb = 0.0
+        t_hi, t_lo = _sum_k(t_terms + [-p for p in a_op.products(x)])
+        u_hi, u_lo = _sum_k(s_terms + at_op.products(t_hi) + [self.m_a.T @ t_lo])
+        r = u_hi + u_lo
+        at = self.abs_a.T
+        g = (4 * _U64 * np.abs(r) + at_op.err(t_hi)
+             + (self.m_a.shape[0] + 2) * _U64 * (at @ np.abs(t_lo))
+             + at @ (a_op.err(x) + 4 * _U64 * _U64 * (self.abs_a @ np.abs(x) + bb)))
+        return r, g
+
+    def berr(self, x, s, r):
+        """Componentwise backward error of the normal equations:
+        max |A^T (b - A x)| / (|A^T| (|A| |x| + |b|))."""
+        at = self.abs_a.T
+        return _ratio_max(np.abs(r), at @ (self.abs_a @ np.abs(x) + np.abs(self.b)))
+
+
+def refine_ls(a, b, target):
+    """lstsq driver (host): ``a`` (m, n) with m >= n, ``b`` (m, k), real."""
+    wdt = a.dtype
+    low, high = np.dtype(np.float32), np.dtype(np.float64)
+    m = np.abs(a).max(0)
+    cs = np.ldexp(1.0, -np.frexp(np.where(m > 0, m, 1.0))[1])
+    a_s = (a * cs[None, :]).astype(wdt)
+    shared = {}
+    eng = _LSEngine(a_s, low, b, shared)
+    kappa = math.inf if eng.singular else eng.cond()
+    # the semi-normal equations contract by about kappa(A)^2 * uf per step
+    plans = [("LU-IR", low)] * (kappa * kappa * _U32 < 0.5)
+    plans.append(("direct" if wdt == high else "LU-IR", high))
+    rname = "float64" if wdt == low else "double-float64"
+    return _iterate(plans, lambda fdt: _LSEngine(a_s, fdt, b, shared), eng, b,
+                    a_s.T @ b, cs[:, None], target, wdt, rname, 0.0)
 
 
 # ---------------------------------------------------------------------------
@@ -766,3 +863,39 @@ def solve(a, b, target_forward_error, *, assume_a=None, lower=False, transposed=
     if vec:
         x = x[:, 0]
     return _convert.asarray(x, device=dev_in), info
+
+
+def lstsq(a, b, target_forward_error, *, rcond=None):
+    """``x, info = lstsq(a, b, target_forward_error=t)``: the least-squares solution of a
+    full-column-rank (m, n) system, m >= n, real, with ``info`` as for :func:`solve`
+    (``forward_error_bound`` bounds ``||x - x_ls||_inf / ||x_ls||_inf``; ``method``
+    "LU-IR" is refinement with the float32 QR factor, "direct" with the float64 one;
+    ``backward_error`` that of the normal equations; ``condition_estimate`` about
+    cond_2(a)). Rank-deficient ``a`` raises LinAlgError (NumPy's minimum-norm answer
+    has no forward-error contract here)."""
+    if rcond is not None:
+        raise ValueError("lstsq: rcond= cannot be combined with target_forward_error= "
+                         "(the refinement needs full column rank)")
+    a, b, dev, target, wdt = _operands(a, b, target_forward_error)
+    if a.ndim != 2 or b.ndim not in (1, 2):
+        raise np.linalg.LinAlgError(f"{a.ndim if a.ndim != 2 else b.ndim}-dimensional "
+                                    "array given. Array must be two-dimensional")
+    m, n = a.shape
+    if b.shape[0] != m:
+        raise np.linalg.LinAlgError("Incompatible dimensions")
+    if wdt.kind == "c" or m < n:
+        raise NotImplementedError("lstsq with target_forward_error takes real, "
+                                  "overdetermined or square (m >= n) systems")
+    ah, bh = host(a).astype(wdt), host(b).astype(wdt)
+    _finite(ah, bh)
+    vec = bh.ndim == 1
+    bh = bh[:, None] if vec else bh
+    if n == 0 or bh.shape[1] == 0:
+        x = np.zeros((n, bh.shape[1]), wdt)
+        info = RefineInfo((0.0,) * bh.shape[1], (0.0,) * bh.shape[1], 0.0, True, "direct",
+                          0, (_name(wdt),) * 3)
+    else:
+        x, info = refine_ls(np.ascontiguousarray(ah), np.ascontiguousarray(bh), target)
+    if vec:
+        x = x[:, 0]
+    return _convert.asarray(x, device=dev), info
