@@ -338,3 +338,54 @@ def test_neuron_lu_runs_its_updates_on_the_gemm_kernel(emulated_neuron):
     lu = lu.numpy().astype(np.float64)
     low = np.tril(lu, -1) + np.eye(24)
     np.testing.assert_allclose(low @ np.triu(lu), a[perm.numpy()], atol=1e-5)
+
+
+def exact_lstsq(a, b):
+    """The least-squares solution from the normal equations in Fractions."""
+    A = [[Fraction(float(v)) for v in row] for row in a]
+    B = b[:, None] if b.ndim == 1 else b
+    m, n = a.shape
+    ata = [[sum(A[k][i] * A[k][j] for k in range(m)) for j in range(n)] for i in range(n)]
+    cols = []
+    for c in range(B.shape[1]):
+        bf = [Fraction(float(v)) for v in B[:, c]]
+        cols.append(_gauss(ata, [sum(A[k][i] * bf[k] for k in range(m)) for i in range(n)]))
+    return cols, b.ndim == 1
+
+
+@settings(max_examples=examples(12), deadline=None)
+@given(m=st.integers(1, 14), n=st.integers(1, 7), k=st.integers(1, 2),
+       cond=st.integers(0, 9), resid=st.sampled_from([0.0, 1e-6, 1.0]),
+       f32=st.booleans(), seed=st.integers(0, 2 ** 16))
+def test_lstsq_bound(m, n, k, cond, resid, f32, seed):
+    n = min(n, m)
+    rng = np.random.default_rng(seed)
+    u = np.linalg.qr(rng.standard_normal((m, n)))[0]
+    v = np.linalg.qr(rng.standard_normal((n, n)))[0]
+    a = (u * np.logspace(0, -cond, n)) @ v.T
+    b = a @ rng.standard_normal((n, k)) + resid * rng.standard_normal((m, k))
+    target = 1e-12
+    if f32:
+        a, b, target = a.astype(np.float32), b.astype(np.float32), 1e-5
+    x, info = trnpy.linalg.lstsq(a, b, target_forward_error=target)
+    x = np.asarray(x)
+    assert x.dtype == a.dtype and x.shape == (n, k)
+    true = true_errors(x, exact_lstsq(a, b))
+    for f, t in zip(info.forward_error_bound, true):
+        assert f >= t, (f, t, info)
+    assert info.target_met == all(f <= target for f in info.forward_error_bound)
+    if cond <= 3:
+        assert info.target_met, info
+
+
+def test_lstsq_refusals():
+    with pytest.raises(ValueError):
+        trnpy.linalg.lstsq(np.eye(3), np.ones(3), rcond=1e-3, target_forward_error=1e-8)
+    with pytest.raises(NotImplementedError):
+        trnpy.linalg.lstsq(np.ones((2, 3)), np.ones(2), target_forward_error=1e-8)
+    with pytest.raises(LinAlgError):
+        trnpy.linalg.lstsq(np.ones((4, 2)), np.ones(4), target_forward_error=1e-8)
+    with pytest.raises(LinAlgError):
+        trnpy.linalg.lstsq(np.ones((4, 2)), np.ones(3), target_forward_error=1e-8)
+    x, res, rank, s = trnpy.linalg.lstsq(np.eye(2), np.ones(2))     # unchanged without it
+    assert int(rank) == 2
