@@ -597,9 +597,10 @@ def refine(a, b, target, dev):
             [("GMRES-IR", low)] * (kappa * _U32 < 1e4)
     if has64:
         plans.append(("direct" if wdt == high else "LU-IR", high))
-    # plain working-precision residuals while the error is far above what they limit
-    # it to (about kappa sqrt(n) u); then accurate ones
-    cheap_limit = 64 * kappa * math.sqrt(n) * u_w if wdt == high else 0.0
+    # plain working-precision residuals (one pass over A instead of three) until they
+    # stagnate, at about what float64 LU reaches (kappa_eff sqrt(n) u), or get near u;
+    # then accurate ones
+    cheap_limit = 1e3 * u_w if wdt == high else 0.0
     return _iterate(plans, lambda fdt: engine(a_s, fdt, dev, shared), eng, b_s, b_s,
                     cs[:, None], target, wdt, rname, cheap_limit)
 
