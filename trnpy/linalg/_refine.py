@@ -132,7 +132,8 @@ class _Engine:
         self.singular = False
         self._factor()
         self.normA = float(self.abs_a.sum(1).max()) if self.n else 0.0
-        self._ainv = None
+        self._ainv = self._ainv_g = None
+        self.gmres = False
 
     # -- the correction solve in fdtype, columns scaled by powers of two so that a
     # float32 solve neither under- nor overflows
@@ -150,7 +151,13 @@ class _Engine:
         return self._scaled(v, self._lu_solve_h)
 
     def ainv_norm(self):
-        """Hager/Higham estimate of ``||A^{-1}||_inf`` (= ``||A^{-H}||_1``)."""
+        """Hager/Higham estimate of ``||A^{-1}||_inf`` (= ``||A^{-H}||_1``), with the LU
+        solves, or GMRES's once the LU is too inaccurate for that (``self.gmres``)."""
+        if self.gmres:
+            if self._ainv_g is None:
+                self._ainv_g = _hager(lambda v: _gmres(self, v, adjoint=True),
+                                      lambda v: _gmres(self, v), self.n, self.a.dtype)
+            return self._ainv_g
         if self._ainv is None:
             self._ainv = _hager(self.solve_h, self.solve, self.n, self.a.dtype)
         return self._ainv
@@ -237,24 +244,29 @@ class _Sliced:
         (self.s1, self.s2), self.rem = _slices(m, self.bits, 2, rows=True)
         # error bounds relative to max|v|: the remainder's float64 product (gamma_n
         # |rem| |v|) and SumK's (gamma_16 ** 4 times the sum of the terms' magnitudes)
+        self.rowsum = np.abs(m).sum(1)
         self.rowerr = (n + 4) * _U64 * np.abs(self.rem).sum(1) + \
-            2 * (16 * _U64) ** 4 * 4 * np.abs(m).sum(1)
+            2 * (20 * _U64) ** 4 * 4 * self.rowsum
 
     def products(self, v):
+        """Arrays whose sum is ``m @ v`` to within :meth:`err`: 4 slices of each column
+        of ``v`` (84 bits below its largest entry; smaller entries lose bits)."""
         v = np.asarray(v, np.float64)
-        xs, _ = _slices(v, self.bits, 3, rows=False)      # exact for float64 v
-        x3 = np.concatenate(xs, axis=1)
+        xs, _ = _slices(v, self.bits, 4, rows=False)
+        x4 = np.concatenate(xs, axis=1)
         k = v.shape[1]
         out = []
         for sl in (self.s1, self.s2):
-            p = sl @ x3
-            out += [p[:, i * k:(i + 1) * k] for i in range(3)]
+            p = sl @ x4
+            out += [p[:, i * k:(i + 1) * k] for i in range(4)]
         out.append(self.rem @ v)
         return out
 
     def err(self, v):
-        """Bound on the error of ``sum(products(v))`` summed by SumK."""
-        return self.rowerr[:, None] * _colnorm(v)[None, :]
+        """Bound on the error of ``sum(products(v))`` summed by SumK, the dropped part of
+        ``v`` (below 2**-(4 bits) of its column maximum) included."""
+        return (self.rowerr + self.rowsum * 2.0 ** (-4 * self.bits))[:, None] * \
+            _colnorm(v)[None, :]
 
 
 def _hager(apply, apply_h, n, dtype, itmax=5):
@@ -395,7 +407,7 @@ def _neuron_products(eng, key, v):
     sl, rem = prep[key]
     tdev = eng.lu.device
     v = np.asarray(v, np.float64)
-    xs, xrem = _slices(v, bits, len(sl), rows=False)     # on the host: splitting data
+    xs, _ = _slices(v, bits, len(sl) + 2, rows=False)   # on the host: splitting data
     k = v.shape[1]
     xt = torch.from_numpy(np.concatenate(xs, 1).astype(np.float32)).to(tdev)
     keep = eng._keep
@@ -428,8 +440,11 @@ def _neuron_prep(eng):
                          torch.from_numpy(rem.astype(np.float32)).to(tdev))
         keep = -(-(53 + 40) // bits)             # products below 2**-93 |A||x| dropped
         # dropped products, the remainder's float32 product, SumK's error (float32)
-        terms = 3 + count * count          # an upper bound on SumK's term count
-        tail = 2.0 ** (-bits * keep) * count * count * 4 + \
+        terms = 3 + count * (count + 2)    # an upper bound on SumK's term count
+        # dropped products, x's dropped part (below 2**-(count+2)bits), the
+        # remainder's float32 product, SumK's error (float32)
+        tail = 2.0 ** (-bits * keep) * count * (count + 2) * 4 + \
+            2.0 ** (-bits * (count + 2)) + \
             (eng.n + 4) * _U32 * 2.0 ** (-bits * count) + 2 * (2 * terms * _U32) ** 5
         eng.shared["neuron"] = (bits, prep, keep, tail)
     bits, prep, eng._keep, eng._res_tail = eng.shared["neuron"]
@@ -469,14 +484,17 @@ def _neuron_residual(eng, x, b):
 
 # ---------------------------------------------------------------------------
 # GMRES preconditioned by the low-precision LU
-def _gmres(eng, r, tol=1e-10, maxit=None):
-    """Solve ``A d = r`` column by column: GMRES on ``M^{-1} A d = M^{-1} r`` (``M`` the
-    low-precision LU), the products with ``A`` in the working precision."""
+def _gmres(eng, r, tol=1e-10, maxit=None, adjoint=False):
+    """Solve ``A d = r`` (``A^H d = r``) column by column: GMRES on ``M^{-1} A d =
+    M^{-1} r`` (``M`` the low-precision LU), the products with ``A`` in the working
+    precision."""
     n = eng.n
+    pre = eng.solve_h if adjoint else eng.solve
+    a = eng.a.conj().T if adjoint else eng.a
     maxit = maxit or min(n, 60)
     out = np.zeros_like(r)
     for j in range(r.shape[1]):
-        z = eng.solve(r[:, j:j + 1])[:, 0]
+        z = pre(r[:, j:j + 1])[:, 0]
         beta = np.linalg.norm(z)
         if beta == 0:
             continue
@@ -485,7 +503,7 @@ def _gmres(eng, r, tol=1e-10, maxit=None):
         V[:, 0] = z / beta
         y = None
         for k in range(maxit):
-            w = eng.solve((eng.a @ V[:, k])[:, None])[:, 0]
+            w = pre((a @ V[:, k])[:, None])[:, 0]
             for i in range(k + 1):                       # modified Gram-Schmidt, twice
                 h = np.vdot(V[:, i], w)
                 H[i, k] += h
@@ -518,7 +536,7 @@ def _bound(eng, correct, x, r, g, d, colscale):
     relative bound per column (``inf`` where none is earned)."""
     ds, gsum = [d], np.abs(g)
     rho = 0.0
-    for _ in range(4):
+    for _ in range(5):
         r, g2 = eng.residual(d, r)
         gsum = gsum + g2
         d = correct(r)
@@ -529,13 +547,15 @@ def _bound(eng, correct, x, r, g, d, colscale):
                              np.where(nnew > 0, np.inf, 0.0))
         rho = max(rho, float(ratio.max(initial=0.0)))
         ds.append(d)
-        if not rho < 0.5 or (nnew <= 1e-3 * _colnorm(colscale * sum(ds))).all():
+        if not rho < 0.5 or (nnew <= 1e-4 * _colnorm(colscale * sum(ds))).all():
             break
     if not rho < 0.5:
         return np.full(x.shape[1], np.inf)
     total = colscale * sum(ds)
+    # the unseen rest A^{-1} r_{J+1}: at most the last term again (GMRES's corrections
+    # need not contract geometrically), or the doubled rate's geometric tail
     rhat = 2 * rho
-    tail = _colnorm(colscale * ds[-1]) * rhat / (1 - rhat)
+    tail = _colnorm(colscale * ds[-1]) * max(1.0, rhat / (1 - rhat))
     # the residuals' rounding errors: ||C A^{-1} g|| <= max(C) ||A^{-1}||_inf ||g||_inf
     gterm = 3 * eng.ainv_norm() * _colnorm(gsum) * float(colscale.max(initial=1.0))
     # Sigma d is summed in the corrections' precision: J u sum ||d_i|| more; (1 + 8u)
@@ -576,7 +596,6 @@ def refine(a, b, target, dev):
     cplx = wdt.kind == "c"
     low = np.dtype(np.complex64 if cplx else np.float32)
     high = np.dtype(np.complex128 if cplx else np.float64)
-    n = a.shape[0]
     rs, cs = _equilibrate(a)
     a_s = (a * rs[:, None] * cs[None, :]).astype(wdt)
     b_s = (b * rs[:, None]).astype(wdt)
@@ -620,7 +639,8 @@ def _iterate(plans, make, eng, rhs, rhs0, colscale, target, wdt, rname, cheap_li
             eng = make(fdt)
             if eng.singular:
                 _singular()
-        correct = (lambda v, e=eng: _gmres(e, v)) if method == "GMRES-IR" else eng.solve
+        eng.gmres = method == "GMRES-IR"
+        correct = (lambda v, e=eng: _gmres(e, v)) if eng.gmres else eng.solve
         if x is None or not np.isfinite(x).all():
             x = correct(rhs0.astype(high)).astype(wdt)
         prev, cheap, stalled = np.inf, 0 < cheap_limit < 1e-2, False
