@@ -863,10 +863,10 @@ def solve(a, b, target_forward_error, *, assume_a=None, lower=False, transposed=
     if kind is None:
         raise ValueError(f"{assume_a!r} is not a recognized matrix structure")
     dev = _where(device, dev_in)
-    ah = _structured(host(a).astype(wdt), kind, bool(lower))
+    ah = _structured(host(a).astype(wdt, copy=False), kind, bool(lower))
     if transposed:
         ah = ah.T
-    bh = host(b).astype(wdt)
+    bh = host(b).astype(wdt, copy=False)
     _finite(ah, bh)
     vec = bh.ndim == 1
     bh = bh[:, None] if vec else bh
@@ -902,7 +902,7 @@ def lstsq(a, b, target_forward_error, *, rcond=None):
     if wdt.kind == "c" or m < n:
         raise NotImplementedError("lstsq with target_forward_error takes real, "
                                   "overdetermined or square (m >= n) systems")
-    ah, bh = host(a).astype(wdt), host(b).astype(wdt)
+    ah, bh = host(a).astype(wdt, copy=False), host(b).astype(wdt, copy=False)
     _finite(ah, bh)
     vec = bh.ndim == 1
     bh = bh[:, None] if vec else bh
