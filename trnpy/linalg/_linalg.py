@@ -31,6 +31,7 @@ from .._linalg_functions import (matrix_transpose, np_dtype_of, tensordot,
                                  vecdot)
 from .._linalg_functions import matmul as _matmul
 from .._linalg_functions import outer as _outer
+from . import _refine
 
 __all__ = ["LinAlgError", "cholesky", "cross", "det", "diagonal", "eigvalsh", "inv",
            "matmul", "matrix_norm", "matrix_power", "matrix_rank", "matrix_transpose",
@@ -768,10 +769,13 @@ def eigvals(a, /):
     return _new(w, dev, rdt)
 
 
-def lstsq(a, b, /, rcond=None):
+def lstsq(a, b, /, rcond=None, *, target_forward_error=None):
     """Least-squares solution of ``a @ x = b`` (2-D ``a``): ``(x, residuals, rank, s)``
     as NumPy (minimum-norm solution, singular values below ``rcond * s.max()`` dropped;
-    ``rcond=None`` is ``eps * max(M, N)``). ``rank`` is a 0-d int32 array."""
+    ``rcond=None`` is ``eps * max(M, N)``). ``rank`` is a 0-d int32 array. With
+    ``target_forward_error=t``: ``(x, info)``, see :func:`trnpy.linalg._refine.lstsq`."""
+    if target_forward_error is not None:
+        return _refine.lstsq(a, b, target_forward_error, rcond=rcond)
     (a, b), dev = _convert.as_arrays(a, b)
     for x in (a, b):
         if x.ndim != 2 and not (x is b and x.ndim == 1):
