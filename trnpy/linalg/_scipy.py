@@ -24,6 +24,7 @@ from .._torch import torch
 
 from .. import _convert, _dispatch, _dtypes, _gemm, _tensor
 from .._array import TrnArray
+from . import _refine
 from .._convert import np_view
 from .._normalize import normalizer
 from .._devices import CPU, get_default_device
@@ -737,7 +738,7 @@ def eigh(a, b=None, UPLO=None, *, lower=_SP, eigvals_only=_SP, overwrite_a=False
 
 
 def solve(a, b, lower=_SP, overwrite_a=False, overwrite_b=False, check_finite=_SP,
-          assume_a=_SP, transposed=_SP):
+          assume_a=_SP, transposed=_SP, *, target_forward_error=None, device=None):
     """Solve ``a @ x = b``.
 
     NumPy's ``solve(a, b)`` and SciPy's keywords (``assume_a``, ``lower``,
@@ -745,7 +746,13 @@ def solve(a, b, lower=_SP, overwrite_a=False, overwrite_b=False, check_finite=_S
     shape rule for ``b`` is NumPy 2's, which SciPy >= 1.15 shares: a 1-D ``b`` is one
     vector, otherwise a stack of (M, K) matrices whose batch dimensions broadcast with
     ``a``'s. With a SciPy keyword the call follows SciPy (its dtypes, its errors, the
-    finite check); with none it is exactly NumPy's."""
+    finite check); with none it is exactly NumPy's. With ``target_forward_error=t`` it
+    returns ``(x, info)``: see :func:`trnpy.linalg._refine.solve`."""
+    if target_forward_error is not None or device is not None:
+        return _refine.solve(a, b, target_forward_error, device=device,
+                             assume_a=None if assume_a is _SP else assume_a,
+                             lower=lower is not _SP and bool(lower),
+                             transposed=transposed is not _SP and bool(transposed))
     kw = {k: v for k, v in dict(lower=lower, check_finite=check_finite, assume_a=assume_a,
                                 transposed=transposed).items() if v is not _SP}
     if not kw:
