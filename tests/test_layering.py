@@ -26,7 +26,8 @@ CORE = {"_torch", "_dtypes", "_devices", "_tensor", "_hotpath", "_array", "_conv
 BACKEND = {"_dispatch", "_kernel_registry", "_normalize", "_gemm", "_random_bits",
            "_spmm"}
 SUBNAMESPACES = {"linalg", "fft", "special", "random", "sparse"}
-TOP = {"__init__", "_array_methods", "_numpy_protocols", "_polynomial", "_dask"}
+TOP = {"__init__", "_array_methods", "_numpy_protocols", "_polynomial", "_scipy_dispatch",
+       "_dask"}
 OPTIONAL = ("scipy", "kernels", "torch_xla", "dask", "distributed", "nki", "neuronxcc",
             "torch_neuronx")
 

@@ -395,9 +395,36 @@ def test_neuron_float32_bit_for_bit(emulated_neuron, name, args, kw, seed, size,
     _bits_eq(res, exp)
     _state_eq(g, r)
     if size:
+        # small draws stay on torch (below the kernel's size threshold)
         assert trnpy.ROUTES[("random_bits", "torch")] >= 1
-        assert any(op == "random_bits" and "Philox-4x32" in why
-                   for op, why in trnpy._kernel_registry.FALLBACKS)
+        assert trnpy._kernel_registry.FALLBACKS[("random_bits", "below the size threshold")]
+
+
+@pytest.mark.parametrize("name,args,kw", [("random", (), {"dtype": np.float32}),
+                                          ("integers", (0, 1000), {}),
+                                          ("standard_normal", (), {"dtype": np.float32}),
+                                          ("random_raw", (), {})])
+def test_neuron_draws_on_the_philox_kernel(emulated_neuron, name, args, kw):
+    """Under strict + forced kernels, the words come from kernels/rng.py's Philox-4x64
+    kernel (its VectorE counters move), bit for bit NumPy's stream, mid-buffer start."""
+    from kernel_helpers import counted
+    g, r = tr.default_rng(11, device=emulated_neuron), _ref(11)
+    g.bit_generator.random_raw(3)                  # an odd start inside a block
+    r.bit_generator.random_raw(3)
+    trnpy.reset_routes()
+    with trnpy.strict_kernels(), trnpy.force_kernels():
+        if name == "random_raw":
+            res, _ = counted(lambda: g.bit_generator.random_raw(301, device=emulated_neuron),
+                             engines=("vector",))
+            exp = r.bit_generator.random_raw(301)
+        else:
+            res, _ = counted(lambda: getattr(g, name)(*args, size=301, **kw),
+                             engines=("vector",))
+            exp = getattr(r, name)(*args, size=301, **kw)
+    assert trnpy.ROUTES[("random_bits", "kernel")] >= 1
+    assert not trnpy._kernel_registry.FALLBACKS
+    _bits_eq(res, exp)
+    _state_eq(g, r)
 
 
 @pytest.mark.parametrize("name,args", [("uniform", (-1.0, 2.0)), ("normal", (0.5, 3.0)),
@@ -419,10 +446,8 @@ def test_neuron_refuses_float64_and_strict(emulated_neuron):
         g.standard_gamma(2.0, size=3, dtype=np.float64)
     assert g.gamma(2.0, size=3).dtype == np.float32
     with trnpy.strict_kernels():
-        with pytest.raises(trnpy.KernelFallbackError, match="Philox-4x64"):
-            g.random(3)
         with pytest.raises(trnpy.KernelFallbackError):
-            g.gamma(2.0, size=3)                  # host-drawn: refused too
+            g.gamma(2.0, size=3)                  # host-drawn: refused
     r = _ref(0)
     r.gamma(2.0, size=3)
     _state_eq(g, r)                               # nothing drawn by the refused calls

@@ -40,6 +40,7 @@ ndarray = TrnArray
 from . import linalg, fft, random, sparse, special  # noqa: E402,F401
 from ._numpy_protocols import NumPyFallbackWarning  # noqa: E402,F401
 from . import _array_methods  # noqa: E402
+from ._scipy_dispatch import scipy_dispatch, from_environment as _scipy_env  # noqa: E402
 
 _array_methods.attach()
 
@@ -60,3 +61,5 @@ def _array_namespace(self, /, *, api_version=None):
 
 
 TrnArray.__array_namespace__ = _array_namespace
+
+_scipy_env()         # TRNPY_SCIPY_DISPATCH=1: SciPy dispatch on from the start

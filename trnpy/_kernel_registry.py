@@ -492,23 +492,27 @@ KERNELS = {"matmul": _Matmul(), "eigh": _Eigh(), "fft": _FFT()}
 # ---------------------------------------------------------------------------
 # random_bits (trnpy/_random_bits.py: NumPy's Philox-4x64-10 words)
 class _RandomBits:
-    """``route("random_bits", device, n_blocks)``. The NKI kernel does not take it yet,
-    so every neuron-device draw is a recorded fallback (an error under strict mode)."""
+    """``route("random_bits", device, n_blocks)``: NumPy's Philox-4x64-10 words of blocks
+    ``counter + 1 .. counter + n_blocks`` from ``kernels/rng.py``'s ``philox4x64_kernel``
+    (bit for bit NumPy's stream), as a uint64 NumPy array."""
     op = "random_bits"
 
-    def unsupported(self, device, n_blocks):
-        return ("kernels/rng.py computes Philox-4x32; NumPy's stream is Philox-4x64 "
-                "(issue #11 item 3)")
+    def unsupported(self, device, n_blocks, host=False):
+        if host:
+            return "drawn on the host (the method has no device sampler yet)"
+        return _sdk_missing(device)
 
-    def size(self, n_blocks):
+    def size(self, n_blocks, host=False):
         return n_blocks
 
-    def __call__(self, *args, **kwargs):
-        raise NotImplementedError("the random_bits NKI kernel is not written yet (issue #11)")
+    def __call__(self, key, counter, n_blocks):
+        from kernels.rng import philox4x64_words  # lazy: kernels/ (NKI kernels, emulator) load on first launch
+        return philox4x64_words(key, counter, n_blocks)
 
 
 KERNELS["random_bits"] = _RandomBits()
-kernel_thresholds["random_bits"] = DEFAULT_THRESHOLDS["random_bits"] = 0
+# small draws stay on torch: a launch costs more than a few thousand blocks
+kernel_thresholds["random_bits"] = DEFAULT_THRESHOLDS["random_bits"] = 4096
 
 
 # ---------------------------------------------------------------------------

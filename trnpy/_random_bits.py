@@ -11,7 +11,8 @@ and right shifts are masked to be logical.
 :class:`PhiloxStream` consumes a ``numpy.random.Philox`` state (its 4-word buffer, the
 buffered 32-bit half) as NumPy's ``next_uint64`` / ``next_uint32`` do, and gives the
 state NumPy's bit generator has after the same number of draws. Every block asks
-``route("random_bits")`` so that on the neuron device the kernel registry decides.
+``route("random_bits")``: on the neuron device the kernel registry decides, and the words
+come from ``kernels/rng.py``'s Philox-4x64 kernel (bit for bit NumPy's) at or above its threshold.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import numpy as np
 
 from ._torch import torch
 from ._dispatch import route
+from . import _kernel_registry
 
 M64 = (1 << 64) - 1
 M32 = 0xFFFFFFFF
@@ -107,8 +109,10 @@ def add_counter(counter, n: int) -> list:
 def philox_words(key, counter, n: int, device, tdevice):
     """The words of blocks ``counter + 1 .. counter + n``: an int64 tensor of ``4 * n``
     uint64 bit patterns on torch device ``tdevice`` (trnpy ``device`` is routed)."""
-    route("random_bits", device, n)
     key = [unsigned(int(k)) for k in key]
+    if route("random_bits", device, n) == "kernel":
+        words = _kernel_registry.run("random_bits", key, [unsigned(int(c)) for c in counter], n)
+        return torch.from_numpy(np.ascontiguousarray(words).view(np.int64)).to(tdevice)
     out = torch.empty((n, 4), dtype=torch.int64, device=tdevice)
     # chunks keep the ~20 scratch passes per round in cache on the host
     chunk = 1 << 16 if torch.device(tdevice).type == "cpu" else 1 << 22

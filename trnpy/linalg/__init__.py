@@ -11,5 +11,6 @@ from ._linalg import *  # noqa: F401,F403
 from ._linalg import __all__ as _np_all
 from ._scipy import *  # noqa: F401,F403
 from ._scipy import __all__ as _sp_all
+from ._refine import RefineInfo
 
-__all__ = list(_np_all) + list(_sp_all)
+__all__ = list(_np_all) + list(_sp_all) + ["RefineInfo"]

@@ -22,13 +22,15 @@ import warnings
 import numpy as np
 from .._torch import torch
 
-from .. import _convert, _dispatch, _dtypes, _tensor
+from .. import _convert, _dispatch, _dtypes, _gemm, _tensor
+from .._array import TrnArray
+from . import _refine
 from .._convert import np_view
 from .._normalize import normalizer
 from .._devices import CPU, get_default_device
 from .._tensor import torch_as
 from ._linalg import (EighResult, LinAlgError, QRResult, _check_uplo, _eigh, _new, _qr,
-                      _solve)
+                      _solve, det as _np_det, lstsq as _np_lstsq, norm as _np_norm)
 
 __all__ = ["lu", "lu_factor", "lu_solve", "cho_factor", "cho_solve", "solve_triangular",
            "expm", "sqrtm", "logm", "schur", "hessenberg", "null_space", "orth",
@@ -42,13 +44,13 @@ def _sl():
 
 
 def _wrap(r, dev):
+    if r is None:                         # lstsq's singular values with lapack_driver='gelsy'
+        return None
     if isinstance(r, (tuple, list)):      # batched SciPy calls may return lists
         return tuple(_wrap(x, dev) for x in r)
-    if isinstance(r, (bool, np.bool_)):
-        return bool(r)
-    if isinstance(r, (int, np.integer)) and not isinstance(r, np.ndarray):
-        return int(r)
-    return _convert.wrap(r, dev)
+    if isinstance(r, (bool, int)):        # SciPy's Python values stay (ranks, flags)
+        return r
+    return _convert.wrap(r, dev)          # NumPy scalars stay on the CPU, as SciPy's
 
 
 def _call(fn, *args, **kw):
@@ -542,7 +544,7 @@ def eigh_scipy(a, b, *, lower, eigvals_only, type, check_finite, subset_by_index
                subset_by_value, driver):
     xs, dev = _convert.as_arrays(a) if b is None else _convert.as_arrays(a, b)
     x = xs[0]
-    if type not in (1, 2, 3):
+    if b is not None and type not in (1, 2, 3):       # SciPy reads type only with b
         raise ValueError('"type" keyword only accepts 1, 2, and 3.')
     if driver not in _STD_DRIVERS + _GEN_DRIVERS:
         raise ValueError(f'"{driver}" is unknown. Possible values are "None", "ev", '
@@ -555,8 +557,12 @@ def eigh_scipy(a, b, *, lower, eigvals_only, type, check_finite, subset_by_index
                          'eigenvalue problems.')
     if subset_by_index is not None and subset_by_value is not None:
         raise ValueError("Either index or value subset can be requested.")
-    for y in xs:
-        _square(y)
+    if (subset_by_index is not None or subset_by_value is not None) and \
+            driver in ("ev", "evd", "gv", "gvd"):
+        raise ValueError(f'"{driver}" cannot compute subsets of eigenvalues')
+    for y, nm in zip(xs, "ab"):
+        if y.ndim < 2 or y.shape[-1] != y.shape[-2]:
+            raise ValueError(f'expected square "{nm}" matrix')
     n = x.shape[-1]
     if b is not None and xs[1].shape[-1] != n:
         raise ValueError("wrong b dimensions {}, should be {}".format(xs[1].shape, x.shape))
@@ -603,10 +609,13 @@ def eigh_scipy(a, b, *, lower, eigvals_only, type, check_finite, subset_by_index
             # C = L^-1 A L^-H ;  v = L^-H y
             c = solve_l(L, solve_l(L, ah).mH)
         else:
-            c = L.mH @ ah @ L
+            # the GEMM routing point: the NKI GEMM kernel on the neuron device
+            lh = L.mH.resolve_conj().contiguous()
+            c = _gemm.gemm(_gemm.gemm(lh, ah.contiguous(), dev), L, dev)
         w, y = _eigh(_new(c, dev), UPLO="L")
         w, y = w._t, y._t
-        v = torch.linalg.solve_triangular(L.mH, y, upper=True) if type in (1, 2) else L @ y
+        v = torch.linalg.solve_triangular(L.mH, y, upper=True) if type in (1, 2) else \
+            _gemm.gemm(L, y.contiguous(), dev)
     if subset_by_index is not None:
         w, v = w[..., lo:hi + 1], v[..., lo:hi + 1]
     elif subset_by_value is not None:
@@ -729,7 +738,7 @@ def eigh(a, b=None, UPLO=None, *, lower=_SP, eigvals_only=_SP, overwrite_a=False
 
 
 def solve(a, b, lower=_SP, overwrite_a=False, overwrite_b=False, check_finite=_SP,
-          assume_a=_SP, transposed=_SP):
+          assume_a=_SP, transposed=_SP, *, target_forward_error=None, device=None):
     """Solve ``a @ x = b``.
 
     NumPy's ``solve(a, b)`` and SciPy's keywords (``assume_a``, ``lower``,
@@ -737,7 +746,13 @@ def solve(a, b, lower=_SP, overwrite_a=False, overwrite_b=False, check_finite=_S
     shape rule for ``b`` is NumPy 2's, which SciPy >= 1.15 shares: a 1-D ``b`` is one
     vector, otherwise a stack of (M, K) matrices whose batch dimensions broadcast with
     ``a``'s. With a SciPy keyword the call follows SciPy (its dtypes, its errors, the
-    finite check); with none it is exactly NumPy's."""
+    finite check); with none it is exactly NumPy's. With ``target_forward_error=t`` it
+    returns ``(x, info)``: see :func:`trnpy.linalg._refine.solve`."""
+    if target_forward_error is not None or device is not None:
+        return _refine.solve(a, b, target_forward_error, device=device,
+                             assume_a=None if assume_a is _SP else assume_a,
+                             lower=lower is not _SP and bool(lower),
+                             transposed=transposed is not _SP and bool(transposed))
     kw = {k: v for k, v in dict(lower=lower, check_finite=check_finite, assume_a=assume_a,
                                 transposed=transposed).items() if v is not _SP}
     if not kw:
@@ -761,3 +776,328 @@ def qr(a, mode=None, *, pivoting=False, overwrite_a=False, lwork=None,
         return qr_scipy(a, mode, bool(pivoting),
                         True if check_finite is _SP else bool(check_finite))
     return _qr(a, "reduced" if mode is None else mode)
+
+
+# ---------------------------------------------------------------------------
+# SciPy's own signatures and defaults for the names trnpy.linalg gives NumPy's (``inv``,
+# ``det``, ``svd``, ``eigh`` ...): what ``trnpy.scipy_dispatch`` runs for
+# ``scipy.linalg.<name>``. Not exported (they would shadow NumPy's names); see SCIPY.
+def _host(name, dev, *args, **kw):
+    """SciPy's own function on the NumPy views of CPU arrays (NumPy backend), wrapped."""
+    args = [np_view(a) if isinstance(a, TrnArray) else a for a in args]
+    return _wrap(getattr(_sl(), name)(*args, **kw), dev)
+
+
+def _torch_only(name, what, dev):
+    raise NotImplementedError(f"scipy.linalg.{name} with {what} is not implemented for "
+                              f"arrays on {dev} (torch has no such solver); move the "
+                              "arrays to the CPU (x.to_device('cpu')) to use SciPy's")
+
+
+def scipy_solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=True,
+                assume_a=None, transposed=False):
+    """``scipy.linalg.solve`` (``overwrite_*`` are permissions: accepted, never used)."""
+    return solve_scipy(a, b, lower=lower, check_finite=check_finite, assume_a=assume_a,
+                       transposed=transposed)
+
+
+_INV_STRUCTURES = (None, "general", "gen", "diagonal", "upper triangular",
+                   "lower triangular", "pos", "sym", "her")
+
+
+def scipy_inv(a, overwrite_a=False, check_finite=True, *, assume_a=None, lower=False):
+    """``scipy.linalg.inv``: ``solve(a, I)`` with the same ``assume_a`` structure."""
+    (x,), dev = _convert.as_arrays(a)
+    if x.ndim < 2:
+        raise ValueError(f"Expected at least ndim=2, got a1.ndim={x.ndim}")
+    if x.shape[-1] != x.shape[-2]:
+        raise ValueError(f"Expected square matrix, got a1.shape={x.shape}")
+    if assume_a not in _INV_STRUCTURES:
+        raise KeyError(assume_a)              # SciPy's own (a dict look-up)
+    dt = sp_dtypes("inv", x.dtype)[0]
+    dev.check_dtype(dt)
+    if _dispatch.use_numpy(dev):
+        return _host("inv", dev, x, check_finite=check_finite, assume_a=assume_a,
+                     lower=lower)
+    t = torch_as(x._t, dt)
+    _check_finite(check_finite, t)
+    if t.numel() == 0:
+        return _new(t.clone(), dev, dt)
+    eye = torch.eye(t.shape[-1], dtype=t.dtype, device=t.device)
+    return solve_scipy(_new(t, dev), _new(eye, dev), lower=lower, check_finite=False,
+                       assume_a=assume_a, transposed=False)
+
+
+def scipy_det(a, overwrite_a=False, check_finite=True):
+    """``scipy.linalg.det``: LU in the LAPACK dtype, the value in float64/complex128 (a
+    NumPy scalar for one matrix on the CPU)."""
+    (x,), dev = _convert.as_arrays(a)
+    if x.ndim < 2:
+        raise ValueError("The input array must be at least two-dimensional.")
+    if x.shape[-1] != x.shape[-2]:
+        raise ValueError("Last 2 dimensions of the array must be square but received "
+                         f"shape {x.shape}.")
+    rdt = sp_dtypes("det", x.dtype)[0]
+    dev.check_dtype(rdt)
+    if _dispatch.use_numpy(dev):
+        return _host("det", dev, x, check_finite=check_finite)
+    _check_finite(check_finite, x._t)
+    if x.shape[-1] == 0:
+        t = torch.ones(x.shape[:-2], dtype=_dtypes.to_torch(rdt), device=dev.torch_device)
+    else:
+        lapack = sp_dtypes("lu_factor", x.dtype)[0]     # SciPy's working dtype
+        t = torch_as(_convert.as_array(_np_det(_new(torch_as(x._t, lapack), dev)), dev)._t,
+                     rdt)
+    return _convert.scalar(t, dev) if t.dim() == 0 else _new(t, dev)
+
+
+_LSTSQ_DRIVERS = ("gelsd", "gelsy", "gelss")
+
+
+def scipy_lstsq(a, b, cond=None, overwrite_a=False, overwrite_b=False, check_finite=True,
+                lapack_driver=None):
+    """``scipy.linalg.lstsq``: ``(x, residues, rank, s)``; the minimum-norm solution from
+    the SVD whatever the driver (gelsy's ``s`` is None, as SciPy's)."""
+    (x, y), dev = _convert.as_arrays(a, b)
+    driver = "gelsd" if lapack_driver is None else lapack_driver
+    if driver not in _LSTSQ_DRIVERS:
+        raise ValueError(f'LAPACK driver "{driver}" is not found')
+    if x.ndim < 2:
+        raise ValueError("Input array a should be 2D")
+    dts = sp_dtypes("lstsq", x.dtype, y.dtype)
+    for d in dts:
+        dev.check_dtype(d)
+    if _dispatch.use_numpy(dev):
+        return _host("lstsq", dev, x, y, cond=cond, check_finite=check_finite,
+                     lapack_driver=lapack_driver)
+    if x.ndim > 2:
+        _torch_only("lstsq", "a stack of matrices", dev)
+    m, n = x.shape
+    if y.ndim not in (1, 2) or y.shape[0] != m:
+        raise ValueError("Shape mismatch: a and b must have the same number of rows "
+                         f"({m} != {y.shape[0] if y.ndim else 1}).")
+    _check_finite(check_finite, x._t, y._t)
+    rcond = np.finfo(dts[0]).eps if cond is None or cond < 0 else cond   # LAPACK's rule
+    xs, res, rank, s = _np_lstsq(_new(torch_as(x._t, dts[0]), dev),
+                                 _new(torch_as(y._t, dts[0]), dev), rcond=rcond)
+    if not res.shape[0]:                             # SciPy's empty residues: x's dtype
+        res = _new(res._t, dev, dts[0])
+    elif y.ndim == 1:                                # one residue, a value (np.sum's)
+        res = _convert.scalar(res._t[0], dev)
+    return xs, res, int(_convert.as_array(rank, dev)._t), \
+        (None if driver == "gelsy" else s)
+
+
+def scipy_pinv(a, *, atol=None, rtol=None, return_rank=False, check_finite=True):
+    """``scipy.linalg.pinv``: singular values above ``atol + rtol * max(s)`` kept; the
+    product of the factors runs through the GEMM routing point."""
+    (x,), dev = _convert.as_arrays(a)
+    if x.ndim < 2:
+        raise ValueError("expected matrix")
+    dt = sp_dtypes("pinv", x.dtype)[0]
+    dev.check_dtype(dt)
+    if _dispatch.use_numpy(dev):
+        return _host("pinv", dev, x, atol=atol, rtol=rtol, return_rank=return_rank,
+                     check_finite=check_finite)
+    t = torch_as(x._t, dt)
+    _check_finite(check_finite, t)
+    m, n = t.shape[-2:]
+    atol = 0. if atol is None else atol
+    rtol = max(m, n) * np.finfo(dt).eps if rtol is None else rtol
+    if atol < 0. or rtol < 0.:
+        raise ValueError("atol and rtol values must be positive.")
+    u, s, vh = _call(torch.linalg.svd, t, full_matrices=False)
+    smax = s.amax(-1, keepdim=True) if s.shape[-1] else torch.zeros_like(s[..., :1])
+    keep = s > atol + smax * rtol
+    sinv = torch.where(keep, 1 / torch.where(keep, s, torch.ones_like(s)),
+                       torch.zeros_like(s)).to(t.dtype)
+    left = (vh.mH * sinv[..., None, :]).resolve_conj().contiguous()
+    B = _gemm.gemm(left, u.mH.resolve_conj().contiguous(), dev)
+    B = _new(B, dev, dt)
+    if not return_rank:
+        return B
+    rank = keep.sum(-1)
+    return B, (_convert.scalar(rank, dev) if rank.dim() == 0 else _new(rank, dev))
+
+
+def scipy_svd(a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=True,
+              lapack_driver="gesdd"):
+    """``scipy.linalg.svd``: ``(U, s, Vh)`` or ``s``. Off the SciPy path torch's SVD
+    computes the decomposition either driver gives (equal to rounding; the signs of
+    singular-vector pairs may differ, as between SciPy's two drivers)."""
+    (x,), dev = _convert.as_arrays(a)
+    if x.ndim < 2:
+        raise ValueError("expected matrix")
+    if not isinstance(lapack_driver, str):
+        raise TypeError("lapack_driver must be a string")
+    if lapack_driver not in ("gesdd", "gesvd"):
+        raise ValueError(f'lapack_driver must be "gesdd" or "gesvd", not "{lapack_driver}"')
+    dts = sp_dtypes("svd", x.dtype)
+    for d in dts:
+        dev.check_dtype(d)
+    if _dispatch.use_numpy(dev):
+        return _host("svd", dev, x, full_matrices=full_matrices, compute_uv=compute_uv,
+                     check_finite=check_finite, lapack_driver=lapack_driver)
+    udt, sdt = dts[0], dts[1]
+    t = torch_as(x._t, udt)
+    _check_finite(check_finite, t)
+    m, n = t.shape[-2:]
+    if not compute_uv:
+        return _new(_call(torch.linalg.svdvals, t), dev, sdt)
+    if t.numel() == 0 and full_matrices:
+        eye = functools.partial(torch.eye, dtype=t.dtype, device=t.device)
+        u, s, vh = eye(m).expand(t.shape[:-2] + (m, m)), t.new_zeros(t.shape[:-2] + (0,)), \
+            eye(n).expand(t.shape[:-2] + (n, n))
+    else:
+        u, s, vh = _call(torch.linalg.svd, t, full_matrices=bool(full_matrices))
+    return _new(u, dev, udt), _new(s, dev, sdt), _new(vh, dev, udt)
+
+
+def scipy_svdvals(a, overwrite_a=False, check_finite=True):
+    """``scipy.linalg.svdvals``: the singular values, descending."""
+    return scipy_svd(a, compute_uv=False, check_finite=check_finite)
+
+
+def scipy_cholesky(a, lower=False, overwrite_a=False, check_finite=True):
+    """``scipy.linalg.cholesky``: reads ``a``'s ``lower``/upper triangle; the factor has
+    zeros in the other."""
+    (x,), dev = _convert.as_arrays(a)
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+        shape = (1,) + x.shape if x.ndim == 1 else x.shape
+        raise ValueError("Input array is expected to be square but has the shape: "
+                         f"{shape}.")
+    dt = sp_dtypes("cholesky", x.dtype)[0]
+    dev.check_dtype(dt)
+    if _dispatch.use_numpy(dev):
+        return _host("cholesky", dev, x, lower=lower, check_finite=check_finite)
+    t = torch_as(x._t, dt)
+    _check_finite(check_finite, t)
+    f, info = torch.linalg.cholesky_ex(_tri_hermitian(t, lower), upper=not lower)
+    if info.numel() and bool((info != 0).any()):
+        raise LinAlgError(f"{int(info[info != 0].min())}-th leading minor of the array "
+                          "is not positive definite")
+    return _new(f, dev, dt)
+
+
+def scipy_eig(a, b=None, left=False, right=True, overwrite_a=False, overwrite_b=False,
+              check_finite=True, homogeneous_eigvals=False):
+    """``scipy.linalg.eig``: complex eigenvalues always; right eigenvectors real when every
+    eigenvalue is (real input). Off the SciPy path ``b`` (the generalized problem) and
+    ``left=True`` raise NotImplementedError: torch has neither."""
+    xs, dev = _convert.as_arrays(a) if b is None else _convert.as_arrays(a, b)
+    for y in xs:
+        if y.ndim < 2 or y.shape[-1] != y.shape[-2]:
+            raise ValueError("expected square matrix")
+    if b is not None and xs[1].shape != xs[0].shape:
+        raise ValueError("a and b must have the same shape")
+    x = xs[0]
+    wdt, vdt = sp_dtypes("eig", x.dtype)
+    cdt = wdt
+    for d in (wdt, vdt):
+        dev.check_dtype(d)
+    if _dispatch.use_numpy(dev):
+        return _host("eig", dev, *xs, left=left, right=right, check_finite=check_finite,
+                     homogeneous_eigvals=homogeneous_eigvals)
+    if b is not None:
+        _torch_only("eig", "b (the generalized eigenproblem)", dev)
+    if left:
+        _torch_only("eig", "left=True (left eigenvectors)", dev)
+    t = torch_as(x._t, cdt if x.dtype.kind == "c" else _dtypes.real_of(cdt))
+    _check_finite(check_finite, t)
+    if not right:
+        w = _new(_call(torch.linalg.eigvals, t), dev, wdt)
+        return _new(torch.stack([w._t, torch.ones_like(w._t)], dim=-2), dev) \
+            if homogeneous_eigvals else w
+    w, v = _call(torch.linalg.eig, t)
+    if x.dtype.kind != "c" and not bool((w.imag == 0).all()):
+        vdt = cdt
+    w = _new(w, dev, wdt)
+    if homogeneous_eigvals:
+        w = _new(torch.stack([w._t, torch.ones_like(w._t)], dim=-2), dev)
+    vt = v.real if vdt.kind != "c" else v
+    return w, _new(vt, dev, vdt)
+
+
+def scipy_eigvals(a, b=None, overwrite_a=False, check_finite=True,
+                  homogeneous_eigvals=False):
+    """``scipy.linalg.eigvals``: the (complex) eigenvalues of :func:`scipy_eig`."""
+    return scipy_eig(a, b, left=False, right=False, check_finite=check_finite,
+                     homogeneous_eigvals=homogeneous_eigvals)
+
+
+def scipy_eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False,
+               overwrite_b=False, type=1, check_finite=True, subset_by_index=None,
+               subset_by_value=None, driver=None):
+    """``scipy.linalg.eigh`` (``driver`` is validated; off the SciPy path torch's solver
+    gives the same decomposition, to rounding and eigenvector signs)."""
+    return eigh_scipy(a, b, lower=lower, eigvals_only=eigvals_only, type=type,
+                      check_finite=check_finite, subset_by_index=subset_by_index,
+                      subset_by_value=subset_by_value, driver=driver)
+
+
+def scipy_eigvalsh(a, b=None, *, lower=True, overwrite_a=False, overwrite_b=False, type=1,
+                   check_finite=True, subset_by_index=None, subset_by_value=None,
+                   driver=None):
+    """``scipy.linalg.eigvalsh``."""
+    return eigh_scipy(a, b, lower=lower, eigvals_only=True, type=type,
+                      check_finite=check_finite, subset_by_index=subset_by_index,
+                      subset_by_value=subset_by_value, driver=driver)
+
+
+def scipy_qr(a, overwrite_a=False, lwork=None, mode="full", pivoting=False,
+             check_finite=True):
+    """``scipy.linalg.qr`` with SciPy's modes: 'full' and 'economic' ``(Q, R)``, 'r'
+    ``(R,)`` (the full R), 'raw' ``((qr, tau), R)`` (LAPACK geqrf's output)."""
+    if mode not in ("full", "r", "economic", "raw"):
+        raise ValueError("Mode argument should be one of ['full', 'r', 'economic', 'raw']")
+    if pivoting or mode in ("full", "economic"):
+        return qr_scipy(a, mode, bool(pivoting), bool(check_finite))
+    (x,), dev = _convert.as_arrays(a)
+    if x.ndim < 2:
+        raise ValueError("expected at least 2-D array")
+    dt = sp_dtypes("qr", x.dtype)[0]
+    dev.check_dtype(dt)
+    if _dispatch.use_numpy(dev):
+        return _host("qr", dev, x, mode=mode, check_finite=check_finite)
+    t = torch_as(x._t, dt)
+    _check_finite(check_finite, t)
+    if mode == "r":
+        return (_new(torch.linalg.qr(t, mode="complete")[1], dev, dt),)
+    h, tau = torch.geqrf(t)
+    k = min(t.shape[-2:])
+    return (_new(h, dev, dt), _new(tau, dev, dt)), _new(h[..., :k, :].triu(), dev, dt)
+
+
+def scipy_norm(a, ord=None, axis=None, keepdims=False, check_finite=True):
+    """``scipy.linalg.norm``: NumPy's norm after SciPy's finite check (on the CPU SciPy's
+    own, either backend: its result is a Python float, a NumPy scalar or an array by
+    BLAS/LAPACK shortcuts that depend on the memory layout)."""
+    (x,), dev = _convert.as_arrays(a)
+    if dev is CPU:
+        return _host("norm", dev, x, ord=ord, axis=axis, keepdims=keepdims,
+                     check_finite=check_finite)
+    _check_finite(check_finite, x._t)
+    return _np_norm(x, ord=ord, axis=axis, keepdims=keepdims)
+
+
+def scipy_block_diag(*arrs):
+    """``scipy.linalg.block_diag`` of 0-, 1- and 2-D arrays (SciPy 1.17's stacks of
+    N-D arrays raise NotImplementedError)."""
+    if any(getattr(x, "ndim", 0) > 2 for x in arrs):
+        raise NotImplementedError("scipy.linalg.block_diag of stacks (arrays with more "
+                                  "than 2 dimensions) is not implemented in trnpy")
+    return block_diag(*arrs)
+
+
+#: ``scipy.linalg`` name -> trnpy's function with SciPy's signature and defaults
+SCIPY = {
+    "solve": scipy_solve, "solve_triangular": solve_triangular, "inv": scipy_inv,
+    "det": scipy_det, "lstsq": scipy_lstsq, "pinv": scipy_pinv, "eigh": scipy_eigh,
+    "eigvalsh": scipy_eigvalsh, "eig": scipy_eig, "eigvals": scipy_eigvals,
+    "svd": scipy_svd, "svdvals": scipy_svdvals, "cholesky": scipy_cholesky,
+    "cho_factor": cho_factor, "cho_solve": cho_solve, "lu": lu, "lu_factor": lu_factor,
+    "lu_solve": lu_solve, "qr": scipy_qr, "expm": expm, "sqrtm": sqrtm, "logm": logm,
+    "schur": schur, "hessenberg": hessenberg, "norm": scipy_norm, "null_space": null_space,
+    "orth": orth, "block_diag": scipy_block_diag, "toeplitz": toeplitz,
+    "circulant": circulant,
+}

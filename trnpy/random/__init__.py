@@ -87,7 +87,7 @@ def _host_call(f, args, kwargs, dev):
     _check_float(dev, kwargs)
     if dev.kind == "neuron":
         # drawn on the host: a recorded fallback of the random_bits kernel (strict: refused)
-        route("random_bits", dev, 0)
+        route("random_bits", dev, 0, host=True)
     args = [_to_host(a) for a in args]
     out = kwargs.get("out")
     tmp = None
