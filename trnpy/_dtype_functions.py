@@ -52,6 +52,14 @@ mintypecode = np.mintypecode
 def astype(x, dtype, /, *, copy=True, device=None):
     """``x`` cast to ``dtype`` with NumPy's (unsafe) casting; ``copy=False`` returns ``x``
     itself when neither dtype nor device change."""
+    if isinstance(x, np.generic):
+        # NumPy's astype takes its scalars (what trnpy's elements and reductions are) and
+        # gives one back; the array API namespace gets a 0-d array
+        out = astype(_convert.wrap(np.asarray(x), _convert.CPU), dtype, copy=copy,
+                     device=device)
+        if out._device is _convert.CPU and not _convert.ZERO_D.get():
+            return _convert.np_view(out)[()]
+        return out
     if not isinstance(x, TrnArray):
         raise TypeError(f"astype: x must be a trnpy array, not {type(x).__name__}")
     dt = _dtypes.as_dtype(dtype)
