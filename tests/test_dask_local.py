@@ -261,6 +261,7 @@ def test_entry_point(tmp_path):
     """)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [str(tmp_path), str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    # cwd: a checkout's own (possibly stale) trnpy.egg-info must not come first
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                       env=env, timeout=300)
+                       env=env, timeout=300, cwd=tmp_path)
     assert r.returncode == 0 and "OK" in r.stdout, r.stderr
