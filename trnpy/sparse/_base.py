@@ -80,8 +80,6 @@ def _host_copy(x):
         return np.array(_convert.host(x), copy=True)
     if isinstance(x, tuple):
         return tuple(_host_copy(e) for e in x)
-    if _sp().issparse(x):
-        return x.copy()
     return np.array(x, copy=True)
 
 
@@ -162,7 +160,12 @@ class _spbase:
         if device is None and isinstance(arg1, _spbase):
             device = arg1._device
         dev = target_device(device)
-        arg = arg1._scipy("convert") if isinstance(arg1, _spbase) else _host_copy(arg1)
+        if isinstance(arg1, _spbase):
+            arg = arg1._scipy("convert")
+        elif _sp().issparse(arg1):
+            arg, copy = arg1, True          # SciPy copies it (the caller's stays untouched)
+        else:
+            arg = _host_copy(arg1)
         S = getattr(_sp(), self._SCIPY)(arg, shape=shape, dtype=dtype, copy=copy,
                                         maxprint=maxprint, **kw)
         if self.format in ("csr", "csc", "bsr"):

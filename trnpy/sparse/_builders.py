@@ -43,13 +43,20 @@ class _dok_base(_spbase):
     def __delitem__(self, key):
         del self._S[key]
 
+    def get(self, *args, **kwargs):
+        """Without arguments the ``scipy.sparse`` copy (CuPy's ``get()``); with a key,
+        the dict's ``get(key, default=0.0)`` of SciPy's DOK."""
+        if not args and not kwargs:
+            return _spbase.get(self)
+        return _out(self._S.get(*args, **kwargs), self._device)
+
     @classmethod
     def fromkeys(cls, iterable, value=1, /):
         return _out(getattr(_sp(), cls._SCIPY).fromkeys(iterable, value),
                     target_device(None))
 
 
-_host_methods(_dok_base, ("get", "items", "keys", "values", "clear", "pop", "popitem",
+_host_methods(_dok_base, ("items", "keys", "values", "clear", "pop", "popitem",
                           "setdefault", "update"))
 
 

@@ -49,6 +49,11 @@ class _coo_base(_data_mixin, _minmax_mixin, _spbase):
         r, c = self._comps["coords"]
         return r._t.long(), c._t.long(), self._comps["data"]._t
 
+    def _with_data(self, data):
+        out = super()._with_data(data)
+        out._flags["has_canonical_format"] = False      # SciPy's new COO from a tuple
+        return out
+
     def _device_T(self, copy):
         comps = {"data": self._comps["data"],
                  "coords": tuple(reversed(self._comps["coords"]))}
