@@ -327,3 +327,62 @@ def test_components_share_memory_on_the_numpy_backend(fmt):
     A = getattr(ts, f"{fmt}_array")(np.diag([1.0, 2, 3]))
     A.data[...] = 7.0
     assert (to_np(A.toarray()) == 7.0 * np.eye(3)).all()
+
+
+BAD = [
+    ("dia_array", ((np.ones((2, 3)), [0, 0]),), {"shape": (3, 3)}),       # repeated offset
+    ("dia_array", ((np.ones((2, 3)), [0]),), {"shape": (3, 3)}),          # offsets length
+    ("coo_array", (([1.0, 2, 3], ([0, 1], [0, 1, 2])),), {"shape": (3, 3)}),
+    ("csr_array", (np.ones((2, 2)),), {"shape": (-1, 2)}),
+    ("csr_array", (np.array([[None]], dtype=object),), {}),
+    ("csr_array", (([1.0, 2], [0, 1], [[0, 1, 2]]),), {"shape": (2, 2)}),  # 2-D indptr
+    ("csr_array", (([1.0, 2], [0, 1], [0, 1, 2]),), {"shape": (3, 3)}),   # indptr length
+    ("csc_array", (([1.0, 2], [0, 7], [0, 1, 2]),), {"shape": (3, 2)}),   # index too large
+    ("bsr_array", (np.ones((4, 4)),), {"blocksize": (3, 3)}),
+    ("dok_array", ((2, -1),), {}),
+    ("lil_array", (np.ones((2, 2, 2)),), {}),
+]
+
+
+@pytest.mark.parametrize("name,args,kw", BAD)
+def test_bad_input_raises_scipys_class_and_leaves_the_caller_alone(backend, name, args,
+                                                                   kw):
+    before = copy.deepcopy(args)
+    with pytest.raises(Exception) as exp:
+        getattr(sp, name)(*args, **kw).check_format(full_check=True) \
+            if name[:3] in ("csr", "csc", "bsr") else getattr(sp, name)(*args, **kw)
+    with pytest.raises(type(exp.value)):
+        getattr(ts, name)(*args, **kw)
+    assert repr(args) == repr(before)
+
+
+def test_dtypes_trnpy_cannot_hold_are_refused(backend):
+    with pytest.raises(TypeError, match="longdouble|float128"):
+        ts.csr_array(np.eye(2, dtype=np.longdouble))
+
+
+def test_host_steps_are_recorded_off_the_numpy_backend():
+    trnpy.reset_routes()
+    with trnpy.cpu_backend("torch"):
+        A = ts.csr_array(np.eye(3))
+        A.T @ np.ones(3), abs(A), A * 2, A.toarray()          # on the device
+        assert not any(op.startswith("sparse.") for op, _ in trnpy.ROUTES)
+        A.sum(axis=0), A + A, A[0]
+    assert trnpy.ROUTES[("sparse.sum", "numpy")] == 1
+    assert trnpy.ROUTES[("sparse.add", "numpy")] == 1
+    assert "sparse.getitem" in trnpy.routing_report()
+    trnpy.reset_routes()
+    ts.csr_array(np.eye(3)).sum(axis=0)                       # SciPy's own, no copy
+    assert not any(op.startswith("sparse.") for op, _ in trnpy.ROUTES)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo", "bsr"])
+def test_device_mixing_is_refused(emulated_neuron, fmt):
+    A = getattr(ts, f"{fmt}_array")(np.eye(4, dtype=np.float32), device=emulated_neuron)
+    B = ts.csr_array(np.eye(4, dtype=np.float32))
+    with pytest.raises(ValueError, match="device"):
+        A + B
+    with pytest.raises(ValueError, match="device"):
+        A @ trnpy.ones(4, dtype=np.float32)
+    with pytest.raises(ValueError, match="device"):
+        ts.hstack([A, B])

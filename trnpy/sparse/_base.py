@@ -18,7 +18,7 @@ import operator
 
 import numpy as np
 
-from .. import _convert, _dispatch, _spmm
+from .. import _convert, _dispatch, _dtypes, _spmm
 from .._array import TrnArray
 from .._convert import target_device
 from .._devices import CPU
@@ -180,6 +180,7 @@ class _spbase:
         return self
 
     def _set(self, S, dev):
+        dev.check_dtype(_dtypes.as_dtype(S.dtype))     # TypeError for dtypes trnpy lacks
         self._device = dev
         if self._HOST_ONLY or _dispatch.use_numpy(dev):
             self._S, self._comps = S, None
