@@ -92,6 +92,8 @@ def _out(r, dev):
     sp = _sp()
     if sp.issparse(r):
         return _CLASSES[type(r).__name__]._from_scipy(r, dev)
+    if type(r) is np.ndarray and dev is CPU:
+        return _convert.wrap(r, CPU)
     if isinstance(r, np.ndarray):
         return _convert.asarray(np.ascontiguousarray(np.asarray(r)), device=dev)
     if isinstance(r, np.generic):
@@ -245,7 +247,7 @@ class _spbase:
     # -- attributes --------------------------------------------------------------------
     @property
     def shape(self):
-        return tuple(int(s) for s in self._S.shape) if self._S is not None else self._shape
+        return self._S.shape if self._S is not None else self._shape
 
     @property
     def dtype(self):
@@ -409,6 +411,20 @@ class _spbase:
 
     # -- products ------------------------------------------------------------------------
     def __matmul__(self, other):
+        S = self._S
+        if S is not None and self._device is CPU and (
+                type(other) is np.ndarray or (type(other) is TrnArray
+                                              and other._device is CPU)):
+            # the NumPy backend's path: SciPy's kernels on the views, little else
+            x = other if type(other) is np.ndarray else _convert.host(other)
+            if x.ndim > 2 and S.ndim == 2:
+                raise NotImplementedError("trnpy.sparse: sparse @ an operand of more than "
+                                          "2 dimensions is not implemented")
+            if x.dtype == np.bool_ or S.dtype == np.bool_:
+                raise NotImplementedError("trnpy.sparse: products of bool sparse arrays "
+                                          "are not implemented")
+            r = S @ x
+            return _convert.wrap(r, CPU) if type(r) is np.ndarray else _out(r, CPU)
         if _is_scalar(other) and not isinstance(other, TrnArray):
             raise ValueError("Scalar operands are not allowed, use '*' instead")
         if isinstance(other, _spbase) or _sp().issparse(other):
