@@ -386,3 +386,18 @@ def test_device_mixing_is_refused(emulated_neuron, fmt):
         A @ trnpy.ones(4, dtype=np.float32)
     with pytest.raises(ValueError, match="device"):
         ts.hstack([A, B])
+
+
+def test_out_arguments_are_written(backend):
+    D = np.array([[1.0, 0, 2], [0, 3, 0]])
+    A = ts.csr_array(D)
+    o = trnpy.zeros(3)
+    assert A.sum(axis=0, out=o) is o
+    np.testing.assert_array_equal(to_np(o), D.sum(axis=0))
+    o2 = trnpy.zeros((2, 3))
+    assert A.toarray(out=o2) is o2
+    np.testing.assert_array_equal(to_np(o2), D)
+    with pytest.raises(ValueError):
+        A.toarray(out=trnpy.zeros((3, 2)))
+    with pytest.raises(ValueError):
+        A.sum(axis=1, out=trnpy.zeros(3))

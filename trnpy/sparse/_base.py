@@ -108,16 +108,32 @@ def _host_method(name, mutates=False, doc=None):
     ``mutates``: it changes the array in place (the device components are replaced)."""
     def method(self, *args, **kwargs):
         S = self._scipy(name)
+        out = kwargs.pop("out", None)
         r = getattr(S, name)(*_in(args, self._device), **{k: _in(v, self._device)
                                                           for k, v in kwargs.items()})
         if mutates and self._S is None:
             self._set(S, self._device)
+        if out is not None:
+            return _write_out(out, _out(r, self._device))
         return None if mutates and r is None else _out(r, self._device)
     method.__name__ = name
     method.__qualname__ = name
     method.__doc__ = doc or (f"SciPy's ``{name}`` (``scipy.sparse``), on the host through "
                              "SciPy for arrays off the CPU's NumPy backend.")
     return method
+
+
+def _write_out(out, res, same_dtype=False):
+    """``out=``: the result written into the caller's trnpy array (any device)."""
+    if not isinstance(out, TrnArray):
+        raise TypeError("trnpy.sparse: out= must be a trnpy array")
+    shape = getattr(res, "shape", ())
+    if tuple(out.shape) != tuple(shape):
+        raise ValueError("output parameter has wrong shape")
+    if same_dtype and out.dtype != res.dtype:
+        raise ValueError("Output dtype not compatible with inputs.")
+    out[...] = res
+    return out
 
 
 def _host_methods(cls, names, mutates=()):
@@ -284,7 +300,7 @@ class _spbase:
     def toarray(self, order=None, out=None):
         """The dense trnpy array (on this array's device)."""
         if out is not None:
-            raise NotImplementedError("trnpy.sparse: toarray(out=) is not implemented")
+            return _write_out(out, self.toarray(order=order), same_dtype=True)
         if self._S is None and self.ndim == 2 and hasattr(self, "_coo_tensors") and \
                 order in (None, "C") and self.dtype.kind in "fc":
             row, col, data = self._coo_tensors()
@@ -563,10 +579,6 @@ class spmatrix:
         if _is_scalar(other):
             return _spbase.__mul__(self, other)
         return other @ self if isinstance(other, _spbase) else self.__rmatmul__(other)
-
-    @property
-    def H(self):
-        return self.conjugate().transpose()
 
     def getH(self):
         return self.conjugate().transpose()
