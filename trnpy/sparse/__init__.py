@@ -55,7 +55,14 @@ __all__ = ["sparray", "spmatrix", "issparse", "isspmatrix",
            "load_npz", "swapaxes", "permute_dims", "expand_dims"]
 
 
+_FROM_SCIPY = ("SparseWarning", "SparseEfficiencyWarning", "get_index_dtype",
+               "safely_cast_index_arrays")
+
+
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
+    if name in _FROM_SCIPY:
+        import scipy.sparse  # lazy: SciPy is optional; its warning classes / index helpers
+        return getattr(scipy.sparse, name)
     raise AttributeError(f"trnpy.sparse.{name} is not implemented yet (issue #12)")

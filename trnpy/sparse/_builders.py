@@ -24,7 +24,7 @@ class _lil_base(_spbase):
         return self._S.rows
 
 
-_host_methods(_lil_base, ("getrowview",))
+_host_methods(_lil_base, ("getrow", "getrowview"))
 
 
 class _dok_base(_spbase):
