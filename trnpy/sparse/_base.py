@@ -371,7 +371,8 @@ class _spbase:
             if not np.can_cast(self.dtype, dt, casting=casting):
                 raise TypeError(f"Cannot cast array data from {self.dtype!r} to {dt!r} "
                                 f"according to the rule {casting!r}")
-            return self._with_data(self._comps["data"].astype(dt))
+            if self._flags.get("has_canonical_format", True):
+                return self._with_data(self._comps["data"].astype(dt))
         return _out(self._scipy("astype").astype(dt, casting=casting, copy=copy),
                     self._device)
 
@@ -384,8 +385,10 @@ class _spbase:
 
     conj = conjugate
 
-    def _data_op(self, name, fn):
-        if self._S is None and "data" in self._comps:
+    def _data_op(self, name, fn, dedup=False):
+        # dedup: SciPy sums duplicates first (in place); the host path does it here
+        if self._S is None and "data" in self._comps and not (
+                dedup and not self._flags.get("has_canonical_format", True)):
             return self._with_data(fn(self._comps["data"]))
         return _out(getattr(self._scipy(name.strip("_")), name)(), self._device)
 
@@ -395,7 +398,7 @@ class _spbase:
         return self._data_op("__neg__", operator.neg)
 
     def __abs__(self):
-        return self._data_op("__abs__", abs)
+        return self._data_op("__abs__", abs, dedup=True)
 
     def __pos__(self):
         return self.copy()
