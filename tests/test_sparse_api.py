@@ -175,6 +175,7 @@ UNARY = {
     "sqrt_abs": lambda X: abs(X).sqrt(), "sign": lambda X: X.sign(),
     "getnnz0": lambda X: X.getnnz(axis=0), "getrow": lambda X: X.getrow(0),
     "attrs": lambda X: (X.shape, X.ndim, X.format, X.size),
+    "iter": lambda X: tuple(X), "dot": lambda X: X.dot(X.T), "dot2": lambda X: X.dot(2),
 }
 
 
@@ -401,3 +402,34 @@ def test_out_arguments_are_written(backend):
         A.toarray(out=trnpy.zeros((3, 2)))
     with pytest.raises(ValueError):
         A.sum(axis=1, out=trnpy.zeros(3))
+
+
+NEURON_OPS = ["T", "conj", "abs", "neg", "copy", "astype_c128", "tocsr", "tocsc", "tocoo",
+              "toarray", "sum", "sum0", "max", "argmax", "diagonal", "nonzero", "mul2",
+              "div2", "add", "multiply", "row0", "cols", "matmulT", "eliminate_zeros",
+              "setdiag"]
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo", "bsr"])
+def test_emulated_neuron_matches_scipy_or_refuses_float64(emulated_neuron, fmt):
+    """float32 arrays on the neuron device: each method gives SciPy's answer on the
+    device, or TypeError where SciPy's answer is float64 (never a silent downcast)."""
+    rng = np.random.default_rng(4)
+    D = np.round(rng.standard_normal((5, 4)), 2).astype(np.float32)
+    D[rng.random((5, 4)) < 0.5] = 0
+    S = getattr(sp, f"{fmt}_array")(D)
+    for name in NEURON_OPS:
+        exp, eexp = _run(UNARY[name], copy.deepcopy(S))
+        A = getattr(ts, f"{fmt}_array")(D, device=emulated_neuron)
+        got, egot = _run(UNARY[name], A)
+        f64 = [e for e in (exp if isinstance(exp, tuple) else (exp,))
+               if getattr(e, "dtype", None) in (np.float64, np.complex128)]
+        if eexp is not None or f64:
+            assert egot is not None and type(egot) is (type(eexp) if eexp else TypeError), \
+                (name, egot, eexp)
+            continue
+        assert egot is None, (name, egot)
+        for g in (got if isinstance(got, tuple) else (got,)):
+            dev = g.device if hasattr(g, "device") else emulated_neuron
+            assert dev == emulated_neuron, name
+        _same(got, exp, rtol=2e-6)
