@@ -24,8 +24,8 @@
   arrays on the array's device (2-D arrays where SciPy gives ``np.matrix``), elements and
   full reductions NumPy scalars on the CPU and 0-d arrays elsewhere.
 
-Not here: ``csgraph``, ``linalg`` (``trnpy/sparse/linalg``, separately), ``out=`` of
-``toarray``.
+Not here: ``csgraph``; ``linalg`` is ``trnpy/sparse/linalg``. Component arrays
+changed in place after construction are not validated again (as in SciPy).
 """
 from __future__ import annotations
 
