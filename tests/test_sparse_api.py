@@ -140,6 +140,14 @@ def _inplace(name, *args):
     return fn
 
 
+def _setitem(key, value):
+    def fn(X):
+        Y = X.copy()
+        Y[key] = value
+        return Y
+    return fn
+
+
 UNARY = {
     "T": lambda X: X.T, "transpose": lambda X: X.transpose(),
     "conj": lambda X: X.conj(), "abs": abs, "neg": lambda X: -X,
@@ -175,6 +183,8 @@ UNARY = {
     "sqrt_abs": lambda X: abs(X).sqrt(), "sign": lambda X: X.sign(),
     "getnnz0": lambda X: X.getnnz(axis=0), "getrow": lambda X: X.getrow(0),
     "attrs": lambda X: (X.shape, X.ndim, X.format, X.size),
+    "setelem": _setitem((0, 1), 5), "setrow": _setitem(0, 0),
+    "setcols": _setitem((slice(None), [0, 2]), -1.5),
     "iter": lambda X: tuple(X), "dot": lambda X: X.dot(X.T), "dot2": lambda X: X.dot(2),
 }
 
