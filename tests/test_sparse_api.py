@@ -21,11 +21,13 @@ from trnpy import sparse as ts
 from conftest import assert_matches, default_rtol, to_np
 
 FORMATS = ["csr", "csc", "coo", "bsr", "dia", "lil", "dok"]
-DTYPES = [np.float64, np.float32, np.int64, np.complex128]
+DTYPES = [np.float64, np.float32, np.int64, np.complex128, np.bool_]
 
 
 def _values(rng, n, dtype):
     dt = np.dtype(dtype)
+    if dt.kind == "b":
+        return rng.random(n) < 0.7
     if dt.kind in "iu":
         return rng.integers(-5, 6, n).astype(dt)
     x = np.round(rng.standard_normal(n), 3)
@@ -47,7 +49,7 @@ def _matrices(draw, formats=FORMATS):
     nnz = int(density * M * K * 1.3) if M * K else 0
     row, col = rng.integers(0, max(M, 1), nnz), rng.integers(0, max(K, 1), nnz)
     data = _values(rng, nnz, dtype)
-    if nnz and dtype != np.int64:
+    if nnz and dtype not in (np.int64, np.bool_):
         data[rng.random(nnz) < 0.2] = 0                   # explicit zeros
     S = getattr(sp, f"coo_{kind}")((data, (row, col)), shape=(M, K))   # duplicates
     if fmt == "bsr":
@@ -443,3 +445,16 @@ def test_emulated_neuron_matches_scipy_or_refuses_float64(emulated_neuron, fmt):
             dev = g.device if hasattr(g, "device") else emulated_neuron
             assert dev == emulated_neuron, name
         _same(got, exp, rtol=2e-6)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo", "bsr", "dia"])
+def test_bool_products(backend, fmt):
+    rng = np.random.default_rng(9)
+    D = rng.random((5, 4)) < 0.4
+    S = getattr(sp, f"{fmt}_array")(D)
+    A = getattr(ts, f"{fmt}_array")(D)
+    for x in (rng.random(4) < 0.5, rng.random((4, 3)) < 0.5, rng.integers(-3, 3, (4, 2))):
+        _same(A @ x, S @ x)
+        _same(A @ trnpy.asarray(x), S @ x)
+    y = rng.random((2, 5)) < 0.5
+    _same(trnpy.asarray(y) @ A, y @ S)

@@ -439,9 +439,6 @@ class _spbase:
             if x.ndim > 2 and S.ndim == 2:
                 raise NotImplementedError("trnpy.sparse: sparse @ an operand of more than "
                                           "2 dimensions is not implemented")
-            if x.dtype == np.bool_ or S.dtype == np.bool_:
-                raise NotImplementedError("trnpy.sparse: products of bool sparse arrays "
-                                          "are not implemented")
             r = S @ x
             return _convert.wrap(r, CPU) if type(r) is np.ndarray else _out(r, CPU)
         if _is_scalar(other) and not isinstance(other, TrnArray):
@@ -463,8 +460,12 @@ class _spbase:
             raise ValueError(f"matmul: dimension mismatch with signature "
                              f"(n,k={self.shape[1]}),{sig % x.shape[0]}")
         if np.dtype(x.dtype) == np.bool_ or self.dtype == np.bool_:
-            raise NotImplementedError("trnpy.sparse: products of bool sparse arrays are "
-                                      "not implemented")
+            # SciPy: bool @ T is T's product with True as 1; bool @ bool is "any"
+            both = np.dtype(x.dtype) == np.bool_ and self.dtype == np.bool_
+            wdt = np.dtype(np.int64) if both else (
+                self.dtype if np.dtype(x.dtype) == np.bool_ else np.dtype(x.dtype))
+            r = self.astype(wdt) @ x.astype(wdt)
+            return r > 0 if both else r
         if self._S is not None:
             return _out(self._S @ _convert.host(x), dev)    # SciPy's kernels on the views
         if dev.kind == "neuron" and self.format != "bsr" and (

@@ -37,9 +37,6 @@ class _dok_base(_spbase):
     def __contains__(self, key):
         return key in self._S
 
-    def __iter__(self):
-        return iter(self._S)
-
     def __delitem__(self, key):
         del self._S[key]
 
