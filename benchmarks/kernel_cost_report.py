@@ -10,6 +10,13 @@ torch-xla) is NOT included. The "fraction" column is the fraction of TensorE pea
 fraction of per-NeuronCore DMA bandwidth for memory-bound ones (BSR when DMA-bound,
 RNG), computed against the trn1 / trn2 overlapped estimate.
 
+Old vs new model: "new" charges small DMA transfers by AWS's efficiency curve
+(``kernels/emulator/cost.py``: ``eff = b / (b + 512 B)`` for ``b`` contiguous bytes per
+partition per transfer, from ``nki-dma-bandwidth-guide.rst``); "old" is the model without
+that charge (``estimate_no_dma_efficiency``). The DMA charge is also listed on its own.
+"instr/launch" is the program size of one launch (what the compiler emits: unrolled loops
+in full, an ``nl.dynamic_range`` body once) / the instructions it executes.
+
 Beside it, trnsci's published trn1 figures where they exist (measured on hardware,
 launch overhead included; their problem definitions may differ): GEMM 1024^3: 2.3 ms;
 FFT N=1024: 16 ms; BSR SpMM: 1.85-3.1 ms.
@@ -44,7 +51,16 @@ def _optional(name):
 
 def _row(kernel, size, rep, frac_key, frac_label, trnsci="", note=""):
     e1, e2 = rep["estimate"]["trn1"], rep["estimate"]["trn2"]
+    o2 = rep["estimate_no_dma_efficiency"]["trn2"]
+    frac2 = e2.get(frac_key, float("nan"))
     return {
+        "trn2_old_overlapped_ms": o2["overlapped_s"] * 1e3,
+        "bottleneck_trn2_old": o2["bottleneck"],
+        # every fraction is (a fixed quantity) / overlapped time
+        "frac_trn2_old": frac2 * e2["overlapped_s"] / o2["overlapped_s"],
+        "dma_charge_trn2_ms": e2["dma_small_charge_s"] * 1e3,
+        "instr_per_launch": rep["static_instructions"] / max(1, rep.get("kernels", 1)),
+        "executed_per_launch": sum(rep["instructions"].values()) / max(1, rep.get("kernels", 1)),
         "kernel": kernel, "size": size,
         "trn1_overlapped_ms": e1["overlapped_s"] * 1e3, "trn1_serial_ms": e1["serial_s"] * 1e3,
         "trn2_overlapped_ms": e2["overlapped_s"] * 1e3, "trn2_serial_ms": e2["serial_s"] * 1e3,
@@ -146,24 +162,36 @@ def rng_rows(quick):
         rate = rep["estimate"]["trn2"]["values_per_s"] / 1e9
         rows.append(_row("philox", f"n=2^{n.bit_length() - 1} {mode}", rep, "dma_bw_fraction",
                          "DMA bandwidth (output)", note=f"{rate:.2f} Gvalues/s trn2"))
+    for n_blocks in ([1 << 16] if quick else [1 << 16, 1 << 18]):
+        rep = rng.estimate64(n_blocks)
+        rate = rep["estimate"]["trn2"]["values_per_s"] / 1e9
+        rows.append(_row("philox4x64", f"{n_blocks} blocks (NumPy's stream)", rep,
+                         "dma_bw_fraction", "DMA bandwidth (output)",
+                         note=f"{rate:.2f} G uint64/s trn2"))
     return rows
 
 
 def fmt_table(rows):
     hdr = ("| kernel | size | trn1 ms (overlap / serial) | trn2 ms (overlap / serial) | "
-           "bound (trn2) | fraction trn1 / trn2 | of | SBUF KiB/part | trnsci trn1 | note |")
-    out = [hdr, "|" + "---|" * 10]
+           "trn2 ms old model | DMA charge trn2 ms | bound trn2 (old -> new) | "
+           "fraction trn1 / trn2 (trn2 old) | of | instr/launch | SBUF KiB/part | "
+           "trnsci trn1 | note |")
+    out = [hdr, "|" + "---|" * 13]
     for r in rows:
         if "trn1_overlapped_ms" not in r:
-            out.append(f"| {r['kernel']} | {r['size']} | - | - | - | - | - | - | - | "
-                       f"{r.get('note', '')} |")
+            out.append(f"| {r['kernel']} | {r['size']} |" + " - |" * 10
+                       + f" {r.get('note', '')} |")
             continue
         out.append(
             f"| {r['kernel']} | {r['size']} | {r['trn1_overlapped_ms']:.4g} / "
             f"{r['trn1_serial_ms']:.4g} | {r['trn2_overlapped_ms']:.4g} / "
-            f"{r['trn2_serial_ms']:.4g} | {r['bottleneck_trn2']} | "
-            f"{100 * r['frac_trn1']:.1f}% / {100 * r['frac_trn2']:.1f}% | {r['frac_of']} | "
-            f"{r['peak_sbuf_kib']:.0f} | {r['trnsci_trn1']} | {r['note']} |")
+            f"{r['trn2_serial_ms']:.4g} | {r['trn2_old_overlapped_ms']:.4g} | "
+            f"{r['dma_charge_trn2_ms']:.3g} | {r['bottleneck_trn2_old']} -> "
+            f"{r['bottleneck_trn2']} | {100 * r['frac_trn1']:.1f}% / "
+            f"{100 * r['frac_trn2']:.1f}% ({100 * r['frac_trn2_old']:.1f}%) | "
+            f"{r['frac_of']} | {r['instr_per_launch']:.0f} / {r['executed_per_launch']:.0f} | "
+            f"{r['peak_sbuf_kib']:.0f} | "
+            f"{r['trnsci_trn1']} | {r['note']} |")
     return "\n".join(out)
 
 

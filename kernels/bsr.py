@@ -80,74 +80,105 @@ def _transpose_block(data, j, dt):
     return t_sb
 
 
+def _rows_of(col, K):
+    """Rows of D in block column ``col`` (the last one may be partial)."""
+    return min(BLOCK, K - col * BLOCK)
+
+
 @nki.jit
-def bsr_spmm_kernel(data, dense, indptr, indices, M, n_block_tiles=None, cache_slabs=None,
-                    resident=None):
-    """``c[M, N] (fp32) = S @ dense`` with S given by (indptr, indices) — static tuples —
-    and ``data[nblocks, 128, 128]`` (same dtype as ``dense``)."""
+def bsr_spmm_planned_kernel(data, dense, indptr, indices, M, cols, slots, nbt, cache, res):
+    """The NKI kernel, with every host-side decision passed in as plain tuples / ints:
+    ``cols`` the sorted distinct block columns, ``slots[j]`` the position of block j's
+    column in ``cols``, ``nbt`` moving tiles per column block, ``cache`` / ``res`` the
+    slab-cache and resident-B^T choices of :func:`plan`."""
     K, N = dense.shape
     dt = dense.dtype
     MB = _ceil_div(M, BLOCK)
     assert len(indptr) == MB + 1, "bsr kernel: indptr must have ceil(M / 128) + 1 entries"
-    nbt, cache, res = plan(indices, K, N, _nbytes(dt), n_block_tiles=n_block_tiles,
-                           cache_slabs=cache_slabs, resident=resident)
     NT = _ceil_div(N, TILE_N)
     n_nblocks = _ceil_div(NT, nbt)
     c = nl.ndarray((M, N), dtype=nl.float32, buffer=nl.shared_hbm, name="c")
 
-    def rows_of(col):
-        return min(BLOCK, K - col * BLOCK)
-
-    bT = {}
+    bT = []
     if res:                                   # transposed blocks, resident in SBUF
-        for j in nl.affine_range(len(indices)):
-            bT[j] = _transpose_block(data, j, dt)
+        for j in nl.static_range(len(indices)):   # list order = block order
+            bT.append(_transpose_block(data, j, dt))
 
     for nb in nl.affine_range(n_nblocks):
         n0 = nb * nbt * TILE_N
         bn = min(nbt * TILE_N, N - n0)        # columns in this column block
         tiles = _ceil_div(bn, TILE_N)
-        slabs = {}
+        slabs = []
         if cache:                             # gather the referenced 128-row slabs of D
-            for col in sorted(set(int(x) for x in indices)):
-                tk = rows_of(col)
-                s = nl.ndarray((tk, bn), dtype=dt, buffer=nl.sbuf, name="d_slab")
-                nisa.dma_copy(dst=s, src=dense[col * BLOCK:col * BLOCK + tk, n0:n0 + bn])
-                slabs[col] = s
+            for col in cols:
+                tk = _rows_of(col, K)
+                sl = nl.ndarray((tk, bn), dtype=dt, buffer=nl.sbuf, name="d_slab")
+                nisa.dma_copy(dst=sl, src=dense[col * BLOCK:col * BLOCK + tk, n0:n0 + bn])
+                slabs.append(sl)
         for i in nl.affine_range(MB):
             m0 = i * BLOCK
             tm = min(BLOCK, M - m0)
-            row = list(range(int(indptr[i]), int(indptr[i + 1])))
-            if not row:                       # empty block row: zeros
+            j0, j1 = indptr[i], indptr[i + 1]
+            if j1 == j0:                      # empty block row: zeros
                 z = nl.ndarray((tm, bn), dtype=nl.float32, buffer=nl.sbuf, name="zeros")
                 nisa.memset(z, 0.0)
                 nisa.dma_copy(dst=c[m0:m0 + tm, n0:n0 + bn], src=z)
-                continue
-            ps = []
-            for t in range(tiles):
-                tn = min(TILE_N, bn - t * TILE_N)
-                ps.append(nl.ndarray((tm, tn), dtype=nl.float32, buffer=nl.psum,
-                                     name="c_psum"))
-            for jj in nl.affine_range(len(row)):
-                j = row[jj]
-                col = int(indices[j])
-                tk = rows_of(col)
-                st_full = bT[j] if res else _transpose_block(data, j, dt)
-                st = st_full[0:tk, 0:tm]                    # B^T[k, m], edge-trimmed
-                if cache:
-                    mov = slabs[col]
-                else:
-                    mov = nl.ndarray((tk, bn), dtype=dt, buffer=nl.sbuf, name="d_slab_row")
-                    nisa.dma_copy(dst=mov, src=dense[col * BLOCK:col * BLOCK + tk, n0:n0 + bn])
+            else:
+                ps = []
+                for t in range(tiles):
+                    tn = min(TILE_N, bn - t * TILE_N)
+                    ps.append(nl.ndarray((tm, tn), dtype=nl.float32, buffer=nl.psum,
+                                         name="c_psum"))
+                for jj in nl.affine_range(j1 - j0):
+                    j = j0 + jj
+                    col = indices[j]
+                    tk = _rows_of(col, K)
+                    if res:
+                        st_full = bT[j]
+                    else:
+                        st_full = _transpose_block(data, j, dt)
+                    st = st_full[0:tk, 0:tm]                # B^T[k, m], edge-trimmed
+                    if cache:
+                        mov = slabs[slots[j]]
+                    else:
+                        mov = nl.ndarray((tk, bn), dtype=dt, buffer=nl.sbuf, name="d_slab_row")
+                        nisa.dma_copy(dst=mov, src=dense[col * BLOCK:col * BLOCK + tk,
+                                                          n0:n0 + bn])
+                    for t in nl.affine_range(tiles):
+                        tn = min(TILE_N, bn - t * TILE_N)
+                        nisa.nc_matmul(ps[t], st, mov[:, t * TILE_N:t * TILE_N + tn])
                 for t in nl.affine_range(tiles):
                     tn = min(TILE_N, bn - t * TILE_N)
-                    nisa.nc_matmul(ps[t], st, mov[:, t * TILE_N:t * TILE_N + tn])
-            for t in nl.affine_range(tiles):
-                tn = min(TILE_N, bn - t * TILE_N)
-                o = nl.ndarray((tm, tn), dtype=nl.float32, buffer=nl.sbuf, name="c_tile")
-                nisa.tensor_copy(dst=o, src=ps[t])
-                nisa.dma_copy(dst=c[m0:m0 + tm, n0 + t * TILE_N:n0 + t * TILE_N + tn], src=o)
+                    o = nl.ndarray((tm, tn), dtype=nl.float32, buffer=nl.sbuf, name="c_tile")
+                    nisa.tensor_copy(dst=o, src=ps[t])
+                    nisa.dma_copy(dst=c[m0:m0 + tm, n0 + t * TILE_N:n0 + t * TILE_N + tn],
+                                  src=o)
     return c
+
+
+def _planned_args(data, dense, indptr, indices, M, n_block_tiles=None, cache_slabs=None,
+                  resident=None):
+    """Host-side planning: the arguments of :func:`bsr_spmm_planned_kernel`."""
+    indptr = tuple(int(x) for x in indptr)
+    indices = tuple(int(x) for x in indices)
+    K, N = (int(s) for s in dense.shape)
+    itemsize = getattr(dense.dtype, "itemsize", None) or _nbytes(dense.dtype)
+    nbt, cache, res = plan(indices, K, N, itemsize, n_block_tiles=n_block_tiles,
+                           cache_slabs=cache_slabs, resident=resident)
+    cols = tuple(sorted(set(indices)))
+    where = {c: i for i, c in enumerate(cols)}
+    slots = tuple(where[c] for c in indices)
+    return (data, dense, indptr, indices, int(M), cols, slots, nbt, cache, res)
+
+
+def bsr_spmm_kernel(data, dense, indptr, indices, M, n_block_tiles=None, cache_slabs=None,
+                    resident=None):
+    """``c[M, N] (fp32) = S @ dense`` with S given by (indptr, indices) — static tuples —
+    and ``data[nblocks, 128, 128]`` (same dtype as ``dense``): plans on the host, then
+    launches :func:`bsr_spmm_planned_kernel` (tensors pass straight through: NumPy in the
+    emulator, XLA tensors on a device)."""
+    return bsr_spmm_planned_kernel(*_planned_args(data, dense, indptr, indices, M,
+                                                  n_block_tiles, cache_slabs, resident))
 
 
 # --------------------------------------------------------------------------- host side
@@ -202,8 +233,8 @@ def bsr_spmm(indptr, indices, data, dense, shape, *, n_block_tiles=None, cache_s
         return out[:, 0] if vec else out
     if data.shape[0] == 0:                    # a dummy block keeps the argument non-empty
         data = np.zeros((1, BLOCK, BLOCK), dense.dtype)
-    c = nki.simulate(bsr_spmm_kernel)(data, dense, indptr, indices, M, n_block_tiles,
-                                      cache_slabs, resident)
+    c = nki.simulate(bsr_spmm_planned_kernel)(*_planned_args(
+        data, dense, indptr, indices, M, n_block_tiles, cache_slabs, resident))
     c = np.asarray(c, np.float32)
     return c[:, 0] if vec else c
 
@@ -279,10 +310,9 @@ def estimate(M, K, N, density, dtype="bfloat16", *, seed=0, **kwargs):
     data = np.zeros((nblocks, BLOCK, BLOCK), dt)
     dense = np.zeros((K, N), dt)
     with emu.dry_run(), emu.profile() as prof:
-        emu.nki.simulate(bsr_spmm_kernel)(data, dense, tuple(int(x) for x in indptr),
-                                          tuple(int(x) for x in indices), M,
-                                          kwargs.get("n_block_tiles"),
-                                          kwargs.get("cache_slabs"), kwargs.get("resident"))
+        emu.nki.simulate(bsr_spmm_planned_kernel)(*_planned_args(
+            data, dense, indptr, indices, M, kwargs.get("n_block_tiles"),
+            kwargs.get("cache_slabs"), kwargs.get("resident")))
     rep = prof.report()
     rep["nblocks"] = len(indices)
     useful = 2.0 * len(indices) * BLOCK * BLOCK * N

@@ -13,7 +13,11 @@ between rounds position 0 stays and the other ``n - 1`` indices rotate one place
 top[1]), so every pair meets once per sweep and the layout is back to the identity after
 the sweep.
 
-Round ``r`` (everything static and unrolled; ``sequential_range`` over rounds):
+Rounds run in a hardware loop: ``nl.dynamic_range((n - 1) // 2)`` over two rounds on
+ping-pong buffers (``A -> A' -> A``), plus one round after it (``n - 1`` is odd), so the
+compiled program holds three copies of the round body: about 190 instructions at n = 128
+and 540 at n = 512 (``profile().report()["static_instructions"]``), instead of the
+7,400 / 84,000 of the fully unrolled sweep. Each round, :func:`_round`:
 
 1. ``A`` is held as row tiles ``[<=128, n]`` with rows *and* columns in the round's
    position order. ``a_pp``, ``a_qq`` (diagonal) and ``a_pq`` (position ``(i, m+i)``)
@@ -41,35 +45,50 @@ work is O(n^2) elementwise + n^2/128^2 block transposes (not dense n^3 products)
 Host side (:func:`eigh`): the lower triangle is used (as ``numpy.linalg.eigh``), the
 matrix is scaled by a power of two (exact) to ``max|a| ~ 1``, odd ``n`` is padded with a
 zero row/column (exactly decoupled: its rotations are the identity), sweeps run until
-``off(A) <= tol * ||A||_F`` or the off-diagonal norm stops decreasing, then the diagonal
-is sorted **on the host** (ascending) and the eigenvector columns permuted to match.
-fp32 throughout; ``n_pad <= 512`` (one PSUM bank per transposed row tile).
+``off(A) <= tol * ||A||_F`` or the off-diagonal norm stops decreasing, then one
+:func:`refine_kernel` launch, and the eigenvalues are sorted **on the host** (ascending)
+with the eigenvector columns permuted to match. fp32 throughout; ``n_pad <= 512`` (one
+PSUM bank per transposed row tile).
+
+*Refinement.* The sweeps' fp32 rotations are orthogonal only to rounding
+(``c^2 + s^2 - 1 ~ eps`` each), and the large rotations of the first sweeps add up:
+``V^T V - I`` and the eigenvalues drift by ~1e-5 (n = 128) to ~1e-4 (n = 512), even with
+A and V held in float64 (the rotation parameters are the cause). :func:`refine_kernel`
+runs two Newton-Schulz steps ``V <- V (3 I - V^T V) / 2`` and Rayleigh quotients
+``w_j = v_j^T A v_j`` on the TensorE (fp32 matmuls, about 5 n^3 flops: ~70 us at
+n = 512 on trn2, small next to a sweep).
 
 Measured (emulator, ``a`` = symmetric standard normal, seed 0; ``w_err = max|w -
 w_np| / max|w_np|``, ``orth = max|V^T V - I|``, ``resid = max|A V - V W| / max|w|``;
-reproduce with :func:`measure`)::
+reproduce with :func:`measure`; "raw" = ``refine=False``, the previous result)::
 
-    n     sweeps   w_err     orth      resid     off/||A||_F per sweep (last = confirmation)
-    16    6        1.6e-06   2.3e-06   1.4e-06   ... 1e-04 1e-07 1e-07
-    64    8        9.4e-06   1.1e-05   3.3e-06   ... 5e-06 4e-07 4e-07
-    128   9        1.9e-05   2.5e-05   5.8e-06   ... 4e-06 6e-07 6e-07
-    200   9        3.7e-05   4.1e-05   8.2e-06   ... 6e-06 7e-07 7e-07
-    512   10       1.0e-04   1.3e-04   1.7e-05   ... 1e-05 1e-06 1e-06
+    n     sweeps   w_err     orth      resid     raw: w_err   orth      LAPACK fp32 w_err
+    16    6        1.3e-07   1.3e-07   2.5e-07        1.6e-06   2.3e-06   ~2e-08
+    64    8        2.8e-07   3.1e-07   4.0e-07        9.4e-06   1.1e-05   ~4e-08
+    128   9        3.3e-07   3.5e-07   4.7e-07        1.9e-05   2.5e-05   ~3e-08
+    200   9        3.3e-07   2.8e-07   6.2e-07        3.7e-05   4.1e-05   4.7e-08
+    512   10       3.3e-07   3.2e-07   9.4e-07        1.0e-04   1.3e-04   5.3e-08
 
-The last sweep only confirms convergence (the off-diagonal norm has reached fp32
-rounding level and stops decreasing). Errors grow roughly linearly with the number
-of rotations each column sees (sweeps x (n-1)): fp32 accumulation of V and A, the
-same in the NumPy reference of the algorithm. LAPACK's fp32 eigh (numpy on float32
-input) reaches ~3e-8 on these matrices, so this kernel is 50x (n = 16) to 4000x (n = 512)
-less accurate; compensated (hi/lo) accumulation of V and A, or a host-side Rayleigh-Ritz
-refinement, would be the next step.
+That is 12-300x better than the raw sweeps; eigenvalues are within 6-11x of LAPACK's
+fp32 error (numpy on float32 input) for n = 16 ... 512, but orthogonality and residual
+stay 15-70x above LAPACK's (~1-2e-8) at n >= 128: what remains is the fp32 accumulation
+of the refinement's own matmuls (~eps sqrt(n)).
 
-Cost model, one sweep (:func:`estimate`; overlapped / serial bound, bottleneck engine)::
+NKI 0.3: ``|d|`` is ``activation(op=nl.abs)`` (``abs_max`` does not exist on trn1/trn2),
+the quotient ``reciprocal`` (VectorE) times multiply (no ``divide`` ALU op), and
+``1 + t^2`` then ``rsqrt`` are two instructions (GpSimd ``tensor_scalar`` runs ``rsqrt``
+alone).
 
-    n = 128  trn1:   0.65 ms /   1.04 ms per sweep (vector)
-    n = 128  trn2:   0.76 ms /   1.22 ms per sweep (vector)
-    n = 512  trn1:  12.14 ms /  25.36 ms per sweep (vector)
-    n = 512  trn2:  14.17 ms /  29.58 ms per sweep (vector)
+Cost model, one sweep (:func:`estimate`; overlapped / serial bound, bottleneck engine;
+NKI 0.3 model with the small-DMA charge, which is negligible here)::
+
+    n = 128  trn1:   0.72 ms /   1.12 ms per sweep (vector)
+    n = 128  trn2:   0.84 ms /   1.31 ms per sweep (vector)
+    n = 512  trn1:  13.12 ms /  26.44 ms per sweep (vector)
+    n = 512  trn2:  15.31 ms /  30.83 ms per sweep (vector)
+
+Still VectorE-bound (0.2% of TensorE peak): applying the rotations as TensorE matmuls
+(block Jacobi) is not done yet.
 """
 from __future__ import annotations
 
@@ -83,7 +102,10 @@ TINY2 = 2.0 ** -80          # added to d^2 + h^2 (>= rsqrt's 2^-87 input range)
 
 
 def _row_tiles(n):
-    return [(r0, min(PMAX, n - r0)) for r0 in range(0, n, PMAX)]
+    tiles = []
+    for r0 in range(0, n, PMAX):
+        tiles.append((r0, min(PMAX, n - r0)))
+    return tiles
 
 
 def next_positions(perm):
@@ -131,42 +153,100 @@ def _col_update(dst, src, cb, sb, p, m, tag):
                        engine=g)
 
 
+def _row1(m, name):
+    return nl.ndarray((1, m), dtype=nl.float32, buffer=nl.sbuf, name=name)
+
+
 def _rotation(dv, ov, m):
-    """``c, s`` ``[1, m]`` from the diagonal row ``dv [1, n]`` and pair row ``ov [1, m]``."""
-    f32, sb = nl.float32, nl.sbuf
+    """``c, s`` ``[1, m]`` from the diagonal row ``dv [1, n]`` and pair row ``ov [1, m]``.
+    Only NKI 0.3 ALU ops: |d| on ScalarE (activation abs), the quotient as VectorE
+    ``reciprocal`` times multiply, ``rsqrt`` alone on GpSimd."""
     g = nisa.gpsimd_engine
-
-    def new(name):
-        return nl.ndarray((1, m), dtype=f32, buffer=sb, name=name)
-
-    d, h, d2, h2, r2 = new("rot_d"), new("rot_h"), new("rot_d2"), new("rot_h2"), new("rot_r2")
+    d, h, d2 = _row1(m, "rot_d"), _row1(m, "rot_h"), _row1(m, "rot_d2")
+    h2, r2 = _row1(m, "rot_h2"), _row1(m, "rot_r2")
     nisa.tensor_tensor(dst=d, data1=dv[:, m:2 * m], data2=dv[:, 0:m], op=nl.subtract)
     nisa.tensor_scalar(dst=h, data=ov, op0=nl.multiply, operand0=2.0)
     nisa.tensor_tensor(dst=d2, data1=d, data2=d, op=nl.multiply)
     nisa.tensor_tensor(dst=h2, data1=h, data2=h, op=nl.multiply)
     nisa.tensor_tensor(dst=r2, data1=d2, data2=h2, op=nl.add)
-    r2b = new("rot_r2b")
+    r2b = _row1(m, "rot_r2b")
     nisa.tensor_scalar(dst=r2b, data=r2, op0=nl.add, operand0=TINY2)
-    rs, rt = new("rot_rs"), new("rot_rt")
+    rs, rt = _row1(m, "rot_rs"), _row1(m, "rot_rt")
     nisa.tensor_scalar(dst=rs, data=r2b, op0=nl.rsqrt, operand0=0.0, engine=g)
     nisa.tensor_tensor(dst=rt, data1=r2b, data2=rs, op=nl.multiply)        # sqrt
-    ad, den = new("rot_ad"), new("rot_den")
-    nisa.tensor_scalar(dst=ad, data=d, op0=nl.abs_max, operand0=0.0)        # |d|
+    ad, den = _row1(m, "rot_ad"), _row1(m, "rot_den")
+    nisa.activation(dst=ad, op=nl.abs, data=d)                              # |d|
     nisa.tensor_tensor(dst=den, data1=ad, data2=rt, op=nl.add)
-    sg, num, t = new("rot_sg"), new("rot_num"), new("rot_t")
+    sg, num, t = _row1(m, "rot_sg"), _row1(m, "rot_num"), _row1(m, "rot_t")
     # sgn(d) with sgn(0) = +1: (d >= 0) * 2 - 1
     nisa.tensor_scalar(dst=sg, data=d, op0=nl.greater_equal, operand0=0.0,
                        op1=nl.multiply, operand1=2.0)
-    sg1 = new("rot_sg1")
+    sg1 = _row1(m, "rot_sg1")
     nisa.tensor_scalar(dst=sg1, data=sg, op0=nl.subtract, operand0=1.0)
     nisa.tensor_tensor(dst=num, data1=h, data2=sg1, op=nl.multiply)
-    nisa.tensor_tensor(dst=t, data1=num, data2=den, op=nl.divide)
-    t2, c, s = new("rot_t2"), new("rot_c"), new("rot_s")
+    rden = _row1(m, "rot_rden")
+    nisa.reciprocal(dst=rden, data=den)                 # den >= 2^-40: no overflow
+    nisa.tensor_tensor(dst=t, data1=num, data2=rden, op=nl.multiply)
+    t2, t21, c, s = _row1(m, "rot_t2"), _row1(m, "rot_t21"), _row1(m, "rot_c"), _row1(m, "rot_s")
     nisa.tensor_tensor(dst=t2, data1=t, data2=t, op=nl.multiply)
-    nisa.tensor_scalar(dst=c, data=t2, op0=nl.add, operand0=1.0, op1=nl.rsqrt, operand1=0.0,
-                       engine=g)
+    nisa.tensor_scalar(dst=t21, data=t2, op0=nl.add, operand0=1.0)
+    nisa.tensor_scalar(dst=c, data=t21, op0=nl.rsqrt, operand0=0.0, engine=g)
     nisa.tensor_tensor(dst=s, data1=t, data2=c, op=nl.multiply)
     return c, s
+
+
+def _round(A, V, A_out, V_out, EYE, PM, ones_col, ones_row, tiles, m):
+    """One round of ``n/2`` rotations: ``A_out = J^T A J``, ``V_out = V J`` with rows and
+    columns moved to the next round's positions (A, V, A_out, V_out: lists of row tiles)."""
+    n = 2 * m
+    f32, sb, ps = nl.float32, nl.sbuf, nl.psum
+    # 1. diagonal and pair entries as [1, n] rows (mask, then ones-vector matmul)
+    dps = nl.ndarray((1, n), dtype=f32, buffer=ps, name="diag_psum")
+    ops = nl.ndarray((1, n), dtype=f32, buffer=ps, name="pair_psum")
+    for ti in range(len(tiles)):
+        r0, p = tiles[ti]
+        tmp = nl.ndarray((p, n), dtype=f32, buffer=sb, name="diag_tmp")
+        nisa.tensor_tensor(dst=tmp, data1=A[ti], data2=EYE[ti], op=nl.multiply)
+        nisa.nc_matmul(dps, ones_col[0:p, :], tmp)
+        if r0 < m:
+            tmp2 = nl.ndarray((p, n), dtype=f32, buffer=sb, name="pair_tmp")
+            nisa.tensor_tensor(dst=tmp2, data1=A[ti], data2=PM[ti], op=nl.multiply)
+            nisa.nc_matmul(ops, ones_col[0:p, :], tmp2)
+    dv = nl.ndarray((1, n), dtype=f32, buffer=sb, name="diag_row")
+    nisa.tensor_copy(dst=dv, src=dps)
+    ov = nl.ndarray((1, m), dtype=f32, buffer=sb, name="pair_row")
+    nisa.activation(dst=ov, op=nl.copy, data=ops[:, m:n])
+    # 2. rotations, broadcast to all partitions
+    c, s = _rotation(dv, ov, m)
+    cb_ps = nl.ndarray((PMAX, m), dtype=f32, buffer=ps, name="c_bcast")
+    sb_ps = nl.ndarray((PMAX, m), dtype=f32, buffer=ps, name="s_bcast")
+    nisa.nc_matmul(cb_ps, ones_row, c)
+    nisa.nc_matmul(sb_ps, ones_row, s)
+    cb = nl.ndarray((PMAX, m), dtype=f32, buffer=sb, name="c_b")
+    sbt = nl.ndarray((PMAX, m), dtype=f32, buffer=sb, name="s_b")
+    nisa.tensor_copy(dst=cb, src=cb_ps)
+    nisa.activation(dst=sbt, op=nl.copy, data=sb_ps)
+    # 3. B = A J (columns to next order), V <- V J
+    B = []
+    for ti in range(len(tiles)):
+        r0, p = tiles[ti]
+        bt = nl.ndarray((p, n), dtype=f32, buffer=sb, name="b")
+        _col_update(bt, A[ti], cb, sbt, p, m, "ca")
+        B.append(bt)
+        _col_update(V_out[ti], V[ti], cb, sbt, p, m, "cv")
+    # 4. B^T (= J^T A) by 128x128 TensorE transposes; 5. column update again
+    for tj in range(len(tiles)):
+        c0, pj = tiles[tj]
+        tp = nl.ndarray((pj, n), dtype=f32, buffer=ps, name="bT_psum")
+        for ti in range(len(tiles)):
+            r0, p = tiles[ti]
+            nisa.nc_transpose(dst=tp[:, r0:r0 + p], data=B[ti][:, c0:c0 + pj])
+        bT = nl.ndarray((pj, n), dtype=f32, buffer=sb, name="bT")
+        if tj % 2 == 0:
+            nisa.tensor_copy(dst=bT, src=tp)
+        else:
+            nisa.activation(dst=bT, op=nl.copy, data=tp)
+        _col_update(A_out[tj], bT, cb, sbt, pj, m, "cb")
 
 
 @nki.jit
@@ -194,60 +274,22 @@ def jacobi_sweep_kernel(a, v, masks, m):
             nisa.dma_copy(dst=t, src=src)
             lst.append(t)
 
-    for _r in nl.sequential_range(n - 1):
-        # 1. diagonal and pair entries as [1, n] rows (mask, then ones-vector matmul)
-        dps = nl.ndarray((1, n), dtype=f32, buffer=ps, name="diag_psum")
-        ops = nl.ndarray((1, n), dtype=f32, buffer=ps, name="pair_psum")
-        for ti, (r0, p) in enumerate(tiles):
-            tmp = nl.ndarray((p, n), dtype=f32, buffer=sb, name="diag_tmp")
-            nisa.tensor_tensor(dst=tmp, data1=A[ti], data2=EYE[ti], op=nl.multiply)
-            nisa.nc_matmul(dps, ones_col[0:p, :], tmp)
-            if r0 < m:
-                tmp2 = nl.ndarray((p, n), dtype=f32, buffer=sb, name="pair_tmp")
-                nisa.tensor_tensor(dst=tmp2, data1=A[ti], data2=PM[ti], op=nl.multiply)
-                nisa.nc_matmul(ops, ones_col[0:p, :], tmp2)
-        dv = nl.ndarray((1, n), dtype=f32, buffer=sb, name="diag_row")
-        nisa.tensor_copy(dst=dv, src=dps)
-        ov = nl.ndarray((1, m), dtype=f32, buffer=sb, name="pair_row")
-        nisa.activation(dst=ov, op=nl.copy, data=ops[:, m:n])
-        # 2. rotations, broadcast to all partitions
-        c, s = _rotation(dv, ov, m)
-        cb_ps = nl.ndarray((PMAX, m), dtype=f32, buffer=ps, name="c_bcast")
-        sb_ps = nl.ndarray((PMAX, m), dtype=f32, buffer=ps, name="s_bcast")
-        nisa.nc_matmul(cb_ps, ones_row, c)
-        nisa.nc_matmul(sb_ps, ones_row, s)
-        cb = nl.ndarray((PMAX, m), dtype=f32, buffer=sb, name="c_b")
-        sbt = nl.ndarray((PMAX, m), dtype=f32, buffer=sb, name="s_b")
-        nisa.tensor_copy(dst=cb, src=cb_ps)
-        nisa.activation(dst=sbt, op=nl.copy, data=sb_ps)
-        # 3. B = A J (columns to next order), V <- V J
-        B, V2 = [], []
-        for ti, (r0, p) in enumerate(tiles):
-            bt = nl.ndarray((p, n), dtype=f32, buffer=sb, name="b")
-            _col_update(bt, A[ti], cb, sbt, p, m, "ca")
-            B.append(bt)
-            vt = nl.ndarray((p, n), dtype=f32, buffer=sb, name="v")
-            _col_update(vt, V[ti], cb, sbt, p, m, "cv")
-            V2.append(vt)
-        # 4. B^T (= J^T A) by 128x128 TensorE transposes; 5. column update again
-        A2 = []
-        for tj, (c0, pj) in enumerate(tiles):
-            tp = nl.ndarray((pj, n), dtype=f32, buffer=ps, name="bT_psum")
-            for ti, (r0, p) in enumerate(tiles):
-                nisa.nc_transpose(dst=tp[:, r0:r0 + p], data=B[ti][:, c0:c0 + pj])
-            bT = nl.ndarray((pj, n), dtype=f32, buffer=sb, name="bT")
-            if tj % 2 == 0:
-                nisa.tensor_copy(dst=bT, src=tp)
-            else:
-                nisa.activation(dst=bT, op=nl.copy, data=tp)
-            at = nl.ndarray((pj, n), dtype=f32, buffer=sb, name="a")
-            _col_update(at, bT, cb, sbt, pj, m, "cb")
-            A2.append(at)
-        A, V = A2, V2
+    # ping-pong buffers: one dynamic (hardware) loop runs two rounds per iteration, so the
+    # program holds three copies of the round body whatever n is; n - 1 is odd
+    A1, V1 = [], []
+    for (r0, p) in tiles:
+        A1.append(nl.ndarray((p, n), dtype=f32, buffer=sb, name="a_pong"))
+        V1.append(nl.ndarray((p, n), dtype=f32, buffer=sb, name="v_pong"))
+    for _it in nl.dynamic_range((n - 1) // 2):
+        _round(A, V, A1, V1, EYE, PM, ones_col, ones_row, tiles, m)
+        _round(A1, V1, A, V, EYE, PM, ones_col, ones_row, tiles, m)
+    _round(A, V, A1, V1, EYE, PM, ones_col, ones_row, tiles, m)
+    A, V = A1, V1
 
     # off-diagonal norm^2 for the host's convergence test
     off_ps = nl.ndarray((1, 1), dtype=f32, buffer=ps, name="off_psum")
-    for ti, (r0, p) in enumerate(tiles):
+    for ti in range(len(tiles)):
+        r0, p = tiles[ti]
         dg = nl.ndarray((p, n), dtype=f32, buffer=sb, name="off_dg")
         nisa.tensor_tensor(dst=dg, data1=A[ti], data2=EYE[ti], op=nl.multiply)
         od = nl.ndarray((p, n), dtype=f32, buffer=sb, name="off_od")
@@ -263,6 +305,104 @@ def jacobi_sweep_kernel(a, v, masks, m):
     nisa.tensor_copy(dst=off_sb, src=off_ps)
     nisa.dma_copy(dst=off_out, src=off_sb)
     return a_out, v_out, off_out
+
+
+# --------------------------------------------------------------------------- refinement
+NS_STEPS = 2                # Newton-Schulz steps after the sweeps
+
+
+def _load_rows(src, tiles, n, name):
+    out = []
+    for (r0, p) in tiles:
+        t = nl.ndarray((p, n), dtype=nl.float32, buffer=nl.sbuf, name=name)
+        nisa.dma_copy(dst=t, src=src[r0:r0 + p, :])
+        out.append(t)
+    return out
+
+
+def _transposed_rows(X, tiles, n, name):
+    """Row tiles of X^T (TensorE transposes, exact)."""
+    XT = []
+    for tj in range(len(tiles)):
+        c0, pj = tiles[tj]
+        tp = nl.ndarray((pj, n), dtype=nl.float32, buffer=nl.psum, name=name + "_psum")
+        for ti in range(len(tiles)):
+            r0, p = tiles[ti]
+            nisa.nc_transpose(dst=tp[:, r0:r0 + p], data=X[ti][:, c0:c0 + pj])
+        t = nl.ndarray((pj, n), dtype=nl.float32, buffer=nl.sbuf, name=name)
+        nisa.tensor_copy(dst=t, src=tp)
+        XT.append(t)
+    return XT
+
+
+@nki.jit
+def refine_kernel(a, v):
+    """Polish the sweeps' eigenvectors on the TensorE: ``NS_STEPS`` Newton-Schulz steps
+    ``X <- X (3 I - X^T X) / 2`` (the rotations' rounding leaves ``V^T V - I`` at
+    ~1e-5), then Rayleigh quotients ``w_j = x_j^T A x_j``. ``a`` is the (symmetric,
+    scaled) input matrix. Returns ``(v', w[1, n])``."""
+    n = a.shape[0]
+    f32 = nl.float32
+    tiles = _row_tiles(n)
+    v_out = nl.ndarray((n, n), dtype=f32, buffer=nl.shared_hbm, name="v_ref")
+    w_out = nl.ndarray((1, n), dtype=f32, buffer=nl.shared_hbm, name="w_ref")
+    ones_col = nl.ndarray((PMAX, 1), dtype=f32, buffer=nl.sbuf, name="ones_col")
+    nisa.memset(dst=ones_col, value=1.0)
+    A = _load_rows(a, tiles, n, "a")
+    X = _load_rows(v, tiles, n, "x")
+    for _step in nl.static_range(NS_STEPS):
+        # G = X^T X as row tiles (contraction over X's rows)
+        G = []
+        for tj in range(len(tiles)):
+            c0, pj = tiles[tj]
+            g_ps = nl.ndarray((pj, n), dtype=f32, buffer=nl.psum, name="gram_psum")
+            for ti in range(len(tiles)):
+                nisa.nc_matmul(g_ps, X[ti][:, c0:c0 + pj], X[ti])
+            g = nl.ndarray((pj, n), dtype=f32, buffer=nl.sbuf, name="gram")
+            nisa.tensor_copy(dst=g, src=g_ps)
+            G.append(g)
+        XT = _transposed_rows(X, tiles, n, "xT")
+        # X <- 1.5 X - 0.5 X G
+        X2 = []
+        for ti in range(len(tiles)):
+            r0, p = tiles[ti]
+            xg = nl.ndarray((p, n), dtype=f32, buffer=nl.psum, name="xg_psum")
+            for tk in range(len(tiles)):
+                nisa.nc_matmul(xg, XT[tk][:, r0:r0 + p], G[tk])
+            h = nl.ndarray((p, n), dtype=f32, buffer=nl.sbuf, name="ns_h")
+            nisa.tensor_scalar(dst=h, data=xg, op0=nl.multiply, operand0=-0.5)
+            x15 = nl.ndarray((p, n), dtype=f32, buffer=nl.sbuf, name="ns_x15")
+            nisa.tensor_scalar(dst=x15, data=X[ti], op0=nl.multiply, operand0=1.5)
+            xn = nl.ndarray((p, n), dtype=f32, buffer=nl.sbuf, name="x")
+            nisa.tensor_tensor(dst=xn, data1=x15, data2=h, op=nl.add)
+            X2.append(xn)
+        X = X2
+    # Rayleigh quotients: w = column sums of X * (A X)  (A symmetric: A[k, r] = A[r, k])
+    w_ps = nl.ndarray((1, n), dtype=f32, buffer=nl.psum, name="w_psum")
+    for ti in range(len(tiles)):
+        r0, p = tiles[ti]
+        ax = nl.ndarray((p, n), dtype=f32, buffer=nl.psum, name="ax_psum")
+        for tk in range(len(tiles)):
+            nisa.nc_matmul(ax, A[tk][:, r0:r0 + p], X[tk])
+        pr = nl.ndarray((p, n), dtype=f32, buffer=nl.sbuf, name="rq_prod")
+        nisa.tensor_tensor(dst=pr, data1=X[ti], data2=ax, op=nl.multiply)
+        nisa.nc_matmul(w_ps, ones_col[0:p, :], pr)
+        nisa.dma_copy(dst=v_out[r0:r0 + p, :], src=X[ti])
+    w_sb = nl.ndarray((1, n), dtype=f32, buffer=nl.sbuf, name="w_sb")
+    nisa.tensor_copy(dst=w_sb, src=w_ps)
+    nisa.dma_copy(dst=w_out, src=w_sb)
+    return v_out, w_out
+
+
+def refine_reference(a, v):
+    """:func:`refine_kernel` in NumPy fp32 (same steps; matmul summation order differs)."""
+    f = np.float32
+    X = np.asarray(v, f)
+    for _ in range(NS_STEPS):
+        G = (X.T @ X).astype(f)
+        X = (X * f(1.5) + (X @ G).astype(f) * f(-0.5)).astype(f)
+    w = (X * (np.asarray(a, f) @ X).astype(f)).sum(axis=0, dtype=f)
+    return X, w
 
 
 # --------------------------------------------------------------------------- host side
@@ -295,8 +435,9 @@ def _prepare(a):
     return ap, n, n_pad, scale
 
 
-def _finish(A, V, n, scale):
-    w = np.diag(A).astype(np.float64)[:n]
+def _finish(A, V, n, scale, w=None):
+    """Sort (host) the eigenvalues (``diag(A)``, or the refined ``w``) and vectors."""
+    w = (np.diag(A) if w is None else np.asarray(w).reshape(-1)).astype(np.float64)[:n]
     V = V[:n, :n]
     order = np.argsort(w, kind="stable")              # ascending, sorted on the host
     return (w[order] * scale).astype(np.float32), np.ascontiguousarray(V[:, order], np.float32)
@@ -309,11 +450,12 @@ def _converged(off, fro, history, tol):
     return (len(history) >= 2 and off > 0.5 * history[-2] and off < 1e-4 * fro)
 
 
-def eigh(a, *, tol=None, max_sweeps=30, return_info=False):
+def eigh(a, *, tol=None, max_sweeps=30, return_info=False, refine=True):
     """``numpy.linalg.eigh(a)`` for a real symmetric 2-D matrix (lower triangle used):
     eigenvalues ascending (float32) and orthonormal eigenvectors in the columns (float32).
-    One NKI kernel launch per Jacobi sweep; the host checks convergence between sweeps
-    and sorts the result."""
+    One NKI kernel launch per Jacobi sweep; the host checks convergence between sweeps;
+    then one :func:`refine_kernel` launch (``refine=False``: the sweeps' raw result);
+    the host sorts the result."""
     ap, n, n_pad, scale = _prepare(a)
     if n == 0:
         return np.zeros(0, np.float32), np.zeros((0, 0), np.float32)
@@ -329,7 +471,10 @@ def eigh(a, *, tol=None, max_sweeps=30, return_info=False):
         history.append(off)
         if fro == 0 or _converged(off, fro, history, tol):
             break
-    w, v = _finish(np.asarray(A), np.asarray(V), n, scale)
+    wr = None
+    if refine:
+        V, wr = nki.simulate(refine_kernel)(ap, np.asarray(V))
+    w, v = _finish(np.asarray(A), np.asarray(V), n, scale, wr)
     if return_info:
         return w, v, {"sweeps": len(history), "off_history": [h / max(fro, 1e-300)
                                                              for h in history]}
@@ -360,7 +505,7 @@ def _rotation_ref(app, aqq, apq):
     rt = (r2 * (f(1) / np.sqrt(r2))).astype(f)
     den = (np.abs(d) + rt).astype(f)
     sg = np.where(d >= 0, f(1), f(-1))
-    t = ((h * sg) / den).astype(f)
+    t = ((h * sg) * (f(1) / den)).astype(f)          # reciprocal, then multiply
     c = (f(1) / np.sqrt(t * t + f(1))).astype(f)
     return c, (t * c).astype(f)
 
@@ -387,8 +532,9 @@ def jacobi_sweep_reference(A, V):
     return A, V, off2
 
 
-def eigh_reference(a, *, tol=None, max_sweeps=30, return_info=False):
-    """Plain NumPy version of :func:`eigh` (same sweeps, ordering, convergence test)."""
+def eigh_reference(a, *, tol=None, max_sweeps=30, return_info=False, refine=True):
+    """Plain NumPy version of :func:`eigh` (same sweeps, ordering, convergence test,
+    refinement)."""
     ap, n, n_pad, scale = _prepare(a)
     tol = FP32_EPS if tol is None else tol
     A, V = ap, np.eye(n_pad, dtype=np.float32)
@@ -399,7 +545,10 @@ def eigh_reference(a, *, tol=None, max_sweeps=30, return_info=False):
         history.append(float(np.sqrt(max(off2, 0.0))))
         if fro == 0 or _converged(history[-1], fro, history, tol):
             break
-    w, v = _finish(A, V, n, scale)
+    wr = None
+    if refine:
+        V, wr = refine_reference(ap, V)
+    w, v = _finish(A, V, n, scale, wr)
     if return_info:
         return w, v, {"sweeps": len(history)}
     return w, v

@@ -164,11 +164,21 @@ def _constants(p, N, inverse, group_cols):
 
 # --------------------------------------------------------------------------- kernel helpers
 def _load_const(src, name):
-    """(flat HBM constant buffer, offset, shape) -> SBUF tile."""
+    """(flat HBM constant buffer, offset, shape) -> SBUF tile (an access pattern on the
+    flat buffer: rows of ``shape[1]`` elements from ``offset``)."""
     buf, off, shape = src
     t = nl.ndarray(shape, dtype=nl.float32, buffer=nl.sbuf, name=name)
-    nisa.dma_copy(dst=t, src=buf[off:off + shape[0] * shape[1]].reshape(shape))
+    nisa.dma_copy(dst=t, src=buf.ap(pattern=[[shape[1], shape[0]], [1, shape[1]]],
+                                    offset=off))
     return t
+
+
+def _load_consts(consts, lo, hi, name):
+    """SBUF tiles of the constants ``consts[lo:hi]``."""
+    out = []
+    for i in range(lo, hi):
+        out.append(_load_const(consts[i], name))
+    return out
 
 
 def _cmatmul(pr, pi, st_r, st_i, mv_r, mv_i, mv_ni):
@@ -222,7 +232,7 @@ def _evacuate(pr, pi, shape, name):
 def _fft_dft(xr, xi, yr, yi, consts, g):
     """N <= 128: rows of ``g*N`` packed transforms, block-diagonal DFT GEMM."""
     R, W = xr.shape
-    br, bi, bni = (_load_const(c, n) for c, n in zip(consts, ("bd_r", "bd_i", "bd_ni")))
+    br, bi, bni = _load_consts(consts, 0, 3, "bd")
     for t in nl.affine_range(_ceil_div(R, PMAX)):
         r0 = t * PMAX
         r = min(PMAX, R - r0)
@@ -246,9 +256,9 @@ def _fft_dft(xr, xi, yr, yi, consts, g):
 def _fft_4step(xr, xi, yr, yi, consts, N1, N2, G):
     """N = N1*N2: x viewed [B, N1, N2], y written [B, N2, N1]; G transforms per group."""
     B = xr.shape[0]
-    f1 = [_load_const(c, "f1") for c in consts[0:3]]
-    f2 = [_load_const(c, "f2") for c in consts[3:6]]
-    tw = [_load_const(c, "tw") for c in consts[6:8]]          # [N2, G*N1]
+    f1 = _load_consts(consts, 0, 3, "f1")
+    f2 = _load_consts(consts, 3, 6, "f2")
+    tw = _load_consts(consts, 6, 8, "tw")                     # [N2, G*N1]
     for grp in nl.affine_range(_ceil_div(B, G)):
         b0 = grp * G
         gb = min(G, B - b0)
@@ -263,7 +273,7 @@ def _fft_4step(xr, xi, yr, yi, consts, N1, N2, G):
                 nisa.dma_copy(dst=x_sb, src=src[b0 + j])
                 xs.append(x_sb)
             c0 = j * N1
-            _cmatmul(pr[:, c0:c0 + N1], pi[:, c0:c0 + N1], xs[0], xs[1], *f1)
+            _cmatmul(pr[:, c0:c0 + N1], pi[:, c0:c0 + N1], xs[0], xs[1], f1[0], f1[1], f1[2])
         # twiddle W_N^(n2 k1)
         cr = nl.ndarray((N2, W), dtype=nl.float32, buffer=nl.sbuf, name="c_r")
         ci = nl.ndarray((N2, W), dtype=nl.float32, buffer=nl.sbuf, name="c_i")
@@ -282,11 +292,11 @@ def _fft_4step(xr, xi, yr, yi, consts, N1, N2, G):
 def _fft_6step(xr, xi, yr, yi, consts, N1, N2, N3):
     """N = N1*N2*N3: x viewed [B, N1, N2*N3], y written [B, N3, N2*N1]."""
     B = xr.shape[0]
-    f1 = [_load_const(c, "f1") for c in consts[0:3]]
-    f2 = [_load_const(c, "f2") for c in consts[3:6]]
-    f3 = [_load_const(c, "f3") for c in consts[6:9]]
-    t1 = [_load_const(c, "tw1") for c in consts[9:11]]        # [N2, N3*N1]
-    t2 = [_load_const(c, "tw2") for c in consts[11:13]]       # [N3, G2*N2]
+    f1 = _load_consts(consts, 0, 3, "f1")
+    f2 = _load_consts(consts, 3, 6, "f2")
+    f3 = _load_consts(consts, 6, 9, "f3")
+    t1 = _load_consts(consts, 9, 11, "tw1")                   # [N2, N3*N1]
+    t2 = _load_consts(consts, 11, 13, "tw2")                  # [N3, G2*N2]
     G1 = max(1, min(N3, FMAX // N1))       # n3 values per stage-1 PSUM tile
     G2 = max(1, min(N1, FMAX // N2))       # k1 values per stage-2 PSUM tile
     C3 = max(N1, (FMAX // N1) * N1)        # stage-3 moving chunk (whole k2 rows)
@@ -310,15 +320,13 @@ def _fft_6step(xr, xi, yr, yi, consts, N1, N2, N3):
                 st_r = xs[0][:, n3::N3]                     # [n1, n2] (stride N3)
                 st_i = xs[1][:, n3::N3]
                 _cmatmul(pr[:, j * N1:(j + 1) * N1], pi[:, j * N1:(j + 1) * N1],
-                         st_r, st_i, *f1)
+                         st_r, st_i, f1[0], f1[1], f1[2])
             c0 = n30 * N1
             _twiddle_mul(cr[:, c0:c0 + W], ci[:, c0:c0 + W], pr, pi,
                          t1[0][:, c0:c0 + W], t1[1][:, c0:c0 + W], (N2, W))
         # stage 2 (over n2) + twiddle W_(N2 N3)^(n3 k2) -> E[n3, (k2, k1)]
         er = nl.ndarray((N3, N2 * N1), dtype=nl.float32, buffer=nl.sbuf, name="e_r")
         ei = nl.ndarray((N3, N2 * N1), dtype=nl.float32, buffer=nl.sbuf, name="e_i")
-        er3 = er.reshape((N3, N2, N1))
-        ei3 = ei.reshape((N3, N2, N1))
         for g in nl.affine_range(_ceil_div(N1, G2)):
             k10 = g * G2
             gk = min(G2, N1 - k10)
@@ -330,11 +338,12 @@ def _fft_6step(xr, xi, yr, yi, consts, N1, N2, N3):
                 st_r = cr[:, k1::N1]                        # [n2, n3] (stride N1)
                 st_i = ci[:, k1::N1]
                 _cmatmul(qr[:, j * N2:(j + 1) * N2], qi[:, j * N2:(j + 1) * N2],
-                         st_r, st_i, *f2)
-            # write (k1, k2)-ordered results into the (k2, k1) layout through a
-            # permuted view of E
-            dr = er3[:, :, k10:k10 + gk].permute((0, 2, 1))
-            di = ei3[:, :, k10:k10 + gk].permute((0, 2, 1))
+                         st_r, st_i, f2[0], f2[1], f2[2])
+            # write (k1, k2)-ordered results into the (k2, k1) layout of E through an
+            # access pattern: element [n3, j, k2] at n3 * N2 N1 + k2 * N1 + k10 + j
+            pat = [[N2 * N1, N3], [1, gk], [N1, N2]]
+            dr = er.ap(pattern=pat, offset=k10)
+            di = ei.ap(pattern=pat, offset=k10)
             _twiddle_mul(dr, di, qr, qi, t2[0][:, 0:W], t2[1][:, 0:W], (N3, W))
         # stage 3 (over n3): Y[k3, (k2, k1)] = F3^T E, contiguous output rows
         for c in nl.affine_range(_ceil_div(N2 * N1, C3)):
@@ -368,7 +377,9 @@ def fft_kernel(xr, xi, cbuf, p, layout):
         oshape = (xr.shape[0], p[3], p[2] * p[1])
     yr = nl.ndarray(oshape, dtype=nl.float32, buffer=nl.shared_hbm, name="y_r")
     yi = nl.ndarray(oshape, dtype=nl.float32, buffer=nl.shared_hbm, name="y_i")
-    consts = [(cbuf, off, shape) for off, shape in layout]
+    consts = []
+    for entry in layout:
+        consts.append((cbuf, entry[0], entry[1]))
     if kind == "dft":
         _fft_dft(xr, xi, yr, yi, consts, p[1])
     elif kind == "4step":

@@ -12,7 +12,11 @@ Algorithm (the same in :func:`gemm_reference`), per batch entry:
 
 1. *Stationary operand*: for each 128x128 tile of A, ``nc_transpose`` (TensorE, SBUF ->
    PSUM) gives the A^T tile (stationary[K, M]); it is evacuated to SBUF and written to an
-   HBM scratch ``A^T`` once, so later passes load stationary tiles with a plain DMA.
+   HBM scratch ``A^T`` once, so later passes load stationary tiles with a plain DMA. The
+   scratch is in *stripe layout* ``[M tile, k, (K tile, m)]``: the stationary tiles of one
+   M tile and K block are one contiguous run per partition, loaded (and stored) by one DMA
+   of ``k_block_tiles * 128`` elements per partition (>= 2 KiB once the K block has 8 bf16
+   tiles, AWS's efficient DMA size) instead of one 256 B-per-partition DMA per tile.
 2. *Blocks*: N is split into blocks of ``n_block_tiles`` moving tiles of 512 columns and
    K into blocks of ``k_block_tiles`` tiles of 128 rows, sized so that the B block and
    the A^T stripe fit in SBUF (192 KiB per partition on trn1). For each (N block, K block)
@@ -48,7 +52,7 @@ from __future__ import annotations
 import ml_dtypes
 import numpy as np
 
-from kernels._util import ceil_div as _ceil_div, nbytes as _nbytes
+from kernels._util import ceil_div as _ceil_div, dtype_bytes as _dtype_bytes
 from kernels.nki_adapter import nki, nisa, nl
 
 TILE_M = 128        # stationary free size (nl.tile_size.gemm_stationary_fmax)
@@ -60,7 +64,7 @@ B_BLOCK_BUDGET = 112 * 1024
 A_STRIPE_BUDGET = 32 * 1024
 
 
-def plan_blocks(K, N, in_bytes, *, k_block_tiles=None, n_block_tiles=None):
+def plan_blocks(K, N, in_bytes, k_block_tiles=None, n_block_tiles=None):
     """Block sizes (in tiles) for a problem: ``in_bytes`` = SBUF bytes per element of
     B (2 for bf16, 4 for fp32 and for the compensated hi+lo pair)."""
     KT, NT = _ceil_div(K, TILE_K), _ceil_div(N, TILE_N)
@@ -77,27 +81,39 @@ def plan_blocks(K, N, in_bytes, *, k_block_tiles=None, n_block_tiles=None):
     return kb, nb
 
 
-def _transpose_a(a2, aT_hbm, M, K, compensated):
-    """Phase 1: A[M, K] -> A^T scratch [K, M] (hi and lo parts when compensated)."""
+def _transpose_a(a2, aT_hbm, M, K, compensated, kbt):
+    """Phase 1: A[M, K] -> A^T scratch in stripe layout ``aT[mt, k, kt * 128 + m] =
+    A[mt * 128 + m, kt * 128 + k]`` (hi and lo parts when compensated): per M tile and K
+    block, one wide load of A's rows, TensorE transposes into an SBUF stripe, one wide
+    store, so every DMA moves ``kbt * 128`` elements per partition."""
     MT, KT = _ceil_div(M, TILE_M), _ceil_div(K, TILE_K)
     for mt in nl.affine_range(MT):
         m0 = mt * TILE_M
         tm = min(TILE_M, M - m0)
-        for kt in nl.affine_range(KT):
-            k0 = kt * TILE_K
-            tk = min(TILE_K, K - k0)
-            a_sb = nl.ndarray((tm, tk), dtype=a2.dtype, buffer=nl.sbuf, name="a_tile")
-            nisa.dma_copy(dst=a_sb, src=a2[m0:m0 + tm, k0:k0 + tk])
+        for kb in nl.affine_range(_ceil_div(KT, kbt)):
+            kt0 = kb * kbt
+            k_tiles = min(kbt, KT - kt0)
+            k0 = kt0 * TILE_K
+            kw = min(k_tiles * TILE_K, K - k0)
+            a_sb = nl.ndarray((tm, kw), dtype=a2.dtype, buffer=nl.sbuf, name="a_rows")
+            nisa.dma_copy(dst=a_sb, src=a2[m0:m0 + tm, k0:k0 + kw])
             if compensated:
-                parts = _split_hi_lo(a_sb, tm, tk)
+                parts = _split_hi_lo(a_sb, tm, kw)
             else:
                 parts = [a_sb]
-            for p, part in enumerate(parts):
-                t_ps = nl.ndarray((tk, tm), dtype=part.dtype, buffer=nl.psum, name="aT_psum")
-                nisa.nc_transpose(dst=t_ps, data=part)
-                t_sb = nl.ndarray((tk, tm), dtype=part.dtype, buffer=nl.sbuf, name="aT_tile")
-                nisa.tensor_copy(dst=t_sb, src=t_ps)
-                nisa.dma_copy(dst=aT_hbm[p][k0:k0 + tk, m0:m0 + tm], src=t_sb)
+            for p in range(len(parts)):
+                part = parts[p]
+                stripe = nl.ndarray((TILE_K, k_tiles * TILE_M), dtype=part.dtype,
+                                    buffer=nl.sbuf, name="aT_stripe")
+                for j in nl.affine_range(k_tiles):
+                    tk = min(TILE_K, K - (kt0 + j) * TILE_K)
+                    t_ps = nl.ndarray((tk, tm), dtype=part.dtype, buffer=nl.psum,
+                                      name="aT_psum")
+                    nisa.nc_transpose(dst=t_ps, data=part[:, j * TILE_K:j * TILE_K + tk])
+                    nisa.tensor_copy(dst=stripe[0:tk, j * TILE_M:j * TILE_M + tm], src=t_ps)
+                # partitions >= tk / columns >= tm of edge tiles are never read back
+                nisa.dma_copy(dst=aT_hbm[p][mt, :, kt0 * TILE_M:(kt0 + k_tiles) * TILE_M],
+                              src=stripe)
 
 
 def _split_hi_lo(x_sb, p, f):
@@ -110,16 +126,18 @@ def _split_hi_lo(x_sb, p, f):
 
 
 def _gemm_one(a2, b2, c2, M, K, N, compensated, k_block_tiles, n_block_tiles):
-    in_bytes = 4 if compensated else _nbytes(b2.dtype)
+    in_bytes = 4 if compensated else _dtype_bytes(b2.dtype)
     kbt, nbt = plan_blocks(K, N, in_bytes, k_block_tiles=k_block_tiles,
                            n_block_tiles=n_block_tiles)
     MT, KT, NT = _ceil_div(M, TILE_M), _ceil_div(K, TILE_K), _ceil_div(N, TILE_N)
     n_kblocks, n_nblocks = _ceil_div(KT, kbt), _ceil_div(NT, nbt)
     st_dtype = nl.bfloat16 if compensated else a2.dtype
     nparts = 2 if compensated else 1
-    aT = [nl.ndarray((K, M), dtype=st_dtype, buffer=nl.hbm, name="aT_scratch")
-          for _ in range(nparts)]
-    _transpose_a(a2, aT, M, K, compensated)
+    aT = []
+    for _p in range(nparts):
+        aT.append(nl.ndarray((MT, TILE_K, KT * TILE_M), dtype=st_dtype, buffer=nl.hbm,
+                             name="aT_scratch"))
+    _transpose_a(a2, aT, M, K, compensated, kbt)
 
     for nb in nl.affine_range(n_nblocks):
         nt0 = nb * nbt
@@ -145,23 +163,27 @@ def _gemm_one(a2, b2, c2, M, K, N, compensated, k_block_tiles, n_block_tiles):
             for mt in nl.affine_range(MT):
                 m0 = mt * TILE_M
                 tm = min(TILE_M, M - m0)
-                # -- stationary A^T tiles for this M tile, reused across the N block
+                # -- stationary A^T tiles for this M tile, reused across the N block: one
+                # stripe load per part (k_tiles * 128 elements per partition)
                 a_st = []
                 for j in nl.static_range(k_tiles):
-                    k0 = (kt0 + j) * TILE_K
-                    tk = min(TILE_K, K - k0)
-                    parts = []
-                    for p in range(nparts):
-                        t = nl.ndarray((tk, tm), dtype=st_dtype, buffer=nl.sbuf, name="aT_sb")
-                        nisa.dma_copy(dst=t, src=aT[p][k0:k0 + tk, m0:m0 + tm])
-                        parts.append(t)
-                    a_st.append(parts)
+                    a_st.append([])
+                for p in range(nparts):
+                    stripe = nl.ndarray((TILE_K, k_tiles * TILE_M), dtype=st_dtype,
+                                        buffer=nl.sbuf, name="aT_sb")
+                    nisa.dma_copy(dst=stripe, src=aT[p][mt, :, kt0 * TILE_M:
+                                                        (kt0 + k_tiles) * TILE_M])
+                    for j in nl.static_range(k_tiles):
+                        tk = min(TILE_K, K - (kt0 + j) * TILE_K)
+                        a_st[j].append(stripe[0:tk, j * TILE_M:j * TILE_M + tm])
                 for nt in nl.affine_range(n_tiles):
                     c0 = nt * TILE_N
                     tn = min(TILE_N, bn - c0)
                     c_ps = nl.ndarray((tm, tn), dtype=nl.float32, buffer=nl.psum, name="c_psum")
                     for j in nl.affine_range(k_tiles):
-                        mov = [t[:, c0:c0 + tn] for t in b_blk[j]]
+                        mov = []
+                        for t in b_blk[j]:
+                            mov.append(t[:, c0:c0 + tn])
                         st = a_st[j]
                         if compensated:
                             # small terms first, one accumulation group

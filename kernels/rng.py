@@ -1,4 +1,8 @@
-"""Philox-4x32-10 counter-based random numbers on the Vector / Scalar / GpSimd engines.
+"""Philox-4x32-10 counter-based random numbers on the Vector / Scalar / GpSimd engines,
+and NumPy's Philox-4x64-10 stream (:func:`philox4x64_kernel`, :func:`philox4x64_words`:
+bit for bit ``numpy.random.Philox(key=, counter=).random_raw``; 10-bit limbs, round keys
+and the base counter computed on the host; about 3,100 instructions per chunk of
+128 x 512 blocks, VectorE-bound, ~0.34 G uint64 / s on trn2 by the cost model).
 
 Kernel (NKI 0.3+, through :mod:`kernels.nki_adapter`): :func:`philox_kernel`
 ``(params[128, 6] uint32) -> out[n_chunks, 128, 4 * F]`` with ``mode`` one of
@@ -78,6 +82,7 @@ N_LIMBS = 3
 DIGITS = 6                                # 11-bit digits of the 64-bit product (last: 9 bits)
 
 _TWO_PI_2M24 = 2.0 * math.pi * 2.0 ** -24
+RADIUS2_MIN = 2.0 ** -116     # sqrt's valid input range starts here (tbl-act-func)
 
 
 def _gp():
@@ -129,23 +134,59 @@ def _limbs(v):
     return [(v >> (LIMB_BITS * i)) & ((1 << LIMB_BITS) - 1) for i in range(N_LIMBS)]
 
 
-def _digit_pieces(word_base):
+# Host-side precomputation: every integer the kernel sees is below 2^31 (NKI's 32-bit
+# Python ints would sign-extend the Philox constants).
+PHILOX_M_LIMBS = (tuple(_limbs(PHILOX_M[0])), tuple(_limbs(PHILOX_M[1])))
+PHILOX_W_HALVES = ((PHILOX_W[0] & 0xFFFF, PHILOX_W[0] >> 16),
+                   (PHILOX_W[1] & 0xFFFF, PHILOX_W[1] >> 16))
+
+
+def _digit_pieces(word_base, limb_bits=LIMB_BITS, digits=DIGITS, total=64):
     """Static plan for assembling the 32-bit word at bit ``word_base`` (0: lo, 32: hi)
-    from the product's 11-bit digits: a list of ``(digit, src_lo, width, dst_pos)``."""
+    from the product's ``limb_bits``-bit digits: a list of ``(digit, src_lo, width,
+    dst_pos)``."""
     out = []
-    for k in range(DIGITS):
-        d0 = LIMB_BITS * k
-        d1 = min(d0 + LIMB_BITS, 64)
+    for k in range(digits):
+        d0 = limb_bits * k
+        d1 = min(d0 + limb_bits, total)
         a, b = max(d0, word_base), min(d1, word_base + 32)
         if a < b:
             out.append((k, a - d0, b - a, a - word_base))
     return out
 
 
-def _mulhilo(x, m, shape):
-    """``(hi, lo) = divmod(m * x, 2^32)`` for a uint32 tile ``x`` and a constant ``m``,
-    with every arithmetic value below 2^24 (11-bit limbs, see module docstring)."""
-    ml = _limbs(m)
+def _piece(ts, top, k, a, w, q, shape, limb_bits=LIMB_BITS):
+    """Bits [a, a + w) of the product's digit k (carry-chain tiles ``ts``), placed at bit
+    q of a word."""
+    dst = _u32(shape, f"piece{k}")
+    if k <= top:
+        src, off, masked = ts[k], a, True
+    else:
+        src, off, masked = ts[top], a + limb_bits, False   # no bits above it
+    mask = (1 << w) - 1
+    if off == 0:
+        if q == 0:
+            nisa.tensor_scalar(dst, src, nl.bitwise_and, mask)
+        else:
+            nisa.tensor_scalar(dst, src, nl.bitwise_and, mask, op1=nl.left_shift,
+                               operand1=q)
+    elif not masked:
+        if q == 0:
+            nisa.tensor_scalar(dst, src, nl.right_shift, off)
+        else:
+            nisa.tensor_scalar(dst, src, nl.right_shift, off, op1=nl.left_shift,
+                               operand1=q)
+    else:
+        assert q == 0, "a digit straddling a word boundary starts the next word"
+        nisa.tensor_scalar(dst, src, nl.right_shift, off, op1=nl.bitwise_and,
+                           operand1=mask)
+    return dst
+
+
+def _mulhilo(x, ml, shape):
+    """``(hi, lo) = divmod(m * x, 2^32)`` for a uint32 tile ``x`` and a constant ``m``
+    given by its host-computed 11-bit limbs ``ml``, with every arithmetic value below
+    2^24 (see module docstring)."""
     lmask = (1 << LIMB_BITS) - 1
     # limbs of x (VectorE bitvec)
     xl = []
@@ -179,7 +220,8 @@ def _mulhilo(x, m, shape):
     # carry chain: t_k = c_k + (t_{k-1} >> 11), all < 2^24
     ts = []
     prev = None
-    for k, c in enumerate(cols):
+    for k in range(len(cols)):
+        c = cols[k]
         if prev is None:
             t = c
         else:
@@ -192,35 +234,10 @@ def _mulhilo(x, m, shape):
                 nisa.tensor_tensor(t, c, cy, nl.add, engine=_gp())
         ts.append(t)
         prev = t
-    if any(t is None for t in ts):      # a zero low limb of m with nothing below it
-        raise ValueError("multiplier limbs must be non-zero")  # not the case for Philox
+    for t in ts:
+        if t is None:                   # a zero low limb of m with nothing below it
+            raise ValueError("multiplier limbs must be non-zero")  # not so for Philox
     top = len(ts) - 1                   # digit `top + 1` is t_top >> 11 (product < 2^64)
-
-    def piece(k, a, w, q):
-        """Bits [a, a + w) of digit k, placed at bit q of a word."""
-        dst = _u32(shape, f"piece{k}")
-        if k <= top:
-            src, off, masked = ts[k], a, True
-        else:
-            src, off, masked = ts[top], a + LIMB_BITS, False   # no bits above it
-        mask = (1 << w) - 1
-        if off == 0:
-            if q == 0:
-                nisa.tensor_scalar(dst, src, nl.bitwise_and, mask)
-            else:
-                nisa.tensor_scalar(dst, src, nl.bitwise_and, mask, op1=nl.left_shift,
-                                   operand1=q)
-        elif not masked:
-            if q == 0:
-                nisa.tensor_scalar(dst, src, nl.right_shift, off)
-            else:
-                nisa.tensor_scalar(dst, src, nl.right_shift, off, op1=nl.left_shift,
-                                   operand1=q)
-        else:
-            assert q == 0, "a digit straddling a word boundary starts the next word"
-            nisa.tensor_scalar(dst, src, nl.right_shift, off, op1=nl.bitwise_and,
-                               operand1=mask)
-        return dst
 
     words = []
     for base in (32, 0):
@@ -228,7 +245,7 @@ def _mulhilo(x, m, shape):
         # (fp32-exact), the rest are or-ed on VectorE (bitvec)
         low, acc = None, None
         for (k, a, w, q) in _digit_pieces(base):
-            pc = piece(k, a, w, q)
+            pc = _piece(ts, top, k, a, w, q, shape)
             if q + w <= 24:
                 if low is None:
                     low = pc
@@ -252,13 +269,14 @@ def _mulhilo(x, m, shape):
     return words[0], words[1]
 
 
-def _key_schedule(prm, rounds):
-    """Round keys as (P, 2) uint32 tiles: ``keys[r] = key + r * W (mod 2^32)``."""
+def _key_schedule(prm, rounds, w_halves):
+    """Round keys as (P, 2) uint32 tiles: ``keys[r] = key + r * W (mod 2^32)``; ``W``
+    given by its host-computed 16-bit halves."""
     shape = (P, 2)
     wl, wh = _u32(shape, "w_lo"), _u32(shape, "w_hi")
     for c in range(2):                      # 16-bit halves: exact memset constants
-        nisa.memset(wl[:, c:c + 1], PHILOX_W[c] & 0xFFFF)
-        nisa.memset(wh[:, c:c + 1], PHILOX_W[c] >> 16)
+        nisa.memset(wl[:, c:c + 1], w_halves[c][0])
+        nisa.memset(wh[:, c:c + 1], w_halves[c][1])
     keys = [prm[:, 4:6]]
     for r in range(1, rounds):
         k = _u32(shape, f"key{r}")
@@ -290,11 +308,11 @@ def _counters(prm, base_index, F):
     return words
 
 
-def _philox_rounds(ctr, keys, shape, rounds):
+def _philox_rounds(ctr, keys, shape, rounds, m_limbs):
     c0, c1, c2, c3 = ctr
     for r in range(rounds):
-        hi0, lo0 = _mulhilo(c0, PHILOX_M[0], shape)
-        hi1, lo1 = _mulhilo(c2, PHILOX_M[1], shape)
+        hi0, lo0 = _mulhilo(c0, m_limbs[0], shape)
+        hi1, lo1 = _mulhilo(c2, m_limbs[1], shape)
         t0 = _u32(shape, "x0")
         nisa.tensor_tensor(t0, hi1, c1, nl.bitwise_xor)
         n0 = _u32(shape, "c0")
@@ -321,38 +339,46 @@ def _emit_normal_pair(dst_sin, dst_cos, xa, xb, consts, shape, loc, scale):
     nisa.tensor_scalar(tb, xb, nl.right_shift, 8)
     lg = _f32(shape, "ln")                                           # ln(1 - u_a)
     nisa.activation(lg, nl.log, ta, bias=one, scale=-(2.0 ** -24))
+    r2 = _f32(shape, "radius2")              # max(-2 ln(1-u), 2^-116): sqrt's valid range
+    nisa.tensor_scalar(r2, lg, nl.multiply, -2.0, op1=nl.maximum, operand1=RADIUS2_MIN)
     r = _f32(shape, "radius")                                        # sqrt(-2 ln(1-u))
-    nisa.activation(r, nl.sqrt, lg, scale=-2.0)
+    nisa.activation(r, nl.sqrt, r2)
     s = _f32(shape, "sin")                                           # sin(2 pi u_b - pi)
     nisa.activation(s, nl.sin, tb, bias=neg_pi, scale=_TWO_PI_2M24)
     a = _f32(shape, "abs_theta")
     nisa.activation(a, nl.abs, tb, bias=neg_pi, scale=_TWO_PI_2M24)
     c = _f32(shape, "cos")                                           # sin(pi/2 - |theta|)
     nisa.activation(c, nl.sin, a, bias=half_pi, scale=-1.0)
-    for dst, trig, eng in ((dst_sin, s, nisa.engine.vector), (dst_cos, c, _gp())):
+    # the sin half on VectorE, the cos half on GpSimd (products) and ScalarE (the
+    # multiply-add, one of ScalarE's tensor_scalar combinations; GpSimd has rsqrt only)
+    for dst, trig, eng, ts_eng in ((dst_sin, s, nisa.engine.vector, nisa.engine.vector),
+                                   (dst_cos, c, _gp(), nisa.engine.scalar)):
         if loc == 0.0 and scale == 1.0:
             nisa.tensor_tensor(dst, r, trig, nl.multiply, engine=eng)
         else:
             z = _f32(shape, "z")
             nisa.tensor_tensor(z, r, trig, nl.multiply, engine=eng)
             nisa.tensor_scalar(dst, z, nl.multiply, float(scale), op1=nl.add,
-                               operand1=float(loc), engine=eng)
+                               operand1=float(loc), engine=ts_eng)
 
 
 @nki.jit
-def philox_kernel(params, n_chunks, F, mode="uint32", rounds=ROUNDS, loc=0.0, scale=1.0):
+def philox_kernel(params, n_chunks, F, mode="uint32", rounds=ROUNDS, loc=0.0, scale=1.0,
+                  m_limbs=PHILOX_M_LIMBS, w_halves=PHILOX_W_HALVES):
     """Philox-4x32-``rounds`` stream: ``out[ch, p, 4 j + w]`` = word ``w`` (or the float
     made from it) of counter ``ch * 128 * F + p * F + j`` past the start counter.
 
     ``params``: uint32 HBM [128, 6] = (c0, c1, c2, c3, k0, k1) on every partition.
-    ``mode``: "uint32" | "uniform" | "normal" (``loc + scale * z``)."""
+    ``mode``: "uint32" | "uniform" | "normal" (``loc + scale * z``). ``m_limbs`` /
+    ``w_halves``: the Philox multipliers' 11-bit limbs and Weyl constants' 16-bit
+    halves, computed on the host (:data:`PHILOX_M_LIMBS`, :data:`PHILOX_W_HALVES`)."""
     assert mode in ("uint32", "uniform", "normal")
     out_dt = nl.uint32 if mode == "uint32" else nl.float32
     out = nl.ndarray((n_chunks, P, 4 * F), dtype=out_dt, buffer=nl.shared_hbm,
                      name="philox_out")
     prm = _u32((P, 6), "params")
     nisa.dma_copy(dst=prm, src=params)
-    keys = _key_schedule(prm, rounds)
+    keys = _key_schedule(prm, rounds, w_halves)
     consts = None
     if mode == "normal":
         consts = []
@@ -363,7 +389,7 @@ def philox_kernel(params, n_chunks, F, mode="uint32", rounds=ROUNDS, loc=0.0, sc
     shape = (P, F)
     for ch in nl.affine_range(n_chunks):
         ctr = _counters(prm, ch * P * F, F)
-        x = _philox_rounds(ctr, keys, shape, rounds)
+        x = _philox_rounds(ctr, keys, shape, rounds, m_limbs)
         res = nl.ndarray((P, 4 * F), dtype=out_dt, buffer=nl.sbuf, name="philox_res")
         r3 = res.reshape((P, F, 4))
         if mode == "uint32":
@@ -378,6 +404,208 @@ def philox_kernel(params, n_chunks, F, mode="uint32", rounds=ROUNDS, loc=0.0, sc
                                   x[2 * pr + 1], consts, shape, loc, scale)
         nisa.dma_copy(dst=out[ch], src=res)
     return out
+
+
+# --------------------------------------------------------------------------- Philox-4x64
+# NumPy's bit generator ``numpy.random.Philox`` is Philox-4x64-10 (trnpy/_random_bits.py
+# computes the same words with torch). 64-bit words are (lo, hi) pairs of uint32 tiles;
+# 64x64 -> 128-bit products use 10-bit limbs (7 per word): a limb product is < 2^20, a
+# column sum of at most 7 products < 2^23 and the carry chain < 2^24, all fp32-exact.
+LIMB64 = 10
+N_LIMBS64 = 7
+DIGITS64 = 13                   # digits of the 128-bit product (the last: 8 bits)
+PHILOX64_M = (0xD2E7470EE14C6C93, 0xCA5A826395121157)      # Random123 / NumPy
+PHILOX64_W = (0x9E3779B97F4A7C15, 0xBB67AE8584CAA73B)
+M64 = (1 << 64) - 1
+PHILOX64_M_LIMBS = tuple(tuple((m >> (LIMB64 * i)) & 0x3FF for i in range(N_LIMBS64))
+                         for m in PHILOX64_M)
+
+
+def _limbs64(lo, hi, shape):
+    """The seven 10-bit limbs of the 64-bit words (lo, hi) (VectorE bitvec)."""
+    out = []
+    for i in range(N_LIMBS64):
+        t = _u32(shape, f"x64l{i}")
+        b0 = LIMB64 * i
+        if b0 + LIMB64 <= 32:                   # inside lo
+            if b0 == 0:
+                nisa.tensor_scalar(t, lo, nl.bitwise_and, 0x3FF)
+            else:
+                nisa.tensor_scalar(t, lo, nl.right_shift, b0, op1=nl.bitwise_and,
+                                   operand1=0x3FF)
+        elif b0 < 32:                           # straddles: lo's top bits, hi's low ones
+            nb = 32 - b0
+            t_lo = _u32(shape, "x64l_lo")
+            nisa.tensor_scalar(t_lo, lo, nl.right_shift, b0)
+            t_hi = _u32(shape, "x64l_hi")
+            nisa.tensor_scalar(t_hi, hi, nl.bitwise_and, (1 << (LIMB64 - nb)) - 1,
+                               op1=nl.left_shift, operand1=nb)
+            nisa.tensor_tensor(t, t_lo, t_hi, nl.bitwise_or)
+        elif b0 - 32 + LIMB64 >= 32:            # hi's top bits
+            nisa.tensor_scalar(t, hi, nl.right_shift, b0 - 32)
+        else:
+            nisa.tensor_scalar(t, hi, nl.right_shift, b0 - 32, op1=nl.bitwise_and,
+                               operand1=0x3FF)
+        out.append(t)
+    return out
+
+
+def _mulhilo64(lo, hi, ml, shape):
+    """128-bit product of the uint64 words (lo, hi) and a constant with host-computed
+    10-bit limbs ``ml``: its four 32-bit words, least significant first."""
+    xl = _limbs64(lo, hi, shape)
+    cols = []
+    for k in range(2 * N_LIMBS64 - 1):
+        acc = None
+        for i in range(N_LIMBS64):
+            j = k - i
+            if j < 0 or j >= N_LIMBS64 or ml[j] == 0:
+                continue
+            pr = _u32(shape, f"p64_{k}")
+            nisa.activation(pr, nl.copy, xl[i], scale=float(ml[j]))       # < 2^20
+            if acc is None:
+                acc = pr
+            else:
+                s2 = _u32(shape, f"c64_{k}")
+                nisa.tensor_tensor(s2, acc, pr, nl.add, engine=_gp())     # < 7 * 2^20
+                acc = s2
+        cols.append(acc)
+    ts = []
+    prev = None
+    for k in range(len(cols)):
+        c = cols[k]
+        if prev is None:
+            t = c
+        else:
+            cy = _u32(shape, f"cy64_{k}")
+            nisa.tensor_scalar(cy, prev, nl.right_shift, LIMB64)
+            if c is None:
+                t = cy
+            else:
+                t = _u32(shape, f"t64_{k}")
+                nisa.tensor_tensor(t, c, cy, nl.add, engine=_gp())        # < 2^24
+        ts.append(t)
+        prev = t
+    for t in ts:
+        if t is None:
+            raise ValueError("multiplier limbs must be non-zero")      # not so for Philox
+    top = len(ts) - 1
+    words = []
+    for base in (0, 32, 64, 96):
+        low, acc = None, None
+        for (k, a, w, q) in _digit_pieces(base, LIMB64, DIGITS64, 128):
+            pc = _piece(ts, top, k, a, w, q, shape, LIMB64)
+            if q + w <= 24:
+                if low is None:
+                    low = pc
+                else:
+                    s2 = _u32(shape, f"sum64_{base}")
+                    nisa.tensor_tensor(s2, low, pc, nl.add, engine=_gp())
+                    low = s2
+            elif acc is None:
+                acc = pc
+            else:
+                o = _u32(shape, f"or64_{base}")
+                nisa.tensor_tensor(o, acc, pc, nl.bitwise_or)
+                acc = o
+        if acc is None:
+            acc = low
+        elif low is not None:
+            o = _u32(shape, f"or64_{base}")
+            nisa.tensor_tensor(o, acc, low, nl.bitwise_or)
+            acc = o
+        words.append(acc)
+    return words
+
+
+def _xor3(a, b, key_col, shape, name):
+    """``a ^ b ^ key`` (key a (P, 1) uint32 column)."""
+    t = _u32(shape, name + "_t")
+    nisa.tensor_tensor(t, a, b, nl.bitwise_xor)
+    r = _u32(shape, name)
+    nisa.tensor_scalar(r, t, nl.bitwise_xor, key_col)
+    return r
+
+
+@nki.jit
+def philox4x64_kernel(params, n_chunks, F, rounds=ROUNDS, m_limbs=PHILOX64_M_LIMBS):
+    """NumPy's Philox-4x64-``rounds`` words: ``out[ch, p, 8 j + 2 w + h]`` = half ``h``
+    (0: low 32 bits) of word ``w`` of block ``base + ch * 128 * F + p * F + j``.
+
+    ``params``: uint32 HBM [128, 8 + 4 * rounds] on every partition: the 256-bit base
+    counter as eight 32-bit words (least significant first), then the round keys
+    ``key + r * W`` (host-computed) as (k0 lo, k0 hi, k1 lo, k1 hi) per round."""
+    out = nl.ndarray((n_chunks, P, 8 * F), dtype=nl.uint32, buffer=nl.shared_hbm,
+                     name="philox64_out")
+    prm = _u32((P, 8 + 4 * rounds), "params64")
+    nisa.dma_copy(dst=prm, src=params)
+    shape = (P, F)
+    for ch in nl.affine_range(n_chunks):
+        # counter words: base + index (256-bit add with carries through 8 halves)
+        idx = _u32(shape, "ctr64_idx")
+        nisa.iota(idx, [[1, F]], offset=ch * P * F, channel_multiplier=F)   # < 2^31
+        cl = _u32(shape, "ctr64_il")
+        nisa.tensor_scalar(cl, idx, nl.bitwise_and, 0xFFFF)
+        chh = _u32(shape, "ctr64_ih")
+        nisa.tensor_scalar(chh, idx, nl.right_shift, 16)
+        halves = []
+        carry_l, carry_h = cl, chh
+        for w in range(8):
+            base = _u32(shape, f"ctr64_base{w}")
+            nisa.tensor_scalar(base, idx, nl.bitwise_and, 0, op1=nl.bitwise_or,
+                               operand1=prm[:, w:w + 1])
+            cw = _u32(shape, f"ctr64_{w}")
+            carry = _add32(cw, base, carry_l, carry_h, shape, want_carry=w < 7)
+            halves.append(cw)
+            carry_l, carry_h = carry, None
+        c = halves                               # c0 lo, c0 hi, c1 lo, ..., c3 hi
+        for r in range(rounds):
+            kc = 8 + 4 * r
+            p0 = _mulhilo64(c[0], c[1], m_limbs[0], shape)     # c0 * M0
+            p1 = _mulhilo64(c[4], c[5], m_limbs[1], shape)     # c2 * M1
+            n0l = _xor3(p1[2], c[2], prm[:, kc:kc + 1], shape, "n0l")
+            n0h = _xor3(p1[3], c[3], prm[:, kc + 1:kc + 2], shape, "n0h")
+            n2l = _xor3(p0[2], c[6], prm[:, kc + 2:kc + 3], shape, "n2l")
+            n2h = _xor3(p0[3], c[7], prm[:, kc + 3:kc + 4], shape, "n2h")
+            c = [n0l, n0h, p1[0], p1[1], n2l, n2h, p0[0], p0[1]]
+        res = nl.ndarray((P, 8 * F), dtype=nl.uint32, buffer=nl.sbuf, name="philox64_res")
+        r8 = res.reshape((P, F, 8))
+        for w in range(8):                       # bit-exact interleave (bitvec)
+            nisa.tensor_scalar(r8[:, :, w], c[w], nl.bitwise_or, 0)
+        nisa.dma_copy(dst=out[ch], src=res)
+    return out
+
+
+def _params64(key, counter, rounds=ROUNDS):
+    """Host side: the kernel's parameter rows for base counter ``counter`` (4 uint64
+    words) and key (2 uint64 words): counter halves, then the round keys' halves."""
+    row = []
+    for w in counter:
+        row += [int(w) & MASK32, (int(w) >> 32) & MASK32]
+    k0, k1 = (int(k) & M64 for k in key)
+    for r in range(rounds):
+        row += [k0 & MASK32, k0 >> 32, k1 & MASK32, k1 >> 32]
+        k0, k1 = (k0 + PHILOX64_W[0]) & M64, (k1 + PHILOX64_W[1]) & M64
+    return np.ascontiguousarray(np.broadcast_to(np.array(row, np.uint32), (P, len(row))))
+
+
+def philox4x64_words(key, counter, n_blocks, *, rounds=ROUNDS, f_max=256):
+    """NumPy's Philox stream through the kernel: the 4 uint64 words of each of the blocks
+    ``counter + 1 .. counter + n_blocks`` (NumPy increments the 256-bit counter before
+    each block), as a uint64 array of ``4 * n_blocks`` words -- what
+    ``trnpy._random_bits.philox_words`` computes with torch."""
+    n_blocks = int(n_blocks)
+    if n_blocks <= 0:
+        return np.zeros(0, np.uint64)
+    v = sum(int(w) << (64 * i) for i, w in enumerate(counter)) + 1
+    v &= (1 << 256) - 1
+    base = [(v >> (64 * i)) & M64 for i in range(4)]
+    F = max(1, min(int(f_max), _ceil_div(n_blocks, P)))
+    n_chunks = _ceil_div(n_blocks, P * F)
+    out = nki.simulate(philox4x64_kernel)(_params64(key, base, rounds), n_chunks, F, rounds,
+                                          PHILOX64_M_LIMBS)
+    halves = np.asarray(out, np.uint32).reshape(-1, 2)[:4 * n_blocks].astype(np.uint64)
+    return halves[:, 0] | (halves[:, 1] << np.uint64(32))
 
 
 # --------------------------------------------------------------------------- host side
@@ -420,7 +648,7 @@ def _run(mode, n, counter, key, rounds=ROUNDS, f_max=F_MAX, loc=0.0, scale=1.0):
     params = np.ascontiguousarray(np.broadcast_to(np.array(c + k, np.uint32), (P, 6)))
     _, F, n_chunks = plan(n, f_max)
     out = nki.simulate(philox_kernel)(params, n_chunks, F, mode, rounds, float(loc),
-                                      float(scale))
+                                      float(scale), PHILOX_M_LIMBS, PHILOX_W_HALVES)
     return np.asarray(out).reshape(-1)[:n].astype(dt, copy=False)
 
 
@@ -508,7 +736,7 @@ def normal_reference(n, seed=0, counter_offset=0, *, loc=0.0, scale=1.0):
         for pr in range(2):
             ta, tb = t[:, 2 * pr], t[:, 2 * pr + 1]
             lg = np.log(ta * f32(-(2.0 ** -24)) + f32(1.0))
-            r = np.sqrt(lg * f32(-2.0))
+            r = np.sqrt(np.maximum(lg * f32(-2.0), f32(RADIUS2_MIN)))
             th = tb * f32(_TWO_PI_2M24) + f32(-math.pi)
             s = np.sin(th)
             c = np.sin(np.abs(th) * f32(-1.0) + f32(math.pi / 2))
@@ -536,10 +764,28 @@ def estimate(n, mode="uniform", f_max=F_MAX):
     _, F, n_chunks = plan(n, f_max)
     params = np.zeros((P, 6), np.uint32)
     with emu.dry_run(), emu.profile() as prof:
-        emu.nki.simulate(philox_kernel)(params, n_chunks, F, mode, ROUNDS, 0.0, 1.0)
+        emu.nki.simulate(philox_kernel)(params, n_chunks, F, mode, ROUNDS, 0.0, 1.0,
+                                        PHILOX_M_LIMBS, PHILOX_W_HALVES)
     rep = prof.report()
     for t in rep["estimate"]:
         e = rep["estimate"][t]
         e["dma_bw_fraction"] = (rep["dma_bytes"] / emu.cost.DMA_BW[t]) / e["overlapped_s"]
         e["values_per_s"] = n / e["overlapped_s"]
+    return rep
+
+
+def estimate64(n_blocks, f_max=512):
+    """Cost-model report of one :func:`philox4x64_kernel` launch for ``n_blocks`` blocks
+    (dry run); ``values_per_s`` counts uint64 words."""
+    import kernels.emulator as emu
+    F = max(1, min(int(f_max), _ceil_div(n_blocks, P)))
+    n_chunks = _ceil_div(n_blocks, P * F)
+    with emu.dry_run(), emu.profile() as prof:
+        emu.nki.simulate(philox4x64_kernel)(_params64((0, 0), (0, 0, 0, 0)), n_chunks, F,
+                                            ROUNDS, PHILOX64_M_LIMBS)
+    rep = prof.report()
+    for t in rep["estimate"]:
+        e = rep["estimate"][t]
+        e["dma_bw_fraction"] = (rep["dma_bytes"] / emu.cost.DMA_BW[t]) / e["overlapped_s"]
+        e["values_per_s"] = 4 * n_blocks / e["overlapped_s"]
     return rep

@@ -125,4 +125,10 @@ def test_gemm_cost_model_4096_reaches_tensore_peak():
     rep = estimate(4096, 4096, 4096, "bfloat16")
     assert rep["instructions_by_op"]["nc_matmul"] == 32 * 32 * 8
     assert rep["peak_sbuf_bytes_per_partition"] <= 192 * 1024
-    assert rep["estimate"]["trn2"]["tensore_peak_fraction"] >= 0.8
+    # every transfer (A^T stripes included) moves >= 2 KiB per partition, and the model
+    # with the small-DMA efficiency charge still reaches 80% of trn2's TensorE peak
+    assert min(rep["dma_transfers_by_bytes_per_partition"]) >= 2048
+    assert rep["dma_transfers"] < 600
+    e = rep["estimate"]["trn2"]
+    assert e["dma_small_charge_s"] > 0
+    assert e["tensore_peak_fraction"] >= 0.8 and e["tensore_peak_fraction_vs_bf16"] >= 0.8

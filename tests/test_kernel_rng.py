@@ -155,3 +155,16 @@ def test_cost_estimate_and_sbuf():
         e = rep["estimate"][t]
         assert 0 < e["overlapped_s"] <= e["serial_s"]
         assert e["bottleneck"] == "vector"
+
+
+def test_philox4x64_kernel_is_numpys_stream():
+    """The 4x64 kernel gives numpy.random.Philox's raw words bit for bit (NumPy
+    increments the 256-bit counter before each block); the start counter makes the
+    block index carry across two 64-bit counter words."""
+    key, ctr = (2 ** 64 - 1, 12345), (2 ** 64 - 70, 2 ** 64 - 1, 7, 0)
+    words, rep = counted(lambda: rng.philox4x64_words(key, ctr, 128, f_max=1),
+                         ("vector", "scalar", "gpsimd"))
+    bg = np.random.Philox(key=np.array(key, dtype=np.uint64),
+                          counter=np.array(ctr, dtype=np.uint64))
+    np.testing.assert_array_equal(words, bg.random_raw(512))
+    assert rep["kernels"] == 1

@@ -45,8 +45,10 @@ def test_stack_dtype_casting(backend):
           np.hstack([a, b], dtype=np.int8, casting="unsafe"))
     with pytest.raises(TypeError):
         trnpy.hstack([a, b], dtype=np.int8)
+    # NumPy iterates an array given as the sequence (its rows)
+    _same(trnpy.vstack(trnpy.asarray(a)), np.vstack(a))
     with pytest.raises(TypeError):
-        trnpy.vstack(trnpy.asarray(a))
+        trnpy.vstack(trnpy.asarray(1.0))
     with pytest.raises(DeprecationWarning):
         with warnings.catch_warnings():
             warnings.simplefilter("error")

@@ -239,11 +239,13 @@ def as_array(x, device=None) -> TrnArray:
     return asarray(x, device=device)
 
 
-def as_arrays(*xs, device=None):
-    """``xs`` as TrnArrays on their common device (non-arrays converted onto it; ``None``
-    stays None); returns (arrays, device)."""
+def as_arrays(*xs, device=None, optional=()):
+    """``xs`` as TrnArrays on their common device (non-arrays converted onto it); returns
+    (arrays, device). ``None`` stays None at the positions in ``optional`` (omitted
+    optional arrays); elsewhere it is refused as NumPy's object data (TypeError)."""
     dev = same_device(*xs) or device or get_default_device()
-    return [None if x is None else as_array(x, dev) for x in xs], dev
+    return [None if x is None and i in optional else as_array(x, dev)
+            for i, x in enumerate(xs)], dev
 
 
 def as_operands(args):

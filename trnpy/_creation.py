@@ -17,7 +17,7 @@ from . import _torch
 from ._torch import torch
 from numpy.lib.array_utils import normalize_axis_index
 
-from . import (_convert, _dispatch, _dtypes, _elementwise, _flags_flatiter, _reductions,
+from . import (_convert, _dispatch, _normalize, _dtypes, _elementwise, _flags_flatiter, _reductions,
                _tensor)
 from ._convert import from_dlpack
 from ._array import TrnArray
@@ -240,6 +240,8 @@ def _shape(shape) -> tuple:
         shape = (operator.index(shape),)
     except TypeError:
         try:
+            if isinstance(shape, (dict, set, frozenset, str, bytes)):
+                raise TypeError          # NumPy takes sequences only (not mappings, sets)
             shape = tuple(operator.index(s) for s in shape)
         except TypeError:
             raise TypeError("expected a sequence of integers or a single integer, "
@@ -469,7 +471,7 @@ def identity(n, dtype=None, *, like=None, device=None):
 
 def _tri(fname, m, k, lower):
     x = m if isinstance(m, TrnArray) else _convert.asarray(m)
-    k = operator.index(k)
+    k = _normalize.c_long(k)
     if x.ndim == 0:
         raise TypeError(f"{fname}() needs an array of at least one dimension")
     dev = x._device

@@ -118,7 +118,9 @@ class FlatIter:
             x[...] = f.reshape(x.shape)
 
     def __array__(self, dtype=None, copy=None):
-        return np.asarray(self._flat(), dtype=dtype)
+        # copy=True copies; otherwise a view when the base is contiguous, as NumPy's
+        # flatiter (which returns its copy of a strided base even for copy=False)
+        return np.asarray(self._flat(), dtype=dtype, copy=True if copy else None)
 
     def copy(self):
         return self._flat().copy()

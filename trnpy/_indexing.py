@@ -28,11 +28,11 @@ from . import _torch
 from ._torch import torch
 from numpy.lib.array_utils import normalize_axis_index
 
-from . import (_convert, _creation, _dtype_functions, _dispatch, _array_info, _dtypes,
+from . import (_convert, _creation, _normalize, _dtype_functions, _dispatch, _array_info, _dtypes,
                _manipulation, _reductions, _searching, _tensor)
 from ._array import TrnArray, phys
 from ._devices import get_default_device
-from ._normalize import write_out
+from ._normalize import normalizer, write_out
 
 __all__ = ["take", "take_along_axis", "put", "put_along_axis", "place", "putmask", "choose",
            "compress", "select", "piecewise", "extract", "diag_indices", "diag_indices_from",
@@ -958,6 +958,9 @@ def unravel_index(indices, shape, order="C"):
     if order not in ("C", "F"):
         raise ValueError("only 'C' or 'F' order is permitted")
     dev = getattr(indices, "_device", None)
+    given_array = isinstance(indices, (TrnArray, np.ndarray))
+    if not given_array and np.size(indices) == 0:
+        indices = np.asarray(indices, dtype=np.int64)  # an empty list is int-like to NumPy
     x = _convert.as_array(indices, dev)
     dev = x._device
     if isinstance(shape, TrnArray):
@@ -967,7 +970,7 @@ def unravel_index(indices, shape, order="C"):
     if _dispatch.use_numpy(dev):
         return tuple(_wrap_np(r, dev) for r in np.unravel_index(_convert.np_view(x), shape,
                                                                 order))
-    if x.dtype.kind not in "iu" and not (x.size == 0 and x.dtype.kind == "f"):
+    if x.dtype.kind not in "iu":
         raise TypeError("only int indices permitted")
     size = math.prod(shape)
     t = _tensor.cast_tensor(x._t, np.int64)
@@ -1089,20 +1092,25 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     a2 = normalize_axis_index(axis2, x.ndim, "axis2")
     if a1 == a2:
         raise ValueError("axis1 and axis2 cannot be the same")
-    offset = operator.index(offset)
+    offset = _normalize.c_long(offset)
     # a strided view of the tensor on both paths (NumPy's own view would be read-only)
     return TrnArray._new(torch.diagonal(x._t, offset, a1, a2), x._device)
 
 
+def _diag_check(v, k=0):
+    if type(k) is not int:
+        return {"k": operator.index(k)}
+
+
+# NumPy's path builds the 2-D array from a 1-D v; a diagonal is trnpy's own writable view
+@normalizer(lambda v, k=0: np.diag(v, k) if v.ndim == 1 else NotImplemented, "v",
+            validate=_diag_check)
 def diag(v, k=0):
     """NumPy's ``diag``: a 2-D array with 1-D ``v`` on diagonal ``k``, or the ``k``-th
     diagonal of 2-D ``v`` (a view, as NumPy's)."""
-    x = _convert.as_array(v, None)
-    k = operator.index(k)
+    x = v
     if x.ndim == 1:
         dev = x._device
-        if _dispatch.use_numpy(dev):
-            return _convert.wrap(np.diag(_convert.np_view(x), k), dev)
         n = x.shape[0] + builtins.abs(k)
         t = x._t
         res = torch.zeros((n, n), dtype=t.dtype, device=t.device)
@@ -1268,13 +1276,16 @@ r_ = _Concatenator(0)
 c_ = _Concatenator(-1, ndmin=2, trans1d=0)
 
 
+def _delete_check(arr, obj, axis=None):
+    if isinstance(obj, TrnArray):
+        _convert.same_device(arr, obj)
+        return {"obj": _convert.host(obj)}
+
+
+@normalizer(np.delete, "arr", validate=_delete_check)
 def delete(arr, obj, axis=None):
     """NumPy's ``delete``: a new array without the entries ``obj`` along ``axis``."""
-    x = _convert.as_array(arr)
-    if isinstance(obj, TrnArray):
-        _convert.same_device(x, obj)
-    if _dispatch.use_numpy(x._device):
-        return _convert.wrap(np.delete(_convert.np_view(x), _host_obj(obj), axis), x._device)
+    x = arr
     if axis is None:
         x = _manipulation.reshape(x, -1) if x.ndim != 1 else x
         axis = 0

@@ -91,8 +91,8 @@ def matmul(x1, x2, /, *, out=None):
         if not isinstance(out, TrnArray):
             raise TypeError(f"matmul: out must be a trnpy array, not {type(out).__name__}")
         dev = _convert.same_device(a, b, out)
+    shape = matmul_shape(a.shape, b.shape)       # NumPy's shape errors before dtype ones
     rdt = _result_dtype(np.matmul, a, b, dev)
-    shape = matmul_shape(a.shape, b.shape)
     if _dispatch.use_numpy(dev):
         _dispatch.route("matmul", dev)                 # (recorded: "numpy")
         va, vb = _convert.np_view(a), _convert.np_view(b)
@@ -126,52 +126,51 @@ def matrix_transpose(x, /):
 
 
 def _tensordot_axes(axes, nd1, nd2, s1, s2):
-    if isinstance(axes, (tuple, list)) and len(axes) == 2:
-        ax1, ax2 = axes
-        ax1 = [ax1] if np.ndim(ax1) == 0 else list(ax1)
-        ax2 = [ax2] if np.ndim(ax2) == 0 else list(ax2)
+    """NumPy's parsing of ``axes``, step by step (its errors included: a negative count
+    contracts nothing, an axis past the shape is an IndexError)."""
+    try:
+        iter(axes)
+    except Exception:
+        ax1, ax2 = list(range(-axes, 0)), list(range(0, axes))
     else:
-        try:
-            n = operator.index(axes)
-        except TypeError:
-            raise TypeError("tensordot: axes must be an integer or a pair of sequences") from None
-        if n < 0:
-            raise ValueError("tensordot: axes must be a non-negative integer")
-        if n > min(nd1, nd2):
-            raise ValueError("tensordot: axes exceeds the number of dimensions")
-        ax1, ax2 = list(range(nd1 - n, nd1)), list(range(n))
+        ax1, ax2 = axes
+    ax1 = list(ax1) if np.ndim(ax1) else [ax1]
+    ax2 = list(ax2) if np.ndim(ax2) else [ax2]
     if len(ax1) != len(ax2):
         raise ValueError("shape-mismatch for sum")
-    ax1 = [_normalize.axis_index(i, nd1, "axes") for i in ax1]
-    ax2 = [_normalize.axis_index(i, nd2, "axes") for i in ax2]
-    if len(set(ax1)) != len(ax1) or len(set(ax2)) != len(ax2):
-        raise ValueError("tensordot: repeated axis in axes")
     for i, j in zip(ax1, ax2):
         if s1[i] != s2[j]:
             raise ValueError("shape-mismatch for sum")
+    ax1 = [_normalize.axis_index(i, nd1, "axes") for i in ax1]
+    ax2 = [_normalize.axis_index(i, nd2, "axes") for i in ax2]
+    if len(set(ax1)) != len(ax1) or len(set(ax2)) != len(ax2):
+        raise ValueError("repeated axis in transpose")
     return ax1, ax2
 
 
+def _tensordot_check(a, b, axes=2):
+    axes = _tensordot_axes(axes, a.ndim, b.ndim, a.shape, b.shape)
+    _result_dtype(None, a, b, a._device)
+    return {"axes": axes}
+
+
+@_normalize.normalizer(np.tensordot, ("x1", "x2"), validate=_tensordot_check)
 def tensordot(x1, x2, /, axes=2):
     """Sum of products over ``axes`` (array API / NumPy ``tensordot``)."""
-    (a, b), dev = _convert.as_arrays(x1, x2)
-    ax1, ax2 = _tensordot_axes(axes, a.ndim, b.ndim, a.shape, b.shape)
+    a, b, dev = x1, x2, x1._device
+    ax1, ax2 = axes
     rdt = _result_dtype(None, a, b, dev)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.tensordot(_convert.np_view(a), _convert.np_view(b),
-                                           axes=(ax1, ax2)), dev)
     ta, tb = _tensor.cast_tensor(a._t, rdt), _tensor.cast_tensor(b._t, rdt)
     return TrnArray._new(_gemm.tensordot(ta, tb, ax1, ax2, dev), dev)
 
 
-def vecdot(x1, x2, /, *, axis=-1):
-    """Dot product along ``axis`` (``x1`` conjugated), broadcasting the other axes."""
-    (a, b), dev = _convert.as_arrays(x1, x2)
+def _vecdot_args(a, b, axis):
+    """(result dtype, a's axis, b's axis), NumPy's errors."""
     for i, x in enumerate((a, b)):
         if x.ndim == 0:
             raise ValueError(f"vecdot: Input operand {i} does not have enough dimensions "
                              "(has 0, gufunc core with signature (n),(n)->() requires 1)")
-    rdt = _result_dtype(np.vecdot, a, b, dev)
+    rdt = _result_dtype(np.vecdot, a, b, a._device)
     ia, ib = _normalize.axis_index(axis, a.ndim), _normalize.axis_index(axis, b.ndim)
     if a.shape[ia] != b.shape[ib]:
         raise ValueError("vecdot: Input operand 1 has a mismatch in its core dimension 0, "
@@ -182,9 +181,18 @@ def vecdot(x1, x2, /, *, axis=-1):
     except ValueError:
         raise ValueError(f"vecdot: operands could not be broadcast together with shapes "
                          f"{a.shape} {b.shape}") from None
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.vecdot(_convert.np_view(a), _convert.np_view(b),
-                                        axis=axis), dev)
+    return rdt, ia, ib
+
+
+def _vecdot_check(a, b, *, axis=-1):
+    _vecdot_args(a, b, axis)
+
+
+@_normalize.normalizer(np.vecdot, ("x1", "x2"), validate=_vecdot_check)
+def vecdot(x1, x2, /, *, axis=-1):
+    """Dot product along ``axis`` (``x1`` conjugated), broadcasting the other axes."""
+    a, b, dev = x1, x2, x1._device
+    rdt, ia, ib = _vecdot_args(a, b, axis)
     ta = _tensor.cast_tensor(a._t.movedim(ia, -1), rdt)
     tb = _tensor.cast_tensor(b._t.movedim(ib, -1), rdt)
     if rdt.kind == "c":
@@ -280,14 +288,10 @@ def vecmat(x1, x2, /, out=None, *, dtype=None, casting="same_kind", order="K", s
                            "axes": axes, "axis": axis})
 
 
-def _into_out(np_f, f, a, b, out, check=None):
-    """``f(a, b)`` written into ``out``: NumPy's own ``out=`` on the NumPy path, else
-    through the one ``out=`` writer (``check(out, result)``: NumPy's extra rules)."""
-    name = np_f.__name__
-    _normalize.check_out(out, name)
-    if _dispatch.use_numpy(_convert.same_device(a, b, out)):
-        np_f(_convert.np_view(a), _convert.np_view(b), out=_convert.np_view(out))
-        return out
+def _into_out(f, name, a, b, out, check=None):
+    """The torch path's ``f(a, b)`` written into ``out`` through the one ``out=`` writer
+    (``check(out, result)``: NumPy's extra rules); the normalizer already passed NumPy's
+    own ``out=`` on the NumPy path."""
     r = f(a, b)
     if check is not None:
         check(out, r)
@@ -303,15 +307,18 @@ def _dot_out_check(out, r):
         raise ValueError("output array has wrong dimensions")
 
 
+def _result_dtype_check(a, b):
+    _result_dtype(None, a, b, a._device)
+
+
+@_normalize.normalizer(np.dot, ("a", "b"), out="out", check=_result_dtype_check)
 def dot(a, b, out=None):
     """NumPy's ``dot``: matmul for 2-D, a sum over the last axis of ``a`` and the
     second-to-last of ``b`` for N-D, multiply for 0-d."""
-    (a, b), dev = _convert.as_arrays(a, b)
     if out is not None:
-        return _into_out(np.dot, dot, a, b, out, _dot_out_check)
+        return _into_out(dot, "dot", a, b, out, _dot_out_check)
+    dev = a._device
     rdt = _result_dtype(None, a, b, dev)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.dot(_convert.np_view(a), _convert.np_view(b)), dev)
     if a.ndim == 0 or b.ndim == 0:
         return TrnArray._new(_gemm._multiply_tensor(a._t, b._t, rdt), dev)
     bx = 0 if b.ndim == 1 else b.ndim - 2
@@ -340,10 +347,6 @@ def vdot(a, b, /):
     return TrnArray._new(_gemm.gemm(ta, tb, dev).reshape(()), dev)
 
 
-def _result_dtype_check(a, b):
-    _result_dtype(None, a, b, a._device)
-
-
 @_normalize.normalizer(np.inner, ("a", "b"), check=_result_dtype_check)
 def inner(a, b, /):
     """NumPy's ``inner``: sum over the last axes (multiply for 0-d)."""
@@ -358,23 +361,23 @@ def inner(a, b, /):
     return TrnArray._new(_gemm.tensordot(ta, tb, [a.ndim - 1], [b.ndim - 1], dev), dev)
 
 
+def _outer_check(a, b):
+    _result_dtype(np.multiply, a, b, a._device)
+
+
+@_normalize.normalizer(np.outer, ("a", "b"), out="out", check=_outer_check)
 def outer(a, b, out=None):
     """NumPy's ``outer``: inputs are flattened."""
-    (a, b), dev = _convert.as_arrays(a, b)
     if out is not None:
-        return _into_out(np.outer, outer, a, b, out)
+        return _into_out(outer, "outer", a, b, out)
+    dev = a._device
     rdt = _result_dtype(np.multiply, a, b, dev)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.outer(_convert.np_view(a), _convert.np_view(b)), dev)
     # a K = 1 GEMM through the choke point (an elementwise multiply on torch)
     ta, tb = _tensor.cast_tensor(a._t, rdt), _tensor.cast_tensor(b._t, rdt)
     return TrnArray._new(_gemm.outer(ta, tb, dev), dev)
 
 
+@_normalize.normalizer(np.trace, "a", out="out")
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     """NumPy's ``trace``: sums along diagonals."""
-    x = _convert.as_array(a)
-    if _dispatch.use_numpy(x._device) and out is None:
-        return _convert.wrap(np.trace(_convert.np_view(x), offset, axis1, axis2,
-                                                 dtype), x._device)
-    return _reductions.sum(_indexing.diagonal(x, offset, axis1, axis2), axis=-1, dtype=dtype, out=out)
+    return _reductions.sum(_indexing.diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype, out=out)

@@ -21,7 +21,7 @@ from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 from numpy._core.shape_base import _block_setup
 import warnings
 
-from . import _array, _convert, _dispatch, _dtypes, _tensor
+from . import _array, _convert, _dispatch, _dtypes, _normalize, _tensor
 from ._array import TrnArray, set_base
 from ._convert import np_view
 from ._normalize import normalizer, write_out
@@ -108,7 +108,11 @@ def broadcast_arrays(*arrays, subok=False):
 def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     """NumPy's ``concatenate``: ``axis=None`` flattens; ``out``/``dtype``/``casting`` as NumPy."""
     if isinstance(arrays, TrnArray):
-        arrays = unstack(arrays) if arrays.ndim else [arrays]
+        if not arrays.ndim:
+            raise TypeError("iteration over a 0-d array")
+        arrays = unstack(arrays)
+    elif isinstance(arrays, (dict, set, frozenset)) or not hasattr(arrays, "__iter__"):
+        raise TypeError("The first input argument needs to be a sequence")
     arrays = list(arrays)
     if out is not None and not isinstance(out, TrnArray):
         raise TypeError(f"concatenate: out must be a trnpy array, not {type(out).__name__}")
@@ -178,7 +182,13 @@ def concat(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind"):
 def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     """Join arrays of one shape along a new axis (NumPy's ``stack``)."""
     if isinstance(arrays, TrnArray):
-        arrays = unstack(arrays) if arrays.ndim else [arrays]
+        if not arrays.ndim:
+            raise TypeError("iteration over a 0-d array")
+        arrays = unstack(arrays)
+    elif not hasattr(arrays, "__iter__"):
+        raise TypeError('arrays to stack must be passed as a "sequence" type such as list '
+                        "or tuple.")
+    arrays = list(arrays)
     dev = _convert.same_device(*arrays, out)
     arrays = [_convert.as_array(a, dev) for a in arrays]
     if not arrays:
@@ -294,19 +304,21 @@ def _shape_arg(shape):
 _RESHAPE_K = "order 'K' is not permitted for reshaping"
 
 
+def _reshape_check(a, /, shape=None, order="C", *, copy=None):
+    if shape is None:
+        raise TypeError("reshape() missing required argument 'shape'")
+    return {"order": normalize_order(order, "C", "CFA", _RESHAPE_K),
+            "shape": np.reshape(_oracle(a.shape), _shape_arg(shape)).shape}
+
+
 @_records_base
+@normalizer(np.reshape, "a", validate=_reshape_check)
 def reshape(a, /, shape=None, order="C", *, copy=None):
     """Give ``a`` a new shape, reading and placing the elements in ``order`` ('C', 'F',
     or 'A': F when ``a`` is Fortran-contiguous): a view when possible (``copy=None``),
     always a copy (``copy=True``), or ValueError when a copy would be needed
     (``copy=False``)."""
-    if shape is None:
-        raise TypeError("reshape() missing required argument 'shape'")
-    order = normalize_order(order, "C", "CFA", _RESHAPE_K)
-    x = _convert.as_array(a)
-    shape = np.reshape(_oracle(x.shape), _shape_arg(shape)).shape
-    if _dispatch.use_numpy(x._device):
-        return _convert.wrap(np.reshape(np_view(x), shape, order=order, copy=copy), x._device)
+    x = a
     if order == "A":
         order = "F" if is_fortran(x.shape, x._t.stride()) else "C"
     if order == "F":
@@ -385,8 +397,20 @@ def roll(a, shift, axis=None):
 
 
 def _reps_arg(reps):
-    reps = _shape_arg(reps) if not isinstance(reps, TrnArray) else \
-        tuple(_convert.host(reps).reshape(-1).tolist())
+    if isinstance(reps, TrnArray):
+        reps = _convert.host(reps)
+    if np.ndim(reps) > 1:
+        raise ValueError("reps must be an integer or a 1-D sequence of integers")
+    try:
+        reps = tuple(_normalize.c_long(r) for r in np.atleast_1d(reps).tolist()) \
+            if isinstance(reps, np.ndarray) else _shape_arg(reps)
+    except TypeError:
+        if not isinstance(reps, (str, list, tuple)):
+            raise
+        # NumPy's tile fails with ValueError on a sequence it cannot use as counts
+        raise ValueError(f"reps must be integers, not {reps!r}") from None
+    for r in reps:
+        _normalize.c_long(r)
     if any(r < 0 for r in reps):
         raise ValueError("negative dimensions are not allowed")
     return reps
@@ -483,7 +507,11 @@ def atleast_3d(*arys):
 # Written with the functions above (each has both paths), in NumPy's order of operations,
 # so results, dtypes, views and errors follow NumPy's.
 def _seq(tup, fname):
-    if isinstance(tup, TrnArray) or not hasattr(tup, "__iter__"):
+    if isinstance(tup, TrnArray):
+        if not tup.ndim:
+            raise TypeError("iteration over a 0-d array")
+        tup = unstack(tup)             # NumPy iterates an array along its first axis
+    elif not hasattr(tup, "__iter__"):
         raise TypeError(f"arrays to {fname} must be passed as a sequence type such as "
                         "list or tuple.")
     tup = list(tup)
@@ -727,6 +755,9 @@ def resize(a, new_shape):
     """NumPy's ``resize``: the flattened data repeated to fill ``new_shape``."""
     if isinstance(new_shape, (int, np.integer)):
         new_shape = (new_shape,)
+    elif isinstance(new_shape, (dict, set, frozenset, str, bytes)):
+        raise TypeError(f"'{type(new_shape).__name__}' object cannot be interpreted as an "
+                        "integer")
     x = ravel(_convert.as_array(a))
     new_size = 1
     for d in new_shape:

@@ -282,8 +282,7 @@ def convolve(a, v, mode="full"):
 def correlate(a, v, mode="valid"):
     """Cross-correlation of two 1-D sequences (``v`` conjugated, as NumPy)."""
     if a.ndim == 0 or v.ndim == 0:
-        a = _manipulation.reshape(a, (-1,))
-        v = _manipulation.reshape(v, (-1,))
+        raise ValueError("object of too small depth for desired array")
     return _corr_t(a, v, mode, True, "correlate")
 
 

@@ -51,12 +51,22 @@ def normalize_axis(axis, ndim) -> tuple:
     return (normalize_axis_index(operator.index(axis), ndim),)
 
 
+def c_long(v):
+    """``operator.index(v)`` within C's long, as NumPy converts offsets and axes
+    (OverflowError beyond it)."""
+    v = operator.index(v)
+    if not -2 ** 63 <= v < 2 ** 63:
+        raise OverflowError("Python int too large to convert to C long")
+    return v
+
+
 def axis_index(axis, ndim, name="axis"):
     """NumPy's normalize_axis_index (AxisError for out-of-range axes)."""
     try:
         axis = operator.index(axis)
     except TypeError:
         raise TypeError(f"{name} must be an integer, not {type(axis).__name__}") from None
+    c_long(axis)
     if not -ndim <= axis < ndim:
         raise np.exceptions.AxisError(axis, ndim)
     return axis % ndim
@@ -130,22 +140,79 @@ def _differs(value, default) -> bool:
         return True
 
 
-def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, check=None):
+def _flatten(spec, vals, seqs):
+    """The values with each sequence-of-arrays parameter's items spliced in, and the
+    item counts to regroup them (-1: not a sequence)."""
+    flat, groups = [], []
+    for (n, _, _), v in zip(spec, vals):
+        if n in seqs and v is not None and not isinstance(v, TrnArray):
+            v = list(v)
+            flat.extend(v)
+            groups.append(len(v))
+        else:
+            flat.append(v)
+            groups.append(-1)
+    return flat, groups
+
+
+def _flat_optional(spec, groups):
+    """Positions, among the flattened values, of the optional array parameters (sequence
+    items are never optional)."""
+    out, k = [], 0
+    for (_, _, required), g in zip(spec, groups):
+        if g < 0:
+            if not required:
+                out.append(k)
+            k += 1
+        else:
+            k += g
+    return tuple(out)
+
+
+def _regroup(arrs, groups):
+    out, k = [], 0
+    for g in groups:
+        if g < 0:
+            out.append(arrs[k])
+            k += 1
+        else:
+            out.append(list(arrs[k:k + g]))
+            k += g
+    return out
+
+
+def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, check=None,
+               validate=None, out=None, scalars=False):
     """Decorate the torch implementation of a namespace function whose CPU NumPy path is
     ``np_func`` called with the same arguments.
 
     ``arrays`` names the array parameters: they become TrnArrays on their common device
     (``_convert.as_arrays``; mixed devices raise ValueError; an omitted optional one stays
-    as its default). When ``_dispatch.use_numpy(device)``, ``np_func`` runs on their
-    zero-copy views with the call's other arguments as given, and its result is wrapped
-    (:func:`wrap_result`); otherwise the decorated function runs on the TrnArrays.
+    as its default; with ``scalars``, Python scalars stay weak scalars as in
+    ``_convert.as_operands``). A name written ``"*keys"`` is a sequence of arrays (a list
+    of TrnArrays; NumPy's path gets a list of views); a TrnArray given there stays one.
+    When ``_dispatch.use_numpy(device)``, ``np_func`` runs on their zero-copy views with
+    the call's other arguments as given, and its result is wrapped (:func:`wrap_result`);
+    otherwise the decorated function runs on the TrnArrays. ``np_func`` may return
+    NotImplemented for a call NumPy's path must not take (a callable that must see
+    TrnArrays, a view NumPy would make read-only): the decorated function then runs.
+
     ``unsupported`` names parameters trnpy does not implement: a value other than the
     default raises NotImplementedError. ``check``, if given, is called with the converted
     arrays (in ``arrays`` order) before either path: trnpy's own validation where its
-    errors must come before NumPy's. The signature is read once, here, not per call
-    (the per-call cost is a few tuple look-ups)."""
+    errors must come before NumPy's. ``validate``, if given, is then called like the
+    decorated function itself (arrays converted, other arguments as given): validation
+    that needs the other arguments (axes, shapes, exponents); it may return a dict
+    ({name: value}) of normalised values that both paths then receive. ``out`` names an
+    output parameter: a given value must be a TrnArray on the arrays' device; the NumPy
+    path writes into its view and returns it, the torch path receives it as given.
+
+    The signature is read once, here, not per call (the per-call cost is a few tuple
+    look-ups)."""
     if isinstance(arrays, str):
         arrays = (arrays,)
+    seqs = frozenset(n[1:] for n in arrays if n.startswith("*"))
+    arrays = tuple(n.lstrip("*") for n in arrays)
     if isinstance(unsupported, str):
         unsupported = (unsupported,)
 
@@ -156,26 +223,64 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
         max_pos = _NOWHERE if any(p.kind is p.VAR_POSITIONAL for p in params.values()) \
             else len(pos)
         any_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
-        for n in (*arrays, *unsupported):
+        for n in (*arrays, *unsupported, *(() if out is None else (out,))):
             if n not in params:
                 raise TypeError(f"normalizer: {impl.__name__} has no parameter {n!r}")
         spec = tuple((n, pos.index(n) if n in pos else _NOWHERE,
                       params[n].default is inspect.Parameter.empty) for n in arrays)
         unsup = tuple((n, pos.index(n) if n in pos else _NOWHERE, params[n].default)
                       for n in unsupported)
+        out_i = _NOWHERE if out is None or out not in pos else pos.index(out)
+        where = {n: (pos.index(n) if n in pos else _NOWHERE, n in kw_names) for n in params}
+        pos_defaults = [params[n].default for n in pos]
+
+        def update(args, kwargs, upd, skip=0):
+            # validate's normalised values into the call (args: a list, less its first
+            # ``skip`` positions)
+            for n, v in upd.items():
+                i, by_kw = where.get(n, (_NOWHERE, True))     # or into **kwargs
+                i -= skip
+                if i < len(args):
+                    args[i] = v
+                elif by_kw:
+                    kwargs[n] = v
+                else:                         # positional-only: defaults up to it
+                    args.extend(pos_defaults[len(args) + skip:i + skip])
+                    args.append(v)
         fname = name or impl.__name__
+        opt = tuple(k for k, (_, _, required) in enumerate(spec) if not required)
         use_numpy = _dispatch.use_numpy
         np_view = _convert.np_view
+
+        def refuse(args, kwargs):
+            nargs = len(args)
+            for n, i, d in unsup:
+                v = args[i] if i < nargs else kwargs.get(n, d)
+                if _differs(v, d):
+                    shown = "" if isinstance(v, (TrnArray, np.ndarray)) else repr(v)
+                    raise NotImplementedError(f"trnpy.{fname}: {n}={shown} is not supported")
+
+        def out_given(args, kwargs):
+            return out is not None and (args[out_i] if out_i < len(args)
+                                        else kwargs.get(out)) is not None
+
+        def convert(vals, optional):
+            if not scalars:
+                return _convert.as_arrays(*vals, optional=optional)
+            for k, v in enumerate(vals):
+                if v is None and k not in optional:
+                    _convert.as_array(v)        # refused as NumPy's object data
+            ops, dev = _convert.as_operands([v for v in vals if v is not None])
+            it = iter(ops)
+            return [None if v is None else next(it) for v in vals], dev
 
         @functools.wraps(impl)
         def wrapper(*args, **kwargs):
             nargs = len(args)
             if nargs > max_pos or (kwargs and not any_kw and not kwargs.keys() <= kw_names):
                 return impl(*args, **kwargs)         # Python's own TypeError
-            for n, i, d in unsup:
-                v = args[i] if i < nargs else kwargs.get(n, d)
-                if _differs(v, d):
-                    raise NotImplementedError(f"trnpy.{fname}: {n}={v!r} is not supported")
+            if unsup:
+                refuse(args, kwargs)
             vals = []
             for n, i, required in spec:
                 if i < nargs:
@@ -186,23 +291,63 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
                     return impl(*args, **kwargs)     # Python's own TypeError
                 else:
                     vals.append(None)
-            arrs, dev = _convert.as_arrays(*vals)
+            optional = opt
+            if seqs:
+                vals, groups = _flatten(spec, vals, seqs)
+                optional = _flat_optional(spec, groups)
+            arrs, dev = convert(vals, optional)
+            if seqs:
+                arrs = _regroup(arrs, groups)
             if check is not None:
                 check(*arrs)
-            numpy = use_numpy(dev)
             args = list(args)
             for (n, i, _), a in zip(spec, arrs):
                 if a is not None:
-                    v = np_view(a) if numpy else a
                     if i < nargs:
-                        args[i] = v
+                        args[i] = a
                     else:
-                        kwargs[n] = v
-            if numpy:
-                return wrap_result(np_func(*args, **kwargs), dev, result)
-            return impl(*args, **kwargs)
+                        kwargs[n] = a
+            if validate is not None:
+                upd = validate(*args, **kwargs)
+                if upd:
+                    update(args, kwargs, upd)
+                    nargs = len(args)
+            o = None
+            if out is not None:
+                o = args[out_i] if out_i < nargs else kwargs.get(out)
+                if o is not None:
+                    check_out(o, fname)
+                    dev = _convert.same_device(*arrs, o)
+            if not use_numpy(dev):
+                return impl(*args, **kwargs)
+            trn_args, trn_kwargs = list(args), dict(kwargs)
+            for n, i, _ in spec:
+                a = args[i] if i < nargs else kwargs.get(n)   # validate may have replaced it
+                if type(a) is list:
+                    v = [np_view(x) for x in a]
+                elif isinstance(a, TrnArray):
+                    v = np_view(a)
+                else:
+                    continue                     # omitted, or a weak Python scalar
+                if i < nargs:
+                    args[i] = v
+                else:
+                    kwargs[n] = v
+            if o is not None:
+                if out_i < nargs:
+                    args[out_i] = np_view(o)
+                else:
+                    kwargs[out] = np_view(o)
+            r = np_func(*args, **kwargs)
+            if r is NotImplemented:
+                return impl(*trn_args, **trn_kwargs)
+            return wrap_result(r, dev, result) if o is None else o
 
-        if len(spec) == 1 and spec[0][1] == 0 and not unsup:
+        # the fast paths below take calls without out=; the others (and conversions of
+        # sequences or weak scalars) go through the general wrapper
+        if scalars or seqs:
+            pass
+        elif len(spec) == 1 and spec[0][1] == 0:
             general = wrapper
 
             @functools.wraps(impl)
@@ -211,28 +356,46 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
                 if not args or len(args) > max_pos or \
                         (kwargs and not any_kw and not kwargs.keys() <= kw_names):
                     return general(*args, **kwargs)
+                if kwargs or len(args) > 1:
+                    if out_given(args, kwargs):
+                        return general(*args, **kwargs)
+                    if unsup:
+                        refuse(args, kwargs)
                 x = args[0]
                 if type(x) is not TrnArray:
                     x = _convert.as_array(x)
                 if check is not None:
                     check(x)
+                rest = args[1:]
+                if validate is not None:
+                    upd = validate(x, *rest, **kwargs)
+                    if upd:
+                        rest = list(rest)
+                        update(rest, kwargs, upd, 1)
                 dev = x._device
                 if use_numpy(dev):
-                    r = np_func(np_view(x), *args[1:], **kwargs)
+                    r = np_func(np_view(x), *rest, **kwargs)
                     if type(r) is np.ndarray:
                         return _convert.wrap(r, dev)
-                    return wrap_result(r, dev, result)
-                return impl(x, *args[1:], **kwargs)
+                    if r is not NotImplemented:
+                        return wrap_result(r, dev, result)
+                return impl(x, *rest, **kwargs)
 
-        elif len(spec) == 2 and spec[0][1] == 0 and spec[1][1] == 1 and not unsup:
+        elif len(spec) == 2 and spec[0][1] == 0 and spec[1][1] == 1:
             general2 = wrapper
 
             @functools.wraps(impl)
             def wrapper(*args, **kwargs):
                 # two leading array arguments (dot, inner, isin, ...): no lists built
-                if len(args) < 2 or len(args) > max_pos or args[1] is None or \
+                if len(args) < 2 or len(args) > max_pos or args[0] is None or \
+                        args[1] is None or \
                         (kwargs and not any_kw and not kwargs.keys() <= kw_names):
                     return general2(*args, **kwargs)
+                if kwargs or len(args) > 2:
+                    if out_given(args, kwargs):
+                        return general2(*args, **kwargs)
+                    if unsup:
+                        refuse(args, kwargs)
                 a, b = args[0], args[1]
                 if type(a) is TrnArray and type(b) is TrnArray and a._device is b._device:
                     dev = a._device
@@ -240,13 +403,22 @@ def normalizer(np_func, arrays=(), *, unsupported=(), result=None, name=None, ch
                     (a, b), dev = _convert.as_arrays(a, b)
                 if check is not None:
                     check(a, b)
+                rest = args[2:]
+                if validate is not None:
+                    upd = validate(a, b, *rest, **kwargs)
+                    if upd:
+                        rest = list(rest)
+                        update(rest, kwargs, upd, 2)
                 if use_numpy(dev):
-                    r = np_func(np_view(a), np_view(b), *args[2:], **kwargs)
+                    r = np_func(np_view(a), np_view(b), *rest, **kwargs)
                     if type(r) is np.ndarray:
                         return _convert.wrap(r, dev)
-                    return wrap_result(r, dev, result)
-                return impl(a, b, *args[2:], **kwargs)
+                    if r is not NotImplemented:
+                        return wrap_result(r, dev, result)
+                return impl(a, b, *rest, **kwargs)
 
         wrapper._normalized = (tuple(arrays), tuple(unsupported))
+        wrapper._np_func = np_func
+        wrapper._validate = validate
         return wrapper
     return deco

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib._arraypad_impl import _as_pairs
 
-from . import (_convert, _creation, _dispatch, _elementwise, _manipulation, _reductions,
+from . import (_convert, _creation, _elementwise, _manipulation, _reductions,
                _statistics)
 from ._array import TrnArray
+from ._normalize import normalizer
 
 __all__ = ["pad"]
 
@@ -29,17 +30,23 @@ def _at(sl, axis):
     return (slice(None),) * axis + (sl,) + (Ellipsis,)
 
 
+def _pad_check(array, pad_width, mode="constant", **kwargs):
+    # array-valued widths and mode arguments are read on the host, as NumPy reads them
+    return {k: _convert.host(v) for k, v in (("pad_width", pad_width), *kwargs.items())
+            if isinstance(v, TrnArray)}
+
+
+def _np_pad(array, pad_width, mode="constant", **kwargs):
+    # a callable mode runs on the torch path: it must see TrnArrays
+    return NotImplemented if callable(mode) else np.pad(array, pad_width, mode, **kwargs)
+
+
+@normalizer(_np_pad, "array", validate=_pad_check)
 def pad(array, pad_width, mode="constant", **kwargs):
     """NumPy's ``pad``, every mode (and a callable). The torch path replays NumPy's own
     algorithm with trnpy's views and assignments, so values match NumPy's."""
-    x = _convert.as_array(array)
+    x = array
     dev = x._device
-    kwargs = {k: (_convert.host(v) if isinstance(v, TrnArray) else v)
-              for k, v in kwargs.items()}
-    if isinstance(pad_width, TrnArray):
-        pad_width = _convert.host(pad_width)
-    if _dispatch.use_numpy(dev) and not callable(mode):
-        return _convert.wrap(np.pad(_convert.np_view(x), pad_width, mode, **kwargs), dev)
     if isinstance(pad_width, dict):
         seq = [(0, 0)] * x.ndim
         for ax, width in pad_width.items():

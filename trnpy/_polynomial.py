@@ -170,6 +170,8 @@ def polyder(p, m=1):
     dev = c._device
     if _dispatch.use_numpy(dev):
         r = _w(np.polyder(_convert.np_view(c), m), dev)
+    elif c.ndim == 0:
+        raise TypeError("len() of unsized object")
     else:
         n = c.shape[0] - 1
         y = _elementwise.multiply(c[:-1], _creation.arange(n, 0, -1, device=dev))
@@ -189,6 +191,8 @@ def polyint(p, m=1, k=None):
         kk = _convert.host(k) if isinstance(k, TrnArray) else k
         r = _w(np.polyint(_convert.np_view(c), m, kk), dev)
         return poly1d(r) if truepoly else r
+    if c.ndim == 0:
+        raise TypeError("len() of unsized object")
     if k is None:
         k = np.zeros(m, float)
     k = np.atleast_1d(_convert.host(k) if isinstance(k, TrnArray) else k)
@@ -257,6 +261,9 @@ def polydiv(u, v):
     else:
         uu = _elementwise.add(_manipulation.atleast_1d(cu), 0.0)
         vv = _elementwise.add(_manipulation.atleast_1d(cv), 0.0)
+        if uu.ndim > 1 or vv.ndim > 1:
+            # NumPy stores each quotient term into a 1-D array
+            raise ValueError("setting an array element with a sequence.")
         w = _elementwise.add(uu[0], vv[0])
         m, n = uu.shape[0] - 1, vv.shape[0] - 1
         dt = _dtypes.compute_torch(w.dtype)
@@ -301,7 +308,7 @@ def _lstsq_t(A: torch.Tensor, b: torch.Tensor, rcond):
 
 def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     """Least-squares polynomial fit (NumPy's ``polyfit``, all its returns)."""
-    (x, y, w), dev = _convert.as_arrays(x, y, w)
+    (x, y, w), dev = _convert.as_arrays(x, y, w, optional=(2,))
     if _dispatch.use_numpy(dev):
         r = np.polyfit(*np_views(x, y), deg, rcond=rcond, full=full,
                        w=None if w is None else _convert.np_view(w), cov=cov)
@@ -424,7 +431,7 @@ class poly1d:
         return np.poly1d(_convert.host(self._coeffs), variable=self._variable)
 
     def __array__(self, t=None, copy=None):
-        return np.asarray(self._coeffs, dtype=t)
+        return np.asarray(self._coeffs, dtype=t, copy=copy)
 
     def __repr__(self):
         vals = repr(_convert.host(self._coeffs))[6:-1]

@@ -13,6 +13,8 @@ Values come back sorted; ``inverse_indices`` has the input's shape.
 """
 from __future__ import annotations
 
+import math
+import operator
 from typing import NamedTuple
 
 import numpy as np
@@ -115,14 +117,43 @@ def _np_unique(ar, return_index=False, return_inverse=False, return_counts=False
                      equal_nan=equal_nan, sorted=True)
 
 
+def _unique_axis_t(x, axis):
+    """np.unique(x, axis=axis) on tensors: (values, first indices, inverse, counts). The
+    slices along ``axis`` are sorted lexicographically, as NumPy's structured view sorts
+    them, by stable sorts of their elements from the last to the first; NaN slices stay
+    distinct, as in NumPy."""
+    # NumPy's errors for a bad axis, on a tiny array of the same rank
+    np.unique(np.zeros(tuple(min(s, 1) for s in x.shape), x.dtype), axis=axis)
+    ax = operator.index(axis) % x.ndim
+    t = torch.movedim(x._t, ax, 0)
+    n = t.shape[0]
+    rows = t.reshape(n, math.prod(t.shape[1:]))
+    dev = rows.device
+    perm = torch.arange(n, device=dev)
+    for j in range(rows.shape[1] - 1, -1, -1):
+        perm = perm[stable_argsort_t(rows[perm, j], x.dtype, 0)]
+    srt = rows[perm]
+    new = torch.ones(n, dtype=torch.bool, device=dev)
+    if n > 1:
+        new[1:] = ~(srt[1:] == srt[:-1]).all(1)
+    group = torch.cumsum(new, 0) - 1
+    inv = torch.empty_like(group)
+    inv[perm] = group
+    starts = torch.nonzero(new).reshape(-1)
+    counts = torch.diff(torch.cat([starts, torch.tensor([n], device=dev)]))
+    vals = torch.movedim(srt[new].reshape((int(new.sum()),) + tuple(t.shape[1:])), 0, ax)
+    return vals, perm[new], inv, counts
+
+
 @normalizer(_np_unique, "ar")
 def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *,
            equal_nan=True, sorted=True):
     """NumPy's ``unique`` (values always sorted, which ``sorted=False`` also allows)."""
     x, dev = ar, ar._device
     if axis is not None:
-        raise NotImplementedError("trnpy.unique: axis= is not supported on the torch backend")
-    v, i, inv, c = _unique_t(x, equal_nan)
+        v, i, inv, c = _unique_axis_t(x, axis)
+    else:
+        v, i, inv, c = _unique_t(x, equal_nan)
     out = [TrnArray._new(v, dev)]
     if return_index:
         out.append(TrnArray._new(i, dev))

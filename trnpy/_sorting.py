@@ -115,21 +115,21 @@ def _order_tensor(t, dtype):
     return k, _dtypes.from_torch(k.dtype)
 
 
-def lexsort(keys, axis=-1):
-    """Indices (int64) that sort by several keys; the last key is the primary one."""
+def _lexsort_check(keys, axis=-1):
     if isinstance(keys, TrnArray):
         keys = [TrnArray._new(keys._t[i], keys._device) for i in range(keys.shape[0])] \
             if keys.ndim else [keys]
-    else:
-        keys = [_convert.as_array(k) for k in keys]
     if not keys:
         raise TypeError("need sequence of keys with len > 0 in lexsort")
-    dev = _convert.same_device(*keys)
     if any(k.shape != keys[0].shape for k in keys):
         raise ValueError("all keys need to be the same shape")
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.lexsort([_convert.np_view(k) for k in keys],
-                                                    axis=axis), dev)
+    return {"keys": keys}
+
+
+@normalizer(np.lexsort, "*keys", validate=_lexsort_check)
+def lexsort(keys, axis=-1):
+    """Indices (int64) that sort by several keys; the last key is the primary one."""
+    dev = keys[0]._device
     shape = keys[0].shape
     if not shape:
         # NumPy's answer for 0-d keys (and its error for a bad axis)
@@ -146,13 +146,11 @@ def lexsort(keys, axis=-1):
     return TrnArray._new(idx, dev)
 
 
-def _partition_args(a, kth, axis, kind, order, name):
+def _partition_check(a, kth, axis=-1, kind="introselect", order=None):
     if order is not None:
         raise ValueError(_NO_FIELDS)
-    x = _convert.as_array(a)
     if isinstance(kth, TrnArray):
-        kth = _convert.host(kth)
-    return x, kth
+        return {"kth": _convert.host(kth)}
 
 
 def _partition_oracle(fn, x, kth, axis, kind):
@@ -168,25 +166,19 @@ def _partition_oracle(fn, x, kth, axis, kind):
     fn(np.zeros(oshape, np.int8), kth, axis=axis, kind=kind)
 
 
+@normalizer(np.partition, "a", validate=_partition_check)
 def partition(a, kth, axis=-1, kind="introselect", order=None):
     """NumPy's ``partition``: element ``kth`` in its sorted place, smaller ones before it,
     larger ones after (the torch path sorts fully)."""
-    x, kth = _partition_args(a, kth, axis, kind, order, "partition")
-    dev = x._device
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.partition(_convert.np_view(x), kth, axis=axis, kind=kind),
-                              dev)
+    x = a
     _partition_oracle(np.partition, x, kth, axis, kind)
     return sort(x, axis=axis)
 
 
+@normalizer(np.argpartition, "a", validate=_partition_check)
 def argpartition(a, kth, axis=-1, kind="introselect", order=None):
     """NumPy's ``argpartition`` (int64 indices; the torch path is a full stable argsort)."""
-    x, kth = _partition_args(a, kth, axis, kind, order, "argpartition")
-    dev = x._device
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.argpartition(_convert.np_view(x), kth, axis=axis,
-                                              kind=kind), dev)
+    x, dev = a, a._device
     if x.ndim == 0:
         x = TrnArray._new(x._t.reshape(1), dev)      # NumPy takes a 0-d array as 1-d
     _partition_oracle(np.argpartition, x, kth, axis, kind)

@@ -60,7 +60,7 @@ def _np_call(fn, x, *args, out=None, **kw):
 def average(a, axis=None, weights=None, returned=False, *, keepdims=_NoValue):
     """Weighted average along ``axis``; ``returned`` also gives the sum of weights."""
     w, dev = weights, a._device
-    kd = keepdims is not _NoValue and builtins.bool(keepdims)
+    kd = _kd(keepdims)
     if w is None:
         avg = _reductions.mean(a, axis=axis, keepdims=kd)
         if not returned:
@@ -321,7 +321,7 @@ def _q_args(q, dev, scale, name):
 
 def _order_stat(a, q, axis, out, overwrite_input, method, keepdims, weights, interpolation,
                 scale, nan_mode, name):
-    (a, w), dev = _convert.as_arrays(a, weights)
+    (a, w), dev = _convert.as_arrays(a, weights, optional=(1,))
     if interpolation is not None:
         warnings.warn("the `interpolation=` argument to percentile was renamed to "
                       "`method=`, which has additional options.", DeprecationWarning,
@@ -566,15 +566,14 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     return _manipulation.squeeze(c)
 
 
+@normalizer(np.corrcoef, ("x", "y"))
 def corrcoef(x, y=None, rowvar=True, bias=_NoValue, ddof=_NoValue, *, dtype=None):
     """Pearson correlation coefficients."""
     if bias is not _NoValue or ddof is not _NoValue:
+        # NumPy's path gives NumPy's own warning
         warnings.warn("bias and ddof have no effect and are deprecated", DeprecationWarning,
-                      stacklevel=2)
-    (x, y), dev = _convert.as_arrays(x, y)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.corrcoef(*np_views(x, y), rowvar=rowvar,
-                                                     dtype=dtype), dev)
+                      stacklevel=3)
+    dev = x._device
     c = cov(x, y, rowvar, dtype=dtype)
     if c.ndim == 0:
         return _elementwise.divide(c, c)
@@ -622,7 +621,11 @@ def _nan_fold(np_fn, name, fill, a, axis, dtype, out, keepdims, initial, where):
 
 
 def _kd(keepdims):
-    return False if keepdims is _NoValue else builtins.bool(keepdims)
+    if keepdims is _NoValue:
+        return False
+    if keepdims is not True and keepdims is not False:
+        operator.index(keepdims)        # NumPy's TypeError for keepdims="x"
+    return builtins.bool(keepdims)
 
 
 def nanprod(a, axis=None, dtype=None, out=None, keepdims=_NoValue, initial=_NoValue,
@@ -990,7 +993,7 @@ def histogramdd(sample, bins=10, range=None, density=None, weights=None):
         s = _manipulation.stack([_manipulation.reshape(x, (-1,)) for x in _manipulation.atleast_1d(*sarrs)], axis=1) \
             if len(sarrs) > 1 else _manipulation.reshape(sarrs[0], (-1, 1))
     else:
-        (s, w), dev = _convert.as_arrays(sample, weights)
+        (s, w), dev = _convert.as_arrays(sample, weights, optional=(1,))
         if _dispatch.use_numpy(dev):
             h, e = np.histogramdd(_convert.np_view(s), bins, range, density,
                                   None if w is None else _convert.np_view(w))
@@ -1057,7 +1060,7 @@ def histogramdd(sample, bins=10, range=None, density=None, weights=None):
 
 def histogram2d(x, y, bins=10, range=None, density=None, weights=None):
     """Two-dimensional histogram: (H, xedges, yedges)."""
-    (x, y, w), dev = _convert.as_arrays(x, y, weights)
+    (x, y, w), dev = _convert.as_arrays(x, y, weights, optional=(2,))
     if _dispatch.use_numpy(dev):
         b = bins
         if isinstance(b, TrnArray):

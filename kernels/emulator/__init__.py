@@ -5,6 +5,10 @@ Kernels do not import this package directly; they go through
 
 What it adds over plain NumPy execution:
 
+* NKI 0.3 (Neuron SDK 2.29) as documented, per target (:mod:`.rules`: ALU-op, activation
+  and engine tables, dtype rules, access patterns, 32-bit integers, each citing its
+  source) and a static ``ast`` check of every function a kernel traces (:mod:`.subset`);
+
 * the hardware's limits as :class:`NKIEmulatorError` (partition dim <= 128, matmul
   K <= 128 / stationary free <= 128 / moving free <= 512, PSUM tiles <= one 2 KiB bank and
   <= 8 banks live, SBUF peak live bytes per partition <= 192 KiB (trn1) / 208 KiB (trn2),
@@ -71,8 +75,9 @@ def shuffled_affine_range(seed=0, enabled=True):
 
 @contextlib.contextmanager
 def target(name):
-    """Check limits for ``"trn1"`` (default; the stricter SBUF size and NC-v2 rules) or
-    ``"trn2"``. The default can also be set with ``TRNPY_NKI_TARGET``."""
+    """Check limits and NKI 0.3 rules for ``"trn2"`` (default) or ``"trn1"`` (the smaller
+    SBUF and the NeuronCore-v2 rules; :mod:`kernels.emulator.rules`). The default can also
+    be set with ``TRNPY_NKI_TARGET``."""
     if name not in cost.TARGETS:
         raise ValueError(f"unknown target {name!r}")
     old = _core.S.target

@@ -16,16 +16,10 @@ import ml_dtypes
 import numpy as np
 
 from . import cost as _cost
+from . import rules as R
+from ._errors import NKIEmulatorError, _err  # noqa: F401  (re-exported)
 
 __all__ = ["NKIEmulatorError"]
-
-
-class NKIEmulatorError(ValueError):
-    """An NKI program did something the hardware or the NKI compiler would reject."""
-
-
-def _err(msg):
-    raise NKIEmulatorError(msg)
 
 
 # --------------------------------------------------------------------------- dtypes
@@ -81,11 +75,7 @@ def as_buffer(b) -> MemoryRegion:
     if isinstance(b, MemoryRegion):
         return b
     if isinstance(b, str):
-        b = {"hbm": "private_hbm"}.get(b, b)
-        try:
-            return MemoryRegion(b)
-        except ValueError:
-            pass
+        R.violation("buffer-str", f"buffer={b!r}")
     _err(f"unknown buffer {b!r}: use nl.sbuf, nl.psum, nl.hbm or nl.shared_hbm")
 
 
@@ -106,11 +96,12 @@ _INT_SENTINEL_BYTE = 0xDB   # int32 0xDBDBDBDB = -606348325; uint8 219; ...
 # --------------------------------------------------------------------------- state
 class _State:
     def __init__(self):
-        self.target = os.environ.get("TRNPY_NKI_TARGET", "trn1").lower()
+        self.target = os.environ.get("TRNPY_NKI_TARGET", "trn2").lower()
         self.shuffle = os.environ.get("TRNPY_NKI_SHUFFLE", "") not in ("", "0")
         self.rng = random.Random(int(os.environ.get("TRNPY_NKI_SHUFFLE_SEED", "0")))
         self.dry = False
         self.kernel = None          # _KernelRun while a kernel executes
+        self.dyn = []               # open nl.dynamic_range loops (innermost last)
         self.counts = {e: 0 for e in _cost.ENGINES}
         self.profiles = []
 
@@ -161,7 +152,7 @@ def _check_on_chip_shape(shape, buffer, dtype):
     if shape[0] > PMAX:
         _err(f"partition dimension {shape[0]} exceeds the {PMAX} partitions "
              f"(nl.tile_size.pmax) of a {buffer.value} tile of shape {shape}")
-    bpp = int(np.prod(shape[1:], dtype=np.int64)) * dtype.itemsize
+    bpp = math.prod(shape[1:]) * dtype.itemsize
     if buffer is MemoryRegion.psum and bpp > PSUM_BANK_BYTES:
         _err(f"PSUM tile of shape {shape} {dtype} needs {bpp} bytes per partition; a PSUM "
              f"tile must fit one 2 KiB bank (512 fp32) per partition")
@@ -245,10 +236,11 @@ class DynSlice:
 class NkiTensor:
     """An emulated NKI tensor: a NumPy view into an allocation in one buffer."""
 
-    __slots__ = ("_arr", "_st", "_alloc", "buffer", "name", "__weakref__")
+    __slots__ = ("_arr", "_st", "_alloc", "buffer", "name", "_root", "__weakref__")
 
-    def __init__(self, arr, buffer, alloc, st=None, name=""):
+    def __init__(self, arr, buffer, alloc, st=None, name="", root=True):
         self._arr, self.buffer, self._alloc, self._st, self.name = arr, buffer, alloc, st, name
+        self._root = root           # a whole nl.ndarray (or a reshape of one): .ap() allowed
 
     # -- metadata
     shape = property(lambda self: tuple(self._arr.shape))
@@ -264,7 +256,7 @@ class NkiTensor:
 
     @property
     def free_size(self):
-        return int(np.prod(self._arr.shape[1:], dtype=np.int64))
+        return math.prod(self._arr.shape[1:])
 
     def __repr__(self):
         return f"NkiTensor(shape={self.shape}, dtype={self.dtype}, buffer={self.buffer.value})"
@@ -272,8 +264,8 @@ class NkiTensor:
     def __len__(self):
         return self._arr.shape[0]
 
-    def _view(self, arr, st):
-        return NkiTensor(arr, self.buffer, self._alloc, st, self.name)
+    def _view(self, arr, st, root=False):
+        return NkiTensor(arr, self.buffer, self._alloc, st, self.name, root)
 
     # -- indexing
     def __getitem__(self, key):
@@ -335,7 +327,7 @@ class NkiTensor:
         if self._st is not None:
             st = self._st.view()
             st.shape = shape
-        return self._view(arr, st)
+        return self._view(arr, st, self._root)
 
     def reshape(self, shape):
         shape = tuple(int(s) for s in shape)
@@ -350,13 +342,38 @@ class NkiTensor:
         return self._reshaped(shape)
 
     def permute(self, dims):
-        dims = tuple(int(d) for d in dims)
-        if sorted(dims) != list(range(self.ndim)):
-            _err(f"permute dims {dims} are not a permutation of range({self.ndim})")
-        if self.on_chip and dims[0] != 0:
-            _err("permute of an on-chip tile must keep the partition dimension first")
-        st = self._st.transpose(dims) if self._st is not None else None
-        return self._view(self._arr.transpose(dims), st)
+        R.violation("permute", f"{self}.permute({dims})")
+
+    def ap(self, pattern, offset=0, scalar_offset=None, vector_offset=None, indirect_dim=0,
+           dtype=None):
+        """Access pattern view (nki-aps.rst): element ``[i0, i1, ...]`` is element ``offset +
+        sum(i_k * step_k)`` of the flattened tensor, ``pattern = [[step, num], ...]``."""
+        if not self._root:
+            R.violation("access-pattern", f".ap() on an indexed view of {self}")
+        if scalar_offset is not None or vector_offset is not None or dtype is not None:
+            _err(".ap() with scalar_offset / vector_offset / dtype is not emulated")
+        pat = [(int(st), int(n)) for st, n in pattern]
+        if not pat or any(n < 1 or st < 0 for st, n in pat):
+            R.violation("access-pattern", f"pattern {pattern}: need [step >= 0, num >= 1] "
+                                          f"pairs")
+        if self.on_chip and pat[0][0] != self.free_size:
+            R.violation("access-pattern", f"partition step {pat[0][0]} != {self.free_size} "
+                                          f"elements per partition of {self}")
+        offset = int(offset)
+        last = offset + sum(st * (n - 1) for st, n in pat)
+        if offset < 0 or last >= self.size:
+            R.violation("access-pattern", f"pattern {pattern} at offset {offset} reaches "
+                                          f"element {last} of {self.size}")
+        isz = self._arr.itemsize
+        flat = self._arr.reshape(-1)
+        shape = tuple(n for _, n in pat)
+        strides = tuple(st * isz for st, _ in pat)
+        arr = np.lib.stride_tricks.as_strided(flat[offset:], shape, strides)
+        st_arr = None
+        if self._st is not None:
+            st_arr = np.lib.stride_tricks.as_strided(self._st.reshape(-1)[offset:], shape,
+                                                     tuple(s_ for s_, _ in pat))
+        return self._view(arr, st_arr)
 
     def expand_dim(self, dim):
         if self.on_chip and dim == 0:
@@ -486,14 +503,64 @@ def from_bits(u, dtype):
 
 
 # --------------------------------------------------------------------------- instructions
-def issue(engine, op, *, cycles=0.0, dma_bytes=0, flops=0, fixed_cycles=0.0):
-    """Account one instruction on ``engine`` and advance the kernel clock."""
+def issue(engine, op, *, cycles=0.0, dma_bytes=0, flops=0, fixed_cycles=0.0, dma_chunk=0):
+    """Account one instruction on ``engine`` and advance the kernel clock (``dma_chunk``:
+    contiguous bytes per partition of a DMA, for the small-transfer efficiency charge)."""
     k = S.kernel
     if k is not None:
         k.clock += 1
     S.counts[engine] += 1
+    static = True                   # part of the compiled program (not a loop re-run)
+    for f in S.dyn:
+        f.ops.append(op)
+        static = static and f.i == 0
     for p in S.profiles:
-        p.record(engine, op, cycles, dma_bytes, flops, fixed_cycles)
+        p.record(engine, op, cycles, dma_bytes, flops, fixed_cycles, dma_chunk)
+        p.static_instructions += static
+
+
+class LoopRegister:
+    """The loop variable of ``nl.dynamic_range``: a device register. Python arithmetic
+    or tests on it (trace-time values) are errors, as on the hardware."""
+
+    __slots__ = ("_v",)
+
+    def __init__(self, v):
+        self._v = v
+
+    def _host(self, *a):
+        R.violation("dynamic-loop", "the dynamic_range loop variable used as a Python value")
+
+    __index__ = __int__ = __bool__ = __eq__ = __lt__ = __le__ = __gt__ = __ge__ = _host
+    __add__ = __radd__ = __mul__ = __rmul__ = __sub__ = __rsub__ = __hash__ = _host
+
+
+class _DynFrame:
+    __slots__ = ("i", "ops", "first")
+
+    def __init__(self):
+        self.i, self.ops, self.first = 0, [], None
+
+
+def dynamic_loop(values):
+    """Run a ``dynamic_range`` body once per value; instructions of iterations after the
+    first are executed (cost model) but not part of the program (static count), and
+    every iteration must issue the first one's instruction sequence."""
+    current_kernel("nl.dynamic_range")
+    f = _DynFrame()
+    S.dyn.append(f)
+    try:
+        for i, v in enumerate(values):
+            f.i, f.ops = i, []
+            yield LoopRegister(v)
+            if f.first is None:
+                f.first = f.ops
+            elif f.ops != f.first:
+                R.violation("dynamic-loop", f"iteration {i} issued {len(f.ops)} instructions, "
+                                            f"iteration 0 issued {len(f.first)} (or in another "
+                                            f"order)")
+    finally:
+        S.dyn.remove(f)
 
 
 @contextlib.contextmanager
@@ -502,7 +569,9 @@ def kernel_run(name):
         _err("nested kernel launch: a kernel cannot call nki.simulate / another kernel")
     k = _KernelRun(name)
     S.kernel = k
+    S.dyn = []
     try:
         yield k
     finally:
         S.kernel = None
+        S.dyn = []

@@ -33,6 +33,17 @@ Model (all constants per NeuronCore; sources in the comments, collected in
   ``total_bytes / BW + n_transfers * 1.3 us / 16``. The serial bound charges the full
   ``1.3 us`` per transfer.
 
+* DMA efficiency (small transfers): ``nki/deep-dives/nki-dma-bandwidth-guide.rst``
+  (v2.29.0, "Bandwidth vs. Payload Size") gives a saturation curve of achieved bandwidth
+  over the contiguous payload per partition per transfer: < 256 B "severely
+  overhead-bound", 256 B - 2 KiB "improving but still below peak", >= 2 KiB "approaches
+  peak", >= 4 KiB "fully amortizes". *Our fit* to it: efficiency ``b / (b + 512 B)``
+  (128 B: 0.20, 256 B: 0.33, 2 KiB: 0.80, 4 KiB: 0.89), ``b`` = contiguous bytes per
+  partition of the transfer (the on-chip side's bytes per partition, capped by the HBM
+  side's longest contiguous run). The DMA queue is charged ``bytes / (BW * eff)``; the
+  extra time over ``bytes / BW`` is reported separately as ``dma_small_charge_s``, and
+  ``Profile.report()["estimate_no_dma_efficiency"]`` keeps the model without it.
+
 Estimates: *overlapped* = max over the engine queues (TensorE, VectorE, ScalarE,
 GpSimdE, DMA) — every engine runs concurrently and perfectly pipelined; *serial* = the sum
 of the per-engine times (no overlap at all). The truth on hardware lies in between,
@@ -51,6 +62,7 @@ CLOCK_HZ = {
 DMA_BW = {"trn1": 16 * 17e9, "trn2": 16 * 23e9}     # bytes/s per NeuronCore
 DMA_QUEUES = 16
 DMA_FIXED_S = 1.3e-6
+DMA_HALF_EFF_BYTES = 512        # payload per partition at which DMA efficiency is 1/2
 PE_MIN_CYCLES = 64
 PE_FP32_FACTOR = 4
 VE_FIXED_CYCLES = 100
@@ -67,6 +79,12 @@ def tensor_peak_flops(target, fp32=False):
 
 def pe_cycles(n_moving, fp32=False):
     return max(int(n_moving), PE_MIN_CYCLES) * (PE_FP32_FACTOR if fp32 else 1)
+
+
+def dma_efficiency(chunk_bytes):
+    """Achieved / peak DMA bandwidth for ``chunk_bytes`` contiguous bytes per partition."""
+    b = max(float(chunk_bytes), 1.0)
+    return b / (b + DMA_HALF_EFF_BYTES)
 
 
 def ve_cycles(n, n_inputs=1):
@@ -86,20 +104,26 @@ class Profile:
 
     def __init__(self):
         self.counts = {e: 0 for e in ENGINES}
+        self.static_instructions = 0    # program size (dynamic_range bodies once)
         self.by_op = {}
         self.cycles = {e: 0.0 for e in ENGINES if e != "dma"}
         self.dma_bytes = 0
+        self.dma_eff_bytes = 0.0        # sum of bytes / efficiency
+        self.dma_chunks = {}            # contiguous bytes per partition -> transfers
         self.matmul_flops = 0
         self.fp32_matmul_flops = 0
         self.peak_sbuf_bytes_pp = 0
         self.peak_psum_banks = 0
         self.kernels = 0
 
-    def record(self, engine, op, cycles, dma_bytes, flops, fixed_cycles):
+    def record(self, engine, op, cycles, dma_bytes, flops, fixed_cycles, dma_chunk=0):
         self.counts[engine] += 1
         self.by_op[op] = self.by_op.get(op, 0) + 1
         if engine == "dma":
             self.dma_bytes += int(dma_bytes)
+            chunk = int(dma_chunk) or int(dma_bytes)
+            self.dma_eff_bytes += int(dma_bytes) / dma_efficiency(chunk)
+            self.dma_chunks[chunk] = self.dma_chunks.get(chunk, 0) + 1
         else:
             self.cycles[engine] += float(cycles) + float(fixed_cycles)
         if flops:
@@ -108,12 +132,13 @@ class Profile:
             else:
                 self.matmul_flops += flops
 
-    def estimate(self, target):
+    def estimate(self, target, dma_efficiency=True):
         eng = {e: self.cycles[e] / CLOCK_HZ[target][e] for e in self.cycles}
         n = self.counts["dma"]
         bw = self.dma_bytes / DMA_BW[target]
-        eng["dma"] = bw + n * DMA_FIXED_S / DMA_QUEUES
-        serial = sum(v for e, v in eng.items() if e != "dma") + bw + n * DMA_FIXED_S
+        charge = (self.dma_eff_bytes / DMA_BW[target] - bw) if dma_efficiency else 0.0
+        eng["dma"] = bw + charge + n * DMA_FIXED_S / DMA_QUEUES
+        serial = sum(v for e, v in eng.items() if e != "dma") + bw + charge + n * DMA_FIXED_S
         overlapped = max(eng.values()) if eng else 0.0
         ideal = (self.matmul_flops / tensor_peak_flops(target)
                  + self.fp32_matmul_flops / tensor_peak_flops(target, fp32=True))
@@ -122,6 +147,7 @@ class Profile:
             "overlapped_s": overlapped,
             "serial_s": serial,
             "bottleneck": max(eng, key=eng.get) if eng else None,
+            "dma_small_charge_s": charge,
             "tensore_ideal_s": ideal,
             "tensore_peak_fraction": (ideal / overlapped) if overlapped else 0.0,
         }
@@ -129,12 +155,15 @@ class Profile:
     def report(self):
         return {
             "instructions": dict(self.counts),
+            "static_instructions": self.static_instructions,
             "instructions_by_op": dict(sorted(self.by_op.items())),
             "dma_bytes": self.dma_bytes,
             "dma_transfers": self.counts["dma"],
+            "dma_transfers_by_bytes_per_partition": dict(sorted(self.dma_chunks.items())),
             "matmul_flops": self.matmul_flops + self.fp32_matmul_flops,
             "peak_sbuf_bytes_per_partition": self.peak_sbuf_bytes_pp,
             "peak_psum_banks": self.peak_psum_banks,
             "kernels": self.kernels,
             "estimate": {t: self.estimate(t) for t in TARGETS},
+            "estimate_no_dma_efficiency": {t: self.estimate(t, False) for t in TARGETS},
         }

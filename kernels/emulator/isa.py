@@ -16,6 +16,7 @@ import numpy as np
 from . import _core as C
 from . import cost as K
 from . import language as nl
+from . import rules as R
 from ._core import MemoryRegion, NKIEmulatorError, NkiTensor
 
 NkiValidationError = NKIEmulatorError
@@ -73,12 +74,45 @@ def get_nc_version():
 
 
 def _eng(e, default, allowed, what):
+    R.check_enum(e, engine, "engine")
     if e is None or e is engine.unknown:
         e = default
     if e not in allowed:
-        C._err(f"{what} cannot run on engine {e.name} (allowed: "
-               f"{', '.join(a.name for a in allowed)})")
+        R.violation("engine", f"{what} cannot run on engine {e.name} on {C.S.target} "
+                              f"(allowed: {', '.join(a.name for a in allowed)})")
     return e
+
+
+def _alu(op, what):
+    """An op= of a Vector/GpSimd/Scalar ALU instruction: must be in tbl-aluop."""
+    op = nl.as_op(op, what)
+    if op.name not in R.ALU_OPS[C.S.target]:
+        hint = {"divide": "; use nisa.reciprocal then multiply",
+                "abs_max": "; use activation(op=nl.abs) or maximum(x, -x)",
+                "negative": "; multiply by -1.0"}.get(op.name, "")
+        R.violation("alu-op", f"{what}=nl.{op.name} is not an ALU operator on "
+                              f"{C.S.target}{hint}")
+    return op
+
+
+def _dma_chunk_bytes(dst, src):
+    """Contiguous bytes per partition per DMA descriptor: the on-chip side's bytes per
+    partition, capped by the longest contiguous run of the HBM side."""
+    runs = []
+    for t in (dst, src):
+        a = t._arr
+        if t.on_chip:
+            runs.append(t.free_size * t.itemsize)
+            continue
+        run = a.itemsize
+        for n, st in zip(a.shape[::-1], a.strides[::-1]):
+            if st != run:
+                break
+            run *= n
+        if a.ndim >= 2 and not (dst.on_chip or src.on_chip):
+            run = min(run, int(np.prod(a.shape[1:])) * a.itemsize)
+        runs.append(run)
+    return max(1, min(runs))
 
 
 def _no_gpsimd_psum(e, what, *tiles):
@@ -107,9 +141,17 @@ def _issue_compute(e, op, n, n_inputs=1):
 
 
 # --------------------------------------------------------------------------- data movement
-def dma_copy(dst, src, priority=None, oob_mode=oob_mode.error, dge_mode=dge_mode.unknown,
+def dma_copy(dst, src, oob_mode=oob_mode.error, dge_mode=dge_mode.unknown,
              engine=engine.unknown, name=None):
     C.current_kernel("nisa.dma_copy")
+    R.check_enum(dge_mode, globals()["dge_mode"], "dge_mode")
+    R.check_enum(engine, globals()["engine"], "engine")
+    if dge_mode is globals()["dge_mode"].hwdge:
+        if not R.HWDGE[C.S.target]:
+            R.violation("hwdge", f"dge_mode=hwdge on {C.S.target} (NeuronCore-v2)")
+        if dst.dtype != src.dtype:
+            R.violation("hwdge", f"hwdge dma_copy from {src.dtype} to {dst.dtype} (HWDGE "
+                                 f"moves raw bytes; use swdge / none to cast)")
     for t, w in ((dst, "dst"), (src, "src")):
         C.require_tensor(t, f"dma_copy {w}")
         if t.buffer is _PS:
@@ -124,13 +166,18 @@ def dma_copy(dst, src, priority=None, oob_mode=oob_mode.error, dge_mode=dge_mode
         else:  # DMA casts through fp32
             dst._arr[...] = C.cast_from_f32(C.to_f32(src), dst.dtype).reshape(dst._arr.shape)
         dst._alloc.written = True
-    C.issue("dma", "dma_copy", dma_bytes=max(src.size * src.itemsize, dst.size * dst.itemsize))
+    C.issue("dma", "dma_copy", dma_bytes=max(src.size * src.itemsize, dst.size * dst.itemsize),
+            dma_chunk=_dma_chunk_bytes(dst, src))
 
 
-def dma_transpose(dst, src, axes=None, priority=None, dge_mode=dge_mode.unknown,
-                  oob_mode=oob_mode.error, name=None):
+def dma_transpose(dst, src, axes=None, dge_mode=dge_mode.unknown, oob_mode=oob_mode.error,
+                  name=None):
     """2-D transpose through the DMA engines (``dst = src.T``)."""
     C.current_kernel("nisa.dma_transpose")
+    if src.itemsize != 2:
+        R.violation("dma-transpose-dtype", f"dma_transpose of {src.dtype}")
+    if dge_mode is globals()["dge_mode"].hwdge and not R.HWDGE[C.S.target]:
+        R.violation("hwdge", f"dma_transpose with dge_mode=hwdge on {C.S.target}")
     if src.ndim != 2 or dst.shape != (src.shape[1], src.shape[0]):
         C._err(f"dma_transpose: dst shape {dst.shape} is not the transpose of {src.shape}")
     if dst.dtype != src.dtype:
@@ -140,7 +187,8 @@ def dma_transpose(dst, src, axes=None, priority=None, dge_mode=dge_mode.unknown,
     C.touch(dst, src)
     if not C.S.dry:
         dst._arr[...] = src._arr.T
-    C.issue("dma", "dma_transpose", dma_bytes=src.size * src.itemsize)
+    C.issue("dma", "dma_transpose", dma_bytes=src.size * src.itemsize,
+            dma_chunk=_dma_chunk_bytes(dst, src))
 
 
 def tensor_copy(dst, src, engine=engine.unknown, name=None):
@@ -148,13 +196,10 @@ def tensor_copy(dst, src, engine=engine.unknown, name=None):
     C.require_on_chip(dst, "tensor_copy dst")
     C.require_on_chip(src, "tensor_copy src")
     C.same_layout(dst, src, "tensor_copy")
-    e = _eng(engine, globals()["engine"].vector,
-             (globals()["engine"].vector, globals()["engine"].scalar,
-              globals()["engine"].gpsimd), "tensor_copy")
+    E = globals()["engine"]
+    e = _eng(engine, E.vector, tuple(E[n] for n in R.TENSOR_COPY_ENGINES[C.S.target]),
+             "tensor_copy")
     _no_gpsimd_psum(e, "tensor_copy", dst, src)
-    if e is globals()["engine"].scalar and C.S.target == "trn1":
-        C._err("tensor_copy on the Scalar engine is not supported on NeuronCore-v2 (trn1); "
-               "use nisa.activation(op=nl.copy)")
     C.touch(dst, src)
     if not C.S.dry:
         if dst.dtype == src.dtype and e is not globals()["engine"].scalar:
@@ -174,6 +219,14 @@ def memset(dst, value, engine=engine.unknown, name=None):
     _no_gpsimd_psum(e, "memset", dst)
     if isinstance(value, NkiTensor):
         C._err("memset value must be a compile-time constant")
+    if C.is_float(dst.dtype):
+        if not isinstance(value, float):
+            R.violation("memset-dtype", f"memset of a {dst.dtype} tile with {value!r} "
+                                        f"({type(value).__name__}); pass a float literal")
+    elif not isinstance(value, int) or (isinstance(value, bool) and dst.dtype != C.bool_):
+        R.violation("memset-dtype", f"memset of a {dst.dtype} tile with {value!r} "
+                                    f"({type(value).__name__}); pass an integer literal")
+    R.check_int32(value, "memset value")
     C.touch(dst)
     if not C.S.dry:
         if C.is_int(dst.dtype) and float(value) == int(value):
@@ -265,6 +318,7 @@ def nc_transpose(dst, data, engine=engine.unknown, name=None):
     (<= 32x32). Destination dtype must equal the source dtype."""
     C.current_kernel("nisa.nc_transpose")
     E = globals()["engine"]
+    R.check_enum(engine, E, "engine")
     C.require_on_chip(data, "nc_transpose data")
     C.require_on_chip(dst, "nc_transpose dst")
     P, F = data.partitions, data.free_size
@@ -282,7 +336,10 @@ def nc_transpose(dst, data, engine=engine.unknown, name=None):
     else:
         C._err(f"nc_transpose cannot run on engine {engine.name}")
     if dst.dtype != data.dtype:
-        C._err(f"nc_transpose dst dtype {dst.dtype} must equal data dtype {data.dtype}")
+        R.violation("transpose-dtype", f"nc_transpose dst dtype {dst.dtype} != data dtype "
+                                       f"{data.dtype}")
+    if engine is E.tensor and data.itemsize == 1 and C.is_float(data.dtype):
+        R.violation("transpose-dtype", f"TensorE nc_transpose of {data.dtype}")
     if dst.partitions != F or dst.free_size != P:
         C._err(f"nc_transpose dst shape {dst.shape} is not [{F}, {P}]")
     C.touch(dst, data)
@@ -308,9 +365,9 @@ def _operand(v, data, what):
         return v
     if v is None:
         return None
-    if not isinstance(v, (int, float, np.integer, np.floating, bool)):
-        C._err(f"{what} must be a compile-time scalar or a (P, 1) tile, got {type(v)}")
-    return v
+    if not isinstance(v, (int, float, bool)):
+        C._err(f"{what} must be a compile-time Python scalar or a (P, 1) tile, got {type(v)}")
+    return R.check_int32(v, what)
 
 
 def _f32_operand(v, data):
@@ -334,7 +391,7 @@ def _apply2(op, x, y, reverse):
 def tensor_tensor(dst, data1, data2, op, engine=engine.unknown, name=None):
     C.current_kernel("nisa.tensor_tensor")
     E = globals()["engine"]
-    op = nl.as_op(op)
+    op = _alu(op, "tensor_tensor op")
     for t, w in ((dst, "dst"), (data1, "data1"), (data2, "data2")):
         C.require_on_chip(t, f"tensor_tensor {w}")
     if data1.buffer is _PS and data2.buffer is _PS:
@@ -345,6 +402,8 @@ def tensor_tensor(dst, data1, data2, op, engine=engine.unknown, name=None):
         C._err(f"tensor_tensor needs a binary operator, got {op}")
     e = _eng(engine, E.gpsimd if op is nl.power else E.vector, (E.vector, E.gpsimd),
              "tensor_tensor")
+    if op.kind == "bitvec" and e is not E.vector:
+        R.violation("engine-op", f"tensor_tensor with bitvec operator {op} on {e.name}")
     _no_gpsimd_psum(e, "tensor_tensor", dst, data1, data2)
     C.touch(data1, data2)
     if op.kind == "bitvec":
@@ -368,8 +427,8 @@ def tensor_scalar(dst, data, op0, operand0, reverse0=False, op1=None, operand1=N
     """``(data <op0> operand0) <op1> operand1``; operands are scalars or (P, 1) tiles."""
     C.current_kernel("nisa.tensor_scalar")
     E = globals()["engine"]
-    op0 = nl.as_op(op0, "op0")
-    op1 = nl.as_op(op1, "op1") if op1 is not None else None
+    op0 = _alu(op0, "tensor_scalar op0")
+    op1 = _alu(op1, "tensor_scalar op1") if op1 is not None else None
     C.require_on_chip(dst, "tensor_scalar dst")
     C.require_on_chip(data, "tensor_scalar data")
     C.same_layout(dst, data, "tensor_scalar dst")
@@ -379,7 +438,12 @@ def tensor_scalar(dst, data, op0, operand0, reverse0=False, op1=None, operand1=N
     bitvec = op0.kind == "bitvec"
     e = _eng(engine, E.vector, (E.vector, E.scalar, E.gpsimd), "tensor_scalar")
     if bitvec and e is not E.vector:
-        C._err("tensor_scalar with bitvec operators must run on the Vector engine")
+        R.violation("engine-op", f"tensor_scalar with bitvec operators on {e.name}")
+    if e is E.gpsimd and (op0.name not in R.TENSOR_SCALAR_GPSIMD or op1 is not None):
+        R.violation("engine-op", f"tensor_scalar(op0={op0}, op1={op1}) on gpsimd")
+    if e is E.scalar and (op0.name, op1.name if op1 is not None else None) \
+            not in R.TENSOR_SCALAR_SCALARE:
+        R.violation("engine-op", f"tensor_scalar(op0={op0}, op1={op1}) on scalar")
     _no_gpsimd_psum(e, "tensor_scalar", dst, data)
     o0 = _operand(operand0, data, "tensor_scalar operand0")
     o1 = _operand(operand1, data, "tensor_scalar operand1")
@@ -417,7 +481,7 @@ def tensor_scalar(dst, data, op0, operand0, reverse0=False, op1=None, operand1=N
 def tensor_reduce(dst, op, data, axis, negate=False, keepdims=False, name=None):
     """Reduction over the last free axes on VectorE (never over the partition axis)."""
     C.current_kernel("nisa.tensor_reduce")
-    op = nl.as_op(op)
+    op = _alu(op, "tensor_reduce op")
     C.require_on_chip(dst, "tensor_reduce dst")
     C.require_on_chip(data, "tensor_reduce data")
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
@@ -429,8 +493,8 @@ def tensor_reduce(dst, op, data, axis, negate=False, keepdims=False, name=None):
     if not axes or list(axes) != list(range(axes[0], nd)):
         C._err(f"tensor_reduce axes {axes} must be the last contiguous free axes of a "
                f"{nd}-d tile")
-    if not op.reducible:
-        C._err(f"{op} is not a legal reduction operator")
+    if op.name not in R.ALU_REDUCIBLE[C.S.target]:
+        R.violation("reduce-op", f"tensor_reduce with {op}")
     kept = int(np.prod(data.shape[1:axes[0]], dtype=np.int64))
     if dst.partitions != data.partitions or dst.free_size != kept:
         C._err(f"tensor_reduce dst shape {dst.shape} does not match the reduction of "
@@ -481,8 +545,9 @@ def activation(dst, op, data, bias=None, scale=1.0, reduce_op=None, reduce_res=N
     engine's reduce registers."""
     k = C.current_kernel("nisa.activation")
     op = nl.as_op(op)
-    if not op.act:
-        C._err(f"{op} is not an activation function (see nki.api.shared: activation table)")
+    R.check_enum(reduce_cmd, globals()["reduce_cmd"], "reduce_cmd")
+    if op.name not in R.ACTIVATIONS[C.S.target]:
+        R.violation("activation-op", f"activation(op=nl.{op.name})")
     C.require_on_chip(dst, "activation dst")
     C.require_on_chip(data, "activation data")
     C.same_layout(dst, data, "activation dst")
@@ -490,9 +555,12 @@ def activation(dst, op, data, bias=None, scale=1.0, reduce_op=None, reduce_res=N
     bi = _operand(bias, data, "activation bias")
     if isinstance(sc, NkiTensor) and sc.dtype != C.float32:
         C._err("activation scale must be float32")
-    if bi is not None and not isinstance(bi, NkiTensor) and C.S.target == "trn1":
-        C._err("activation: a scalar bias is not supported on NeuronCore-v2 (trn1); pass "
-               "a (P, 1) tile")
+    if bi is not None and not isinstance(bi, NkiTensor) and not R.ACT_SCALAR_BIAS[C.S.target]:
+        R.violation("engine", f"activation with a scalar bias on {C.S.target} "
+                              f"(NeuronCore-v2 takes a (P, 1) bias tile)")
+    if bi is not None and op.name == "reciprocal" and C.S.target == "trn1":
+        R.violation("engine", "activation(op=nl.reciprocal) with a bias on NeuronCore-v2 "
+                              "(nki.api.shared.rst, engine selection)")
     if reduce_op is not None and nl.as_op(reduce_op) is not nl.add:
         C._err("activation reduce_op must be nl.add")
     C.touch(data)
@@ -502,7 +570,8 @@ def activation(dst, op, data, bias=None, scale=1.0, reduce_op=None, reduce_res=N
         x = x * _f32_operand(sc, data)
         if bi is not None:
             x = x + _f32_operand(bi, data)
-        y = op.apply(x.astype(np.float32))
+        x = x.astype(np.float32)
+        y = _act_range(op, x, op.apply(x))
         C.write(dst, y)
         if reduce_cmd in (globals()["reduce_cmd"].reset, globals()["reduce_cmd"].reset_reduce):
             k.act_regs[:] = 0
@@ -519,10 +588,47 @@ def activation(dst, op, data, bias=None, scale=1.0, reduce_op=None, reduce_res=N
         _issue_compute(globals()["engine"].scalar, "activation.read_accumulator", 1)
 
 
+def _act_range(op, x, y):
+    """Outside a function's valid input range ScalarE returns invalid results: NaN here
+    (sin: an error, as the hardware extrapolates a polynomial silently)."""
+    rng = R.ACTIVATIONS[C.S.target][op.name]
+    if rng is None:
+        return y
+    lo, hi, sym = rng
+    a = np.abs(x) if sym else x
+    tol = 2.0 ** -20 * max(abs(lo), abs(hi)) if op.name in ("sin", "arctan") else 0.0
+    bad = ~np.isnan(x) & ((a < lo - tol) | (a > hi + tol))
+    if bad.any():
+        if op.name in ("sin", "arctan"):
+            R.violation("activation-range", f"activation(op=nl.{op.name}) on inputs up to "
+                                            f"{np.nanmax(np.abs(x)):g} (valid [{lo:g}, {hi:g}];"
+                                            f" no range reduction on hardware)")
+        y = np.where(bad, np.float32(np.nan), y)
+    return y
+
+
+def reciprocal(dst, data, name=None):
+    """VectorE ``dst = 1 / data`` in fp32 (the precise engine for it)."""
+    C.current_kernel("nisa.reciprocal")
+    C.require_on_chip(dst, "reciprocal dst")
+    C.require_on_chip(data, "reciprocal data")
+    C.same_layout(dst, data, "reciprocal dst")
+    C.touch(data)
+    if not C.S.dry:
+        with np.errstate(all="ignore"):
+            C.write(dst, (np.float32(1.0) / C.to_f32(data)).reshape(data.partitions, -1))
+    C.touch(dst)
+    _psum_value_written(dst)
+    c, f = K.ve_cycles(data.free_size, 8)       # about 8x ScalarE's cost (shared.rst)
+    C.issue("vector", "reciprocal", cycles=c, fixed_cycles=f)
+
+
 def iota(dst, pattern, offset=0, channel_multiplier=0, name=None):
     """GpSimd: ``dst[p, ...] = offset + p * channel_multiplier + sum(i_k * step_k)`` in int32."""
     C.current_kernel("nisa.iota")
     C.require_on_chip(dst, "iota dst", (_SB,))
+    R.check_int32(offset, "iota offset")
+    R.check_int32(channel_multiplier, "iota channel_multiplier")
     pat = [list(p) for p in pattern]
     if len(pat) > 4 or any(len(p) != 2 for p in pat):
         C._err("iota pattern must be a list of up to 4 [step, num] pairs")

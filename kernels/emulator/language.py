@@ -69,31 +69,14 @@ def is_sbuf(buffer):
 _F32 = np.float32
 
 
-def _range_check(name, lo, hi, symmetric=False, zero_ok=False, fatal=False):
-    """Activation functions are piecewise polynomials valid on a range only
-    (``nki.api.shared.rst``, table of activation functions)."""
-    def check(x, y):
-        a = np.abs(x) if symmetric else x
-        bad = ~np.isnan(x) & ((a < lo) | (a > hi))
-        if zero_ok:
-            bad &= x != 0
-        if bad.any():
-            if fatal:
-                C._err(f"nl.{name} on ScalarE is only valid on [{lo:g}, {hi:g}] (no range "
-                       f"reduction on hardware); got inputs up to {np.nanmax(np.abs(x)):g}")
-            y = np.where(bad, np.float32(np.nan), y)
-        return y
-    return check
-
-
 class Op:
     """An ``nl`` operator: usable as ``op=`` of ISA instructions and callable on tiles."""
 
     def __init__(self, name, kind, fn, *, reducible=False, unary=False, act=False,
-                 identity=None, check=None):
+                 identity=None):
         self.name, self.kind, self.fn = name, kind, fn
         self.reducible, self.unary, self.act = reducible, unary, act
-        self.identity, self.check = identity, check
+        self.identity = identity
 
     def __repr__(self):
         return f"nl.{self.name}"
@@ -103,8 +86,6 @@ class Op:
         with np.errstate(all="ignore"):
             r = self.fn(x) if self.unary else self.fn(x, y)
             r = np.asarray(r, dtype=_F32 if self.kind != "bitvec" else np.uint64)
-            if self.check is not None:
-                r = self.check(x, r)
         return r
 
     def __call__(self, x, y=None, dtype=None):
@@ -187,20 +168,16 @@ invert = Op("invert", _B, np.invert, unary=True)
 abs = Op("abs", _A, np.abs, unary=True, act=True)  # noqa: A001
 square = Op("square", _A, np.square, unary=True, act=True)
 relu = Op("relu", _A, lambda x: np.maximum(x, 0), unary=True, act=True)
-rsqrt = Op("rsqrt", _A, lambda x: 1.0 / np.sqrt(x), unary=True, act=True,
-           check=_range_check("rsqrt", 2.0 ** -87, 2.0 ** 97))
-reciprocal = Op("reciprocal", _A, lambda x: 1.0 / x, unary=True, act=True,
-                check=_range_check("reciprocal", 2.0 ** -42, 2.0 ** 42, symmetric=True))
-negative = Op("negative", _A, np.negative, unary=True, act=True)
+rsqrt = Op("rsqrt", _A, lambda x: 1.0 / np.sqrt(x), unary=True, act=True)
+reciprocal = Op("reciprocal", _A, lambda x: 1.0 / x, unary=True, act=True)
+negative = Op("negative", _A, np.negative, unary=True)     # not an ALU op nor activation
 logical_not = Op("logical_not", _A, lambda x: (x == 0).astype(_F32), unary=True)
 
 # activation functions (ScalarE)
 copy = Op("copy", _A, lambda x: x, unary=True, act=True)
 exp = Op("exp", _A, np.exp, unary=True, act=True)
-log = Op("log", _A, np.log, unary=True, act=True,
-         check=_range_check("log", 2.0 ** -64, 2.0 ** 64))
-sqrt = Op("sqrt", _A, np.sqrt, unary=True, act=True,
-          check=_range_check("sqrt", 2.0 ** -116, 2.0 ** 118, zero_ok=True))
+log = Op("log", _A, np.log, unary=True, act=True)
+sqrt = Op("sqrt", _A, np.sqrt, unary=True, act=True)
 tanh = Op("tanh", _A, np.tanh, unary=True, act=True)
 sigmoid = Op("sigmoid", _A, lambda x: 1.0 / (1.0 + np.exp(-x)), unary=True, act=True)
 silu = Op("silu", _A, lambda x: x / (1.0 + np.exp(-x)), unary=True, act=True)
@@ -208,12 +185,8 @@ softplus = Op("softplus", _A, lambda x: np.logaddexp(0.0, x), unary=True, act=Tr
 gelu = Op("gelu", _A, _gelu, unary=True, act=True)
 erf = Op("erf", _A, lambda x: _erf(x.astype(np.float64)), unary=True, act=True)
 sign = Op("sign", _A, np.sign, unary=True, act=True)
-sin = Op("sin", _A, np.sin, unary=True, act=True,
-         check=_range_check("sin", -math.pi * (1 + 2 ** -20), math.pi * (1 + 2 ** -20),
-                            fatal=True))
-arctan = Op("arctan", _A, np.arctan, unary=True, act=True,
-            check=_range_check("arctan", -math.pi / 2 * (1 + 2 ** -20),
-                               math.pi / 2 * (1 + 2 ** -20), fatal=True))
+sin = Op("sin", _A, np.sin, unary=True, act=True)
+arctan = Op("arctan", _A, np.arctan, unary=True, act=True)
 bypass = Op("bypass", _A, lambda x, y: x)
 
 ALL_OPS = {o.name: o for o in globals().values() if isinstance(o, Op)}
@@ -243,12 +216,17 @@ def _filled(shape, value, dtype, buffer, name):
     return t
 
 
+def _typed(value, dtype):
+    """The literal memset wants for a tile of ``dtype`` (strict type matching in 0.3)."""
+    return float(value) if C.is_float(C.as_dtype(dtype)) else int(value)
+
+
 def zeros(shape, dtype, buffer=sbuf, name=""):
-    return _filled(shape, 0, dtype, buffer, name)
+    return _filled(shape, _typed(0, dtype), dtype, buffer, name)
 
 
 def ones(shape, dtype, buffer=sbuf, name=""):
-    return _filled(shape, 1, dtype, buffer, name)
+    return _filled(shape, _typed(1, dtype), dtype, buffer, name)
 
 
 def full(shape, fill_value, dtype, buffer=sbuf, name=""):
@@ -349,6 +327,16 @@ def affine_range(start, stop=None, step=1):
 
 def sequential_range(start, stop=None, step=1):
     return iter(_iter(start, stop, step))
+
+
+def dynamic_range(start, stop=None, step=1):
+    """A hardware loop (``nki-dynamic-loops.rst``): one copy of the body in the program,
+    run ``len(range(...))`` times; the loop variable is a device register."""
+    if stop is None:
+        start, stop = 0, start
+    if not isinstance(step, int) or step < 1:
+        C._err("dynamic_range step must be a compile-time positive int")
+    return C.dynamic_loop(range(int(start), int(stop), step))
 
 
 def static_range(start, stop=None, step=1):

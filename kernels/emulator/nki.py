@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
+from enum import Enum
 
 import numpy as np
 
 from . import _core as C
 from . import isa, language  # noqa: F401  (nki.language / nki.isa attributes)
+from . import rules as R
+from .subset import check_kernel
 
 __all__ = ["jit", "simulate", "language", "isa", "Kernel"]
 
@@ -43,6 +46,27 @@ def _is_torch(x):
     return type(x).__module__.startswith("torch") and hasattr(x, "detach")
 
 
+def _check_arg(v, where):
+    """Kernel arguments NKI 0.3 accepts: tensors, None, bool, 32-bit int, float, str,
+    enum members, tuples and string-keyed dicts of those."""
+    if v is None or isinstance(v, (bool, float, str, np.ndarray, Enum)) or _is_torch(v):
+        return
+    if isinstance(v, int):
+        R.check_int32(v, where)
+    elif isinstance(v, tuple):
+        for i, x in enumerate(v):
+            _check_arg(x, f"{where}[{i}]")
+    elif isinstance(v, dict):
+        for k, x in v.items():
+            if not isinstance(k, str):
+                R.violation("dict-key", f"{where} has key {k!r}")
+            _check_arg(x, f"{where}[{k!r}]")
+    elif isinstance(v, list):
+        R.violation("kernel-arg", f"{where} is a list (pass a tuple)")
+    else:
+        R.violation("kernel-arg", f"{where} is a {type(v).__name__}")
+
+
 def simulate(kernel):
     """``nki.simulate(kernel)(*args)``: run ``kernel`` in the emulator. Array arguments
     (NumPy or torch CPU tensors) become HBM tensors; other arguments pass through. The
@@ -51,6 +75,11 @@ def simulate(kernel):
     fn = kernel.fn if isinstance(kernel, Kernel) else kernel
 
     def run(*args, **kwargs):
+        check_kernel(fn)
+        for i, a in enumerate(args):
+            _check_arg(a, f"argument {i}")
+        for k, a in kwargs.items():
+            _check_arg(a, f"argument {k}")
         use_torch = any(_is_torch(a) for a in args)
         with C.kernel_run(getattr(fn, "__name__", "kernel")) as k:
             wrapped, originals = [], []

@@ -155,19 +155,31 @@ def _run_plan(plan, name, x, n, norm):
     return _finish(res, rdt, dev, None, name)
 
 
+def _n_arg(n):
+    """A transform length as NumPy checks it: ``n < 1`` first (ValueError), then an
+    integer (TypeError)."""
+    if isinstance(n, TrnArray):
+        n = _convert.host(n)
+    if n < 1:
+        raise ValueError(f"Invalid number of FFT data points ({n}) specified.")
+    return operator.index(n)
+
+
 def _one_d(name, a, n, axis, norm, out):
     if type(a) is TrnArray:
         x, dev = a, a._device
     else:
         (x,), dev = _convert.as_arrays(a)
+    if n is not None and type(n) is not int:
+        n = _n_arg(n)
     key = _plan_key(name, x, n, axis, norm)
     plan = _PLANS.get(key) if out is None else None
     if plan is not None and (res := _run_plan(plan, name, x, n, norm)) is not None:
         return res
     _check_norm(norm)
     dev = _check_out(out, x)
+    ax = _normalize.axis_index(axis, x.ndim)     # NumPy's AxisError before dtype errors
     rdt = _result_dtype(name, x, dev)
-    ax = _normalize.axis_index(axis, x.ndim)
     kind = _KIND[name]
     if n is None:
         n = 2 * (x.shape[ax] - 1) if kind == "c2r" else x.shape[ax]

@@ -242,14 +242,12 @@ def _inv_t(t):
     return _lu_solve_t(t, eye)
 
 
-def _solve(a, b):
-    """Solve ``a @ x = b``. NumPy 2 rule: ``b`` is a vector only when it is 1-D, otherwise
-    a stack of matrices (..., M, K); batch dimensions broadcast."""
-    (a, b), dev = _convert.as_arrays(a, b)
+def _solve_shapes(a, b):
+    """(result dtype, M, batch shape) of ``solve(a, b)``; NumPy's errors."""
     _stacked_square(a)
     rdt = np_dtype_of(np.linalg.solve, a.dtype, b.dtype)
-    dev.check_dtype(rdt)
     m = a.shape[-1]
+    batch = ()
     if b.ndim == 1:
         if b.shape[0] != m:
             raise ValueError("solve1: Input operand 1 has a mismatch in its core dimension 0, "
@@ -269,8 +267,16 @@ def _solve(a, b):
         except ValueError:
             raise ValueError(f"solve: operands could not be broadcast together with shapes "
                              f"{a.shape} {b.shape}") from None
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.linalg.solve(np_view(a), np_view(b)), dev)
+    a._device.check_dtype(rdt)          # after NumPy's shape errors
+    return rdt, m, batch
+
+
+@_normalize.normalizer(np.linalg.solve, ("a", "b"), check=_solve_shapes)
+def _solve(a, b):
+    """Solve ``a @ x = b``. NumPy 2 rule: ``b`` is a vector only when it is 1-D, otherwise
+    a stack of matrices (..., M, K); batch dimensions broadcast."""
+    dev = a._device
+    rdt, m, batch = _solve_shapes(a, b)
     ta, tb = _tensor.torch_as(a._t, rdt), _tensor.torch_as(b._t, rdt)
     if b.ndim == 1:
         ta_b = ta
@@ -327,17 +333,15 @@ def _svd_hermitian(t, compute_uv):
     return u, s, vh
 
 
+def _svd_check(a, /, full_matrices=True, compute_uv=True, hermitian=False):
+    _refuse_nonfinite(_prep(a, square=hermitian)[0])
+
+
+@_normalize.normalizer(np.linalg.svd, "a", validate=_svd_check, result=SVDResult)
 def svd(a, /, full_matrices=True, compute_uv=True, hermitian=False):
     """Singular value decomposition: SVDResult(U, S, Vh), or S when ``compute_uv`` is False."""
     x, dev, wdt = _prep(a, square=hermitian)
-    _refuse_nonfinite(x)
     rdt = _dtypes.real_of(wdt)
-    if _dispatch.use_numpy(dev):
-        res = np.linalg.svd(np_view(x), full_matrices=full_matrices, compute_uv=compute_uv,
-                            hermitian=hermitian)
-        if not compute_uv:
-            return _convert.wrap(res, dev)
-        return SVDResult(*(_convert.wrap(r, dev) for r in res))
     t = _tensor.torch_as(x._t, wdt)
     if hermitian:
         res = _svd_hermitian(t, compute_uv)
@@ -355,16 +359,18 @@ def svdvals(x, /):
     return svd(x, compute_uv=False)
 
 
+def _pinv_check(a, /, rcond=None, hermitian=False, *, rtol=np._NoValue):
+    x = _prep(a, square=hermitian)[0]
+    if rcond is not None and rtol is not np._NoValue:
+        raise ValueError("`rtol` and `rcond` can't be both set.")
+    _refuse_nonfinite(x)
+
+
+@_normalize.normalizer(np.linalg.pinv, "a", validate=_pinv_check)
 def pinv(a, /, rcond=None, hermitian=False, *, rtol=np._NoValue):
     """Moore-Penrose pseudo-inverse; singular values at or below
     ``rtol * largest singular value`` are dropped (NumPy's defaults)."""
     x, dev, wdt = _prep(a, square=hermitian)
-    if rcond is not None and rtol is not np._NoValue:
-        raise ValueError("`rtol` and `rcond` can't be both set.")
-    _refuse_nonfinite(x)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.linalg.pinv(np_view(x), rcond=rcond, hermitian=hermitian,
-                                             rtol=rtol), dev)
     m, n = x.shape[-2:]
     if rcond is None:
         rcond = 1e-15 if rtol is np._NoValue else (
@@ -396,19 +402,28 @@ def _rtol_tensor(r, x, dev, wdt):
     return t.to(_real_torch(wdt) if wdt != np.float16 else torch.float32)
 
 
-def matrix_rank(A, /, tol=None, hermitian=False, *, rtol=None):
-    """Number of singular values above the tolerance (an int64 array, 0-d for one matrix)."""
+def _matrix_rank_check(A, /, tol=None, hermitian=False, *, rtol=None):
     if rtol is not None and tol is not None:
         raise ValueError("`tol` and `rtol` can't be both set.")
-    (x,), dev = _convert.as_arrays(A)
+    if A.ndim >= 2:
+        _refuse_nonfinite(A)
+
+
+def _np_matrix_rank(A, /, tol=None, hermitian=False, *, rtol=None):
+    if A.ndim < 2:
+        return NotImplemented           # trnpy's 0-d int64 array, on both paths
+    return np.asarray(np.linalg.matrix_rank(A, tol=tol, hermitian=hermitian, rtol=rtol),
+                      dtype=np.int64)[()]
+
+
+@_normalize.normalizer(_np_matrix_rank, "A", validate=_matrix_rank_check)
+def matrix_rank(A, /, tol=None, hermitian=False, *, rtol=None):
+    """Number of singular values above the tolerance (an int64 array, 0-d for one matrix)."""
+    x, dev = A, A._device
     if x.ndim < 2:
         # NumPy: int(not all(A == 0)); trnpy returns it as a 0-d int64 array
         nz = bool((x._t != 0).any()) if x.size else False
         return _new(torch.tensor(int(nz), device=x._t.device), dev)
-    _refuse_nonfinite(x)
-    if _dispatch.use_numpy(dev):
-        res = np.linalg.matrix_rank(np_view(x), tol=tol, hermitian=hermitian, rtol=rtol)
-        return _convert.wrap(np.asarray(res, dtype=np.int64)[()], dev)
     s = svd(x, compute_uv=False, hermitian=hermitian)
     st = s._t
     if tol is None:
@@ -425,17 +440,19 @@ def matrix_rank(A, /, tol=None, hermitian=False, *, rtol=None):
     return _new((st > tolt).sum(dim=-1, dtype=torch.int64), dev)
 
 
+def _matrix_power_check(a, n, /):
+    _stacked_square(a)
+    try:
+        return {"n": operator.index(n)}
+    except TypeError as e:
+        raise TypeError("exponent must be an integer") from e
+
+
+@_normalize.normalizer(np.linalg.matrix_power, "a", validate=_matrix_power_check)
 def matrix_power(a, n, /):
     """``a`` to the integer power ``n`` (negative: of its inverse); integer and bool
     matrices stay in their dtype as in NumPy."""
-    (x,), dev = _convert.as_arrays(a)
-    _stacked_square(x)
-    try:
-        n = operator.index(n)
-    except TypeError as e:
-        raise TypeError("exponent must be an integer") from e
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.linalg.matrix_power(np_view(x), n), dev)
+    x, dev = a, a._device
     if n == 0:
         eye = torch.eye(x.shape[-1], dtype=torch.int64, device=x._t.device)
         return _new(_tensor.cast_tensor(eye, x.dtype).expand(x.shape).clone(), dev)
@@ -470,9 +487,8 @@ def outer(x1, x2, /):
     return _outer(a, b)
 
 
-def cross(x1, x2, /, *, axis=-1):
-    """Cross product of 3-vectors along ``axis``."""
-    (a, b), dev = _convert.as_arrays(x1, x2)
+def _cross_args(a, b, axis):
+    """(result dtype, a's axis, b's axis, result shape); NumPy's errors."""
     for x in (a, b):
         if x.ndim == 0:
             raise IndexError("tuple index out of range")
@@ -481,14 +497,24 @@ def cross(x1, x2, /, *, axis=-1):
         raise ValueError("Both input arrays must be (arrays of) 3-dimensional vectors, "
                          f"but they are {a.shape[ia]} and {b.shape[ib]} dimensional instead.")
     rdt = np_dtype_of(np.linalg.cross, a.dtype, b.dtype, shape=(3,))
-    dev.check_dtype(rdt)
+    a._device.check_dtype(rdt)
     try:
         shape = np.broadcast_shapes(np.delete(a.shape, ia), np.delete(b.shape, ib))
     except ValueError:
         raise ValueError(f"operands could not be broadcast together with shapes "
                          f"{a.shape} {b.shape}") from None
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.linalg.cross(np_view(a), np_view(b), axis=axis), dev)
+    return rdt, ia, ib, shape
+
+
+def _cross_check(a, b, /, *, axis=-1):
+    _cross_args(a, b, axis)
+
+
+@_normalize.normalizer(np.linalg.cross, ("x1", "x2"), validate=_cross_check)
+def cross(x1, x2, /, *, axis=-1):
+    """Cross product of 3-vectors along ``axis``."""
+    a, b, dev = x1, x2, x1._device
+    rdt, ia, ib, shape = _cross_args(a, b, axis)
     ta = _tensor.compute_tensor(a._t, rdt).movedim(ia, -1)
     tb = _tensor.compute_tensor(b._t, rdt).movedim(ib, -1)
     f16 = rdt == np.float16
@@ -511,18 +537,21 @@ def diagonal(x, /, *, offset=0):
     return _new(torch.diagonal(x._t, offset, -2, -1), dev)
 
 
-def trace(x, /, *, offset=0, dtype=None):
-    """Sum of the diagonals of the last two axes (NumPy's sum dtype rules)."""
-    (x,), dev = _convert.as_arrays(x)
+def _trace_check(x, /, *, offset=0, dtype=None):
     if x.ndim < 2:
         raise ValueError("diag requires an array of at least two dimensions")
     offset = operator.index(offset)
     if dtype is not None:
         dtype = _dtypes.as_dtype(dtype)
+    x._device.check_dtype(np_dtype_of(np.linalg.trace, x.dtype, dtype=dtype))
+    return {"offset": offset, "dtype": dtype}
+
+
+@_normalize.normalizer(np.linalg.trace, "x", validate=_trace_check)
+def trace(x, /, *, offset=0, dtype=None):
+    """Sum of the diagonals of the last two axes (NumPy's sum dtype rules)."""
+    dev = x._device
     rdt = np_dtype_of(np.linalg.trace, x.dtype, dtype=dtype)
-    dev.check_dtype(rdt)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.linalg.trace(np_view(x), offset=offset, dtype=dtype), dev)
     d = torch.diagonal(x._t, offset, -2, -1)
     if rdt.kind == "b":
         return _new(d.to(torch.bool).any(-1), dev)
@@ -538,9 +567,7 @@ def trace(x, /, *, offset=0, dtype=None):
 _MATRIX_ORDS = ("fro", "nuc", 1, -1, 2, -2, _INF, -_INF)
 
 
-def matrix_norm(x, /, *, keepdims=False, ord="fro"):
-    """Matrix norms over the last two axes."""
-    (x,), dev = _convert.as_arrays(x)
+def _matrix_norm_check(x, /, *, keepdims=False, ord="fro"):
     if x.ndim < 2:
         raise np.exceptions.AxisError(-2, x.ndim)
     if isinstance(ord, str):
@@ -548,10 +575,14 @@ def matrix_norm(x, /, *, keepdims=False, ord="fro"):
             raise ValueError("Invalid norm order for matrices.")
     elif ord not in _MATRIX_ORDS:
         raise ValueError("Invalid norm order for matrices.")
+    x._device.check_dtype(np_dtype_of(np.linalg.matrix_norm, x.dtype, ord=ord))
+
+
+@_normalize.normalizer(np.linalg.matrix_norm, "x", validate=_matrix_norm_check)
+def matrix_norm(x, /, *, keepdims=False, ord="fro"):
+    """Matrix norms over the last two axes."""
+    dev = x._device
     rdt = np_dtype_of(np.linalg.matrix_norm, x.dtype, ord=ord)
-    dev.check_dtype(rdt)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.linalg.matrix_norm(np_view(x), keepdims=keepdims, ord=ord), dev)
     wdt = rdt if x.dtype.kind in "iub" else x.dtype
     t = _tensor.torch_as(x._t, wdt)
     m, n = t.shape[-2:]
@@ -584,14 +615,12 @@ def matrix_norm(x, /, *, keepdims=False, ord="fro"):
     return _new(r, dev, rdt)
 
 
-def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
-    """Vector p-norms over ``axis`` (all axes when None); ``ord`` may be any real,
-    0 (count of non-zeros) or +-inf."""
-    (x,), dev = _convert.as_arrays(x)
+def _vector_norm_args(x, axis, ord):
+    """(result dtype, reduced axes); NumPy's errors."""
     if isinstance(ord, str):
         raise ValueError(f"Invalid norm order '{ord}' for vectors")
     rdt = np_dtype_of(np.linalg.vector_norm, x.dtype, ord=ord)
-    dev.check_dtype(rdt)
+    x._device.check_dtype(rdt)
     if axis is None:
         axes = tuple(range(x.ndim))
     elif isinstance(axis, tuple):
@@ -600,9 +629,19 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
             raise ValueError("repeated axis")
     else:
         axes = (_normalize.axis_index(axis, x.ndim),)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.linalg.vector_norm(
-            np_view(x), axis=axis, keepdims=keepdims, ord=ord), dev)
+    return rdt, axes
+
+
+def _vector_norm_check(x, /, *, axis=None, keepdims=False, ord=2):
+    _vector_norm_args(x, axis, ord)
+
+
+@_normalize.normalizer(np.linalg.vector_norm, "x", validate=_vector_norm_check)
+def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
+    """Vector p-norms over ``axis`` (all axes when None); ``ord`` may be any real,
+    0 (count of non-zeros) or +-inf."""
+    dev = x._device
+    rdt, axes = _vector_norm_args(x, axis, ord)
     wdt = rdt if x.dtype.kind in "iub" else x.dtype
     t = _tensor.torch_as(x._t, wdt)
     count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
@@ -782,33 +821,40 @@ def lstsq(a, b, /, rcond=None):
             _new(s, dev, real))
 
 
-def cond(x, p=None):
-    """Condition number in the ``p`` norm (None/2/-2 from singular values; otherwise
-    ``norm(x, p) * norm(inv(x), p)``). Singular matrices give inf, as NumPy."""
-    (x,), dev = _convert.as_arrays(x)
+def _cond_check(x, p=None):
     _stacked_square(x, square=False)
     if x.shape[-1] == 0 or x.shape[-2] == 0:
         raise LinAlgError("cond is not defined on empty arrays")
+    if p not in (None, 2, -2):
+        if p not in _MATRIX_ORDS and p != "f":
+            raise ValueError("Invalid norm order for matrices.")
+        _stacked_square(x)
+        x._device.check_dtype(_dtypes.real_of(np_dtype_of(np.linalg.inv, x.dtype)))
+
+
+def _np_cond(x, p=None):
+    if p in (None, 2, -2) and not np.isfinite(x).all():
+        return NotImplemented       # trnpy's answer below: LAPACK's SVD may hang on inf
+    return np.linalg.cond(x, p)
+
+
+@_normalize.normalizer(_np_cond, "x", validate=_cond_check)
+def cond(x, p=None):
+    """Condition number in the ``p`` norm (None/2/-2 from singular values; otherwise
+    ``norm(x, p) * norm(inv(x), p)``). Singular matrices give inf, as NumPy."""
+    dev = x._device
     if p in (None, 2, -2):
         # as NumPy: a matrix with inf has condition number inf, one with NaN fails its
         # SVD; LAPACK never sees either (its SVD may hang on inf)
         if not _all_finite(x):
             x, bad = _finite_stand_ins(x)
             return _searching.where(bad, _INF, cond(x, p))
-        if _dispatch.use_numpy(dev):
-            return _convert.wrap(np.linalg.cond(np_view(x), p), dev)
         s = svd(x, compute_uv=False)._t
         with np.errstate(all="ignore"):
             r = s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1]
     else:
-        if p not in _MATRIX_ORDS and p != "f":
-            raise ValueError("Invalid norm order for matrices.")
-        _stacked_square(x)
         wdt = np_dtype_of(np.linalg.inv, x.dtype)
         rdt = _dtypes.real_of(wdt)
-        dev.check_dtype(rdt)
-        if _dispatch.use_numpy(dev):
-            return _convert.wrap(np.linalg.cond(np_view(x), p), dev)
         # NumPy inverts in double precision, with a singular matrix giving NaN -> inf
         idt = wdt if dev.kind == "neuron" else (
             np.dtype(np.complex128) if wdt.kind == "c" else np.dtype(np.float64))

@@ -22,7 +22,7 @@ import numpy as np
 import warnings
 from .._torch import torch
 
-from .. import _convert, _dispatch, _normalize, _tensor
+from .. import _convert, _normalize, _tensor
 from .._array import TrnArray
 from .._ufunc import ufunc
 
@@ -179,22 +179,22 @@ def _operand_tensor(o, dt, dev):
     return _tensor.scalar_tensor(o, np.dtype(dt), dev)
 
 
-def _np_arg(o):
-    return _convert.np_view(o) if isinstance(o, TrnArray) else o
-
-
 def _deliver(res, dev, out):
     if out is None:
         return res
     return _normalize.deliver(res, out, "special")
 
 
+def _sp():
+    import scipy.special as sp  # lazy: SciPy loads on first use, not with trnpy
+    return sp
+
+
+@_normalize.normalizer(lambda n, x: _sp().polygamma(n, x), ("n", "x"), scalars=True)
 def polygamma(n, x):
     """Polygamma function psi^(n)(x) (``scipy.special.polygamma``)."""
-    import scipy.special as sp  # lazy: SciPy loads on first use, not with trnpy
+    sp = _sp()
     ops, dev = _operands(n, x)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(sp.polygamma(*map(_np_arg, ops)), dev)
     rdt = _result_dtype(sp.polygamma, *ops)
     dev.check_dtype(rdt)
     if rdt.kind == "c" or any(isinstance(o, TrnArray) and o.dtype.kind == "c" for o in ops):
@@ -211,16 +211,14 @@ def polygamma(n, x):
     return TrnArray._new(res, dev)
 
 
+@_normalize.normalizer(lambda x, q=None, out=None: _sp().zeta(x, q, out=out), ("x", "q"),
+                       scalars=True, out="out")
 def zeta(x, q=None, out=None):
     """Riemann (``q=None``) or Hurwitz zeta function (``scipy.special.zeta``)."""
-    import scipy.special as sp  # lazy: SciPy loads on first use, not with trnpy
+    sp = _sp()
     ops, dev = _operands(x) if q is None else _operands(x, q)
     if out is not None:
         dev = _convert.same_device(out, *[o for o in ops if isinstance(o, TrnArray)]) or dev
-    if _dispatch.use_numpy(dev):
-        kw = {} if out is None else {"out": _convert.np_view(out)}
-        res = sp.zeta(*map(_np_arg, ops), **kw)
-        return out if out is not None else _convert.wrap(res, dev)
     rdt = _result_dtype(sp.zeta, *ops)
     dev.check_dtype(rdt)
     if rdt.kind == "c":
@@ -231,11 +229,10 @@ def zeta(x, q=None, out=None):
     return _deliver(TrnArray._new(res, dev), dev, out)
 
 
+@_normalize.normalizer(np.sinc, "x", scalars=True)
 def sinc(x):
     """Normalised sinc, sin(pi x) / (pi x) (``scipy.special.sinc`` is ``numpy.sinc``)."""
     (x,), dev = _operands(x)
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(np.sinc(_np_arg(x)), dev)
     rdt = _result_dtype(np.sinc, x)
     dev.check_dtype(rdt)
     return TrnArray._new(torch.special.sinc(_operand_tensor(x, rdt, dev)), dev)
@@ -246,21 +243,13 @@ def _axes(axis, ndim):
     return _normalize.normalize_axis(axis, ndim)
 
 
+@_normalize.normalizer(lambda a, axis=None, b=None, keepdims=False, return_sign=False:
+                       _sp().logsumexp(a, axis=axis, b=b, keepdims=keepdims,
+                                       return_sign=return_sign), ("a", "b"))
 def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     """log(sum(b * exp(a))) over ``axis``, computed stably (``scipy.special.logsumexp``)."""
-    import scipy.special as sp  # lazy: SciPy loads on first use, not with trnpy
-    a = _convert.as_array(a)
+    sp = _sp()
     dev = a._device
-    if b is not None:
-        b = _convert.as_array(b, dev)
-        dev = _convert.same_device(a, b)
-    if _dispatch.use_numpy(dev):
-        res = sp.logsumexp(_convert.np_view(a), axis=axis,
-                           b=None if b is None else _convert.np_view(b),
-                           keepdims=keepdims, return_sign=return_sign)
-        if return_sign:
-            return tuple(_convert.wrap(r, dev) for r in res)
-        return _convert.wrap(res, dev)
     ops = (a,) if b is None else (a, b)
     rdt = _result_dtype(lambda a, b=None: sp.logsumexp(a, b=b), *ops)
     dev.check_dtype(rdt)
@@ -300,13 +289,9 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
 
 
 def _soft(x, axis, log):
-    import scipy.special as sp  # lazy: SciPy loads on first use, not with trnpy
-    x = _convert.as_array(x)
     dev = x._device
-    f = sp.log_softmax if log else sp.softmax
+    f = _sp().log_softmax if log else _sp().softmax
     name = f.__name__
-    if _dispatch.use_numpy(dev):
-        return _convert.wrap(f(_convert.np_view(x), axis=axis), dev)
     rdt = _result_dtype(f, x)
     dev.check_dtype(rdt)
     if rdt.kind == "c":
@@ -330,11 +315,13 @@ def _soft(x, axis, log):
     return TrnArray._new(e / (e.sum(dim=dims, keepdim=True) if dims else e), dev)
 
 
+@_normalize.normalizer(lambda x, axis=None: _sp().softmax(x, axis=axis), "x")
 def softmax(x, axis=None):
     """exp(x) / sum(exp(x)) over ``axis`` (``scipy.special.softmax``)."""
     return _soft(x, axis, log=False)
 
 
+@_normalize.normalizer(lambda x, axis=None: _sp().log_softmax(x, axis=axis), "x")
 def log_softmax(x, axis=None):
     """log(softmax(x)) computed stably (``scipy.special.log_softmax``)."""
     return _soft(x, axis, log=True)
