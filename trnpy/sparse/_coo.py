@@ -41,7 +41,8 @@ class _coo_base(_data_mixin, _minmax_mixin, _spbase):
             if self._S is not None:
                 self._S.coords = tuple(_in(v) for v in value)
             else:
-                self._comps["coords"] = tuple(_convert.asarray(v, device=self._device) for v in value)
+                self._comps["coords"] = tuple(_convert.asarray(v, device=self._device)
+                                              for v in value)
             return
         super()._set_comp(name, value)
 
