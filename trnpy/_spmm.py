@@ -1,7 +1,8 @@
 """The sparse-times-dense choke point: every BSR product of ``trnpy.sparse`` reaches NumPy,
 torch or the NKI BSR kernel (``kernels/bsr.py``) through :func:`bsr_spmm`, which asks
 ``_dispatch.route("bsr_spmm", ...)``; :func:`csr_spmm` is the exact product of CSR
-components (no kernel: on the neuron device ``trnpy.sparse`` regroups CSR/COO into
+components and :func:`coo_spmm` that of (row, col, data) triplets (CSC, COO; no
+kernel: on the neuron device ``trnpy.sparse`` regroups CSR/COO into
 128x128 blocks and comes through :func:`bsr_spmm` instead).
 
 Operands are torch tensors, or NumPy arrays where ``_dispatch.use_numpy(device)`` holds
@@ -16,7 +17,7 @@ from ._torch import torch
 
 from . import _dispatch, _dtypes, _gemm, _kernel_registry, _tensor
 
-__all__ = ["bsr_spmm", "csr_spmm"]
+__all__ = ["bsr_spmm", "csr_spmm", "coo_spmm"]
 
 
 def _ncols(dense):
@@ -104,5 +105,19 @@ def csr_spmm(indptr, indices, data, dense, shape):
         rows = torch.repeat_interleave(torch.arange(M, device=d.device),
                                        torch.diff(indptr.long()))
         out.index_add_(0, rows, prod)
+    out = _tensor.from_compute(out, rdt)
+    return out[:, 0] if vec else out
+
+
+def coo_spmm(row, col, data, dense, shape):
+    """``S @ dense`` for S given as torch (row, col, data) triplets (duplicates summed)
+    of ``shape`` (M, K); ``dense`` (K,) or (K, N); exact in the operands' result dtype."""
+    M, K = shape
+    rdt = _dtypes.result_type(_dtypes.from_torch(data.dtype), _dtypes.from_torch(dense.dtype))
+    vec = dense.dim() == 1
+    d = _tensor.compute_tensor(dense.reshape(K, _ncols(dense)), rdt)
+    out = torch.zeros((M, d.shape[1]), dtype=d.dtype, device=d.device)
+    if row.numel():
+        out.index_add_(0, row, _tensor.compute_tensor(data, rdt)[:, None] * d[col])
     out = _tensor.from_compute(out, rdt)
     return out[:, 0] if vec else out

@@ -1,0 +1,624 @@
+"""The sparse base classes (``sparray``, ``spmatrix``, their shared ``_spbase``) and the
+bridge to SciPy.
+
+Where the data lives: an array made where ``_dispatch.use_numpy(device)`` holds (the CPU
+with the NumPy backend), and every ``lil``/``dok`` builder, holds a ``scipy.sparse``
+object (``_S``) whose component arrays the trnpy components view without a copy; every
+method is SciPy's own, run on that object. Elsewhere (CUDA, neuron, the CPU's torch
+backend) the components are trnpy arrays on the device (``_comps``): products,
+``toarray``, transposes of CSR/CSC/COO, ``copy``, ``astype``, ``conj``, ``abs``,
+negation and scalar products run there; every other method copies the components to
+the host, runs SciPy's method and moves the result back, and is counted in
+``trnpy.ROUTES`` as ``("sparse.<method>", "numpy")`` (``trnpy.routing_report()``).
+"""
+from __future__ import annotations
+
+import numbers
+import operator
+
+import numpy as np
+
+from .. import _convert, _dispatch, _dtypes, _spmm
+from .._array import TrnArray
+from .._convert import target_device
+from .._devices import CPU
+from .._kernel_registry import ROUTES
+from .._torch import torch
+
+__all__ = ["sparray", "spmatrix", "issparse", "isspmatrix"]
+
+_BLOCK = 128            # the NKI BSR kernel's block size
+_CLASSES: dict = {}     # SciPy class name -> trnpy class ("csr_array" -> csr_array)
+
+
+def _sp():
+    import scipy.sparse as sp  # lazy: SciPy is optional; it builds and validates on the host
+    return sp
+
+
+def issparse(x) -> bool:
+    """Whether ``x`` is a ``trnpy.sparse`` array or matrix."""
+    return isinstance(x, _spbase)
+
+
+def isspmatrix(x) -> bool:
+    """Whether ``x`` is a ``trnpy.sparse`` matrix (``*_matrix``; not a sparse array)."""
+    return isinstance(x, spmatrix)
+
+
+def _record(op):
+    ROUTES[("sparse." + op, "numpy")] += 1
+
+
+def _check_device(x, dev):
+    if x._device != dev:
+        raise ValueError(f"trnpy.sparse: operands on different devices ({dev} and "
+                         f"{x._device})")
+
+
+def _in(x, dev=None, op=None):
+    """An operand as SciPy takes it: trnpy sparse -> its SciPy object, trnpy arrays ->
+    host NumPy arrays (views on the CPU), sequences element by element."""
+    if isinstance(x, _spbase):
+        if dev is not None:
+            _check_device(x, dev)
+        return x._scipy(op)
+    if isinstance(x, TrnArray):
+        if dev is not None and x.device != dev:
+            raise ValueError(f"trnpy.sparse: operands on different devices ({dev} and "
+                             f"{x.device})")
+        return _convert.host(x)
+    if isinstance(x, (list, tuple)) and any(isinstance(e, (list, tuple, _spbase, TrnArray))
+                                            for e in x):
+        return type(x)(_in(e, dev, op) for e in x)
+    return x
+
+
+def _host_copy(x):
+    """A NumPy copy of a constructor component (the caller's arrays stay untouched)."""
+    if isinstance(x, TrnArray):
+        return np.array(_convert.host(x), copy=True)
+    if isinstance(x, tuple):
+        return tuple(_host_copy(e) for e in x)
+    return np.array(x, copy=True)
+
+
+def _out(r, dev):
+    """A SciPy result as trnpy gives it on ``dev``: sparse -> the trnpy class of the
+    same name, ``ndarray``/``np.matrix`` -> a trnpy array (2-D for a matrix), NumPy
+    scalars as trnpy's elements (NumPy's scalar on the CPU, a 0-d array elsewhere)."""
+    if isinstance(r, _spbase):
+        return r
+    sp = _sp()
+    if sp.issparse(r):
+        return _CLASSES[type(r).__name__]._from_scipy(r, dev)
+    if type(r) is np.ndarray and dev is CPU:
+        return _convert.wrap(r, CPU)
+    if isinstance(r, np.ndarray):
+        return _convert.asarray(np.ascontiguousarray(np.asarray(r)), device=dev)
+    if isinstance(r, np.generic):
+        return _convert.wrap(r, dev) if dev is CPU else _convert.asarray(r, device=dev)
+    if isinstance(r, tuple):
+        return tuple(_out(e, dev) for e in r)
+    return r
+
+
+def _host_method(name, mutates=False, doc=None):
+    """A method that runs SciPy's ``name`` on the host object (see the module docstring);
+    ``mutates``: it changes the array in place (the device components are replaced)."""
+    def method(self, *args, **kwargs):
+        S = self._scipy(name)
+        out = kwargs.pop("out", None)
+        r = getattr(S, name)(*_in(args, self._device), **{k: _in(v, self._device)
+                                                          for k, v in kwargs.items()})
+        if mutates and self._S is None:
+            self._set(S, self._device)
+        if out is not None:
+            return _write_out(out, _out(r, self._device))
+        return None if mutates and r is None else _out(r, self._device)
+    method.__name__ = name
+    method.__qualname__ = name
+    method.__doc__ = doc or (f"SciPy's ``{name}`` (``scipy.sparse``), on the host through "
+                             "SciPy for arrays off the CPU's NumPy backend.")
+    return method
+
+
+def _write_out(out, res, same_dtype=False):
+    """``out=``: the result written into the caller's trnpy array (any device)."""
+    if not isinstance(out, TrnArray):
+        raise TypeError("trnpy.sparse: out= must be a trnpy array")
+    shape = getattr(res, "shape", ())
+    if tuple(out.shape) != tuple(shape):
+        raise ValueError("output parameter has wrong shape")
+    if same_dtype and out.dtype != res.dtype:
+        raise ValueError("Output dtype not compatible with inputs.")
+    out[...] = res
+    return out
+
+
+def _host_methods(cls, names, mutates=()):
+    for n in names:
+        setattr(cls, n, _host_method(n, n in mutates))
+
+
+def _binop(name):
+    def method(self, other):
+        S = self._scipy(name.strip("_"))
+        r = getattr(S, name)(_in(other, self._device))
+        return NotImplemented if r is NotImplemented else _out(r, self._device)
+    method.__name__ = name
+    return method
+
+
+def _is_scalar(x):
+    return isinstance(x, (numbers.Number, np.generic)) or (
+        isinstance(x, TrnArray) and x.ndim == 0)
+
+
+class _spbase:
+    """Shared attributes, conversions, products and SciPy's methods (see the module
+    docstring for where each runs)."""
+    format = None
+    _SCIPY = None                   # SciPy's class name
+    _COMPONENTS = ()
+    _FLAGS = ()
+    _HOST_ONLY = False              # lil / dok: host-side builders
+    _is_array = True
+    __array_priority__ = 10.1
+    __array_ufunc__ = None          # NumPy's operators defer to ours
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        if not cls.__name__.startswith("_") and cls.format is not None:
+            cls._SCIPY = cls.__name__
+            _CLASSES[cls.__name__] = cls
+
+    def __init__(self, arg1, shape=None, dtype=None, copy=False, *, maxprint=None,
+                 device=None, **kw):
+        if device is None and isinstance(arg1, _spbase):
+            device = arg1._device
+        dev = target_device(device)
+        if isinstance(arg1, _spbase):
+            arg = arg1._scipy("convert")
+        elif _sp().issparse(arg1):
+            arg, copy = arg1, True          # SciPy copies it (the caller's stays untouched)
+        else:
+            arg = _host_copy(arg1)
+        S = getattr(_sp(), self._SCIPY)(arg, shape=shape, dtype=dtype, copy=copy,
+                                        maxprint=maxprint, **kw)
+        if self.format in ("csr", "csc", "bsr"):
+            # SciPy checks index values only here; torch would read them silently
+            S.check_format(full_check=True)
+        self._set(S, dev)
+
+    @classmethod
+    def _from_scipy(cls, S, dev):
+        self = cls.__new__(cls)
+        self._set(S, dev)
+        return self
+
+    def _set(self, S, dev):
+        dev.check_dtype(_dtypes.as_dtype(S.dtype))     # TypeError for dtypes trnpy lacks
+        self._device = dev
+        if self._HOST_ONLY or _dispatch.use_numpy(dev):
+            self._S, self._comps = S, None
+            return
+        self._S = None
+        self._shape = tuple(int(s) for s in S.shape)
+        self._dtype = np.dtype(S.dtype)
+        self._nnz = int(S.nnz)
+        self._flags = {f: bool(getattr(S, f)) for f in self._FLAGS}
+        up = (lambda a: _convert.asarray(np.ascontiguousarray(a), device=dev))
+        self._comps = {n: (tuple(map(up, v)) if isinstance(v, tuple) else up(v))
+                       for n in self._COMPONENTS for v in (getattr(S, n),)}
+
+    def _scipy(self, op=None):
+        """The SciPy object: the one this array holds, or a host copy built from the device
+        components (counted as ``op`` in ``trnpy.ROUTES``)."""
+        if self._S is not None:
+            return self._S
+        if op is not None:
+            _record(op)
+        cp = (lambda a: np.array(_convert.host(a), copy=True))
+        comps = {n: (tuple(map(cp, v)) if isinstance(v, tuple) else cp(v))
+                 for n, v in self._comps.items()}
+        S = self._build(getattr(_sp(), self._SCIPY), comps, self._shape)
+        for f, v in self._flags.items():
+            if v:
+                setattr(S, f, True)
+        return S
+
+    @staticmethod
+    def _build(cls, comps, shape):
+        raise NotImplementedError
+
+    def _comp(self, name):
+        if self._S is not None:
+            v = getattr(self._S, name)
+            return tuple(_convert.wrap(a, CPU) for a in v) if isinstance(v, tuple) \
+                else _convert.wrap(v, CPU)
+        return self._comps[name]
+
+    def _set_comp(self, name, value):
+        if self._S is not None:
+            setattr(self._S, name, _in(value, self._device))
+        else:
+            self._comps[name] = _convert.asarray(value, device=self._device)
+
+    def _new(self, comps, shape=None, dtype=None, cls=None):
+        """A device array of class ``cls`` (default this one's) from device components."""
+        out = (cls or type(self)).__new__(cls or type(self))
+        out._device, out._S, out._comps = self._device, None, comps
+        out._shape = self._shape if shape is None else shape
+        out._dtype = np.dtype(comps["data"].dtype) if dtype is None else dtype
+        out._nnz, out._flags = self._nnz, dict(self._flags)
+        return out
+
+    def _with_data(self, data):
+        comps = {n: (data if n == "data" else
+                     tuple(c.copy() for c in v) if isinstance(v, tuple) else v.copy())
+                 for n, v in self._comps.items()}
+        return self._new(comps)
+
+    # -- attributes --------------------------------------------------------------------
+    @property
+    def shape(self):
+        return self._S.shape if self._S is not None else self._shape
+
+    @property
+    def dtype(self):
+        return np.dtype(self._S.dtype) if self._S is not None else self._dtype
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def nnz(self) -> int:
+        """Stored entries (explicit zeros and duplicates included; BSR: block entries)."""
+        return int(self._S.nnz) if self._S is not None else self._nnz
+
+    @property
+    def size(self) -> int:
+        return self.nnz
+
+    device = property(lambda self: self._device)
+
+    def __repr__(self):
+        return (f"<{type(self).__name__} of dtype '{self.dtype}' with {self.nnz} stored "
+                f"elements and shape {self.shape} on {self.device}>")
+
+    def __str__(self):
+        return str(self._scipy())
+
+    # -- host conversions ----------------------------------------------------------------
+    def get(self):
+        """The ``scipy.sparse`` object with this array's data (a host copy; CuPy's name)."""
+        S = self._scipy("get")
+        return S.copy() if S is self._S else S
+
+    def toarray(self, order=None, out=None):
+        """The dense trnpy array (on this array's device)."""
+        if out is not None:
+            return _write_out(out, self.toarray(order=order), same_dtype=True)
+        if self._S is None and self.ndim == 2 and hasattr(self, "_coo_tensors") and \
+                order in (None, "C") and self.dtype.kind in "fc":
+            row, col, data = self._coo_tensors()
+            d = torch.zeros(self.shape, dtype=data.dtype, device=data.device)
+            d.index_put_((row, col), data, accumulate=True)
+            return _convert.wrap(d, self._device)
+        return _out(self._scipy("toarray").toarray(order=order), self._device)
+
+    def todense(self, order=None, out=None):
+        """The dense trnpy array (SciPy gives ``np.matrix`` for matrices; trnpy has no
+        matrix class and gives the 2-D array)."""
+        return self.toarray(order=order, out=out)
+
+    def asformat(self, format, copy=False):
+        if format is None or format == self.format:
+            return self.copy() if copy else self
+        return getattr(self, "to" + format)(copy=copy)
+
+    def _to(self, fmt, copy, **kw):
+        # SciPy: the same format comes back as itself unless copy=True
+        if fmt == self.format and all(v is None or v == getattr(self, k)
+                                      for k, v in kw.items()):
+            return self.copy() if copy else self
+        r = getattr(self._scipy("to" + fmt), "to" + fmt)(copy=copy, **kw)
+        return _out(r, self._device)
+
+    def tocsr(self, copy=False):
+        return self._to("csr", copy)
+
+    def tocsc(self, copy=False):
+        return self._to("csc", copy)
+
+    def tocoo(self, copy=False):
+        return self._to("coo", copy)
+
+    def tobsr(self, blocksize=None, copy=False):
+        return self._to("bsr", copy, blocksize=blocksize)
+
+    def todia(self, copy=False):
+        return self._to("dia", copy)
+
+    def tolil(self, copy=False):
+        return self._to("lil", copy)
+
+    def todok(self, copy=False):
+        return self._to("dok", copy)
+
+    def transpose(self, axes=None, copy=False):
+        """SciPy's ``transpose`` (CSR <-> CSC; on the device for CSR, CSC and COO)."""
+        if self._S is None and axes is None and self.ndim == 2 and \
+                hasattr(self, "_device_T"):
+            return self._device_T(copy)
+        return _out(self._scipy("transpose").transpose(axes=axes, copy=copy),
+                    self._device)
+
+    T = property(transpose)
+
+    def copy(self):
+        if self._S is None and not self._HOST_ONLY:
+            return self._with_data(self._comps["data"].copy())
+        return _out(self._S.copy(), self._device)
+
+    def astype(self, dtype, casting="unsafe", copy=True):
+        dt = np.dtype(dtype)
+        if self._S is None and "data" in self._comps:
+            if dt == self.dtype:
+                return self.copy() if copy else self
+            if not np.can_cast(self.dtype, dt, casting=casting):
+                raise TypeError(f"Cannot cast array data from {self.dtype!r} to {dt!r} "
+                                f"according to the rule {casting!r}")
+            if self._flags.get("has_canonical_format", True):
+                return self._with_data(self._comps["data"].astype(dt))
+        return _out(self._scipy("astype").astype(dt, casting=casting, copy=copy),
+                    self._device)
+
+    def conjugate(self, copy=True):
+        if self._S is None and "data" in self._comps:
+            if self.dtype.kind != "c":
+                return self.copy() if copy else self
+            return self._with_data(self._comps["data"].conj().copy())
+        return _out(self._scipy("conj").conjugate(copy=copy), self._device)
+
+    conj = conjugate
+
+    def _data_op(self, name, fn, dedup=False):
+        # dedup: SciPy sums duplicates first (in place); the host path does it here
+        if self._S is None and "data" in self._comps and not (
+                dedup and not self._flags.get("has_canonical_format", True)):
+            return self._with_data(fn(self._comps["data"]))
+        return _out(getattr(self._scipy(name.strip("_")), name)(), self._device)
+
+    def __neg__(self):
+        if self.dtype == np.bool_:
+            raise NotImplementedError("negating a boolean sparse array is not supported")
+        return self._data_op("__neg__", operator.neg)
+
+    def __abs__(self):
+        return self._data_op("__abs__", abs, dedup=True)
+
+    def __pos__(self):
+        return self.copy()
+
+    def __round__(self, ndigits=0):
+        return _out(self._scipy("round").__round__(ndigits), self._device)
+
+    def __mul__(self, other):
+        # scalars on the device (SciPy: data * scalar, explicit zeros kept)
+        if self._S is None and "data" in self._comps and _is_scalar(other) and \
+                not isinstance(other, TrnArray) and self.dtype != np.bool_:
+            return self._with_data(self._comps["data"] * other)
+        return _binop("__mul__")(self, other)
+
+    def __rmul__(self, other):
+        if _is_scalar(other) and not isinstance(other, TrnArray):
+            return self.__mul__(other)
+        return _binop("__rmul__")(self, other)
+
+    def __len__(self):
+        raise TypeError("sparse array length is ambiguous; use getnnz() or shape[0]")
+
+    def __bool__(self):
+        return bool(self._scipy("bool"))
+
+    def __iter__(self):
+        for r in self._scipy("iter"):
+            yield _out(r, self._device)
+
+    # -- products ------------------------------------------------------------------------
+    def __matmul__(self, other):
+        S = self._S
+        if S is not None and self._device is CPU and (
+                type(other) is np.ndarray or (type(other) is TrnArray
+                                              and other._device is CPU)):
+            # the NumPy backend's path: SciPy's kernels on the views, little else
+            x = other if type(other) is np.ndarray else _convert.host(other)
+            if x.ndim > 2 and S.ndim == 2:
+                raise NotImplementedError("trnpy.sparse: sparse @ an operand of more than "
+                                          "2 dimensions is not implemented")
+            r = S @ x
+            return _convert.wrap(r, CPU) if type(r) is np.ndarray else _out(r, CPU)
+        if _is_scalar(other) and not isinstance(other, TrnArray):
+            raise ValueError("Scalar operands are not allowed, use '*' instead")
+        if isinstance(other, _spbase) or _sp().issparse(other):
+            return self._host_product(other)
+        dev = self._device
+        x = other if isinstance(other, TrnArray) else _convert.asarray(other, device=dev)
+        _convert.same_device(self._first_component(), x)
+        if x.ndim == 0:
+            raise ValueError("Scalar operands are not allowed, use '*' instead")
+        if self.ndim != 2 or x.ndim > 2 or self.format not in ("csr", "csc", "coo", "bsr"):
+            if x.ndim > 2 and self.ndim == 2:
+                raise NotImplementedError("trnpy.sparse: sparse @ an operand of more than "
+                                          "2 dimensions is not implemented")
+            return self._host_product(x)
+        if x.shape[0] != self.shape[1]:
+            sig = "(k=%d,1?)->(n,1?)" if x.ndim == 1 else "(k=%d,m)->(n,m)"
+            raise ValueError(f"matmul: dimension mismatch with signature "
+                             f"(n,k={self.shape[1]}),{sig % x.shape[0]}")
+        if np.dtype(x.dtype) == np.bool_ or self.dtype == np.bool_:
+            # SciPy: bool @ T is T's product with True as 1; bool @ bool is "any"
+            both = np.dtype(x.dtype) == np.bool_ and self.dtype == np.bool_
+            wdt = np.dtype(np.int64) if both else (
+                self.dtype if np.dtype(x.dtype) == np.bool_ else np.dtype(x.dtype))
+            r = self.astype(wdt) @ x.astype(wdt)
+            return r > 0 if both else r
+        if self._S is not None:
+            return _out(self._S @ _convert.host(x), dev)    # SciPy's kernels on the views
+        if dev.kind == "neuron" and self.format != "bsr" and (
+                x.dtype.kind not in "fc" or bool(torch.isfinite(x._t).all())):
+            # the tensor engine takes 128x128 blocks: regroup (host) and take the BSR route
+            # (a bsr_array keeps its blocks: other sizes are the route's visible fallback).
+            # Not for inf/nan operands: the blocks' zeros would turn them into nan where
+            # SciPy's CSR product skips them.
+            return _bsr128(self._scipy("bsr128"), dev) @ x
+        if self.format == "coo" and self.shape[0] == 1 and x.ndim == 1:
+            return (self.tocsr() @ x)[0]    # SciPy's coo_array gives a scalar here
+        if self.format in ("bsr", "csr"):
+            data, indices, indptr = (self._comps[n]._t for n in ("data", "indices", "indptr"))
+            r = (_spmm.bsr_spmm(indptr, indices, data, x._t, self.shape, dev)
+                 if self.format == "bsr" else
+                 _spmm.csr_spmm(indptr, indices, data, x._t, self.shape))
+        else:
+            row, col, data = self._coo_tensors()
+            r = _spmm.coo_spmm(row, col, data, x._t, self.shape)
+        return _convert.wrap(r, dev)
+
+    def _first_component(self):
+        return self._comp(self._COMPONENTS[0])
+
+    def _host_product(self, other):
+        dev = self._device
+        S = self._scipy("matmul")
+        return _out(S @ _in(other, dev, "matmul"), dev)
+
+    def __rmatmul__(self, other):
+        if _is_scalar(other) and not isinstance(other, TrnArray):
+            raise ValueError("Scalar operands are not allowed, use '*' instead")
+        if self._S is not None or _sp().issparse(other):
+            return _out(_in(other, self._device) @ self._scipy("rmatmul"), self._device)
+        x = other if isinstance(other, TrnArray) else _convert.asarray(other,
+                                                                      device=self._device)
+        if x.ndim == 0:
+            raise ValueError("Scalar operands are not allowed, use '*' instead")
+        if x.ndim > 2:
+            raise NotImplementedError("trnpy.sparse: an operand of more than 2 dimensions "
+                                      "@ sparse is not implemented")
+        # SciPy: (A.T @ x.T).T
+        r = self.transpose() @ x.T
+        return r.T
+
+    def dot(self, other):
+        """SciPy's ``dot``: ``self * other`` for scalars, else ``self @ other``."""
+        if _is_scalar(other):
+            return self * other
+        return self @ other
+
+    def __eq__(self, other):
+        return _binop("__eq__")(self, other)
+
+    def __ne__(self, other):
+        return _binop("__ne__")(self, other)
+
+    __hash__ = None
+
+    def __getitem__(self, key):
+        return _out(self._scipy("getitem")[_in(key, self._device)], self._device)
+
+    def __setitem__(self, key, value):
+        S = self._scipy("setitem")
+        S[_in(key, self._device)] = _in(value, self._device)
+        if self._S is None:
+            self._set(S, self._device)
+
+
+for _n in ("__add__", "__radd__", "__sub__", "__rsub__", "__truediv__", "__rtruediv__",
+           "__pow__", "__lt__", "__gt__", "__le__", "__ge__"):
+    setattr(_spbase, _n, _binop(_n))
+
+_host_methods(_spbase, ("count_nonzero", "diagonal", "maximum", "minimum", "mean",
+                        "multiply", "nonzero", "power", "reshape", "sum", "trace", "resize",
+                        "setdiag"), mutates=("resize", "setdiag"))
+_spbase.imag = property(lambda self: _out(self._scipy("imag").imag, self._device))
+_spbase.real = property(lambda self: _out(self._scipy("real").real, self._device))
+
+
+class _data_mixin:
+    """Elementwise functions of the stored values (SciPy's ``_data_matrix``)."""
+
+
+_host_methods(_data_mixin, ("arcsin", "arcsinh", "arctan", "arctanh", "ceil", "deg2rad",
+                            "expm1", "floor", "log1p", "rad2deg", "rint", "sign", "sin",
+                            "sinh", "sqrt", "tan", "tanh", "trunc"))
+
+
+class _minmax_mixin:
+    """SciPy's ``argmax``/``argmin``/``max``/``min``/``nanmax``/``nanmin``."""
+
+
+_host_methods(_minmax_mixin, ("argmax", "argmin", "max", "min", "nanmax", "nanmin"))
+
+
+class sparray:
+    """The base of sparse arrays (``scipy.sparse.sparray``): ``*`` and ``**`` are
+    elementwise, ``A[i]`` is 1-D, ``sum(axis=)`` 1-D."""
+    _is_array = True
+
+
+class spmatrix:
+    """The base of sparse matrices (``scipy.sparse.spmatrix``): ``*`` is the matrix
+    product, ``**`` the matrix power, ``A[i]`` is 1 x n, ``sum(axis=)`` is 2-D (a 2-D
+    trnpy array where SciPy gives ``np.matrix``)."""
+    _is_array = False
+
+    def __mul__(self, other):
+        if _is_scalar(other):
+            return _spbase.__mul__(self, other)
+        return self @ other
+
+    def __rmul__(self, other):
+        if _is_scalar(other):
+            return _spbase.__mul__(self, other)
+        return other @ self if isinstance(other, _spbase) else self.__rmatmul__(other)
+
+    def getH(self):
+        return self.conjugate().transpose()
+
+    def get_shape(self):
+        return self.shape
+
+    def getformat(self):
+        return self.format
+
+    def getnnz(self, axis=None):
+        if axis is None:
+            return self.nnz
+        return _out(self._scipy("getnnz").getnnz(axis=axis), self._device)
+
+    def getmaxprint(self):
+        return self._scipy().getmaxprint()
+
+
+_host_methods(spmatrix, ("asfptype", "getcol", "getrow", "set_shape"),
+              mutates=("set_shape",))
+
+
+def _bsr128(S, dev):
+    """128x128 BSR over the block grid padded to whole blocks, with the unpadded shape
+    (SciPy's BSR needs shapes that are multiples of the block size; the kernel does not)."""
+    sp = _sp()
+    M, K = S.shape
+    coo = S.tocoo()
+    padded = (-(-M // _BLOCK) * _BLOCK, -(-K // _BLOCK) * _BLOCK)
+    B = sp.coo_array((coo.data, (coo.row, coo.col)), shape=padded).tobsr(
+        blocksize=(_BLOCK, _BLOCK))
+    B.sum_duplicates()
+    out = _CLASSES["bsr_array"]._from_scipy(B, dev)
+    if out._S is None:
+        out._shape = (int(M), int(K))
+        return out
+    # NumPy route (not reached: the neuron device is never the NumPy backend)
+    raise AssertionError("the 128x128 regrouping is for device arrays")
