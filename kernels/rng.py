@@ -239,34 +239,40 @@ def _mulhilo(x, ml, shape):
             raise ValueError("multiplier limbs must be non-zero")  # not so for Philox
     top = len(ts) - 1                   # digit `top + 1` is t_top >> 11 (product < 2^64)
 
+    words = _assemble_words(ts, top, shape, (32, 0), LIMB_BITS, DIGITS, 64, "")
+    return words[0], words[1]
+
+
+def _assemble_words(ts, top, shape, bases, limb_bits, digits, total, tag):
+    """The product's 32-bit words at bit offsets ``bases``, from its digits (carry-chain
+    tiles ``ts``). The pieces are disjoint bit ranges: those below bit 24 are summed
+    exactly on GpSimd (fp32-exact), the rest are or-ed on VectorE (bitvec)."""
     words = []
-    for base in (32, 0):
-        # pieces are disjoint bit ranges: those below bit 24 are summed exactly on GpSimd
-        # (fp32-exact), the rest are or-ed on VectorE (bitvec)
+    for base in bases:
         low, acc = None, None
-        for (k, a, w, q) in _digit_pieces(base):
-            pc = _piece(ts, top, k, a, w, q, shape)
+        for (k, a, w, q) in _digit_pieces(base, limb_bits, digits, total):
+            pc = _piece(ts, top, k, a, w, q, shape, limb_bits)
             if q + w <= 24:
                 if low is None:
                     low = pc
                 else:
-                    s2 = _u32(shape, f"sum{base}")
+                    s2 = _u32(shape, f"sum{tag}{base}")
                     nisa.tensor_tensor(s2, low, pc, nl.add, engine=_gp())
                     low = s2
             elif acc is None:
                 acc = pc
             else:
-                o = _u32(shape, f"or{base}")
+                o = _u32(shape, f"or{tag}{base}")
                 nisa.tensor_tensor(o, acc, pc, nl.bitwise_or)
                 acc = o
         if acc is None:
             acc = low
         elif low is not None:
-            o = _u32(shape, f"or{base}")
+            o = _u32(shape, f"or{tag}{base}")
             nisa.tensor_tensor(o, acc, low, nl.bitwise_or)
             acc = o
         words.append(acc)
-    return words[0], words[1]
+    return words
 
 
 def _key_schedule(prm, rounds, w_halves):
@@ -490,32 +496,7 @@ def _mulhilo64(lo, hi, ml, shape):
         if t is None:
             raise ValueError("multiplier limbs must be non-zero")      # not so for Philox
     top = len(ts) - 1
-    words = []
-    for base in (0, 32, 64, 96):
-        low, acc = None, None
-        for (k, a, w, q) in _digit_pieces(base, LIMB64, DIGITS64, 128):
-            pc = _piece(ts, top, k, a, w, q, shape, LIMB64)
-            if q + w <= 24:
-                if low is None:
-                    low = pc
-                else:
-                    s2 = _u32(shape, f"sum64_{base}")
-                    nisa.tensor_tensor(s2, low, pc, nl.add, engine=_gp())
-                    low = s2
-            elif acc is None:
-                acc = pc
-            else:
-                o = _u32(shape, f"or64_{base}")
-                nisa.tensor_tensor(o, acc, pc, nl.bitwise_or)
-                acc = o
-        if acc is None:
-            acc = low
-        elif low is not None:
-            o = _u32(shape, f"or64_{base}")
-            nisa.tensor_tensor(o, acc, low, nl.bitwise_or)
-            acc = o
-        words.append(acc)
-    return words
+    return _assemble_words(ts, top, shape, (0, 32, 64, 96), LIMB64, DIGITS64, 128, "64_")
 
 
 def _xor3(a, b, key_col, shape, name):
