@@ -655,7 +655,7 @@ def minres(A, b, x0=None, *, rtol=1e-5, shift=0.0, maxiter=None, M=None, callbac
         denom = 1.0 / gamma
         w1 = w2
         w2 = w
-        w = (v - oldeps * w1 - delta * w2) * denom
+        w = denom * (v - oldeps * w1 - delta * w2)   # scalar first: the same product
         x = x + phi * w
         gmax = max(gmax, gamma)
         gmin = min(gmin, gamma)
