@@ -17,9 +17,11 @@ from ._interface import *  # noqa: F401,F403
 from ._interface import __all__ as _i_all
 from ._isolve import *  # noqa: F401,F403
 from ._isolve import __all__ as _s_all
+from ._gcrot import *  # noqa: F401,F403
+from ._gcrot import __all__ as _g_all
 from ._lsq import *  # noqa: F401,F403
 from ._lsq import __all__ as _l_all
 from ._host import *  # noqa: F401,F403
 from ._host import __all__ as _h_all
 
-__all__ = list(_i_all) + list(_s_all) + list(_l_all) + list(_h_all)
+__all__ = list(_i_all) + list(_s_all) + list(_g_all) + list(_l_all) + list(_h_all)
