@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from ... import _convert
+from ... import _convert, _dispatch
 from ..._array import TrnArray
 from ..._creation import asarray, empty, empty_like, zeros
 from ..._elementwise import conj
@@ -31,14 +31,23 @@ def _s(t):
     return _convert.host(t)[()] if isinstance(t, TrnArray) else t
 
 
+def _host_route(x) -> bool:
+    return _dispatch.use_numpy(x.device)
+
+
 def _norm(x):
+    if _host_route(x):          # the CPU's NumPy route: straight on the zero-copy view
+        return np.linalg.norm(_convert.np_view(x))
     return _s(_vnorm(x))
 
 
 def _dotprod(x):
-    if np.dtype(x.dtype).kind == "c":
-        return lambda a, b: _s(vdot(a, b))
-    return lambda a, b: _s(dot(a, b))
+    cplx = np.dtype(x.dtype).kind == "c"
+    if _host_route(x):
+        f, v = (np.vdot if cplx else np.dot), _convert.np_view
+        return lambda a, b: f(v(a), v(b))
+    g = vdot if cplx else dot
+    return lambda a, b: _s(g(a, b))
 
 
 _coerce_rules = {("f", "f"): "f", ("f", "d"): "d", ("f", "F"): "F", ("f", "D"): "D",
