@@ -54,6 +54,7 @@ __all__ = ["sparray", "spmatrix", "issparse", "isspmatrix",
            "hstack", "vstack", "bmat", "block_array", "tril", "triu", "find", "save_npz",
            "load_npz", "swapaxes", "permute_dims", "expand_dims"]
 
+from . import linalg  # noqa: E402 - scipy.sparse.linalg's place, on the classes above
 
 _FROM_SCIPY = ("SparseWarning", "SparseEfficiencyWarning", "get_index_dtype",
                "safely_cast_index_arrays")
