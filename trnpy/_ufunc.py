@@ -119,8 +119,14 @@ class ufunc(_hotpath.UfuncBase):
         # cached per operand dtypes, with the device it was checked for; shapes are only
         # compared (NumPy's broadcasting rule); no-op casts are skipped. Anything else
         # takes the general path below, the reference (errors included).
+        a0 = args[0] if args else None
+        if type(a0) is not TrnArray and len(args) == 2:
+            a0 = args[1]
+        # (CPU arrays on the NumPy backend never make a tensor: that would import torch)
         if (out is None and where is True and dtype is None and signature is None
-                and subok is True and casting == "same_kind" and order == "K"):
+                and subok is True and casting == "same_kind" and order == "K"
+                and not (type(a0) is TrnArray and a0._device is CPU
+                         and _backend() == "numpy")):
             key = None
             nargs = len(args)
             if nargs == 1:
