@@ -19,6 +19,7 @@ x = np.asarray([1.0, 2.0, 3.0])
 c = np.sin(a @ b + 1) * 2 - np.exp(-(a @ b))
 s = c.sum(); m = c.mean(axis=0); am = c.argmax(); mx = np.max(c, axis=1)
 sc = c * s; sc2 = c / numpy.float32(2) + numpy.int64(1); sc3 = s - c    # NumPy scalars
+ac = c.astype(c.dtype); ac2 = np.astype(x, "float64")
 w, v = np.linalg.eigh(c @ c.T)
 sol = np.linalg.solve(c @ c.T + np.eye(3), x)
 det = np.linalg.det(c @ c.T); inv = np.linalg.inv(c @ c.T + np.eye(3))

@@ -67,8 +67,14 @@ def astype(x, dtype, /, *, copy=True, device=None):
     dev = src if device is None else _resolve_device(device)
     dev.check_dtype(dt)
     if dt == x.dtype:
-        # moving to another device copies already
-        out = TrnArray._new(x._t.clone(), src) if copy and dev == src else x
+        # moving to another device copies already; the NumPy backend copies its view
+        # (no tensor, so no torch import)
+        if not (copy and dev == src):
+            out = x
+        elif _dispatch.use_numpy(src):
+            out = _convert.wrap(_convert.np_view(x).copy(), src)
+        else:
+            out = TrnArray._new(x._t.clone(), src)
     elif _dispatch.use_numpy(src):
         out = _convert.wrap(_convert.np_view(x).astype(dt), src)
     else:
