@@ -52,10 +52,23 @@ def scalar(t, device: Device):
     return TrnArray._new(t.clone() if t._base is not None else t, device)
 
 
+_NATIVE = []        # torch dtypes whose .numpy() is trnpy's dtype (filled once torch is in)
+
+
+def _numpy_native():
+    if not _NATIVE:
+        _NATIVE.append(frozenset((torch.float64, torch.float32, torch.int64, torch.int32,
+                                  torch.int16, torch.int8, torch.uint8, torch.bool,
+                                  torch.complex128, torch.complex64)))
+    return _NATIVE[0]
+
+
 def reduced(t, device: Device):
     """A reduction's result tensor: a 0-d one on the CPU is NumPy's scalar, as NumPy
     returns it (:func:`scalar`); anything else a TrnArray."""
     if device is CPU and t.dim() == 0 and not ZERO_D.get():
+        if t.dtype in _numpy_native():
+            return t.numpy()[()]          # the short way for dtypes torch and NumPy share
         return np_view(TrnArray._new(t, device))[()]
     return TrnArray._new(t, device)
 
