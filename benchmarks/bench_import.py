@@ -3,9 +3,14 @@ processes, same run: median wall time and peak RSS, and trnpy's ratios to NumPy.
 
 Targets (issue 9): ``import trnpy`` at most 3x the time and 2x the peak RSS of
 ``import numpy``. Usage: python3 benchmarks/bench_import.py [--rounds N]
+
+Measure as an installed package runs: with bytecode caching. Under
+``PYTHONDONTWRITEBYTECODE=1`` a source checkout compiles every trnpy module on every
+import (NumPy's wheel ships its .pyc), which doubles trnpy's time; the script says so.
 """
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -41,6 +46,9 @@ def measure(code: str, rounds: int):
 
 
 def main():
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        print("note: PYTHONDONTWRITEBYTECODE is set, so trnpy is compiled from source on "
+              "every import; unset it for the installed-package figure")
     rounds = 7
     if "--rounds" in sys.argv:
         rounds = int(sys.argv[sys.argv.index("--rounds") + 1])
