@@ -200,24 +200,33 @@ def _mulhilo(x, ml, shape):
         else:
             nisa.tensor_scalar(t, x, nl.right_shift, s, op1=nl.bitwise_and, operand1=lmask)
         xl.append(t)
-    # column sums c_k (ScalarE products < 2^22, GpSimd adds < 3 * 2^22)
+    ts = _limb_product(xl, ml, N_LIMBS, LIMB_BITS, shape, "")
+    top = len(ts) - 1                   # digit `top + 1` is t_top >> 11 (product < 2^64)
+
+    words = _assemble_words(ts, top, shape, (32, 0), LIMB_BITS, DIGITS, 64, "")
+    return words[0], words[1]
+
+
+def _limb_product(xl, ml, n_limbs, limb_bits, shape, tag):
+    """The product of limbs ``xl`` (tiles) and host limbs ``ml`` as carry-chain digits
+    ``t_k = c_k + (t_{k-1} >> limb_bits)``: column sums c_k of ScalarE products (exact
+    in fp32: products < 2^22, GpSimd sums < 2^24), then the carries."""
     cols = []
-    for k in range(2 * N_LIMBS - 1):
+    for k in range(2 * n_limbs - 1):
         acc = None
-        for i in range(N_LIMBS):
+        for i in range(n_limbs):
             j = k - i
-            if not 0 <= j < N_LIMBS or ml[j] == 0:
+            if j < 0 or j >= n_limbs or ml[j] == 0:
                 continue
-            p = _u32(shape, f"prod{k}")
-            nisa.activation(p, nl.copy, xl[i], scale=float(ml[j]))
+            pr = _u32(shape, f"prod{tag}{k}")
+            nisa.activation(pr, nl.copy, xl[i], scale=float(ml[j]))
             if acc is None:
-                acc = p
+                acc = pr
             else:
-                s2 = _u32(shape, f"col{k}")
-                nisa.tensor_tensor(s2, acc, p, nl.add, engine=_gp())
+                s2 = _u32(shape, f"col{tag}{k}")
+                nisa.tensor_tensor(s2, acc, pr, nl.add, engine=_gp())
                 acc = s2
         cols.append(acc)
-    # carry chain: t_k = c_k + (t_{k-1} >> 11), all < 2^24
     ts = []
     prev = None
     for k in range(len(cols)):
@@ -225,22 +234,19 @@ def _mulhilo(x, ml, shape):
         if prev is None:
             t = c
         else:
-            cy = _u32(shape, f"carry{k}")
-            nisa.tensor_scalar(cy, prev, nl.right_shift, LIMB_BITS)
+            cy = _u32(shape, f"carry{tag}{k}")
+            nisa.tensor_scalar(cy, prev, nl.right_shift, limb_bits)
             if c is None:
                 t = cy
             else:
-                t = _u32(shape, f"t{k}")
+                t = _u32(shape, f"t{tag}{k}")
                 nisa.tensor_tensor(t, c, cy, nl.add, engine=_gp())
         ts.append(t)
         prev = t
     for t in ts:
         if t is None:                   # a zero low limb of m with nothing below it
             raise ValueError("multiplier limbs must be non-zero")  # not so for Philox
-    top = len(ts) - 1                   # digit `top + 1` is t_top >> 11 (product < 2^64)
-
-    words = _assemble_words(ts, top, shape, (32, 0), LIMB_BITS, DIGITS, 64, "")
-    return words[0], words[1]
+    return ts
 
 
 def _assemble_words(ts, top, shape, bases, limb_bits, digits, total, tag):
@@ -460,41 +466,7 @@ def _mulhilo64(lo, hi, ml, shape):
     """128-bit product of the uint64 words (lo, hi) and a constant with host-computed
     10-bit limbs ``ml``: its four 32-bit words, least significant first."""
     xl = _limbs64(lo, hi, shape)
-    cols = []
-    for k in range(2 * N_LIMBS64 - 1):
-        acc = None
-        for i in range(N_LIMBS64):
-            j = k - i
-            if j < 0 or j >= N_LIMBS64 or ml[j] == 0:
-                continue
-            pr = _u32(shape, f"p64_{k}")
-            nisa.activation(pr, nl.copy, xl[i], scale=float(ml[j]))       # < 2^20
-            if acc is None:
-                acc = pr
-            else:
-                s2 = _u32(shape, f"c64_{k}")
-                nisa.tensor_tensor(s2, acc, pr, nl.add, engine=_gp())     # < 7 * 2^20
-                acc = s2
-        cols.append(acc)
-    ts = []
-    prev = None
-    for k in range(len(cols)):
-        c = cols[k]
-        if prev is None:
-            t = c
-        else:
-            cy = _u32(shape, f"cy64_{k}")
-            nisa.tensor_scalar(cy, prev, nl.right_shift, LIMB64)
-            if c is None:
-                t = cy
-            else:
-                t = _u32(shape, f"t64_{k}")
-                nisa.tensor_tensor(t, c, cy, nl.add, engine=_gp())        # < 2^24
-        ts.append(t)
-        prev = t
-    for t in ts:
-        if t is None:
-            raise ValueError("multiplier limbs must be non-zero")      # not so for Philox
+    ts = _limb_product(xl, ml, N_LIMBS64, LIMB64, shape, "64_")
     top = len(ts) - 1
     return _assemble_words(ts, top, shape, (0, 32, 64, 96), LIMB64, DIGITS64, 128, "64_")
 
