@@ -76,6 +76,16 @@ def system_device(A, b):
     return dev
 
 
+def _start(name, A, M, x0, b, atol, rtol, maxiter):
+    """SciPy's opening of a Krylov solver: :func:`make_system`, ``||b||``, the absolute
+    tolerance (its errors even for a zero ``b``) and the default cap of 10 n iterations.
+    Returns (A, M, x, b, bnrm2, atol, maxiter)."""
+    A, M, x, b = make_system(A, M, x0, b)
+    bnrm2 = _norm(b)
+    atol, _ = _get_atol_rtol(name, bnrm2, atol, rtol)
+    return A, M, x, b, bnrm2, atol, len(b) * 10 if maxiter is None else maxiter
+
+
 def make_system(A, M, x0, b):
     """SciPy's ``make_system``: (operator, preconditioner, x, b) with x and b trnpy
     vectors of the system's dtype on its device."""
@@ -142,15 +152,10 @@ def _any(x) -> bool:
 
 def bicg(A, b, x0=None, *, rtol=1e-5, atol=0., maxiter=None, M=None, callback=None):
     """BIConjugate Gradient iteration (``scipy.sparse.linalg.bicg``)."""
-    A, M, x, b = make_system(A, M, x0, b)
-    bnrm2 = _norm(b)
-    atol, _ = _get_atol_rtol("bicg", bnrm2, atol, rtol)
+    A, M, x, b, bnrm2, atol, maxiter = _start("bicg", A, M, x0, b, atol, rtol, maxiter)
     if bnrm2 == 0:
         return b, 0
-    n = len(b)
     dotprod = _dotprod(x)
-    if maxiter is None:
-        maxiter = n * 10
     matvec, rmatvec = A.matvec, A.rmatvec
     psolve, rpsolve = M.matvec, M.rmatvec
     rhotol = _eps(x) ** 2
@@ -191,15 +196,10 @@ def bicg(A, b, x0=None, *, rtol=1e-5, atol=0., maxiter=None, M=None, callback=No
 
 def bicgstab(A, b, x0=None, *, rtol=1e-5, atol=0., maxiter=None, M=None, callback=None):
     """BIConjugate Gradient STABilized iteration (``scipy.sparse.linalg.bicgstab``)."""
-    A, M, x, b = make_system(A, M, x0, b)
-    bnrm2 = _norm(b)
-    atol, _ = _get_atol_rtol("bicgstab", bnrm2, atol, rtol)
+    A, M, x, b, bnrm2, atol, maxiter = _start("bicgstab", A, M, x0, b, atol, rtol, maxiter)
     if bnrm2 == 0:
         return b, 0
-    n = len(b)
     dotprod = _dotprod(x)
-    if maxiter is None:
-        maxiter = n * 10
     matvec = A.matvec
     psolve = M.matvec
     rhotol = _eps(x) ** 2      # SciPy's values (from the Fortran original)
@@ -249,14 +249,9 @@ def bicgstab(A, b, x0=None, *, rtol=1e-5, atol=0., maxiter=None, M=None, callbac
 def cg(A, b, x0=None, *, rtol=1e-5, atol=0., maxiter=None, M=None, callback=None):
     """Conjugate Gradient iteration (``scipy.sparse.linalg.cg``): ``(x, info)``, info 0
     on convergence, ``maxiter`` when the cap was reached."""
-    A, M, x, b = make_system(A, M, x0, b)
-    bnrm2 = _norm(b)
-    atol, _ = _get_atol_rtol("cg", bnrm2, atol, rtol)
+    A, M, x, b, bnrm2, atol, maxiter = _start("cg", A, M, x0, b, atol, rtol, maxiter)
     if bnrm2 == 0:
         return b, 0
-    n = len(b)
-    if maxiter is None:
-        maxiter = n * 10
     dotprod = _dotprod(x)
     matvec = A.matvec
     psolve = M.matvec
@@ -286,15 +281,10 @@ def cg(A, b, x0=None, *, rtol=1e-5, atol=0., maxiter=None, M=None, callback=None
 
 def cgs(A, b, x0=None, *, rtol=1e-5, atol=0., maxiter=None, M=None, callback=None):
     """Conjugate Gradient Squared iteration (``scipy.sparse.linalg.cgs``)."""
-    A, M, x, b = make_system(A, M, x0, b)
-    bnrm2 = _norm(b)
-    atol, _ = _get_atol_rtol("cgs", bnrm2, atol, rtol)
+    A, M, x, b, bnrm2, atol, maxiter = _start("cgs", A, M, x0, b, atol, rtol, maxiter)
     if bnrm2 == 0:
         return b, 0
-    n = len(b)
     dotprod = _dotprod(x)
-    if maxiter is None:
-        maxiter = n * 10
     matvec = A.matvec
     psolve = M.matvec
     rhotol = _eps(x) ** 2
@@ -360,18 +350,14 @@ def gmres(A, b, x0=None, *, rtol=1e-5, atol=0., restart=None, maxiter=None, M=No
     if callback is None:
         callback_type = None
 
-    A, M, x, b = make_system(A, M, x0, b)
+    A, M, x, b, bnrm2, atol, maxiter = _start("gmres", A, M, x0, b, atol, rtol, maxiter)
     matvec = A.matvec
     psolve = M.matvec
     n = len(b)
-    bnrm2 = _norm(b)
-    atol, _ = _get_atol_rtol("gmres", bnrm2, atol, rtol)
     if bnrm2 == 0:
         return b, 0
     eps = _eps(x)
     dotprod = _dotprod(x)
-    if maxiter is None:
-        maxiter = n * 10
     if restart is None:
         restart = 20
     restart = min(restart, n)
@@ -466,9 +452,7 @@ def qmr(A, b, x0=None, *, rtol=1e-5, atol=0., maxiter=None, M1=None, M2=None,
     """Quasi-Minimal Residual iteration (``scipy.sparse.linalg.qmr``), with left and
     right preconditioners ``M1`` and ``M2``."""
     A_ = A
-    A, M, x, b = make_system(A, None, x0, b)
-    bnrm2 = _norm(b)
-    atol, _ = _get_atol_rtol("qmr", bnrm2, atol, rtol)
+    A, M, x, b, bnrm2, atol, maxiter = _start("qmr", A, None, x0, b, atol, rtol, maxiter)
     if bnrm2 == 0:
         return b, 0
     if M1 is None and M2 is None:
@@ -483,9 +467,6 @@ def qmr(A, b, x0=None, *, rtol=1e-5, atol=0., maxiter=None, M1=None, M2=None,
     # SciPy: a single given preconditioner leaves the other None (and fails on it)
     M1 = None if M1 is None else aslinearoperator(M1)
     M2 = None if M2 is None else aslinearoperator(M2)
-    n = len(b)
-    if maxiter is None:
-        maxiter = n * 10
     dotprod = _dotprod(x)
     rhotol = _eps(x)
     betatol = gammatol = deltatol = epsilontol = xitol = rhotol
