@@ -27,6 +27,7 @@ _NoValue = object()
 _backend = _dispatch._CPU_BACKEND.get
 _host_result = _convert.host_result
 _add_reduce = np.add.reduce
+_zero_d = _convert.ZERO_D.get
 
 
 # ---------------------------------------------------------------------------
@@ -128,10 +129,13 @@ def _sum_prod(x, axis, dtype, keepdims, initial, where, out, is_sum):
                 res_dt = _probe_dtype(np.sum if is_sum else np.prod,
                                       _dtypes.from_torch(t.dtype), None)
                 dev.check_dtype(res_dt)
-                entry = cache[t.dtype] = (
-                    dev, res_dt, _dtypes.compute_torch(res_dt), _dtypes.to_torch(res_dt),
-                    res_dt == np.bool_)
-            _, res_dt, ct, rt, is_bool = entry
+                ct, rt = _dtypes.compute_torch(res_dt), _dtypes.to_torch(res_dt)
+                is_bool = res_dt == np.bool_
+                # (same: the input tensor is the result's, so t.sum() is the whole job)
+                same = not is_bool and t.dtype is ct and ct is rt
+                entry = cache[t.dtype] = (dev, res_dt, ct, rt, is_bool, same,
+                                          _convert._scalar_type(rt) if same else None)
+            _, res_dt, ct, rt, is_bool = entry[:5]
             # (a strided input takes the general path's reshape: the same summation
             # order as before)
             if not is_bool and t.is_contiguous():
@@ -188,8 +192,9 @@ def _sum_prod(x, axis, dtype, keepdims, initial, where, out, is_sum):
     return _normalize.deliver(res, out, name)
 
 
-# whole-array sum/prod on the torch path, per input tensor dtype:
-# (device, result dtype, compute tensor dtype, result tensor dtype, result is bool)
+# whole-array sum/prod on the torch path, per input tensor dtype: (device, result dtype,
+# compute tensor dtype, result tensor dtype, result is bool, input tensor is already the
+# result's dtype, NumPy scalar type of the result or None)
 _WHOLE = {True: {}, False: {}}
 _WHOLE_SUM = _WHOLE[True]
 
@@ -197,8 +202,9 @@ _WHOLE_SUM = _WHOLE[True]
 def sum(x, /, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
     """Sum of elements over ``axis`` (array API ``sum`` and NumPy's ``sum``)."""
     # hot paths for a whole-array sum without keywords: NumPy's own reduction (what
-    # np.sum calls for an ndarray) on a host view on the NumPy backend; _sum_prod's torch
-    # fast path inlined for a loop it has cached
+    # np.sum calls for an ndarray) on a host view on the NumPy backend; on the torch path
+    # a loop _sum_prod has cached whose input is already the result dtype: t.sum() and,
+    # on the CPU, NumPy's scalar straight from .item()
     if (type(x) is TrnArray and axis is None and dtype is None and out is None
             and initial is None and where is True and keepdims is False):
         dev = x._device
@@ -206,11 +212,10 @@ def sum(x, /, axis=None, dtype=None, out=None, keepdims=False, initial=None, whe
             if (a := x._np) is not None:
                 return _convert.wrap(_add_reduce(a, axis=None), CPU)   # a value
         elif ((t := x._tt) is not None and (e := _WHOLE_SUM.get(t.dtype)) is not None
-              and e[0] is dev and not e[4] and t.dtype is e[2] and t.is_contiguous()):
-            r = t.sum()
-            if r.dtype is not e[3]:
-                r = _tensor.from_compute(r, e[1])
-            return _convert.reduced(r, dev)
+              and e[0] is dev and e[5] and t.is_contiguous()):
+            if dev is CPU and (sc := e[6]) is not None and not _zero_d():
+                return sc(t.sum().item())
+            return _convert.reduced(t.sum(), dev)
     return _sum_prod(x, axis, dtype, keepdims, initial, where, out, True)
 
 

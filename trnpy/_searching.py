@@ -10,32 +10,27 @@ from ._torch import torch
 
 from . import _convert, _dispatch, _dtypes, _normalize, _tensor
 from ._array import TrnArray
+from ._devices import CPU
 from ._normalize import normalizer
 
 __all__ = ["argmax", "argmin", "count_nonzero", "nonzero", "searchsorted", "where",
            "argwhere", "flatnonzero"]
 
 _INTP = np.dtype(np.int64)
+_INTP_ZERO = np.int64(0).__add__
+_ARG_OK = {}           # torch dtype -> torch's argmax/argmin order is NumPy's
+_backend = _dispatch._CPU_BACKEND.get
+_zero_d = _convert.ZERO_D.get
 
 
 def _arg_extreme(x, axis, out, keepdims, is_max):
-    # torch fast path: the flattened argmax/argmin of a non-empty real array whose order
-    # torch compares itself (floats, signed ints, uint8) on the CPU or CUDA, where
-    # torch's kernels (ArgMaxOps/ArgMinOps, shared by both) pick NumPy's index: the
-    # first NaN if any, else the first extreme
-    if type(x) is TrnArray and axis is None and out is None and keepdims is False:
-        dev = x._device
-        if not _dispatch.use_numpy(dev):
-            t = x._tt
-            if t is None:
-                t = x._t
-            td = t.dtype
-            if ((td.is_floating_point or (td.is_signed and not td.is_complex)
-                 or td is torch.uint8) and (t.is_cpu or t.is_cuda) and t.numel()):
-                return _convert.reduced(torch.argmax(t) if is_max else torch.argmin(t), dev)
-        elif type(a := x._np) is np.ndarray:
-            # NumPy fast path: what np.argmax/np.argmin call on an ndarray
-            return _convert.wrap(a.argmax() if is_max else a.argmin(), dev)
+    # (the torch fast path is _arg_fast: torch's CPU and CUDA kernels, ArgMaxOps and
+    # ArgMinOps, pick NumPy's index for floats, signed ints and uint8: the first NaN if
+    # any, else the first extreme)
+    if (type(x) is TrnArray and axis is None and out is None and keepdims is False
+            and type(a := x._np) is np.ndarray and _dispatch.use_numpy(x._device)):
+        # NumPy fast path: what np.argmax/np.argmin call on an ndarray
+        return _convert.wrap(a.argmax() if is_max else a.argmin(), x._device)
     name = "argmax" if is_max else "argmin"
     x = _convert.as_array(x)
     dev = x._device
@@ -79,13 +74,49 @@ def _arg_extreme(x, axis, out, keepdims, is_max):
     return _convert.reduced(r.reshape(_normalize.reduced_shape(x.shape, axes, keepdims)), dev)
 
 
+def _arg_fast(x, is_max):
+    """The whole-array argmax/argmin of a torch-path TrnArray when torch's kernel gives
+    NumPy's index (see :func:`_arg_extreme`), else None; on the CPU NumPy's intp scalar
+    straight from .item()."""
+    if (t := x._tt) is None:
+        return None
+    if not (ok := _ARG_OK.get(t.dtype)):
+        if ok is not None or not _arg_ok(t.dtype):
+            return None
+    dev = x._device
+    if dev is CPU:
+        if _backend() == "numpy":
+            return None
+    elif not (dev.emulated or dev.kind == "cuda"):   # torch's CPU and CUDA kernels only
+        return None
+    try:
+        r = torch.argmax(t) if is_max else torch.argmin(t)
+    except RuntimeError:          # empty: the general path raises NumPy's ValueError
+        return None
+    if dev is CPU and not _zero_d():
+        return _INTP_ZERO(r.item())   # np.int64, see _convert._scalar_type
+    return _convert.reduced(r, dev)
+
+
+def _arg_ok(td) -> bool:
+    ok = _ARG_OK[td] = bool(td.is_floating_point or td.is_signed and not td.is_complex
+                            or td is torch.uint8)
+    return ok
+
+
 def argmax(x, /, axis=None, out=None, *, keepdims=False):
     """Index of the first maximum over ``axis`` (flattened when None; first NaN wins)."""
+    if (type(x) is TrnArray and axis is None and out is None and keepdims is False
+            and (r := _arg_fast(x, True)) is not None):
+        return r
     return _arg_extreme(x, axis, out, keepdims, True)
 
 
 def argmin(x, /, axis=None, out=None, *, keepdims=False):
     """Index of the first minimum over ``axis`` (flattened when None; first NaN wins)."""
+    if (type(x) is TrnArray and axis is None and out is None and keepdims is False
+            and (r := _arg_fast(x, False)) is not None):
+        return r
     return _arg_extreme(x, axis, out, keepdims, False)
 
 
