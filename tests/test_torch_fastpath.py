@@ -7,10 +7,13 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
 
 import trnpy
 from trnpy._array import TrnArray
 from conftest import ALL_DTYPES, assert_matches
+from _helpers import examples
 
 U64_BIG = np.array([2 ** 63, 2 ** 64 - 1, 5, 2 ** 63 + 7], dtype=np.uint64)
 
@@ -340,3 +343,50 @@ def test_sum_cached_loop(backend, dt):
                           lambda x: np.sum(x, keepdims=True), a)
     same_as_numpy(trnpy.sum, np.sum, np.array([-0.0, -0.0]))
     same_as_numpy(trnpy.sum, np.sum, U64_BIG)
+
+
+_SCALAR_DTYPES = ["float64", "float32", "complex128", "complex64", "int64", "int32",
+                  "int16", "int8", "uint8", "bool"]
+
+
+@given(data=st.data(), dt=st.sampled_from(_SCALAR_DTYPES))
+@settings(max_examples=examples(60))
+def test_reduction_scalars_are_numpys_bit_for_bit(backend, data, dt):
+    """Whole-array sum/prod/max/argmax/argmin give NumPy's scalar type and bits, -0.0,
+    NaN, subnormals and the dtype's extremes included (the torch path builds the scalar
+    from .item() added to the dtype's identity)."""
+    a = data.draw(hnp.arrays(dt, st.integers(1, 6), elements=hnp.from_dtype(
+        np.dtype(dt), allow_nan=True, allow_infinity=True, allow_subnormal=True)))
+    x = trnpy.asarray(a)
+    with np.errstate(all="ignore"):
+        for fn in ("sum", "prod", "max", "argmax", "argmin"):
+            if dt.startswith("complex") and fn == "max":
+                continue
+            got, exp = getattr(trnpy, fn)(x), getattr(np, fn)(a)
+            assert type(got) is type(exp), (fn, type(got), type(exp))
+            if fn in ("sum", "prod") and np.dtype(dt).kind in "fc" and a.size > 1:
+                # torch and NumPy may add in different orders: values, not bits (and a
+                # complex product's nan/inf parts depend on the order once it overflows)
+                if fn == "prod" and dt.startswith("complex") and not np.isfinite(exp):
+                    continue
+                assert_matches(got, np.asarray(exp), rtol=1e-5)
+            else:
+                assert np.asarray(got).tobytes() == np.asarray(exp).tobytes() or (
+                    np.isnan(exp) and np.isnan(got)), (fn, got, exp)
+
+
+@pytest.mark.parametrize("v", [-0.0, 0.0, np.nan, -np.inf, np.finfo(np.float32).max,
+                               np.finfo(np.float32).smallest_subnormal])
+def test_one_element_reductions_keep_numpys_bits(backend, v):
+    """NumPy's sum of [-0.0] is +0.0 (it folds from the identity) and its prod -0.0."""
+    for dt in ("float32", "float64", "complex64"):
+        a = np.array([v], dt)
+        if dt == "complex64":
+            a = a * np.complex64(complex(1, 0)) + np.complex64(complex(0.0, v))
+        for fn in ("sum", "prod", "max", "min"):
+            if dt == "complex64" and fn in ("max", "min"):
+                continue
+            with np.errstate(all="ignore"):
+                got, exp = getattr(trnpy, fn)(trnpy.asarray(a)), getattr(np, fn)(a)
+            assert type(got) is type(exp)
+            assert np.asarray(got).tobytes() == np.asarray(exp).tobytes(), (dt, fn, got, exp)

@@ -145,9 +145,7 @@ def _sum_prod(x, axis, dtype, keepdims, initial, where, out, is_sum):
                 if is_sum:
                     r = t.sum()
                 else:
-                    r = t.prod()
-                    if r.is_complex():     # see below
-                        r = r * torch.ones((), dtype=r.dtype, device=r.device)
+                    r = _complex_prod(t.reshape(-1)) if t.is_complex() else t.prod()
                 if r.dtype is not rt:
                     r = _tensor.from_compute(r, res_dt)
                 return _convert.reduced(r, dev)
@@ -179,17 +177,26 @@ def _sum_prod(x, axis, dtype, keepdims, initial, where, out, is_sum):
             t = torch.where(w, t, torch.zeros((), dtype=t.dtype) if is_sum
                             else torch.ones((), dtype=t.dtype))
         c = _tensor.collapse(t, axes)
-        r = c.sum(dim=-1, dtype=c.dtype) if is_sum else c.prod(dim=-1, dtype=c.dtype)
-        if not is_sum and c.is_complex():
-            # NumPy folds from the identity: 1 * (nan+infj) is nan+nanj; CUDA's prod
-            # returns a lone element as it is
-            r = r * torch.ones((), dtype=r.dtype, device=r.device)
+        if is_sum:
+            r = c.sum(dim=-1, dtype=c.dtype)
+        else:
+            r = _complex_prod(c) if c.is_complex() else c.prod(dim=-1, dtype=c.dtype)
         if initial is not None:
             init = _tensor.scalar_tensor(initial, res_dt, dev)
             r = r + init if is_sum else r * init
         r = _tensor.from_compute(r, res_dt)
     res = TrnArray._new(_finish(r, x.shape, axes, keepdims), dev)
     return _normalize.deliver(res, out, name)
+
+
+def _complex_prod(c: torch.Tensor) -> torch.Tensor:
+    """Product over the last axis as NumPy folds it, from the identity: 1 * x[0] first
+    (nan+nanj for x[0] = nan+infj, where CUDA's prod returns a lone element as it is),
+    then the rest. Multiplying the result by 1 instead would turn a -infj result into nan."""
+    if c.shape[-1] == 0:
+        return c.prod(dim=-1)
+    one = torch.ones((), dtype=c.dtype, device=c.device)
+    return (one * c[..., 0]) * c[..., 1:].prod(dim=-1)
 
 
 # whole-array sum/prod on the torch path, per input tensor dtype: (device, result dtype,
