@@ -384,7 +384,12 @@ def _scipy_only(name, A, **kw):
     """SciPy's ``name`` (no torch algorithm): on the NumPy backend's views, else on a
     recorded host copy (:func:`_via_host`)."""
     (x,), dev = _convert.as_arrays(A)
-    _square(x)
+    if name == "sqrtm":
+        if x.ndim:                    # SciPy's sqrtm takes a 0-d array as 1 x 1
+            _square(x)
+    elif x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+        raise ValueError("expected a square matrix" if name == "logm" else
+                         "expected square matrix")
     if _dispatch.use_numpy(dev):
         return _wrap(getattr(_sl(), name)(np_view(x), **kw), dev)
     if name == "logm":            # always double precision: refuse before computing
@@ -453,7 +458,7 @@ def null_space(A, rcond=None, *, overwrite_a=False, check_finite=True,
         dev.check_dtype(sp_dtypes("null_space", x.dtype)[0])
         return _wrap(_sl().null_space(np_view(x), rcond, check_finite=check_finite,
                                       lapack_driver=lapack_driver), dev)
-    t, dt = _svd_checked(x, dev, "null_space", True)
+    t, dt = _svd_checked(x, dev, "null_space", check_finite)
     m, n = t.shape[-2:]
     u, s, vh = _call(torch.linalg.svd, t, full_matrices=True)
     num = _rank_count(s, rcond, m, n, dt)
