@@ -461,8 +461,14 @@ def test_special_matrices_edge_cases(backend):
     assert_matches(la.block_diag(1, [2, 3], [[4], [5]]), sl.block_diag(1, [2, 3], [[4], [5]]))
     assert_matches(la.block_diag(T(np.ones((2, 0))), T(np.ones((0, 3)))),
                    sl.block_diag(np.ones((2, 0)), np.ones((0, 3))))
+    # N-D arrays: stacks whose leading dimensions broadcast (SciPy >= 1.17)
+    x3, y = np.arange(8.).reshape(2, 2, 2), np.arange(3, dtype=np.int64)
+    z = np.ones((3, 1, 1, 2), np.float32)
+    assert_matches(la.block_diag(T(x3), T(y), T(z)), sl.block_diag(x3, y, z))
+    assert_matches(la.block_diag(T(np.ones((0, 2, 2))), 1),
+                   sl.block_diag(np.ones((0, 2, 2)), 1))
     with pytest.raises(ValueError):
-        la.block_diag(T(np.ones((2, 2, 2))))
+        la.block_diag(T(np.ones((2, 1, 1))), T(np.ones((3, 1, 1))))
     for n in (0, 1, 5):
         assert_matches(la.hilbert(n), sl.hilbert(n), rtol=1e-15)
     assert_matches(la.toeplitz(T(np.float64(3.0))), sl.toeplitz(np.float64(3.0)))

@@ -481,25 +481,25 @@ def orth(A, rcond=None):
 # ---------------------------------------------------------------------------
 # special matrices
 def block_diag(*arrs):
-    """Block-diagonal matrix of 0-, 1- (a row) and 2-D arrays."""
+    """Block-diagonal matrix of 0-, 1- (a row) and 2-D arrays; N-D arrays are stacks of
+    matrices whose leading dimensions broadcast (SciPy >= 1.17)."""
     if not arrs:
         arrs = ([],)
     xs, dev = _convert.as_arrays(*arrs)
-    bad = [i for i, x in enumerate(xs) if x.ndim > 2]
-    if bad:
-        raise ValueError(f"arguments in the following positions have dimension greater "
-                         f"than 2: {bad}")
-    shapes = [(1, 1) if x.ndim == 0 else (1, x.shape[0]) if x.ndim == 1 else x.shape
+    shapes = [(1, 1) if x.ndim == 0 else (1, x.shape[0]) if x.ndim == 1 else x.shape[-2:]
               for x in xs]
+    batch = np.broadcast_shapes(*[x.shape[:-2] for x in xs])
     dt = _dtypes.result_type(*[x.dtype for x in xs])
     dev.check_dtype(dt)
     rows, cols = sum(s[0] for s in shapes), sum(s[1] for s in shapes)
     if _dispatch.use_numpy(dev):
         return _wrap(_sl().block_diag(*[np_view(x) for x in xs]), dev)
-    out = torch.zeros((rows, cols), dtype=_dtypes.to_torch(dt), device=dev.torch_device)
+    out = torch.zeros(batch + (rows, cols), dtype=_dtypes.to_torch(dt),
+                      device=dev.torch_device)
     r = c = 0
     for x, (p, q) in zip(xs, shapes):
-        out[r:r + p, c:c + q] = _tensor.cast_tensor(x._t, dt).reshape(p, q)
+        out[..., r:r + p, c:c + q] = _tensor.cast_tensor(x._t, dt).reshape(
+            x.shape[:-2] + (p, q))
         r, c = r + p, c + q
     return _new(out, dev)
 
@@ -1131,10 +1131,11 @@ def scipy_eigvalsh(a, b=None, *, lower=True, overwrite_a=False, overwrite_b=Fals
 def scipy_qr(a, overwrite_a=False, lwork=None, mode="full", pivoting=False,
              check_finite=True):
     """``scipy.linalg.qr`` with SciPy's modes: 'full' and 'economic' ``(Q, R)``, 'r'
-    ``(R,)`` (the full R), 'raw' ``((qr, tau), R)`` (LAPACK geqrf's output)."""
+    ``(R,)`` (the full R), 'raw' ``((qr, tau), R)`` (LAPACK geqrf's output; with
+    ``pivoting`` ``((qr, tau), R, P)``: geqrf of the columns in geqp3's order)."""
     if mode not in ("full", "r", "economic", "raw"):
         raise ValueError("Mode argument should be one of ['full', 'r', 'economic', 'raw']")
-    if pivoting or mode in ("full", "economic"):
+    if mode in ("full", "economic") or (pivoting and mode == "r"):
         return qr_scipy(a, mode, bool(pivoting), bool(check_finite))
     (x,), dev = _convert.as_arrays(a)
     if x.ndim < 2:
@@ -1142,14 +1143,18 @@ def scipy_qr(a, overwrite_a=False, lwork=None, mode="full", pivoting=False,
     dt = sp_dtypes("qr", x.dtype)[0]
     dev.check_dtype(dt)
     if _dispatch.use_numpy(dev):
-        return _host("qr", dev, x, mode=mode, check_finite=check_finite)
+        return _host("qr", dev, x, mode=mode, pivoting=pivoting, check_finite=check_finite)
     t = torch_as(x._t, dt)
     _check_finite(check_finite, t)
     if mode == "r":
         return (_new(torch.linalg.qr(t, mode="complete")[1], dev, dt),)
+    if pivoting:
+        perm = _pivot_order(t)
+        t = t.gather(-1, perm[..., None, :].expand(t.shape))
     h, tau = torch.geqrf(t)
     k = min(t.shape[-2:])
-    return (_new(h, dev, dt), _new(tau, dev, dt)), _new(h[..., :k, :].triu(), dev, dt)
+    r = (_new(h, dev, dt), _new(tau, dev, dt)), _new(h[..., :k, :].triu(), dev, dt)
+    return r + (_new(perm, dev, np.int32),) if pivoting else r
 
 
 def scipy_norm(a, ord=None, axis=None, keepdims=False, check_finite=True):
@@ -1164,15 +1169,6 @@ def scipy_norm(a, ord=None, axis=None, keepdims=False, check_finite=True):
     return _np_norm(x, ord=ord, axis=axis, keepdims=keepdims)
 
 
-def scipy_block_diag(*arrs):
-    """``scipy.linalg.block_diag`` of 0-, 1- and 2-D arrays (SciPy 1.17's stacks of
-    N-D arrays raise NotImplementedError)."""
-    if any(getattr(x, "ndim", 0) > 2 for x in arrs):
-        raise NotImplementedError("scipy.linalg.block_diag of stacks (arrays with more "
-                                  "than 2 dimensions) is not implemented in trnpy")
-    return block_diag(*arrs)
-
-
 #: ``scipy.linalg`` name -> trnpy's function with SciPy's signature and defaults
 SCIPY = {
     "solve": scipy_solve, "solve_triangular": solve_triangular, "inv": scipy_inv,
@@ -1182,6 +1178,6 @@ SCIPY = {
     "cho_factor": cho_factor, "cho_solve": cho_solve, "lu": lu, "lu_factor": lu_factor,
     "lu_solve": lu_solve, "qr": scipy_qr, "expm": expm, "sqrtm": sqrtm, "logm": logm,
     "schur": schur, "hessenberg": hessenberg, "norm": scipy_norm, "null_space": null_space,
-    "orth": orth, "block_diag": scipy_block_diag, "toeplitz": toeplitz,
+    "orth": orth, "block_diag": block_diag, "toeplitz": toeplitz,
     "circulant": circulant,
 }
