@@ -536,6 +536,7 @@ def test_nesting_and_switch():
 
 
 def test_bound_before_and_bound_while_on(backend):
+    sd.CALLS.clear()
     a = np.array([[2.0, 1.0], [1.0, 3.0]])
     ta = trnpy.asarray(a, device="cpu")       # SciPy's own functions take CPU arrays
     before = sl.eigh
@@ -550,6 +551,9 @@ def test_bound_before_and_bound_while_on(backend):
     np.testing.assert_array_equal(w1, w0)
     with trnpy.scipy_dispatch():
         assert isinstance(during(ta)[0], trnpy.TrnArray)  # on again: routes again
+    # the routed calls are counted by function and device; the others are not
+    assert sd.CALLS[("scipy.linalg.eigh", "cpu")] == 2
+    assert "scipy.linalg.eigh" in sd.calls(clear=True) and not sd.CALLS
 
 
 def test_numpy_inputs_get_scipy_results_objects():
@@ -776,4 +780,5 @@ def test_example_scipy_on_device(capsys):
     assert err["eigenvalues"] < 1e-4 and err["modes"] < 1e-3 and err["solve"] < 1e-4, out
     if "cg" in err:
         assert err["cg info"] == 0 and err["cg"] < 1e-3, out
-    assert "eigh" in out and "solve" in out
+    for name in ("scipy.linalg.eigh", "scipy.linalg.solve"):     # the routed calls
+        assert f"{name} " in out and "neuron:0" in out, out
