@@ -468,6 +468,9 @@ ERROR_CASES = [
     ("eig", (np.eye(2), np.eye(3)), {}), ("eig", (NAN, np.eye(2)), {}),
     ("eig", (NAN,), dict(left=True)), ("eigvals", (np.eye(2), NAN), {}),
     ("lstsq", (np.ones((2, 3, 2)), np.ones((2, 2))), {}),
+    ("qr", (np.ones((4, 3)),), dict(lwork=2)),              # workspace below geqrf's
+    ("qr", (np.ones((5, 4)),), dict(lwork=4)),              # below orgqr's (full Q)
+    ("qr", (np.ones((5, 4)),), dict(lwork=1, pivoting=True, mode="economic")),
 ]
 
 

@@ -1135,6 +1135,9 @@ def scipy_qr(a, overwrite_a=False, lwork=None, mode="full", pivoting=False,
     ``pivoting`` ``((qr, tau), R, P)``: geqrf of the columns in geqp3's order)."""
     if mode not in ("full", "r", "economic", "raw"):
         raise ValueError("Mode argument should be one of ['full', 'r', 'economic', 'raw']")
+    if lwork is not None and int(lwork) != -1:
+        x = _convert.as_array(a)
+        _check_qr_lwork(int(lwork), x.shape, x.dtype, mode, pivoting)
     if mode in ("full", "economic") or (pivoting and mode == "r"):
         return qr_scipy(a, mode, bool(pivoting), bool(check_finite))
     (x,), dev = _convert.as_arrays(a)
@@ -1155,6 +1158,23 @@ def scipy_qr(a, overwrite_a=False, lwork=None, mode="full", pivoting=False,
     k = min(t.shape[-2:])
     r = (_new(h, dev, dt), _new(tau, dev, dt)), _new(h[..., :k, :].triu(), dev, dt)
     return r + (_new(perm, dev, np.int32),) if pivoting else r
+
+
+def _check_qr_lwork(lwork, shape, dtype, mode, pivoting):
+    """SciPy's LAPACK wrappers reject a workspace smaller than geqrf's (N; geqp3 takes
+    none) or orgqr's (Q's columns); trnpy does too, by letting SciPy's wrapper check the
+    same ``lwork`` on a k x k zero matrix (its own exception and message)."""
+    if len(shape) < 2 or not shape[-1] * shape[-2]:
+        return                          # SciPy answers empty input before any LAPACK call
+    m, n = shape[-2:]
+    need = [] if pivoting else [("geqrf", n)]
+    if mode in ("full", "economic"):
+        need.append(("orgqr", m if mode == "full" else min(m, n)))
+    for routine, k in need:
+        if lwork < k:
+            z = np.zeros((k, k), sp_dtypes("qr", dtype)[0])
+            f = _sl().get_lapack_funcs(routine, (z,))
+            f(z[:1], lwork=lwork) if routine == "geqrf" else f(z, z[0], lwork=lwork)
 
 
 def scipy_norm(a, ord=None, axis=None, keepdims=False, check_finite=True):
