@@ -13,7 +13,8 @@ A name bound while the dispatch is on (``from scipy.linalg import eigh``) keeps 
 while it stays on and calls SciPy's function once it is off; a name bound before it was
 switched on is SciPy's own function. Switching off puts SciPy's function objects back.
 Classes (``LinearOperator``) are never replaced (``isinstance`` and subclassing must keep
-working).
+working). Routed calls are counted by function and device (:func:`calls`); where their
+work then ran is ``trnpy.routing_report()``.
 """
 from __future__ import annotations
 
