@@ -319,56 +319,58 @@ def test_expm(backend, dt, batch, n, seed, scale):
 @settings(max_examples=examples(20))
 @given(st.sampled_from(FLOATS), batch_shapes, st.integers(1, 4), st.integers(0, 2**31))
 def test_sqrtm_logm_schur_hessenberg(backend, dt, batch, n, seed):
+    """No torch algorithm: SciPy itself on the host data (the NumPy views on the NumPy
+    backend, else a recorded host copy whose result returns to the array's device), so
+    the results are SciPy's exactly, on any device."""
     rng = np.random.default_rng(seed)
     x = rand(rng, batch + (n, n), dt)
     spd = (x @ np.conj(np.swapaxes(x, -1, -2)) + n * np.eye(n)).astype(dt)
-    refuse_off_cpu(la.sqrtm, la.logm, la.schur, la.hessenberg)
-    with trnpy.device("cpu"):
-        # CPU arrays use SciPy itself on both backends: results are SciPy's exactly
-        assert_matches(la.sqrtm(T(spd)), sl.sqrtm(spd), rtol=0)
-        assert_matches(la.logm(T(spd)), sl.logm(spd), rtol=0)
-        for out in ("real", "complex"):
-            assert_matches(la.schur(T(x), output=out), sl.schur(x, output=out), rtol=0)
-        assert_matches(la.hessenberg(T(x), calc_q=True), sl.hessenberg(x, calc_q=True),
-                       rtol=0)
-        assert_matches(la.hessenberg(T(x)), sl.hessenberg(x), rtol=0)
-
-
-def refuse_off_cpu(*fs):
-    """SciPy-only functions (no torch counterpart) refuse arrays on a non-CPU device with a
-    NotImplementedError naming it; checked on the default device when that is not the CPU
-    (TRNPY_TEST_DEVICE). The comparisons with SciPy then run on CPU arrays."""
-    dev = trnpy.get_default_device()
-    if dev == trnpy.device("cpu"):
-        return
-    x = T(np.eye(3, dtype=np.float32))
-    for f in fs:
-        with pytest.raises(NotImplementedError, match=f"{f.__name__}.*{dev}"):
-            f(x)
+    before = trnpy.ROUTES[("linalg.sqrtm", "numpy")]
+    assert_matches(la.sqrtm(T(spd)), sl.sqrtm(spd), rtol=0)
+    assert_matches(la.sqrtm(T(x)), sl.sqrtm(x), rtol=0)          # complex for real x
+    assert_matches(la.logm(T(spd)), sl.logm(spd), rtol=0)
+    for out in ("real", "complex"):
+        assert_matches(la.schur(T(x), output=out), sl.schur(x, output=out), rtol=0)
+    assert_matches(la.hessenberg(T(x)), sl.hessenberg(x), rtol=0)
+    assert_matches(la.hessenberg(T(x), calc_q=True), sl.hessenberg(x, calc_q=True),
+                   rtol=0)
+    on_numpy = backend == "numpy" and trnpy.get_default_device() == trnpy.device("cpu")
+    assert trnpy.ROUTES[("linalg.sqrtm", "numpy")] - before == (0 if on_numpy else 2)
 
 
 def test_schur_sort_and_errors(backend):
-    refuse_off_cpu(la.schur)
-    with trnpy.device("cpu"):
-        _schur_sort_and_errors()
-
-
-def _schur_sort_and_errors():
     x = np.array([[1.0, 2, 0], [0, -3, 1], [1, 0, 2]])
     *got, sdim = la.schur(T(x), sort="lhp")
     *exp, esdim = sl.schur(x, sort="lhp")
     assert_matches(tuple(got), tuple(exp), rtol=0)
-    assert sdim == esdim
+    assert type(sdim) is int and sdim == esdim
     for f in (la.sqrtm, la.logm, la.schur, la.hessenberg, la.expm):
         with pytest.raises((ValueError, la.LinAlgError)):
             f(T(np.ones((2, 3))))
 
 
-def test_cpu_only_functions_refuse_other_devices(emulated_neuron):
-    x = T(np.eye(3, dtype=np.float32), device=emulated_neuron)
-    for f in (la.sqrtm, la.logm, la.schur, la.hessenberg):
-        with pytest.raises(NotImplementedError, match=f.__name__):
-            f(x)
+def test_scipy_only_functions_on_neuron(emulated_neuron):
+    """On a device: SciPy on a host copy, the result back on the device, the step
+    recorded (and refused under strict_kernels()); SciPy's float64 results are refused
+    with a TypeError saying so, never downcast."""
+    rng = np.random.default_rng(0)
+    x = rand(rng, (2, 3, 3), np.float32)
+    tx = T(x, device=emulated_neuron)
+    trnpy.reset_routes()
+    for f, kw in ((la.sqrtm, {}), (la.schur, dict(output="complex")),
+                  (la.hessenberg, dict(calc_q=True))):
+        got = f(tx, **kw)
+        for g in (got if isinstance(got, tuple) else (got,)):
+            assert g.device == emulated_neuron
+        assert_matches(got, getattr(sl, f.__name__)(x, **kw), rtol=0)
+        assert trnpy.ROUTES[(f"linalg.{f.__name__}", "numpy")] == 1
+    assert "linalg.schur: 1 x no torch algorithm" in trnpy.routing_report()
+    with pytest.raises(TypeError, match="logm returns float64 even for float32 input"):
+        la.logm(tx)
+    with trnpy.strict_kernels(), pytest.raises(trnpy.KernelFallbackError, match="sqrtm"):
+        la.sqrtm(tx)
+    assert trnpy.ROUTES[("linalg.sqrtm", "numpy")] == 1
+    np.testing.assert_array_equal(to_np(tx), x)
 
 
 # ---------------------------------------------------------------------------
@@ -459,8 +461,14 @@ def test_special_matrices_edge_cases(backend):
     assert_matches(la.block_diag(1, [2, 3], [[4], [5]]), sl.block_diag(1, [2, 3], [[4], [5]]))
     assert_matches(la.block_diag(T(np.ones((2, 0))), T(np.ones((0, 3)))),
                    sl.block_diag(np.ones((2, 0)), np.ones((0, 3))))
+    # N-D arrays: stacks whose leading dimensions broadcast (SciPy >= 1.17)
+    x3, y = np.arange(8.).reshape(2, 2, 2), np.arange(3, dtype=np.int64)
+    z = np.ones((3, 1, 1, 2), np.float32)
+    assert_matches(la.block_diag(T(x3), T(y), T(z)), sl.block_diag(x3, y, z))
+    assert_matches(la.block_diag(T(np.ones((0, 2, 2))), 1),
+                   sl.block_diag(np.ones((0, 2, 2)), 1))
     with pytest.raises(ValueError):
-        la.block_diag(T(np.ones((2, 2, 2))))
+        la.block_diag(T(np.ones((2, 1, 1))), T(np.ones((3, 1, 1))))
     for n in (0, 1, 5):
         assert_matches(la.hilbert(n), sl.hilbert(n), rtol=1e-15)
     assert_matches(la.toeplitz(T(np.float64(3.0))), sl.toeplitz(np.float64(3.0)))

@@ -132,7 +132,7 @@ def same(exp, got, tol):
         g, e = to_np(got), np.asarray(exp)
         assert g.dtype == e.dtype and g.shape == e.shape, (g.dtype, g.shape, e.dtype, e.shape)
         if e.dtype.kind in "fc":
-            scale = max(1.0, float(np.abs(e).max(initial=0)))
+            scale = max(1.0, float(np.abs(e[np.isfinite(e)]).max(initial=0)))
             np.testing.assert_allclose(g, e, rtol=0, atol=tol * scale)
         else:
             np.testing.assert_array_equal(g, e)
@@ -308,19 +308,34 @@ def test_eig_eigvals(backend, seed, dt, n, right, homogeneous):
     np.testing.assert_allclose(np.linalg.norm(v, axis=0), 1, atol=tol)
 
 
-def test_eig_keywords_torch_cannot_honour_raise(backend):
-    rng = np.random.default_rng(0)
-    a, b = rand(rng, (3, 3), np.float64), spd(rng, 3, np.float64)
-    with trnpy.scipy_dispatch():
-        for kw in (dict(b=T(b)), dict(left=True)):
-            if numpy_path(backend):             # SciPy runs on the CPU data
-                sl.eig(T(a), **kw)
-                continue
-            with pytest.raises(NotImplementedError, match="b \\(the generalized|left=True"):
-                sl.eig(T(a), **kw)
-        if not numpy_path(backend):
-            with pytest.raises(NotImplementedError, match="stack of matrices"):
-                sl.lstsq(T(np.stack([a, a])), T(np.ones((2, 3))))
+@settings_
+@given(left=st.booleans(), right=st.booleans(), homogeneous=st.booleans(),
+       singular=st.booleans(), **common)
+def test_eig_generalized_and_left_vectors(backend, seed, dt, n, left, right, homogeneous,
+                                          singular):
+    """``b=`` (LAPACK ggev) and ``left=True`` have no torch algorithm: off the NumPy
+    backend SciPy runs on a host copy (recorded), so the results are SciPy's, infinite
+    eigenvalues of a singular ``b`` included."""
+    rng = np.random.default_rng(seed)
+    a, b = rand(rng, (n, n), dt), rand(rng, (n, n), dt)
+    if singular:
+        b[-1] = 0
+    tol = tol_of(dt, n, 10)
+    before = trnpy.ROUTES[("linalg.eig", "numpy")]
+    same(*both("eig", a, b, left=left, right=right, homogeneous_eigvals=homogeneous), tol)
+    same(*both("eigvals", a, b, homogeneous_eigvals=homogeneous), tol)
+    same(*both("eig", a, left=True, right=right), tol)
+    assert trnpy.ROUTES[("linalg.eig", "numpy")] - before == \
+        (0 if numpy_path(backend) else 3)
+
+
+@settings_
+@given(m=st.integers(1, 5), k=st.integers(1, 3), **common)
+def test_lstsq_of_a_stack(backend, seed, dt, n, m, k):
+    """SciPy's lstsq loops over a stack; off the NumPy backend it runs on a host copy."""
+    rng = np.random.default_rng(seed)
+    a, b = rand(rng, (2, m, n), dt), rand(rng, (2, m, k), dt)
+    same(*both("lstsq", a, b), tol_of(dt, max(m, n), 10))
 
 
 # ---------------------------------------------------------------------------
@@ -383,28 +398,36 @@ def test_lu_qr(backend, seed, dt, n, m, permute_l, p_indices, mode, pivoting):
     a = rand(rng, (m, n), dt)
     tol = tol_of(dt, max(m, n))
     same(*both("lu", a, permute_l=permute_l, p_indices=p_indices), tol)
-    if mode == "raw" and pivoting:
-        pivoting = False
     same(*both("qr", a, mode=mode, pivoting=pivoting, lwork=None, overwrite_a=True), tol)
 
 
 @settings(max_examples=examples(8), deadline=None)        # SciPy's sqrtm/logm are slow
-@given(output=st.sampled_from(["real", "complex"]), calc_q=st.booleans(), **common)
-def test_matrix_functions_and_special_matrices(backend, seed, dt, n, output, calc_q):
+@given(output=st.sampled_from(["real", "complex"]), calc_q=st.booleans(),
+       sort=st.sampled_from([None, "lhp", "iuc"]), **common)
+def test_matrix_functions_and_special_matrices(backend, seed, dt, n, output, calc_q, sort):
     rng = np.random.default_rng(seed)
     a = (rand(rng, (n, n), dt) / n).astype(dt)
     tol = tol_of(dt, n, 1000)
     same(*both("expm", a), tol)
     p = spd(rng, n, dt)
+    # no torch algorithm for these: SciPy on the host data (recorded off the NumPy backend)
+    before = sum(trnpy.ROUTES[(f"linalg.{f}", "numpy")] for f in ("sqrtm", "logm", "schur",
+                                                                    "hessenberg"))
     same(*both("sqrtm", p), tol)
+    same(*both("sqrtm", -p), tol)                   # complex for real input
+    same(*both("sqrtm", np.asarray(p[0, 0])), tol)  # 0-d: SciPy's 1 x 1
     same(*both("logm", p), tol)
-    same(*both("schur", a, output=output), tol)
+    same(*both("schur", a, output=output, sort=sort), tol)
     same(*both("hessenberg", a, calc_q=calc_q), tol)
+    after = sum(trnpy.ROUTES[(f"linalg.{f}", "numpy")] for f in ("sqrtm", "logm", "schur",
+                                                                   "hessenberg"))
+    assert after - before == (0 if numpy_path(backend) else 6)
     c, r = rand(rng, (n,), dt), rand(rng, (n + 1,), dt)
     same(*both("toeplitz", c), 0)
     same(*both("toeplitz", c, r), 0)
     same(*both("circulant", c), 0)
     same(*both("block_diag", a, c, p[:1]), 0)
+    same(*both("block_diag", np.stack([a, a + 1]), c, p[None, :1]), 0)     # stacks
 
 
 # ---------------------------------------------------------------------------
@@ -437,6 +460,17 @@ ERROR_CASES = [
     ("lu_factor", (NAN,), {}), ("qr", (NAN,), {}), ("qr", (np.eye(2),), dict(mode="bogus")),
     ("qr", (np.eye(2),), dict(mode="reduced")), ("norm", (NAN,), {}),
     ("null_space", (np.eye(2),), dict(lapack_driver="bogus")),
+    ("sqrtm", (np.ones((2, 3)),), {}), ("sqrtm", (np.ones(3),), {}),
+    ("logm", (np.ones((2, 3)),), {}), ("logm", (np.ones(3),), {}),
+    ("schur", (np.ones((2, 3)),), {}), ("schur", (NAN,), {}),
+    ("schur", (np.eye(2),), dict(output="bogus")), ("schur", (np.eye(2),), dict(sort="x")),
+    ("hessenberg", (np.ones((2, 3)),), {}), ("hessenberg", (NAN,), {}),
+    ("eig", (np.eye(2), np.eye(3)), {}), ("eig", (NAN, np.eye(2)), {}),
+    ("eig", (NAN,), dict(left=True)), ("eigvals", (np.eye(2), NAN), {}),
+    ("lstsq", (np.ones((2, 3, 2)), np.ones((2, 2))), {}),
+    ("qr", (np.ones((4, 3)),), dict(lwork=2)),              # workspace below geqrf's
+    ("qr", (np.ones((5, 4)),), dict(lwork=4)),              # below orgqr's (full Q)
+    ("qr", (np.ones((5, 4)),), dict(lwork=1, pivoting=True, mode="economic")),
 ]
 
 
@@ -451,8 +485,6 @@ def test_scipy_exceptions(backend, name, args, kw):
 
 def test_scipy_keywords_accepted_only_where_scipy_has_them(backend):
     with trnpy.scipy_dispatch():
-        with pytest.raises(NotImplementedError, match="block_diag of stacks"):
-            sl.block_diag(T(np.ones((2, 1, 1))))           # SciPy 1.17 stacks them
         with pytest.raises(TypeError):
             sl.solve(T(np.eye(2)), T(np.ones(2)), UPLO="L")       # NumPy's, not SciPy's
         with pytest.raises(TypeError):
@@ -507,6 +539,7 @@ def test_nesting_and_switch():
 
 
 def test_bound_before_and_bound_while_on(backend):
+    sd.CALLS.clear()
     a = np.array([[2.0, 1.0], [1.0, 3.0]])
     ta = trnpy.asarray(a, device="cpu")       # SciPy's own functions take CPU arrays
     before = sl.eigh
@@ -521,6 +554,9 @@ def test_bound_before_and_bound_while_on(backend):
     np.testing.assert_array_equal(w1, w0)
     with trnpy.scipy_dispatch():
         assert isinstance(during(ta)[0], trnpy.TrnArray)  # on again: routes again
+    # the routed calls are counted by function and device; the others are not
+    assert sd.CALLS[("scipy.linalg.eigh", "cpu")] == 2
+    assert "scipy.linalg.eigh" in sd.calls(clear=True) and not sd.CALLS
 
 
 def test_numpy_inputs_get_scipy_results_objects():
@@ -622,7 +658,7 @@ def test_sparse_linalg_routes_what_trnpy_exports(backend):
 # the emulated neuron device: the eigh and GEMM kernels
 def test_neuron_eigh_and_gemm_reach_kernels(emulated_neuron):
     rng = np.random.default_rng(7)
-    n = 20
+    n = 12
     a = hermitian(rng, n, np.float32)
     b = spd(rng, n, np.float32)
     ta, tb = (trnpy.asarray(x, device=emulated_neuron) for x in (a, b))
@@ -638,17 +674,33 @@ def test_neuron_eigh_and_gemm_reach_kernels(emulated_neuron):
             np.testing.assert_allclose(to_np(w), ref, atol=3e-5 * np.abs(ref).max())
             vn = to_np(v).astype(np.float64)
             assert np.abs(a64 @ vn - vn * ref).max() < 1e-4 * np.abs(a64).max()
-            # the generalized problem: C = L^H A L by two GEMMs, then the eigh kernel
+            # the generalized problem, type 1: L^-1 by one triangular solve, C = L^-1 A
+            # L^-H by two GEMMs, the eigh kernel, V = L^-H Y by a third GEMM
+            q = np.linalg.qr(rng.standard_normal((n, n)))[0]
+            bc = ((q * np.logspace(0, 2, n)) @ q.T).astype(np.float32)    # cond(B) 100
+            b64 = bc.astype(np.float64)
+            tbc = trnpy.asarray(bc, device=emulated_neuron)
+            with OnKernel("eigh", 1), OnKernel("matmul", 3):
+                w, v = sl.eigh(ta, tbc)
+            ref = SCIPY["eigh"](a64, b64, eigvals_only=True)
+            # float32 accuracy scaled by cond(B) (the reduction's error bound)
+            tol = 10 * n * eps(np.float32) * np.linalg.cond(b64) * np.abs(ref).max()
+            np.testing.assert_allclose(to_np(w), ref, rtol=0, atol=tol)
+            vn = to_np(v).astype(np.float64)
+            assert np.abs(a64 @ vn - b64 @ vn * ref).max() <= tol * np.abs(vn).max()
+            np.testing.assert_allclose(vn.T @ b64 @ vn, np.eye(n), atol=tol)     # SciPy's
+            # types 2 (eigenvalues only: no back-transform) and 3: C = L^H A L, 2 GEMMs
             with OnKernel("eigh", 1), OnKernel("matmul", 2):
-                w = sl.eigvalsh(ta, tb, type=2, subset_by_index=(2, 9))
+                w = sl.eigvalsh(ta, tbc, type=2, subset_by_index=(2, 9))
             ref = SCIPY["eigh"](a64, b64, type=2, eigvals_only=True)
-            np.testing.assert_allclose(to_np(w), ref[2:10], atol=1e-4 * np.abs(ref).max())
+            tol = 10 * n * eps(np.float32) * np.linalg.cond(b64) * np.abs(ref).max()
+            np.testing.assert_allclose(to_np(w), ref[2:10], rtol=0, atol=tol)
             m = rand(rng, (40, 24), np.float32)
             with OnKernel("matmul", 1):                         # pinv's GEMM step
                 p = sl.pinv(trnpy.asarray(m, device=emulated_neuron))
             np.testing.assert_allclose(to_np(p), SCIPY["pinv"](m.astype(np.float64)),
                                        atol=1e-4 * np.abs(SCIPY["pinv"](m)).max())
-            with pytest.raises(TypeError, match="float64"):
+            with pytest.raises(TypeError, match="det returns float64 even for float32"):
                 sl.det(ta)                  # SciPy's det is float64: refused, not downcast
         # the torch path on the device for a few more (no kernels below the thresholds)
         with trnpy.scipy_dispatch():
@@ -677,6 +729,44 @@ def test_neuron_eigh_and_gemm_reach_kernels(emulated_neuron):
         trnpy.kernel_thresholds.update(saved)
 
 
+def test_neuron_host_steps_recorded_and_refused_under_strict(emulated_neuron):
+    """sqrtm, schur, hessenberg and eig(b=) have no torch algorithm: SciPy runs on a host
+    copy, the result comes back to the device, the step is a recorded fallback, and under
+    strict_kernels() it is refused before anything runs. SciPy's float64 results (logm,
+    det, hessenberg's 2 x 2 Q) are refused, never downcast."""
+    rng = np.random.default_rng(3)
+    a, p = rand(rng, (4, 4), np.float32), spd(rng, 4, np.float32)
+    ta, tp = (trnpy.asarray(x, device=emulated_neuron) for x in (a, p))
+    calls = [("sqrtm", (p,), {}), ("sqrtm", (-p,), {}), ("schur", (a,), dict(sort="lhp")),
+             ("hessenberg", (a,), dict(calc_q=True)), ("eig", (a, p), dict(left=True)),
+             ("eigvals", (a, p), {})]
+    trnpy.reset_routes()
+    with trnpy.scipy_dispatch():
+        for name, args, kw in calls:
+            exp = SCIPY[name](*args, **kw)
+            got = getattr(sl, name)(*[trnpy.asarray(x, device=emulated_neuron)
+                                      for x in args], **kw)
+            same(exp, got, tol_of(np.float32, 4, 10))          # SciPy's, on the device
+            assert all(g.device == emulated_neuron for g in
+                       (got if isinstance(got, tuple) else (got,)) if not isinstance(g, int))
+        report = trnpy.routing_report()
+        for name in ("sqrtm", "schur", "hessenberg", "eig"):
+            assert f"linalg.{name}: " in report and "runs on the host" in report, report
+        with pytest.raises(TypeError, match="logm returns float64 even for float32"):
+            sl.logm(tp)
+        with pytest.raises(TypeError, match="hessenberg returns float64"):
+            sl.hessenberg(tp[:2, :2], calc_q=True)              # SciPy's 2 x 2 shortcut
+        before = dict(trnpy.ROUTES)
+        with trnpy.strict_kernels():
+            for name, args, kw in calls:
+                with pytest.raises(trnpy.KernelFallbackError,
+                                   match=rf"scipy\.linalg\.{name[:3]}\w* on neuron"):
+                    getattr(sl, name)(*[trnpy.asarray(x, device=emulated_neuron)
+                                        for x in args], **kw)
+        assert dict(trnpy.ROUTES) == before
+    np.testing.assert_array_equal(to_np(ta), a)
+
+
 def test_example_scipy_on_device(capsys):
     """examples/scipy_on_device.py: the unmodified SciPy code on the emulated neuron
     device (kernels forced at this small size) agrees with SciPy on NumPy."""
@@ -693,4 +783,5 @@ def test_example_scipy_on_device(capsys):
     assert err["eigenvalues"] < 1e-4 and err["modes"] < 1e-3 and err["solve"] < 1e-4, out
     if "cg" in err:
         assert err["cg info"] == 0 and err["cg"] < 1e-3, out
-    assert "eigh" in out and "solve" in out
+    for name in ("scipy.linalg.eigh", "scipy.linalg.solve"):     # the routed calls
+        assert f"{name} " in out and "neuron:0" in out, out

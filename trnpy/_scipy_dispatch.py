@@ -13,10 +13,12 @@ A name bound while the dispatch is on (``from scipy.linalg import eigh``) keeps 
 while it stays on and calls SciPy's function once it is off; a name bound before it was
 switched on is SciPy's own function. Switching off puts SciPy's function objects back.
 Classes (``LinearOperator``) are never replaced (``isinstance`` and subclassing must keep
-working).
+working). Routed calls are counted by function and device (:func:`calls`); where their
+work then ran is ``trnpy.routing_report()``.
 """
 from __future__ import annotations
 
+import collections
 import functools
 import os
 import threading
@@ -33,6 +35,8 @@ _ON = False              # what the dispatchers read: _SWITCH or _DEPTH > 0
 _SAVED = {}              # (module name, attribute) -> (module, SciPy's function object)
 _DISPATCHERS = {}        # (module name, attribute) -> dispatcher (reused: identity stays)
 _TRN_TYPES = {}          # type -> whether it is one of trnpy's
+#: routed calls: CALLS[("scipy.linalg.eigh", "neuron:0")] -> count (see :func:`calls`)
+CALLS: collections.Counter = collections.Counter()
 
 
 def _is_trn_type(tp):
@@ -43,13 +47,16 @@ def _is_trn_type(tp):
     return r
 
 
-def _has_trn(args, kwargs):
+def _trn_arg(args, kwargs):
+    """The first trnpy argument (one level inside a tuple or list too), or None."""
     for v in (*args, *kwargs.values()):
         if _is_trn_type(type(v)):
-            return True
-        if type(v) in (tuple, list) and any(_is_trn_type(type(w)) for w in v):
-            return True
-    return False
+            return v
+        if type(v) in (tuple, list):
+            for w in v:
+                if _is_trn_type(type(w)):
+                    return w
+    return None
 
 
 def _dispatcher(key, original, impl):
@@ -57,10 +64,15 @@ def _dispatcher(key, original, impl):
     if d is not None and d.__wrapped__ is original and d._trnpy_impl is impl:
         return d
 
+    name = ".".join(key)
+
     @functools.wraps(original)
     def dispatcher(*args, **kwargs):
-        if _ON and _has_trn(args, kwargs):
-            return impl(*args, **kwargs)
+        if _ON:
+            v = _trn_arg(args, kwargs)
+            if v is not None:
+                CALLS[(name, str(getattr(v, "device", None) or "?"))] += 1
+                return impl(*args, **kwargs)
         return original(*args, **kwargs)
 
     dispatcher._trnpy_impl = impl
@@ -173,6 +185,17 @@ def scipy_dispatch(enable=None):
             _SWITCH = before
             raise
     return before
+
+
+def calls(clear=False):
+    """A readable table of the SciPy calls routed to trnpy (function, the device of its
+    trnpy argument, count); ``clear=True`` empties it after reading. Where the work then
+    ran (NKI kernel, torch, a recorded host step) is ``trnpy.routing_report()``."""
+    lines = [f"{'routed SciPy call':<34}{'device':<14}{'calls':>6}"]
+    lines += [f"{f:<34}{d:<14}{n:>6}" for (f, d), n in sorted(CALLS.items())]
+    if clear:
+        CALLS.clear()
+    return "\n".join(lines)
 
 
 def is_on():

@@ -2,10 +2,14 @@
 
 CPU arrays on the NumPy backend call ``scipy.linalg`` (imported lazily: scipy is needed
 only when one of these functions runs). The torch path uses ``torch.linalg`` (lu_factor,
-solve_triangular, cholesky, matrix_exp, svd, ...). ``sqrtm``, ``logm``, ``schur`` and
-``hessenberg`` have no torch implementation: they run with SciPy on CPU arrays (either
-backend, the data is already on the host) and raise ``NotImplementedError`` on any other
-device rather than copying to the host silently.
+solve_triangular, cholesky, matrix_exp, svd, ...). ``sqrtm``, ``logm``, ``schur``,
+``hessenberg``, the generalized ``eig``/``eigvals`` (``b=``), left eigenvectors and
+``lstsq`` of a stack have no torch algorithm: off the NumPy backend they run SciPy on a
+host copy explicitly and move the result back to the arrays' device; each such call is
+counted in ``trnpy.ROUTES`` as ``("linalg.<name>", "numpy")``, off the CPU also as a
+recorded fallback (``trnpy.routing_report()``), and on the neuron device under
+``trnpy.strict_kernels()`` it is refused (``KernelFallbackError``) before any data moves,
+as ``trnpy.sparse.linalg``'s host steps are.
 
 Result dtypes are SciPy's (asked of SciPy on a tiny array, like ``np_dtype_of``).
 ``overwrite_a`` / ``overwrite_b`` / ``lwork`` are permissions or tuning hints in SciPy and
@@ -22,12 +26,13 @@ import warnings
 import numpy as np
 from .._torch import torch
 
-from .. import _convert, _dispatch, _dtypes, _gemm, _tensor
+from .. import _convert, _dispatch, _dtypes, _gemm, _kernel_registry, _tensor
 from .._array import TrnArray
 from . import _refine
 from .._convert import np_view
 from .._normalize import normalizer
 from .._devices import CPU, get_default_device
+from .._kernel_registry import FALLBACKS, ROUTES, KernelFallbackError
 from .._tensor import torch_as
 from ._linalg import (EighResult, LinAlgError, QRResult, _check_uplo, _eigh, _new, _qr,
                       _solve, det as _np_det, lstsq as _np_lstsq, norm as _np_norm)
@@ -95,11 +100,68 @@ def _square(x, name="a"):
         raise LinAlgError("Last 2 dimensions of the array must be square")
 
 
-def _cpu_only(name, dev):
+_HOST_WHY = "no torch algorithm: runs on the host through SciPy"
+
+
+def _on_host(name, dev):
+    """Count (and on the neuron device under strict mode refuse) a SciPy step on host
+    data: the bookkeeping of ``trnpy.sparse.linalg``'s host steps."""
+    if dev.kind == "neuron" and _kernel_registry.strict():
+        raise KernelFallbackError(
+            f"scipy.linalg.{name} on {dev} has no device implementation and would run on "
+            "the host through SciPy (strict kernel mode: trnpy.strict_kernels() / "
+            "TRNPY_STRICT_KERNELS=1)")
     if dev is not CPU:
-        raise NotImplementedError(
-            f"trnpy.linalg.{name} is not implemented on {dev}: torch has no {name}. "
-            "Move the array to the CPU explicitly (x.to_device('cpu')) to use SciPy's.")
+        FALLBACKS[(f"linalg.{name}", _HOST_WHY)] += 1
+    ROUTES[(f"linalg.{name}", "numpy")] += 1
+
+
+def _check_results(name, dev, in_dt, dts, hint=""):
+    """SciPy's result dtypes ``dts`` (for ``in_dt`` input) must exist on ``dev``. Where
+    SciPy widens (float32 in, float64 out) say so: trnpy never downcasts SciPy's result."""
+    for d in dts:
+        try:
+            dev.check_dtype(d)
+        except TypeError:
+            if np.dtype(in_dt) == d:
+                raise
+            raise TypeError(f"scipy.linalg.{name} returns {np.dtype(d).name} even for "
+                            f"{np.dtype(in_dt).name} input, and {dev} has no "
+                            f"{np.dtype(d).name} arithmetic: trnpy refuses rather than "
+                            f"return a downcast result{hint}") from None
+
+
+def _back(r, dev):
+    """A SciPy result computed on host data, as trnpy objects on ``dev``."""
+    if dev is CPU:
+        return _wrap(r, dev)
+    if isinstance(r, (tuple, list)):
+        return tuple(_back(x, dev) for x in r)
+    if r is None or isinstance(r, (bool, int)):
+        return r
+    return _convert.asarray(r, device=dev)
+
+
+def _arrays_in(r):
+    if isinstance(r, (tuple, list)):
+        for x in r:
+            yield from _arrays_in(x)
+    elif isinstance(r, (np.ndarray, np.generic)):
+        yield r
+
+
+def _via_host(name, dev, arrays, kw):
+    """``scipy.linalg.<name>`` on host copies of ``arrays``, recorded (:func:`_on_host`),
+    the result moved back to ``dev`` (refused there if SciPy's dtype does not exist on
+    ``dev``: its dtypes depend on the values and sizes, e.g. ``sqrtm`` turns complex,
+    ``hessenberg``'s Q of a 2 x 2 matrix is float64). SciPy's ``overwrite_*`` are never
+    passed: the host data may be the arrays' own memory."""
+    _on_host(name, dev)
+    r = getattr(_sl(), name)(*[_convert.host(a) if isinstance(a, TrnArray) else a
+                                for a in arrays], **kw)
+    _check_results(name, dev, arrays[0].dtype, [x.dtype for x in _arrays_in(r)],
+                   " (move the arrays to the CPU: x.to_device('cpu'))")
+    return _back(r, dev)
 
 
 def _trans(trans):
@@ -318,31 +380,46 @@ def expm(A):
     return _new(torch.linalg.matrix_exp(torch_as(x._t, dt)), dev, dt)
 
 
-def _scipy_only(name, A, *args, **kw):
+def _scipy_only(name, A, **kw):
+    """SciPy's ``name`` (no torch algorithm): on the NumPy backend's views, else on a
+    recorded host copy (:func:`_via_host`)."""
     (x,), dev = _convert.as_arrays(A)
-    _square(x)
-    _cpu_only(name, dev)
-    return _wrap(getattr(_sl(), name)(np_view(x), *args, **kw), dev)
+    if name == "sqrtm":
+        if x.ndim:                    # SciPy's sqrtm takes a 0-d array as 1 x 1
+            _square(x)
+    elif x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+        raise ValueError("expected a square matrix" if name == "logm" else
+                         "expected square matrix")
+    if _dispatch.use_numpy(dev):
+        return _wrap(getattr(_sl(), name)(np_view(x), **kw), dev)
+    if name == "logm":            # always double precision: refuse before computing
+        _check_results(name, dev, x.dtype, sp_dtypes(name, x.dtype),
+                       " (move the arrays to the CPU: x.to_device('cpu'))")
+    return _via_host(name, dev, (x,), kw)
 
 
 def sqrtm(A, **kw):
-    """Principal matrix square root (SciPy; CPU arrays only)."""
+    """Principal matrix square root (SciPy's; off the NumPy backend on a recorded host
+    copy: torch has no sqrtm)."""
     return _scipy_only("sqrtm", A, **kw)
 
 
 def logm(A, **kw):
-    """Principal matrix logarithm (SciPy; CPU arrays only)."""
+    """Principal matrix logarithm (SciPy's, float64/complex128 for any input; off the
+    NumPy backend on a recorded host copy: torch has no logm)."""
     return _scipy_only("logm", A, **kw)
 
 
 def schur(a, output="real", lwork=None, overwrite_a=False, sort=None, check_finite=True):
-    """Schur decomposition ``(T, Z)`` (``(T, Z, sdim)`` with ``sort``) (SciPy; CPU only)."""
+    """Schur decomposition ``(T, Z)`` (``(T, Z, sdim)`` with ``sort``) (SciPy's; off the
+    NumPy backend on a recorded host copy)."""
     return _scipy_only("schur", a, output=output, lwork=lwork, sort=sort,
                        check_finite=check_finite)
 
 
 def hessenberg(a, calc_q=False, overwrite_a=False, check_finite=True):
-    """Upper Hessenberg form ``H`` (``(H, Q)`` with ``calc_q``) (SciPy; CPU only)."""
+    """Upper Hessenberg form ``H`` (``(H, Q)`` with ``calc_q``) (SciPy's; off the NumPy
+    backend on a recorded host copy)."""
     return _scipy_only("hessenberg", a, calc_q=calc_q, check_finite=check_finite)
 
 
@@ -381,7 +458,7 @@ def null_space(A, rcond=None, *, overwrite_a=False, check_finite=True,
         dev.check_dtype(sp_dtypes("null_space", x.dtype)[0])
         return _wrap(_sl().null_space(np_view(x), rcond, check_finite=check_finite,
                                       lapack_driver=lapack_driver), dev)
-    t, dt = _svd_checked(x, dev, "null_space", True)
+    t, dt = _svd_checked(x, dev, "null_space", check_finite)
     m, n = t.shape[-2:]
     u, s, vh = _call(torch.linalg.svd, t, full_matrices=True)
     num = _rank_count(s, rcond, m, n, dt)
@@ -404,25 +481,25 @@ def orth(A, rcond=None):
 # ---------------------------------------------------------------------------
 # special matrices
 def block_diag(*arrs):
-    """Block-diagonal matrix of 0-, 1- (a row) and 2-D arrays."""
+    """Block-diagonal matrix of 0-, 1- (a row) and 2-D arrays; N-D arrays are stacks of
+    matrices whose leading dimensions broadcast (SciPy >= 1.17)."""
     if not arrs:
         arrs = ([],)
     xs, dev = _convert.as_arrays(*arrs)
-    bad = [i for i, x in enumerate(xs) if x.ndim > 2]
-    if bad:
-        raise ValueError(f"arguments in the following positions have dimension greater "
-                         f"than 2: {bad}")
-    shapes = [(1, 1) if x.ndim == 0 else (1, x.shape[0]) if x.ndim == 1 else x.shape
+    shapes = [(1, 1) if x.ndim == 0 else (1, x.shape[0]) if x.ndim == 1 else x.shape[-2:]
               for x in xs]
+    batch = np.broadcast_shapes(*[x.shape[:-2] for x in xs])
     dt = _dtypes.result_type(*[x.dtype for x in xs])
     dev.check_dtype(dt)
     rows, cols = sum(s[0] for s in shapes), sum(s[1] for s in shapes)
     if _dispatch.use_numpy(dev):
         return _wrap(_sl().block_diag(*[np_view(x) for x in xs]), dev)
-    out = torch.zeros((rows, cols), dtype=_dtypes.to_torch(dt), device=dev.torch_device)
+    out = torch.zeros(batch + (rows, cols), dtype=_dtypes.to_torch(dt),
+                      device=dev.torch_device)
     r = c = 0
     for x, (p, q) in zip(xs, shapes):
-        out[r:r + p, c:c + q] = _tensor.cast_tensor(x._t, dt).reshape(p, q)
+        out[..., r:r + p, c:c + q] = _tensor.cast_tensor(x._t, dt).reshape(
+            x.shape[:-2] + (p, q))
         r, c = r + p, c + q
     return _new(out, dev)
 
@@ -591,8 +668,8 @@ def eigh_scipy(a, b, *, lower, eigvals_only, type, check_finite, subset_by_index
     _check_finite(check_finite, ta, *[y._t for y in xs[1:]])
     uplo = "L" if lower else "U"
     if b is None:
-        w, v = _eigh(_new(ta, dev), UPLO=uplo)
-        w, v = w._t, v._t
+        w, y = _eigh(_new(ta, dev), UPLO=uplo)
+        w, y = w._t, y._t
     else:
         tb = torch_as(xs[1]._t, vdt)
         ah, bh = _tri_hermitian(ta, lower), _tri_hermitian(tb, lower)
@@ -604,20 +681,19 @@ def eigh_scipy(a, b, *, lower, eigvals_only, type, check_finite, subset_by_index
             raise LinAlgError(f"The leading minor of order {k} of B is not positive "
                               "definite. The factorization of B could not be completed "
                               "and no eigenvalues or eigenvectors were computed.")
-        solve_l = functools.partial(torch.linalg.solve_triangular, upper=False)
+        # The reduction to C y = w y is GEMMs through the routing point (the NKI GEMM
+        # kernel on the neuron device); only L^-1 (type 1) is a triangular solve.
         if type == 1:
-            # C = L^-1 A L^-H ;  v = L^-H y
-            c = solve_l(L, solve_l(L, ah).mH)
+            li = torch.linalg.solve_triangular(
+                L, torch.eye(n, dtype=L.dtype, device=L.device).expand(L.shape),
+                upper=False)
+            c = _mm(_mm(li, ah, dev), li.mH, dev)             # L^-1 A L^-H
         else:
-            # the GEMM routing point: the NKI GEMM kernel on the neuron device
-            lh = L.mH.resolve_conj().contiguous()
-            c = _gemm.gemm(_gemm.gemm(lh, ah.contiguous(), dev), L, dev)
+            c = _mm(_mm(L.mH, ah, dev), L, dev)               # L^H A L
         w, y = _eigh(_new(c, dev), UPLO="L")
         w, y = w._t, y._t
-        v = torch.linalg.solve_triangular(L.mH, y, upper=True) if type in (1, 2) else \
-            _gemm.gemm(L, y.contiguous(), dev)
     if subset_by_index is not None:
-        w, v = w[..., lo:hi + 1], v[..., lo:hi + 1]
+        w, y = w[..., lo:hi + 1], y[..., lo:hi + 1]
     elif subset_by_value is not None:
         keep = (w > vlo) & (w <= vhi)
         counts = keep.reshape(-1, n).sum(-1) if n else torch.zeros(1, dtype=torch.int64)
@@ -627,10 +703,23 @@ def eigh_scipy(a, b, *, lower, eigvals_only, type, check_finite, subset_by_index
         idx = torch.nonzero(keep.reshape(-1, n)[0]).flatten() if n else \
             torch.zeros(0, dtype=torch.int64)
         # eigenvalues ascend, so the kept ones are contiguous
-        w, v = w[..., idx], v[..., idx]
+        w, y = w[..., idx], y[..., idx]
     if eigvals_only:
         return _new(w, dev, wdt)
+    if b is None:
+        v = y
+    elif type == 1:
+        v = _mm(li.mH, y, dev)                                # L^-H y
+    elif type == 2:
+        v = torch.linalg.solve_triangular(L.mH, y, upper=True)   # L^-H y
+    else:
+        v = _mm(L, y, dev)                                    # L y
     return EighResult(_new(w, dev, wdt), _new(v, dev, vdt))
+
+
+def _mm(p, q, dev):
+    """``p @ q`` through the GEMM routing point (contiguous, conjugation resolved)."""
+    return _gemm.gemm(p.resolve_conj().contiguous(), q.resolve_conj().contiguous(), dev)
 
 
 def _pivot_order(t):
@@ -788,12 +877,6 @@ def _host(name, dev, *args, **kw):
     return _wrap(getattr(_sl(), name)(*args, **kw), dev)
 
 
-def _torch_only(name, what, dev):
-    raise NotImplementedError(f"scipy.linalg.{name} with {what} is not implemented for "
-                              f"arrays on {dev} (torch has no such solver); move the "
-                              "arrays to the CPU (x.to_device('cpu')) to use SciPy's")
-
-
 def scipy_solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=True,
                 assume_a=None, transposed=False):
     """``scipy.linalg.solve`` (``overwrite_*`` are permissions: accepted, never used)."""
@@ -838,7 +921,8 @@ def scipy_det(a, overwrite_a=False, check_finite=True):
         raise ValueError("Last 2 dimensions of the array must be square but received "
                          f"shape {x.shape}.")
     rdt = sp_dtypes("det", x.dtype)[0]
-    dev.check_dtype(rdt)
+    _check_results("det", dev, x.dtype, (rdt,), " (trnpy.linalg.det, NumPy's det, keeps "
+                   "float32 for float32 input; or move the array to the CPU)")
     if _dispatch.use_numpy(dev):
         return _host("det", dev, x, check_finite=check_finite)
     _check_finite(check_finite, x._t)
@@ -870,8 +954,9 @@ def scipy_lstsq(a, b, cond=None, overwrite_a=False, overwrite_b=False, check_fin
     if _dispatch.use_numpy(dev):
         return _host("lstsq", dev, x, y, cond=cond, check_finite=check_finite,
                      lapack_driver=lapack_driver)
-    if x.ndim > 2:
-        _torch_only("lstsq", "a stack of matrices", dev)
+    if x.ndim > 2:            # a stack: SciPy's loop over gelsd, on the host
+        return _via_host("lstsq", dev, (x, y), dict(cond=cond, check_finite=check_finite,
+                                                    lapack_driver=lapack_driver))
     m, n = x.shape
     if y.ndim not in (1, 2) or y.shape[0] != m:
         raise ValueError("Shape mismatch: a and b must have the same number of rows "
@@ -982,8 +1067,9 @@ def scipy_cholesky(a, lower=False, overwrite_a=False, check_finite=True):
 def scipy_eig(a, b=None, left=False, right=True, overwrite_a=False, overwrite_b=False,
               check_finite=True, homogeneous_eigvals=False):
     """``scipy.linalg.eig``: complex eigenvalues always; right eigenvectors real when every
-    eigenvalue is (real input). Off the SciPy path ``b`` (the generalized problem) and
-    ``left=True`` raise NotImplementedError: torch has neither."""
+    eigenvalue is (real input). The generalized problem (``b``) and left eigenvectors
+    have no torch algorithm (LAPACK ggev / left vectors): off the NumPy backend SciPy runs
+    them on a recorded host copy."""
     xs, dev = _convert.as_arrays(a) if b is None else _convert.as_arrays(a, b)
     for y in xs:
         if y.ndim < 2 or y.shape[-1] != y.shape[-2]:
@@ -991,17 +1077,15 @@ def scipy_eig(a, b=None, left=False, right=True, overwrite_a=False, overwrite_b=
     if b is not None and xs[1].shape != xs[0].shape:
         raise ValueError("a and b must have the same shape")
     x = xs[0]
-    wdt, vdt = sp_dtypes("eig", x.dtype)
+    wdt, vdt = sp_dtypes("eig", *[y.dtype for y in xs])
     cdt = wdt
-    for d in (wdt, vdt):
-        dev.check_dtype(d)
+    _check_results("eig", dev, x.dtype, (wdt, vdt))
+    kw = dict(left=left, right=right, check_finite=check_finite,
+              homogeneous_eigvals=homogeneous_eigvals)
     if _dispatch.use_numpy(dev):
-        return _host("eig", dev, *xs, left=left, right=right, check_finite=check_finite,
-                     homogeneous_eigvals=homogeneous_eigvals)
-    if b is not None:
-        _torch_only("eig", "b (the generalized eigenproblem)", dev)
-    if left:
-        _torch_only("eig", "left=True (left eigenvectors)", dev)
+        return _host("eig", dev, *xs, **kw)
+    if b is not None or left:
+        return _via_host("eig", dev, xs, kw)
     t = torch_as(x._t, cdt if x.dtype.kind == "c" else _dtypes.real_of(cdt))
     _check_finite(check_finite, t)
     if not right:
@@ -1047,10 +1131,14 @@ def scipy_eigvalsh(a, b=None, *, lower=True, overwrite_a=False, overwrite_b=Fals
 def scipy_qr(a, overwrite_a=False, lwork=None, mode="full", pivoting=False,
              check_finite=True):
     """``scipy.linalg.qr`` with SciPy's modes: 'full' and 'economic' ``(Q, R)``, 'r'
-    ``(R,)`` (the full R), 'raw' ``((qr, tau), R)`` (LAPACK geqrf's output)."""
+    ``(R,)`` (the full R), 'raw' ``((qr, tau), R)`` (LAPACK geqrf's output; with
+    ``pivoting`` ``((qr, tau), R, P)``: geqrf of the columns in geqp3's order)."""
     if mode not in ("full", "r", "economic", "raw"):
         raise ValueError("Mode argument should be one of ['full', 'r', 'economic', 'raw']")
-    if pivoting or mode in ("full", "economic"):
+    if lwork is not None and int(lwork) != -1:
+        x = _convert.as_array(a)
+        _check_qr_lwork(int(lwork), x.shape, x.dtype, mode, pivoting)
+    if mode in ("full", "economic") or (pivoting and mode == "r"):
         return qr_scipy(a, mode, bool(pivoting), bool(check_finite))
     (x,), dev = _convert.as_arrays(a)
     if x.ndim < 2:
@@ -1058,14 +1146,35 @@ def scipy_qr(a, overwrite_a=False, lwork=None, mode="full", pivoting=False,
     dt = sp_dtypes("qr", x.dtype)[0]
     dev.check_dtype(dt)
     if _dispatch.use_numpy(dev):
-        return _host("qr", dev, x, mode=mode, check_finite=check_finite)
+        return _host("qr", dev, x, mode=mode, pivoting=pivoting, check_finite=check_finite)
     t = torch_as(x._t, dt)
     _check_finite(check_finite, t)
     if mode == "r":
         return (_new(torch.linalg.qr(t, mode="complete")[1], dev, dt),)
+    if pivoting:
+        perm = _pivot_order(t)
+        t = t.gather(-1, perm[..., None, :].expand(t.shape))
     h, tau = torch.geqrf(t)
     k = min(t.shape[-2:])
-    return (_new(h, dev, dt), _new(tau, dev, dt)), _new(h[..., :k, :].triu(), dev, dt)
+    r = (_new(h, dev, dt), _new(tau, dev, dt)), _new(h[..., :k, :].triu(), dev, dt)
+    return r + (_new(perm, dev, np.int32),) if pivoting else r
+
+
+def _check_qr_lwork(lwork, shape, dtype, mode, pivoting):
+    """SciPy's LAPACK wrappers reject a workspace smaller than geqrf's (N; geqp3 takes
+    none) or orgqr's (Q's columns); trnpy does too, by letting SciPy's wrapper check the
+    same ``lwork`` on a k x k zero matrix (its own exception and message)."""
+    if len(shape) < 2 or not shape[-1] * shape[-2]:
+        return                          # SciPy answers empty input before any LAPACK call
+    m, n = shape[-2:]
+    need = [] if pivoting else [("geqrf", n)]
+    if mode in ("full", "economic"):
+        need.append(("orgqr", m if mode == "full" else min(m, n)))
+    for routine, k in need:
+        if lwork < k:
+            z = np.zeros((k, k), sp_dtypes("qr", dtype)[0])
+            f = _sl().get_lapack_funcs(routine, (z,))
+            f(z[:1], lwork=lwork) if routine == "geqrf" else f(z, z[0], lwork=lwork)
 
 
 def scipy_norm(a, ord=None, axis=None, keepdims=False, check_finite=True):
@@ -1080,15 +1189,6 @@ def scipy_norm(a, ord=None, axis=None, keepdims=False, check_finite=True):
     return _np_norm(x, ord=ord, axis=axis, keepdims=keepdims)
 
 
-def scipy_block_diag(*arrs):
-    """``scipy.linalg.block_diag`` of 0-, 1- and 2-D arrays (SciPy 1.17's stacks of
-    N-D arrays raise NotImplementedError)."""
-    if any(getattr(x, "ndim", 0) > 2 for x in arrs):
-        raise NotImplementedError("scipy.linalg.block_diag of stacks (arrays with more "
-                                  "than 2 dimensions) is not implemented in trnpy")
-    return block_diag(*arrs)
-
-
 #: ``scipy.linalg`` name -> trnpy's function with SciPy's signature and defaults
 SCIPY = {
     "solve": scipy_solve, "solve_triangular": solve_triangular, "inv": scipy_inv,
@@ -1098,6 +1198,6 @@ SCIPY = {
     "cho_factor": cho_factor, "cho_solve": cho_solve, "lu": lu, "lu_factor": lu_factor,
     "lu_solve": lu_solve, "qr": scipy_qr, "expm": expm, "sqrtm": sqrtm, "logm": logm,
     "schur": schur, "hessenberg": hessenberg, "norm": scipy_norm, "null_space": null_space,
-    "orth": orth, "block_diag": scipy_block_diag, "toeplitz": toeplitz,
+    "orth": orth, "block_diag": block_diag, "toeplitz": toeplitz,
     "circulant": circulant,
 }
