@@ -57,6 +57,17 @@ def _einsum(*args, **kwargs):
     return trnpy.einsum(*args, **kwargs)
 
 
+def _concatenate(arrays, axis=0, **kwargs):
+    # dask joins a nested list of blocks one axis at a time (map_overlap's ghost cells,
+    # blockwise contractions); a level with one block would copy it whole only for the
+    # next level to copy it again. Dask's getitem gives views that share chunk memory in
+    # the same way.
+    arrays = list(arrays)
+    if len(arrays) == 1 and not kwargs and isinstance(arrays[0], TrnArray):
+        return arrays[0]
+    return trnpy.concatenate(arrays, axis=axis, **kwargs)
+
+
 def _percentile_chunk(a, q, method="linear"):
     return _percentile(a, q, method)
 
@@ -194,7 +205,7 @@ def register():
     if _REGISTERED:
         return
     register_chunk_type(TrnArray)
-    concatenate_lookup.register(TrnArray, trnpy.concatenate)
+    concatenate_lookup.register(TrnArray, _concatenate)
     take_lookup.register(TrnArray, trnpy.take)
     tensordot_lookup.register(TrnArray, trnpy.tensordot)
     einsum_lookup.register(TrnArray, _einsum)
