@@ -93,6 +93,35 @@ def test_ops_keep_trnpy_chunks_against_numpy():
     np.testing.assert_allclose(host(p), np.percentile(a[:, 0], [5, 50, 95]), rtol=1e-12)
 
 
+def test_moments_of_neuron_chunks_stay_float32():
+    """dask's var/std/nanvar count in int64 and combine in float64; on the neuron device
+    (no float64) they run in float32 and match NumPy to float32 accuracy."""
+    rng = np.random.default_rng(3)
+    a = (rng.standard_normal((50, 36)) * 3 + 1).astype("f4")
+    a[[2, 17, 40], [5, 0, 35]] = np.nan
+    b = np.where(np.isnan(a), 0.5, a)
+    with trnpy.device(NEURON):
+        x, y = (da.from_array(trnpy.asarray(v), chunks=(11, 8)) for v in (a, b))
+    cases = [
+        (y.std(), np.std(b, dtype="f8")),
+        (y.var(axis=1), np.var(b, axis=1, dtype="f8")),
+        (y.std(axis=0, ddof=1, split_every=2), np.std(b, axis=0, ddof=1, dtype="f8")),
+        (y.mean(axis=0), np.mean(b, axis=0, dtype="f8")),
+        (da.nanmean(x), np.nanmean(a, dtype="f8")),
+        (da.nanvar(x, axis=0), np.nanvar(a, axis=0, dtype="f8")),
+        (da.nanstd(x, ddof=1), np.nanstd(a, ddof=1, dtype="f8")),
+    ]
+    for z, ref in cases:
+        r = z.compute()
+        assert isinstance(r, TrnArray) and r.device == NEURON and r.dtype == np.float32
+        np.testing.assert_allclose(host(r), ref, rtol=2e-6, atol=2e-6)
+    # host float32 chunks keep NumPy's own promotions (float64 counts, float32 result)
+    z = da.from_array(trnpy.asarray(b), chunks=(11, 8)).var()
+    r = z.compute()
+    assert r.dtype == np.var(b).dtype == np.float32
+    np.testing.assert_allclose(r, np.var(b, dtype="f8"), rtol=2e-6)
+
+
 def test_from_array_and_to_backend():
     a = np.arange(24.0).reshape(4, 6)
     x = da.from_array(trnpy.asarray(a), chunks=(2, 3))

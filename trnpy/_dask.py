@@ -72,23 +72,53 @@ def _percentile_chunk(a, q, method="linear"):
     return _percentile(a, q, method)
 
 
-def _count_dtype(x, kwargs):
-    """dask counts elements in float64; the neuron device has none, so float32 there
-    (exact up to 2**24 elements per count)."""
+class _Counts(TrnArray):
+    """Element counts on a device without float64. dask's moment reductions (var, std,
+    nanvar, nanstd) cast numel's counts to int64 and divide float32 data by them: float64
+    by NumPy's rules, which such a device refuses. These counts stay float32 through that
+    cast (exact integers up to 2**24 per chunk), so the moments stay float32."""
+    __slots__ = ()
+
+    def astype(self, dtype, *args, **kwargs):
+        if np.dtype(dtype).kind in "iu":
+            return TrnArray._new(self._t, self._device)
+        return TrnArray.astype(self, dtype, *args, **kwargs)
+
+
+def _counts(count, x, kwargs):
+    """dask's count ``count(x, **kwargs)``, in float64 by default; float32 (as
+    :class:`_Counts`) on a device without float64."""
     dt = np.dtype(kwargs.get("dtype", np.float64))
     try:
         x.device.check_dtype(dt)
     except TypeError:
         kwargs = dict(kwargs, dtype=np.float32 if dt.kind == "f" else np.complex64)
-    return kwargs
+        n = count(x, **kwargs)
+        return _Counts._new(n._t, n._device) if isinstance(n, TrnArray) else n
+    return count(x, **kwargs)
+
+
+def _divide(a, b, dtype=None):
+    # dask's moment_combine (var, std, nanvar and nanstd's tree reduction) asks for
+    # float64 means; on a device without float64 they stay float32 (or complex64), the
+    # dtype of the final result anyway
+    if dtype is not None:
+        dev = next((v.device for v in (a, b) if isinstance(v, TrnArray)), None)
+        dt = np.dtype(dtype)
+        if dev is not None and dt.itemsize == 8 * (1 + (dt.kind == "c")):
+            try:
+                dev.check_dtype(dt)
+            except TypeError:
+                dtype = np.float32 if dt.kind == "f" else np.complex64
+    return trnpy.divide(a, b, dtype=dtype)
 
 
 def _numel(x, **kwargs):
-    return _numel_arraylike(x, **_count_dtype(x, kwargs))
+    return _counts(_numel_arraylike, x, kwargs)
 
 
 def _nannumel_trn(x, **kwargs):
-    return _nannumel(x, **_count_dtype(x, kwargs))
+    return _counts(_nannumel, x, kwargs)
 
 
 def _to_numpy(data, **kwargs):
@@ -210,7 +240,7 @@ def register():
     tensordot_lookup.register(TrnArray, trnpy.tensordot)
     einsum_lookup.register(TrnArray, _einsum)
     empty_lookup.register(TrnArray, trnpy.empty)
-    divide_lookup.register(TrnArray, trnpy.divide)
+    divide_lookup.register(TrnArray, _divide)
     percentile_lookup.register(TrnArray, _percentile_chunk)
     numel_lookup.register(TrnArray, _numel)
     nannumel_lookup.register(TrnArray, _nannumel_trn)
