@@ -17,13 +17,14 @@ Random numbers: :func:`default_rng` gives a dask ``Generator`` whose draws equal
 from __future__ import annotations
 
 import math
+import sys
 from itertools import product
 
 import numpy as np
 
 import dask
 import dask.array as da
-from dask.array import linalg as _dl, utils as _du
+from dask.array import linalg as _dl, random as _dar, utils as _du
 from dask.array.backends import (ArrayBackendEntrypoint, _nannumel, _numel_arraylike,
                                  array_creation_dispatch)
 from dask.array.chunk_types import register_chunk_type
@@ -381,6 +382,9 @@ def _draw(state, method, n, dtype, device, kwargs):
     return r, bg.state
 
 
+_PIECE = 1 << 22                # draws per step of a plan's walk (bounds its memory)
+
+
 def _plan(base, method, dtype, device, kwargs, starts, total):
     """{draw index: Philox state before it} for ``starts`` and ``total`` (the end)."""
     pts = sorted(set(starts) | {total})
@@ -396,9 +400,10 @@ def _plan(base, method, dtype, device, kwargs, starts, total):
         return out
     state, at = base, 0
     for p in pts:
-        if p > at:
-            _, state = _draw(state, method, p - at, dtype, device, kwargs)
-            at = p
+        while p > at:
+            k = min(p - at, _PIECE)
+            _, state = _draw(state, method, k, dtype, device, kwargs)
+            at += k
         out[p] = state
     return out
 
@@ -472,30 +477,13 @@ class Generator(da.random.Generator):
 
     def _array(self, method, size, dtype, chunks, kwargs):
         dev = self._device if self._device is not None else get_default_device()
-        if dtype is None:
-            dtype = dev.default_dtype("real floating")
-        dtype = np.dtype(dtype)
-        dev.check_dtype(dtype)
+        dtype = _draw_dtype(dev, dtype)
         shape = _shape(size)
         chunks = normalize_chunks(chunks, shape, dtype=dtype)
         total = math.prod(shape)
-        blocks = list(product(*[range(len(c)) for c in chunks]))
-        offsets = [np.cumsum((0,) + c[:-1]) for c in chunks]
-        specs = []
-        for b in blocks:
-            at = tuple(int(offsets[k][i]) for k, i in enumerate(b))
-            chunk = tuple(chunks[k][i] for k, i in enumerate(b))
-            if math.prod(chunk) == 0:
-                specs.append((b, np.zeros(1, np.int64), 0, chunk))
-                continue
-            starts, length = _runs(shape, at, chunk)
-            specs.append((b, starts, length, chunk))
-        need = set()
-        for _, starts, length, _ in specs:
-            need |= {int(starts[0])} if _use_stretch(starts, length) else set(
-                starts.tolist())
+        specs, need = _layout(shape, chunks)
         plan = dask.delayed(_plan, pure=True)(self._state, method, dtype, dev, kwargs,
-                                               sorted(need), total)
+                                               need, total)
         self._state = dask.delayed(_plan_end, pure=True)(plan, total)
         name = f"trnpy-{method}-{tokenize(plan.key, shape, chunks)}"
         dsk = {(name,) + b: Task((name,) + b, _draw_chunk, TaskRef(plan.key), method,
@@ -522,18 +510,48 @@ class Generator(da.random.Generator):
         for v in (low, high):
             if np.ndim(v):
                 raise NotImplementedError("trnpy's dask integers takes scalar bounds")
-        # NumPy's checks of the bounds, here rather than in every chunk
-        np.random.Generator(np.random.Philox(0)).integers(low, high, size=1, dtype=dtype,
-                                                          endpoint=endpoint)
-        dt = np.dtype(dtype)
-        if dt.itemsize < 4 and math.prod(
-                len(c) for c in normalize_chunks(chunks, _shape(size), dtype=dt)) > 1:
-            raise NotImplementedError(
-                f"integers of dtype {dt} in more than one chunk: NumPy draws 8- and 16-bit "
-                "integers (and bool) from a 32-bit buffer that lives only inside one call, "
-                "so a chunk cannot start mid-stream; use one chunk, or a 32/64-bit dtype")
+        _check_integers(low, high, dtype, endpoint,
+                        normalize_chunks(chunks, _shape(size), dtype=np.dtype(dtype)))
         return self._array("integers", size, dtype, chunks,
                            {"low": low, "high": high, "endpoint": endpoint})
+
+
+def _draw_dtype(dev, dtype):
+    dtype = dev.default_dtype("real floating") if dtype is None else np.dtype(dtype)
+    dev.check_dtype(dtype)
+    return dtype
+
+
+def _layout(shape, chunks):
+    """Each block's (index, run starts, run length, shape) in C order, and the sorted
+    draw indices a plan must give states for."""
+    offsets = [np.cumsum((0,) + c[:-1]) for c in chunks]
+    specs, need = [], set()
+    for b in product(*[range(len(c)) for c in chunks]):
+        at = tuple(int(offsets[k][i]) for k, i in enumerate(b))
+        chunk = tuple(chunks[k][i] for k, i in enumerate(b))
+        if math.prod(chunk) == 0:
+            specs.append((b, np.zeros(1, np.int64), 0, chunk))
+            continue
+        starts, length = _runs(shape, at, chunk)
+        specs.append((b, starts, length, chunk))
+        need |= {int(starts[0])} if _use_stretch(starts, length) else set(starts.tolist())
+    return specs, sorted(need)
+
+
+def _check_integers(low, high, dtype, endpoint, chunks):
+    for v in (low, high):
+        if np.ndim(v):
+            raise NotImplementedError("trnpy's dask integers takes scalar bounds")
+    # NumPy's checks of the bounds, here rather than in every chunk
+    np.random.Generator(np.random.Philox(0)).integers(low, high, size=1, dtype=dtype,
+                                                      endpoint=endpoint)
+    dt = np.dtype(dtype)
+    if dt.itemsize < 4 and math.prod(len(c) for c in chunks) > 1:
+        raise NotImplementedError(
+            f"integers of dtype {dt} in more than one chunk: NumPy draws 8- and 16-bit "
+            "integers (and bool) from a 32-bit buffer that lives only inside one call, "
+            "so a chunk cannot start mid-stream; use one chunk, or a 32/64-bit dtype")
 
 
 def _shape(size):
@@ -569,16 +587,149 @@ def default_rng(seed=None, *, device=None):
     return Generator(bg, device=device)
 
 
+# -- dask's own da.random.default_rng under the trnpy backend ----------------------------
+# dask's Generator asks its bit generator's ``_seed_seq.spawn(n)`` for one seed per chunk,
+# builds a bit generator from each, and every chunk task draws
+# ``<library>.random.default_rng(seed).<method>(size=chunk shape)``. The spawn knows
+# neither the array's shape nor its chunks, which a chunk needs to find its place in the
+# stream, so it reads them from dask's ``_wrap_func`` call that asks for the seeds (the
+# one caller that draws per chunk: choice and others are refused). Each seed it gives is
+# a trnpy Generator that draws exactly its chunk's runs of the stream: trnpy's
+# default_rng returns a trnpy Generator as is. Words per draw vary for standard_normal
+# and integers, so where their chunks start is found by walking the stream once, here
+# when the array is defined (dask's graph has no place for a plan task);
+# trnpy._dask.default_rng defers that walk to one task.
+_METHODS = ("random", "standard_normal", "integers")
+
+
+def _dask_call(n):
+    """The locals of dask.array.random._wrap_func asking for ``n`` seeds, or None."""
+    f = sys._getframe(2)
+    for _ in range(4):
+        if f is None:
+            return None
+        if f.f_code is _dar._wrap_func.__code__:
+            loc = f.f_locals
+            chunks = loc.get("chunks")
+            if chunks is not None and math.prod(len(c) for c in chunks) == n:
+                return loc
+            return None
+        f = f.f_back
+    return None
+
+
+class _ChunkDraw(_TrnGenerator):
+    """The seed dask hands one chunk task: draws that chunk of the array (its ``shape``,
+    or an empty array for dask's meta) and nothing else."""
+
+    def __init__(self, method, dtype, device, kwargs, states, starts, length, shape, token):
+        super().__init__(_philox_at(states[min(states)]), device=device)
+        self._spec = (method, dtype, device, kwargs, states, starts, length, shape, token)
+
+    def __reduce__(self):
+        return _ChunkDraw, self._spec
+
+    def __dask_tokenize__(self):
+        return self._spec[-1]
+
+    def _chunk(self, method, size, dtype):
+        m, dt, dev, kwargs, states, starts, length, shape, _ = self._spec
+        size = _shape(size)
+        if method != m or np.dtype(dtype) != dt:
+            raise ValueError(f"this seed draws {m} of {dt}, not {method} of {dtype}")
+        if math.prod(size) == 0:
+            return trnpy.empty(size, dtype=dt, device=dev)
+        if size != shape:
+            raise ValueError(f"this seed draws a chunk of shape {shape}, not {size}")
+        return _draw_chunk(states, m, dt, dev, kwargs, starts, length, shape)
+
+    def random(self, size=None, dtype=np.float64, out=None):
+        return self._chunk("random", size, dtype)
+
+    def standard_normal(self, size=None, dtype=None, out=None):
+        return self._chunk("standard_normal", size,
+                           self._spec[1] if dtype is None else dtype)
+
+    def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False):
+        return self._chunk("integers", size, dtype)
+
+
+class _Spawner:
+    """The ``_seed_seq`` of a root :class:`DaskPhilox`: one :class:`_ChunkDraw` per chunk
+    of the array dask is building."""
+
+    def __init__(self, root):
+        self._root = root
+
+    def spawn(self, n):
+        loc = _dask_call(n)
+        name = sys._getframe(2).f_code.co_name if loc is None else loc.get("funcname")
+        if loc is None or name not in _METHODS:
+            raise NotImplementedError(
+                f"da.random's {name}() under the trnpy backend would give "
+                "each chunk its own spawned stream, unlike trnpy.random.default_rng(seed); "
+                "only random, standard_normal and integers (scalar arguments) are drawn "
+                "from trnpy's stream chunk by chunk (also by trnpy._dask.default_rng)")
+        args, kwargs = list(loc["args"]), dict(loc["kwargs"])
+        if any(isinstance(v, (Array, np.ndarray)) for v in args + list(kwargs.values())):
+            raise NotImplementedError(f"trnpy's dask {name} takes scalar arguments")
+        if kwargs.pop("out", None) is not None:
+            raise NotImplementedError("dask arrays take no out=")
+        dev = get_default_device()
+        dtype = kwargs.pop("dtype", np.int64 if name == "integers" else None)
+        if name == "integers":
+            low = args[0] if args else kwargs.pop("low")
+            high, endpoint = kwargs.pop("high", None), kwargs.pop("endpoint", False)
+            if high is None:
+                low, high = 0, low
+            _check_integers(low, high, dtype, endpoint, loc["chunks"])
+            kwargs = {"low": low, "high": high, "endpoint": endpoint}
+            dtype = np.dtype(dtype)
+            dev.check_dtype(dtype)
+        else:
+            if args or kwargs:
+                raise TypeError(f"{name}() got unexpected arguments {args} {kwargs}")
+            dtype = _draw_dtype(dev, dtype)
+        shape, chunks = tuple(loc["size"]), loc["chunks"]
+        total = math.prod(shape)
+        specs, need = _layout(shape, chunks)
+        base = dict(self._root.state, bit_generator="Philox")
+        # the walk gives the same states on any device: on the host it is NumPy's draw
+        plan = _plan(base, name, dtype, CPU, kwargs, need, total)
+        self._root.state = dict(plan[total], bit_generator=type(self._root).__name__)
+        token = tokenize(base, name, dtype, dev, kwargs, shape, chunks)
+        out = []
+        for b, starts, length, chunk in specs:
+            if math.prod(chunk) == 0:
+                states = {0: base}
+            elif _use_stretch(starts, length):
+                states = {int(starts[0]): plan[int(starts[0])]}
+            else:
+                states = {int(p): plan[int(p)] for p in starts}
+            out.append(_ChunkDraw(name, dtype, dev, kwargs, states, starts.tolist(),
+                                  length, chunk, (token, b)))
+        return out
+
+
 class DaskPhilox(Philox):
-    """The bit generator of ``da.random.default_rng`` under the trnpy backend. dask's own
-    Generator gives each chunk a spawned child stream, which is not trnpy's stream, so
-    its draws are refused with a pointer to :func:`default_rng`."""
+    """The bit generator of dask's ``da.random.default_rng(seed)`` under the trnpy
+    backend: chunk for chunk its ``random``, ``standard_normal`` and ``integers`` equal
+    ``trnpy.random.default_rng(seed)``'s draws, for any chunking (see the notes above)."""
+
+    def __init__(self, seed=None):
+        if isinstance(seed, _ChunkDraw):          # dask's per-chunk copy of a seed
+            super().__init__(0)
+            self._chunk = seed
+        else:
+            super().__init__(seed)
+            self._chunk = None
 
     @property
     def _seed_seq(self):
-        raise NotImplementedError(
-            "under the trnpy backend, da.random.default_rng(seed) would give each chunk "
-            "its own spawned stream, unlike trnpy.random.default_rng(seed); use "
-            "trnpy._dask.default_rng(seed), whose draws equal trnpy's for any chunking")
+        return self._chunk if self._chunk is not None else _Spawner(self)
+
+    def __dask_tokenize__(self):
+        return ("trnpy.DaskPhilox", tokenize(self._chunk) if self._chunk is not None
+                else tokenize(self.state))
 
 register()
