@@ -215,6 +215,28 @@ def test_linalg_chunks_stay_trnpy():
                                rtol=1e-9)
 
 
+def test_linalg_of_neuron_chunks_with_scipy_dispatch():
+    """dask computes the metas of solve/lstsq by calling SciPy at graph-build time; with
+    trnpy.scipy_dispatch on, that call runs trnpy's on a device array too."""
+    rng = np.random.default_rng(4)
+    A = (rng.standard_normal((16, 16)) + 6 * np.eye(16)).astype("f4")
+    b = rng.standard_normal(16).astype("f4")
+    T = rng.standard_normal((24, 3)).astype("f4")
+    with trnpy.device(NEURON):
+        a = da.from_array(trnpy.asarray(A), chunks=8)
+        bb = da.from_array(trnpy.asarray(b), chunks=8)
+        t = da.from_array(trnpy.asarray(T), chunks=(8, 3))
+        tb = da.from_array(trnpy.asarray(T[:, 0] + 1), chunks=8)
+    with trnpy.scipy_dispatch():
+        x = da.linalg.solve(a, bb)
+        c = da.linalg.lstsq(t, tb)[0]
+    for y, ref in [(x, np.linalg.solve(A.astype("f8"), b)),
+                   (c, np.linalg.lstsq(T.astype("f8"), T[:, 0] + 1.0, rcond=None)[0])]:
+        r = y.compute()
+        assert isinstance(r, TrnArray) and r.device == NEURON and r.dtype == np.float32
+        np.testing.assert_allclose(host(r), ref, rtol=2e-4, atol=2e-4)
+
+
 # -- random numbers independent of chunking ---------------------------------------------
 @st.composite
 def shapes_and_chunks(draw):

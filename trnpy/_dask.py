@@ -166,15 +166,16 @@ def _solve_triangular_lower(a, b):
 
 
 def _swaps():
-    """{function dask's graphs hold: its trnpy-aware stand-in}, and SciPy's lu."""
+    """{function dask's graphs hold: its trnpy-aware stand-in}."""
     import scipy.linalg   # optional dependency: the function dask's lu graph holds
     return {scipy.linalg.lu: _lu, _du.solve_triangular_safe: _solve_triangular,
-            _dl._solve_triangular_lower: _solve_triangular_lower}, scipy.linalg.lu
+            _dl._solve_triangular_lower: _solve_triangular_lower}
 
 
 def _swapped(swaps, f):
+    # trnpy.scipy_dispatch's stand-ins (on while the graph was built) wrap SciPy's own
     try:
-        return swaps.get(f, f)
+        return swaps.get(f, swaps.get(getattr(f, "__wrapped__", None), f))
     except TypeError:            # an unhashable callable
         return f
 
@@ -199,8 +200,8 @@ def _swap_task(t, swaps, like):
     if isinstance(t, list):
         new = [_swap_task(a, swaps, like) for a in t]
         return t if all(a is b for a, b in zip(new, t)) else new
-    if isinstance(t, Task) and t.func in swaps:
-        return Task(t.key, swaps[t.func], *t.args, **t.kwargs)
+    if isinstance(t, Task) and _swapped(swaps, t.func) is not t.func:
+        return Task(t.key, _swapped(swaps, t.func), *t.args, **t.kwargs)
     return t
 
 
@@ -208,13 +209,14 @@ def optimize(dsk, keys, **kwargs):
     """dask's array optimisation, after swapping SciPy task functions for trnpy-aware
     ones in materialised layers (blockwise layers hold none and are left alone)."""
     if isinstance(dsk, HighLevelGraph):
-        (swaps, lu), layers, changed = _swaps(), dict(dsk.layers), False
+        swaps, layers, changed = _swaps(), dict(dsk.layers), False
         for name, layer in dsk.layers.items():
             if not isinstance(layer, MaterializedLayer):
                 continue
             m = layer.mapping
             like = None
-            if any(isinstance(v, tuple) and v and v[0] is lu for v in m.values()):
+            if any(isinstance(v, tuple) and v and _swapped(swaps, v[0]) is _lu
+                   for v in m.values()):
                 # the input's first block tells the zero blocks their kind
                 like = next((k for dep in sorted(dsk.dependencies[name])
                              for k in dsk.layers[dep].keys() if isinstance(k, tuple)
