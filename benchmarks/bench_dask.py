@@ -82,16 +82,24 @@ def matmul(backend, n):
     return lambda: (a @ b).sum(axis=0).compute()
 
 
-def best(runs):
-    """{name: best time} of the runs, alternating after one warm-up each."""
+def _cpu():
+    return time.process_time()
+
+
+def best(client, runs):
+    """{name: (best wall time, the workers' CPU seconds per worker in that run)}, the
+    runs alternating after one warm-up each."""
     for run in runs.values():
         run()
     times = {name: [] for name in runs}
     for _ in range(ROUNDS):
         for name, run in runs.items():
+            c0 = client.run(_cpu)
             t = time.perf_counter()
             run()
-            times[name].append(time.perf_counter() - t)
+            t = time.perf_counter() - t
+            c1 = client.run(_cpu)
+            times[name].append((t, sum(c1[w] - c0[w] for w in c0) / len(c0)))
     return {name: min(ts) for name, ts in times.items()}
 
 
@@ -99,11 +107,11 @@ def timings(n):
     env = dict(ENV, PYTHONPATH=os.pathsep.join(sys.path))
     with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                       host="127.0.0.1", dashboard_address=":0", env=env,
-                      silence_logs=logging.ERROR) as cluster, Client(cluster):
+                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
         out = {}
         for work in (heat, matmul):
             out.update({(work.__name__, b): t for (b, t) in best(
-                {b: work(b, n) for b in ("trnpy", "numpy")}).items()})
+                client, {b: work(b, n) for b in ("trnpy", "numpy")}).items()})
         return out
 
 
@@ -121,14 +129,15 @@ def _work(kind, backend, start, out):
     start.wait()
     ts = []
     for _ in range(ROUNDS):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         run()
-        ts.append(time.perf_counter() - t)
+        ts.append((time.perf_counter() - t, time.process_time() - c))
     out.put(min(ts))
 
 
 def plain(kind, backend, n):
-    """Best time of the work when n plain processes run it at once (the slowest)."""
+    """(wall, CPU) seconds of the work when n plain processes run it at once (the
+    slowest; its best round)."""
     ctx = mp.get_context("spawn")
     start, out = ctx.Barrier(n), ctx.Queue()
     procs = [ctx.Process(target=_work, args=(kind, backend, start, out)) for _ in range(n)]
@@ -148,12 +157,17 @@ def main():
     t1, t2 = timings(1), timings(2)
     c1 = {(k, b): plain(k, b, 1) for k in ("heat", "matmul") for b in ("trnpy", "numpy")}
     c2 = {(k, b): plain(k, b, 2) for k in ("heat", "matmul") for b in ("trnpy", "numpy")}
+    def eff(a, b):
+        return f"{100 * a[0] / b[0]:5.1f}% (CPU {100 * a[1] / b[1]:5.1f}%)"
+    print("wall seconds [CPU seconds per worker]; efficiency by wall time (and by the "
+          "workers' CPU time, which other load on the box does not inflate)")
     for k in ("heat", "matmul"):
         for b in ("trnpy", "numpy"):
-            print(f"{k:6s} {b:5s} chunks: Dask 1 worker {t1[k, b]:6.3f} s, 2 workers "
-                  f"{t2[k, b]:6.3f} s, efficiency {100 * t1[k, b] / t2[k, b]:5.1f}%   "
-                  f"| no Dask: 1 process {c1[k, b]:6.3f} s, 2 at once {c2[k, b]:6.3f} s, "
-                  f"ceiling {100 * c1[k, b] / c2[k, b]:5.1f}%")
+            a1, a2, p1, p2 = t1[k, b], t2[k, b], c1[k, b], c2[k, b]
+            print(f"{k:6s} {b:5s} chunks: Dask 1 worker {a1[0]:6.3f} [{a1[1]:6.3f}], "
+                  f"2 workers {a2[0]:6.3f} [{a2[1]:6.3f}], efficiency {eff(a1, a2)}  | "
+                  f"no Dask: 1 process {p1[0]:6.3f} [{p1[1]:6.3f}], 2 at once "
+                  f"{p2[0]:6.3f} [{p2[1]:6.3f}], ceiling {eff(p1, p2)}")
     print(f"load average at end {os.getloadavg()[0]:.1f}")
 
 
