@@ -200,11 +200,8 @@ def test_persist_keeps_trnpy_chunks_and_sizes(client):
 
 
 def test_emulated_neuron_chunks(client):
-    """float32 chunks on the emulated NeuronCore through the same checks (a subset that
-    keeps the run short: linalg is covered on the host)."""
-    _run_cases(client, NEURON, np.float32, 2e-4,
-               names={"elementwise", "std", "var1", "argmax0", "nanmean", "map_overlap",
-                      "matmul_sum", "fft", "rechunk", "map_blocks"})
+    """float32 chunks on the emulated NeuronCore through the same checks."""
+    _run_cases(client, NEURON, np.float32, 2e-4)
 
 
 def test_random_on_cluster_equals_trnpy(client):

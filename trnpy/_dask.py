@@ -11,8 +11,9 @@ Serialisation: ``TrnArray.__reduce__`` hands pickle the NumPy view of host data,
 distributed's pickle protocol 5 moves host chunks as out-of-band buffers without a copy;
 a device chunk makes one host copy when sent and one device copy when received.
 
-Random numbers: :func:`default_rng` gives a dask ``Generator`` whose draws equal
-``trnpy.random.default_rng(seed)``'s for any chunking (see its docstring).
+Random numbers: :func:`default_rng`, and dask's own ``da.random.default_rng`` under the
+trnpy backend (:class:`DaskPhilox`), give dask ``Generator``s whose draws equal
+``trnpy.random.default_rng(seed)``'s for any chunking.
 """
 from __future__ import annotations
 
@@ -106,7 +107,7 @@ def _divide(a, b, dtype=None):
     if dtype is not None:
         dev = next((v.device for v in (a, b) if isinstance(v, TrnArray)), None)
         dt = np.dtype(dtype)
-        if dev is not None and dt.itemsize == 8 * (1 + (dt.kind == "c")):
+        if dev is not None and dt in (np.float64, np.complex128):
             try:
                 dev.check_dtype(dt)
             except TypeError:
