@@ -93,6 +93,35 @@ def test_ops_keep_trnpy_chunks_against_numpy():
     np.testing.assert_allclose(host(p), np.percentile(a[:, 0], [5, 50, 95]), rtol=1e-12)
 
 
+def test_moments_of_neuron_chunks_stay_float32():
+    """dask's var/std/nanvar count in int64 and combine in float64; on the neuron device
+    (no float64) they run in float32 and match NumPy to float32 accuracy."""
+    rng = np.random.default_rng(3)
+    a = (rng.standard_normal((30, 20)) * 3 + 1).astype("f4")
+    a[[2, 17, 29], [5, 0, 19]] = np.nan
+    b = np.where(np.isnan(a), 0.5, a)
+    with trnpy.device(NEURON):
+        x, y = (da.from_array(trnpy.asarray(v), chunks=(11, 8)) for v in (a, b))
+    cases = [
+        (y.std(), np.std(b, dtype="f8")),
+        (y.var(axis=1), np.var(b, axis=1, dtype="f8")),
+        (y.std(axis=0, ddof=1, split_every=2), np.std(b, axis=0, ddof=1, dtype="f8")),
+        (y.mean(axis=0), np.mean(b, axis=0, dtype="f8")),
+        (da.nanmean(x), np.nanmean(a, dtype="f8")),
+        (da.nanvar(x, axis=0), np.nanvar(a, axis=0, dtype="f8")),
+        (da.nanstd(x, ddof=1), np.nanstd(a, ddof=1, dtype="f8")),
+    ]
+    for z, ref in cases:
+        r = z.compute()
+        assert isinstance(r, TrnArray) and r.device == NEURON and r.dtype == np.float32
+        np.testing.assert_allclose(host(r), ref, rtol=2e-6, atol=2e-6)
+    # host float32 chunks keep NumPy's own promotions (float64 counts, float32 result)
+    z = da.from_array(trnpy.asarray(b), chunks=(11, 8)).var()
+    r = z.compute()
+    assert r.dtype == np.var(b).dtype == np.float32
+    np.testing.assert_allclose(r, np.var(b, dtype="f8"), rtol=2e-6)
+
+
 def test_from_array_and_to_backend():
     a = np.arange(24.0).reshape(4, 6)
     x = da.from_array(trnpy.asarray(a), chunks=(2, 3))
@@ -186,6 +215,28 @@ def test_linalg_chunks_stay_trnpy():
                                rtol=1e-9)
 
 
+def test_linalg_of_neuron_chunks_with_scipy_dispatch():
+    """dask computes the metas of solve/lstsq by calling SciPy at graph-build time; with
+    trnpy.scipy_dispatch on, that call runs trnpy's on a device array too."""
+    rng = np.random.default_rng(4)
+    A = (rng.standard_normal((16, 16)) + 6 * np.eye(16)).astype("f4")
+    b = rng.standard_normal(16).astype("f4")
+    T = rng.standard_normal((24, 3)).astype("f4")
+    with trnpy.device(NEURON):
+        a = da.from_array(trnpy.asarray(A), chunks=8)
+        bb = da.from_array(trnpy.asarray(b), chunks=8)
+        t = da.from_array(trnpy.asarray(T), chunks=(8, 3))
+        tb = da.from_array(trnpy.asarray(T[:, 0] + 1), chunks=8)
+    with trnpy.scipy_dispatch():
+        x = da.linalg.solve(a, bb)
+        c = da.linalg.lstsq(t, tb)[0]
+    for y, ref in [(x, np.linalg.solve(A.astype("f8"), b)),
+                   (c, np.linalg.lstsq(T.astype("f8"), T[:, 0] + 1.0, rcond=None)[0])]:
+        r = y.compute()
+        assert isinstance(r, TrnArray) and r.device == NEURON and r.dtype == np.float32
+        np.testing.assert_allclose(host(r), ref, rtol=2e-4, atol=2e-4)
+
+
 # -- random numbers independent of chunking ---------------------------------------------
 @st.composite
 def shapes_and_chunks(draw):
@@ -194,23 +245,64 @@ def shapes_and_chunks(draw):
     return shape, chunks
 
 
+def _generators(seed):
+    """trnpy._dask's Generator, and dask's own under the trnpy backend."""
+    with dask.config.set({"array.backend": "trnpy"}):
+        return [tdask.default_rng(seed), da.random.default_rng(seed)]
+
+
 @given(sc=shapes_and_chunks(), seed=st.integers(0, 2**32 - 1),
        method=st.sampled_from(["random", "random32", "standard_normal", "integers",
                                "integers32"]))
 @settings(max_examples=examples(25), deadline=None)
 def test_random_equals_trnpy_for_any_chunking(sc, seed, method):
     shape, chunks = sc
-    ref = trnpy.random.default_rng(seed)
-    g = tdask.default_rng(seed)
     kw = {"random": {}, "random32": {"dtype": np.float32}, "standard_normal": {},
           "integers": {"low": -3, "high": 1000},
           "integers32": {"low": 5, "high": 2**31 - 7, "dtype": np.int32}}[method]
     name = method.rstrip("32")
-    for _ in range(2):                                # the stream continues
-        want = getattr(ref, name)(size=shape, **kw)
-        got = getattr(g, name)(size=shape, chunks=chunks, **kw).compute()
-        assert got.dtype == want.dtype
-        np.testing.assert_array_equal(host(got), host(want))
+    for g in _generators(seed):
+        ref = trnpy.random.default_rng(seed)
+        for _ in range(2):                                # the stream continues
+            want = getattr(ref, name)(size=shape, **kw)
+            x = getattr(g, name)(size=shape, chunks=chunks, **kw)
+            assert isinstance(x._meta, TrnArray) and x.dtype == want.dtype
+            got = x.compute()
+            assert isinstance(got, TrnArray) and got.dtype == want.dtype
+            np.testing.assert_array_equal(host(got), host(want))
+
+
+def test_random_walks_the_stream_in_pieces(monkeypatch):
+    """standard_normal and integers find where chunks start by walking the stream; a
+    walk in many short steps lands where one long draw does."""
+    monkeypatch.setattr(tdask, "_PIECE", 7)
+    for g in _generators(11):
+        ref = trnpy.random.default_rng(11)
+        for name, kw in [("standard_normal", {}), ("integers", {"low": 0, "high": 3**20})]:
+            want = getattr(ref, name)(size=(9, 13), **kw)
+            got = getattr(g, name)(size=(9, 13), chunks=(4, 5), **kw).compute()
+            np.testing.assert_array_equal(host(got), host(want))
+
+
+def test_dask_random_under_the_backend_continues_trnpy_stream():
+    """dask's own Generator methods that use the bit generator directly (permutation)
+    and scalars follow trnpy's stream too; RandomState keeps dask's per-chunk seeding,
+    exactly as dask's numpy backend does (values depend on the chunks there too)."""
+    ref = trnpy.random.default_rng(8)
+    with dask.config.set({"array.backend": "trnpy"}):
+        g = da.random.default_rng(8)
+        p = g.permutation(12)
+        s = g.random()
+        r = g.random((5, 4), chunks=(2, 3))
+        rs = da.random.RandomState(4).standard_normal((7, 5), chunks=(3, 2))
+    np.testing.assert_array_equal(host(p.compute()), host(ref.permutation(12)))
+    assert s.compute() == ref.random()
+    np.testing.assert_array_equal(host(r.compute()), host(ref.random((5, 4))))
+    with dask.config.set({"array.backend": "numpy"}):
+        want = da.random.RandomState(4).standard_normal((7, 5), chunks=(3, 2)).compute()
+    got = rs.compute()
+    assert isinstance(got, TrnArray)
+    np.testing.assert_array_equal(host(got), want)
 
 
 def test_random_on_the_neuron_device():
@@ -221,6 +313,18 @@ def test_random_on_the_neuron_device():
     np.testing.assert_array_equal(host(x), ref)
     with pytest.raises(TypeError, match="float64"):
         g.random(5, dtype=np.float64)
+    with dask.config.set({"array.backend": "trnpy"}), trnpy.device(NEURON):
+        g = da.random.default_rng(9)
+        x = g.standard_normal((40, 7), chunks=(9, 3))
+        y = g.random((6, 5), chunks=4, dtype=np.float32)
+        with pytest.raises(TypeError, match="float64"):
+            g.random(5)               # dask asks for float64 by default: never downcast
+    x, y = x.compute(), y.compute()
+    assert x.device == y.device == NEURON
+    np.testing.assert_array_equal(host(x), ref)
+    rest = np.random.Generator(np.random.Philox(9))
+    rest.standard_normal((40, 7), dtype="f4")
+    np.testing.assert_array_equal(host(y), rest.random((6, 5), dtype="f4"))
 
 
 def test_random_refuses_rather_than_draw_another_stream():
@@ -233,8 +337,19 @@ def test_random_refuses_rather_than_draw_another_stream():
     np.testing.assert_array_equal(
         host(one), np.random.Generator(np.random.Philox(1)).integers(0, 5, 10, np.uint8))
     with dask.config.set({"array.backend": "trnpy"}):
-        with pytest.raises(NotImplementedError, match="trnpy._dask.default_rng"):
-            da.random.default_rng(1).random(10, chunks=5)
+        g = da.random.default_rng(1)
+        for f, name in [(lambda: g.normal(0, 1, size=10, chunks=5), "normal"),
+                        (lambda: g.choice(5, size=10, chunks=5), "choice"),
+                        (lambda: g.integers(0, 5, size=10, dtype=np.uint8, chunks=5),
+                         "uint8"),
+                        (lambda: g.integers(0, da.ones(10, chunks=5), chunks=5),
+                         "scalar")]:
+            with pytest.raises(NotImplementedError, match=name):
+                f()
+        # a refused draw leaves the stream where it was
+        got = g.random(4, chunks=3).compute()
+    np.testing.assert_array_equal(host(got),
+                                  np.random.Generator(np.random.Philox(1)).random(4))
 
 
 def test_entry_point(tmp_path):

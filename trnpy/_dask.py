@@ -11,19 +11,21 @@ Serialisation: ``TrnArray.__reduce__`` hands pickle the NumPy view of host data,
 distributed's pickle protocol 5 moves host chunks as out-of-band buffers without a copy;
 a device chunk makes one host copy when sent and one device copy when received.
 
-Random numbers: :func:`default_rng` gives a dask ``Generator`` whose draws equal
-``trnpy.random.default_rng(seed)``'s for any chunking (see its docstring).
+Random numbers: :func:`default_rng`, and dask's own ``da.random.default_rng`` under the
+trnpy backend (:class:`DaskPhilox`), give dask ``Generator``s whose draws equal
+``trnpy.random.default_rng(seed)``'s for any chunking.
 """
 from __future__ import annotations
 
 import math
+import sys
 from itertools import product
 
 import numpy as np
 
 import dask
 import dask.array as da
-from dask.array import linalg as _dl, utils as _du
+from dask.array import linalg as _dl, random as _dar, utils as _du
 from dask.array.backends import (ArrayBackendEntrypoint, _nannumel, _numel_arraylike,
                                  array_creation_dispatch)
 from dask.array.chunk_types import register_chunk_type
@@ -57,27 +59,68 @@ def _einsum(*args, **kwargs):
     return trnpy.einsum(*args, **kwargs)
 
 
+def _concatenate(arrays, axis=0, **kwargs):
+    # dask joins a nested list of blocks one axis at a time (map_overlap's ghost cells,
+    # blockwise contractions); a level with one block would copy it whole only for the
+    # next level to copy it again. Dask's getitem gives views that share chunk memory in
+    # the same way.
+    arrays = list(arrays)
+    if len(arrays) == 1 and not kwargs and isinstance(arrays[0], TrnArray):
+        return arrays[0]
+    return trnpy.concatenate(arrays, axis=axis, **kwargs)
+
+
 def _percentile_chunk(a, q, method="linear"):
     return _percentile(a, q, method)
 
 
-def _count_dtype(x, kwargs):
-    """dask counts elements in float64; the neuron device has none, so float32 there
-    (exact up to 2**24 elements per count)."""
+class _Counts(TrnArray):
+    """Element counts on a device without float64. dask's moment reductions (var, std,
+    nanvar, nanstd) cast numel's counts to int64 and divide float32 data by them: float64
+    by NumPy's rules, which such a device refuses. These counts stay float32 through that
+    cast (exact integers up to 2**24 per chunk), so the moments stay float32."""
+    __slots__ = ()
+
+    def astype(self, dtype, *args, **kwargs):
+        if np.dtype(dtype).kind in "iu":
+            return TrnArray._new(self._t, self._device)
+        return TrnArray.astype(self, dtype, *args, **kwargs)
+
+
+def _counts(count, x, kwargs):
+    """dask's count ``count(x, **kwargs)``, in float64 by default; float32 (as
+    :class:`_Counts`) on a device without float64."""
     dt = np.dtype(kwargs.get("dtype", np.float64))
     try:
         x.device.check_dtype(dt)
     except TypeError:
         kwargs = dict(kwargs, dtype=np.float32 if dt.kind == "f" else np.complex64)
-    return kwargs
+        n = count(x, **kwargs)
+        return _Counts._new(n._t, n._device) if isinstance(n, TrnArray) else n
+    return count(x, **kwargs)
+
+
+def _divide(a, b, dtype=None):
+    # dask's moment_combine (var, std, nanvar and nanstd's tree reduction) asks for
+    # float64 means; on a device without float64 they stay float32 (or complex64), the
+    # dtype of the final result anyway
+    if dtype is not None:
+        dev = next((v.device for v in (a, b) if isinstance(v, TrnArray)), None)
+        dt = np.dtype(dtype)
+        if dev is not None and dt in (np.float64, np.complex128):
+            try:
+                dev.check_dtype(dt)
+            except TypeError:
+                dtype = np.float32 if dt.kind == "f" else np.complex64
+    return trnpy.divide(a, b, dtype=dtype)
 
 
 def _numel(x, **kwargs):
-    return _numel_arraylike(x, **_count_dtype(x, kwargs))
+    return _counts(_numel_arraylike, x, kwargs)
 
 
 def _nannumel_trn(x, **kwargs):
-    return _nannumel(x, **_count_dtype(x, kwargs))
+    return _counts(_nannumel, x, kwargs)
 
 
 def _to_numpy(data, **kwargs):
@@ -124,15 +167,16 @@ def _solve_triangular_lower(a, b):
 
 
 def _swaps():
-    """{function dask's graphs hold: its trnpy-aware stand-in}, and SciPy's lu."""
+    """{function dask's graphs hold: its trnpy-aware stand-in}."""
     import scipy.linalg   # optional dependency: the function dask's lu graph holds
     return {scipy.linalg.lu: _lu, _du.solve_triangular_safe: _solve_triangular,
-            _dl._solve_triangular_lower: _solve_triangular_lower}, scipy.linalg.lu
+            _dl._solve_triangular_lower: _solve_triangular_lower}
 
 
 def _swapped(swaps, f):
+    # trnpy.scipy_dispatch's stand-ins (on while the graph was built) wrap SciPy's own
     try:
-        return swaps.get(f, f)
+        return swaps.get(f, swaps.get(getattr(f, "__wrapped__", None), f))
     except TypeError:            # an unhashable callable
         return f
 
@@ -157,8 +201,8 @@ def _swap_task(t, swaps, like):
     if isinstance(t, list):
         new = [_swap_task(a, swaps, like) for a in t]
         return t if all(a is b for a, b in zip(new, t)) else new
-    if isinstance(t, Task) and t.func in swaps:
-        return Task(t.key, swaps[t.func], *t.args, **t.kwargs)
+    if isinstance(t, Task) and _swapped(swaps, t.func) is not t.func:
+        return Task(t.key, _swapped(swaps, t.func), *t.args, **t.kwargs)
     return t
 
 
@@ -166,13 +210,14 @@ def optimize(dsk, keys, **kwargs):
     """dask's array optimisation, after swapping SciPy task functions for trnpy-aware
     ones in materialised layers (blockwise layers hold none and are left alone)."""
     if isinstance(dsk, HighLevelGraph):
-        (swaps, lu), layers, changed = _swaps(), dict(dsk.layers), False
+        swaps, layers, changed = _swaps(), dict(dsk.layers), False
         for name, layer in dsk.layers.items():
             if not isinstance(layer, MaterializedLayer):
                 continue
             m = layer.mapping
             like = None
-            if any(isinstance(v, tuple) and v and v[0] is lu for v in m.values()):
+            if any(isinstance(v, tuple) and v and _swapped(swaps, v[0]) is _lu
+                   for v in m.values()):
                 # the input's first block tells the zero blocks their kind
                 like = next((k for dep in sorted(dsk.dependencies[name])
                              for k in dsk.layers[dep].keys() if isinstance(k, tuple)
@@ -194,12 +239,12 @@ def register():
     if _REGISTERED:
         return
     register_chunk_type(TrnArray)
-    concatenate_lookup.register(TrnArray, trnpy.concatenate)
+    concatenate_lookup.register(TrnArray, _concatenate)
     take_lookup.register(TrnArray, trnpy.take)
     tensordot_lookup.register(TrnArray, trnpy.tensordot)
     einsum_lookup.register(TrnArray, _einsum)
     empty_lookup.register(TrnArray, trnpy.empty)
-    divide_lookup.register(TrnArray, trnpy.divide)
+    divide_lookup.register(TrnArray, _divide)
     percentile_lookup.register(TrnArray, _percentile_chunk)
     numel_lookup.register(TrnArray, _numel)
     nannumel_lookup.register(TrnArray, _nannumel_trn)
@@ -340,6 +385,9 @@ def _draw(state, method, n, dtype, device, kwargs):
     return r, bg.state
 
 
+_PIECE = 1 << 22                # draws per step of a plan's walk (bounds its memory)
+
+
 def _plan(base, method, dtype, device, kwargs, starts, total):
     """{draw index: Philox state before it} for ``starts`` and ``total`` (the end)."""
     pts = sorted(set(starts) | {total})
@@ -355,9 +403,10 @@ def _plan(base, method, dtype, device, kwargs, starts, total):
         return out
     state, at = base, 0
     for p in pts:
-        if p > at:
-            _, state = _draw(state, method, p - at, dtype, device, kwargs)
-            at = p
+        while p > at:
+            k = min(p - at, _PIECE)
+            _, state = _draw(state, method, k, dtype, device, kwargs)
+            at += k
         out[p] = state
     return out
 
@@ -431,30 +480,13 @@ class Generator(da.random.Generator):
 
     def _array(self, method, size, dtype, chunks, kwargs):
         dev = self._device if self._device is not None else get_default_device()
-        if dtype is None:
-            dtype = dev.default_dtype("real floating")
-        dtype = np.dtype(dtype)
-        dev.check_dtype(dtype)
+        dtype = _draw_dtype(dev, dtype)
         shape = _shape(size)
         chunks = normalize_chunks(chunks, shape, dtype=dtype)
         total = math.prod(shape)
-        blocks = list(product(*[range(len(c)) for c in chunks]))
-        offsets = [np.cumsum((0,) + c[:-1]) for c in chunks]
-        specs = []
-        for b in blocks:
-            at = tuple(int(offsets[k][i]) for k, i in enumerate(b))
-            chunk = tuple(chunks[k][i] for k, i in enumerate(b))
-            if math.prod(chunk) == 0:
-                specs.append((b, np.zeros(1, np.int64), 0, chunk))
-                continue
-            starts, length = _runs(shape, at, chunk)
-            specs.append((b, starts, length, chunk))
-        need = set()
-        for _, starts, length, _ in specs:
-            need |= {int(starts[0])} if _use_stretch(starts, length) else set(
-                starts.tolist())
+        specs, need = _layout(shape, chunks)
         plan = dask.delayed(_plan, pure=True)(self._state, method, dtype, dev, kwargs,
-                                               sorted(need), total)
+                                               need, total)
         self._state = dask.delayed(_plan_end, pure=True)(plan, total)
         name = f"trnpy-{method}-{tokenize(plan.key, shape, chunks)}"
         dsk = {(name,) + b: Task((name,) + b, _draw_chunk, TaskRef(plan.key), method,
@@ -481,18 +513,48 @@ class Generator(da.random.Generator):
         for v in (low, high):
             if np.ndim(v):
                 raise NotImplementedError("trnpy's dask integers takes scalar bounds")
-        # NumPy's checks of the bounds, here rather than in every chunk
-        np.random.Generator(np.random.Philox(0)).integers(low, high, size=1, dtype=dtype,
-                                                          endpoint=endpoint)
-        dt = np.dtype(dtype)
-        if dt.itemsize < 4 and math.prod(
-                len(c) for c in normalize_chunks(chunks, _shape(size), dtype=dt)) > 1:
-            raise NotImplementedError(
-                f"integers of dtype {dt} in more than one chunk: NumPy draws 8- and 16-bit "
-                "integers (and bool) from a 32-bit buffer that lives only inside one call, "
-                "so a chunk cannot start mid-stream; use one chunk, or a 32/64-bit dtype")
+        _check_integers(low, high, dtype, endpoint,
+                        normalize_chunks(chunks, _shape(size), dtype=np.dtype(dtype)))
         return self._array("integers", size, dtype, chunks,
                            {"low": low, "high": high, "endpoint": endpoint})
+
+
+def _draw_dtype(dev, dtype):
+    dtype = dev.default_dtype("real floating") if dtype is None else np.dtype(dtype)
+    dev.check_dtype(dtype)
+    return dtype
+
+
+def _layout(shape, chunks):
+    """Each block's (index, run starts, run length, shape) in C order, and the sorted
+    draw indices a plan must give states for."""
+    offsets = [np.cumsum((0,) + c[:-1]) for c in chunks]
+    specs, need = [], set()
+    for b in product(*[range(len(c)) for c in chunks]):
+        at = tuple(int(offsets[k][i]) for k, i in enumerate(b))
+        chunk = tuple(chunks[k][i] for k, i in enumerate(b))
+        if math.prod(chunk) == 0:
+            specs.append((b, np.zeros(1, np.int64), 0, chunk))
+            continue
+        starts, length = _runs(shape, at, chunk)
+        specs.append((b, starts, length, chunk))
+        need |= {int(starts[0])} if _use_stretch(starts, length) else set(starts.tolist())
+    return specs, sorted(need)
+
+
+def _check_integers(low, high, dtype, endpoint, chunks):
+    for v in (low, high):
+        if np.ndim(v):
+            raise NotImplementedError("trnpy's dask integers takes scalar bounds")
+    # NumPy's checks of the bounds, here rather than in every chunk
+    np.random.Generator(np.random.Philox(0)).integers(low, high, size=1, dtype=dtype,
+                                                      endpoint=endpoint)
+    dt = np.dtype(dtype)
+    if dt.itemsize < 4 and math.prod(len(c) for c in chunks) > 1:
+        raise NotImplementedError(
+            f"integers of dtype {dt} in more than one chunk: NumPy draws 8- and 16-bit "
+            "integers (and bool) from a 32-bit buffer that lives only inside one call, "
+            "so a chunk cannot start mid-stream; use one chunk, or a 32/64-bit dtype")
 
 
 def _shape(size):
@@ -528,16 +590,149 @@ def default_rng(seed=None, *, device=None):
     return Generator(bg, device=device)
 
 
+# -- dask's own da.random.default_rng under the trnpy backend ----------------------------
+# dask's Generator asks its bit generator's ``_seed_seq.spawn(n)`` for one seed per chunk,
+# builds a bit generator from each, and every chunk task draws
+# ``<library>.random.default_rng(seed).<method>(size=chunk shape)``. The spawn knows
+# neither the array's shape nor its chunks, which a chunk needs to find its place in the
+# stream, so it reads them from dask's ``_wrap_func`` call that asks for the seeds (the
+# one caller that draws per chunk: choice and others are refused). Each seed it gives is
+# a trnpy Generator that draws exactly its chunk's runs of the stream: trnpy's
+# default_rng returns a trnpy Generator as is. Words per draw vary for standard_normal
+# and integers, so where their chunks start is found by walking the stream once, here
+# when the array is defined (dask's graph has no place for a plan task);
+# trnpy._dask.default_rng defers that walk to one task.
+_METHODS = ("random", "standard_normal", "integers")
+
+
+def _dask_call(n):
+    """The locals of dask.array.random._wrap_func asking for ``n`` seeds, or None."""
+    f = sys._getframe(2)
+    for _ in range(4):
+        if f is None:
+            return None
+        if f.f_code is _dar._wrap_func.__code__:
+            loc = f.f_locals
+            chunks = loc.get("chunks")
+            if chunks is not None and math.prod(len(c) for c in chunks) == n:
+                return loc
+            return None
+        f = f.f_back
+    return None
+
+
+class _ChunkDraw(_TrnGenerator):
+    """The seed dask hands one chunk task: draws that chunk of the array (its ``shape``,
+    or an empty array for dask's meta) and nothing else."""
+
+    def __init__(self, method, dtype, device, kwargs, states, starts, length, shape, token):
+        super().__init__(_philox_at(states[min(states)]), device=device)
+        self._spec = (method, dtype, device, kwargs, states, starts, length, shape, token)
+
+    def __reduce__(self):
+        return _ChunkDraw, self._spec
+
+    def __dask_tokenize__(self):
+        return self._spec[-1]
+
+    def _chunk(self, method, size, dtype):
+        m, dt, dev, kwargs, states, starts, length, shape, _ = self._spec
+        size = _shape(size)
+        if method != m or np.dtype(dtype) != dt:
+            raise ValueError(f"this seed draws {m} of {dt}, not {method} of {dtype}")
+        if math.prod(size) == 0:
+            return trnpy.empty(size, dtype=dt, device=dev)
+        if size != shape:
+            raise ValueError(f"this seed draws a chunk of shape {shape}, not {size}")
+        return _draw_chunk(states, m, dt, dev, kwargs, starts, length, shape)
+
+    def random(self, size=None, dtype=np.float64, out=None):
+        return self._chunk("random", size, dtype)
+
+    def standard_normal(self, size=None, dtype=None, out=None):
+        return self._chunk("standard_normal", size,
+                           self._spec[1] if dtype is None else dtype)
+
+    def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False):
+        return self._chunk("integers", size, dtype)
+
+
+class _Spawner:
+    """The ``_seed_seq`` of a root :class:`DaskPhilox`: one :class:`_ChunkDraw` per chunk
+    of the array dask is building."""
+
+    def __init__(self, root):
+        self._root = root
+
+    def spawn(self, n):
+        loc = _dask_call(n)
+        name = sys._getframe(2).f_code.co_name if loc is None else loc.get("funcname")
+        if loc is None or name not in _METHODS:
+            raise NotImplementedError(
+                f"da.random's {name}() under the trnpy backend would give "
+                "each chunk its own spawned stream, unlike trnpy.random.default_rng(seed); "
+                "only random, standard_normal and integers (scalar arguments) are drawn "
+                "from trnpy's stream chunk by chunk (also by trnpy._dask.default_rng)")
+        args, kwargs = list(loc["args"]), dict(loc["kwargs"])
+        if any(isinstance(v, (Array, np.ndarray)) for v in args + list(kwargs.values())):
+            raise NotImplementedError(f"trnpy's dask {name} takes scalar arguments")
+        if kwargs.pop("out", None) is not None:
+            raise NotImplementedError("dask arrays take no out=")
+        dev = get_default_device()
+        dtype = kwargs.pop("dtype", np.int64 if name == "integers" else None)
+        if name == "integers":
+            low = args[0] if args else kwargs.pop("low")
+            high, endpoint = kwargs.pop("high", None), kwargs.pop("endpoint", False)
+            if high is None:
+                low, high = 0, low
+            _check_integers(low, high, dtype, endpoint, loc["chunks"])
+            kwargs = {"low": low, "high": high, "endpoint": endpoint}
+            dtype = np.dtype(dtype)
+            dev.check_dtype(dtype)
+        else:
+            if args or kwargs:
+                raise TypeError(f"{name}() got unexpected arguments {args} {kwargs}")
+            dtype = _draw_dtype(dev, dtype)
+        shape, chunks = tuple(loc["size"]), loc["chunks"]
+        total = math.prod(shape)
+        specs, need = _layout(shape, chunks)
+        base = dict(self._root.state, bit_generator="Philox")
+        # the walk gives the same states on any device: on the host it is NumPy's draw
+        plan = _plan(base, name, dtype, CPU, kwargs, need, total)
+        self._root.state = dict(plan[total], bit_generator=type(self._root).__name__)
+        token = tokenize(base, name, dtype, dev, kwargs, shape, chunks)
+        out = []
+        for b, starts, length, chunk in specs:
+            if math.prod(chunk) == 0:
+                states = {0: base}
+            elif _use_stretch(starts, length):
+                states = {int(starts[0]): plan[int(starts[0])]}
+            else:
+                states = {int(p): plan[int(p)] for p in starts}
+            out.append(_ChunkDraw(name, dtype, dev, kwargs, states, starts.tolist(),
+                                  length, chunk, (token, b)))
+        return out
+
+
 class DaskPhilox(Philox):
-    """The bit generator of ``da.random.default_rng`` under the trnpy backend. dask's own
-    Generator gives each chunk a spawned child stream, which is not trnpy's stream, so
-    its draws are refused with a pointer to :func:`default_rng`."""
+    """The bit generator of dask's ``da.random.default_rng(seed)`` under the trnpy
+    backend: chunk for chunk its ``random``, ``standard_normal`` and ``integers`` equal
+    ``trnpy.random.default_rng(seed)``'s draws, for any chunking (see the notes above)."""
+
+    def __init__(self, seed=None):
+        if isinstance(seed, _ChunkDraw):          # dask's per-chunk copy of a seed
+            super().__init__(0)
+            self._chunk = seed
+        else:
+            super().__init__(seed)
+            self._chunk = None
 
     @property
     def _seed_seq(self):
-        raise NotImplementedError(
-            "under the trnpy backend, da.random.default_rng(seed) would give each chunk "
-            "its own spawned stream, unlike trnpy.random.default_rng(seed); use "
-            "trnpy._dask.default_rng(seed), whose draws equal trnpy's for any chunking")
+        return self._chunk if self._chunk is not None else _Spawner(self)
+
+    def __dask_tokenize__(self):
+        return ("trnpy.DaskPhilox", tokenize(self._chunk) if self._chunk is not None
+                else tokenize(self.state))
 
 register()
