@@ -519,8 +519,9 @@ def _finish(A, V, n, scale, w=None):
 def _converged(off, fro, history, tol):
     if off <= tol * fro:
         return True
-    # fp32 stagnation: the off-diagonal norm stopped decreasing near rounding level
-    return (len(history) >= 2 and off > 0.5 * history[-2] and off < 1e-4 * fro)
+    # fp32 stagnation: the off-diagonal norm stopped decreasing near rounding level (the
+    # block sweeps converge linearly for a while: a 0.5 ratio stopped graded spectra early)
+    return (len(history) >= 2 and off > 0.8 * history[-2] and off < 1e-4 * fro)
 
 
 def _sweeps(sweep, A, Vt, tol, max_sweeps):
@@ -652,7 +653,7 @@ def errors(a, w, v):
             float(np.abs(a64 @ v64 - v64 * w.astype(np.float64)).max() / wmax))
 
 
-def test_matrices(n, seed=0):
+def sample_matrices(n, seed=0):
     """Symmetric fp32 test matrices: standard normal, clustered (half the spectrum at
     1 +- 1e-6) and graded (|w| from 1 down to 1e-6, random signs)."""
     rng = np.random.default_rng(seed)
@@ -676,21 +677,22 @@ def lapack_errors(a):
     return {d: errors(a, *sl.eigh(a, driver=d)) for d in ("evr", "evd")}
 
 
-def measure(sizes=(64, 128, 200, 256, 512), seed=0):
-    """Sweeps and errors (:func:`errors`) against LAPACK's float32 ones, per matrix kind."""
+def measure(sizes=(64, 128, 200, 256, 512), seed=0, reference=False):
+    """Sweeps and errors (:func:`errors`) against LAPACK's float32 ones, per matrix kind
+    (``reference=True``: the NumPy mirror :func:`eigh_reference`, fast for large n)."""
     rows = []
     for n in sizes:
-        for kind, a in test_matrices(n, seed).items():
-            w, v, info = eigh(a, return_info=True)
+        for kind, a in sample_matrices(n, seed).items():
+            w, v, info = (eigh_reference if reference else eigh)(a, return_info=True)
             rows.append({"n": n, "kind": kind, "sweeps": info["sweeps"],
                          "errors": errors(a, w, v), "lapack": lapack_errors(a)})
     return rows
 
 
-def estimate(n, sweeps=1):
+def estimate(n, sweeps=1, block=None):
     """Cost-model report of ``sweeps`` sweep kernels for an ``n x n`` matrix (dry run)."""
-    import kernels.emulator as emu
-    B, T = plan(n)
+    import kernels.emulator as emu      # lazy: the cost model is the emulator's
+    B, T = plan(n, block)
     z = np.zeros((B * T, B * T), np.float32)
     consts, moves = _consts(B, T), _moves(T)
     with emu.dry_run(), emu.profile() as prof:
