@@ -1,94 +1,55 @@
-"""Symmetric eigendecomposition by parallel (round-robin) Jacobi: one NKI kernel launch
-per sweep, a host loop over sweeps with a convergence test.
+"""Symmetric eigendecomposition by block Jacobi: one NKI kernel launch per sweep, a host
+loop over sweeps with a convergence test, one refinement launch.
 
 Kernel (NKI 0.3+, through :mod:`kernels.nki_adapter`): :func:`jacobi_sweep_kernel`
-``(a[n, n], v[n, n], masks[2n, n], m) -> (a', v', off2[1, 1])`` runs one full sweep
-(``n - 1`` rounds of ``n/2`` independent rotations) and returns the rotated matrix, the
-accumulated eigenvectors and ``sum_{i != j} a'_ij^2`` for the host's convergence test.
+``(a[n, n], vt[n, n], consts, moves, T, B) -> (a', vt', off2[1, 1])``, ``n = T B``,
+``vt = V^T`` (the accumulated eigenvectors, transposed), ``off2 = sum_{i != j} a'_ij^2``.
 
-Ordering: the classic round-robin (circle) tournament used by Brent and Luk's parallel
-Jacobi: positions ``0..m-1`` ("top") are paired with ``m..n-1`` ("bottom"), ``m = n/2``;
-between rounds position 0 stays and the other ``n - 1`` indices rotate one place
-(top[i] -> top[i+1], top[m-1] -> bottom[m-1], bottom[i] -> bottom[i-1], bottom[0] ->
-top[1]), so every pair meets once per sweep and the layout is back to the identity after
-the sweep.
+Blocks: ``n`` is padded with zeros (exactly decoupled: their rotations are the identity)
+to ``T`` row tiles of ``B = 128`` rows (``n <= 128``: one tile of ``n + n % 2``); each tile
+holds two 64-blocks. A sweep is ``2T - 1`` *outer rounds* of the round-robin (circle)
+tournament over the ``2T`` blocks (Brent and Luk's ordering, now on blocks), so every pair
+of blocks shares a tile once. In an outer round:
 
-Rounds run in a hardware loop: ``nl.dynamic_range((n - 1) // 2)`` over two rounds on
-ping-pong buffers (``A -> A' -> A``), plus one round after it (``n - 1`` is odd), so the
-compiled program holds three copies of the round body: about 190 instructions at n = 128
-and 540 at n = 512 (``profile().report()["static_instructions"]``), instead of the
-7,400 / 84,000 of the fully unrolled sweep. Each round, :func:`_round`:
+1. The ``T`` diagonal tiles ``S_t = A[t, t]`` (``B x B``: the two blocks' subproblem) get
+   one *inner sweep* of scalar Jacobi, all ``T`` at once: ``B - 1`` inner rounds of
+   ``B / 2`` rotations (pairs ``(i, B/2 + i)``, round-robin between rounds). Per inner
+   round: ``a_pp``, ``a_qq``, ``a_pq`` per position as ``[B, T]`` columns (GpSimd mask
+   multiply, VectorE row sums, two +-1 matmuls across partitions); the rotations on those
+   columns (formulas below; GpSimd / ScalarE / VectorE); ``K = diag(c) P1 + diag(s) P2``
+   (rotation then round-robin shift, two ScalarE row scalings of constant permutations);
+   then on the **TensorE** ``X = S^T K``, ``S <- X^T K = K^T S K``, ``Q^T <- K^T Q^T``
+   (``3T`` fp32 matmuls of ``B x B``).
+2. ``Qp = diag(Q_t) Pb`` (the subproblems' eigenvectors, then the 64-block round-robin
+   ``Pb``), and on the TensorE ``X = A^T Qp``, ``A <- Qp^T X``, ``V^T <- Qp^T V^T``
+   (``Qp`` has one nonzero 128-tile per 64-column block: ``2T^2`` narrow plus ``4T``
+   full-width matmuls).
 
-1. ``A`` is held as row tiles ``[<=128, n]`` with rows *and* columns in the round's
-   position order. ``a_pp``, ``a_qq`` (diagonal) and ``a_pq`` (position ``(i, m+i)``)
-   are gathered into ``[1, n]`` rows by multiplying with constant 0/1 masks (VectorE)
-   and summing over partitions with a ones-vector matmul (TensorE; exact).
-2. Rotation parameters on one partition (``[1, m]``): ``d = a_qq - a_pp``, ``h = 2 a_pq``,
-   ``t = sgn(d) h / (|d| + sqrt(d^2 + h^2 + 2^-80))`` (``sgn(0) = 1``; the tiny term makes
-   ``a_pq = 0`` give ``t = 0`` exactly), ``c = rsqrt(1 + t^2)``, ``s = t c``; ``sqrt`` and
-   ``rsqrt`` on GpSimdE (``tensor_scalar(op=rsqrt)``, the more precise engine for it).
-   ``c`` and ``s`` are broadcast to ``[128, m]`` with a K=1 matmul against a ones row.
-3. Column update ``B = A J`` (``B[:, p] = c A[:, p] - s A[:, q]``, ``B[:, q] = s A[:, p]
-   + c A[:, q]``): GpSimdE forms the four products and the second sum, VectorE the
-   first sum (balancing the two engines' queues); the sums are written
-   straight into the *next* round's column positions (the round-robin shift = five
-   contiguous slices).
-4. TensorE ``nc_transpose`` of ``B`` in 128x128 blocks: since ``A`` is symmetric,
-   ``B^T = J^T A``, with rows in the next round's order and columns in this round's.
-5. Column update of ``B^T`` again gives ``J^T A J`` with rows and columns in the next
-   round's order. ``V <- V J`` is one more column update (``V`` rows natural, columns in
-   position order).
+Both loops are hardware loops (``nl.dynamic_range``, nested: the outer round and the
+inner round pair issue the same instructions every iteration, over ping-pong buffers),
+so the program holds one outer body with three inner bodies: 138 instructions per launch
+for ``n <= 128``, 278 at ``n = 512`` (``static_instructions``; the scalar kernel before
+this held 540 at ``n = 512`` and its unrolled form 84,000).
 
-So no partition data moves except through the TensorE transposes, and per round the
-work is O(n^2) elementwise + n^2/128^2 block transposes (not dense n^3 products).
+Rotation (per pair, on ``[B, T]`` columns where both halves of a pair hold the same
+values): ``d = a_qq - a_pp``, ``h = 2 a_pq``, ``t = sgn(d) h / (|d| + sqrt(d^2 + h^2 +
+2^-80))`` (``sgn(0) = 1``; the tiny term makes ``a_pq = 0`` give ``t = 0`` exactly),
+``c = rsqrt(1 + t^2)``, ``s = t c``. NKI 0.3 only: ``|d|`` is ``activation(op=nl.abs)``
+(no ``abs_max`` on trn1/trn2), the quotient ``reciprocal`` times multiply (no
+``divide``), ``rsqrt`` alone on GpSimd (``tensor_scalar`` there runs only ``rsqrt``).
 
 Host side (:func:`eigh`): the lower triangle is used (as ``numpy.linalg.eigh``), the
-matrix is scaled by a power of two (exact) to ``max|a| ~ 1``, odd ``n`` is padded with a
-zero row/column (exactly decoupled: its rotations are the identity), sweeps run until
-``off(A) <= tol * ||A||_F`` or the off-diagonal norm stops decreasing, then one
-:func:`refine_kernel` launch, and the eigenvalues are sorted **on the host** (ascending)
-with the eigenvector columns permuted to match. fp32 throughout; ``n_pad <= 512`` (one
-PSUM bank per transposed row tile).
+matrix is scaled by a power of two (exact) to ``max|a| ~ 1``, sweeps run until ``off(A)
+<= eps ||A||_F`` or the off-diagonal norm stops decreasing, then one :func:`refine_kernel`
+launch (two Newton-Schulz steps ``V <- V (3 I - V^T V) / 2`` and Rayleigh quotients on
+the TensorE), and the eigenvalues are sorted **on the host** (ascending) with the
+eigenvector columns permuted to match. fp32 throughout; ``n <= 512`` (a row tile of
+``A`` fills one PSUM bank).
 
-*Refinement.* The sweeps' fp32 rotations are orthogonal only to rounding
-(``c^2 + s^2 - 1 ~ eps`` each), and the large rotations of the first sweeps add up:
-``V^T V - I`` and the eigenvalues drift by ~1e-5 (n = 128) to ~1e-4 (n = 512), even with
-A and V held in float64 (the rotation parameters are the cause). :func:`refine_kernel`
-runs two Newton-Schulz steps ``V <- V (3 I - V^T V) / 2`` and Rayleigh quotients
-``w_j = v_j^T A v_j`` on the TensorE (fp32 matmuls, about 5 n^3 flops: ~70 us at
-n = 512 on trn2, small next to a sweep).
-
-Measured (emulator, ``a`` = symmetric standard normal, seed 0; ``w_err = max|w -
-w_np| / max|w_np|``, ``orth = max|V^T V - I|``, ``resid = max|A V - V W| / max|w|``;
-reproduce with :func:`measure`; "raw" = ``refine=False``, the previous result)::
-
-    n     sweeps   w_err     orth      resid     raw: w_err   orth      LAPACK fp32 w_err
-    16    6        1.3e-07   1.3e-07   2.5e-07        1.6e-06   2.3e-06   ~2e-08
-    64    8        2.8e-07   3.1e-07   4.0e-07        9.4e-06   1.1e-05   ~4e-08
-    128   9        3.3e-07   3.5e-07   4.7e-07        1.9e-05   2.5e-05   ~3e-08
-    200   9        3.3e-07   2.8e-07   6.2e-07        3.7e-05   4.1e-05   4.7e-08
-    512   10       3.3e-07   3.2e-07   9.4e-07        1.0e-04   1.3e-04   5.3e-08
-
-That is 12-300x better than the raw sweeps; eigenvalues are within 6-11x of LAPACK's
-fp32 error (numpy on float32 input) for n = 16 ... 512, but orthogonality and residual
-stay 15-70x above LAPACK's (~1-2e-8) at n >= 128: what remains is the fp32 accumulation
-of the refinement's own matmuls (~eps sqrt(n)).
-
-NKI 0.3: ``|d|`` is ``activation(op=nl.abs)`` (``abs_max`` does not exist on trn1/trn2),
-the quotient ``reciprocal`` (VectorE) times multiply (no ``divide`` ALU op), and
-``1 + t^2`` then ``rsqrt`` are two instructions (GpSimd ``tensor_scalar`` runs ``rsqrt``
-alone).
-
-Cost model, one sweep (:func:`estimate`; overlapped / serial bound, bottleneck engine;
-NKI 0.3 model with the small-DMA charge, which is negligible here)::
-
-    n = 128  trn1:   0.72 ms /   1.12 ms per sweep (vector)
-    n = 128  trn2:   0.84 ms /   1.31 ms per sweep (vector)
-    n = 512  trn1:  13.12 ms /  26.44 ms per sweep (vector)
-    n = 512  trn2:  15.31 ms /  30.83 ms per sweep (vector)
-
-Still VectorE-bound (0.2% of TensorE peak): applying the rotations as TensorE matmuls
-(block Jacobi) is not done yet.
+Measured accuracy and cost: see ``kernels/README.md`` (eigh) and
+``benchmarks/kernel_cost_report.py``; :func:`measure` reproduces the accuracy table
+(``errors``: eigenvalues and residual relative to ``max|w|``, ``max|V^T V - I|``; against
+scipy's float32 LAPACK, drivers ``evr`` (its default) and ``evd``).
 """
 from __future__ import annotations
 
