@@ -112,8 +112,11 @@ def fft_rows(quick):
 
 # eigh before the block-Jacobi kernel (scalar round-robin Jacobi, rotations on VectorE;
 # main at 0cf9b63, same cost model): trn2 overlapped ms per sweep, bound, program size
-EIGH_BEFORE = {64: (None, None, None), 128: (None, None, None), 200: (None, None, None),
-               256: (None, None, None), 512: (None, None, None)}
+EIGH_BEFORE = {64: (0.307, "vector", 189),
+               128: (0.839, "vector", 189),
+               200: (2.119, "vector", 299),
+               256: (3.176, "vector", 299),
+               512: (15.309, "vector", 543)}
 
 
 def eigh_rows(quick):
