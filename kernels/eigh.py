@@ -6,8 +6,8 @@ Kernel (NKI 0.3+, through :mod:`kernels.nki_adapter`): :func:`jacobi_sweep_kerne
 ``vt = V^T`` (the accumulated eigenvectors, transposed), ``off2 = sum_{i != j} a'_ij^2``.
 
 Blocks: ``n`` is padded with zeros (exactly decoupled: their rotations are the identity)
-to ``T`` row tiles of ``B = 128`` rows (``n <= 128``: one tile of ``n + n % 2``); each tile
-holds two 64-blocks. A sweep is ``2T - 1`` *outer rounds* of the round-robin (circle)
+to ``T = ceil(n / 128)`` row tiles of ``B <= 128`` rows (:func:`plan`; ``B = 128`` at
+``n = 512``); each tile holds two blocks of ``B / 2``. A sweep is ``2T - 1`` *outer rounds* of the round-robin (circle)
 tournament over the ``2T`` blocks (Brent and Luk's ordering, now on blocks), so every pair
 of blocks shares a tile once. In an outer round:
 
@@ -20,9 +20,9 @@ of blocks shares a tile once. In an outer round:
    (rotation then round-robin shift, two ScalarE row scalings of constant permutations);
    then on the **TensorE** ``X = S^T K``, ``S <- X^T K = K^T S K``, ``Q^T <- K^T Q^T``
    (``3T`` fp32 matmuls of ``B x B``).
-2. ``Qp = diag(Q_t) Pb`` (the subproblems' eigenvectors, then the 64-block round-robin
+2. ``Qp = diag(Q_t) Pb`` (the subproblems' eigenvectors, then the round-robin of the (B/2)-blocks
    ``Pb``), and on the TensorE ``X = A^T Qp``, ``A <- Qp^T X``, ``V^T <- Qp^T V^T``
-   (``Qp`` has one nonzero 128-tile per 64-column block: ``2T^2`` narrow plus ``4T``
+   (``Qp`` has one nonzero row tile per (B/2)-column block: ``2T^2`` narrow plus ``4T``
    full-width matmuls).
 
 Both loops are hardware loops (``nl.dynamic_range``, nested: the outer round and the
@@ -97,16 +97,15 @@ def _dest(m):
 
 
 def plan(n, block=None):
-    """``(B, T)``: ``T`` subproblems of size ``B`` (``n_pad = B * T``): one of ``n + n % 2``
-    for ``n <= 128``, else 128-wide subproblems (two 64-blocks each). ``block`` (even,
-    <= 128) forces ``B`` (small blocks exercise the outer rounds cheaply in tests)."""
+    """``(B, T)``: ``T = ceil(n / 128)`` subproblems of the smallest even size ``B <= 128``
+    with ``B T >= n`` (``n_pad = B T``; n = 130: two of 66, not two of 128). ``block``
+    (even, <= 128) forces ``B`` (small blocks exercise the outer rounds cheaply in tests)."""
     if block is not None:
         if block % 2 or not 2 <= block <= PMAX:
             raise ValueError(f"eigh kernel: block must be even and in [2, {PMAX}]")
         return block, max(1, -(-n // block))
-    if n <= PMAX:
-        return max(2, n + n % 2), 1
-    return PMAX, -(-n // PMAX)
+    T = max(1, -(-n // PMAX))
+    return max(2, 2 * -(-n // (2 * T))), T
 
 
 def _moves(T):
@@ -161,7 +160,7 @@ def _rotation(d, h, sgn, B, T):
     GpSimd; the work is spread over GpSimd, ScalarE and VectorE."""
     g, se, mul, add = nisa.gpsimd_engine, nisa.scalar_engine, nl.multiply, nl.add
     d2, h2, r2, r2b = _col(B, T, "d2"), _col(B, T, "h2"), _col(B, T, "r2"), _col(B, T, "r2b")
-    nisa.tensor_tensor(dst=d2, data1=d, data2=d, op=mul, engine=g)
+    nisa.tensor_tensor(dst=d2, data1=d, data2=d, op=mul)
     nisa.tensor_tensor(dst=h2, data1=h, data2=h, op=mul, engine=g)
     nisa.tensor_tensor(dst=r2, data1=d2, data2=h2, op=add)
     nisa.tensor_scalar(dst=r2b, data=r2, op0=add, operand0=TINY2, engine=se)
@@ -230,13 +229,13 @@ def _inner_round(S, Q, S2, Q2, C, B, T):
     for t in range(T):
         nisa.nc_matmul(s_ps[:, t, :], xs[:, t, :], K[:, t, :])
         nisa.nc_matmul(q_ps[:, t, :], K[:, t, :], Q[:, t, :])
-    nisa.activation(dst=S2, op=nl.copy, data=s_ps)
-    nisa.tensor_copy(dst=Q2, src=q_ps)
+    nisa.activation(dst=S2, op=nl.copy, data=s_ps)         # PSUM -> SBUF on ScalarE (VectorE
+    nisa.activation(dst=Q2, op=nl.copy, data=q_ps)         # has the gathers and rotations)
 
 
 def _outer_update(A, Vt, Vt2, X, Qp, Qt, moves, B, T):
     """``A <- Qp^T A Qp``, ``Vt <- Qp^T Vt`` with ``Qp = diag(Q_t) Pb`` (the subproblems'
-    eigenvectors, then the 64-block round-robin ``Pb``); ``Qt[:, t, :] = Q_t^T``."""
+    eigenvectors, then the round-robin of the (B/2)-blocks ``Pb``); ``Qt[:, t, :] = Q_t^T``."""
     f32, ps = nl.float32, nl.psum
     n, H = B * T, B // 2
     for t in range(T):                       # Q_t into its two column blocks of Qp
