@@ -110,19 +110,34 @@ def fft_rows(quick):
     return rows
 
 
+# eigh before the block-Jacobi kernel (scalar round-robin Jacobi, rotations on VectorE;
+# main at 0cf9b63, same cost model): trn2 overlapped ms per sweep, bound, program size
+EIGH_BEFORE = {64: (0.307, "vector", 189),
+               128: (0.839, "vector", 189),
+               200: (2.119, "vector", 299),
+               256: (3.176, "vector", 299),
+               512: (15.309, "vector", 543)}
+
+
 def eigh_rows(quick):
     eigh = _optional("kernels.eigh")
     if eigh is None:
         return [{"kernel": "eigh", "size": "-", "note": "kernels/eigh.py has no estimate yet"}]
     rows = []
-    for n in ([128, 512] if quick else [64, 128, 256, 512]):
+    for n in ([128, 512] if quick else [64, 128, 200, 256, 512]):
         try:
             rep = eigh.estimate(n, sweeps=1)
         except Exception as e:
             rows.append({"kernel": "eigh", "size": f"n={n}", "note": f"estimate failed: {e}"})
             continue
+        ms, bound, static = EIGH_BEFORE[n]
+        e2 = rep["estimate"]["trn2"]
+        eng = ", ".join(f"{k} {v * 1e3:.3g}" for k, v in e2["engine_s"].items())
+        note = (f"one launch per sweep; before (scalar Jacobi): {ms:.3g} ms trn2, {bound}-bound, "
+                f"{static} instr/launch -> {ms / (e2['overlapped_s'] * 1e3):.1f}x per sweep; "
+                f"trn2 engine ms: {eng}")
         rows.append(_row("eigh", f"n={n}, one sweep", rep, "tensore_peak_fraction",
-                         "TensorE peak (its matmuls)", note="one launch per sweep"))
+                         "TensorE peak (its matmuls)", note=note))
     return rows
 
 

@@ -301,20 +301,21 @@ def _eigh_real(t):
     flat = t.reshape(-1, n, n)
     ws, vs = [], []
     for i in range(flat.shape[0]):
-        ap, n, n_pad, scale = ke._prepare(flat[i].cpu().numpy())
-        m = n_pad // 2
-        masks = torch.from_numpy(ke._masks(n_pad)).to(t.device)
+        ap, n, B, T, scale = ke._prepare(flat[i].cpu().numpy())
+        consts = torch.from_numpy(ke._consts(B, T)).to(t.device)
+        moves = ke._moves(T)
         A = torch.from_numpy(ap).to(t.device)
-        V = torch.eye(n_pad, dtype=torch.float32, device=t.device)
+        Vt = torch.eye(B * T, dtype=torch.float32, device=t.device)
         fro = float(np.sqrt((ap.astype(np.float64) ** 2).sum()))
         history = []
         for _ in range(30):
-            A, V, off2 = ke.jacobi_sweep_kernel(A, V, masks, m)
+            A, Vt, off2 = ke.jacobi_sweep_kernel(A, Vt, consts, moves, T, B)
             off = math.sqrt(max(float(off2.reshape(-1)[0].cpu()), 0.0))
             history.append(off)
             if fro == 0 or ke._converged(off, fro, history, ke.FP32_EPS):
                 break
-        w, v = ke._finish(A.cpu().numpy(), V.cpu().numpy(), n, scale)
+        V, wr = ke.refine_kernel(torch.from_numpy(ap).to(t.device), Vt)
+        w, v = ke._finish(A.cpu().numpy(), V.cpu().numpy(), n, scale, wr.cpu().numpy())
         ws.append(torch.from_numpy(w))
         vs.append(torch.from_numpy(v))
     w = torch.stack(ws).reshape(t.shape[:-1]).to(t.device)
