@@ -39,7 +39,9 @@ if config == "numpy":
 else:
     import trnpy as m
     if config == "torch":
-        m.cpu_backend("torch").__enter__()
+        # (kept referenced: a dropped context manager's generator closes and resets it)
+        _backend = m.cpu_backend("torch")
+        _backend.__enter__()
     dev = m.device("neuron", emulate=True) if config == "neuron" else m.device("cpu")
     x = m.asarray(np.random.default_rng(0).random(n).astype({dt!r}), device=dev)
 _x, x = x, x[:1000].copy()

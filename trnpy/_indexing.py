@@ -408,9 +408,13 @@ def _torch_setitem(x, key, value):
     p = _plan(x, items, consumed)
     t = p.t
     val = _value_tensor(x, value)
-    if val.untyped_storage().data_ptr() == t.untyped_storage().data_ptr():
-        val = val.clone()        # overlapping source and destination
     v = t[p.idx]
+    if val.untyped_storage().data_ptr() == t.untyped_storage().data_ptr():
+        if (not p.adv and not p.flips and val.data_ptr() == v.data_ptr()
+                and val.shape == v.shape and val.stride() == v.stride()
+                and val.dtype == v.dtype):
+            return               # the view itself (``x[::2] -= 1`` assigns it back)
+        val = val.clone()        # overlapping source and destination
     if not p.adv:
         val = _broadcast_value(val, tuple(v.shape))
         if p.flips:
