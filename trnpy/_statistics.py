@@ -338,18 +338,21 @@ def _order_stat(a, q, axis, out, overwrite_input, method, keepdims, weights, int
             fn(_convert.np_view(a), qv, **kw)
             return out
         return _convert.wrap(fn(_convert.np_view(a), qv, **kw), dev)
+    # NumPy's order of checks: complex a, q, the axes; the device's dtype refusal last
+    if a.dtype.kind == "c":
+        raise TypeError("a must be an array of real numbers")
     if nan_mode and a.size == 0:
         _q_args(q, dev, scale, name)
         # NumPy answers an empty nan-quantile with nanmean (q's shape is dropped), before
         # the reshape that makes an empty median raise
         return nanmean(a, axis, out=out, keepdims=keepdims)
+    qt, weak, qprobe = _q_args(q, dev, scale, name)
     _ureduce_check(a, axis)
-    _normalize.normalize_axis(axis, a.ndim)     # NumPy's AxisError before the dtype's
+    _normalize.normalize_axis(axis, a.ndim)
     if method not in _METHODS:
         raise ValueError(f"{method!r} is not a valid method. Use one of: {_METHODS}")
     if w is not None and method != "inverted_cdf":
         raise ValueError(f"Only method 'inverted_cdf' supports weights. Got: {method}.")
-    qt, weak, qprobe = _q_args(q, dev, scale, name)
     # result dtype from NumPy on a tiny array of the same dtypes
     pk = dict(method=method)
     if w is not None:
