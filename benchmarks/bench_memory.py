@@ -8,6 +8,12 @@ in units of the input's size.
 
 Target: trnpy's extra <= NumPy's + 1 input size for sort, std, clip, linalg.norm, and no
 full-size temporary for in-place operators (extra ~ 0).
+
+The peak is the process's resident memory, so it includes what glibc's allocator keeps
+after a free (its mmap threshold rises to the largest block freed, up to 32 MiB, and
+smaller blocks then come from a heap that fragments): at 2**22 float32 elements the
+sort column reads ~0.3 higher than its live peak (MALLOC_MMAP_THRESHOLD_=131072 shows
+the live one).
 """
 from __future__ import annotations
 
@@ -39,7 +45,9 @@ if config == "numpy":
 else:
     import trnpy as m
     if config == "torch":
-        m.cpu_backend("torch").__enter__()
+        # (kept referenced: a dropped context manager's generator closes and resets it)
+        _backend = m.cpu_backend("torch")
+        _backend.__enter__()
     dev = m.device("neuron", emulate=True) if config == "neuron" else m.device("cpu")
     x = m.asarray(np.random.default_rng(0).random(n).astype({dt!r}), device=dev)
 _x, x = x, x[:1000].copy()

@@ -294,3 +294,102 @@ def test_fft_kernel_nonfinite_nd(clean_policy, f, kw, cplx):  # noqa: F811
         exp = getattr(np.fft, f)(x, **kw)
     assert trnpy.ROUTES[("fft", "kernel")] >= 1 and not trnpy.ROUTES[("fft", "torch")]
     _same_nonfinite(got, exp)
+
+
+# -- uint64 indices >= 2**63, huge diagonal offsets (torch's RuntimeError leaked) ----------
+@pytest.mark.parametrize("where", ["get", "set"])
+@pytest.mark.parametrize("idx", [[2**63 + 1], [2**64 - 1, 2**63], [0, 2**63]])
+def test_uint64_index_beyond_int64(backend, where, idx):
+    k = np.array(idx, dtype=np.uint64)
+
+    def run(xp, a):
+        if where == "get":
+            return a[k if xp is np else trnpy.asarray(k)]
+        a[k if xp is np else trnpy.asarray(k)] = 1.0
+        return a
+
+    a = np.arange(6.0)
+    exp, got = _outcome(lambda: run(np, a.copy())), _outcome(lambda: run(trnpy, trnpy.asarray(a)))
+    assert got[0] == exp[0]
+    if exp[0] == "ok":
+        np.testing.assert_array_equal(trnpy.asnumpy(got[2]), exp[2])
+    else:
+        with pytest.raises(IndexError) as e:
+            run(np, a.copy())
+        with pytest.raises(IndexError, match=str(e.value).replace("(", r"\(").replace(")", r"\)")):
+            run(trnpy, trnpy.asarray(a))
+
+
+@pytest.mark.parametrize("k", [2**31 - 1, 2**31, -2**31 - 1, 2**40, 2**62, -2**62, 2**63,
+                               -2**63 - 1, 2**17, 3])
+@pytest.mark.parametrize("ndim", [1, 2])
+def test_diag_huge_offset(backend, k, ndim):
+    a = np.ones((3,) if ndim == 1 else (2, 3), np.float32)
+    exp = _outcome(lambda: np.diag(a, k))
+    got = _outcome(lambda: trnpy.diag(trnpy.asarray(a), k))
+    assert got[0] == exp[0]
+    if exp[0] == "ok":
+        assert got[2].shape == exp[2].shape
+    if ndim == 2:
+        assert _outcome(lambda: trnpy.diagonal(trnpy.asarray(a), k))[0] == exp[0]
+
+
+# -- cond of an exactly singular matrix: inf or at least 1/eps, as NumPy's LAPACK gives ----
+@pytest.mark.parametrize("m", [[[1.0, 2.0], [2.0, 4.0]], [[1.0, 1.0], [1.0, 1.0]],
+                               [[0.0, 0.0], [0.0, 0.0]], [[1.0, 0.0], [0.0, 0.0]],
+                               np.arange(9.0).reshape(3, 3).tolist()])
+@pytest.mark.parametrize("p", [None, 2, 1, np.inf, "fro"])
+def test_cond_singular(backend, m, p):
+    a = np.array(m)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exp = float(np.linalg.cond(a, p))
+        got = float(trnpy.linalg.cond(trnpy.asarray(a), p))
+    assert exp == np.inf or exp >= 1 / np.finfo(np.float64).eps
+    assert got == np.inf or got >= 1 / np.finfo(np.float64).eps
+
+
+def test_cond_singular_neuron():
+    a = np.array([[1.0, 2.0], [2.0, 4.0]], np.float32)
+    for p in (None, 2, 1, np.inf, "fro"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            got = float(trnpy.linalg.cond(trnpy.asarray(a, device=NEURON), p))
+        assert got == np.inf or got >= 1 / np.finfo(np.float32).eps
+
+
+# -- roots: NumPy's companion eigenvalues (MKL's geev put the small roots 10x off) -------
+@pytest.mark.parametrize("p", [[1, 36028797018963963, 1, 1, 1], [1e-8, 1e8, 1, 2],
+                               [1, 0, 0, 1e-30, 1]])
+def test_roots_ill_conditioned(backend, p):
+    exp = np.roots(p)
+    got = trnpy.asnumpy(trnpy.roots(trnpy.asarray(p)))
+    assert got.dtype == exp.dtype
+    np.testing.assert_array_equal(np.sort_complex(got), np.sort_complex(exp))
+
+
+# -- neuron: NumPy's shape/axis/value errors before the float64 refusal -------------------
+NEURON_ORDER = [
+    ("dot", lambda xp, A, V: xp.dot(A, (0, 0))), ("dot", lambda xp, A, V: xp.dot((0, 0), V)),
+    ("inner", lambda xp, A, V: xp.inner(A, (0, 0))), ("vdot", lambda xp, A, V: xp.vdot(V, 7)),
+    ("vdot", lambda xp, A, V: xp.vdot(-1, V)),
+    ("where", lambda xp, A, V: xp.where(V > 0, (0, 0), 0.0)),
+    ("isclose", lambda xp, A, V: xp.isclose(V, (0, 0))),
+    ("median", lambda xp, A, V: xp.median((0, 0), 1)),
+    ("percentile", lambda xp, A, V: xp.percentile(7, 50.0, axis=1)),
+    ("quantile", lambda xp, A, V: xp.quantile(-1, 0.5, axis=0)),
+    ("percentile", lambda xp, A, V: xp.percentile(A, 2**70, axis=1)),
+    ("quantile", lambda xp, A, V: xp.quantile(A, np.array([1 + 2j, -1j], np.complex64), axis=0)),
+    ("percentile", lambda xp, A, V: xp.percentile(A.astype(np.complex64), 50.0, axis=5)),
+]
+
+
+@pytest.mark.parametrize("case", range(len(NEURON_ORDER)))
+def test_neuron_argument_errors_first(case):
+    _, f = NEURON_ORDER[case]
+    A = np.arange(12.0, dtype=np.float32).reshape(3, 4)
+    V = np.array([3.0, -1.0, 2.0, 0.5], np.float32)
+    exp = _outcome(lambda: f(np, A, V))[0]
+    with trnpy.device(NEURON):
+        got = _outcome(lambda: f(trnpy, trnpy.asarray(A), trnpy.asarray(V)))[0]
+    assert exp != "ok" and got == exp

@@ -836,7 +836,14 @@ def _clip3(x, lo, hi, dtypes):
     return _extremum(False, False)(_extremum(True, False)(x, lo, dtypes), hi, dtypes)
 
 
-_clip_ufunc = _u("clip", _np_clip, _clip3, **_P)
+def _clamp_direct(loop):
+    # torch.clamp is NumPy's clip loop (NaN and signed zeros alike, one pass, no
+    # temporaries) where torch orders the compute dtype as NumPy orders the loop's
+    return torch.clamp if loop[0].kind in "fi" or loop[0].kind == "u" and \
+        loop[0].itemsize < 8 else None
+
+
+_clip_ufunc = _u("clip", _np_clip, _clip3, direct=_clamp_direct, **_P)
 
 
 # ---------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from __future__ import annotations
 import builtins
 import math
 import operator
+import sys
 import warnings
 
 import numpy as np
@@ -121,10 +122,9 @@ def _index_tensor(x, k):
     if dt.kind not in "iu":
         raise IndexError(_INT_BOOL)
     if dt == np.dtype(np.uint64):
-        s = t.view(torch.int64)
-        if builtins.bool((s < 0).any()):
-            raise IndexError(f"index {int(t[s < 0].flatten()[0])} is out of bounds")
-        return s
+        # NumPy casts to intp: values >= 2**63 become negative, out of bounds (the
+        # bounds check reports them as NumPy does)
+        return t.view(torch.int64)
     return t.to(torch.int64)
 
 
@@ -408,9 +408,13 @@ def _torch_setitem(x, key, value):
     p = _plan(x, items, consumed)
     t = p.t
     val = _value_tensor(x, value)
-    if val.untyped_storage().data_ptr() == t.untyped_storage().data_ptr():
-        val = val.clone()        # overlapping source and destination
     v = t[p.idx]
+    if val.untyped_storage().data_ptr() == t.untyped_storage().data_ptr():
+        if (not p.adv and not p.flips and val.data_ptr() == v.data_ptr()
+                and val.shape == v.shape and val.stride() == v.stride()
+                and val.dtype == v.dtype):
+            return               # the view itself (``x[::2] -= 1`` assigns it back)
+        val = val.clone()        # overlapping source and destination
     if not p.adv:
         val = _broadcast_value(val, tuple(v.shape))
         if p.flips:
@@ -1093,6 +1097,9 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     if a1 == a2:
         raise ValueError("axis1 and axis2 cannot be the same")
     offset = _normalize.c_long(offset)
+    if not -2 ** 31 <= offset < 2 ** 31:     # NumPy's diagonal takes a C int
+        raise OverflowError("signed integer is greater than maximum" if offset > 0 else
+                            "signed integer is less than minimum")
     # a strided view of the tensor on both paths (NumPy's own view would be read-only)
     return TrnArray._new(torch.diagonal(x._t, offset, a1, a2), x._device)
 
@@ -1112,8 +1119,12 @@ def diag(v, k=0):
     if x.ndim == 1:
         dev = x._device
         n = x.shape[0] + builtins.abs(k)
+        if n > sys.maxsize:
+            raise ValueError("Maximum allowed dimension exceeded")
         t = x._t
-        res = torch.zeros((n, n), dtype=t.dtype, device=t.device)
+        # (NumPy's ValueError/MemoryError for a size that overflows or does not fit)
+        res = _creation._alloc(lambda s: torch.zeros(s, dtype=t.dtype, device=t.device),
+                               (n, n), x.dtype)
         _tensor.signed_view(res).diagonal(k).copy_(_tensor.signed_view(t))
         return TrnArray._new(_tensor.unsigned_view(res, t.dtype), dev)
     if x.ndim == 2:

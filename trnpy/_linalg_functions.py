@@ -8,7 +8,6 @@ because ``trnpy/__init__`` imports this module before the ``linalg`` package.
 from __future__ import annotations
 
 import functools
-import operator
 
 import numpy as np
 
@@ -307,11 +306,27 @@ def _dot_out_check(out, r):
         raise ValueError("output array has wrong dimensions")
 
 
-def _result_dtype_check(a, b):
+def _aligned(a, b, bx):
+    """NumPy's ValueError when the summed axes of ``a`` (its last) and ``b`` (``bx``) differ."""
+    if a.shape[-1] != b.shape[bx]:
+        raise ValueError(f"shapes {a.shape} and {b.shape} not aligned: {a.shape[-1]} "
+                         f"(dim {a.ndim - 1}) != {b.shape[bx]} (dim {bx % b.ndim})")
+
+
+def _dot_check(a, b, out=None):
+    # NumPy's shape errors come before the device's dtype refusal
+    if a.ndim and b.ndim:
+        _aligned(a, b, 0 if b.ndim == 1 else -2)
     _result_dtype(None, a, b, a._device)
 
 
-@_normalize.normalizer(np.dot, ("a", "b"), out="out", check=_result_dtype_check)
+def _inner_check(a, b):
+    if a.ndim and b.ndim:
+        _aligned(a, b, -1)
+    _result_dtype(None, a, b, a._device)
+
+
+@_normalize.normalizer(np.dot, ("a", "b"), out="out", check=_dot_check)
 def dot(a, b, out=None):
     """NumPy's ``dot``: matmul for 2-D, a sum over the last axis of ``a`` and the
     second-to-last of ``b`` for N-D, multiply for 0-d."""
@@ -322,17 +337,15 @@ def dot(a, b, out=None):
     if a.ndim == 0 or b.ndim == 0:
         return TrnArray._new(_gemm._multiply_tensor(a._t, b._t, rdt), dev)
     bx = 0 if b.ndim == 1 else b.ndim - 2
-    if a.shape[-1] != b.shape[bx]:
-        raise ValueError(f"shapes {a.shape} and {b.shape} not aligned: {a.shape[-1]} "
-                         f"(dim {a.ndim - 1}) != {b.shape[bx]} (dim {bx})")
+    _aligned(a, b, bx)
     ta, tb = _tensor.cast_tensor(a._t, rdt), _tensor.cast_tensor(b._t, rdt)
     return TrnArray._new(_gemm.tensordot(ta, tb, [a.ndim - 1], [bx], dev), dev)
 
 
 def _vdot_check(a, b):
-    _result_dtype(None, a, b, a._device)
     if a.size != b.size:
         raise ValueError("cannot reshape array: vdot needs arrays of the same size")
+    _result_dtype(None, a, b, a._device)
 
 
 @_normalize.normalizer(np.vdot, ("a", "b"), check=_vdot_check)
@@ -347,16 +360,14 @@ def vdot(a, b, /):
     return TrnArray._new(_gemm.gemm(ta, tb, dev).reshape(()), dev)
 
 
-@_normalize.normalizer(np.inner, ("a", "b"), check=_result_dtype_check)
+@_normalize.normalizer(np.inner, ("a", "b"), check=_inner_check)
 def inner(a, b, /):
     """NumPy's ``inner``: sum over the last axes (multiply for 0-d)."""
     dev = a._device
     rdt = _result_dtype(None, a, b, dev)
     if a.ndim == 0 or b.ndim == 0:
         return TrnArray._new(_gemm._multiply_tensor(a._t, b._t, rdt), dev)
-    if a.shape[-1] != b.shape[-1]:
-        raise ValueError(f"shapes {a.shape} and {b.shape} not aligned: {a.shape[-1]} "
-                         f"(dim {a.ndim - 1}) != {b.shape[-1]} (dim {b.ndim - 1})")
+    _aligned(a, b, -1)
     ta, tb = _tensor.cast_tensor(a._t, rdt), _tensor.cast_tensor(b._t, rdt)
     return TrnArray._new(_gemm.tensordot(ta, tb, [a.ndim - 1], [b.ndim - 1], dev), dev)
 

@@ -722,7 +722,7 @@ def isreal(x):
 
 @normalizer(lambda a, b, rtol=1.e-5, atol=1.e-8, equal_nan=False:
             np.isclose(a, b, rtol=_host_or(rtol), atol=_host_or(atol), equal_nan=equal_nan),
-            ("a", "b"))
+            ("a", "b"), check=lambda a, b: np.broadcast_shapes(a.shape, b.shape))
 def isclose(a, b, rtol=1.e-5, atol=1.e-8, equal_nan=False):
     """Elementwise |a - b| <= atol + rtol * |b| (NumPy's asymmetric test)."""
     dt = np.result_type(b.dtype, 1.0)

@@ -3,7 +3,8 @@ arithmetic and calculus, and vander.
 
 CPU arrays on the NumPy backend call NumPy; the torch path composes trnpy functions
 (coefficient vectors are short, so host-side loops over coefficients are fine) and uses
-torch.linalg for eigenvalues and the SVD least-squares fit.
+torch.linalg for ``poly``'s eigenvalues and the SVD least-squares fit; ``roots`` takes its
+companion matrix's eigenvalues from NumPy's LAPACK on the host, as NumPy does.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from . import _torch
 from ._torch import torch
 
 from . import (_convert, _creation, _dispatch, _dtypes, _elementwise, _manipulation, _math,
-               _reductions, _searching, _tensor, linalg)
+               _reductions, _searching, _tensor)
 from ._array import TrnArray
 from ._elementwise import _cdiv, _cmul
 from ._math import convolve
@@ -104,27 +105,28 @@ def roots(p):
     dev = p._device
     if p.ndim != 1:
         raise ValueError("Input must be a rank-1 array.")
-    h = _convert.host(p) if dev.kind == "cpu" else None
-    nz = np.flatnonzero(h) if h is not None else _convert.host(_searching.flatnonzero(p))
+    # the companion matrix is degree x degree, and its eigenvalues are NumPy's own
+    # LAPACK geev on the host: torch's (MKL's geev, MAGMA's on CUDA) differ from it far
+    # beyond rounding where the problem is ill-conditioned (the small roots of
+    # [1, 36028797018963963, 1, 1, 1] come out 10x off)
+    h = _convert.host(p)
+    nz = np.flatnonzero(h)
     # NumPy's companion matrix has p's float dtype; other input makes it float64, here the
     # device's default float (float32 on the neuron device, which has no float64)
     rdt = p.dtype if p.dtype.kind in "fc" else dev.default_dtype("real floating")
     if len(nz) == 0:
         return _convert.asarray(np.array([]), dtype=rdt, device=dev)
-    trailing = p.shape[0] - int(nz[-1]) - 1
-    p = p[int(nz[0]):int(nz[-1]) + 1]
-    pt = _tensor.cast_tensor(p._t, rdt)
-    N = pt.shape[0]
+    trailing = h.shape[0] - int(nz[-1]) - 1
+    h = h[int(nz[0]):int(nz[-1]) + 1].astype(rdt)
+    N = h.shape[0]
     if N > 1:
-        A = torch.diag(torch.ones(N - 2, dtype=pt.dtype, device=pt.device), -1)
-        A[0, :] = -pt[1:] / pt[0]
-        # NumPy's roots is eigvals of the companion matrix: its finite check, its dtypes
-        r = linalg.eigvals(TrnArray._new(A, dev))._t
+        A = np.diag(np.ones(N - 2, dtype=rdt), -1)
+        A[0, :] = -h[1:] / h[0]
+        r = np.linalg.eigvals(A)
     else:
-        r = torch.zeros(0, dtype=pt.dtype, device=pt.device)
-    if trailing:
-        r = torch.cat([r, torch.zeros(trailing, dtype=r.dtype, device=r.device)])
-    return TrnArray._new(r, dev)
+        r = np.zeros(0, dtype=rdt)
+    r = np.concatenate([r, np.zeros(trailing, dtype=r.dtype)])
+    return _convert.asarray(r, device=dev)
 
 
 @normalizer(np.poly, "seq_of_zeros")

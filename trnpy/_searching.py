@@ -244,6 +244,8 @@ def where(condition, x1=None, x2=None, /):
     cond, a, b = ops
     if not isinstance(cond, TrnArray):
         cond = _convert.asarray(builtins.bool(cond), device=dev)
+    # NumPy's broadcasting error before the device's dtype refusal
+    np.broadcast_shapes(*(o.shape if isinstance(o, TrnArray) else () for o in ops))
     dt = _dtypes.result_type(a, b)
     dev.check_dtype(dt)
     if _dispatch.use_numpy(dev):

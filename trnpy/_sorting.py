@@ -11,6 +11,7 @@ descending order: equal elements keep their input order, NaNs come first.
 """
 from __future__ import annotations
 
+import builtins
 import operator
 
 import numpy as np
@@ -37,6 +38,109 @@ def stable_argsort_t(t: torch.Tensor, dtype, dim: int) -> torch.Tensor:
         idx = torch.gather(idx, dim, torch.argsort(torch.gather(key, dim, idx), dim=dim,
                                                    stable=True))
     return idx
+
+
+# sort: inputs up to this many elements go to one torch.sort; larger ones are sorted in
+# pieces of at most a 64th of their size (torch.sort's scratch, indices and merge buffers,
+# is ~4x its input for float32), so the peak is the result plus a fraction of the input
+_SORT_DIRECT = 1 << 16
+
+
+def sorted_values_t(k: torch.Tensor, dim: int) -> torch.Tensor:
+    """``torch.sort(k, dim).values`` (NaNs last) for a real order-key tensor ``k``."""
+    if k.numel() <= _SORT_DIRECT:
+        return torch.sort(k, dim=dim, stable=True).values
+    km = k.movedim(dim, -1)
+    out = torch.empty(km.shape, dtype=k.dtype, device=k.device)
+    _sort_into(km, out, builtins.max(_SORT_DIRECT, k.numel() // 64))
+    return out.movedim(-1, dim)
+
+
+def _sort_into(k, out, budget):
+    """Sorted ``k`` (along its last dim) into ``out``, in pieces of at most ``budget``."""
+    if k.numel() <= budget:
+        out.copy_(torch.sort(k, dim=-1, stable=True).values)
+    elif k.dim() == 1:
+        _sample_sort(k, out, budget, None, None, 0)
+    elif k[0].numel() > budget:
+        for i in range(k.shape[0]):
+            _sort_into(k[i], out[i], budget)
+    else:
+        step = budget // builtins.max(k[0].numel(), 1)
+        for i in range(0, k.shape[0], step):
+            _sort_into(k[i:i + step], out[i:i + step], budget)
+
+
+def _sample_sort(k, out, budget, lo, hi, depth):
+    """Sorted elements ``x`` of 1-d ``k`` with ``lo < x < hi`` (every element, NaNs last,
+    when both are None) into ``out``, which has their number of elements.
+
+    Splitters from a sample cut the values into buckets, each ``x == splitter`` or between
+    two splitters; a pass counts them, a second sorts ``k`` a chunk at a time and copies
+    each chunk's part of every bucket to the bucket's place in ``out``, and each bucket is
+    sorted there (a bucket larger than ``budget`` again by splitters, reading ``k``)."""
+    top = lo is None and hi is None
+    src = k if top else out
+    sample = src[::builtins.max(src.numel() // 16384, 1)]
+    if k.is_floating_point():
+        sample = sample[~torch.isnan(sample)]
+    spl = torch.unique_consecutive(torch.sort(sample).values[::64])
+    L = spl.numel()
+    n = k.numel()
+    chunks = [k[i:i + budget] for i in range(0, n, budget)]
+
+    def window(c):
+        if lo is not None:
+            c = c[c > lo]
+        if hi is not None:
+            c = c[c < hi]
+        return c
+
+    counts = torch.zeros(2 * L + 1, dtype=torch.int64, device=k.device)
+    nans = 0
+    # (buffers reused for every chunk: the allocator's free lists fragment otherwise)
+    left, right = (torch.empty(builtins.min(budget, n), dtype=torch.int64, device=k.device)
+                   for _ in range(2))
+    for c in chunks:
+        c = window(c).contiguous()
+        cat = torch.searchsorted(spl, c, side="left", out=left[:c.numel()])
+        cat += torch.searchsorted(spl, c, side="right", out=right[:c.numel()])
+        counts += torch.bincount(cat, minlength=2 * L + 1)
+        if top and c.is_floating_point():
+            nans += int(torch.isnan(c).sum())
+    counts[-1] -= nans
+    del left, right
+    counts = counts.tolist()
+    starts = [0]
+    for m in counts:
+        starts.append(starts[-1] + m)
+    pos = starts[:-1]
+    nan_pos = starts[-1]
+    for c in chunks:
+        cs = torch.sort(window(c), stable=True).values
+        m = cs.numel()
+        if top and cs.is_floating_point():
+            nn = int(torch.isnan(cs[-1:]).sum()) and int(torch.isnan(cs).sum())
+            out[nan_pos:nan_pos + nn] = cs[m - nn:]
+            nan_pos += nn
+            m -= nn
+        cut = torch.stack([torch.searchsorted(cs[:m], spl, side="left"),
+                           torch.searchsorted(cs[:m], spl, side="right")], 1).reshape(-1)
+        edges = [0] + cut.tolist() + [m]
+        for j in range(2 * L + 1):
+            a, b = edges[j], edges[j + 1]
+            if b > a:
+                out[pos[j]:pos[j] + b - a] = cs[a:b]
+                pos[j] += b - a
+    for j in range(0, 2 * L + 1, 2):         # the buckets between splitters
+        a, m = starts[j], counts[j]
+        region = out[a:a + m]
+        if m <= budget or depth >= 3:
+            if m > 1:
+                region.copy_(torch.sort(region).values)
+        else:
+            _sample_sort(k, region, budget, spl[j // 2 - 1] if j else lo,
+                         spl[j // 2] if j < 2 * L else hi, depth + 1)
 
 
 def _argsort_t(t, dtype, dim, descending):
@@ -86,6 +190,11 @@ def sort(x, /, axis=-1, kind=None, order=None, *, descending=False, stable=None)
         if not descending:   # NumPy's own choice of algorithm (ties, signed zeros as NumPy)
             return _convert.wrap(np.sort(a, axis=ax, kind=kind, stable=stable), dev)
         return _convert.wrap(np.flip(np.sort(a, axis=ax, kind="stable"), ax), dev)
+    if not descending and x.dtype.kind != "c":
+        # values only: no index tensor (torch's argsort holds int64 indices and merge
+        # buffers, ~4x a float32 input), the sort in pieces for large inputs
+        k = sorted_values_t(_tensor.order_key(x._t, x.dtype), ax)
+        return TrnArray._new(_tensor.from_order_key(k, x.dtype), dev)
     idx = _argsort_t(x._t, x.dtype, ax, descending)
     if x.dtype.kind == "c":
         return TrnArray._new(torch.gather(x._t, ax, idx), dev)

@@ -307,14 +307,14 @@ def _q_args(q, dev, scale, name):
         qh = _convert.host(q)
     else:
         qh = np.asarray(q)
-    if qh.ndim > 1 and False:
-        pass
-    qv = np.true_divide(qh, scale) if scale != 1 else qh
-    if qv.dtype.kind not in "fiub":
-        raise TypeError(f"q must be real numbers, not {qv.dtype}")
+    # (NumPy: the range check first, complex q ordered as NumPy orders it; an int beyond
+    # int64 divides to a float)
+    qv = np.asanyarray(np.true_divide(qh, scale) if scale != 1 else qh)
     if not (np.all(0 <= qv) and np.all(qv <= 1)):
         raise ValueError("Percentiles must be in the range [0, 100]" if scale == 100
                          else "Quantiles must be in the range [0, 1]")
+    if qv.dtype.kind not in "fiub":
+        raise TypeError(f"q must be real numbers, not {qv.dtype}")
     qt = torch.as_tensor(np.asarray(qv, np.float64), device=dev.torch_device)
     return qt, weak, (q if weak else (qh if qh.ndim == 0 else qh[:1]))
 
@@ -338,17 +338,21 @@ def _order_stat(a, q, axis, out, overwrite_input, method, keepdims, weights, int
             fn(_convert.np_view(a), qv, **kw)
             return out
         return _convert.wrap(fn(_convert.np_view(a), qv, **kw), dev)
+    # NumPy's order of checks: complex a, q, the axes; the device's dtype refusal last
+    if a.dtype.kind == "c":
+        raise TypeError("a must be an array of real numbers")
     if nan_mode and a.size == 0:
         _q_args(q, dev, scale, name)
         # NumPy answers an empty nan-quantile with nanmean (q's shape is dropped), before
         # the reshape that makes an empty median raise
         return nanmean(a, axis, out=out, keepdims=keepdims)
+    qt, weak, qprobe = _q_args(q, dev, scale, name)
     _ureduce_check(a, axis)
+    _normalize.normalize_axis(axis, a.ndim)
     if method not in _METHODS:
         raise ValueError(f"{method!r} is not a valid method. Use one of: {_METHODS}")
     if w is not None and method != "inverted_cdf":
         raise ValueError(f"Only method 'inverted_cdf' supports weights. Got: {method}.")
-    qt, weak, qprobe = _q_args(q, dev, scale, name)
     # result dtype from NumPy on a tiny array of the same dtypes
     pk = dict(method=method)
     if w is not None:
@@ -420,11 +424,11 @@ def _median(a, axis, out, overwrite_input, keepdims, nan_mode):
         # NumPy's nanmedian hands empty input to nanmean (no reshape quirk there)
         return nanmean(a, axis=axis, out=out, keepdims=kd)
     _ureduce_check(a, axis)
+    c, axes = _to_last(a, axis)          # (NumPy's AxisError before the dtype refusal)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rdt = _dtypes.as_dtype(np.asarray(np.median(np.ones(2, a.dtype))).dtype)
     dev.check_dtype(rdt)
-    c, axes = _to_last(a, axis)
     N = c.shape[-1]
     lead = c.shape[:-1]
     floating = a.dtype.kind in "fc"

@@ -300,7 +300,15 @@ class ufunc(_hotpath.UfuncBase):
                 tensors.append(_tensor.compute_tensor(o._t, dt))
             else:
                 tensors.append(_tensor.scalar_tensor(o, dt, dev))
-        if self._pass_dtypes:
+        fn = None if self._direct is None else self._direct(loop)
+        if (fn is not None and nout == 1 and out is not None and where is True
+                and not self._checked and _into(out, tensors, loop[-1])):
+            # the loop writes into out's memory: no full-size temporary (``x += 1``)
+            fn(*tensors, out=out._tt)
+            return out
+        if fn is not None:
+            res = fn(*tensors)
+        elif self._pass_dtypes:
             res = self._torch(*tensors, dtypes=loop)
         else:
             res = self._torch(*tensors)
@@ -597,6 +605,42 @@ _FAST_FOLD = frozenset({"add", "multiply", "logical_and", "logical_or"})
 # x op x == x: a masked element may be replaced by ``initial``
 _IDEMPOTENT = frozenset({"maximum", "minimum", "fmax", "fmin", "logical_and", "logical_or",
                          "bitwise_and", "bitwise_or", "gcd"})
+
+
+def _span(t):
+    """The byte range [lo, hi) tensor ``t`` touches."""
+    lo = hi = t.data_ptr()
+    for n, st in zip(t.shape, t.stride()):
+        if st > 0:
+            hi += (n - 1) * st * t.element_size()
+        else:
+            lo += (n - 1) * st * t.element_size()
+    return lo, hi + t.element_size()
+
+
+def _into(out, tensors, res_dt) -> bool:
+    """Whether a loop on ``tensors`` may write straight into ``out``'s tensor: its dtype
+    is the loop's result dtype and the one torch computes in, its shape is the broadcast
+    shape, and each input either is that very tensor or shares no memory with it (torch
+    reads a partly overlapping or transposed input after writing parts of it; NumPy
+    buffers those, so they take the copy path)."""
+    o = out._tt
+    if (o is None or out.dtype != res_dt or o.dtype is not _dtypes.compute_torch(res_dt)
+            or not o.numel()):
+        return False
+    if tuple(o.shape) != tuple(torch.broadcast_shapes(*(t.shape for t in tensors))):
+        return False
+    lo, hi = _span(o)
+    for t in tensors:
+        if t.device != o.device:
+            return False
+        if t.data_ptr() == o.data_ptr() and t.shape == o.shape and t.stride() == o.stride() \
+                and t.dtype == o.dtype:
+            continue
+        a, b = _span(t)
+        if a < hi and lo < b:
+            return False
+    return True
 
 
 def _out_tuple(name, out, nout):

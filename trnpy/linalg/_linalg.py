@@ -649,6 +649,11 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     if ord == -_INF and count == 0:
         raise ValueError("zero-size array to reduction operation minimum which has no "
                          "identity")
+    if axes and ord == 2 and rdt != np.float16:
+        # sqrt of the sum of squares as NumPy (unscaled: overflow to inf as there), with
+        # no |x| or squares materialised
+        return _finish_norm(torch.linalg.vector_norm(t, 2, dim=axes), axes, keepdims, dev,
+                            rdt)
     a = t.abs()
     if not axes:                # 0-d input: a norm of one element
         r = a if ord != 0 else (a != 0).to(a.dtype)
@@ -660,17 +665,15 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
         r = (a != 0).to(a.dtype).sum(dim=axes)
     elif ord == 1:
         r = a.sum(dim=axes)
-    elif ord == 2:
-        sq = a.square()
-        if rdt == np.float16:       # NumPy squares and sums in float16: overflow to inf
-            sq = sq.half().float()
-        r = sq.sum(dim=axes)
-        if rdt == np.float16:
-            r = r.half().float()
-        r = r.sqrt()
+    elif ord == 2:              # float16: NumPy squares and sums in float16 (inf)
+        r = a.square().half().float().sum(dim=axes).half().float().sqrt()
     else:
         p = float(ord)
         r = a.pow(p).sum(dim=axes).pow(1.0 / p)
+    return _finish_norm(r, axes, keepdims, dev, rdt)
+
+
+def _finish_norm(r, axes, keepdims, dev, rdt):
     if keepdims:
         for ax in sorted(axes):
             r = r.unsqueeze(ax)
