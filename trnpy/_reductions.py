@@ -379,7 +379,8 @@ def _var_std(x, axis, dtype, out, ddof, keepdims, where, mean_, correction, is_s
         tw = ck if wc is None else torch.where(wc, ck, torch.zeros((), dtype=ck.dtype))
         mc = rnd(rnd(tw.sum(dim=-1, keepdim=True)) / n)
     d = rnd(_sub(ck, mc))
-    sq = rnd(d.real * d.real + d.imag * d.imag) if d.is_complex() else rnd(d * d)
+    # (d is a fresh tensor: squaring it in place keeps the peak at one input size)
+    sq = rnd(d.real * d.real + d.imag * d.imag) if d.is_complex() else rnd(d.mul_(d))
     if wc is not None:
         sq = torch.where(wc, sq, torch.zeros((), dtype=sq.dtype))
     denom = n - corr
