@@ -293,6 +293,40 @@ def test_bad_input_raises_scipys_error(backend, solver):
         tla.gmres(ts.csr_array(S), np.ones(6), callback=lambda r: None)
 
 
+def test_numpy_route_runs_scipys_solver_on_views():
+    """On the CPU's NumPy route each Krylov solver is SciPy's own: iterates equal bit for
+    bit, callbacks get trnpy views, trnpy operators (A and M) are called with trnpy
+    arrays; lgmres's in/out ``outer_v`` keeps the trnpy solver (trnpy vectors in it)."""
+    S = _systems(40)["spd"]
+    b = np.random.default_rng(5).standard_normal(40)
+    ref, got = [], []
+    xs, infos = sla.cg(S, b, rtol=1e-10, callback=lambda xk: ref.append(xk.copy()))
+    x, info = tla.cg(ts.csr_array(S), trnpy.asarray(b), rtol=1e-10,
+                     callback=lambda xk: got.append((type(xk), to_np(xk).copy())))
+    assert info == infos and len(got) == len(ref)
+    assert all(t is trnpy.TrnArray for t, _ in got)
+    np.testing.assert_array_equal(np.array([g for _, g in got]), np.array(ref))
+    np.testing.assert_array_equal(to_np(x), xs)
+    seen = []
+    d = trnpy.asarray(1 / S.diagonal())
+
+    def psolve(v):
+        seen.append(type(v))
+        return d * v
+    A = tla.LinearOperator(S.shape, matvec=lambda v: ts.csr_array(S) @ v, dtype=S.dtype)
+    M = tla.LinearOperator(S.shape, matvec=psolve, dtype=S.dtype)
+    xs, infos = sla.cg(S, b, M=sla.LinearOperator(S.shape, matvec=lambda v: v / S.diagonal()))
+    x, info = tla.cg(A, b, M=M)
+    assert info == infos and set(seen) == {trnpy.TrnArray}
+    _close(x, xs, 1e-12)
+    outer_v = []
+    x, info = tla.lgmres(ts.csr_array(S), b, outer_v=outer_v)
+    xs, infos = sla.lgmres(S, b, outer_v=[])
+    assert info == infos and outer_v and all(isinstance(v, trnpy.TrnArray)
+                                             for pair in outer_v for v in pair)
+    _close(x, xs, 1e-6)
+
+
 # -- host steps through SciPy --------------------------------------------------------------
 def test_direct_solvers_and_factorisations(backend):
     S = (_systems(40)["nonsym"] + sp.eye_array(40)).tocsc()
