@@ -166,6 +166,68 @@ def test_negative_strides_and_empty(backend):
         assert_matches(E @ np.ones((shape[1], 2)), SE @ np.ones((shape[1], 2)))
 
 
+@settings(max_examples=examples(20), deadline=None)
+@given(fmt=st.sampled_from(["csr", "csc", "coo"]), M=st.integers(0, 9), K=st.integers(0, 9),
+       nnz=st.integers(0, 30), dtype=st.sampled_from([np.float32, np.float64, np.complex128]),
+       ncols=st.sampled_from([None, 1, 3]), seed=st.integers(0, 2**16))
+def test_torch_sparse_products_and_their_cache(fmt, M, K, nnz, dtype, ncols, seed):
+    """The torch path's products (CUDA's, run here on the torch CPU backend) go through
+    torch's sparse CSR tensor, made once per matrix: duplicates, explicit zeros and
+    unsorted indices as SciPy; an in-place write to a component or a replaced component
+    is seen by the next product."""
+    rng = np.random.default_rng(seed)
+    if M * K == 0:
+        nnz = 0
+    row, col = rng.integers(0, max(M, 1), nnz), rng.integers(0, max(K, 1), nnz)
+    data = _values(rng, nnz, dtype)
+    data[rng.random(nnz) < 0.2] = 0
+    S = sp.coo_array((data, (row, col)), shape=(M, K)).asformat(fmt)
+    if fmt != "coo":
+        S.has_sorted_indices = False          # unsorted inside each row / column
+        for i in range(len(S.indptr) - 1):
+            lo, hi = S.indptr[i], S.indptr[i + 1]
+            S.indices[lo:hi], S.data[lo:hi] = S.indices[lo:hi][::-1], S.data[lo:hi][::-1]
+    with trnpy.cpu_backend("torch"):
+        A = getattr(ts, f"{fmt}_array")(S)
+        x = _values(rng, (K,) if ncols is None else (K, ncols), np.float64)
+        y = _values(rng, (M,) if ncols is None else (ncols, M), np.float32)
+        for _ in range(2):                    # the second from the cache
+            assert_matches(A @ x, S @ x, rtol=1e-5, atol=1e-5)
+            assert_matches(y @ A, y @ S, rtol=1e-5, atol=1e-5)
+        # (float64, A @ x), (y's result dtype, y @ A); SciPy's COO gives scalars for
+        # vectors times a dimension of 1: those take the host path
+        scalar = [fmt == "coo" and ncols is None and n == 1 for n in (M, K)]
+        assert len(A._tcache or ()) == 2 - sum(scalar)
+        if nnz:
+            A.data[0] = 7.0                   # a write through the device component
+            S.data[0] = 7.0
+            assert_matches(A @ x, S @ x, rtol=1e-5, atol=1e-5)
+            A.data = trnpy.asarray(S.data * 2)    # a replaced component
+            S.data = S.data * 2
+            assert_matches(y @ A, y @ S, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("R,C,ncols", [(2, 2, None), (2, 2, 3), (16, 16, 3), (16, 16, None),
+                                       (2, 4, 3)])
+def test_torch_bsr_products_vs_scipy(R, C, ncols):
+    """BSR on the torch path: torch's BSR tensor (square blocks: vectors, small blocks),
+    the batched block GEMM (large blocks times matrices, non-square blocks, unsorted
+    blocks) alike against SciPy."""
+    rng = np.random.default_rng(R * 100 + C)
+    D = _dense(rng, (4 * R, 3 * C), 0.3, np.float64)
+    S = sp.bsr_array(D, blocksize=(R, C))
+    x = rng.standard_normal((3 * C,) if ncols is None else (3 * C, ncols))
+    with trnpy.cpu_backend("torch"):
+        A = ts.bsr_array(S)
+        assert_matches(A @ x, S @ x, rtol=1e-12, atol=1e-12)
+        assert_matches(A.astype(np.complex64) @ x, S.astype(np.complex64) @ x, rtol=1e-5,
+                       atol=1e-5)
+        U = sp.bsr_array((S.data[::-1], S.indices[::-1], S.indptr), shape=S.shape)
+        if S.indptr[1] > 1:                   # block row 0 now unsorted
+            U.has_sorted_indices = False
+        assert_matches(ts.bsr_array(U) @ x, U @ x, rtol=1e-12, atol=1e-12)
+
+
 def _err(fn):
     try:
         fn()

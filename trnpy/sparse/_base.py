@@ -18,7 +18,7 @@ import operator
 
 import numpy as np
 
-from .. import _convert, _dispatch, _dtypes, _spmm
+from .. import _convert, _dispatch, _dtypes, _spmm, _tensor
 from .._array import TrnArray
 from .._convert import target_device
 from .._devices import CPU
@@ -164,6 +164,7 @@ class _spbase:
     _FLAGS = ()
     _HOST_ONLY = False              # lil / dok: host-side builders
     _is_array = True
+    _tcache = None                  # torch sparse tensors of the device components
     __array_priority__ = 10.1
     __array_ufunc__ = None          # NumPy's operators defer to ours
 
@@ -200,6 +201,7 @@ class _spbase:
     def _set(self, S, dev):
         dev.check_dtype(_dtypes.as_dtype(S.dtype))     # TypeError for dtypes trnpy lacks
         self._device = dev
+        self._tcache = None
         if self._HOST_ONLY or _dispatch.use_numpy(dev):
             self._S, self._comps = S, None
             return
@@ -240,10 +242,55 @@ class _spbase:
         return self._comps[name]
 
     def _set_comp(self, name, value):
+        self._tcache = None
         if self._S is not None:
             setattr(self._S, name, _in(value, self._device))
         else:
             self._comps[name] = _convert.asarray(value, device=self._device)
+
+    def _torch_csr(self, rdt, transpose=False):
+        """This matrix (``transpose``: its transpose) as a torch sparse CSR tensor with
+        values of dtype ``rdt``, made once and kept until a component is replaced or
+        written in place (torch's version counters tell). Canonical CSR (CSC for the
+        transpose) is used as it is; other layouts are sorted and summed once, on the
+        device."""
+        tensors = [c._t for v in self._comps.values()
+                   for c in (v if isinstance(v, tuple) else (v,))]
+        stamp = [(t, t._version) for t in tensors]
+        key = (np.dtype(rdt), transpose)
+        hit = (self._tcache or {}).get(key)
+        if hit is not None and all(a is b and u == v for (a, u), (b, v) in zip(hit[0], stamp)):
+            return hit[1]
+        tdt = _dtypes.to_torch(np.dtype(rdt))
+        shape = self._shape[::-1] if transpose else self._shape
+        if self.format == ("csc" if transpose else "csr") and \
+                self._flags.get("has_canonical_format", False):
+            c = self._comps
+            T = _spmm.csr_tensor(c["indptr"]._t, c["indices"]._t, c["data"]._t.to(tdt), shape)
+        else:
+            row, col, data = self._coo_tensors()
+            T = _spmm.coo_csr_tensor(*((col, row) if transpose else (row, col)),
+                                     data.to(tdt), shape)
+        if self._tcache is None:
+            self._tcache = {}
+        self._tcache[key] = (stamp, T)
+        return T
+
+    def _torch_product(self, x, transpose=False):
+        """``self @ x`` (``transpose``: ``x @ self``) with torch's sparse kernels, or None
+        where they do not apply (the neuron device, integer and bool dtypes, BSR/DIA, a
+        shape mismatch: the callers' paths)."""
+        rdt = np.result_type(self.dtype, x.dtype)
+        if self._S is not None or self._device.kind == "neuron" or self.ndim != 2 or \
+                self.format not in ("csr", "csc", "coo") or not 1 <= x.ndim <= 2 or \
+                not _spmm.torch_sparse_dtype(rdt) or \
+                x.shape[-1 if transpose else 0] != self.shape[0 if transpose else 1] or \
+                (self.format == "coo" and x.ndim == 1 and self.shape[transpose] == 1):
+            return None         # (the last: SciPy's COO gives a scalar, see __matmul__)
+        T = self._torch_csr(rdt, transpose)
+        d = _tensor.compute_tensor(x._t, rdt)
+        r = T @ (d.T if transpose and d.dim() == 2 else d)
+        return _convert.wrap(r.T if transpose and r.dim() == 2 else r, self._device)
 
     def _new(self, comps, shape=None, dtype=None, cls=None):
         """A device array of class ``cls`` (default this one's) from device components."""
@@ -477,9 +524,13 @@ class _spbase:
             return _bsr128(self._scipy("bsr128"), dev) @ x
         if self.format == "coo" and self.shape[0] == 1 and x.ndim == 1:
             return (self.tocsr() @ x)[0]    # SciPy's coo_array gives a scalar here
+        r = self._torch_product(x)
+        if r is not None:
+            return r
         if self.format in ("bsr", "csr"):
             data, indices, indptr = (self._comps[n]._t for n in ("data", "indices", "indptr"))
-            r = (_spmm.bsr_spmm(indptr, indices, data, x._t, self.shape, dev)
+            r = (_spmm.bsr_spmm(indptr, indices, data, x._t, self.shape, dev,
+                                self._flags.get("has_canonical_format", False))
                  if self.format == "bsr" else
                  _spmm.csr_spmm(indptr, indices, data, x._t, self.shape))
         else:
@@ -507,6 +558,10 @@ class _spbase:
         if x.ndim > 2:
             raise NotImplementedError("trnpy.sparse: an operand of more than 2 dimensions "
                                       "@ sparse is not implemented")
+        _convert.same_device(self._first_component(), x)
+        r = self._torch_product(x, transpose=True)
+        if r is not None:
+            return r
         # SciPy: (A.T @ x.T).T
         r = self.transpose() @ x.T
         return r.T

@@ -37,6 +37,7 @@ class _coo_base(_data_mixin, _minmax_mixin, _spbase):
 
     def _set_comp(self, name, value):
         if name == "coords":
+            self._tcache = None
             value = tuple(value)
             if self._S is not None:
                 self._S.coords = tuple(_in(v) for v in value)
