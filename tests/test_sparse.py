@@ -198,6 +198,9 @@ def test_torch_sparse_products_and_their_cache(fmt, M, K, nnz, dtype, ncols, see
         # vectors times a dimension of 1: those take the host path
         scalar = [fmt == "coo" and ncols is None and n == 1 for n in (M, K)]
         assert len(A._tcache or ()) == 2 - sum(scalar)
+        z = _values(rng, (M,), np.float64)
+        assert_matches(A.T @ z, S.T @ z, rtol=1e-5, atol=1e-5)
+        assert A.T._tcache is A._tcache       # a device transpose shares the tensors
         if nnz:
             A.data[0] = 7.0                   # a write through the device component
             S.data[0] = 7.0

@@ -165,6 +165,7 @@ class _spbase:
     _HOST_ONLY = False              # lil / dok: host-side builders
     _is_array = True
     _tcache = None                  # torch sparse tensors of the device components
+    _tflip = False                  # _tcache is that of this matrix's transpose
     __array_priority__ = 10.1
     __array_ufunc__ = None          # NumPy's operators defer to ours
 
@@ -201,7 +202,7 @@ class _spbase:
     def _set(self, S, dev):
         dev.check_dtype(_dtypes.as_dtype(S.dtype))     # TypeError for dtypes trnpy lacks
         self._device = dev
-        self._tcache = None
+        self._tcache, self._tflip = None, False
         if self._HOST_ONLY or _dispatch.use_numpy(dev):
             self._S, self._comps = S, None
             return
@@ -242,7 +243,7 @@ class _spbase:
         return self._comps[name]
 
     def _set_comp(self, name, value):
-        self._tcache = None
+        self._tcache, self._tflip = None, False
         if self._S is not None:
             setattr(self._S, name, _in(value, self._device))
         else:
@@ -253,14 +254,17 @@ class _spbase:
         values of dtype ``rdt``, made once and kept until a component is replaced or
         written in place (torch's version counters tell). Canonical CSR (CSC for the
         transpose) is used as it is; other layouts are sorted and summed once, on the
-        device."""
+        device. A transpose made on the device shares its matrix's tensors (``A.T @ x``
+        in a loop builds one)."""
         tensors = [c._t for v in self._comps.values()
                    for c in (v if isinstance(v, tuple) else (v,))]
-        stamp = [(t, t._version) for t in tensors]
-        key = (np.dtype(rdt), transpose)
-        hit = (self._tcache or {}).get(key)
-        if hit is not None and all(a is b and u == v for (a, u), (b, v) in zip(hit[0], stamp)):
-            return hit[1]
+        stamp = sorted((id(t), t._version) for t in tensors)
+        if self._tcache is None:
+            self._tcache = {}
+        key = (np.dtype(rdt), transpose != self._tflip)
+        hit = self._tcache.get(key)
+        if hit is not None and hit[1] == stamp:
+            return hit[2]
         tdt = _dtypes.to_torch(np.dtype(rdt))
         shape = self._shape[::-1] if transpose else self._shape
         if self.format == ("csc" if transpose else "csr") and \
@@ -271,10 +275,15 @@ class _spbase:
             row, col, data = self._coo_tensors()
             T = _spmm.coo_csr_tensor(*((col, row) if transpose else (row, col)),
                                      data.to(tdt), shape)
+        self._tcache[key] = (tensors, stamp, T)     # tensors: their ids stay theirs
+        return T
+
+    def _share_tcache(self, out):
+        """``out`` (a transpose over the same components) shares this matrix's tensors."""
         if self._tcache is None:
             self._tcache = {}
-        self._tcache[key] = (stamp, T)
-        return T
+        out._tcache, out._tflip = self._tcache, not self._tflip
+        return out
 
     def _torch_product(self, x, transpose=False):
         """``self @ x`` (``transpose``: ``x @ self``) with torch's sparse kernels, or None
