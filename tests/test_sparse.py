@@ -369,6 +369,42 @@ def test_neuron_fallbacks_are_recorded_or_refused(emulated_neuron):
 
 
 @emulator_only
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])
+def test_neuron_regrouping_follows_the_fill_threshold(emulated_neuron, fmt):
+    """Under strict_kernels() (no force): blocks at least bsr_min_fill() full are
+    regrouped once per matrix and run on the kernel; below it the exact product runs on
+    torch by choice, with its reason in the fallback counters (not refused)."""
+    rng = np.random.default_rng(21)
+    D = _dense(rng, (200, 256), 0.05, np.float32)        # 4 blocks, fill about 0.03
+    D[:, 128:] = 0                                        # 2 blocks now
+    A = getattr(ts, f"{fmt}_array")(D, device=emulated_neuron)
+    x = trnpy.asarray(_values(rng, (256, 3), np.float32), device=emulated_neuron)
+    ref = sp.csr_array(D.astype(np.float64)) @ to_np(x).astype(np.float64)
+    trnpy.set_kernel_threshold("bsr_spmm", 0)
+    assert ts.bsr_min_fill() == 1 / 128
+    try:
+        with trnpy.strict_kernels():
+            with OnKernel("bsr_spmm", calls=2):
+                r1, r2 = A @ x, A @ x
+            assert trnpy.ROUTES[("sparse.bsr128", "numpy")] == 1    # regrouped once
+            _f32_close(r1, ref)
+            _f32_close(r2, ref)
+            ts.set_bsr_min_fill(0.5)
+            r = A @ x
+        why = [w for (op, w), n in _kernels.FALLBACKS.items() if op == "bsr_spmm"]
+        assert len(why) == 1 and "block fill" in why[0] and "0.5" in why[0]
+        assert trnpy.ROUTES[("bsr_spmm", "kernel")] == 2
+        assert "block fill" in trnpy.routing_report()
+        _f32_close(r, ref)
+        with trnpy.force_kernels(), OnKernel("bsr_spmm", calls=1):
+            A @ x                                 # forced: regrouped whatever the fill
+        with pytest.raises(ValueError):
+            ts.set_bsr_min_fill(-1)
+    finally:
+        ts.set_bsr_min_fill(1 / 128)
+
+
+@emulator_only
 def test_neuron_csr_with_inf_operand_is_exact(emulated_neuron, kernel_mode):
     """Regrouped 128x128 blocks would multiply their zeros by inf; such operands take
     the exact CSR product (SciPy's answer), not the kernel."""

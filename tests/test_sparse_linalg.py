@@ -447,9 +447,13 @@ def _block_spd(n=256, seed=0):
 
 
 @emulator_only
-def test_neuron_cg_runs_on_the_bsr_kernel(emulated_neuron):
+@pytest.mark.parametrize("fmt", ["bsr", "csr"])
+def test_neuron_cg_runs_on_the_bsr_kernel(emulated_neuron, fmt):
+    """Every product of CG on the neuron device runs the BSR kernel (a CSR matrix is
+    regrouped into 128x128 blocks once)."""
     D, b = _block_spd()
-    A = ts.bsr_array(D, blocksize=(128, 128), device=emulated_neuron)
+    A = ts.bsr_array(D, blocksize=(128, 128), device=emulated_neuron) if fmt == "bsr" \
+        else ts.csr_array(D, device=emulated_neuron)
     ref = []
     xs, infos = sla.cg(sp.bsr_array(D, blocksize=(128, 128)), b, callback=ref.append)
     got = []

@@ -18,14 +18,15 @@ import operator
 
 import numpy as np
 
-from .. import _convert, _dispatch, _dtypes, _spmm, _tensor
+from .. import _convert, _dispatch, _dtypes, _kernel_registry, _spmm, _tensor
 from .._array import TrnArray
 from .._convert import target_device
 from .._devices import CPU
 from .._kernel_registry import ROUTES
 from .._torch import torch
 
-__all__ = ["sparray", "spmatrix", "issparse", "isspmatrix"]
+__all__ = ["sparray", "spmatrix", "issparse", "isspmatrix", "bsr_min_fill",
+           "set_bsr_min_fill"]
 
 _BLOCK = 128            # the NKI BSR kernel's block size
 _CLASSES: dict = {}     # SciPy class name -> trnpy class ("csr_array" -> csr_array)
@@ -249,34 +250,40 @@ class _spbase:
         else:
             self._comps[name] = _convert.asarray(value, device=self._device)
 
-    def _torch_csr(self, rdt, transpose=False):
-        """This matrix (``transpose``: its transpose) as a torch sparse CSR tensor with
-        values of dtype ``rdt``, made once and kept until a component is replaced or
-        written in place (torch's version counters tell). Canonical CSR (CSC for the
-        transpose) is used as it is; other layouts are sorted and summed once, on the
-        device. A transpose made on the device shares its matrix's tensors (``A.T @ x``
-        in a loop builds one)."""
+    def _cached(self, key, build):
+        """``build()``, kept under ``key`` until a component is replaced or written in
+        place (torch's version counters tell); a transpose made on the device shares the
+        cache of its matrix (``key[-1]``: whether the value is of the transpose)."""
         tensors = [c._t for v in self._comps.values()
                    for c in (v if isinstance(v, tuple) else (v,))]
         stamp = sorted((id(t), t._version) for t in tensors)
         if self._tcache is None:
             self._tcache = {}
-        key = (np.dtype(rdt), transpose != self._tflip)
+        key = key[:-1] + (key[-1] != self._tflip,)
         hit = self._tcache.get(key)
         if hit is not None and hit[1] == stamp:
             return hit[2]
-        tdt = _dtypes.to_torch(np.dtype(rdt))
-        shape = self._shape[::-1] if transpose else self._shape
-        if self.format == ("csc" if transpose else "csr") and \
-                self._flags.get("has_canonical_format", False):
-            c = self._comps
-            T = _spmm.csr_tensor(c["indptr"]._t, c["indices"]._t, c["data"]._t.to(tdt), shape)
-        else:
+        value = build()
+        self._tcache[key] = (tensors, stamp, value)     # tensors: their ids stay theirs
+        return value
+
+    def _torch_csr(self, rdt, transpose=False):
+        """This matrix (``transpose``: its transpose) as a torch sparse CSR tensor with
+        values of dtype ``rdt``, made once (:meth:`_cached`). Canonical CSR (CSC for the
+        transpose) is used as it is; other layouts are sorted and summed once, on the
+        device."""
+        def build():
+            tdt = _dtypes.to_torch(np.dtype(rdt))
+            shape = self._shape[::-1] if transpose else self._shape
+            if self.format == ("csc" if transpose else "csr") and \
+                    self._flags.get("has_canonical_format", False):
+                c = self._comps
+                return _spmm.csr_tensor(c["indptr"]._t, c["indices"]._t,
+                                        c["data"]._t.to(tdt), shape)
             row, col, data = self._coo_tensors()
-            T = _spmm.coo_csr_tensor(*((col, row) if transpose else (row, col)),
-                                     data.to(tdt), shape)
-        self._tcache[key] = (tensors, stamp, T)     # tensors: their ids stay theirs
-        return T
+            return _spmm.coo_csr_tensor(*((col, row) if transpose else (row, col)),
+                                        data.to(tdt), shape)
+        return self._cached((np.dtype(rdt), transpose), build)
 
     def _share_tcache(self, out):
         """``out`` (a transpose over the same components) shares this matrix's tensors."""
@@ -526,11 +533,20 @@ class _spbase:
             return _out(self._S @ _convert.host(x), dev)    # SciPy's kernels on the views
         if dev.kind == "neuron" and self.format != "bsr" and (
                 x.dtype.kind not in "fc" or bool(torch.isfinite(x._t).all())):
-            # the tensor engine takes 128x128 blocks: regroup (host) and take the BSR route
-            # (a bsr_array keeps its blocks: other sizes are the route's visible fallback).
-            # Not for inf/nan operands: the blocks' zeros would turn them into nan where
-            # SciPy's CSR product skips them.
-            return _bsr128(self._scipy("bsr128"), dev) @ x
+            # the tensor engine takes 128x128 blocks: regroup (host, once per matrix) and
+            # take the BSR route when the blocks are full enough (a bsr_array keeps its
+            # blocks: other sizes are the route's visible fallback). Not for inf/nan
+            # operands: the blocks' zeros would turn them into nan where SciPy's CSR
+            # product skips them.
+            B, fill = self._cached(("bsr128", False),
+                                   lambda: _bsr128(self._scipy("bsr128"), dev))
+            if fill >= bsr_min_fill() or _kernel_registry.forced():
+                return B @ x
+            # below the fill threshold: the exact product on torch by choice, recorded
+            # (as the kernels' size thresholds: not refused under strict_kernels())
+            _kernel_registry.FALLBACKS[("bsr_spmm", f"128x128 block fill {fill:.3g} below "
+                                        f"trnpy.sparse.bsr_min_fill() = {bsr_min_fill():g}")] += 1
+            ROUTES[("bsr_spmm", "torch")] += 1
         if self.format == "coo" and self.shape[0] == 1 and x.ndim == 1:
             return (self.tocsr() @ x)[0]    # SciPy's coo_array gives a scalar here
         r = self._torch_product(x)
@@ -670,12 +686,35 @@ _host_methods(spmatrix, ("asfptype", "getcol", "getrow", "set_shape"),
               mutates=("set_shape",))
 
 
+_MIN_FILL = [1 / 128]
+
+
+def bsr_min_fill() -> float:
+    """The block fill (stored entries / entries of the 128x128 blocks holding them) from
+    which CSR, CSC and COO products on the neuron device are regrouped into 128x128 blocks
+    for the NKI BSR kernel; below it they run the exact gather product on torch, counted
+    in ``trnpy.routing_report()``'s fallbacks (``trnpy.force_kernels()`` regroups any).
+    Default 1/128: one entry per block row, where a 128-deep TensorE contraction does as
+    much useful work per step as the vector engine's one multiply-add per lane."""
+    return _MIN_FILL[0]
+
+
+def set_bsr_min_fill(fill: float) -> None:
+    """Set :func:`bsr_min_fill` (0: always regroup; above 1: never)."""
+    fill = float(fill)
+    if not fill >= 0:
+        raise ValueError(f"fill must be >= 0, got {fill}")
+    _MIN_FILL[0] = fill
+
+
 def _bsr128(S, dev):
-    """128x128 BSR over the block grid padded to whole blocks, with the unpadded shape
-    (SciPy's BSR needs shapes that are multiples of the block size; the kernel does not)."""
+    """(128x128 BSR over the block grid padded to whole blocks, with the unpadded shape;
+    its fill): SciPy's BSR needs shapes that are multiples of the block size; the kernel
+    does not."""
     sp = _sp()
     M, K = S.shape
     coo = S.tocoo()
+    coo.sum_duplicates()
     padded = (-(-M // _BLOCK) * _BLOCK, -(-K // _BLOCK) * _BLOCK)
     B = sp.coo_array((coo.data, (coo.row, coo.col)), shape=padded).tobsr(
         blocksize=(_BLOCK, _BLOCK))
@@ -683,6 +722,6 @@ def _bsr128(S, dev):
     out = _CLASSES["bsr_array"]._from_scipy(B, dev)
     if out._S is None:
         out._shape = (int(M), int(K))
-        return out
+        return out, coo.nnz / max(B.nnz, 1)
     # NumPy route (not reached: the neuron device is never the NumPy backend)
     raise AssertionError("the 128x128 regrouping is for device arrays")
