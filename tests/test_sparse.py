@@ -208,6 +208,13 @@ def test_torch_sparse_products_and_their_cache(fmt, M, K, nnz, dtype, ncols, see
             A.data = trnpy.asarray(S.data * 2)    # a replaced component
             S.data = S.data * 2
             assert_matches(y @ A, y @ S, rtol=1e-5, atol=1e-5)
+            # an index written out of range: refused before torch reads it
+            if fmt == "coo":
+                A.col = trnpy.asarray(np.full(A.nnz, K, np.int32))
+            else:
+                A.indices = trnpy.asarray(np.full(A.nnz, (K, M)[fmt == "csc"], np.int32))
+            with pytest.raises(ValueError, match="ind"):     # (SciPy's, on the host path)
+                A @ x
 
 
 @pytest.mark.parametrize("R,C,ncols", [(2, 2, None), (2, 2, 3), (16, 16, 3), (16, 16, None),

@@ -275,6 +275,7 @@ class _spbase:
         def build():
             tdt = _dtypes.to_torch(np.dtype(rdt))
             shape = self._shape[::-1] if transpose else self._shape
+            self._check_structure()
             if self.format == ("csc" if transpose else "csr") and \
                     self._flags.get("has_canonical_format", False):
                 c = self._comps
@@ -284,6 +285,30 @@ class _spbase:
             return _spmm.coo_csr_tensor(*((col, row) if transpose else (row, col)),
                                         data.to(tdt), shape)
         return self._cached((np.dtype(rdt), transpose), build)
+
+    def _check_structure(self):
+        """SciPy's full check of the components, on the device, before torch's sparse
+        kernels read them (they read invalid indices silently or crash): components
+        written after construction are checked here, once per write."""
+        c = self._comps
+        if self.format == "coo":
+            idx = list(zip(c["coords"], self._shape))
+            n = c["data"].shape[0]
+            if any(t.shape[0] != n for t, _ in idx):
+                raise ValueError("row, column, and data array must all be the same length")
+        else:
+            p, i = c["indptr"]._t, c["indices"]._t
+            major, minor = (self._shape if self.format == "csr" else self._shape[::-1])
+            if p.shape[0] != major + 1 or int(p[0]) != 0 or \
+                    int(p[-1]) != i.shape[0] or c["data"].shape[0] != i.shape[0] or \
+                    (p.shape[0] > 1 and bool((p[1:] < p[:-1]).any())):
+                raise ValueError("index pointer array is invalid: indptr must start at 0, "
+                                 "not decrease, and end at len(indices) == len(data)")
+            idx = [(c["indices"], minor)]
+        for t, bound in idx:
+            t = t._t
+            if t.numel() and (int(t.min()) < 0 or int(t.max()) >= bound):
+                raise ValueError(f"indices must be >= 0 and < {bound}")
 
     def _share_tcache(self, out):
         """``out`` (a transpose over the same components) shares this matrix's tensors."""
