@@ -163,6 +163,13 @@ def test_zero_rhs_and_exact_start(backend):
         assert (info, len(got)) == (sla_x[1], len(ref))
 
 
+def _same_stop(got, ref, backend):
+    """istop and itn as SciPy's; torch's sparse products round differently from SciPy's,
+    which can move a tight (1e-10) stopping test by one iteration."""
+    assert got[1] == ref[1]
+    assert got[2] == ref[2] if backend == "numpy" else abs(got[2] - ref[2]) <= 1
+
+
 def test_least_squares_vs_scipy(backend):
     rng = np.random.default_rng(4)
     S = sp.random_array((50, 30), density=0.2, rng=rng).tocsr()
@@ -170,7 +177,7 @@ def test_least_squares_vs_scipy(backend):
     for kw in [{}, {"damp": 0.5}, {"x0": np.ones(30)}, {"atol": 1e-10, "btol": 1e-10}]:
         ref = sla.lsqr(S, b, **kw)
         got = tla.lsqr(ts.csr_array(S), b, **kw)
-        assert got[1:3] == ref[1:3]
+        _same_stop(got, ref, backend)
         _close(got[0], ref[0], 1e-5)
         # r1norm, r2norm, xnorm; anorm and acond are estimates; arnorm is at rounding level
         np.testing.assert_allclose([got[i] for i in (3, 4, 5, 6, 8)],
@@ -179,7 +186,7 @@ def test_least_squares_vs_scipy(backend):
         kw2 = {("maxiter" if k == "iter_lim" else k): v for k, v in kw.items()}
         ref = sla.lsmr(S, b, **kw2)
         got = tla.lsmr(ts.csr_array(S), b, **kw2)
-        assert got[1:3] == ref[1:3]
+        _same_stop(got, ref, backend)
         _close(got[0], ref[0], 1e-5)
         np.testing.assert_allclose([got[i] for i in (3, 5, 6, 7)],
                                    [ref[i] for i in (3, 5, 6, 7)], rtol=5e-2)
