@@ -166,6 +166,78 @@ def test_negative_strides_and_empty(backend):
         assert_matches(E @ np.ones((shape[1], 2)), SE @ np.ones((shape[1], 2)))
 
 
+@settings(max_examples=examples(20), deadline=None)
+@given(fmt=st.sampled_from(["csr", "csc", "coo"]), M=st.integers(0, 9), K=st.integers(0, 9),
+       nnz=st.integers(0, 30), dtype=st.sampled_from([np.float32, np.float64, np.complex128]),
+       ncols=st.sampled_from([None, 1, 3]), seed=st.integers(0, 2**16))
+def test_torch_sparse_products_and_their_cache(fmt, M, K, nnz, dtype, ncols, seed):
+    """The torch path's products (CUDA's, run here on the torch CPU backend) go through
+    torch's sparse CSR tensor, made once per matrix: duplicates, explicit zeros and
+    unsorted indices as SciPy; an in-place write to a component or a replaced component
+    is seen by the next product."""
+    rng = np.random.default_rng(seed)
+    if M * K == 0:
+        nnz = 0
+    row, col = rng.integers(0, max(M, 1), nnz), rng.integers(0, max(K, 1), nnz)
+    data = _values(rng, nnz, dtype)
+    data[rng.random(nnz) < 0.2] = 0
+    S = sp.coo_array((data, (row, col)), shape=(M, K)).asformat(fmt)
+    if fmt != "coo":
+        S.has_sorted_indices = False          # unsorted inside each row / column
+        for i in range(len(S.indptr) - 1):
+            lo, hi = S.indptr[i], S.indptr[i + 1]
+            S.indices[lo:hi], S.data[lo:hi] = S.indices[lo:hi][::-1], S.data[lo:hi][::-1]
+    with trnpy.cpu_backend("torch"):
+        A = getattr(ts, f"{fmt}_array")(S)
+        x = _values(rng, (K,) if ncols is None else (K, ncols), np.float64)
+        y = _values(rng, (M,) if ncols is None else (ncols, M), np.float32)
+        for _ in range(2):                    # the second from the cache
+            assert_matches(A @ x, S @ x, rtol=1e-5, atol=1e-5)
+            assert_matches(y @ A, y @ S, rtol=1e-5, atol=1e-5)
+        # (float64, A @ x), (y's result dtype, y @ A); SciPy's COO gives scalars for
+        # vectors times a dimension of 1: those take the host path
+        scalar = [fmt == "coo" and ncols is None and n == 1 for n in (M, K)]
+        assert len(A._tcache or ()) == 2 - sum(scalar)
+        z = _values(rng, (M,), np.float64)
+        assert_matches(A.T @ z, S.T @ z, rtol=1e-5, atol=1e-5)
+        assert A.T._tcache is A._tcache       # a device transpose shares the tensors
+        if nnz:
+            A.data[0] = 7.0                   # a write through the device component
+            S.data[0] = 7.0
+            assert_matches(A @ x, S @ x, rtol=1e-5, atol=1e-5)
+            A.data = trnpy.asarray(S.data * 2)    # a replaced component
+            S.data = S.data * 2
+            assert_matches(y @ A, y @ S, rtol=1e-5, atol=1e-5)
+            # an index written out of range: refused before torch reads it
+            if fmt == "coo":
+                A.col = trnpy.asarray(np.full(A.nnz, K, np.int32))
+            else:
+                A.indices = trnpy.asarray(np.full(A.nnz, (K, M)[fmt == "csc"], np.int32))
+            with pytest.raises(ValueError, match="ind"):     # (SciPy's, on the host path)
+                A @ x
+
+
+@pytest.mark.parametrize("R,C,ncols", [(2, 2, None), (2, 2, 3), (16, 16, 3), (16, 16, None),
+                                       (2, 4, 3)])
+def test_torch_bsr_products_vs_scipy(R, C, ncols):
+    """BSR on the torch path: torch's BSR tensor (square blocks: vectors, small blocks),
+    the batched block GEMM (large blocks times matrices, non-square blocks, unsorted
+    blocks) alike against SciPy."""
+    rng = np.random.default_rng(R * 100 + C)
+    D = _dense(rng, (4 * R, 3 * C), 0.3, np.float64)
+    S = sp.bsr_array(D, blocksize=(R, C))
+    x = rng.standard_normal((3 * C,) if ncols is None else (3 * C, ncols))
+    with trnpy.cpu_backend("torch"):
+        A = ts.bsr_array(S)
+        assert_matches(A @ x, S @ x, rtol=1e-12, atol=1e-12)
+        assert_matches(A.astype(np.complex64) @ x, S.astype(np.complex64) @ x, rtol=1e-5,
+                       atol=1e-5)
+        U = sp.bsr_array((S.data[::-1], S.indices[::-1], S.indptr), shape=S.shape)
+        if S.indptr[1] > 1:                   # block row 0 now unsorted
+            U.has_sorted_indices = False
+        assert_matches(ts.bsr_array(U) @ x, U @ x, rtol=1e-12, atol=1e-12)
+
+
 def _err(fn):
     try:
         fn()
@@ -301,6 +373,42 @@ def test_neuron_fallbacks_are_recorded_or_refused(emulated_neuron):
     _f32_close(r, sp.csr_array(D.astype(np.float64)) @ x.astype(np.float64))
     with pytest.raises(TypeError):
         ts.csr_array(np.eye(3), device=emulated_neuron)       # no float64 on neuron
+
+
+@emulator_only
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])
+def test_neuron_regrouping_follows_the_fill_threshold(emulated_neuron, fmt):
+    """Under strict_kernels() (no force): blocks at least bsr_min_fill() full are
+    regrouped once per matrix and run on the kernel; below it the exact product runs on
+    torch by choice, with its reason in the fallback counters (not refused)."""
+    rng = np.random.default_rng(21)
+    D = _dense(rng, (200, 256), 0.05, np.float32)        # 4 blocks, fill about 0.03
+    D[:, 128:] = 0                                        # 2 blocks now
+    A = getattr(ts, f"{fmt}_array")(D, device=emulated_neuron)
+    x = trnpy.asarray(_values(rng, (256, 3), np.float32), device=emulated_neuron)
+    ref = sp.csr_array(D.astype(np.float64)) @ to_np(x).astype(np.float64)
+    trnpy.set_kernel_threshold("bsr_spmm", 0)
+    assert ts.bsr_min_fill() == 1 / 128
+    try:
+        with trnpy.strict_kernels():
+            with OnKernel("bsr_spmm", calls=2):
+                r1, r2 = A @ x, A @ x
+            assert trnpy.ROUTES[("sparse.bsr128", "numpy")] == 1    # regrouped once
+            _f32_close(r1, ref)
+            _f32_close(r2, ref)
+            ts.set_bsr_min_fill(0.5)
+            r = A @ x
+        why = [w for (op, w), n in _kernels.FALLBACKS.items() if op == "bsr_spmm"]
+        assert len(why) == 1 and "block fill" in why[0] and "0.5" in why[0]
+        assert trnpy.ROUTES[("bsr_spmm", "kernel")] == 2
+        assert "block fill" in trnpy.routing_report()
+        _f32_close(r, ref)
+        with trnpy.force_kernels(), OnKernel("bsr_spmm", calls=1):
+            A @ x                                 # forced: regrouped whatever the fill
+        with pytest.raises(ValueError):
+            ts.set_bsr_min_fill(-1)
+    finally:
+        ts.set_bsr_min_fill(1 / 128)
 
 
 @emulator_only

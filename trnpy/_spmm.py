@@ -5,6 +5,14 @@ components and :func:`coo_spmm` that of (row, col, data) triplets (CSC, COO; no
 kernel: on the neuron device ``trnpy.sparse`` regroups CSR/COO into
 128x128 blocks and comes through :func:`bsr_spmm` instead).
 
+torch's sparse tensors (cuSPARSE on CUDA, MKL / native kernels on the CPU) take the
+float32/float64/complex64/complex128 products off the neuron device:
+:func:`csr_tensor` / :func:`coo_csr_tensor` build the CSR tensor (``trnpy.sparse``
+caches it per matrix) and :func:`bsr_spmm` multiplies canonical BSR with torch's BSR
+tensor where that is the faster product (:func:`_torch_bsr_faster`). Integer and bool
+products, and dtypes torch's sparse kernels lack, keep the exact gather / index_add
+products.
+
 Operands are torch tensors, or NumPy arrays where ``_dispatch.use_numpy(device)`` holds
 (the CPU's NumPy route: torch is not loaded for it). Structures must be valid (the
 callers validate them first: torch reads invalid indices silently). Products are exact
@@ -12,26 +20,71 @@ in the dtype of the result (``np.result_type`` of the operands), ints included.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from ._torch import torch
 
 from . import _dispatch, _dtypes, _gemm, _kernel_registry, _tensor
 
-__all__ = ["bsr_spmm", "csr_spmm", "coo_spmm"]
+__all__ = ["bsr_spmm", "csr_spmm", "coo_spmm", "csr_tensor", "coo_csr_tensor",
+           "torch_sparse_dtype"]
+
+_TORCH_SPARSE = frozenset(np.dtype(c) for c in "fdFD")   # torch's sparse products' dtypes
+
+
+def torch_sparse_dtype(dtype) -> bool:
+    """Whether torch's sparse products (CPU and CUDA) take this result dtype."""
+    return np.dtype(dtype) in _TORCH_SPARSE
+
+
+def _quiet(make):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)   # torch's "sparse is in beta" notice
+        return make()
+
+
+def csr_tensor(indptr, indices, data, shape):
+    """A torch sparse CSR tensor over CSR components (valid: the callers check them; no
+    copy where both index arrays share a dtype)."""
+    if indices.dtype != indptr.dtype:
+        indices = indices.to(indptr.dtype)
+    return _quiet(lambda: torch.sparse_csr_tensor(indptr, indices, data, tuple(shape),
+                                                  check_invariants=False))
+
+
+def coo_csr_tensor(row, col, data, shape):
+    """The torch CSR tensor of (row, col, data) triplets (int64), duplicates summed and
+    indices sorted on their device."""
+    coo = _quiet(lambda: torch.sparse_coo_tensor(torch.stack([row, col]), data,
+                                                 tuple(shape), check_invariants=False))
+    return _quiet(coo.coalesce().to_sparse_csr)
+
+
+def _torch_bsr_faster(device, R, C, N) -> bool:
+    """torch's BSR tensor product (CUDA: its Triton kernel or cuSPARSE, torch picks) or the
+    batched-GEMM one (:func:`_bsr_torch`). On the CPU torch's wins for vectors and small
+    blocks, the batched GEMM for 16x16 and larger blocks times matrices (2-3x at 32x32
+    and 64x64 blocks times 64 columns; ``benchmarks/bench_sparse.py``). Square blocks
+    only (MKL's and cuSPARSE's BSR products); not on the neuron device (its fallback)."""
+    if R != C or device.kind not in ("cpu", "cuda"):
+        return False
+    return device.kind == "cuda" or N == 1 or R * C < 256
 
 
 def _ncols(dense):
     return 1 if dense.ndim == 1 else dense.shape[1]
 
 
-def bsr_spmm(indptr, indices, data, dense, shape, device):
+def bsr_spmm(indptr, indices, data, dense, shape, device, canonical=False):
     """``S @ dense`` for S of ``shape`` (M, K) in BSR layout (``data[nblocks, R, C]``,
     SciPy's ``indptr``/``indices`` over ``ceil(M / R)`` block rows); ``dense`` is (K,) or
     (K, N). Blocks may overhang ``shape`` (a grid padded to whole blocks, as
     ``trnpy.sparse`` regroups CSR into 128x128 blocks): their rows past M are dropped,
     their columns past K must hold zeros (they meet the zero-padded rows of ``dense`` on
-    torch / NumPy; the kernel skips them). Returns (M,) or (M, N) in the operands'
-    result dtype."""
+    torch / NumPy; the kernel skips them). ``canonical``: SciPy's canonical format (sorted
+    block indices, no duplicates; torch's BSR tensor is taken only then). Returns (M,) or
+    (M, N) in the operands' result dtype."""
     if _dispatch.route("bsr_spmm", device, indptr, indices, data, dense,
                        shape=shape) == "kernel":
         return _kernel_registry.run("bsr_spmm", indptr, indices, data, dense, shape=shape,
@@ -40,6 +93,15 @@ def bsr_spmm(indptr, indices, data, dense, shape, device):
     R, C = data.shape[1:]
     if isinstance(dense, np.ndarray):
         return _bsr_numpy(indptr, indices, data, dense, M, K, R, C)
+    rdt = _dtypes.result_type(_dtypes.from_torch(data.dtype), _dtypes.from_torch(dense.dtype))
+    if canonical and not (M % R or K % C) and torch_sparse_dtype(rdt) and \
+            _torch_bsr_faster(device, R, C, _ncols(dense)):
+        tdt = _dtypes.to_torch(rdt)
+        if indices.dtype != indptr.dtype:
+            indices = indices.to(indptr.dtype)
+        T = _quiet(lambda: torch.sparse_bsr_tensor(indptr, indices, data.to(tdt), (M, K),
+                                                   check_invariants=False))
+        return T @ dense.to(tdt)
     return _bsr_torch(indptr, indices, data, dense, M, K, R, C)
 
 

@@ -12,10 +12,13 @@
 * Where each operation runs (``_base.py``): on the CPU with the NumPy backend the array
   holds a SciPy object over the components' memory and every method is SciPy's own. On
   other devices (and the CPU's torch backend) the components are trnpy arrays on the
-  device; ``A @ dense`` and ``dense @ A`` (CSR gather, CSC/COO scatter-add, BSR through
-  the BSR SpMM routing point ``trnpy/_spmm.py``, which reaches the NKI kernel for
-  128x128 float32/float16 blocks on the neuron device; CSR/CSC/COO are regrouped into
-  128x128 blocks on the host there), ``toarray``, CSR/CSC/COO transposes, ``copy``,
+  device; ``A @ dense`` and ``dense @ A`` (CUDA and the CPU's torch backend: torch's
+  sparse CSR tensor for CSR/CSC/COO, made once per matrix, and torch's BSR tensor or a
+  batched block GEMM for BSR, for float32/float64/complex; integer and bool products
+  exactly by gather / scatter-add; BSR through the BSR SpMM routing point
+  ``trnpy/_spmm.py``, which reaches the NKI kernel for 128x128 float32/float16 blocks on
+  the neuron device, where CSR/CSC/COO are regrouped into 128x128 blocks once per
+  matrix when their fill reaches ``bsr_min_fill()``), ``toarray``, CSR/CSC/COO transposes, ``copy``,
   ``astype``, ``conj``, ``abs``, negation and products with scalars run on the device;
   every other method (structure, arithmetic between sparse arrays, sparse @ sparse,
   reductions, indexing, the constructors) runs on the host through SciPy and is counted in
@@ -29,7 +32,7 @@ changed in place after construction are not validated again (as in SciPy).
 """
 from __future__ import annotations
 
-from ._base import issparse, isspmatrix, sparray, spmatrix
+from ._base import bsr_min_fill, issparse, isspmatrix, set_bsr_min_fill, sparray, spmatrix
 from ._bsr import bsr_array
 from ._builders import dok_array, lil_array
 from ._compressed import csc_array, csr_array
@@ -52,7 +55,8 @@ __all__ = ["sparray", "spmatrix", "issparse", "isspmatrix",
            "isspmatrix_dok", "eye", "eye_array", "identity", "diags", "diags_array",
            "spdiags", "random", "random_array", "rand", "kron", "kronsum", "block_diag",
            "hstack", "vstack", "bmat", "block_array", "tril", "triu", "find", "save_npz",
-           "load_npz", "swapaxes", "permute_dims", "expand_dims"]
+           "load_npz", "swapaxes", "permute_dims", "expand_dims",
+           "bsr_min_fill", "set_bsr_min_fill"]       # (trnpy's: the neuron device's regrouping)
 
 from . import linalg  # noqa: E402 - scipy.sparse.linalg's place, on the classes above
 

@@ -18,14 +18,15 @@ import operator
 
 import numpy as np
 
-from .. import _convert, _dispatch, _dtypes, _spmm
+from .. import _convert, _dispatch, _dtypes, _kernel_registry, _spmm, _tensor
 from .._array import TrnArray
 from .._convert import target_device
 from .._devices import CPU
 from .._kernel_registry import ROUTES
 from .._torch import torch
 
-__all__ = ["sparray", "spmatrix", "issparse", "isspmatrix"]
+__all__ = ["sparray", "spmatrix", "issparse", "isspmatrix", "bsr_min_fill",
+           "set_bsr_min_fill"]
 
 _BLOCK = 128            # the NKI BSR kernel's block size
 _CLASSES: dict = {}     # SciPy class name -> trnpy class ("csr_array" -> csr_array)
@@ -164,6 +165,8 @@ class _spbase:
     _FLAGS = ()
     _HOST_ONLY = False              # lil / dok: host-side builders
     _is_array = True
+    _tcache = None                  # torch sparse tensors of the device components
+    _tflip = False                  # _tcache is that of this matrix's transpose
     __array_priority__ = 10.1
     __array_ufunc__ = None          # NumPy's operators defer to ours
 
@@ -200,6 +203,7 @@ class _spbase:
     def _set(self, S, dev):
         dev.check_dtype(_dtypes.as_dtype(S.dtype))     # TypeError for dtypes trnpy lacks
         self._device = dev
+        self._tcache, self._tflip = None, False
         if self._HOST_ONLY or _dispatch.use_numpy(dev):
             self._S, self._comps = S, None
             return
@@ -240,10 +244,94 @@ class _spbase:
         return self._comps[name]
 
     def _set_comp(self, name, value):
+        self._tcache, self._tflip = None, False
         if self._S is not None:
             setattr(self._S, name, _in(value, self._device))
         else:
             self._comps[name] = _convert.asarray(value, device=self._device)
+
+    def _cached(self, key, build):
+        """``build()``, kept under ``key`` until a component is replaced or written in
+        place (torch's version counters tell); a transpose made on the device shares the
+        cache of its matrix (``key[-1]``: whether the value is of the transpose)."""
+        tensors = [c._t for v in self._comps.values()
+                   for c in (v if isinstance(v, tuple) else (v,))]
+        stamp = sorted((id(t), t._version) for t in tensors)
+        if self._tcache is None:
+            self._tcache = {}
+        key = key[:-1] + (key[-1] != self._tflip,)
+        hit = self._tcache.get(key)
+        if hit is not None and hit[1] == stamp:
+            return hit[2]
+        value = build()
+        self._tcache[key] = (tensors, stamp, value)     # tensors: their ids stay theirs
+        return value
+
+    def _torch_csr(self, rdt, transpose=False):
+        """This matrix (``transpose``: its transpose) as a torch sparse CSR tensor with
+        values of dtype ``rdt``, made once (:meth:`_cached`). Canonical CSR (CSC for the
+        transpose) is used as it is; other layouts are sorted and summed once, on the
+        device."""
+        def build():
+            tdt = _dtypes.to_torch(np.dtype(rdt))
+            shape = self._shape[::-1] if transpose else self._shape
+            self._check_structure()
+            if self.format == ("csc" if transpose else "csr") and \
+                    self._flags.get("has_canonical_format", False):
+                c = self._comps
+                return _spmm.csr_tensor(c["indptr"]._t, c["indices"]._t,
+                                        c["data"]._t.to(tdt), shape)
+            row, col, data = self._coo_tensors()
+            return _spmm.coo_csr_tensor(*((col, row) if transpose else (row, col)),
+                                        data.to(tdt), shape)
+        return self._cached((np.dtype(rdt), transpose), build)
+
+    def _check_structure(self):
+        """SciPy's full check of the components, on the device, before torch's sparse
+        kernels read them (they read invalid indices silently or crash): components
+        written after construction are checked here, once per write."""
+        c = self._comps
+        if self.format == "coo":
+            idx = list(zip(c["coords"], self._shape))
+            n = c["data"].shape[0]
+            if any(t.shape[0] != n for t, _ in idx):
+                raise ValueError("row, column, and data array must all be the same length")
+        else:
+            p, i = c["indptr"]._t, c["indices"]._t
+            major, minor = (self._shape if self.format == "csr" else self._shape[::-1])
+            if p.shape[0] != major + 1 or int(p[0]) != 0 or \
+                    int(p[-1]) != i.shape[0] or c["data"].shape[0] != i.shape[0] or \
+                    (p.shape[0] > 1 and bool((p[1:] < p[:-1]).any())):
+                raise ValueError("index pointer array is invalid: indptr must start at 0, "
+                                 "not decrease, and end at len(indices) == len(data)")
+            idx = [(c["indices"], minor)]
+        for t, bound in idx:
+            t = t._t
+            if t.numel() and (int(t.min()) < 0 or int(t.max()) >= bound):
+                raise ValueError(f"indices must be >= 0 and < {bound}")
+
+    def _share_tcache(self, out):
+        """``out`` (a transpose over the same components) shares this matrix's tensors."""
+        if self._tcache is None:
+            self._tcache = {}
+        out._tcache, out._tflip = self._tcache, not self._tflip
+        return out
+
+    def _torch_product(self, x, transpose=False):
+        """``self @ x`` (``transpose``: ``x @ self``) with torch's sparse kernels, or None
+        where they do not apply (the neuron device, integer and bool dtypes, BSR/DIA, a
+        shape mismatch: the callers' paths)."""
+        rdt = np.result_type(self.dtype, x.dtype)
+        if self._S is not None or self._device.kind == "neuron" or self.ndim != 2 or \
+                self.format not in ("csr", "csc", "coo") or not 1 <= x.ndim <= 2 or \
+                not _spmm.torch_sparse_dtype(rdt) or \
+                x.shape[-1 if transpose else 0] != self.shape[0 if transpose else 1] or \
+                (self.format == "coo" and x.ndim == 1 and self.shape[transpose] == 1):
+            return None         # (the last: SciPy's COO gives a scalar, see __matmul__)
+        T = self._torch_csr(rdt, transpose)
+        d = _tensor.compute_tensor(x._t, rdt)
+        r = T @ (d.T if transpose and d.dim() == 2 else d)
+        return _convert.wrap(r.T if transpose and r.dim() == 2 else r, self._device)
 
     def _new(self, comps, shape=None, dtype=None, cls=None):
         """A device array of class ``cls`` (default this one's) from device components."""
@@ -470,16 +558,29 @@ class _spbase:
             return _out(self._S @ _convert.host(x), dev)    # SciPy's kernels on the views
         if dev.kind == "neuron" and self.format != "bsr" and (
                 x.dtype.kind not in "fc" or bool(torch.isfinite(x._t).all())):
-            # the tensor engine takes 128x128 blocks: regroup (host) and take the BSR route
-            # (a bsr_array keeps its blocks: other sizes are the route's visible fallback).
-            # Not for inf/nan operands: the blocks' zeros would turn them into nan where
-            # SciPy's CSR product skips them.
-            return _bsr128(self._scipy("bsr128"), dev) @ x
+            # the tensor engine takes 128x128 blocks: regroup (host, once per matrix) and
+            # take the BSR route when the blocks are full enough (a bsr_array keeps its
+            # blocks: other sizes are the route's visible fallback). Not for inf/nan
+            # operands: the blocks' zeros would turn them into nan where SciPy's CSR
+            # product skips them.
+            B, fill = self._cached(("bsr128", False),
+                                   lambda: _bsr128(self._scipy("bsr128"), dev))
+            if fill >= bsr_min_fill() or _kernel_registry.forced():
+                return B @ x
+            # below the fill threshold: the exact product on torch by choice, recorded
+            # (as the kernels' size thresholds: not refused under strict_kernels())
+            _kernel_registry.FALLBACKS[("bsr_spmm", f"128x128 block fill {fill:.3g} below "
+                                        f"trnpy.sparse.bsr_min_fill() = {bsr_min_fill():g}")] += 1
+            ROUTES[("bsr_spmm", "torch")] += 1
         if self.format == "coo" and self.shape[0] == 1 and x.ndim == 1:
             return (self.tocsr() @ x)[0]    # SciPy's coo_array gives a scalar here
+        r = self._torch_product(x)
+        if r is not None:
+            return r
         if self.format in ("bsr", "csr"):
             data, indices, indptr = (self._comps[n]._t for n in ("data", "indices", "indptr"))
-            r = (_spmm.bsr_spmm(indptr, indices, data, x._t, self.shape, dev)
+            r = (_spmm.bsr_spmm(indptr, indices, data, x._t, self.shape, dev,
+                                self._flags.get("has_canonical_format", False))
                  if self.format == "bsr" else
                  _spmm.csr_spmm(indptr, indices, data, x._t, self.shape))
         else:
@@ -507,6 +608,10 @@ class _spbase:
         if x.ndim > 2:
             raise NotImplementedError("trnpy.sparse: an operand of more than 2 dimensions "
                                       "@ sparse is not implemented")
+        _convert.same_device(self._first_component(), x)
+        r = self._torch_product(x, transpose=True)
+        if r is not None:
+            return r
         # SciPy: (A.T @ x.T).T
         r = self.transpose() @ x.T
         return r.T
@@ -606,12 +711,35 @@ _host_methods(spmatrix, ("asfptype", "getcol", "getrow", "set_shape"),
               mutates=("set_shape",))
 
 
+_MIN_FILL = [1 / 128]
+
+
+def bsr_min_fill() -> float:
+    """The block fill (stored entries / entries of the 128x128 blocks holding them) from
+    which CSR, CSC and COO products on the neuron device are regrouped into 128x128 blocks
+    for the NKI BSR kernel; below it they run the exact gather product on torch, counted
+    in ``trnpy.routing_report()``'s fallbacks (``trnpy.force_kernels()`` regroups any).
+    Default 1/128: one entry per block row, where a 128-deep TensorE contraction does as
+    much useful work per step as the vector engine's one multiply-add per lane."""
+    return _MIN_FILL[0]
+
+
+def set_bsr_min_fill(fill: float) -> None:
+    """Set :func:`bsr_min_fill` (0: always regroup; above 1: never)."""
+    fill = float(fill)
+    if not fill >= 0:
+        raise ValueError(f"fill must be >= 0, got {fill}")
+    _MIN_FILL[0] = fill
+
+
 def _bsr128(S, dev):
-    """128x128 BSR over the block grid padded to whole blocks, with the unpadded shape
-    (SciPy's BSR needs shapes that are multiples of the block size; the kernel does not)."""
+    """(128x128 BSR over the block grid padded to whole blocks, with the unpadded shape;
+    its fill): SciPy's BSR needs shapes that are multiples of the block size; the kernel
+    does not."""
     sp = _sp()
     M, K = S.shape
     coo = S.tocoo()
+    coo.sum_duplicates()
     padded = (-(-M // _BLOCK) * _BLOCK, -(-K // _BLOCK) * _BLOCK)
     B = sp.coo_array((coo.data, (coo.row, coo.col)), shape=padded).tobsr(
         blocksize=(_BLOCK, _BLOCK))
@@ -619,6 +747,6 @@ def _bsr128(S, dev):
     out = _CLASSES["bsr_array"]._from_scipy(B, dev)
     if out._S is None:
         out._shape = (int(M), int(K))
-        return out
+        return out, coo.nnz / max(B.nnz, 1)
     # NumPy route (not reached: the neuron device is never the NumPy backend)
     raise AssertionError("the 128x128 regrouping is for device arrays")

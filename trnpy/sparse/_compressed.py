@@ -49,7 +49,8 @@ class _cs_base(_data_mixin, _minmax_mixin, _spbase):
 
     def _transposed(self, cls, copy):
         comps = {n: (c.copy() if copy else c) for n, c in self._comps.items()}
-        return self._new(comps, shape=self._shape[::-1], cls=cls)
+        out = self._new(comps, shape=self._shape[::-1], cls=cls)
+        return out if copy else self._share_tcache(out)
 
 
 _host_methods(_cs_base, ("check_format", "eliminate_zeros", "prune", "sort_indices",

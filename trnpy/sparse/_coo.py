@@ -37,6 +37,7 @@ class _coo_base(_data_mixin, _minmax_mixin, _spbase):
 
     def _set_comp(self, name, value):
         if name == "coords":
+            self._tcache, self._tflip = None, False
             value = tuple(value)
             if self._S is not None:
                 self._S.coords = tuple(_in(v) for v in value)
@@ -63,7 +64,7 @@ class _coo_base(_data_mixin, _minmax_mixin, _spbase):
                      "coords": tuple(c.copy() for c in comps["coords"])}
         out = self._new(comps, shape=self._shape[::-1])
         out._flags["has_canonical_format"] = False      # as SciPy's (row order lost)
-        return out
+        return out if copy else self._share_tcache(out)
 
 
 _host_methods(_coo_base, ("eliminate_zeros", "sum_duplicates", "tensordot"),

@@ -12,6 +12,7 @@ from ..._creation import asarray, asnumpy
 from ..._elementwise import isfinite
 from ..._linalg_functions import vdot
 from ..._manipulation import stack
+from ._interface import scipy_on_numpy_route
 from ._isolve import _get_atol_rtol, _norm, _s, make_system
 
 __all__ = ["lgmres", "gcrotmk"]
@@ -103,6 +104,7 @@ def _finite_rhs(b):
         raise ValueError("RHS must contain only finite numbers")
 
 
+@scipy_on_numpy_route
 def lgmres(A, b, x0=None, *, rtol=1e-5, atol=0., maxiter=1000, M=None, callback=None,
            inner_m=30, outer_k=3, outer_v=None, store_outer_Av=True, prepend_outer_v=False):
     """LGMRES (``scipy.sparse.linalg.lgmres``): GMRES augmented with error
@@ -164,6 +166,7 @@ def lgmres(A, b, x0=None, *, rtol=1e-5, atol=0., maxiter=1000, M=None, callback=
     return x, 0
 
 
+@scipy_on_numpy_route
 def gcrotmk(A, b, x0=None, *, rtol=1e-5, atol=0., maxiter=1000, M=None, callback=None,
             m=20, k=None, CU=None, discard_C=False, truncate="oldest"):
     """GCROT(m,k) (``scipy.sparse.linalg.gcrotmk``): flexible GCRO with deflation

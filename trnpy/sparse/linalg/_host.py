@@ -65,7 +65,8 @@ def _h(x):
     if isinstance(x, TrnArray):
         return asnumpy(x)
     if _sparse.issparse(x):
-        return x.get()
+        # the CPU's NumPy route holds SciPy's object: SciPy gets it as its own callers do
+        return x._S if x._S is not None and x.device is CPU else x.get()
     if isinstance(x, LinearOperator):
         return _host_operator(x)
     if isinstance(x, (list, tuple)) and any(isinstance(v, TrnArray) for v in x):

@@ -3,6 +3,8 @@ arrays: an operator built from a trnpy dense or sparse matrix computes ``A @ x``
 matrix's device; vectors given as NumPy arrays or lists move to that device first."""
 from __future__ import annotations
 
+import functools
+import inspect
 import operator
 import types
 import warnings
@@ -12,6 +14,7 @@ import numpy as np
 from ... import _convert, _dispatch, sparse as _sparse
 from ..._array import TrnArray
 from ..._creation import asnumpy
+from ..._devices import CPU
 from ..._elementwise import conj
 from ..._manipulation import hstack
 
@@ -21,6 +24,11 @@ __all__ = ["LinearOperator", "aslinearoperator"]
 def _scipy_sparse():
     import scipy.sparse as sp  # lazy: SciPy is optional (SciPy sparse inputs, host steps)
     return sp
+
+
+def _scipy_sparse_linalg():
+    import scipy.sparse.linalg as sla  # lazy: SciPy is optional (its solvers on the host)
+    return sla
 
 
 def _is_scipy_sparse(x) -> bool:
@@ -569,3 +577,73 @@ def aslinearoperator(A):
                             rmatmat=wrap("rmatmat"), dtype=getattr(A, "dtype", None))
         return op
     raise TypeError("type not understood")
+
+
+def system_device(A, b):
+    """The device a solve runs on: the operator's, else b's, else the default."""
+    dev = operator_device(A)
+    if dev is None:
+        dev = b.device if isinstance(b, TrnArray) else _convert.target_device(None)
+    return dev
+
+
+_NO = object()      # an operand SciPy cannot take as it is: the trnpy solver runs
+_IN_OUT = ("outer_v", "CU")     # lgmres / gcrotmk update these lists in place
+
+
+def _scipy_operand(v):
+    """A solver's argument as SciPy takes it on the CPU's NumPy route (zero-copy views;
+    trnpy operators called with trnpy views of SciPy's vectors), or ``_NO``."""
+    if isinstance(v, TrnArray):
+        return _convert.host(v) if v.device is CPU else _NO
+    if _sparse.issparse(v):
+        return v._S if v.device is CPU and v._S is not None else _NO
+    if type(v) is MatrixLinearOperator:
+        return _scipy_operand(v.A)
+    if isinstance(v, LinearOperator):
+        if operator_device(v) not in (None, CPU):
+            return _NO
+
+        def call(fn):
+            return lambda x: _convert.host(_vec(v, fn(_convert.wrap(x, CPU))))
+        return _scipy_sparse_linalg().LinearOperator(
+            v.shape, matvec=call(v.matvec), rmatvec=call(v.rmatvec),
+            matmat=call(v.matmat), rmatmat=call(v.rmatmat), dtype=v.dtype)
+    return v
+
+
+def _trnpy_result(r):
+    if isinstance(r, tuple):
+        return tuple(map(_trnpy_result, r))
+    return _convert.wrap(r, CPU) if type(r) is np.ndarray else r
+
+
+def scipy_on_numpy_route(fn):
+    """A solver that on the CPU's NumPy route is SciPy's own, called on zero-copy views of
+    the operands: SciPy's kernels, iterates and ``info`` bit for bit, with no trnpy
+    dispatch per vector operation; callbacks get trnpy views of SciPy's iterates, results
+    are trnpy arrays. Elsewhere (another device, the torch CPU backend, an operand SciPy
+    cannot take) ``fn``, the solver written on trnpy arrays, runs."""
+    sig = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def solver(*args, **kwargs):
+        try:
+            given = sig.bind(*args, **kwargs).arguments
+        except TypeError:
+            return fn(*args, **kwargs)          # Python's own error, from fn
+        if not (_dispatch.use_numpy(CPU) and
+                system_device(given.get("A"), given.get("b")) is CPU) or \
+                any(given.get(k) is not None for k in _IN_OUT):
+            return fn(*args, **kwargs)
+        conv = {}
+        for k, v in given.items():
+            if k == "callback" and v is not None:
+                conv[k] = (lambda cb: lambda xk: cb(
+                    _convert.wrap(xk, CPU) if type(xk) is np.ndarray else xk))(v)
+                continue
+            conv[k] = _scipy_operand(v)
+            if conv[k] is _NO:
+                return fn(*args, **kwargs)
+        return _trnpy_result(getattr(_scipy_sparse_linalg(), fn.__name__)(**conv))
+    return solver

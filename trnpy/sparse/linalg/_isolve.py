@@ -21,7 +21,8 @@ from ..._creation import asarray, empty, empty_like, zeros
 from ..._elementwise import conj
 from ..._linalg_functions import dot, inner, vdot
 from ...linalg import norm as _vnorm
-from ._interface import IdentityOperator, LinearOperator, aslinearoperator, operator_device
+from ._interface import (IdentityOperator, LinearOperator, aslinearoperator,
+                         scipy_on_numpy_route, system_device)
 
 __all__ = ["bicg", "bicgstab", "cg", "cgs", "gmres", "qmr", "minres", "tfqmr"]
 
@@ -66,14 +67,6 @@ def _coerce(x, y):
 
 def _identity(x):
     return x
-
-
-def system_device(A, b):
-    """The device a solve runs on: the operator's, else b's, else the default."""
-    dev = operator_device(A)
-    if dev is None:
-        dev = b.device if isinstance(b, TrnArray) else _convert.target_device(None)
-    return dev
 
 
 def _start(name, A, M, x0, b, atol, rtol, maxiter):
@@ -150,6 +143,7 @@ def _any(x) -> bool:
     return bool(x.any())
 
 
+@scipy_on_numpy_route
 def bicg(A, b, x0=None, *, rtol=1e-5, atol=0., maxiter=None, M=None, callback=None):
     """BIConjugate Gradient iteration (``scipy.sparse.linalg.bicg``)."""
     A, M, x, b, bnrm2, atol, maxiter = _start("bicg", A, M, x0, b, atol, rtol, maxiter)
@@ -194,6 +188,7 @@ def bicg(A, b, x0=None, *, rtol=1e-5, atol=0., maxiter=None, M=None, callback=No
     return x, maxiter
 
 
+@scipy_on_numpy_route
 def bicgstab(A, b, x0=None, *, rtol=1e-5, atol=0., maxiter=None, M=None, callback=None):
     """BIConjugate Gradient STABilized iteration (``scipy.sparse.linalg.bicgstab``)."""
     A, M, x, b, bnrm2, atol, maxiter = _start("bicgstab", A, M, x0, b, atol, rtol, maxiter)
@@ -246,6 +241,7 @@ def bicgstab(A, b, x0=None, *, rtol=1e-5, atol=0., maxiter=None, M=None, callbac
     return x, maxiter
 
 
+@scipy_on_numpy_route
 def cg(A, b, x0=None, *, rtol=1e-5, atol=0., maxiter=None, M=None, callback=None):
     """Conjugate Gradient iteration (``scipy.sparse.linalg.cg``): ``(x, info)``, info 0
     on convergence, ``maxiter`` when the cap was reached."""
@@ -279,6 +275,7 @@ def cg(A, b, x0=None, *, rtol=1e-5, atol=0., maxiter=None, M=None, callback=None
     return x, maxiter
 
 
+@scipy_on_numpy_route
 def cgs(A, b, x0=None, *, rtol=1e-5, atol=0., maxiter=None, M=None, callback=None):
     """Conjugate Gradient Squared iteration (``scipy.sparse.linalg.cgs``)."""
     A, M, x, b, bnrm2, atol, maxiter = _start("cgs", A, M, x0, b, atol, rtol, maxiter)
@@ -332,6 +329,7 @@ def _lartg(f, g):
     return get_lapack_funcs("lartg", dtype=np.result_type(f, g))(f, g)
 
 
+@scipy_on_numpy_route
 def gmres(A, b, x0=None, *, rtol=1e-5, atol=0., restart=None, maxiter=None, M=None,
           callback=None, callback_type=None):
     """Restarted GMRES (``scipy.sparse.linalg.gmres``), with SciPy's ``restart``,
@@ -447,6 +445,7 @@ def gmres(A, b, x0=None, *, rtol=1e-5, atol=0., restart=None, maxiter=None, M=No
     return x, info
 
 
+@scipy_on_numpy_route
 def qmr(A, b, x0=None, *, rtol=1e-5, atol=0., maxiter=None, M1=None, M2=None,
         callback=None):
     """Quasi-Minimal Residual iteration (``scipy.sparse.linalg.qmr``), with left and
@@ -548,6 +547,7 @@ def qmr(A, b, x0=None, *, rtol=1e-5, atol=0., maxiter=None, M1=None, M2=None,
     return x, maxiter
 
 
+@scipy_on_numpy_route
 def minres(A, b, x0=None, *, rtol=1e-5, shift=0.0, maxiter=None, M=None, callback=None,
            show=False, check=False):
     """MINimum RESidual iteration for symmetric (possibly indefinite) systems
@@ -687,6 +687,7 @@ def minres(A, b, x0=None, *, rtol=1e-5, shift=0.0, maxiter=None, M=None, callbac
     return (x, info)
 
 
+@scipy_on_numpy_route
 def tfqmr(A, b, x0=None, *, rtol=1e-5, atol=0., maxiter=None, M=None, callback=None,
           show=False):
     """Transpose-Free Quasi-Minimal Residual iteration (``scipy.sparse.linalg.tfqmr``)."""

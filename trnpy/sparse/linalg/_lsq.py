@@ -10,7 +10,7 @@ import numpy as np
 from ... import _convert
 from ..._array import TrnArray
 from ..._creation import zeros
-from ._interface import aslinearoperator
+from ._interface import aslinearoperator, scipy_on_numpy_route
 from ._isolve import _norm, system_device
 
 __all__ = ["lsqr", "lsmr"]
@@ -52,6 +52,7 @@ def _x0(x0, dev):
     return x.reshape(1) if x.ndim == 0 else x
 
 
+@scipy_on_numpy_route
 def lsqr(A, b, damp=0.0, atol=1e-6, btol=1e-6, conlim=1e8, iter_lim=None, show=False,
          calc_var=False, x0=None):
     """Least squares ``min ||Ax - b||`` (with ``damp``) by LSQR
@@ -188,6 +189,7 @@ def lsqr(A, b, damp=0.0, atol=1e-6, btol=1e-6, conlim=1e8, iter_lim=None, show=F
     return x, istop, itn, r1norm, r2norm, anorm, acond, arnorm, xnorm, var
 
 
+@scipy_on_numpy_route
 def lsmr(A, b, damp=0.0, atol=1e-6, btol=1e-6, conlim=1e8, maxiter=None, show=False,
          x0=None):
     """Least squares by LSMR (``scipy.sparse.linalg.lsmr``): ``(x, istop, itn, normr,
