@@ -171,7 +171,9 @@ class _Engine:
             af = a.astype(fdt)
             af *= rs.astype(real)
             if cs is None:
-                cs = _pow2_inv(np.abs(af).max(0))[None, :]
+                cm = np.maximum(af.max(0), -af.min(0)) if not self.cplx else \
+                    np.abs(af).max(0)                    # no temporary for real data
+                cs = _pow2_inv(cm.astype(np.float64))[None, :]
         else:
             af = a * rs
             if cs is None:
@@ -226,7 +228,11 @@ class _Engine:
         return _colnorm(g if self.rs is None else self.rs * g)
 
     def berr(self, x, b, r):
-        """LAPACK's BERR: max_i |r_i| / (|A||x| + |b|)_i per column."""
+        """LAPACK's BERR: max_i |r_i| / (|A||x| + |b|)_i per column (called last: where
+        |A|'s memory holds the residual's slice, |A| is rebuilt there)."""
+        if self.shared.pop("abs_is_slice", False):
+            np.abs(self.a, out=self.abs_a)
+            self.shared.pop("host")
         return _ratio_max(np.abs(r), self.abs_a @ np.abs(x) + np.abs(b))
 
     # -- accurate residual b - A x (host float64/complex128 in and out) and the bound g
@@ -286,8 +292,12 @@ class _Engine:
                 mats = {"re": _Sliced(np.ascontiguousarray(self.a.real, np.float64)),
                         "im": _Sliced(np.ascontiguousarray(self.a.imag, np.float64))}
             else:
-                _, rowmax, rowsum, _ = self.shared["abs"]
-                mats = {"re": _Sliced(np.asarray(self.a, np.float64), rowmax, rowsum)}
+                # the slice takes |A|'s memory (one n x n allocation less; berr then
+                # reads |A| from it, see berr)
+                abs_a, rowmax, rowsum, _ = self.shared["abs"]
+                mats = {"re": _Sliced(np.asarray(self.a, np.float64), rowmax, rowsum,
+                                      out=abs_a)}
+                self.shared["abs_is_slice"] = True
             self.shared["host"] = mats
         return self.shared["host"]
 
@@ -305,14 +315,14 @@ class _Sliced:
 
     XBITS, XCOUNT = 8, 11            # 88 bits of each column of v
 
-    def __init__(self, m, rowmax=None, rowsum=None):
+    def __init__(self, m, rowmax=None, rowsum=None, out=None):
         n = m.shape[1]
         self.bits = 53 - self.XBITS - max(1, math.ceil(math.log2(max(n, 2))))
         if rowmax is None:
             rowmax, rowsum = np.abs(m).max(1), np.abs(m).sum(1)
         e = np.frexp(np.where(rowmax > 0, rowmax, 1.0))[1]            # rowmax < 2**e
         sigma = np.ldexp(1.5, e + 52 - self.bits)[:, None]   # ulp(sigma) = 2**(e - bits)
-        s = m + sigma
+        s = np.add(m, sigma, out=out)
         s -= sigma
         self.s, self.rem = s, m - s
         # error bounds relative to max|v|: the remainder's float64 product
@@ -605,15 +615,18 @@ def _colnorm(v):
     return np.abs(v).max(0) if v.shape[0] else np.zeros(v.shape[1])
 
 
-def _bound(eng, correct, x, r, g, d, colscale):
+def _bound(eng, correct, x, r, g, d, colscale, rho0=None):
     """The forward-error bound of ``x`` (``colscale`` maps its coordinates to the
     caller's) from the chain of corrections starting at ``d = correct(r)``; returns the
     relative bound per column (``inf`` where none is earned). The chain stops once its
     last term is 5% of the sum: the bound is then within about 1.1x of the error the
-    chain computes, at one or two residuals past the refinement's last."""
+    chain computes. ``rho0``: LU-IR's contraction as the refinement measured it (between
+    corrections well above x's rounding); then the chain is not run: LU-IR's corrections
+    contract geometrically, so ``x``'s error is at most ``||d|| / (1 - 2 rho0)``."""
     ds, gsum = [d], np.abs(g)
     rho = 0.0
-    for _ in range(5):
+    geometric = rho0 is not None and rho0 < 0.25
+    for _ in range(0 if geometric else 5):
         r, g2 = eng.residual(d, r)
         gsum = gsum + g2
         d = correct(r)
@@ -626,13 +639,16 @@ def _bound(eng, correct, x, r, g, d, colscale):
         ds.append(d)
         if not rho < 0.5 or (nnew <= 0.05 * _colnorm(colscale * sum(ds))).all():
             break
+    if geometric:
+        rho = rho0
     if not rho < 0.5:
         return np.full(x.shape[1], np.inf)
     total = colscale * sum(ds)
     # the unseen rest A^{-1} r_{J+1}: at most the last term again (GMRES's corrections
     # need not contract geometrically), or the doubled rate's geometric tail
     rhat = 2 * rho
-    tail = _colnorm(colscale * ds[-1]) * max(1.0, rhat / (1 - rhat))
+    tail = _colnorm(colscale * ds[-1]) * (rhat / (1 - rhat) if geometric
+                                          else max(1.0, rhat / (1 - rhat)))
     # the residuals' rounding errors: ||C A^{-1} g|| <= max(C) ||A^{-1} R^{-1}||_inf
     # ||R g||_inf (R the engine's row scaling, C the column scaling of lstsq's x)
     gterm = 3 * eng.ainv_norm() * eng.gscale(gsum) * float(colscale.max(initial=1.0))
@@ -703,12 +719,13 @@ def _iterate(plans, make, eng, rhs, rhs0, colscale, target, wdt, rname, cheap_li
         correct = (lambda v, e=eng: _gmres(e, v)) if eng.gmres else eng.solve
         if x is None or not np.isfinite(x).all():
             x = correct(rhs0.astype(high)).astype(wdt)
-        prev, cheap, stalled, rmin = np.inf, 0 < cheap_limit < 1e-2, False, 1.0
+        prev, cheap, stalled, rmin, prevv = np.inf, 0 < cheap_limit < 1e-2, False, 1.0, None
+        rho0 = None          # contraction between accurate corrections far above x's rounding
         for _ in range({"LU-IR": 30, "GMRES-IR": 10, "direct": 10}[method]):
             r, g = eng.residual(x, rhs, plain=cheap)
             d = correct(r)
-            rel = float((_colnorm(colscale * d) /
-                         np.maximum(_colnorm(colscale * x), 1e-300)).max(initial=0.0))
+            relv = _colnorm(colscale * d) / np.maximum(_colnorm(colscale * x), 1e-300)
+            rel = float(relv.max(initial=0.0))
             if not np.isfinite(rel):
                 stalled = True
                 break
@@ -721,12 +738,16 @@ def _iterate(plans, make, eng, rhs, rhs0, colscale, target, wdt, rname, cheap_li
                     iters += 1
                 cheap, prev = False, np.inf
                 continue
+            if not cheap and prev < np.inf and method == "LU-IR":
+                big = relv >= 1e3 * u_w                 # per column, far above rounding
+                if big.any():
+                    rho0 = max(rho0 or 0.0, float((relv[big] / prevv[big]).max()))
             if rel <= goal or rel > 0.5 * prev:
                 stalled = rel > goal
                 break
             x = (x + d).astype(wdt)
             iters += 1
-            rmin, prev = min(rmin, rel / prev) if prev < np.inf else rmin, rel
+            rmin, prev, prevv = min(rmin, rel / prev) if prev < np.inf else rmin, rel, relv
         else:
             r, g = eng.residual(x, rhs)
             d = correct(r)
@@ -735,7 +756,7 @@ def _iterate(plans, make, eng, rhs, rhs0, colscale, target, wdt, rname, cheap_li
         if g is None:                      # stopped on a plain residual
             r, g = eng.residual(x, rhs)
             d = correct(r)
-        fe = _bound(eng, correct, x, r, g, d, colscale)
+        fe = _bound(eng, correct, x, r, g, d, colscale, rho0)
         if best is None or _worse(best[1], fe):
             best = (x, fe, method, eng, r)
         if (fe <= target).all() or fe.max(initial=0.0) <= 8 * u_w:
