@@ -4,34 +4,38 @@ bound (``solve(a, b, target_forward_error=t)`` and ``lstsq`` return ``(x, info)`
 Method (Carson & Higham's precisions: factorisation ``uf``, working ``u``, residual
 ``ur``):
 
-* ``A`` is equilibrated by powers of two (exact) and LU-factorised in float32; the
-  correction solve is that LU ("LU-IR", while ``kappa * uf`` is small), GMRES
-  preconditioned by it ("GMRES-IR", further), or a float64 LU ("direct", past that or
-  when a method stagnates; only where the device has float64). A stagnating method
-  hands its ``x`` to the next.
-* Residuals: first in the working precision (one pass over ``A``) until they stagnate,
-  then accurate: float32 data -> float64 (exact products); float64 data -> ``A`` split
-  into two slices per row (Ozaki's extraction) plus a small remainder, ``x`` into
-  slices, so that every slice product is exact in a float64 matrix product (float32 on
-  a device without float64, with more, narrower slices, through the GEMM routing
-  point), the partial products summed with error-free transformations (TwoSum,
-  Ogita-Rump-Oishi's SumK). The residual's error is then below about ``2**-100 |A||x|``
-  and is bounded componentwise (``g``).
+* ``R A C`` (``R``, ``C`` powers of two: exact equilibration) is LU-factorised in
+  float32 (on the host: the float32 copy scaled in place, no float64 copy of ``A``); the
+  correction solve ``C (LU)^{-1} R`` is that LU ("LU-IR", while ``kappa * uf`` is
+  small), GMRES preconditioned by it ("GMRES-IR", further), or a float64 LU ("direct",
+  past that or when a method stagnates; only where the device has float64). A
+  stagnating method hands its ``x`` to the next.
+* Residuals: first in the working precision (one pass over ``A``) until they stagnate
+  (a step contracts far less than the earlier ones), then accurate: float32 data ->
+  float64 (exact products); float64 data -> ``A`` split into one slice per row (Ozaki's
+  extraction) plus the remainder, ``x`` into 11 slices of 8 bits, so that every slice
+  product is exact in one float64 GEMM; the remainder's product is one GEMV (float32
+  slices on a device without float64, more and narrower, through the GEMM routing
+  point); the partial products summed with error-free transformations (TwoSum,
+  Ogita-Rump-Oishi's SumK). The residual's error is bounded componentwise (``g``).
 
 The bound (per right-hand side, ``||x - x*||_inf / ||x*||_inf``): the error of the
 returned ``x`` is exactly ``e = A^{-1} r`` (``r`` the exact residual). It is *computed*
 as a chain of corrections ``d1 = solve(r)``, ``r2 = r - A d1`` (accurately),
 ``d2 = solve(r2)``, ...: ``e = d1 + ... + dJ + A^{-1} r_{J+1} - A^{-1}(residual
-errors)``, the chain run until its last term is 1e-4 of the sum. The unseen rest is
+errors)``, the chain run until its last term is 5% of the sum. The unseen rest is
 bounded by the larger of the last term and its geometric tail at twice the observed
-contraction ``rho = max ||dj|| / ||dj-1||``; the residual errors by ``3 ||A^{-1}||_inf
-||g||_inf`` (Hager's estimator, which is rarely below a third of the norm, times 3), plus
-the rounding of the sum itself. A chain that does not contract (``rho >= 1/2``) earns no
-bound: ``inf``, ``target_met`` False. This is Demmel et al.'s xGERFSX approach with
-extra-precise residuals taken one step further: the error is computed, not bounded by
+contraction ``rho = max ||dj|| / ||dj-1||`` (per right-hand side); for LU-IR, whose
+corrections contract geometrically, the refinement's own accurate corrections (far above
+``x``'s rounding) measure ``rho`` and the chain is just ``d1``: the bound is then
+``||d1|| / (1 - 2 rho)``. The residual errors add ``3 ||A^{-1} R^{-1}||_inf ||R g||_inf``
+(Hager's estimator, rarely below a third of the norm, times 3), plus the rounding of the
+sum itself. A chain that does not contract (``rho >= 1/2``) earns no bound: ``inf``,
+``target_met`` False. This is Demmel et al.'s xGERFSX approach with extra-precise
+residuals taken one step further: the error is computed, not bounded by
 ``|A^{-1}| |r|`` as LAPACK's FERR, whose overestimate grows with ``cond``. The bound is
-honest as long as the chain's contraction is representative ("rigorous in practice");
-its ratio to the true error is 1-1.1 on most systems (``benchmarks/bench_refine.py``).
+honest as long as the measured contraction is representative ("rigorous in practice");
+its ratio to the true error is 1-1.2 on most systems (``benchmarks/bench_refine.py``).
 """
 from __future__ import annotations
 
@@ -59,8 +63,9 @@ class RefineInfo:
         ``||x - x_true||_inf / ||x_true||_inf`` (``inf``: no bound was earned).
     backward_error: per right-hand side, the componentwise backward error
         ``max_i |b - A x|_i / (|A||x| + |b|)_i`` (LAPACK's BERR).
-    condition_estimate: ``||A||_inf ||A^{-1}||_inf`` (Hager's estimator; for ``lstsq``
-        the 2-norm condition number of ``A``).
+    condition_estimate: ``||R A||_inf ||(R A)^{-1}||_inf``, ``R`` the row equilibration
+        by powers of two (Hager's estimator; for ``lstsq`` about the 2-norm condition
+        number of ``A``).
     target_met: every bound is ``<= target``.
     method: ``"LU-IR"`` (low-precision LU, refinement), ``"GMRES-IR"`` (GMRES
         preconditioned by the low-precision LU) or ``"direct"`` (factorisation in the
@@ -150,8 +155,11 @@ class _Engine:
         self.cs = None
         self.singular = False
         self._factor()
-        # ||R A||_inf: the row-equilibrated matrix's norm
-        self.normA = float((rowsum * (rs if scale else 1.0)).max(initial=0.0))
+        if "normA" not in shared:    # ||R A C||_inf, before |A|'s memory is reused
+            rc = rowsum if self.cs is None or (self.cs == 1).all() else \
+                self.abs_a @ self.cs[0]
+            shared["normA"] = float((rc * (rs if scale else 1.0)).max(initial=0.0))
+        self.normA = shared["normA"]
         self._ainv = self._ainv_g = None
         self.gmres = False
 
@@ -173,13 +181,16 @@ class _Engine:
             if cs is None:
                 cm = np.maximum(af.max(0), -af.min(0)) if not self.cplx else \
                     np.abs(af).max(0)                    # no temporary for real data
-                cs = _pow2_inv(cm.astype(np.float64))[None, :]
-        else:
+                # a column of R A near float32's underflow: scale in float64 first
+                fast = cm.min(initial=1.0) >= 2.0 ** -60
+                cs = _pow2_inv(cm.astype(np.float64))[None, :] if fast else None
+        if fast:
+            af *= cs.astype(real)
+        else:                          # float64 LU, or data near float32's range limits
             af = a * rs
             if cs is None:
                 cs = _pow2_inv(np.abs(af).max(0))[None, :]
-            af = af.astype(fdt)
-        af *= cs.astype(real)
+            af = (af * cs).astype(fdt)
         self.shared["cs"] = self.cs = cs
         return af
 
@@ -205,27 +216,31 @@ class _Engine:
         return self.rs * self._scaled(self.cs.T * v, self._lu_solve_h)
 
     def ainv_norm(self):
-        """Hager/Higham estimate of ``||A^{-1} R^{-1}||_inf`` (= ``||R^{-1} A^{-H}||_1``),
-        with the LU solves, or GMRES's once the LU is too inaccurate for that
-        (``self.gmres``)."""
+        """Hager/Higham estimate of ``||(R A C)^{-1}||_inf`` (= ``||R^{-1} A^{-H}
+        C^{-1}||_1``), with the LU solves, or GMRES's once the LU is too inaccurate for
+        that (``self.gmres``)."""
         rs = 1.0 if self.rs is None else self.rs
+        cs = 1.0 if self.cs is None else self.cs.T
         if self.gmres:
             if self._ainv_g is None:
-                self._ainv_g = _hager(lambda v: _gmres(self, v, adjoint=True) / rs,
-                                      lambda v: _gmres(self, v / rs), self.n, self.a.dtype)
+                self._ainv_g = _hager(lambda v: _gmres(self, v / cs, adjoint=True) / rs,
+                                      lambda v: _gmres(self, v / rs) / cs, self.n,
+                                      self.a.dtype)
             return self._ainv_g
         if self._ainv is None:
-            self._ainv = _hager(lambda v: self.solve_h(v) / rs, lambda v: self.solve(v / rs),
-                                self.n, self.a.dtype)
+            self._ainv = _hager(lambda v: self.solve_h(v / cs) / rs,
+                                lambda v: self.solve(v / rs) / cs, self.n, self.a.dtype)
         return self._ainv
 
     def cond(self):
-        """``||R A||_inf ||(R A)^{-1}||_inf``."""
+        """``||R A C||_inf ||(R A C)^{-1}||_inf``."""
         return self.normA * self.ainv_norm()
 
     def gscale(self, g):
-        """``||R g||_inf`` per column (what multiplies :meth:`ainv_norm` in the bound)."""
-        return _colnorm(g if self.rs is None else self.rs * g)
+        """``max(C) ||R g||_inf`` per column: ``||A^{-1} g|| <= ainv_norm() gscale(g)``."""
+        if self.rs is None:
+            return _colnorm(g)
+        return _colnorm(self.rs * g) * float(self.cs.max(initial=1.0))
 
     def berr(self, x, b, r):
         """LAPACK's BERR: max_i |r_i| / (|A||x| + |b|)_i per column (called last: where
@@ -250,7 +265,22 @@ class _Engine:
             r = b.astype(a.dtype) - a @ x.astype(a.dtype)
             g = (self.n + 2) * _U64 * (self.abs_a @ np.abs(x) + np.abs(b))
             return r, g
+        # products with A C and C^{-1} x (exact): x's slices then cover its equilibrated
+        # components, however far apart the unscaled ones are
+        if self.cs is not None and not (self.cs == 1).all():
+            x = x / self.cs.T
         return self._residual64(x, b)
+
+    def _ac(self):
+        """``A C`` (``A`` itself when ``C`` is 1), the matrix the residual slices split."""
+        if "ac" not in self.shared:
+            c = self.cs
+            self.shared["ac"] = self.a if c is None or (c == 1).all() else self.a * c
+        return self.shared["ac"]
+
+    def _rowmax_ac(self):
+        ac = self._ac()
+        return self.rowmax if ac is self.a else np.abs(ac).max(1)
 
     def _residual64(self, x, b):
         parts = []
@@ -268,7 +298,7 @@ class _Engine:
         """Componentwise bound on the error of a computed residual: ``rel |r|`` (its
         final rounding) plus the rounded remainder products and the summation error."""
         if "neuron" in self.shared:
-            big = self.n * self.rowmax[:, None] * _colnorm(x)[None, :] + np.abs(b)
+            big = self.n * self._rowmax_ac()[:, None] * _colnorm(x)[None, :] + np.abs(b)
             return rel * np.abs(r) + self._res_tail * big
         sl = self._prep_slices()
         e = sum(m.err(x.real) + m.err(x.imag) if self.cplx else m.err(x) for m in sl.values())
@@ -288,14 +318,17 @@ class _Engine:
 
     def _prep_slices(self):
         if "host" not in self.shared:
+            ac = self._ac()
             if self.cplx:
-                mats = {"re": _Sliced(np.ascontiguousarray(self.a.real, np.float64)),
-                        "im": _Sliced(np.ascontiguousarray(self.a.imag, np.float64))}
+                mats = {"re": _Sliced(np.ascontiguousarray(ac.real, np.float64)),
+                        "im": _Sliced(np.ascontiguousarray(ac.imag, np.float64))}
             else:
                 # the slice takes |A|'s memory (one n x n allocation less; berr then
                 # reads |A| from it, see berr)
                 abs_a, rowmax, rowsum, _ = self.shared["abs"]
-                mats = {"re": _Sliced(np.asarray(self.a, np.float64), rowmax, rowsum,
+                if ac is not self.a:
+                    rowmax, rowsum = np.abs(ac).max(1), None
+                mats = {"re": _Sliced(np.asarray(ac, np.float64), rowmax, rowsum,
                                       out=abs_a)}
                 self.shared["abs_is_slice"] = True
             self.shared["host"] = mats
@@ -320,6 +353,8 @@ class _Sliced:
         self.bits = 53 - self.XBITS - max(1, math.ceil(math.log2(max(n, 2))))
         if rowmax is None:
             rowmax, rowsum = np.abs(m).max(1), np.abs(m).sum(1)
+        if rowsum is None:
+            rowsum = n * rowmax                      # an upper bound is enough here
         e = np.frexp(np.where(rowmax > 0, rowmax, 1.0))[1]            # rowmax < 2**e
         sigma = np.ldexp(1.5, e + 52 - self.bits)[:, None]   # ulp(sigma) = 2**(e - bits)
         s = np.add(m, sigma, out=out)
@@ -512,9 +547,10 @@ def _neuron_prep(eng):
         lg = max(1, math.ceil(math.log2(max(eng.n, 2))))
         bits = max(1, (24 - lg) // 2)
         count = -(-53 // bits) + 1         # the remainder then holds (almost) nothing
-        mats = {"re": eng.a.real.astype(np.float64)}
+        ac = eng._ac()
+        mats = {"re": np.asarray(ac.real, np.float64)}
         if eng.cplx:
-            mats["im"] = eng.a.imag.astype(np.float64)
+            mats["im"] = np.asarray(ac.imag, np.float64)
         prep = {}
         tdev = eng.dev.torch_device
         for key, m in mats.items():
@@ -570,12 +606,28 @@ def _neuron_residual(eng, x, b):
 # ---------------------------------------------------------------------------
 # GMRES preconditioned by the low-precision LU
 def _gmres(eng, r, tol=1e-10, maxit=None, adjoint=False):
-    """Solve ``A d = r`` (``A^H d = r``) column by column: GMRES on ``M^{-1} A d =
-    M^{-1} r`` (``M`` the low-precision LU), the products with ``A`` in the working
-    precision."""
+    """Solve ``A d = r`` (``A^H d = r``) column by column: GMRES on ``M^{-1} A_s d_s =
+    M^{-1} r_s`` in the equilibrated coordinates (``A_s = R A C``, ``M`` its
+    low-precision LU, ``d = C d_s``, ``r_s = R r``; for ``A^H``: ``A_s^H``, ``d = R
+    d_s``, ``r_s = C r``), the products with ``A`` in the working precision."""
     n = eng.n
-    pre = eng.solve_h if adjoint else eng.solve
-    a = eng.a.conj().T if adjoint else eng.a
+    rs = 1.0 if eng.rs is None else eng.rs[:, 0]
+    cs = 1.0 if eng.cs is None else eng.cs[0]
+    if adjoint:
+        def pre(v):
+            return eng._scaled(v, eng._lu_solve_h)
+        ah, left, right = eng.a.conj().T, cs, rs
+
+        def a(v):
+            return left * (ah @ (right * v))
+    else:
+        def pre(v):
+            return eng._scaled(v, eng._lu_solve)
+
+        def a(v):
+            return rs * (eng.a @ (cs * v))
+        left, right = rs, cs
+    r = r * (left[:, None] if np.ndim(left) else left)
     maxit = maxit or min(n, 60)
     out = np.zeros_like(r)
     for j in range(r.shape[1]):
@@ -588,7 +640,7 @@ def _gmres(eng, r, tol=1e-10, maxit=None, adjoint=False):
         V[:, 0] = z / beta
         y = None
         for k in range(maxit):
-            w = pre((a @ V[:, k])[:, None])[:, 0]
+            w = pre(a(V[:, k])[:, None])[:, 0]
             for i in range(k + 1):                       # modified Gram-Schmidt, twice
                 h = np.vdot(V[:, i], w)
                 H[i, k] += h
@@ -606,7 +658,7 @@ def _gmres(eng, r, tol=1e-10, maxit=None, adjoint=False):
                 break
             V[:, k + 1] = w / H[k + 1, k]
         out[:, j] = V[:, :len(y)] @ y
-    return out
+    return out * (right[:, None] if np.ndim(right) else right)
 
 
 # ---------------------------------------------------------------------------
