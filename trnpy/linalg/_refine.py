@@ -25,10 +25,7 @@ as a chain of corrections ``d1 = solve(r)``, ``r2 = r - A d1`` (accurately),
 ``d2 = solve(r2)``, ...: ``e = d1 + ... + dJ + A^{-1} r_{J+1} - A^{-1}(residual
 errors)``, the chain run until its last term is 5% of the sum. The unseen rest is
 bounded by the larger of the last term and its geometric tail at twice the observed
-contraction ``rho = max ||dj|| / ||dj-1||`` (per right-hand side); for LU-IR, whose
-corrections contract geometrically, the refinement's own accurate corrections (far above
-``x``'s rounding) measure ``rho`` and the chain is just ``d1``: the bound is then
-``||d1|| / (1 - 2 rho)``. The residual errors add ``3 ||A^{-1} R^{-1}||_inf ||R g||_inf``
+contraction ``rho = max ||dj|| / ||dj-1||``. The residual errors add ``3 ||A^{-1} R^{-1}||_inf ||R g||_inf``
 (Hager's estimator, rarely below a third of the norm, times 3), plus the rounding of the
 sum itself. A chain that does not contract (``rho >= 1/2``) earns no bound: ``inf``,
 ``target_met`` False. This is Demmel et al.'s xGERFSX approach with extra-precise
@@ -302,7 +299,7 @@ class _Engine:
             return rel * np.abs(r) + self._res_tail * big
         sl = self._prep_slices()
         e = sum(m.err(x.real) + m.err(x.imag) if self.cplx else m.err(x) for m in sl.values())
-        return rel * np.abs(r) + e + 2 * (32 * _U64) ** 4 * np.abs(b)
+        return rel * np.abs(r) + e + 2 * (64 * _U64) ** 4 * np.abs(b)
 
     def _real_pairs(self, x):
         """(matrix key, vector, sign) of the real part of A x."""
@@ -319,9 +316,16 @@ class _Engine:
     def _prep_slices(self):
         if "host" not in self.shared:
             ac = self._ac()
+            # two slices where one would leave the remainder's rounding visible in the
+            # bound (3 ||(RAC)^{-1}|| max(C) ||R g||, relative, above about 1e-17)
+            cmax = self.cs.max(initial=1.0) if self.cs is not None else 1.0
+            cnt = _Sliced.count_for(self.n, 1e-17 / (3 * self.ainv_norm() * cmax + 1e-300))
+            # x's dropped part (below 2**-(8 xcount) of its maximum) times cond: ~1e-18
+            xc = max(_Sliced.XCOUNT, -(-(60 + math.ceil(math.log2(max(self.cond(), 1.0))))
+                                       // _Sliced.XBITS))
             if self.cplx:
-                mats = {"re": _Sliced(np.ascontiguousarray(ac.real, np.float64)),
-                        "im": _Sliced(np.ascontiguousarray(ac.imag, np.float64))}
+                mats = {k: _Sliced(np.ascontiguousarray(m, np.float64), count=cnt, xcount=xc)
+                        for k, m in (("re", ac.real), ("im", ac.imag))}
             else:
                 # the slice takes |A|'s memory (one n x n allocation less; berr then
                 # reads |A| from it, see berr)
@@ -329,7 +333,7 @@ class _Engine:
                 if ac is not self.a:
                     rowmax, rowsum = np.abs(ac).max(1), None
                 mats = {"re": _Sliced(np.asarray(ac, np.float64), rowmax, rowsum,
-                                      out=abs_a)}
+                                      out=abs_a, count=cnt, xcount=xc)}
                 self.shared["abs_is_slice"] = True
             self.shared["host"] = mats
         return self.shared["host"]
@@ -339,17 +343,19 @@ class _Engine:
 
 
 class _Sliced:
-    """A real float64 matrix (m, n) split for accurate products (Ozaki): one slice ``s``
-    of ``bits`` bits per row plus the remainder ``m - s`` (exact). ``products(v)`` splits
-    each column of ``v`` into ``XCOUNT`` slices of ``XBITS`` bits; bits + XBITS + log2(n)
-    <= 53 makes every ``s @ slice`` exact in float64, all of them one GEMM (one pass over
-    ``s``), and the remainder's float64 product (one more pass) errs by about
-    ``n u 2**-bits |A||v|``: an accurate residual costs two passes over ``A``."""
+    """A real float64 matrix (m, n) split for accurate products (Ozaki): ``count`` slices
+    of ``bits`` bits per row plus the remainder (exact). ``products(v)`` splits each
+    column of ``v`` into ``XCOUNT`` slices of ``XBITS`` bits; bits + XBITS + log2(n) <= 53
+    makes every ``slice @ slice`` exact in float64, one GEMM per matrix slice (one pass
+    over it), and the remainder's float64 product (one more pass) errs by about
+    ``n^2 u 2**-(count bits)`` of the row maximum: one slice (two passes over ``A``) for
+    well-conditioned matrices, two where that error would show in the bound."""
 
     XBITS, XCOUNT = 8, 11            # 88 bits of each column of v
 
-    def __init__(self, m, rowmax=None, rowsum=None, out=None):
+    def __init__(self, m, rowmax=None, rowsum=None, out=None, count=1, xcount=None):
         n = m.shape[1]
+        self.xcount = xcount or self.XCOUNT
         self.bits = 53 - self.XBITS - max(1, math.ceil(math.log2(max(n, 2))))
         if rowmax is None:
             rowmax, rowsum = np.abs(m).max(1), np.abs(m).sum(1)
@@ -357,28 +363,46 @@ class _Sliced:
             rowsum = n * rowmax                      # an upper bound is enough here
         e = np.frexp(np.where(rowmax > 0, rowmax, 1.0))[1]            # rowmax < 2**e
         sigma = np.ldexp(1.5, e + 52 - self.bits)[:, None]   # ulp(sigma) = 2**(e - bits)
-        s = np.add(m, sigma, out=out)
-        s -= sigma
-        self.s, self.rem = s, m - s
+        self.s, rem = [], m
+        for k in range(count):
+            sl = np.add(rem, sigma, out=out if k == 0 else None)
+            sl -= sigma
+            self.s.append(sl)
+            if k == 0:
+                rem = m - sl
+            else:
+                rem -= sl
+            sigma = sigma * 2.0 ** -self.bits
+        self.rem = rem
         # error bounds relative to max|v|: the remainder's float64 product
         # (gamma_n sum|rem|, |rem| <= ulp(sigma) / 2) and the dropped part of v
         # (below 2**-(XBITS XCOUNT) of its column maximum, times sum|s| <= 2 sum|m|)
-        self.rowerr = (n + 4) * _U64 * n * np.ldexp(0.5, e - self.bits) + \
-            2 * rowsum * 2.0 ** (-self.XBITS * self.XCOUNT)
+        self.rowerr = (n + 4) * _U64 * n * np.ldexp(0.5, e - count * self.bits) + \
+            2 * rowsum * 2.0 ** (-self.XBITS * self.xcount)
         self.rowsum = rowsum
+
+    @staticmethod
+    def count_for(n, rem_limit):
+        """Slices needed so that ``n^2 u 2**-(count bits)`` is below ``rem_limit``."""
+        bits = 53 - _Sliced.XBITS - max(1, math.ceil(math.log2(max(n, 2))))
+        return 1 if (n + 4) * n * _U64 * 2.0 ** -bits <= rem_limit else 2
 
     def products(self, v):
         """Arrays whose sum is ``m @ v`` to within :meth:`err`."""
         v = np.asarray(v, np.float64)
-        xs, _ = _slices(v, self.XBITS, self.XCOUNT, rows=False)
-        p = self.s @ np.concatenate(xs, axis=1)
+        xs, _ = _slices(v, self.XBITS, self.xcount, rows=False)
+        xs = np.concatenate(xs, axis=1)
         k = v.shape[1]
-        return [p[:, i * k:(i + 1) * k] for i in range(self.XCOUNT)] + [self.rem @ v]
+        out = []
+        for s in self.s:
+            p = s @ xs
+            out += [p[:, i * k:(i + 1) * k] for i in range(self.xcount)]
+        return out + [self.rem @ v]
 
     def err(self, v):
         """Bound on the error of ``sum(products(v))`` summed by SumK (its own error:
         gamma_{2 terms}^4 times the terms' magnitudes, ``<= 4 |A||v|``, included)."""
-        return (self.rowerr + 4 * (32 * _U64) ** 4 * self.rowsum)[:, None] * \
+        return (self.rowerr + 4 * (64 * _U64) ** 4 * self.rowsum)[:, None] * \
             _colnorm(v)[None, :]
 
 
@@ -667,18 +691,15 @@ def _colnorm(v):
     return np.abs(v).max(0) if v.shape[0] else np.zeros(v.shape[1])
 
 
-def _bound(eng, correct, x, r, g, d, colscale, rho0=None):
+def _bound(eng, correct, x, r, g, d, colscale):
     """The forward-error bound of ``x`` (``colscale`` maps its coordinates to the
     caller's) from the chain of corrections starting at ``d = correct(r)``; returns the
     relative bound per column (``inf`` where none is earned). The chain stops once its
     last term is 5% of the sum: the bound is then within about 1.1x of the error the
-    chain computes. ``rho0``: LU-IR's contraction as the refinement measured it (between
-    corrections well above x's rounding); then the chain is not run: LU-IR's corrections
-    contract geometrically, so ``x``'s error is at most ``||d|| / (1 - 2 rho0)``."""
+    chain computes."""
     ds, gsum = [d], np.abs(g)
     rho = 0.0
-    geometric = rho0 is not None and rho0 < 0.25
-    for _ in range(0 if geometric else 5):
+    for _ in range(5):
         r, g2 = eng.residual(d, r)
         gsum = gsum + g2
         d = correct(r)
@@ -691,16 +712,13 @@ def _bound(eng, correct, x, r, g, d, colscale, rho0=None):
         ds.append(d)
         if not rho < 0.5 or (nnew <= 0.05 * _colnorm(colscale * sum(ds))).all():
             break
-    if geometric:
-        rho = rho0
     if not rho < 0.5:
         return np.full(x.shape[1], np.inf)
     total = colscale * sum(ds)
     # the unseen rest A^{-1} r_{J+1}: at most the last term again (GMRES's corrections
     # need not contract geometrically), or the doubled rate's geometric tail
     rhat = 2 * rho
-    tail = _colnorm(colscale * ds[-1]) * (rhat / (1 - rhat) if geometric
-                                          else max(1.0, rhat / (1 - rhat)))
+    tail = _colnorm(colscale * ds[-1]) * max(1.0, rhat / (1 - rhat))
     # the residuals' rounding errors: ||C A^{-1} g|| <= max(C) ||A^{-1} R^{-1}||_inf
     # ||R g||_inf (R the engine's row scaling, C the column scaling of lstsq's x)
     gterm = 3 * eng.ainv_norm() * eng.gscale(gsum) * float(colscale.max(initial=1.0))
@@ -760,7 +778,7 @@ def _iterate(plans, make, eng, rhs, rhs0, colscale, target, wdt, rname, cheap_li
         _singular()
     high = np.dtype(np.complex128 if wdt.kind == "c" else np.float64)
     u_w = float(np.finfo(wdt).eps) / 2
-    goal = max(target / 4, 2 * u_w)
+    goal = max(target / 8, 2 * u_w)
     iters, best, x = 0, None, None
     for p, (method, fdt) in enumerate(plans):
         if fdt != eng.fdtype:
@@ -771,13 +789,12 @@ def _iterate(plans, make, eng, rhs, rhs0, colscale, target, wdt, rname, cheap_li
         correct = (lambda v, e=eng: _gmres(e, v)) if eng.gmres else eng.solve
         if x is None or not np.isfinite(x).all():
             x = correct(rhs0.astype(high)).astype(wdt)
-        prev, cheap, stalled, rmin, prevv = np.inf, 0 < cheap_limit < 1e-2, False, 1.0, None
-        rho0 = None          # contraction between accurate corrections far above x's rounding
+        prev, cheap, stalled, rmin = np.inf, 0 < cheap_limit < 1e-2, False, 1.0
         for _ in range({"LU-IR": 30, "GMRES-IR": 10, "direct": 10}[method]):
             r, g = eng.residual(x, rhs, plain=cheap)
             d = correct(r)
-            relv = _colnorm(colscale * d) / np.maximum(_colnorm(colscale * x), 1e-300)
-            rel = float(relv.max(initial=0.0))
+            rel = float((_colnorm(colscale * d) /
+                         np.maximum(_colnorm(colscale * x), 1e-300)).max(initial=0.0))
             if not np.isfinite(rel):
                 stalled = True
                 break
@@ -790,16 +807,12 @@ def _iterate(plans, make, eng, rhs, rhs0, colscale, target, wdt, rname, cheap_li
                     iters += 1
                 cheap, prev = False, np.inf
                 continue
-            if not cheap and prev < np.inf and method == "LU-IR":
-                big = relv >= 1e3 * u_w                 # per column, far above rounding
-                if big.any():
-                    rho0 = max(rho0 or 0.0, float((relv[big] / prevv[big]).max()))
             if rel <= goal or rel > 0.5 * prev:
                 stalled = rel > goal
                 break
             x = (x + d).astype(wdt)
             iters += 1
-            rmin, prev, prevv = min(rmin, rel / prev) if prev < np.inf else rmin, rel, relv
+            rmin, prev = min(rmin, rel / prev) if prev < np.inf else rmin, rel
         else:
             r, g = eng.residual(x, rhs)
             d = correct(r)
@@ -808,7 +821,7 @@ def _iterate(plans, make, eng, rhs, rhs0, colscale, target, wdt, rname, cheap_li
         if g is None:                      # stopped on a plain residual
             r, g = eng.residual(x, rhs)
             d = correct(r)
-        fe = _bound(eng, correct, x, r, g, d, colscale, rho0)
+        fe = _bound(eng, correct, x, r, g, d, colscale)
         if best is None or _worse(best[1], fe):
             best = (x, fe, method, eng, r)
         if (fe <= target).all() or fe.max(initial=0.0) <= 8 * u_w:
