@@ -43,6 +43,7 @@ import numpy as np
 from .._torch import torch
 
 from .. import _convert, _dispatch, _gemm
+from .._compensated import sum_k as _sum_k
 from .._array import host
 from .._linalg_functions import np_dtype_of
 
@@ -77,27 +78,6 @@ class RefineInfo:
     method: str
     iterations: int
     precisions: tuple
-
-
-# ---------------------------------------------------------------------------
-# error-free transformations (any array module with + - *: NumPy or torch)
-def _two_sum(a, b):
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
-
-
-def _sum_k(terms, k=4):
-    """Ogita-Rump-Oishi SumK over a list of same-shape arrays: (hi, lo) whose sum is the
-    exact sum to within about ``u |s| + gamma^k sum |p|``."""
-    p = list(terms)
-    for _ in range(k - 1):                 # VecSum passes (error-free)
-        for i in range(1, len(p)):
-            p[i], p[i - 1] = _two_sum(p[i], p[i - 1])
-    lo = p[0] * 0
-    for t in p[:-1]:
-        lo = lo + t
-    return _two_sum(p[-1], lo)
 
 
 def _slices(m, bits, count, rows):
