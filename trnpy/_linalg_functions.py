@@ -17,8 +17,8 @@ from . import (_compensated, _convert, _dispatch, _dtypes, _gemm, _indexing, _no
 from ._compensated import compensated_matmul
 from ._array import TrnArray
 
-__all__ = ["matmul", "compensated_matmul", "matrix_transpose", "tensordot", "vecdot", "dot", "vdot", "inner",
-           "outer", "matvec", "vecmat", "trace"]
+__all__ = ["matmul", "compensated_matmul", "matrix_transpose", "tensordot", "vecdot", "dot",
+           "vdot", "inner", "outer", "matvec", "vecmat", "trace"]
 
 
 # ---------------------------------------------------------------------------
