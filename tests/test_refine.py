@@ -389,3 +389,143 @@ def test_lstsq_refusals():
         trnpy.linalg.lstsq(np.ones((4, 2)), np.ones(3), target_forward_error=1e-8)
     x, res, rank, s = trnpy.linalg.lstsq(np.eye(2), np.ones(2))     # unchanged without it
     assert int(rank) == 2
+
+
+# ---------------------------------------------------------------------------
+# the torch work of a neuron solve is float32 only (item 3: no float64 on the device)
+def test_neuron_solve_creates_no_float64_tensor(emulated_neuron):
+    """Every torch op run by ``solve(..., device=neuron)`` (the emulated device's tensors
+    live in host memory, so a TorchFunctionMode sees them all): no float64/complex128
+    result. The host NumPy work (splitting, the bound) is not torch."""
+    torch = pytest.importorskip("torch")
+    seen = set()
+
+    class Guard(torch.overrides.TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            for o in (out if isinstance(out, (tuple, list)) else (out,)):
+                if isinstance(o, torch.Tensor):
+                    seen.add(o.dtype)
+            return out
+
+    rng = np.random.default_rng(11)
+    a = with_cond(rng, 20, 1e5)
+    b = rng.standard_normal((20, 2))
+    with Guard():
+        x, info = trnpy.linalg.solve(a, b, target_forward_error=1e-12,
+                                     device=emulated_neuron)
+    assert torch.float32 in seen
+    assert not seen & {torch.float64, torch.complex128}, seen
+    assert info.target_met and max(true_errors(x, exact_solution(a, b))) <= 1e-12
+
+
+# ---------------------------------------------------------------------------
+# matmul(..., target_forward_error=t): |C - AB| <= t ||A[i]|| ||B[:, j]||
+def _two_prod(a, b):
+    def split(v):
+        c = 134217729.0 * v
+        hi = c - (c - v)
+        return hi, v - hi
+    p = a * b
+    ah, al = split(a)
+    bh, bl = split(b)
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def exact_matmul(a, b):
+    """The correctly rounded float64 product (exact TwoProduct terms, math.fsum)."""
+    import math
+    a2 = np.atleast_2d(np.asarray(a, np.float64))
+    b2 = np.asarray(b, np.float64)
+    b2 = b2[:, None] if b2.ndim == 1 else b2
+    out = np.empty((a2.shape[0], b2.shape[1]))
+    for i in range(a2.shape[0]):
+        for j in range(b2.shape[1]):
+            p, e = _two_prod(a2[i], b2[:, j])
+            out[i, j] = math.fsum(np.concatenate([p, e]))
+    return out
+
+
+def check_product(c, a, b, t):
+    a2 = np.atleast_2d(np.asarray(a, np.float64))
+    b2 = np.asarray(b, np.float64)
+    b2 = b2[:, None] if b2.ndim == 1 else b2
+    ex = exact_matmul(a, b)
+    c = np.asarray(c, np.float64).reshape(ex.shape)
+    scale = np.linalg.norm(a2, axis=1)[:, None] * np.linalg.norm(b2, axis=0)[None, :]
+    # the oracle is the correctly rounded product: half an ulp of slack
+    assert (np.abs(c - ex) <= t * scale + np.spacing(np.abs(ex)) / 2).all(), \
+        (np.abs(c - ex) / np.where(scale > 0, scale, 1)).max()
+
+
+@settings(max_examples=examples(25), deadline=None)
+@given(m=st.integers(1, 6), k=st.integers(1, 40), n=st.integers(1, 5),
+       span=st.integers(0, 60), seed=st.integers(0, 2 ** 16),
+       t=st.sampled_from([1e-8, 1e-13, 3e-16]), vec=st.sampled_from([None, "a", "b"]))
+def test_compensated_matmul_float64(backend, m, k, n, span, seed, t, vec):
+    rng = np.random.default_rng(seed)
+    # entries over 2**span magnitudes, cancelling sums
+    a = rng.standard_normal((m, k)) * np.exp2(rng.integers(-span, span + 1, (m, k)))
+    b = rng.standard_normal((k, n)) * np.exp2(rng.integers(-span, span + 1, (k, n)))
+    if vec == "a":
+        a = a[0]
+    elif vec == "b":
+        b = b[:, 0]
+    a0, b0 = a.copy(), b.copy()
+    c = trnpy.matmul(trnpy.asarray(a), trnpy.asarray(b), target_forward_error=t)
+    assert isinstance(c, trnpy.ndarray) and c.shape == np.matmul(a, b).shape
+    assert c.dtype == np.float64
+    check_product(trnpy.asnumpy(c), a, b, t)
+    np.testing.assert_array_equal(a, a0)
+    np.testing.assert_array_equal(b, b0)
+
+
+def test_compensated_matmul_context_and_refusals():
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((7, 300)), rng.standard_normal((300, 4))
+    x, y = trnpy.asarray(a), trnpy.asarray(b)
+    with trnpy.compensated_matmul(3e-16):
+        c = x @ y                          # @ takes the context's target
+        z = trnpy.zeros((7, 4))
+        trnpy.matmul(x, y, out=z)
+    check_product(trnpy.asnumpy(c), a, b, 3e-16)
+    check_product(trnpy.asnumpy(z), a, b, 3e-16)
+    # float32 operands where float64 exists: the float64 product, rounded
+    c32 = trnpy.matmul(a.astype(np.float32), b.astype(np.float32), target_forward_error=2e-7)
+    assert c32.dtype == np.float32
+    check_product(trnpy.asnumpy(c32), a.astype(np.float32), b.astype(np.float32), 2e-7)
+    with pytest.raises(ValueError, match="unit roundoff"):
+        trnpy.matmul(a, b, target_forward_error=1e-17)
+    with pytest.raises(ValueError):
+        trnpy.matmul(a, b, target_forward_error=-1.0)
+    with pytest.raises(ValueError):
+        trnpy.compensated_matmul("1e-8").__enter__()
+    with pytest.raises(TypeError):
+        trnpy.matmul(np.ones((2, 2), int), np.ones((2, 2), int), target_forward_error=1e-8)
+    with pytest.raises(NotImplementedError):
+        trnpy.matmul(np.ones((2, 2), complex), np.ones((2, 2)), target_forward_error=1e-8)
+    with pytest.raises(ValueError):
+        trnpy.matmul(np.ones((2, 3)), np.ones((2, 3)), target_forward_error=1e-8)
+    assert trnpy._compensated.active() is None
+
+
+@pytest.mark.parametrize("t,calls", [(1e-6, 3), (3e-7, None)])
+def test_compensated_matmul_on_the_neuron_gemm_kernel(emulated_neuron, t, calls):
+    """float32 on the neuron device: bfloat16-valued slices through the GEMM kernel
+    (strict: any other route raises). 1e-6 is below float32 GEMM's gamma_K (K = 200):
+    the three-way split, 3 kernel launches (6 products); 3e-7 needs exact slices."""
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((40, 200)).astype(np.float32)
+    b = rng.standard_normal((200, 30)).astype(np.float32)
+    x = trnpy.asarray(a, device=emulated_neuron)
+    y = trnpy.asarray(b, device=emulated_neuron)
+    trnpy.reset_routes()
+    with trnpy.strict_kernels(), trnpy.force_kernels():
+        c = trnpy.matmul(x, y, target_forward_error=t)
+    launches = trnpy.ROUTES[("matmul", "kernel")]
+    assert launches == calls if calls else launches > 3
+    assert c.dtype == np.float32 and c.device == emulated_neuron
+    check_product(trnpy.asnumpy(c), a, b, t)        # against the float64 product
+    # float32-level accuracy from bf16 slices: far below bf16's 2**-8
+    ex = a.astype(np.float64) @ b.astype(np.float64)
+    assert np.abs(trnpy.asnumpy(c) - ex).max() <= 1e-5 * np.abs(ex).max()

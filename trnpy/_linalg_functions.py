@@ -11,12 +11,13 @@ import functools
 
 import numpy as np
 
-from . import (_convert, _dispatch, _dtypes, _gemm, _indexing, _normalize, _reductions,
-               _tensor)
+from . import (_compensated, _convert, _dispatch, _dtypes, _gemm, _indexing, _normalize,
+               _reductions, _tensor)
+from ._compensated import compensated_matmul
 from ._array import TrnArray
 
-__all__ = ["matmul", "matrix_transpose", "tensordot", "vecdot", "dot", "vdot", "inner",
-           "outer", "matvec", "vecmat", "trace"]
+__all__ = ["matmul", "compensated_matmul", "matrix_transpose", "tensordot", "vecdot", "dot",
+           "vdot", "inner", "outer", "matvec", "vecmat", "trace"]
 
 
 # ---------------------------------------------------------------------------
@@ -83,8 +84,13 @@ def _result_dtype_of(ufunc_or_fn, a, b, dev):
 
 # ---------------------------------------------------------------------------
 # public functions
-def matmul(x1, x2, /, *, out=None):
-    """NumPy's ``matmul`` (the ``@`` operator), integer and bool operands included."""
+def matmul(x1, x2, /, *, out=None, target_forward_error=None):
+    """NumPy's ``matmul`` (the ``@`` operator), integer and bool operands included.
+    ``target_forward_error=t`` (or ``with trnpy.compensated_matmul(t):``) computes the
+    product to error ``t`` (see :mod:`trnpy._compensated`)."""
+    if target_forward_error is not None or _compensated.active() is not None:
+        t = _compensated.active() if target_forward_error is None else target_forward_error
+        return _compensated.matmul(x1, x2, t, out)
     (a, b), dev = _convert.as_arrays(x1, x2)
     if out is not None:
         if not isinstance(out, TrnArray):

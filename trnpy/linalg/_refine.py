@@ -4,34 +4,35 @@ bound (``solve(a, b, target_forward_error=t)`` and ``lstsq`` return ``(x, info)`
 Method (Carson & Higham's precisions: factorisation ``uf``, working ``u``, residual
 ``ur``):
 
-* ``A`` is equilibrated by powers of two (exact) and LU-factorised in float32; the
-  correction solve is that LU ("LU-IR", while ``kappa * uf`` is small), GMRES
-  preconditioned by it ("GMRES-IR", further), or a float64 LU ("direct", past that or
-  when a method stagnates; only where the device has float64). A stagnating method
-  hands its ``x`` to the next.
-* Residuals: first in the working precision (one pass over ``A``) until they stagnate,
-  then accurate: float32 data -> float64 (exact products); float64 data -> ``A`` split
-  into two slices per row (Ozaki's extraction) plus a small remainder, ``x`` into
-  slices, so that every slice product is exact in a float64 matrix product (float32 on
-  a device without float64, with more, narrower slices, through the GEMM routing
-  point), the partial products summed with error-free transformations (TwoSum,
-  Ogita-Rump-Oishi's SumK). The residual's error is then below about ``2**-100 |A||x|``
-  and is bounded componentwise (``g``).
+* ``R A C`` (``R``, ``C`` powers of two: exact equilibration) is LU-factorised in
+  float32 (on the host: the float32 copy scaled in place, no float64 copy of ``A``); the
+  correction solve ``C (LU)^{-1} R`` is that LU ("LU-IR", while ``kappa * uf`` is
+  small), GMRES preconditioned by it ("GMRES-IR", further), or a float64 LU ("direct",
+  past that or when a method stagnates; only where the device has float64). A
+  stagnating method hands its ``x`` to the next.
+* Residuals: first in the working precision (one pass over ``A``) until they stagnate
+  (a step contracts far less than the earlier ones), then accurate: float32 data ->
+  float64 (exact products); float64 data -> ``A`` split into one slice per row (Ozaki's
+  extraction) plus the remainder, ``x`` into 11 slices of 8 bits, so that every slice
+  product is exact in one float64 GEMM; the remainder's product is one GEMV (float32
+  slices on a device without float64, more and narrower, through the GEMM routing
+  point); the partial products summed with error-free transformations (TwoSum,
+  Ogita-Rump-Oishi's SumK). The residual's error is bounded componentwise (``g``).
 
 The bound (per right-hand side, ``||x - x*||_inf / ||x*||_inf``): the error of the
 returned ``x`` is exactly ``e = A^{-1} r`` (``r`` the exact residual). It is *computed*
 as a chain of corrections ``d1 = solve(r)``, ``r2 = r - A d1`` (accurately),
 ``d2 = solve(r2)``, ...: ``e = d1 + ... + dJ + A^{-1} r_{J+1} - A^{-1}(residual
-errors)``, the chain run until its last term is 1e-4 of the sum. The unseen rest is
+errors)``, the chain run until its last term is 5% of the sum. The unseen rest is
 bounded by the larger of the last term and its geometric tail at twice the observed
-contraction ``rho = max ||dj|| / ||dj-1||``; the residual errors by ``3 ||A^{-1}||_inf
-||g||_inf`` (Hager's estimator, which is rarely below a third of the norm, times 3), plus
-the rounding of the sum itself. A chain that does not contract (``rho >= 1/2``) earns no
-bound: ``inf``, ``target_met`` False. This is Demmel et al.'s xGERFSX approach with
-extra-precise residuals taken one step further: the error is computed, not bounded by
+contraction ``rho = max ||dj|| / ||dj-1||``. The residual errors add ``3 ||A^{-1} R^{-1}||_inf ||R g||_inf``
+(Hager's estimator, rarely below a third of the norm, times 3), plus the rounding of the
+sum itself. A chain that does not contract (``rho >= 1/2``) earns no bound: ``inf``,
+``target_met`` False. This is Demmel et al.'s xGERFSX approach with extra-precise
+residuals taken one step further: the error is computed, not bounded by
 ``|A^{-1}| |r|`` as LAPACK's FERR, whose overestimate grows with ``cond``. The bound is
-honest as long as the chain's contraction is representative ("rigorous in practice");
-its ratio to the true error is 1-1.1 on most systems (``benchmarks/bench_refine.py``).
+honest as long as the measured contraction is representative ("rigorous in practice");
+its ratio to the true error is 1-1.2 on most systems (``benchmarks/bench_refine.py``).
 """
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ import numpy as np
 from .._torch import torch
 
 from .. import _convert, _dispatch, _gemm
+from .._compensated import sum_k as _sum_k
 from .._array import host
 from .._linalg_functions import np_dtype_of
 
@@ -59,8 +61,9 @@ class RefineInfo:
         ``||x - x_true||_inf / ||x_true||_inf`` (``inf``: no bound was earned).
     backward_error: per right-hand side, the componentwise backward error
         ``max_i |b - A x|_i / (|A||x| + |b|)_i`` (LAPACK's BERR).
-    condition_estimate: ``||A||_inf ||A^{-1}||_inf`` (Hager's estimator; for ``lstsq``
-        the 2-norm condition number of ``A``).
+    condition_estimate: ``||R A||_inf ||(R A)^{-1}||_inf``, ``R`` the row equilibration
+        by powers of two (Hager's estimator; for ``lstsq`` about the 2-norm condition
+        number of ``A``).
     target_met: every bound is ``<= target``.
     method: ``"LU-IR"`` (low-precision LU, refinement), ``"GMRES-IR"`` (GMRES
         preconditioned by the low-precision LU) or ``"direct"`` (factorisation in the
@@ -75,27 +78,6 @@ class RefineInfo:
     method: str
     iterations: int
     precisions: tuple
-
-
-# ---------------------------------------------------------------------------
-# error-free transformations (any array module with + - *: NumPy or torch)
-def _two_sum(a, b):
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
-
-
-def _sum_k(terms, k=4):
-    """Ogita-Rump-Oishi SumK over a list of same-shape arrays: (hi, lo) whose sum is the
-    exact sum to within about ``u |s| + gamma^k sum |p|``."""
-    p = list(terms)
-    for _ in range(k - 1):                 # VecSum passes (error-free)
-        for i in range(1, len(p)):
-            p[i], p[i - 1] = _two_sum(p[i], p[i - 1])
-    lo = p[0] * 0
-    for t in p[:-1]:
-        lo = lo + t
-    return _two_sum(p[-1], lo)
 
 
 def _slices(m, bits, count, rows):
@@ -118,21 +100,76 @@ def _slices(m, bits, count, rows):
 
 # ---------------------------------------------------------------------------
 # engines: a factorisation (solve, solve_h) and an accurate residual of one matrix
-class _Engine:
-    """``A`` (equilibrated, working dtype, host NumPy) with its LU in ``fdtype``."""
+def _pow2_inv(m):
+    """Powers of two ``2**-e`` with ``m < 2**e`` (1 where ``m`` is 0)."""
+    return np.ldexp(1.0, -np.frexp(np.where(m > 0, m, 1.0))[1])
 
-    def __init__(self, a, fdtype, dev, shared):
+
+def _stats(a, shared):
+    """|A|, its row maxima and sums, and the row equilibration R (powers of two), computed
+    once per matrix (every engine of it shares them)."""
+    if "abs" not in shared:
+        abs_a = np.abs(a)
+        n = a.shape[0]
+        rowmax = abs_a.max(1) if a.shape[1] else np.zeros(n)
+        if not np.isfinite(rowmax).all():           # max propagates NaN and inf
+            raise np.linalg.LinAlgError("Array must not contain infs or NaNs")
+        shared["abs"] = (abs_a, rowmax, abs_a.sum(1), _pow2_inv(rowmax))
+    return shared["abs"]
+
+
+class _Engine:
+    """``A`` (working dtype, host NumPy, as given) with the LU of ``R A C`` in ``fdtype``
+    (``R``, ``C`` powers of two, so the equilibration is exact); ``solve`` maps back."""
+
+    def __init__(self, a, fdtype, dev, shared, scale=True):
         self.a, self.n, self.dev = a, a.shape[0], dev
-        self.shared = shared          # the matrix's slices, kept across factorisations
+        self.shared = shared          # per matrix: |A|, R, C, slices, across factorisations
         self.fdtype = np.dtype(fdtype)
         self.cplx = a.dtype.kind == "c"
-        self.abs_a = np.abs(a)
-        self.rowmax = self.abs_a.max(1) if self.n else np.zeros(0)
+        self.abs_a, self.rowmax, rowsum, rs = _stats(a, shared)
+        self.rs = rs[:, None] if scale else None
+        self.cs = None
         self.singular = False
         self._factor()
-        self.normA = float(self.abs_a.sum(1).max()) if self.n else 0.0
+        if "normA" not in shared:    # ||R A C||_inf, before |A|'s memory is reused
+            rc = rowsum if self.cs is None or (self.cs == 1).all() else \
+                self.abs_a @ self.cs[0]
+            shared["normA"] = float((rc * (rs if scale else 1.0)).max(initial=0.0))
+        self.normA = shared["normA"]
         self._ainv = self._ainv_g = None
         self.gmres = False
+
+    def _low(self):
+        """``R A C`` in ``fdtype`` (sets ``C`` from the column maxima of ``R A``); for a
+        float32 LU of in-range data converted first and scaled in place (fewer passes
+        over ``A``: this and the LU are the only O(n^2) work before refinement)."""
+        a, fdt = self.a, self.fdtype
+        if self.rs is None:
+            return a.astype(fdt)
+        rs = self.rs
+        cs = self.shared.get("cs")
+        real = np.float32 if fdt.itemsize <= 8 and fdt != np.float64 else np.float64
+        fast = real == np.float32 and self.rowmax.max(initial=0.0) < 2.0 ** 100 and \
+            rs.max(initial=1.0) <= 2.0 ** 40
+        if fast:
+            af = a.astype(fdt)
+            af *= rs.astype(real)
+            if cs is None:
+                cm = np.maximum(af.max(0), -af.min(0)) if not self.cplx else \
+                    np.abs(af).max(0)                    # no temporary for real data
+                # a column of R A near float32's underflow: scale in float64 first
+                fast = cm.min(initial=1.0) >= 2.0 ** -60
+                cs = _pow2_inv(cm.astype(np.float64))[None, :] if fast else None
+        if fast:
+            af *= cs.astype(real)
+        else:                          # float64 LU, or data near float32's range limits
+            af = a * rs
+            if cs is None:
+                cs = _pow2_inv(np.abs(af).max(0))[None, :]
+            af = (af * cs).astype(fdt)
+        self.shared["cs"] = self.cs = cs
+        return af
 
     # -- the correction solve in fdtype, columns scaled by powers of two so that a
     # float32 solve neither under- nor overflows
@@ -144,28 +181,50 @@ class _Engine:
         return np.ldexp(y.real, e) + (1j * np.ldexp(y.imag, e) if self.cplx else 0)
 
     def solve(self, v):
-        return self._scaled(v, self._lu_solve)
+        """About ``A^{-1} v``: ``C (LU)^{-1} R v``."""
+        if self.rs is None:
+            return self._scaled(v, self._lu_solve)
+        return self.cs.T * self._scaled(self.rs * v, self._lu_solve)
 
     def solve_h(self, v):
-        return self._scaled(v, self._lu_solve_h)
+        """About ``A^{-H} v``: ``R (LU)^{-H} C v``."""
+        if self.rs is None:
+            return self._scaled(v, self._lu_solve_h)
+        return self.rs * self._scaled(self.cs.T * v, self._lu_solve_h)
 
     def ainv_norm(self):
-        """Hager/Higham estimate of ``||A^{-1}||_inf`` (= ``||A^{-H}||_1``), with the LU
-        solves, or GMRES's once the LU is too inaccurate for that (``self.gmres``)."""
+        """Hager/Higham estimate of ``||(R A C)^{-1}||_inf`` (= ``||R^{-1} A^{-H}
+        C^{-1}||_1``), with the LU solves, or GMRES's once the LU is too inaccurate for
+        that (``self.gmres``)."""
+        rs = 1.0 if self.rs is None else self.rs
+        cs = 1.0 if self.cs is None else self.cs.T
         if self.gmres:
             if self._ainv_g is None:
-                self._ainv_g = _hager(lambda v: _gmres(self, v, adjoint=True),
-                                      lambda v: _gmres(self, v), self.n, self.a.dtype)
+                self._ainv_g = _hager(lambda v: _gmres(self, v / cs, adjoint=True) / rs,
+                                      lambda v: _gmres(self, v / rs) / cs, self.n,
+                                      self.a.dtype)
             return self._ainv_g
         if self._ainv is None:
-            self._ainv = _hager(self.solve_h, self.solve, self.n, self.a.dtype)
+            self._ainv = _hager(lambda v: self.solve_h(v / cs) / rs,
+                                lambda v: self.solve(v / rs) / cs, self.n, self.a.dtype)
         return self._ainv
 
     def cond(self):
+        """``||R A C||_inf ||(R A C)^{-1}||_inf``."""
         return self.normA * self.ainv_norm()
 
+    def gscale(self, g):
+        """``max(C) ||R g||_inf`` per column: ``||A^{-1} g|| <= ainv_norm() gscale(g)``."""
+        if self.rs is None:
+            return _colnorm(g)
+        return _colnorm(self.rs * g) * float(self.cs.max(initial=1.0))
+
     def berr(self, x, b, r):
-        """LAPACK's BERR: max_i |r_i| / (|A||x| + |b|)_i per column."""
+        """LAPACK's BERR: max_i |r_i| / (|A||x| + |b|)_i per column (called last: where
+        |A|'s memory holds the residual's slice, |A| is rebuilt there)."""
+        if self.shared.pop("abs_is_slice", False):
+            np.abs(self.a, out=self.abs_a)
+            self.shared.pop("host")
         return _ratio_max(np.abs(r), self.abs_a @ np.abs(x) + np.abs(b))
 
     # -- accurate residual b - A x (host float64/complex128 in and out) and the bound g
@@ -183,7 +242,22 @@ class _Engine:
             r = b.astype(a.dtype) - a @ x.astype(a.dtype)
             g = (self.n + 2) * _U64 * (self.abs_a @ np.abs(x) + np.abs(b))
             return r, g
+        # products with A C and C^{-1} x (exact): x's slices then cover its equilibrated
+        # components, however far apart the unscaled ones are
+        if self.cs is not None and not (self.cs == 1).all():
+            x = x / self.cs.T
         return self._residual64(x, b)
+
+    def _ac(self):
+        """``A C`` (``A`` itself when ``C`` is 1), the matrix the residual slices split."""
+        if "ac" not in self.shared:
+            c = self.cs
+            self.shared["ac"] = self.a if c is None or (c == 1).all() else self.a * c
+        return self.shared["ac"]
+
+    def _rowmax_ac(self):
+        ac = self._ac()
+        return self.rowmax if ac is self.a else np.abs(ac).max(1)
 
     def _residual64(self, x, b):
         parts = []
@@ -201,11 +275,11 @@ class _Engine:
         """Componentwise bound on the error of a computed residual: ``rel |r|`` (its
         final rounding) plus the rounded remainder products and the summation error."""
         if "neuron" in self.shared:
-            big = self.n * self.rowmax[:, None] * _colnorm(x)[None, :] + np.abs(b)
+            big = self.n * self._rowmax_ac()[:, None] * _colnorm(x)[None, :] + np.abs(b)
             return rel * np.abs(r) + self._res_tail * big
         sl = self._prep_slices()
         e = sum(m.err(x.real) + m.err(x.imag) if self.cplx else m.err(x) for m in sl.values())
-        return rel * np.abs(r) + e + 2 * (16 * _U64) ** 4 * np.abs(b)
+        return rel * np.abs(r) + e + 2 * (64 * _U64) ** 4 * np.abs(b)
 
     def _real_pairs(self, x):
         """(matrix key, vector, sign) of the real part of A x."""
@@ -221,9 +295,26 @@ class _Engine:
 
     def _prep_slices(self):
         if "host" not in self.shared:
-            mats = {"re": _Sliced(self.a.real.astype(np.float64))}
+            ac = self._ac()
+            # two slices where one would leave the remainder's rounding visible in the
+            # bound (3 ||(RAC)^{-1}|| max(C) ||R g||, relative, above about 1e-17)
+            cmax = self.cs.max(initial=1.0) if self.cs is not None else 1.0
+            cnt = _Sliced.count_for(self.n, 1e-17 / (3 * self.ainv_norm() * cmax + 1e-300))
+            # x's dropped part (below 2**-(8 xcount) of its maximum) times cond: ~1e-18
+            xc = max(_Sliced.XCOUNT, -(-(60 + math.ceil(math.log2(max(self.cond(), 1.0))))
+                                       // _Sliced.XBITS))
             if self.cplx:
-                mats["im"] = _Sliced(self.a.imag.astype(np.float64))
+                mats = {k: _Sliced(np.ascontiguousarray(m, np.float64), count=cnt, xcount=xc)
+                        for k, m in (("re", ac.real), ("im", ac.imag))}
+            else:
+                # the slice takes |A|'s memory (one n x n allocation less; berr then
+                # reads |A| from it, see berr)
+                abs_a, rowmax, rowsum, _ = self.shared["abs"]
+                if ac is not self.a:
+                    rowmax, rowsum = np.abs(ac).max(1), None
+                mats = {"re": _Sliced(np.asarray(ac, np.float64), rowmax, rowsum,
+                                      out=abs_a, count=cnt, xcount=xc)}
+                self.shared["abs_is_slice"] = True
             self.shared["host"] = mats
         return self.shared["host"]
 
@@ -232,39 +323,66 @@ class _Engine:
 
 
 class _Sliced:
-    """A real float64 matrix (m, n) split for accurate products: 2 slices of ``bits``
-    bits per row plus the remainder; ``products(v)`` splits ``v`` into 3 slices, so that
-    bits(A) + bits(v) + log2(n) <= 53 makes every slice product exact in float64."""
+    """A real float64 matrix (m, n) split for accurate products (Ozaki): ``count`` slices
+    of ``bits`` bits per row plus the remainder (exact). ``products(v)`` splits each
+    column of ``v`` into ``XCOUNT`` slices of ``XBITS`` bits; bits + XBITS + log2(n) <= 53
+    makes every ``slice @ slice`` exact in float64, one GEMM per matrix slice (one pass
+    over it), and the remainder's float64 product (one more pass) errs by about
+    ``n^2 u 2**-(count bits)`` of the row maximum: one slice (two passes over ``A``) for
+    well-conditioned matrices, two where that error would show in the bound."""
 
-    def __init__(self, m):
-        self.m = m
+    XBITS, XCOUNT = 8, 11            # 88 bits of each column of v
+
+    def __init__(self, m, rowmax=None, rowsum=None, out=None, count=1, xcount=None):
         n = m.shape[1]
-        self.bits = max(1, (53 - max(1, math.ceil(math.log2(max(n, 2))))) // 2)
-        (self.s1, self.s2), self.rem = _slices(m, self.bits, 2, rows=True)
-        # error bounds relative to max|v|: the remainder's float64 product (gamma_n
-        # |rem| |v|) and SumK's (gamma_16 ** 4 times the sum of the terms' magnitudes)
-        self.rowsum = np.abs(m).sum(1)
-        self.rowerr = (n + 4) * _U64 * np.abs(self.rem).sum(1) + \
-            2 * (20 * _U64) ** 4 * 4 * self.rowsum
+        self.xcount = xcount or self.XCOUNT
+        self.bits = 53 - self.XBITS - max(1, math.ceil(math.log2(max(n, 2))))
+        if rowmax is None:
+            rowmax, rowsum = np.abs(m).max(1), np.abs(m).sum(1)
+        if rowsum is None:
+            rowsum = n * rowmax                      # an upper bound is enough here
+        e = np.frexp(np.where(rowmax > 0, rowmax, 1.0))[1]            # rowmax < 2**e
+        sigma = np.ldexp(1.5, e + 52 - self.bits)[:, None]   # ulp(sigma) = 2**(e - bits)
+        self.s, rem = [], m
+        for k in range(count):
+            sl = np.add(rem, sigma, out=out if k == 0 else None)
+            sl -= sigma
+            self.s.append(sl)
+            if k == 0:
+                rem = m - sl
+            else:
+                rem -= sl
+            sigma = sigma * 2.0 ** -self.bits
+        self.rem = rem
+        # error bounds relative to max|v|: the remainder's float64 product
+        # (gamma_n sum|rem|, |rem| <= ulp(sigma) / 2) and the dropped part of v
+        # (below 2**-(XBITS XCOUNT) of its column maximum, times sum|s| <= 2 sum|m|)
+        self.rowerr = (n + 4) * _U64 * n * np.ldexp(0.5, e - count * self.bits) + \
+            2 * rowsum * 2.0 ** (-self.XBITS * self.xcount)
+        self.rowsum = rowsum
+
+    @staticmethod
+    def count_for(n, rem_limit):
+        """Slices needed so that ``n^2 u 2**-(count bits)`` is below ``rem_limit``."""
+        bits = 53 - _Sliced.XBITS - max(1, math.ceil(math.log2(max(n, 2))))
+        return 1 if (n + 4) * n * _U64 * 2.0 ** -bits <= rem_limit else 2
 
     def products(self, v):
-        """Arrays whose sum is ``m @ v`` to within :meth:`err`: 4 slices of each column
-        of ``v`` (84 bits below its largest entry; smaller entries lose bits)."""
+        """Arrays whose sum is ``m @ v`` to within :meth:`err`."""
         v = np.asarray(v, np.float64)
-        xs, _ = _slices(v, self.bits, 4, rows=False)
-        x4 = np.concatenate(xs, axis=1)
+        xs, _ = _slices(v, self.XBITS, self.xcount, rows=False)
+        xs = np.concatenate(xs, axis=1)
         k = v.shape[1]
         out = []
-        for sl in (self.s1, self.s2):
-            p = sl @ x4
-            out += [p[:, i * k:(i + 1) * k] for i in range(4)]
-        out.append(self.rem @ v)
-        return out
+        for s in self.s:
+            p = s @ xs
+            out += [p[:, i * k:(i + 1) * k] for i in range(self.xcount)]
+        return out + [self.rem @ v]
 
     def err(self, v):
-        """Bound on the error of ``sum(products(v))`` summed by SumK, the dropped part of
-        ``v`` (below 2**-(4 bits) of its column maximum) included."""
-        return (self.rowerr + self.rowsum * 2.0 ** (-4 * self.bits))[:, None] * \
+        """Bound on the error of ``sum(products(v))`` summed by SumK (its own error:
+        gamma_{2 terms}^4 times the terms' magnitudes, ``<= 4 |A||v|``, included)."""
+        return (self.rowerr + 4 * (64 * _U64) ** 4 * self.rowsum)[:, None] * \
             _colnorm(v)[None, :]
 
 
@@ -291,34 +409,41 @@ def _hager(apply, apply_h, n, dtype, itmax=5):
         x = np.zeros((n, 1), dtype=dtype)
         x[j] = 1
     # Higham's extra test vector with alternating signs catches the estimator's misses
-    alt = np.array([(-1) ** i * (1 + i / max(n - 1, 1)) for i in range(n)], dtype=dtype)[:, None]
+    i = np.arange(n)
+    alt = (np.where(i % 2, -1.0, 1.0) * (1 + i / max(n - 1, 1))).astype(dtype)[:, None]
     est = max(est, 2 * float(np.abs(apply(alt)).sum()) / (3 * n))
     return est
 
 
 class _HostEngine(_Engine):
-    """SciPy's LAPACK on the host (the CPU NumPy backend)."""
+    """SciPy's LAPACK on the host (the CPU NumPy backend). ``getrf`` factorises the
+    transpose ``M = (R A C)^T``: the C-ordered copy is ``M`` in Fortran order, so LAPACK
+    works on it in place (no transposing copy); ``getrs`` with ``trans`` then solves with
+    ``R A C`` (partial pivoting on ``M`` is column pivoting on ``R A C``, as stable)."""
 
     def _factor(self):
         import scipy.linalg as sl  # optional dependency: LAPACK's getrf/getrs
-        af = self.a.astype(self.fdtype)
+        af = self._low().T
         if self.n == 0:
             self.lu = None
             return
         lu, piv, info = sl.lapack.get_lapack_funcs("getrf", (af,))(af, overwrite_a=True)
-        if info > 0 or not np.isfinite(lu).all():
+        if info > 0 or not np.isfinite(lu.diagonal()).all():
             self.singular = True
         self.lu, self.piv = lu, piv
         self._getrs = sl.lapack.get_lapack_funcs("getrs", (af,))
 
-    def _lu_solve(self, v, trans=0):
+    def _lu_solve(self, v, trans=1):
         if self.n == 0:
             return v
         x, info = self._getrs(self.lu, self.piv, v.astype(self.fdtype), trans=trans)
         return x
 
     def _lu_solve_h(self, v):
-        return self._lu_solve(v, trans=2 if self.cplx else 1)
+        # (R A C)^H = conj(M): M y' = conj(v), y = conj(y')
+        if self.cplx:
+            return self._lu_solve(v.conj(), trans=0).conj()
+        return self._lu_solve(v, trans=0)
 
 
 class _TorchEngine(_Engine):
@@ -328,7 +453,7 @@ class _TorchEngine(_Engine):
 
     def _factor(self):
         tdev = self.dev.torch_device
-        af = torch.from_numpy(np.ascontiguousarray(self.a.astype(self.fdtype))).to(tdev)
+        af = torch.from_numpy(np.ascontiguousarray(self._low())).to(tdev)
         if self.n == 0:
             self.lu = af
             return
@@ -426,9 +551,10 @@ def _neuron_prep(eng):
         lg = max(1, math.ceil(math.log2(max(eng.n, 2))))
         bits = max(1, (24 - lg) // 2)
         count = -(-53 // bits) + 1         # the remainder then holds (almost) nothing
-        mats = {"re": eng.a.real.astype(np.float64)}
+        ac = eng._ac()
+        mats = {"re": np.asarray(ac.real, np.float64)}
         if eng.cplx:
-            mats["im"] = eng.a.imag.astype(np.float64)
+            mats["im"] = np.asarray(ac.imag, np.float64)
         prep = {}
         tdev = eng.dev.torch_device
         for key, m in mats.items():
@@ -484,12 +610,28 @@ def _neuron_residual(eng, x, b):
 # ---------------------------------------------------------------------------
 # GMRES preconditioned by the low-precision LU
 def _gmres(eng, r, tol=1e-10, maxit=None, adjoint=False):
-    """Solve ``A d = r`` (``A^H d = r``) column by column: GMRES on ``M^{-1} A d =
-    M^{-1} r`` (``M`` the low-precision LU), the products with ``A`` in the working
-    precision."""
+    """Solve ``A d = r`` (``A^H d = r``) column by column: GMRES on ``M^{-1} A_s d_s =
+    M^{-1} r_s`` in the equilibrated coordinates (``A_s = R A C``, ``M`` its
+    low-precision LU, ``d = C d_s``, ``r_s = R r``; for ``A^H``: ``A_s^H``, ``d = R
+    d_s``, ``r_s = C r``), the products with ``A`` in the working precision."""
     n = eng.n
-    pre = eng.solve_h if adjoint else eng.solve
-    a = eng.a.conj().T if adjoint else eng.a
+    rs = 1.0 if eng.rs is None else eng.rs[:, 0]
+    cs = 1.0 if eng.cs is None else eng.cs[0]
+    if adjoint:
+        def pre(v):
+            return eng._scaled(v, eng._lu_solve_h)
+        ah, left, right = eng.a.conj().T, cs, rs
+
+        def a(v):
+            return left * (ah @ (right * v))
+    else:
+        def pre(v):
+            return eng._scaled(v, eng._lu_solve)
+
+        def a(v):
+            return rs * (eng.a @ (cs * v))
+        left, right = rs, cs
+    r = r * (left[:, None] if np.ndim(left) else left)
     maxit = maxit or min(n, 60)
     out = np.zeros_like(r)
     for j in range(r.shape[1]):
@@ -502,7 +644,7 @@ def _gmres(eng, r, tol=1e-10, maxit=None, adjoint=False):
         V[:, 0] = z / beta
         y = None
         for k in range(maxit):
-            w = pre((a @ V[:, k])[:, None])[:, 0]
+            w = pre(a(V[:, k])[:, None])[:, 0]
             for i in range(k + 1):                       # modified Gram-Schmidt, twice
                 h = np.vdot(V[:, i], w)
                 H[i, k] += h
@@ -520,7 +662,7 @@ def _gmres(eng, r, tol=1e-10, maxit=None, adjoint=False):
                 break
             V[:, k + 1] = w / H[k + 1, k]
         out[:, j] = V[:, :len(y)] @ y
-    return out
+    return out * (right[:, None] if np.ndim(right) else right)
 
 
 # ---------------------------------------------------------------------------
@@ -530,9 +672,11 @@ def _colnorm(v):
 
 
 def _bound(eng, correct, x, r, g, d, colscale):
-    """The forward-error bound of ``x`` (scaled coordinates; ``colscale`` maps to the
+    """The forward-error bound of ``x`` (``colscale`` maps its coordinates to the
     caller's) from the chain of corrections starting at ``d = correct(r)``; returns the
-    relative bound per column (``inf`` where none is earned)."""
+    relative bound per column (``inf`` where none is earned). The chain stops once its
+    last term is 5% of the sum: the bound is then within about 1.1x of the error the
+    chain computes."""
     ds, gsum = [d], np.abs(g)
     rho = 0.0
     for _ in range(5):
@@ -546,7 +690,7 @@ def _bound(eng, correct, x, r, g, d, colscale):
                              np.where(nnew > 0, np.inf, 0.0))
         rho = max(rho, float(ratio.max(initial=0.0)))
         ds.append(d)
-        if not rho < 0.5 or (nnew <= 1e-4 * _colnorm(colscale * sum(ds))).all():
+        if not rho < 0.5 or (nnew <= 0.05 * _colnorm(colscale * sum(ds))).all():
             break
     if not rho < 0.5:
         return np.full(x.shape[1], np.inf)
@@ -555,8 +699,9 @@ def _bound(eng, correct, x, r, g, d, colscale):
     # need not contract geometrically), or the doubled rate's geometric tail
     rhat = 2 * rho
     tail = _colnorm(colscale * ds[-1]) * max(1.0, rhat / (1 - rhat))
-    # the residuals' rounding errors: ||C A^{-1} g|| <= max(C) ||A^{-1}||_inf ||g||_inf
-    gterm = 3 * eng.ainv_norm() * _colnorm(gsum) * float(colscale.max(initial=1.0))
+    # the residuals' rounding errors: ||C A^{-1} g|| <= max(C) ||A^{-1} R^{-1}||_inf
+    # ||R g||_inf (R the engine's row scaling, C the column scaling of lstsq's x)
+    gterm = 3 * eng.ainv_norm() * eng.gscale(gsum) * float(colscale.max(initial=1.0))
     # Sigma d is summed in the corrections' precision: J u sum ||d_i|| more; (1 + 8u)
     # covers this evaluation's own rounding
     ud = float(np.finfo(ds[0].dtype).eps)
@@ -566,19 +711,6 @@ def _bound(eng, correct, x, r, g, d, colscale):
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(absb < xn, absb / np.where(absb < xn, xn - absb, 1), np.inf)
     return np.where(absb == 0, 0.0, rel)
-
-
-def _equilibrate(a):
-    """Powers of two R, C with R A C's rows and columns of largest magnitude near 1."""
-    n = a.shape[0]
-    if not n:
-        return np.ones(0), np.ones(0)
-    aa = np.abs(a)
-    m = aa.max(1)
-    r = np.ldexp(1.0, -np.frexp(np.where(m > 0, m, 1.0))[1])
-    m = (aa * r[:, None]).max(0)
-    c = np.ldexp(1.0, -np.frexp(np.where(m > 0, m, 1.0))[1])
-    return r, c
 
 
 def _name(dt):
@@ -593,16 +725,13 @@ def refine(a, b, target, dev):
     cplx = wdt.kind == "c"
     low = np.dtype(np.complex64 if cplx else np.float32)
     high = np.dtype(np.complex128 if cplx else np.float64)
-    rs, cs = _equilibrate(a)
-    a_s = (a * rs[:, None] * cs[None, :]).astype(wdt)
-    b_s = (b * rs[:, None]).astype(wdt)
     engine = _HostEngine if _dispatch.use_numpy(dev) else _TorchEngine
     u_w = float(np.finfo(wdt).eps) / 2
     rname = "float64" if wdt == low else \
         ("double-float32" if dev.kind == "neuron" else "double-float64")
     has64 = dev.kind != "neuron"
     shared = {}
-    eng = engine(a_s, low, dev, shared)
+    eng = engine(a, low, dev, shared)
     kappa = math.inf if eng.singular else eng.cond()
     plans = []
     if not eng.singular:
@@ -613,12 +742,12 @@ def refine(a, b, target, dev):
             [("GMRES-IR", low)] * (kappa * _U32 < 1e4)
     if has64:
         plans.append(("direct" if wdt == high else "LU-IR", high))
-    # plain working-precision residuals (one pass over A instead of three) until they
+    # plain working-precision residuals (one pass over A instead of two) until they
     # stagnate, at about what float64 LU reaches (kappa_eff sqrt(n) u), or get near u;
     # then accurate ones
     cheap_limit = 1e3 * u_w if wdt == high else 0.0
-    return _iterate(plans, lambda fdt: engine(a_s, fdt, dev, shared), eng, b_s, b_s,
-                    cs[:, None], target, wdt, rname, cheap_limit)
+    return _iterate(plans, lambda fdt: engine(a, fdt, dev, shared), eng, b, b,
+                    np.ones((1, 1)), target, wdt, rname, cheap_limit)
 
 
 def _iterate(plans, make, eng, rhs, rhs0, colscale, target, wdt, rname, cheap_limit):
@@ -640,7 +769,7 @@ def _iterate(plans, make, eng, rhs, rhs0, colscale, target, wdt, rname, cheap_li
         correct = (lambda v, e=eng: _gmres(e, v)) if eng.gmres else eng.solve
         if x is None or not np.isfinite(x).all():
             x = correct(rhs0.astype(high)).astype(wdt)
-        prev, cheap, stalled = np.inf, 0 < cheap_limit < 1e-2, False
+        prev, cheap, stalled, rmin = np.inf, 0 < cheap_limit < 1e-2, False, 1.0
         for _ in range({"LU-IR": 30, "GMRES-IR": 10, "direct": 10}[method]):
             r, g = eng.residual(x, rhs, plain=cheap)
             d = correct(r)
@@ -649,8 +778,13 @@ def _iterate(plans, make, eng, rhs, rhs0, colscale, target, wdt, rname, cheap_li
             if not np.isfinite(rel):
                 stalled = True
                 break
-            if cheap and (rel < cheap_limit or rel > 0.5 * prev):
-                # d is now mostly the plain residual's noise: accurate residuals from here
+            if cheap and (rel < cheap_limit or rel > min(0.5, 4 * rmin) * prev):
+                # the plain residual's noise shows (the step contracts far less than the
+                # earlier ones): accurate residuals from here; d, still shrinking, is no
+                # worse than x's error and is kept
+                if rel < 0.5 * prev:
+                    x = (x + d).astype(wdt)
+                    iters += 1
                 cheap, prev = False, np.inf
                 continue
             if rel <= goal or rel > 0.5 * prev:
@@ -658,7 +792,7 @@ def _iterate(plans, make, eng, rhs, rhs0, colscale, target, wdt, rname, cheap_li
                 break
             x = (x + d).astype(wdt)
             iters += 1
-            prev = rel
+            rmin, prev = min(rmin, rel / prev) if prev < np.inf else rmin, rel
         else:
             r, g = eng.residual(x, rhs)
             d = correct(r)
@@ -706,7 +840,7 @@ class _LSEngine(_Engine):
     def __init__(self, a, fdtype, b, shared):
         self.b = b
         self.m_a = a
-        super().__init__(a, fdtype, None, shared)
+        super().__init__(a, fdtype, None, shared, scale=False)
 
     def _factor(self):
         import scipy.linalg as sl  # optional dependency: LAPACK's trtrs
@@ -867,10 +1001,11 @@ def solve(a, b, target_forward_error, *, assume_a=None, lower=False, transposed=
     if transposed:
         ah = ah.T
     bh = host(b).astype(wdt, copy=False)
-    _finite(ah, bh)
+    _finite(bh)                       # a's finiteness: with its row maxima (one pass less)
     vec = bh.ndim == 1
     bh = bh[:, None] if vec else bh
     if n == 0 or bh.shape[1] == 0:
+        _finite(ah)
         x = np.zeros(bh.shape, wdt)
         info = RefineInfo((0.0,) * bh.shape[1], (0.0,) * bh.shape[1], 0.0, True, "direct",
                           0, (_name(wdt),) * 3)
