@@ -4,6 +4,7 @@ emulated neuron device; host-drawn methods, other bit generators and the legacy 
 equal to NumPy's; NumPy's errors with nothing drawn."""
 from __future__ import annotations
 
+import math
 import pickle
 
 import numpy as np
@@ -54,6 +55,8 @@ DEVICE_CALLS = [
     ("standard_normal", (), {"dtype": np.float32}),
     ("standard_exponential", (), {}),
     ("standard_exponential", (), {"dtype": np.float32}),
+    ("standard_exponential", (), {"method": "inv"}),
+    ("standard_exponential", (), {"method": "inv", "dtype": np.float32}),
     ("integers", (0, 1000), {}),
     ("integers", (-7, 2 ** 40 + 3), {}),
     ("integers", (5,), {"endpoint": True, "dtype": np.int32}),
@@ -128,8 +131,8 @@ def test_ziggurat_wedge_host_replay(monkeypatch, kind):
     orig = _samplers._wedge
 
     def undecided(*args):
-        idx, acc, und = orig(*args)
-        return idx, ~acc, torch.ones_like(und)
+        acc, und = orig(*args)
+        return ~acc, torch.ones_like(und)
     monkeypatch.setattr(_samplers, "_wedge", undecided)
     name = "standard_normal" if kind.startswith("normal") else "standard_exponential"
     dt = np.float64 if kind.endswith("64") else np.float32
@@ -137,6 +140,43 @@ def test_ziggurat_wedge_host_replay(monkeypatch, kind):
     with trnpy.cpu_backend("torch"):
         _bits_eq(getattr(g, name)(30_001, dtype=dt), getattr(r, name)(30_001, dtype=dt))
     _state_eq(g, r)
+
+
+@pytest.mark.parametrize("kind", ["normal64", "normal32", "exp64", "exp32"])
+def test_ziggurat_all_on_device(monkeypatch, kind):
+    """Wedges and tails are decided on the device: no word goes to the host (the host
+    replay is never called), and where the device log1p does not reproduce the host's
+    libm the tails are replayed there instead, bit for bit all the same."""
+    name = "standard_normal" if kind.startswith("normal") else "standard_exponential"
+    dt = np.float64 if kind.endswith("64") else np.float32
+    calls = []
+    slow = dict(_samplers._SLOW)
+    monkeypatch.setitem(_samplers._SLOW, kind, lambda *a: calls.append(1) or slow[kind](*a))
+    g, r = tr.default_rng(31), _ref(31)
+    with trnpy.cpu_backend("torch"):
+        _bits_eq(getattr(g, name)(100_001, dtype=dt), getattr(r, name)(100_001, dtype=dt))
+        assert not calls
+        monkeypatch.setattr(_samplers, "_libm_variant", lambda tdevice: (None, None))
+        _bits_eq(getattr(g, name)(20_001, dtype=dt), getattr(r, name)(20_001, dtype=dt))
+        assert calls
+    _state_eq(g, r)
+
+
+@given(k=st.one_of(st.integers(0, 2 ** 53 - 1), st.sampled_from([0, 1, 2, 2 ** 52, 2 ** 53 - 1])))
+@settings(max_examples=examples(300))
+def test_device_log1p_is_libms(k):
+    """The device log1p (libm's algorithm) gives the host libm's bits at -u, for the
+    variant the host runs; float32 through log1pf."""
+    u = k * 2.0 ** -53
+    fused = _samplers._libm_variant(torch.device("cpu"))[0]
+    assert fused is not None
+    got = _samplers._log1p64(torch.tensor([-u], dtype=torch.float64), fused).item()
+    assert np.float64(got).view(np.int64) == np.float64(math.log1p(-u)).view(np.int64)
+    uf = np.float32((k >> 29) * 2.0 ** -24)
+    lib = _samplers._libm()
+    exp = np.float32(lib.log1pf(float(-uf)))
+    gotf = _samplers._log1pf(torch.tensor([-uf])).numpy()[0]
+    assert gotf.view(np.int32) == exp.view(np.int32)
 
 
 @pytest.mark.parametrize("kind", ["normal64", "normal32", "exp64", "exp32"])

@@ -219,10 +219,10 @@ class Generator(_npr.Generator):
                 for g in self.bit_generator.spawn(n_children)]
 
     # -- fills (random, standard_normal, standard_exponential) --------------------------
-    def _fill(self, name, size, dtype, out, device, kinds, extra=()):
+    def _fill(self, name, size, dtype, out, device, kinds, extra=(), on_device=True):
         dev = self._dev(device, out)
         dt = dev.default_dtype("real floating") if dtype is None else np.dtype(dtype)
-        if self._host(dev) or (size is None and out is None) or extra:
+        if self._host(dev) or (size is None and out is None) or not on_device:
             if dev.kind == "neuron":
                 dev.check_dtype(dt)
             return _host_call(getattr(self._np, name), (size, dt) + extra, {"out": out}, dev)
@@ -253,11 +253,20 @@ class Generator(_npr.Generator):
 
     def standard_exponential(self, size=None, dtype=None, method="zig", out=None, *,
                              device=None):
-        # method="inv" (-log1p(-u)) needs libm's log1p: drawn on the host
-        return self._fill("standard_exponential", size, dtype, out, device,
-                          (lambda s, n: _samplers.ziggurat(s, "exp32", n),
-                           lambda s, n: _samplers.ziggurat(s, "exp64", n)),
-                          () if method == "zig" else (method,))
+        if method == "inv":             # -log1p(-u) with libm's log1p, on the device
+            kinds = (lambda s, n: _samplers.exp_inv(s, n, False),
+                     lambda s, n: _samplers.exp_inv(s, n, True))
+        else:
+            kinds = (lambda s, n: _samplers.ziggurat(s, "exp32", n),
+                     lambda s, n: _samplers.ziggurat(s, "exp64", n))
+        on_device = method == "zig"
+        if method == "inv":
+            dev = self._dev(device, out)
+            dt = dev.default_dtype("real floating") if dtype is None else np.dtype(dtype)
+            on_device = dt in (_F64, _F32) and _samplers.libm_reproduced(
+                _compute_device(dev), dt == _F64)
+        return self._fill("standard_exponential", size, dtype, out, device, kinds,
+                          (method,), on_device)
 
     # -- integers and bytes -------------------------------------------------------------
     def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False, *,
