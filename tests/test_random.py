@@ -203,6 +203,52 @@ def test_integers_rejections_large(backend):
         _state_eq(g, r)
 
 
+ARRAY_BOUNDS = [
+    (np.int64, lambda r: (r.integers(-50, 50, 7), r.integers(51, 2000, 7))),
+    (np.int64, lambda r: (0, r.integers(1, 2 ** 40, 5))),                   # 64-bit draws?
+    (np.int64, lambda r: (np.array([0, -(2 ** 62)]), np.array([2 ** 33, 2 ** 62]))),
+    (np.uint64, lambda r: (np.uint64(0), np.array([2 ** 64 - 1, 2 ** 63 + 5], np.uint64))),
+    (np.int32, lambda r: (r.integers(-9, 0, (3, 1)), r.integers(1, 2 ** 31 - 1, 4))),
+    (np.uint32, lambda r: (0, np.array([2 ** 32 - 1, 2 ** 32, 7], np.int64))),  # full range
+    (np.int16, lambda r: (np.array([-3, 0, 5]), np.array([3, 2 ** 15 - 1, 9]))),
+    (np.uint8, lambda r: (0, np.array([1, 1, 255, 256, 17]))),             # rng 0: no draw
+    (np.bool_, lambda r: (0, np.array([1, 2, 2, 1, 2]))),
+    (np.int64, lambda r: (0, np.array([2 ** 31 + 1, 2 ** 31 + 3, 3 * 2 ** 30]))),  # many rejections
+    (np.int64, lambda r: (0, np.array([10, 2 ** 40]))),                    # 32- and 64-bit draws mixed
+]
+
+
+@pytest.mark.parametrize("case", range(len(ARRAY_BOUNDS)))
+@given(seed=st.integers(0, 2 ** 64 - 1), size=st.sampled_from([None, 1, 3, 301]),
+       k32=st.integers(0, 1), endpoint=st.booleans())
+@settings(max_examples=examples(6))
+def test_integers_array_bounds(backend, case, seed, size, k32, endpoint):
+    dt, make = ARRAY_BOUNDS[case]
+    lo, hi = make(np.random.default_rng(seed))
+    if endpoint:
+        hi = np.asarray(hi) - np.asarray(1, np.asarray(hi).dtype)
+    bshape = np.broadcast_shapes(np.shape(lo), np.shape(hi))
+    size = None if size is None else (size,) + bshape
+    g, r = tr.default_rng(seed), _ref(seed)
+    _prefix(g, r, k32, 0)
+    tlo = trnpy.asarray(lo) if np.ndim(lo) else lo                     # trnpy arrays too
+    kw = dict(size=size, dtype=dt, endpoint=endpoint)
+    _bits_eq(g.integers(tlo, hi, **kw), r.integers(lo, hi, **kw))
+    _state_eq(g, r)
+    _bits_eq(g.random(3), r.random(3))
+
+
+def test_integers_array_bounds_on_device(monkeypatch):
+    """Array bounds draw on the device (NumPy's loop is not called) unless the Lemire
+    rejections do not settle."""
+    monkeypatch.setattr(tr, "_host_call", None)                  # any host draw fails
+    g, r = tr.default_rng(5), _ref(5)
+    with trnpy.cpu_backend("torch"):
+        res = g.integers(np.arange(1, 1001), np.arange(2000, 3000), size=(4, 1000))
+    _bits_eq(res, r.integers(np.arange(1, 1001), np.arange(2000, 3000), size=(4, 1000)))
+    _state_eq(g, r)
+
+
 @given(seed=st.integers(0, 2 ** 64 - 1),
        calls=st.lists(st.tuples(st.sampled_from(range(len(DEVICE_CALLS))),
                                 st.sampled_from([None, 0, 1, 2, 5, 17])), min_size=1, max_size=8))
@@ -323,7 +369,13 @@ def _same_error(call_g, call_r, g, r):
     lambda x: x.choice(5, 3, p=[0.5, 0.5, 0.5, 0.0, 0.0]),
     lambda x: x.choice(5, 6, replace=False),
     lambda x: x.gamma(-1.0, size=2),
-], ids=range(20))
+    lambda x: x.integers([0, 0], [0, 5]),
+    lambda x: x.integers([1, 0], [0, 5], endpoint=True),
+    lambda x: x.integers([3, 4], [1, 9]),
+    lambda x: x.integers(np.array([-1, 0]), [3, 5], dtype=np.uint8),
+    lambda x: x.integers([0, 0], [3, 300], dtype=np.uint8),
+    lambda x: x.integers([0, 1], [5, 6], size=(3,)),
+], ids=range(26))
 def test_errors_as_numpy_nothing_drawn(backend, call):
     g, r = tr.default_rng(9), _ref(9)
     _prefix(g, r, 1, 2)

@@ -264,7 +264,7 @@ class Generator(_npr.Generator):
             dev = self._dev(device, out)
             dt = dev.default_dtype("real floating") if dtype is None else np.dtype(dtype)
             on_device = dt in (_F64, _F32) and _samplers.libm_reproduced(
-                _compute_device(dev), dt == _F64)
+                _compute_device(dev), True)
         return self._fill("standard_exponential", size, dtype, out, device, kinds,
                           (method,), on_device)
 
@@ -274,10 +274,14 @@ class Generator(_npr.Generator):
         dev = self._dev(device)
         dt = np.dtype(dtype)
         lo_h, hi_h = _to_host(low), _to_host(high)
-        if (self._host(dev) or size is None or dt not in _INT_BITS
-                or np.ndim(lo_h) or np.ndim(hi_h)):
-            return _host_call(self._np.integers, (lo_h, hi_h, size, dtype, endpoint), {},
-                              dev)
+        host = (self._np.integers, (lo_h, hi_h, size, dtype, endpoint), {}, dev)
+        if self._host(dev) or dt not in _INT_BITS:
+            return _host_call(*host)
+        if np.ndim(lo_h) or np.ndim(hi_h):
+            r = self._integers_array(lo_h, hi_h, size, dt, endpoint, dev)
+            return _host_call(*host) if r is None else r
+        if size is None:
+            return _host_call(*host)
         dev.check_dtype(dt)
         shape = _shape(size)
         n = math.prod(shape)
@@ -294,6 +298,38 @@ class Generator(_npr.Generator):
         t = _philox_draw(self.bit_generator, dev,
                          lambda s: _samplers.bounded(s, lo % (1 << 64), hi - lo, n, bits))
         return _land(t, dev, shape, dt)
+
+    def _integers_array(self, lo_h, hi_h, size, dt, endpoint, dev):
+        """``integers`` with array bounds on the device (None: NumPy's loop on the host,
+        for non-integer bounds, shapes NumPy broadcasts otherwise, or bounds whose
+        rejections do not settle, see :func:`_samplers.bounded_array`)."""
+        lo = np.asarray(lo_h if hi_h is not None else 0)
+        hi = np.asarray(hi_h if hi_h is not None else lo_h)
+        if lo.dtype.kind not in "iu" or hi.dtype.kind not in "iu":
+            return None
+        try:
+            bshape = np.broadcast_shapes(lo.shape, hi.shape)
+            shape = bshape if size is None else _shape(size)
+            if np.broadcast_shapes(shape, bshape) != shape:
+                return None
+        except ValueError:
+            return None
+        n = math.prod(shape)
+        if n == 0:
+            return None
+        dev.check_dtype(dt)
+        # NumPy's checks, in its order and words: bounds on the extremes, then low < high
+        _scratch().integers(lo.min(), hi.max(), size=1, dtype=dt, endpoint=endpoint)
+        lo, hi = np.broadcast_to(lo, shape), np.broadcast_to(hi, shape)
+        if np.any(lo > hi if endpoint else lo >= hi):
+            if not np.any(lo):
+                raise ValueError("high < 0" if endpoint else "high <= 0")
+            raise ValueError("low > high" if endpoint else "low >= high")
+        off = lo.astype(np.uint64).reshape(-1)
+        rng = hi.astype(np.uint64).reshape(-1) - off - np.uint64(not endpoint)
+        t = _philox_draw(self.bit_generator, dev,
+                         lambda s: _samplers.bounded_array(s, off, rng, _INT_BITS[dt]))
+        return None if t is None else _land(t, dev, shape, dt)
 
     def bytes(self, length, *, device=None):
         dev = self._dev(device)

@@ -90,6 +90,85 @@ def bounded(stream, off: int, rng: int, n: int, bits: int):
     return vals + signed(off)
 
 
+def _mulhi64(a, b):
+    """High words of the 128-bit products of uint64 bit patterns ``a`` and ``b`` (tensors),
+    and the low words (wrapping)."""
+    a0, a1, b0, b1 = a & M32, _srl(a, 32), b & M32, _srl(b, 32)
+    p00, p01, p10 = a0 * b0, a0 * b1, a1 * b0
+    mid = _srl(p00, 32) + (p01 & M32) + (p10 & M32)          # < 3 * 2**32
+    return a1 * b1 + _srl(p01, 32) + _srl(p10, 32) + _srl(mid, 32), a * b
+
+
+def bounded_array(stream, off, rng, bits: int, passes: int = 8):
+    """NumPy's ``integers`` with array bounds: element i is
+    ``random_bounded_uint{bits}(off[i], rng[i])`` (``off``, ``rng``: uint64 NumPy arrays),
+    drawn in order from one stream, each element drawing until its own Lemire test
+    accepts. Which draw each element starts at depends on the rejections before it:
+    positions are guessed (no rejections), each element's first accepted draw from its
+    guessed start is found, the starts are recomputed from those counts, and this repeats
+    until they settle (rare rejections: two or three passes). None, with nothing
+    consumed, when they have not settled after ``passes`` (ranges near the draw's size
+    reject often) or when 32- and 64-bit draws mix: NumPy's own loop then runs."""
+    tdevice = stream.tdevice
+    offt = torch.from_numpy(off.view(np.int64)).to(tdevice)
+    d = np.flatnonzero(rng)                      # elements that draw (rng 0: off, no draw)
+    if d.size == 0:
+        return offt
+    width = min(bits, 32)
+    wide = bits == 64 and bool(rng[d].max() > M32)
+    if wide:
+        if bool(rng[d].min() <= M32):
+            return None
+        width = 64
+    parts = 32 // width if width < 64 else 1
+    mask = (1 << width) - 1
+    r = rng[d]
+    full = r == np.uint64(mask)
+    excl = np.where(full, 0, r + np.uint64(1))   # full ranges take the draw as it is
+    thr = np.where(full, 0, (np.uint64(mask) - r) % np.where(full, 1, excl))
+    excl_t = torch.from_numpy(excl.view(np.int64)).to(tdevice)
+    thr_t = torch.from_numpy(thr.view(np.int64)).to(tdevice)
+    full_t = torch.from_numpy(full).to(tdevice)
+    nd = d.size
+    rank = torch.arange(nd, device=tdevice)
+    pos, K, m, units = rank, 2, nd + nd // 32 + 64, None
+    for _ in range(passes):
+        need = int(pos[-1]) + K + 1
+        if units is None or need > m:
+            m = max(m, 2 * need)
+            if wide:
+                units = stream.peek64(m)
+            else:
+                units = _split(stream.peek32(-(-m // parts)), width, parts)[:m]
+        cand = units[(pos[:, None] + torch.arange(K, device=tdevice)).clamp(max=m - 1)]
+        if wide:
+            hi, lo = _mulhi64(cand, excl_t[:, None])
+            ok = ~_ult(lo, thr_t[:, None])
+        else:
+            prod = cand * excl_t[:, None]
+            hi, ok = _srl(prod, width) & mask, (prod & mask) >= thr_t[:, None]
+        hi = torch.where(full_t[:, None], cand, hi)
+        ok = ok | full_t[:, None]
+        got = ok.any(1)
+        first = ok.to(torch.uint8).argmax(1)
+        rej = torch.where(got, first, K)
+        new = rank + torch.cumsum(rej, 0) - rej
+        if bool(got.all()) and torch.equal(new, pos):
+            vals = hi.gather(1, first[:, None]).reshape(-1)
+            out = offt.clone()
+            out[torch.from_numpy(d).to(tdevice)] += vals
+            used = int(pos[-1] + first[-1]) + 1
+            if wide:
+                stream.take64(used)
+            else:
+                stream.take32(-(-used // parts))
+            return out
+        if not bool(got.all()):
+            K *= 2
+        pos = new
+    return None
+
+
 def _split(u, width, parts):
     if parts == 1:
         return u
@@ -445,10 +524,11 @@ def libm_reproduced(tdevice, wide: bool) -> bool:
 
 
 def exp_inv(stream, n, wide):
-    """NumPy's ``standard_exponential(method="inv")``: ``-log1p(-u)`` with libm's log1p."""
-    if wide:
-        return -_log1p64(-random64(stream, n), _libm_variant(stream.tdevice)[0])
-    return -_log1pf(-random32(stream, n))
+    """NumPy's ``standard_exponential(method="inv")``: ``-log1p(-u)`` with libm's log1p
+    (float64 ``log1p`` for float32 too, rounded once at the end, as NumPy's C does)."""
+    u = random64(stream, n) if wide else random32(stream, n).to(torch.float64)
+    v = -_log1p64(-u, _libm_variant(stream.tdevice)[0])
+    return v if wide else v.to(torch.float32)
 
 
 def _uni(wide, w):
