@@ -282,9 +282,10 @@ def test_random_raw_and_bytes(backend, seed, n, k32, k64):
                            for _ in range(4)]),
        n=st.integers(1, 9))
 @settings(max_examples=examples(40))
-def test_philox_words_known_answers(key, counter, n):
-    """The routing point's words against NumPy's Philox at any key and counter (carries
-    across all four counter words included)."""
+def test_philox_words_known_answers(monkeypatch, key, counter, n):
+    """The routing point's words (the limb arithmetic of non-CPU devices) against NumPy's
+    Philox at any key and counter (carries across all four counter words included)."""
+    monkeypatch.setattr(_random_bits, "CPU_WORDS_FROM_NUMPY", False)
     bg = np.random.Philox(key=np.array(key, np.uint64), counter=np.array(counter, np.uint64))
     expected = bg.random_raw(4 * n)
     w = _random_bits.philox_words(key, counter, n, CPU, torch.device("cpu"))
@@ -293,7 +294,22 @@ def test_philox_words_known_answers(key, counter, n):
         [int(v) for v in expected[-4:]]
 
 
-def test_random123_known_answer():
+@pytest.mark.parametrize("call", DEVICE_CALLS[::3], ids=lambda c: f"{c[0]}{c[1]}{c[2]}")
+def test_device_methods_on_limb_words(monkeypatch, call):
+    """The samplers over words from the torch limb arithmetic (what CUDA runs), bit for
+    bit NumPy's, mid-block starts included."""
+    monkeypatch.setattr(_random_bits, "CPU_WORDS_FROM_NUMPY", False)
+    name, args, kw = call
+    g, r = tr.default_rng(2027), _ref(2027)
+    _prefix(g, r, 1, 3)
+    with trnpy.cpu_backend("torch"):
+        _bits_eq(getattr(g, name)(*args, size=20_001, **kw),
+                 getattr(r, name)(*args, size=20_001, **kw))
+    _state_eq(g, r)
+
+
+def test_random123_known_answer(monkeypatch):
+    monkeypatch.setattr(_random_bits, "CPU_WORDS_FROM_NUMPY", False)
     # Random123's kat_vectors: philox4x64_10 of counter/key pi digits
     ctr = [0x243f6a8885a308d3, 0x13198a2e03707344, 0xa4093822299f31d0, 0x082efa98ec4e6c89]
     key = [0x452821e638d01377, 0xbe5466cf34e90c6c]
