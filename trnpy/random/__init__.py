@@ -253,18 +253,16 @@ class Generator(_npr.Generator):
 
     def standard_exponential(self, size=None, dtype=None, method="zig", out=None, *,
                              device=None):
-        if method == "inv":             # -log1p(-u) with libm's log1p, on the device
-            kinds = (lambda s, n: _samplers.exp_inv(s, n, False),
-                     lambda s, n: _samplers.exp_inv(s, n, True))
-        else:
+        if method == "zig":
             kinds = (lambda s, n: _samplers.ziggurat(s, "exp32", n),
                      lambda s, n: _samplers.ziggurat(s, "exp64", n))
-        on_device = method == "zig"
-        if method == "inv":
+            on_device = True
+        else:                           # NumPy: any other method is "inv", -log1p(-u)
+            kinds = (lambda s, n: _samplers.exp_inv(s, n, False),
+                     lambda s, n: _samplers.exp_inv(s, n, True))
             dev = self._dev(device, out)
-            dt = dev.default_dtype("real floating") if dtype is None else np.dtype(dtype)
-            on_device = dt in (_F64, _F32) and _samplers.libm_reproduced(
-                _compute_device(dev), True)
+            # libm's log1p on the device, where it reproduces the host's
+            on_device = _samplers.libm_reproduced(_compute_device(dev), True)
         return self._fill("standard_exponential", size, dtype, out, device, kinds,
                           (method,), on_device)
 
