@@ -262,7 +262,8 @@ class Generator(_npr.Generator):
                      lambda s, n: _samplers.exp_inv(s, n, True))
             dev = self._dev(device, out)
             # libm's log1p on the device, where it reproduces the host's
-            on_device = _samplers.libm_reproduced(_compute_device(dev), True)
+            on_device = not self._host(dev) and _samplers.libm_reproduced(
+                _compute_device(dev), True)
         return self._fill("standard_exponential", size, dtype, out, device, kinds,
                           (method,), on_device)
 

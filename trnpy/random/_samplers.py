@@ -500,19 +500,27 @@ _SLOW = {"normal64": _slow_normal64, "normal32": _slow_normal32,
          "exp64": _slow_exp64, "exp32": _slow_exp32}
 
 
+# u = k * 2**-53 where glibc's two builds of log1p(-u) differ (FMA or not)
+_FMA_WITNESSES = (0x156a7643258913, 0x61bef689b86d8, 0x5886e75cf7a0f, 0x6e6a6cc415e93,
+                  0xc8072de1b2654, 0x6675cde673711, 0x5b37f2d37bbfb, 0x8eaddfcacf558,
+                  0x7183d9444fa47, 0x9a66dd5144b18, 0x4945fc67f7f9f, 0x7271192116a5f)
+
+
 @functools.lru_cache(maxsize=None)
 def _libm_variant(tdevice):
     """Which device log1p reproduces the host libm's (NumPy's) on this device, checked
-    once on 2**16 inputs: (``fused`` for :func:`_log1p64` or None, True or None for
-    :func:`_log1pf`). None: tails and ``method="inv"`` go to the host."""
-    u = np.concatenate([np.random.Generator(np.random.Philox(2026)).random(1 << 16),
+    once on 8192 inputs (edges, and inputs where the FMA and plain builds differ): (``fused``
+    for :func:`_log1p64` or None, True or None for :func:`_log1pf`). None: tails and
+    ``method="inv"`` go to the host."""
+    u = np.concatenate([np.random.Generator(np.random.Philox(2026)).random(1 << 13),
+                        np.array(_FMA_WITNESSES, dtype=np.float64) * 2.0 ** -53,
                         [0.0, 2.0 ** -53, 2.0 ** -29, 2.0 ** -20, 0.2928932188134524,
                          0.5, 0.75, 1 - 2.0 ** -21, 1 - 2.0 ** -53]])
     ref = np.array([math.log1p(-v) for v in u]).view(np.int64)
     t = torch.from_numpy(-u).to(tdevice)
     v64 = next((fused for fused in (True, False)
                 if np.array_equal(_log1p64(t, fused).cpu().numpy().view(np.int64), ref)), None)
-    uf = np.float32(np.floor(u[::4] * 2.0 ** 24) * 2.0 ** -24)    # next_float's values
+    uf = np.float32(np.floor(u * 2.0 ** 24) * 2.0 ** -24)    # next_float's values
     lib = _libm()
     reff = np.array([lib.log1pf(float(-v)) for v in uf], dtype=np.float32).view(np.int32)
     got = _log1pf(torch.from_numpy(-uf).to(tdevice)).cpu().numpy().view(np.int32)
