@@ -182,6 +182,8 @@ def _accepted(draw, n):
     m = n + n // 64 + 16
     while True:
         vals, ok = draw(m)
+        if bool(ok[:n].all()):                   # no rejection (small ranges: usual)
+            return vals[:n], n
         pos = torch.nonzero(ok).reshape(-1)
         if pos.numel() >= n:
             return vals[pos[:n]], int(pos[n - 1]) + 1
@@ -470,30 +472,31 @@ def _slow_exp32(words, s, m, T):
 
 
 def _fast(kind, w, tdevice):
-    """Fast-path values and acceptance of every word (one attempt each)."""
+    """Fast-path values and acceptance of every word (one attempt each); table lookups by
+    ``index_select`` (several times faster than advanced indexing on the CPU)."""
     if kind == "normal64":
         idx = w & 0xFF
         rabs = _srl(w, 9) & 0x000FFFFFFFFFFFFF
-        x = rabs.to(torch.float64) * _device_tables(tdevice, "wi_double")[idx]
+        x = rabs.to(torch.float64) * _device_tables(tdevice, "wi_double").index_select(0, idx)
         x = torch.where((w >> 8) & 1 == 1, -x, x)
-        return x, rabs < _device_tables(tdevice, "ki_double")[idx]
+        return x, rabs < _device_tables(tdevice, "ki_double").index_select(0, idx)
     if kind == "normal32":
         idx = w & 0xFF
         rabs = (w >> 9) & 0x0007FFFFF
-        x = rabs.to(torch.float32) * _device_tables(tdevice, "wi_float")[idx]
+        x = rabs.to(torch.float32) * _device_tables(tdevice, "wi_float").index_select(0, idx)
         x = torch.where((w >> 8) & 1 == 1, -x, x)
-        return x, rabs < _device_tables(tdevice, "ki_float")[idx]
+        return x, rabs < _device_tables(tdevice, "ki_float").index_select(0, idx)
     if kind == "exp64":
         ri = _srl(w, 3)
         idx = ri & 0xFF
         ri = ri >> 8
-        x = ri.to(torch.float64) * _device_tables(tdevice, "we_double")[idx]
-        return x, ri < _device_tables(tdevice, "ke_double")[idx]
+        x = ri.to(torch.float64) * _device_tables(tdevice, "we_double").index_select(0, idx)
+        return x, ri < _device_tables(tdevice, "ke_double").index_select(0, idx)
     ri = w >> 1
     idx = ri & 0xFF
     ri = ri >> 8
-    x = ri.to(torch.float32) * _device_tables(tdevice, "we_float")[idx]
-    return x, ri < _device_tables(tdevice, "ke_float")[idx]
+    x = ri.to(torch.float32) * _device_tables(tdevice, "we_float").index_select(0, idx)
+    return x, ri < _device_tables(tdevice, "ke_float").index_select(0, idx)
 
 
 _SLOW = {"normal64": _slow_normal64, "normal32": _slow_normal32,
