@@ -202,7 +202,7 @@ class PhiloxStream:
         m_words = -(-(m - len(head)) // 2) if m > len(head) else 0
         w = self.peek64(m_words)
         # little-endian int32 view: low half, then high half, of each word in turn
-        halves = w.view(torch.int32).to(torch.int64).bitwise_and_(M32)
+        halves = w.view(torch.int32).to(torch.int64).bitwise_and_(M32) if w.numel() else w
         if head:
             halves = torch.cat([torch.tensor(head, dtype=torch.int64, device=self.tdevice),
                                 halves])
