@@ -5,8 +5,15 @@ default ``PCG64``. Prints ms per call (best of the rounds, each alternating with
 baseline so other load falls on both) and the ratios.
 
 Targets (issue 11, item 6): NumPy backend at most 1.1x NumPy's Generator(Philox). The
-torch backend runs the device samplers (the code CUDA and neuron use) on the CPU.
-Usage: python3 benchmarks/bench_random.py [--quick]   (--quick: 10^6 values)
+torch backend runs the device samplers (the code CUDA and neuron use) on the CPU, its
+Philox words from NumPy's Philox (``_random_bits.CPU_WORDS_FROM_NUMPY``); ``--limbs``
+adds a torch row with the whole-tensor limb arithmetic that CUDA runs.
+
+Then the neuron kernel (``kernels/rng.py``'s Philox-4x64, NumPy's stream) by the NKI
+emulator's cost model: words and float32 uniforms (two per word, NumPy's float32
+``random``) per second per NeuronCore on trn1 and trn2 (target: 1e9 uniforms/s on trn2).
+Usage: python3 benchmarks/bench_random.py [--quick] [--limbs] [--no-kernel]
+(--quick: 10^6 values)
 """
 from __future__ import annotations
 
@@ -16,6 +23,7 @@ import time
 import numpy as np
 
 import trnpy
+from trnpy import _random_bits
 from trnpy import random as tr
 
 N = 10 ** 6 if "--quick" in sys.argv else 10 ** 7
@@ -41,7 +49,12 @@ def main():
     print(f"n = {N:.0e} float64 values; ms per call; ratio = trnpy / NumPy Philox")
     print(f"{'method':<18}{'backend':<9}{'trnpy':>9}{'Philox':>9}{'PCG64':>9}"
           f"{'/Philox':>9}{'/PCG64':>9}")
-    for backend, repeat in (("numpy", 7), ("torch", 3)):
+    runs = [("numpy", 7, True), ("torch", 3, True)]
+    if "--limbs" in sys.argv:
+        runs.append(("torch", 1, False))
+    for backend, repeat, numpy_words in runs:
+        _random_bits.CPU_WORDS_FROM_NUMPY = numpy_words
+        label = backend if numpy_words else "limbs"
         with trnpy.cpu_backend(backend):
             for name, call in CALLS.items():
                 g = tr.default_rng(0)
@@ -50,8 +63,24 @@ def main():
                 call(g)                                 # warm up (tables, torch load)
                 t, tp, tc = best([lambda: call(g), lambda: call(ph), lambda: call(pcg)],
                                  repeat)
-                print(f"{name:<18}{backend:<9}{t:>9.1f}{tp:>9.1f}{tc:>9.1f}"
+                print(f"{name:<18}{label:<9}{t:>9.1f}{tp:>9.1f}{tc:>9.1f}"
                       f"{t / tp:>9.2f}{t / tc:>9.2f}")
+    _random_bits.CPU_WORDS_FROM_NUMPY = True
+    if "--no-kernel" not in sys.argv:
+        kernel_table()
+
+
+def kernel_table():
+    """The Philox-4x64 kernel's cost-model throughput per NeuronCore."""
+    from kernels import rng
+    print("\nneuron kernel (cost model, one launch): 10^9 values / s per NeuronCore")
+    print(f"{'blocks':>8}{'F':>6}{'target':>7}{'words':>8}{'f32 unif':>10}{'bound':>8}")
+    for n_blocks, f in ((1 << 16, 256), (1 << 16, 512), (1 << 17, 1024)):
+        rep = rng.estimate64(n_blocks, f_max=f)
+        for t in ("trn1", "trn2"):
+            e = rep["estimate"][t]
+            w = e["values_per_s"] / 1e9
+            print(f"{n_blocks:>8}{f:>6}{t:>7}{w:>8.3f}{2 * w:>10.3f}{e['bottleneck']:>8}")
 
 
 if __name__ == "__main__":

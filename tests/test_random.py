@@ -4,6 +4,7 @@ emulated neuron device; host-drawn methods, other bit generators and the legacy 
 equal to NumPy's; NumPy's errors with nothing drawn."""
 from __future__ import annotations
 
+import math
 import pickle
 
 import numpy as np
@@ -54,6 +55,8 @@ DEVICE_CALLS = [
     ("standard_normal", (), {"dtype": np.float32}),
     ("standard_exponential", (), {}),
     ("standard_exponential", (), {"dtype": np.float32}),
+    ("standard_exponential", (), {"method": "inv"}),
+    ("standard_exponential", (), {"method": "inv", "dtype": np.float32}),
     ("integers", (0, 1000), {}),
     ("integers", (-7, 2 ** 40 + 3), {}),
     ("integers", (5,), {"endpoint": True, "dtype": np.int32}),
@@ -128,8 +131,8 @@ def test_ziggurat_wedge_host_replay(monkeypatch, kind):
     orig = _samplers._wedge
 
     def undecided(*args):
-        idx, acc, und = orig(*args)
-        return idx, ~acc, torch.ones_like(und)
+        acc, und = orig(*args)
+        return ~acc, torch.ones_like(und)
     monkeypatch.setattr(_samplers, "_wedge", undecided)
     name = "standard_normal" if kind.startswith("normal") else "standard_exponential"
     dt = np.float64 if kind.endswith("64") else np.float32
@@ -137,6 +140,46 @@ def test_ziggurat_wedge_host_replay(monkeypatch, kind):
     with trnpy.cpu_backend("torch"):
         _bits_eq(getattr(g, name)(30_001, dtype=dt), getattr(r, name)(30_001, dtype=dt))
     _state_eq(g, r)
+
+
+@pytest.mark.parametrize("kind", ["normal64", "normal32", "exp64", "exp32"])
+def test_ziggurat_all_on_device(monkeypatch, kind):
+    """Wedges and tails are decided on the device: no word goes to the host (the host
+    replay is never called), and where the device log1p does not reproduce the host's
+    libm the tails are replayed there instead, bit for bit all the same."""
+    name = "standard_normal" if kind.startswith("normal") else "standard_exponential"
+    dt = np.float64 if kind.endswith("64") else np.float32
+    calls = []
+    slow = dict(_samplers._SLOW)
+    monkeypatch.setitem(_samplers._SLOW, kind, lambda *a: calls.append(1) or slow[kind](*a))
+    g, r = tr.default_rng(31), _ref(31)
+    with trnpy.cpu_backend("torch"):
+        _bits_eq(getattr(g, name)(100_001, dtype=dt), getattr(r, name)(100_001, dtype=dt))
+        assert not calls
+        monkeypatch.setattr(_samplers, "_libm_variant", lambda tdevice: (None, None))
+        _bits_eq(getattr(g, name)(20_001, dtype=dt), getattr(r, name)(20_001, dtype=dt))
+        assert calls
+    _state_eq(g, r)
+
+
+@given(ks=st.lists(st.one_of(st.integers(0, 2 ** 53 - 1),
+                            st.sampled_from([0, 1, 2, 2 ** 52, 2 ** 53 - 1])),
+                  min_size=1, max_size=200))
+@settings(max_examples=examples(20))
+def test_device_log1p_is_libms(ks):
+    """The device log1p (libm's algorithm) gives the host libm's bits at -u, for the
+    variant the host runs (FMA build or not); float32 through log1pf."""
+    fused = _samplers._libm_variant(torch.device("cpu"))[0]
+    assert fused is not None
+    u = np.array(ks + list(_samplers._FMA_WITNESSES), dtype=np.float64) * 2.0 ** -53
+    got = _samplers._log1p64(torch.from_numpy(-u), fused).numpy()
+    exp = np.array([math.log1p(-v) for v in u])
+    np.testing.assert_array_equal(got.view(np.int64), exp.view(np.int64))
+    uf = np.float32(np.array([k >> 29 for k in ks]) * 2.0 ** -24)
+    lib = _samplers._libm()
+    expf = np.array([lib.log1pf(float(-v)) for v in uf], dtype=np.float32)
+    gotf = _samplers._log1pf(torch.from_numpy(-uf)).numpy()
+    np.testing.assert_array_equal(gotf.view(np.int32), expf.view(np.int32))
 
 
 @pytest.mark.parametrize("kind", ["normal64", "normal32", "exp64", "exp32"])
@@ -161,6 +204,52 @@ def test_integers_rejections_large(backend):
                        (0, 2 ** 15 + 1, np.uint16), (0, 129, np.uint8)]:
         _bits_eq(g.integers(lo, hi, 20_001, dtype=dt), r.integers(lo, hi, 20_001, dtype=dt))
         _state_eq(g, r)
+
+
+ARRAY_BOUNDS = [
+    (np.int64, lambda r: (r.integers(-50, 50, 7), r.integers(51, 2000, 7))),
+    (np.int64, lambda r: (0, r.integers(1, 2 ** 40, 5))),                   # 64-bit draws?
+    (np.int64, lambda r: (np.array([0, -(2 ** 62)]), np.array([2 ** 33, 2 ** 62]))),
+    (np.uint64, lambda r: (np.uint64(0), np.array([2 ** 64 - 1, 2 ** 63 + 5], np.uint64))),
+    (np.int32, lambda r: (r.integers(-9, 0, (3, 1)), r.integers(1, 2 ** 31 - 1, 4))),
+    (np.uint32, lambda r: (0, np.array([2 ** 32 - 1, 2 ** 32, 7], np.int64))),  # full range
+    (np.int16, lambda r: (np.array([-3, 0, 5]), np.array([3, 2 ** 15 - 1, 9]))),
+    (np.uint8, lambda r: (0, np.array([1, 1, 255, 256, 17]))),             # rng 0: no draw
+    (np.bool_, lambda r: (0, np.array([1, 2, 2, 1, 2]))),
+    (np.int64, lambda r: (0, np.array([2 ** 31 + 1, 2 ** 31 + 3, 3 * 2 ** 30]))),  # many rejections
+    (np.int64, lambda r: (0, np.array([10, 2 ** 40]))),                    # 32- and 64-bit draws mixed
+]
+
+
+@pytest.mark.parametrize("case", range(len(ARRAY_BOUNDS)))
+@given(seed=st.integers(0, 2 ** 64 - 1), size=st.sampled_from([None, 1, 3, 301]),
+       k32=st.integers(0, 1), endpoint=st.booleans())
+@settings(max_examples=examples(6))
+def test_integers_array_bounds(backend, case, seed, size, k32, endpoint):
+    dt, make = ARRAY_BOUNDS[case]
+    lo, hi = make(np.random.default_rng(seed))
+    if endpoint:
+        hi = np.asarray(hi) - np.asarray(1, np.asarray(hi).dtype)
+    bshape = np.broadcast_shapes(np.shape(lo), np.shape(hi))
+    size = None if size is None else (size,) + bshape
+    g, r = tr.default_rng(seed), _ref(seed)
+    _prefix(g, r, k32, 0)
+    tlo = trnpy.asarray(lo) if np.ndim(lo) else lo                     # trnpy arrays too
+    kw = dict(size=size, dtype=dt, endpoint=endpoint)
+    _bits_eq(g.integers(tlo, hi, **kw), r.integers(lo, hi, **kw))
+    _state_eq(g, r)
+    _bits_eq(g.random(3), r.random(3))
+
+
+def test_integers_array_bounds_on_device(monkeypatch):
+    """Array bounds draw on the device (NumPy's loop is not called) unless the Lemire
+    rejections do not settle."""
+    monkeypatch.setattr(tr, "_host_call", None)                  # any host draw fails
+    g, r = tr.default_rng(5), _ref(5)
+    with trnpy.cpu_backend("torch"):
+        res = g.integers(np.arange(1, 1001), np.arange(2000, 3000), size=(4, 1000))
+    _bits_eq(res, r.integers(np.arange(1, 1001), np.arange(2000, 3000), size=(4, 1000)))
+    _state_eq(g, r)
 
 
 @given(seed=st.integers(0, 2 ** 64 - 1),
@@ -196,9 +285,10 @@ def test_random_raw_and_bytes(backend, seed, n, k32, k64):
                            for _ in range(4)]),
        n=st.integers(1, 9))
 @settings(max_examples=examples(40))
-def test_philox_words_known_answers(key, counter, n):
-    """The routing point's words against NumPy's Philox at any key and counter (carries
-    across all four counter words included)."""
+def test_philox_words_known_answers(monkeypatch, key, counter, n):
+    """The routing point's words (the limb arithmetic of non-CPU devices) against NumPy's
+    Philox at any key and counter (carries across all four counter words included)."""
+    monkeypatch.setattr(_random_bits, "CPU_WORDS_FROM_NUMPY", False)
     bg = np.random.Philox(key=np.array(key, np.uint64), counter=np.array(counter, np.uint64))
     expected = bg.random_raw(4 * n)
     w = _random_bits.philox_words(key, counter, n, CPU, torch.device("cpu"))
@@ -207,7 +297,22 @@ def test_philox_words_known_answers(key, counter, n):
         [int(v) for v in expected[-4:]]
 
 
-def test_random123_known_answer():
+@pytest.mark.parametrize("call", DEVICE_CALLS[::3], ids=lambda c: f"{c[0]}{c[1]}{c[2]}")
+def test_device_methods_on_limb_words(monkeypatch, call):
+    """The samplers over words from the torch limb arithmetic (what CUDA runs), bit for
+    bit NumPy's, mid-block starts included."""
+    monkeypatch.setattr(_random_bits, "CPU_WORDS_FROM_NUMPY", False)
+    name, args, kw = call
+    g, r = tr.default_rng(2027), _ref(2027)
+    _prefix(g, r, 1, 3)
+    with trnpy.cpu_backend("torch"):
+        _bits_eq(getattr(g, name)(*args, size=20_001, **kw),
+                 getattr(r, name)(*args, size=20_001, **kw))
+    _state_eq(g, r)
+
+
+def test_random123_known_answer(monkeypatch):
+    monkeypatch.setattr(_random_bits, "CPU_WORDS_FROM_NUMPY", False)
     # Random123's kat_vectors: philox4x64_10 of counter/key pi digits
     ctr = [0x243f6a8885a308d3, 0x13198a2e03707344, 0xa4093822299f31d0, 0x082efa98ec4e6c89]
     key = [0x452821e638d01377, 0xbe5466cf34e90c6c]
@@ -283,7 +388,13 @@ def _same_error(call_g, call_r, g, r):
     lambda x: x.choice(5, 3, p=[0.5, 0.5, 0.5, 0.0, 0.0]),
     lambda x: x.choice(5, 6, replace=False),
     lambda x: x.gamma(-1.0, size=2),
-], ids=range(20))
+    lambda x: x.integers([0, 0], [0, 5]),
+    lambda x: x.integers([1, 0], [0, 5], endpoint=True),
+    lambda x: x.integers([3, 4], [1, 9]),
+    lambda x: x.integers(np.array([-1, 0]), [3, 5], dtype=np.uint8),
+    lambda x: x.integers([0, 0], [3, 300], dtype=np.uint8),
+    lambda x: x.integers([0, 1], [5, 6], size=(3,)),
+], ids=range(26))
 def test_errors_as_numpy_nothing_drawn(backend, call):
     g, r = tr.default_rng(9), _ref(9)
     _prefix(g, r, 1, 2)

@@ -219,10 +219,10 @@ class Generator(_npr.Generator):
                 for g in self.bit_generator.spawn(n_children)]
 
     # -- fills (random, standard_normal, standard_exponential) --------------------------
-    def _fill(self, name, size, dtype, out, device, kinds, extra=()):
+    def _fill(self, name, size, dtype, out, device, kinds, extra=(), on_device=True):
         dev = self._dev(device, out)
         dt = dev.default_dtype("real floating") if dtype is None else np.dtype(dtype)
-        if self._host(dev) or (size is None and out is None) or extra:
+        if self._host(dev) or (size is None and out is None) or not on_device:
             if dev.kind == "neuron":
                 dev.check_dtype(dt)
             return _host_call(getattr(self._np, name), (size, dt) + extra, {"out": out}, dev)
@@ -253,11 +253,19 @@ class Generator(_npr.Generator):
 
     def standard_exponential(self, size=None, dtype=None, method="zig", out=None, *,
                              device=None):
-        # method="inv" (-log1p(-u)) needs libm's log1p: drawn on the host
-        return self._fill("standard_exponential", size, dtype, out, device,
-                          (lambda s, n: _samplers.ziggurat(s, "exp32", n),
-                           lambda s, n: _samplers.ziggurat(s, "exp64", n)),
-                          () if method == "zig" else (method,))
+        if method == "zig":
+            kinds = (lambda s, n: _samplers.ziggurat(s, "exp32", n),
+                     lambda s, n: _samplers.ziggurat(s, "exp64", n))
+            on_device = True
+        else:                           # NumPy: any other method is "inv", -log1p(-u)
+            kinds = (lambda s, n: _samplers.exp_inv(s, n, False),
+                     lambda s, n: _samplers.exp_inv(s, n, True))
+            dev = self._dev(device, out)
+            # libm's log1p on the device, where it reproduces the host's
+            on_device = not self._host(dev) and _samplers.libm_reproduced(
+                _compute_device(dev), True)
+        return self._fill("standard_exponential", size, dtype, out, device, kinds,
+                          (method,), on_device)
 
     # -- integers and bytes -------------------------------------------------------------
     def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False, *,
@@ -265,10 +273,14 @@ class Generator(_npr.Generator):
         dev = self._dev(device)
         dt = np.dtype(dtype)
         lo_h, hi_h = _to_host(low), _to_host(high)
-        if (self._host(dev) or size is None or dt not in _INT_BITS
-                or np.ndim(lo_h) or np.ndim(hi_h)):
-            return _host_call(self._np.integers, (lo_h, hi_h, size, dtype, endpoint), {},
-                              dev)
+        host = (self._np.integers, (lo_h, hi_h, size, dtype, endpoint), {}, dev)
+        if self._host(dev) or dt not in _INT_BITS:
+            return _host_call(*host)
+        if np.ndim(lo_h) or np.ndim(hi_h):
+            r = self._integers_array(lo_h, hi_h, size, dt, endpoint, dev)
+            return _host_call(*host) if r is None else r
+        if size is None:
+            return _host_call(*host)
         dev.check_dtype(dt)
         shape = _shape(size)
         n = math.prod(shape)
@@ -285,6 +297,38 @@ class Generator(_npr.Generator):
         t = _philox_draw(self.bit_generator, dev,
                          lambda s: _samplers.bounded(s, lo % (1 << 64), hi - lo, n, bits))
         return _land(t, dev, shape, dt)
+
+    def _integers_array(self, lo_h, hi_h, size, dt, endpoint, dev):
+        """``integers`` with array bounds on the device (None: NumPy's loop on the host,
+        for non-integer bounds, shapes NumPy broadcasts otherwise, or bounds whose
+        rejections do not settle, see :func:`_samplers.bounded_array`)."""
+        lo = np.asarray(lo_h if hi_h is not None else 0)
+        hi = np.asarray(hi_h if hi_h is not None else lo_h)
+        if lo.dtype.kind not in "iu" or hi.dtype.kind not in "iu":
+            return None
+        try:
+            bshape = np.broadcast_shapes(lo.shape, hi.shape)
+            shape = bshape if size is None else _shape(size)
+            if np.broadcast_shapes(shape, bshape) != shape:
+                return None
+        except ValueError:
+            return None
+        n = math.prod(shape)
+        if n == 0:
+            return None
+        dev.check_dtype(dt)
+        # NumPy's checks, in its order and words: bounds on the extremes, then low < high
+        _scratch().integers(lo.min(), hi.max(), size=1, dtype=dt, endpoint=endpoint)
+        lo, hi = np.broadcast_to(lo, shape), np.broadcast_to(hi, shape)
+        if np.any(lo > hi if endpoint else lo >= hi):
+            if not np.any(lo):
+                raise ValueError("high < 0" if endpoint else "high <= 0")
+            raise ValueError("low > high" if endpoint else "low >= high")
+        off = lo.astype(np.uint64).reshape(-1)
+        rng = hi.astype(np.uint64).reshape(-1) - off - np.uint64(not endpoint)
+        t = _philox_draw(self.bit_generator, dev,
+                         lambda s: _samplers.bounded_array(s, off, rng, _INT_BITS[dt]))
+        return None if t is None else _land(t, dev, shape, dt)
 
     def bytes(self, length, *, device=None):
         dev = self._dev(device)

@@ -5,8 +5,9 @@
 Each sampler peeks a stretch of the stream (:class:`trnpy._random_bits.PhiloxStream`),
 computes every candidate at once on the device, keeps the accepted ones in stream order
 (a compaction pass) and consumes exactly the words NumPy would. The ziggurat's rare slow
-path (~1.5% of draws: a wedge test with ``exp`` or the tail with ``log1p``) is replayed
-on the host from the exact stream position with libm's functions, as NumPy calls them.
+path (~1.5% of draws: a wedge test with ``exp`` or the tail with ``log1p``) runs on the
+device too, with libm's own ``log1p`` algorithm; only wedge tests within an ulp or two of
+their boundary (about 1e-12 of float64 draws) are replayed on the host with libm.
 """
 from __future__ import annotations
 
@@ -89,6 +90,85 @@ def bounded(stream, off: int, rng: int, n: int, bits: int):
     return vals + signed(off)
 
 
+def _mulhi64(a, b):
+    """High words of the 128-bit products of uint64 bit patterns ``a`` and ``b`` (tensors),
+    and the low words (wrapping)."""
+    a0, a1, b0, b1 = a & M32, _srl(a, 32), b & M32, _srl(b, 32)
+    p00, p01, p10 = a0 * b0, a0 * b1, a1 * b0
+    mid = _srl(p00, 32) + (p01 & M32) + (p10 & M32)          # < 3 * 2**32
+    return a1 * b1 + _srl(p01, 32) + _srl(p10, 32) + _srl(mid, 32), a * b
+
+
+def bounded_array(stream, off, rng, bits: int, passes: int = 8):
+    """NumPy's ``integers`` with array bounds: element i is
+    ``random_bounded_uint{bits}(off[i], rng[i])`` (``off``, ``rng``: uint64 NumPy arrays),
+    drawn in order from one stream, each element drawing until its own Lemire test
+    accepts. Which draw each element starts at depends on the rejections before it:
+    positions are guessed (no rejections), each element's first accepted draw from its
+    guessed start is found, the starts are recomputed from those counts, and this repeats
+    until they settle (rare rejections: two or three passes). None, with nothing
+    consumed, when they have not settled after ``passes`` (ranges near the draw's size
+    reject often) or when 32- and 64-bit draws mix: NumPy's own loop then runs."""
+    tdevice = stream.tdevice
+    offt = torch.from_numpy(off.view(np.int64)).to(tdevice)
+    d = np.flatnonzero(rng)                      # elements that draw (rng 0: off, no draw)
+    if d.size == 0:
+        return offt
+    width = min(bits, 32)
+    wide = bits == 64 and bool(rng[d].max() > M32)
+    if wide:
+        if bool(rng[d].min() <= M32):
+            return None
+        width = 64
+    parts = 32 // width if width < 64 else 1
+    mask = (1 << width) - 1
+    r = rng[d]
+    full = r == np.uint64(mask)
+    excl = np.where(full, 0, r + np.uint64(1))   # full ranges take the draw as it is
+    thr = np.where(full, 0, (np.uint64(mask) - r) % np.where(full, 1, excl))
+    excl_t = torch.from_numpy(excl.view(np.int64)).to(tdevice)
+    thr_t = torch.from_numpy(thr.view(np.int64)).to(tdevice)
+    full_t = torch.from_numpy(full).to(tdevice)
+    nd = d.size
+    rank = torch.arange(nd, device=tdevice)
+    pos, K, m, units = rank, 2, nd + nd // 32 + 64, None
+    for _ in range(passes):
+        need = int(pos[-1]) + K + 1
+        if units is None or need > m:
+            m = max(m, 2 * need)
+            if wide:
+                units = stream.peek64(m)
+            else:
+                units = _split(stream.peek32(-(-m // parts)), width, parts)[:m]
+        cand = units[(pos[:, None] + torch.arange(K, device=tdevice)).clamp(max=m - 1)]
+        if wide:
+            hi, lo = _mulhi64(cand, excl_t[:, None])
+            ok = ~_ult(lo, thr_t[:, None])
+        else:
+            prod = cand * excl_t[:, None]
+            hi, ok = _srl(prod, width) & mask, (prod & mask) >= thr_t[:, None]
+        hi = torch.where(full_t[:, None], cand, hi)
+        ok = ok | full_t[:, None]
+        got = ok.any(1)
+        first = ok.to(torch.uint8).argmax(1)
+        rej = torch.where(got, first, K)
+        new = rank + torch.cumsum(rej, 0) - rej
+        if bool(got.all()) and torch.equal(new, pos):
+            vals = hi.gather(1, first[:, None]).reshape(-1)
+            out = offt.clone()
+            out[torch.from_numpy(d).to(tdevice)] += vals
+            used = int(pos[-1] + first[-1]) + 1
+            if wide:
+                stream.take64(used)
+            else:
+                stream.take32(-(-used // parts))
+            return out
+        if not bool(got.all()):
+            K *= 2
+        pos = new
+    return None
+
+
 def _split(u, width, parts):
     if parts == 1:
         return u
@@ -102,10 +182,140 @@ def _accepted(draw, n):
     m = n + n // 64 + 16
     while True:
         vals, ok = draw(m)
+        if bool(ok[:n].all()):                   # no rejection (small ranges: usual)
+            return vals[:n], n
         pos = torch.nonzero(ok).reshape(-1)
         if pos.numel() >= n:
             return vals[pos[:n]], int(pos[n - 1]) + 1
         m *= 2
+
+
+# -- libm's log1p on the device ----------------------------------------------------------
+# NumPy's ziggurat tails and inverse-CDF exponentials call the C library's log1p/log1pf
+# (npy_log1p). glibc's are fdlibm's algorithm (Sun, 1993); on x86-64 CPUs with FMA glibc
+# (2.35+) runs a build of it compiled with fused multiply-adds. _log1p64 is that algorithm
+# as whole-tensor IEEE operations, one rounding per C operation, with the FMA build's
+# fused steps (emulated exactly, _fma) or without; _log1pf likewise. Only the branches
+# reachable from x = -u, u in [0, 1), are kept. _libm_variant() checks them against the
+# host's libm once per device; where none agrees, tails are replayed on the host.
+_L64 = (6.666666666666735130e-01, 3.999999999940941908e-01, 2.857142874366239149e-01,
+        2.222219843214978396e-01, 1.818357216161805012e-01, 1.531383769920937332e-01,
+        1.479819860511658591e-01)
+_LN2_64 = (6.93147180369123816490e-01, 1.90821492927058770002e-10)
+_L32 = tuple(float(np.float32(v)) for v in (
+    6.6666668653e-01, 4.0000000596e-01, 2.8571429849e-01, 2.2222198546e-01,
+    1.8183572590e-01, 1.5313838422e-01, 1.4798198640e-01))
+_LN2_32 = (float(np.float32(6.9313812256e-01)), float(np.float32(9.0580006145e-06)))
+_TWO3_32 = float(np.float32(0.66666666666666666))
+
+
+def _signed32(v: int) -> int:
+    return v - (1 << 32) if v >> 31 else v
+
+
+def _two_sum(a, b):
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _veltkamp(a):
+    g = a * 134217729.0                                  # 2**27 + 1 (Veltkamp)
+    hi = g - (g - a)
+    return hi, a - hi
+
+
+def _fma(a, b, c):
+    """``a * b + c`` rounded once (float64), without an FMA instruction: Boldo and
+    Melquiond's emulation (exact product and sum, the low parts rounded to odd)."""
+    a = torch.as_tensor(a, dtype=torch.float64)
+    uh = a * b
+    ah, al = _veltkamp(a)
+    bh, bl = _veltkamp(torch.as_tensor(b, dtype=torch.float64, device=a.device))
+    ul = ((ah * bh - uh) + ah * bl + al * bh) + al * bl
+    th, tl = _two_sum(c, uh)
+    v, e = _two_sum(tl, ul)
+    even = (v.view(torch.int64) & 1) == 0
+    v = torch.where((e != 0) & even, torch.nextafter(v, e * math.inf), v)
+    return th + v
+
+
+def _log1p64(x, fused):
+    """glibc's ``log1p`` of a float64 tensor ``x`` in (-1, 0] (``fused``: its FMA build)."""
+    if fused:
+        fma = _fma
+    else:
+        def fma(a, b, c):
+            return a * b + c
+    hx = x.view(torch.int64) >> 32                      # the signed high word
+    ax = hx & 0x7FFFFFFF
+    # x <= -0.2929: 1 + x = 2**k (1 + f), sqrt(2)/2 <= 1 + f < sqrt(2); c corrects 1 + x
+    big = hx > _signed32(0xBFD2BEC3)
+    u = 1.0 + x
+    hu = u.view(torch.int64) >> 32
+    k = (hu >> 20) - 1023                               # < 0: 1 + x < 1
+    c = (x - (u - 1.0)) / u
+    hu = hu & 0x000FFFFF
+    low = hu < 0x6A09E
+    hw = torch.where(low, hu | 0x3FF00000, hu | 0x3FE00000)
+    u = ((u.view(torch.int64) & M32) | (hw << 32)).view(torch.float64)
+    f = torch.where(big, u - 1.0, x)
+    k = torch.where(big, torch.where(low, k, k + 1), 0).to(torch.float64)
+    hu = torch.where(big, torch.where(low, hu, (0x00100000 - hu) >> 2), 1)
+    c = torch.where(big, c, 0.0)
+    hfsq = 0.5 * f * f
+    s = f / (2.0 + f)
+    z = s * s
+    z2 = z * z
+    z4 = z2 * z2
+    R2, R3, R4 = fma(z, _L64[2], _L64[1]), fma(z, _L64[4], _L64[3]), fma(z, _L64[6], _L64[5])
+    if fused:
+        R = fma(z4 * z2, R4, fma(z4, R3, fma(z, _L64[0], z2 * R2)))
+        klo = fma(k, _LN2_64[1], c)
+    else:
+        R = z * _L64[0] + z2 * R2 + z4 * R3 + z4 * z2 * R4
+        klo = k * _LN2_64[1] + c
+    t = s * (hfsq + R)
+    r = torch.where(k == 0, f - (hfsq - t), fma(k, _LN2_64[0], -((hfsq - (t + klo)) - f)))
+    # |f| < 2**-20 (1 + x just below a power of two)
+    R0 = fma(-f, 0.66666666666666666, 1.0) * hfsq
+    r0 = torch.where(k == 0, f - R0, fma(k, _LN2_64[0], -((R0 - klo) - f)))
+    r0 = torch.where(f == 0, torch.where(k == 0, 0.0, fma(k, _LN2_64[0], klo)), r0)
+    r = torch.where(hu == 0, r0, r)
+    tiny = torch.where(ax < 0x3C900000, x, fma(-(x * x), 0.5, x))
+    return torch.where(ax < 0x3E200000, tiny, r)
+
+
+def _log1pf(x):
+    """glibc's ``log1pf`` of a float32 tensor ``x`` in (-1, 0]."""
+    hx = x.view(torch.int32).to(torch.int64)
+    ax = hx & 0x7FFFFFFF
+    big = hx > _signed32(0xBE95F61F)
+    u = 1.0 + x
+    hu = u.view(torch.int32).to(torch.int64)
+    k = (hu >> 23) - 127
+    c = (x - (u - 1.0)) / u
+    hu = hu & 0x007FFFFF
+    low = hu < 0x3504F7
+    u = torch.where(low, hu | 0x3F800000, hu | 0x3F000000).to(torch.int32).view(torch.float32)
+    f = torch.where(big, u - 1.0, x)
+    k = torch.where(big, torch.where(low, k, k + 1), 0).to(torch.float32)
+    hu = torch.where(big, torch.where(low, hu, (0x00800000 - hu) >> 2), 1)
+    c = torch.where(big, c, 0.0)
+    hfsq = 0.5 * f * f
+    s = f / (2.0 + f)
+    z = s * s
+    L = _L32
+    R = z * (L[0] + z * (L[1] + z * (L[2] + z * (L[3] + z * (L[4] + z * (L[5] + z * L[6]))))))
+    klo = k * _LN2_32[1] + c
+    r = torch.where(k == 0, f - (hfsq - s * (hfsq + R)),
+                    k * _LN2_32[0] - ((hfsq - (s * (hfsq + R) + klo)) - f))
+    R0 = hfsq * (1.0 - _TWO3_32 * f)
+    r0 = torch.where(k == 0, f - R0, k * _LN2_32[0] - ((R0 - klo) - f))
+    r0 = torch.where(f == 0, torch.where(k == 0, 0.0, k * _LN2_32[0] + klo), r0)
+    r = torch.where(hu == 0, r0, r)
+    tiny = torch.where(ax < 0x24800000, x, x - x * x * 0.5)
+    return torch.where(ax < 0x31000000, tiny, r)
 
 
 # -- ziggurat ---------------------------------------------------------------------------
@@ -262,141 +472,226 @@ def _slow_exp32(words, s, m, T):
 
 
 def _fast(kind, w, tdevice):
-    """Fast-path values and acceptance of every word (one attempt each)."""
+    """Fast-path values and acceptance of every word (one attempt each); table lookups by
+    ``index_select`` (several times faster than advanced indexing on the CPU)."""
     if kind == "normal64":
         idx = w & 0xFF
         rabs = _srl(w, 9) & 0x000FFFFFFFFFFFFF
-        x = rabs.to(torch.float64) * _device_tables(tdevice, "wi_double")[idx]
+        x = rabs.to(torch.float64) * _device_tables(tdevice, "wi_double").index_select(0, idx)
         x = torch.where((w >> 8) & 1 == 1, -x, x)
-        return x, rabs < _device_tables(tdevice, "ki_double")[idx]
+        return x, rabs < _device_tables(tdevice, "ki_double").index_select(0, idx)
     if kind == "normal32":
         idx = w & 0xFF
         rabs = (w >> 9) & 0x0007FFFFF
-        x = rabs.to(torch.float32) * _device_tables(tdevice, "wi_float")[idx]
+        x = rabs.to(torch.float32) * _device_tables(tdevice, "wi_float").index_select(0, idx)
         x = torch.where((w >> 8) & 1 == 1, -x, x)
-        return x, rabs < _device_tables(tdevice, "ki_float")[idx]
+        return x, rabs < _device_tables(tdevice, "ki_float").index_select(0, idx)
     if kind == "exp64":
         ri = _srl(w, 3)
         idx = ri & 0xFF
         ri = ri >> 8
-        x = ri.to(torch.float64) * _device_tables(tdevice, "we_double")[idx]
-        return x, ri < _device_tables(tdevice, "ke_double")[idx]
+        x = ri.to(torch.float64) * _device_tables(tdevice, "we_double").index_select(0, idx)
+        return x, ri < _device_tables(tdevice, "ke_double").index_select(0, idx)
     ri = w >> 1
     idx = ri & 0xFF
     ri = ri >> 8
-    x = ri.to(torch.float32) * _device_tables(tdevice, "we_float")[idx]
-    return x, ri < _device_tables(tdevice, "ke_float")[idx]
+    x = ri.to(torch.float32) * _device_tables(tdevice, "we_float").index_select(0, idx)
+    return x, ri < _device_tables(tdevice, "ke_float").index_select(0, idx)
 
 
 _SLOW = {"normal64": _slow_normal64, "normal32": _slow_normal32,
          "exp64": _slow_exp64, "exp32": _slow_exp32}
 
 
-def _wedge(kind, ws, ws1, xs, tdevice):
-    """Layer index of each slow attempt (word ``ws``, next word ``ws1``, fast value
-    ``xs``) and its wedge test, computed on the device: (idx, accepted, undecided).
-    Undecided tests (within 1e-12, or 1e-5 for float32 ``expf``, of the boundary: the
-    device's ``exp`` may differ from libm's by an ulp) are replayed on the host."""
-    tab = functools.partial(_device_tables, tdevice)
-    if kind == "normal64":
-        idx = ws & 0xFF
-        u = _srl(ws1, 11).to(torch.float64) * _D53
-        f = tab("fi_double")
-        rhs = torch.exp(-0.5 * xs * xs)
-    elif kind == "normal32":
-        idx = ws & 0xFF
-        u = (ws1 >> 8).to(torch.float32) * float(_F24)
-        f = tab("fi_float")
-        xd = xs.to(torch.float64)
-        rhs = torch.exp(-0.5 * xd * xd)
-    elif kind == "exp64":
-        idx = _srl(ws, 3) & 0xFF
-        u = _srl(ws1, 11).to(torch.float64) * _D53
-        f = tab("fe_double")
-        rhs = torch.exp(-xs)
-    else:
-        idx = (ws >> 1) & 0xFF
-        u = (ws1 >> 8).to(torch.float32) * float(_F24)
-        f = tab("fe_float")
-        rhs = torch.exp(-xs)
-    hi = f[torch.clamp(idx - 1, min=0)]
-    lo = f[idx]
-    lhs = (hi - lo) * u + lo
-    lhs, rhs = lhs.to(torch.float64), rhs.to(torch.float64)
-    tol = 1e-5 if kind == "exp32" else 1e-12
-    undecided = (lhs - rhs).abs() <= tol * rhs
-    return idx, lhs < rhs, undecided
+# u = k * 2**-53 where glibc's two builds of log1p(-u) differ (FMA or not)
+_FMA_WITNESSES = (0x156a7643258913, 0x61bef689b86d8, 0x5886e75cf7a0f, 0x6e6a6cc415e93,
+                  0xc8072de1b2654, 0x6675cde673711, 0x5b37f2d37bbfb, 0x8eaddfcacf558,
+                  0x7183d9444fa47, 0x9a66dd5144b18, 0x4945fc67f7f9f, 0x7271192116a5f)
+
+
+@functools.lru_cache(maxsize=None)
+def _libm_variant(tdevice):
+    """Which device log1p reproduces the host libm's (NumPy's) on this device, checked
+    once on 8192 inputs (edges, and inputs where the FMA and plain builds differ): (``fused``
+    for :func:`_log1p64` or None, True or None for :func:`_log1pf`). None: tails and
+    ``method="inv"`` go to the host."""
+    u = np.concatenate([np.random.Generator(np.random.Philox(2026)).random(1 << 13),
+                        np.array(_FMA_WITNESSES, dtype=np.float64) * 2.0 ** -53,
+                        [0.0, 2.0 ** -53, 2.0 ** -29, 2.0 ** -20, 0.2928932188134524,
+                         0.5, 0.75, 1 - 2.0 ** -21, 1 - 2.0 ** -53]])
+    ref = np.array([math.log1p(-v) for v in u]).view(np.int64)
+    t = torch.from_numpy(-u).to(tdevice)
+    v64 = next((fused for fused in (True, False)
+                if np.array_equal(_log1p64(t, fused).cpu().numpy().view(np.int64), ref)), None)
+    uf = np.float32(np.floor(u * 2.0 ** 24) * 2.0 ** -24)    # next_float's values
+    lib = _libm()
+    reff = np.array([lib.log1pf(float(-v)) for v in uf], dtype=np.float32).view(np.int32)
+    got = _log1pf(torch.from_numpy(-uf).to(tdevice)).cpu().numpy().view(np.int32)
+    return v64, (True if np.array_equal(got, reff) else None)
+
+
+def libm_reproduced(tdevice, wide: bool) -> bool:
+    return _libm_variant(tdevice)[0 if wide else 1] is not None
+
+
+def exp_inv(stream, n, wide):
+    """NumPy's ``standard_exponential(method="inv")``: ``-log1p(-u)`` with libm's log1p
+    (float64 ``log1p`` for float32 too, rounded once at the end, as NumPy's C does)."""
+    u = random64(stream, n) if wide else random32(stream, n).to(torch.float64)
+    v = -_log1p64(-u, _libm_variant(stream.tdevice)[0])
+    return v if wide else v.to(torch.float32)
+
+
+def _uni(wide, w):
+    """next_double / next_float of words ``w``."""
+    if wide:
+        return _srl(w, 11).to(torch.float64) * _D53
+    return (w >> 8).to(torch.float32) * float(_F24)
+
+
+def _layer(kind, w):
+    if kind.startswith("normal"):
+        return w & 0xFF
+    return (_srl(w, 3) if kind == "exp64" else w >> 1) & 0xFF
+
+
+_FTAB = {"normal64": "fi_double", "normal32": "fi_float", "exp64": "fe_double",
+         "exp32": "fe_float"}
+
+
+def _wedge(kind, idx, u, xs, tdevice):
+    """NumPy's wedge test of layer ``idx`` with uniform ``u`` and fast-path value ``xs``:
+    (accepted, undecided). The device's ``exp`` may differ from libm's by an ulp or two;
+    a test that close to its boundary is undecided (replayed on the host). Probability of
+    an undecided test: about 1e-12 per float64 draw (|lhs - rhs| <= 1e-14 rhs); float32
+    exponentials, compared with ``expf``, about 1e-8 per draw."""
+    f = _device_tables(tdevice, _FTAB[kind])
+    i = idx.clamp(min=1)
+    lhs = (f[i - 1] - f[i]) * u + f[i]
+    xd = xs.to(torch.float64)
+    if kind == "exp32":
+        # glibc's expf is within 0.502 ulp: the float nearest exp(-x) unless exp(-x) lies
+        # within 0.01 ulp of a midpoint between floats
+        r = torch.exp(-xd)
+        rf = r.to(torch.float32)
+        gap = torch.minimum(torch.nextafter(rf, torch.full_like(rf, math.inf)) - rf,
+                            rf - torch.nextafter(rf, torch.zeros_like(rf))).to(torch.float64)
+        near = (r - rf.to(torch.float64)).abs() >= 0.49 * gap
+        return lhs < rf, near & ((lhs.to(torch.float64) - r).abs() <= gap)
+    rhs = torch.exp(-0.5 * xd * xd) if kind.startswith("normal") else torch.exp(-xd)
+    lhs = lhs.to(torch.float64)
+    return lhs < rhs, (lhs - rhs).abs() <= 1e-14 * rhs
+
+
+def _tails(kind, w, st, m, fused):
+    """The layer-0 (tail) attempts starting at words ``st``, on the device with libm's
+    log1p: (value, words used, short: needs words past ``m``)."""
+    wide = kind.endswith("64")
+    T = _host_tables()
+    sfx = "" if wide else "_f"
+
+    def log1p(v):
+        return _log1p64(v, fused) if wide else _log1pf(v)
+    if kind.startswith("exp"):
+        p = st + 1
+        u = _uni(wide, w[p.clamp(max=m - 1)])
+        return float(T["ziggurat_exp_r" + sfx]) - log1p(-u), torch.full_like(st, 2), p >= m
+    J = 4                                  # pairs tried at once (each accepted w.p. ~0.96)
+    while True:
+        p1 = st[:, None] + 1 + 2 * torch.arange(J, device=st.device)
+        short = p1 + 1 >= m
+        xx = float(-T["ziggurat_nor_inv_r" + sfx]) * log1p(-_uni(wide, w[p1.clamp(max=m - 1)]))
+        yy = -log1p(-_uni(wide, w[(p1 + 1).clamp(max=m - 1)]))
+        good = (yy + yy > xx * xx) & ~short
+        got = good.any(1)
+        if not bool((~got & ~short[:, -1]).any()):
+            break
+        J *= 2
+    first = good.to(torch.uint8).argmax(1)
+    v = float(T["ziggurat_nor_r" + sfx]) + xx.gather(1, first[:, None]).reshape(-1)
+    v = torch.where((_srl(w[st], 17) & 1) == 1, -v, v)        # (rabs >> 8) & 1
+    return v, 3 + 2 * first, ~got
+
+
+def _reached(S, e):
+    """Which attempts at positions ``S`` (sorted) are reached when attempt j consumes the
+    words up to ``e[j]``: one is skipped when a reached earlier one ends past it. Jacobi
+    iteration from "all reached"; it settles after as many rounds as the longest chain of
+    overlapping attempts (a few)."""
+    reached = torch.ones_like(S, dtype=torch.bool)
+    if S.numel() == 0:
+        return reached
+    while True:
+        ends = torch.cummax(torch.where(reached, e, -1), 0).values
+        new = torch.cat([ends.new_full((1,), -1), ends[:-1]]) <= S
+        if torch.equal(new, reached):
+            return reached
+        reached = new
 
 
 def ziggurat(stream, kind: str, n: int):
-    """``n`` draws of NumPy's ziggurat ``kind`` (normal64/normal32/exp64/exp32).
-
-    Every word is a fast-path attempt on the device; the slow attempts (~1.5%) get their
-    wedge tests on the device too, tails and near-boundary tests on the host. A slow
-    attempt consumes the next word(s), so which attempts are reached is a short scan over
-    the slow ones; a compaction pass then keeps the outputs in stream order."""
+    """``n`` draws of NumPy's ziggurat ``kind`` (normal64/normal32/exp64/exp32), all on
+    the device: every word is a fast-path attempt; the slow attempts (~1.5%) get their
+    wedge tests (``exp``) and tails (libm's ``log1p``, :func:`_log1p64`) there too; which
+    attempts are reached (a slow one consumes the next words) is resolved over the slow
+    ones (:func:`_reached`), and a compaction keeps the outputs in stream order. The host
+    sees only counts, plus the words of the rare undecided wedge tests (see :func:`_wedge`)
+    or, where the device log1p does not reproduce the host's libm, of the tails."""
     wide = kind.endswith("64")
     tdevice = stream.tdevice
     if n == 0:
         return torch.zeros(0, dtype=torch.float64 if wide else torch.float32, device=tdevice)
-    T = _host_tables()
-    slow = _SLOW[kind]
+    fused = _libm_variant(tdevice)[0 if wide else 1]
     m = n + n // 16 + _EXTRA
     while True:
         w = stream.peek64(m) if wide else stream.peek32(m)
         x, ok = _fast(kind, w, tdevice)
         S = torch.nonzero(~ok).reshape(-1)
-        ws, ws1 = w[S], w[torch.clamp(S + 1, max=m - 1)]
-        idx, acc, und = _wedge(kind, ws, ws1, x[S], tdevice)
-        s_h = S.cpu().numpy()
-        tail_h = (idx == 0).cpu().numpy()
-        acc_h = acc.cpu().numpy().copy()
-        step = np.full(s_h.shape, 2, dtype=np.int64)
-        words = _Words(w, {})
-        vals = {}
-        short = np.zeros(s_h.shape, dtype=bool)  # tails needing words past the stretch
-        for j in np.flatnonzero(und.cpu().numpy() & ~tail_h):
-            res = slow(words, int(s_h[j]), m, T)
-            if res is not None:                  # None: past the stretch, not used
-                acc_h[j] = res[0] is not None
-        for j in np.flatnonzero(tail_h):
-            res = slow(words, int(s_h[j]), m, T)
-            if res is None:
-                short[j] = True
+        idx = _layer(kind, w[S])
+        acc, und = _wedge(kind, idx, _uni(wide, w[(S + 1).clamp(max=m - 1)]), x[S], tdevice)
+        step = torch.full_like(S, 2)
+        short = S + 1 >= m
+        val = x[S]
+        tail = idx == 0
+        ti = torch.nonzero(tail).reshape(-1)
+        if ti.numel():
+            if fused is None:
+                und = und | tail
             else:
-                vals[j], step[j] = res
-                acc_h[j] = True
-        end = s_h + step
-        reached = np.ones(s_h.shape, dtype=bool)
-        if s_h.size:
-            prev = np.concatenate([[-1], np.maximum.accumulate(end)[:-1]])
-            maxstep = int(step.max())
-            for j in np.flatnonzero(s_h < prev):  # possibly consumed by an earlier attempt
-                i = j - 1
-                while i >= 0 and s_h[i] + maxstep > s_h[j]:
-                    if reached[i] and end[i] > s_h[j]:
-                        reached[j] = False
-                        break
-                    i -= 1
-        over = np.flatnonzero(reached & ((end > m) | short))
-        limit = int(s_h[over[0]]) if over.size else m
-        use = reached & (s_h < limit)
+                val[ti], step[ti], short[ti] = _tails(kind, w, S[ti], m, fused)
+                acc[ti], und[ti] = True, False
+        hj = torch.nonzero(und).reshape(-1)
+        if hj.numel():                       # rare: libm's answer, from the exact words
+            T, slow, words = _host_tables(), _SLOW[kind], _Words(w, {})
+            for j, s in zip(hj.tolist(), S[hj].tolist()):
+                res = slow(words, s, m, T)
+                if res is None:
+                    short[j] = True
+                else:
+                    acc[j], step[j] = res[0] is not None, res[1]
+                    if res[0] is not None:
+                        val[j] = float(res[0])
+        reached = _reached(S, torch.where(short, 1 << 62, S + step))
+        over = torch.nonzero(reached & short).reshape(-1)
+        limit = int(S[over[0]]) if over.numel() else m
+        use = reached & (S < limit)
         keep = ok.clone()
-        skip = [np.arange(a + 1, b) for a, b in zip(s_h[use], end[use])]
-        if skip:
-            keep[torch.from_numpy(np.concatenate(skip)).to(tdevice)] = False
-            keep[torch.from_numpy(s_h[use & acc_h]).to(tdevice)] = True
-        tails = [j for j in vals if use[j]]
-        if tails:
-            x[torch.from_numpy(s_h[tails]).to(tdevice)] = torch.from_numpy(
-                np.array([vals[j] for j in tails], dtype=np.float64 if wide else np.float32)
-            ).to(tdevice)
+        keep[S[use] + 1] = False
+        long = use & (step > 2)              # normal tails: more words consumed
+        if bool(long.any()):
+            sl, stl = S[long], step[long]
+            offs = torch.arange(2, int(stl.max()), device=tdevice)
+            pos = sl[:, None] + offs
+            keep[pos[offs < stl[:, None]]] = False
+        keep[S[use & acc]] = True
+        x[S[use]] = val[use]
         keep[limit:] = False
         pos = torch.nonzero(keep).reshape(-1)
         if pos.numel() >= n:
-            last = int(pos[n - 1])
-            j = np.searchsorted(s_h, last)
-            used = last + (int(step[j]) if j < s_h.size and s_h[j] == last else 1)
+            last = pos[n - 1:n]
+            j = torch.searchsorted(S, last).clamp(max=max(S.numel() - 1, 0))
+            extra = torch.where(S[j] == last, step[j], 1) if S.numel() else 1
+            used = int(last + extra)
             if wide:
                 stream.take64(used)
             else:
