@@ -43,7 +43,7 @@ import numpy as np
 from .._torch import torch
 
 from .. import _convert, _dispatch, _gemm
-from .._compensated import sum_k as _sum_k
+from .._compensated import check_target, sum_k as _sum_k
 from .._array import host
 from .._linalg_functions import np_dtype_of
 
@@ -922,17 +922,6 @@ _STRUCT = {None: "gen", "gen": "gen", "general": "gen", "banded": "gen", "sym": 
            "positive definite": "her", "diagonal": "diagonal",
            "tridiagonal": "tridiagonal", "upper triangular": "upper",
            "lower triangular": "lower"}
-
-
-def check_target(t):
-    """``target_forward_error`` as a positive float (ValueError otherwise)."""
-    if isinstance(t, (bool, np.bool_)) or not isinstance(t, (int, float, np.integer,
-                                                              np.floating)):
-        raise ValueError(f"target_forward_error must be a positive float, got {t!r}")
-    t = float(t)
-    if not t > 0:
-        raise ValueError(f"target_forward_error must be a positive float, got {t!r}")
-    return t
 
 
 def _structured(a, kind, lower):
