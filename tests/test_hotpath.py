@@ -161,5 +161,6 @@ def test_pure_python_hot_paths_pass_the_same_tests():
                         "-p", "no:xdist", os.path.join(here, "test_hotpath.py"),
                         os.path.join(here, "test_array_object.py"),
                         os.path.join(here, "test_indexing.py")],
-                       env=env, capture_output=True, text=True, timeout=600)
+                       env=env, capture_output=True, text=True,
+                       timeout=600 * max(1.0, EXAMPLES_SCALE))   # more examples, more time
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
