@@ -752,10 +752,16 @@ def _nanextreme(a, axis, out, keepdims, initial, where, is_max):
         fill = complex(fill, fill)
     filled, mask = _replace_nan(a, fill)
     r = f(filled, **kw)
-    allnan = _reductions.all(mask, axis=axis, keepdims=_kd(keepdims))
-    if builtins.bool(_reductions.any(allnan)):
-        warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
-        r = _searching.where(allnan, _dtype_functions.astype(_convert.asarray(np.nan, device=a._device), r.dtype), r)
+    if initial is _NoValue:
+        # NumPy's nanmin/nanmax are fmin/fmax.reduce: an all-NaN slice gives its first
+        # element (nan+1j stays nan+1j); with initial= it gives the initial value, as the
+        # filled reduction already does (where= needs initial=)
+        allnan = _reductions.all(mask, axis=axis, keepdims=_kd(keepdims))
+        if builtins.bool(_reductions.any(allnan)):
+            warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
+            axes = _normalize.normalize_axis(axis, a.ndim)
+            first = _tensor.collapse(a._t, axes)[..., 0].reshape(tuple(r.shape))
+            r = _searching.where(allnan, TrnArray._new(first, a._device), r)
     return _normalize.deliver(r, out, name)
 
 
