@@ -162,6 +162,14 @@ def test_at(backend, data, dt, name):
             warnings.simplefilter("ignore")
             npu.at(ref, idx)
             tru.at(x, idx)
+    if dt == np.complex64 and name in ("multiply", "square"):
+        # NumPy's at loop rounds each complex64 product r*r, i*i separately; its plain
+        # loop (which trnpy's matches) fuses them: equal to a rounding of |result|
+        got = trnpy.asnumpy(x)
+        fin = np.isfinite(ref) & np.isfinite(got)
+        assert np.all(np.abs(got[fin] - ref[fin]) <= 1e-5 * np.abs(ref[fin]) + 1e-30)
+        assert_matches(got[~fin], ref[~fin])
+        return
     assert_matches(x, ref)
 
 
