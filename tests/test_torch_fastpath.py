@@ -390,3 +390,16 @@ def test_one_element_reductions_keep_numpys_bits(backend, v):
                 got, exp = getattr(trnpy, fn)(trnpy.asarray(a)), getattr(np, fn)(a)
             assert type(got) is type(exp)
             assert np.asarray(got).tobytes() == np.asarray(exp).tobytes(), (dt, fn, got, exp)
+
+
+@pytest.mark.parametrize("v", [complex(-0.0, -np.inf), complex(np.nan, np.inf),
+                               complex(1, np.inf), complex(np.inf, 0), complex(2, -3)])
+def test_complex_prod_folds_the_identity_first(backend, v):
+    """NumPy's prod is 1 * x[0] * x[1] ...: one element nan-infj for -0-infj."""
+    for shape, axis in (((1,), None), ((1, 1), 1), ((2, 1), 0), ((3,), None)):
+        a = np.full(shape, v, np.complex64)
+        with np.errstate(all="ignore"):
+            exp = np.prod(a, axis=axis)
+            got = trnpy.asnumpy(trnpy.prod(trnpy.asarray(a), axis=axis))
+        np.testing.assert_array_equal(got.real, np.real(exp))
+        np.testing.assert_array_equal(got.imag, np.imag(exp))

@@ -196,7 +196,9 @@ def _complex_prod(c: torch.Tensor) -> torch.Tensor:
     if c.shape[-1] == 0:
         return c.prod(dim=-1)
     one = torch.ones((), dtype=c.dtype, device=c.device)
-    return (one * c[..., 0]) * c[..., 1:].prod(dim=-1)
+    first = one * c[..., 0]
+    # (not times an empty product: 1 * (nan-infj) would lose the -infj)
+    return first if c.shape[-1] == 1 else first * c[..., 1:].prod(dim=-1)
 
 
 # whole-array sum/prod on the torch path, per input tensor dtype: (device, result dtype,
