@@ -119,6 +119,23 @@ def strict() -> bool:
     return os.environ.get("TRNPY_STRICT_KERNELS", "").strip().lower() in ("1", "true", "yes")
 
 
+HOST_WHY = "no device implementation: runs on the host through SciPy"
+
+
+def host_step(key: str, shown: str, device, why: str = HOST_WHY) -> None:
+    """Count a step that runs on host data through SciPy under ``key`` in ``ROUTES``
+    (off the CPU also in ``FALLBACKS``); on the neuron device in strict mode refuse it,
+    naming ``shown``, before any data moves."""
+    if device.kind == "neuron" and strict():
+        raise KernelFallbackError(
+            f"{shown} on {device} has no device implementation and would run on the host "
+            "through SciPy (strict kernel mode: trnpy.strict_kernels() / "
+            "TRNPY_STRICT_KERNELS=1)")
+    if device.kind != "cpu":
+        FALLBACKS[(key, why)] += 1
+    ROUTES[(key, "numpy")] += 1
+
+
 def reset_routes() -> None:
     """Clear the routing counters (``trnpy.ROUTES`` and the fallback reasons)."""
     ROUTES.clear()

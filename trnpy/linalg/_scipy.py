@@ -26,13 +26,13 @@ import warnings
 import numpy as np
 from .._torch import torch
 
-from .. import _convert, _dispatch, _dtypes, _gemm, _kernel_registry, _tensor
+from .. import _convert, _dispatch, _dtypes, _gemm, _tensor
 from .._array import TrnArray
 from . import _refine
 from .._convert import np_view
 from .._normalize import normalizer
 from .._devices import CPU, get_default_device
-from .._kernel_registry import FALLBACKS, ROUTES, KernelFallbackError
+from .._kernel_registry import host_step
 from .._tensor import torch_as
 from ._linalg import (EighResult, LinAlgError, QRResult, _check_uplo, _eigh, _new, _qr,
                       _solve, det as _np_det, lstsq as _np_lstsq, norm as _np_norm)
@@ -100,20 +100,11 @@ def _square(x, name="a"):
         raise LinAlgError("Last 2 dimensions of the array must be square")
 
 
-_HOST_WHY = "no torch algorithm: runs on the host through SciPy"
-
-
 def _on_host(name, dev):
     """Count (and on the neuron device under strict mode refuse) a SciPy step on host
-    data: the bookkeeping of ``trnpy.sparse.linalg``'s host steps."""
-    if dev.kind == "neuron" and _kernel_registry.strict():
-        raise KernelFallbackError(
-            f"scipy.linalg.{name} on {dev} has no device implementation and would run on "
-            "the host through SciPy (strict kernel mode: trnpy.strict_kernels() / "
-            "TRNPY_STRICT_KERNELS=1)")
-    if dev is not CPU:
-        FALLBACKS[(f"linalg.{name}", _HOST_WHY)] += 1
-    ROUTES[(f"linalg.{name}", "numpy")] += 1
+    data, as ``trnpy.sparse.linalg``'s host steps are counted."""
+    host_step(f"linalg.{name}", f"scipy.linalg.{name}", dev,
+              "no torch algorithm: runs on the host through SciPy")
 
 
 def _check_results(name, dev, in_dt, dts, hint=""):

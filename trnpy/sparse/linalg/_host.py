@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import _convert, _kernel_registry, sparse as _sparse
+from ... import _convert, sparse as _sparse
 from ..._array import TrnArray
 from ..._creation import asnumpy
 from ..._devices import CPU
-from ..._kernel_registry import FALLBACKS, ROUTES, KernelFallbackError
+from ..._kernel_registry import host_step
 from ._interface import LinearOperator, operator_device
 
 __all__ = ["norm", "onenormest", "expm_multiply", "matrix_power", "expm", "inv",
@@ -26,7 +26,6 @@ __all__ = ["norm", "onenormest", "expm_multiply", "matrix_power", "expm", "inv",
            "eigsh", "eigs", "svds", "lobpcg", "LaplacianNd", "is_sptriangular",
            "spbandwidth"]
 
-_WHY = "no device implementation: runs on the host through SciPy"
 
 
 def _sla():
@@ -50,14 +49,7 @@ def _device_of(*objs):
 
 def _on_host(op, dev):
     """Count (and on the neuron device under strict mode refuse) a host step."""
-    if dev.kind == "neuron" and _kernel_registry.strict():
-        raise KernelFallbackError(
-            f"sparse.linalg.{op} on {dev} has no device implementation and would run on "
-            "the host through SciPy (strict kernel mode: trnpy.strict_kernels() / "
-            "TRNPY_STRICT_KERNELS=1)")
-    if dev is not CPU:
-        FALLBACKS[(f"sparse.linalg.{op}", _WHY)] += 1
-    ROUTES[(f"sparse.linalg.{op}", "numpy")] += 1
+    host_step(f"sparse.linalg.{op}", f"sparse.linalg.{op}", dev)
 
 
 def _h(x):
