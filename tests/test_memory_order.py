@@ -251,6 +251,37 @@ def test_base(backend):
     assert trnpy.reshape(r.T, 12).base is None
 
 
+_BASE_KEYS = [np.s_[1:], np.s_[::-1], np.s_[1, :], np.s_[..., ::2], np.s_[None, 1:3],
+              np.s_[...], np.s_[[0, 2]], np.s_[[0, 1], 1:], np.s_[np.array([[0], [1]]), ::-1],
+              np.s_[1:, [0, 3]]]
+
+
+@pytest.mark.parametrize("key", _BASE_KEYS, ids=[str(k) for k in range(len(_BASE_KEYS))])
+def test_base_of_indexing(backend, key):
+    """``.base`` after indexing, as NumPy's: the owner for basic indexing (a view of a
+    view too), not the array for advanced indexing (a copy)."""
+    a = np.arange(12.0).reshape(3, 4).copy()
+    x = trnpy.asarray(a.copy())
+    ra, rx = a[key], x[key]
+    assert (rx.base is x) == (ra.base is a)
+    if ra.base is a:                        # a view: writes go both ways
+        assert (rx[::-1][::1].base is x) and (ra[::-1].base is a)
+        rx[...] = -1
+        assert float(trnpy.min(x)) == -1.0
+        x[...] = 7
+        assert float(trnpy.max(rx)) == 7.0
+
+
+def test_resize_sees_slices(backend):
+    x = trnpy.zeros(4)
+    v = x[1:]
+    with pytest.raises(ValueError, match="referenced"):
+        x.resize(8)
+    del v
+    x.resize(8)
+    assert x.shape == (8,)
+
+
 def test_more_ndarray_members(backend, tmp_path):
     a = np.arange(6, dtype=np.int32).reshape(2, 3)
     x = trnpy.asarray(a.copy())

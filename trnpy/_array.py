@@ -8,9 +8,9 @@ attached from above by ``trnpy/_array_methods.py``, so each op has one implement
 from __future__ import annotations
 
 import builtins
+import gc
 import operator
 import warnings
-import weakref
 
 import numpy as np
 from ._torch import torch
@@ -64,6 +64,7 @@ class TrnArray(_hotpath.ArrayBase):
         self._device = device
         self._np = None
         self._fl = None
+        self._base = None
         return self
 
     @classmethod
@@ -77,6 +78,7 @@ class TrnArray(_hotpath.ArrayBase):
         dims = tuple(sorted(dims))
         self._np = np.flip(t.numpy(), dims) if t.device.type == "cpu" else None
         self._fl = (t, dims)
+        self._base = None
         return self
 
     @classmethod
@@ -87,6 +89,7 @@ class TrnArray(_hotpath.ArrayBase):
         self._device = device
         self._np = a
         self._fl = None
+        self._base = None
         return self
 
     @property
@@ -387,27 +390,21 @@ def host(x) -> np.ndarray:
 TrnArray.__hash__ = None  # mutable, like ndarray
 
 
-# NumPy's ``.base``: views record the array that owns their memory here (id(view) ->
-# (weak reference to the view, base)); an entry goes when its view does
-_BASES: dict = {}
-
-
+# NumPy's ``.base``: a view holds the array that owns its memory (the _base slot; a strong
+# reference, as NumPy's views keep their base alive)
 def set_base(view, base):
     """Record ``base`` (or, when ``base`` is a view itself, its base) as ``view``'s."""
-    e = _BASES.get(id(base))
-    if e is not None and e[0]() is base:
-        base = e[1]
-    k = id(view)
-    _BASES[k] = (weakref.ref(view, lambda _, k=k: _BASES.pop(k, None)), base)
+    b = getattr(base, "_base", None)
+    view._base = base if b is None else b
     return view
 
 
 def get_base(x):
     """The array recorded as ``x``'s base, or None."""
-    e = _BASES.get(id(x))
-    return e[1] if e is not None and e[0]() is x else None
+    return getattr(x, "_base", None)
 
 
 def has_views(x) -> bool:
-    """Whether some live view records ``x`` as its base."""
-    return any(b is x and r() is not None for r, b in list(_BASES.values()))
+    """Whether some live view records ``x`` as its base (NumPy's refcheck, for resize)."""
+    return any(type(r) is TrnArray and r is not x and get_base(r) is x
+               for r in gc.get_referrers(x))

@@ -31,7 +31,7 @@ from numpy.lib.array_utils import normalize_axis_index
 
 from . import (_convert, _creation, _normalize, _dtype_functions, _dispatch, _array_info, _dtypes,
                _manipulation, _reductions, _searching, _tensor)
-from ._array import TrnArray, phys
+from ._array import TrnArray, phys, set_base
 from ._devices import get_default_device
 from ._normalize import normalizer, write_out
 
@@ -341,7 +341,7 @@ def _torch_getitem(x, key):
     if consumed == x.ndim == len(items) and builtins.all(k == "int" for k, _ in items):
         return _convert.scalar(v, x._device)       # an element: a value, never a view
     if not p.adv:
-        return TrnArray._flipped(v, p.flips, x._device)
+        return set_base(TrnArray._flipped(v, p.flips, x._device), x)
     B, its, perm, first, rdim = _advanced(p, v)
     r = _tensor.signed_view(v).permute(perm)[tuple(its)] if its else v
     nb = len(B)
@@ -355,7 +355,15 @@ def _torch_getitem(x, key):
 def getitem(x, key):
     """``x[key]`` with NumPy's semantics: an element is a value (:func:`_convert.scalar`)."""
     if _dispatch.use_numpy(x._device):
-        return _convert.wrap(_convert.np_view(x)[_np_key(x, key)], x._device)
+        xv = _convert.np_view(x)
+        r = xv[_np_key(x, key)]
+        out = _convert.wrap(r, x._device)
+        # a view of x's memory (basic indexing; advanced indexing copies, its result's
+        # base, if any, is NumPy's scratch array)
+        b = getattr(r, "base", None)
+        if b is not None and (b is xv or b is xv.base):
+            set_base(out, x)
+        return out
     return _torch_getitem(x, key)
 
 

@@ -40,6 +40,7 @@ typedef struct {
     PyObject *device;
     PyObject *np;      /* zero-copy NumPy view or NULL/None */
     PyObject *fl;      /* NULL/None, or (tensor, dims) of a view with reversed dims */
+    PyObject *base;    /* NULL/None, or the array owning a view's memory (NumPy's .base) */
     PyObject *weakrefs;
 } ArrayObject;
 
@@ -206,6 +207,7 @@ array_traverse(ArrayObject *self, visitproc visit, void *arg)
     Py_VISIT(self->device);
     Py_VISIT(self->np);
     Py_VISIT(self->fl);
+    Py_VISIT(self->base);
     return 0;
 }
 
@@ -216,6 +218,7 @@ array_clear(ArrayObject *self)
     Py_CLEAR(self->device);
     Py_CLEAR(self->np);
     Py_CLEAR(self->fl);
+    Py_CLEAR(self->base);
     return 0;
 }
 
@@ -267,6 +270,7 @@ static PyMemberDef array_members[] = {
     {"_device", T_OBJECT, offsetof(ArrayObject, device), 0, NULL},
     {"_np", T_OBJECT, offsetof(ArrayObject, np), 0, NULL},
     {"_fl", T_OBJECT, offsetof(ArrayObject, fl), 0, NULL},
+    {"_base", T_OBJECT, offsetof(ArrayObject, base), 0, NULL},
     {NULL}
 };
 
