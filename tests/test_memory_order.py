@@ -297,5 +297,86 @@ def test_more_ndarray_members(backend, tmp_path):
     assert np.array_equal(np.fromfile(tmp_path / "x.bin", np.int32).reshape(2, 3), a)
     x.setflags(write=True)
     with pytest.raises(NotImplementedError):
-        x.setflags(write=False)
+        x.setflags(align=False)
     assert_matches(x, a)
+
+
+def _readonly_sources(m):
+    """(name, maker) of read-only arrays, given a module (numpy or trnpy) ``m``."""
+    def frozen(m):
+        x = m.arange(4.0)
+        x.setflags(write=False)
+        return x
+    return [("diagonal", lambda: m.diagonal(m.arange(16.0).reshape(4, 4))),
+            ("diag", lambda: m.diag(m.arange(16.0).reshape(4, 4))),
+            ("method diagonal", lambda: m.arange(16.0).reshape(4, 4).diagonal()),
+            ("view of diagonal", lambda: m.arange(16.0).reshape(4, 4).diagonal()[::-1]),
+            ("broadcast_to", lambda: m.broadcast_to(m.arange(4.0), (4,))),
+            ("setflags", lambda: frozen(m))]
+
+
+_WRITES = [("setitem", lambda m, r: r.__setitem__(0, 1.0)),
+           ("iadd", lambda m, r: r.__iadd__(1.0)),
+           ("ufunc out", lambda m, r: m.add(m.ones(4), 1.0, out=r)),
+           ("fill", lambda m, r: r.fill(5.0)),
+           ("sort", lambda m, r: r.sort()),
+           ("put", lambda m, r: m.put(r, [0], [9.0])),
+           ("copyto", lambda m, r: m.copyto(r, 3.0)),
+           ("clip out", lambda m, r: m.clip(m.ones(4), 0, 1, out=r)),
+           ("sum out", lambda m, r: m.sum(m.ones((2, 4)), axis=0, out=r)),
+           ("reduce out", lambda m, r: m.add.reduce(m.ones((2, 4)), axis=0, out=r)),
+           ("cumsum out", lambda m, r: m.cumsum(m.ones(4), out=r)),
+           ("round out", lambda m, r: m.round(m.ones(4), out=r)),
+           ("take out", lambda m, r: m.take(m.ones(4), [0, 1, 2, 3], out=r)),
+           ("matmul out", lambda m, r: m.matmul(m.ones((4, 4)), m.ones(4), out=r)),
+           ("concatenate out", lambda m, r: m.concatenate([m.ones(2), m.ones(2)], out=r))]
+
+
+@pytest.mark.parametrize("src", range(6), ids=[n for n, _ in _readonly_sources(np)])
+def test_readonly_views(backend, src):
+    """Diagonals, broadcast_to, views of those and ``setflags(write=False)`` arrays are
+    read-only as in NumPy: every write path raises NumPy's ValueError and nothing is
+    written; ``flags.writeable`` and ``setflags(write=True)`` answer as NumPy's."""
+    name, make_np = _readonly_sources(np)[src]
+    make_trn = _readonly_sources(trnpy)[src][1]
+    for wname, write in _WRITES:
+        rn, rt = make_np(), make_trn()
+        before = trnpy.asnumpy(rt).copy()
+        with pytest.raises(ValueError, match="read-only") as e_np:
+            write(np, rn)
+        with pytest.raises(ValueError, match="read-only"):
+            write(trnpy, rt)
+        assert np.array_equal(trnpy.asnumpy(rt), before), (name, wname, str(e_np.value))
+    rn, rt = make_np(), make_trn()
+    assert rt.flags.writeable is False and rn.flags.writeable is False
+    try:
+        rn.setflags(write=True)
+        ok_np = True
+    except ValueError:
+        ok_np = False
+    if ok_np:
+        rt.setflags(write=True)
+        rt[0] = 7.0
+        rn[0] = 7.0
+        assert_matches(rt, rn)
+    else:
+        with pytest.raises(ValueError, match="WRITEABLE"):
+            rt.setflags(write=True)
+
+
+def test_broadcast_view_stays_readonly(backend):
+    # NumPy lets setflags(write=True) make a real broadcast writeable (its writes then
+    # land on shared memory); trnpy refuses, clearly
+    b = trnpy.broadcast_to(trnpy.arange(4.0), (3, 4))
+    with pytest.raises(ValueError, match="broadcast views"):
+        b.setflags(write=True)
+    assert not b.flags.writeable
+
+
+def test_readonly_diagonal_still_aliases(backend):
+    """A read-only diagonal is still a view: writes to its base show in it."""
+    m = trnpy.zeros((3, 3))
+    d = m.diagonal()
+    m[1, 1] = 5.0
+    assert float(d[1]) == 5.0 and d.base is m
+    assert m.flags.writeable and m[::-1].flags.writeable

@@ -393,10 +393,38 @@ TrnArray.__hash__ = None  # mutable, like ndarray
 # NumPy's ``.base``: a view holds the array that owns its memory (the _base slot; a strong
 # reference, as NumPy's views keep their base alive)
 def set_base(view, base):
-    """Record ``base`` (or, when ``base`` is a view itself, its base) as ``view``'s."""
+    """Record ``base`` (or, when ``base`` is a view itself, its base) as ``view``'s; a
+    view of a read-only array is read-only."""
     b = getattr(base, "_base", None)
     view._base = base if b is None else b
+    if getattr(base, "_ro", None) is True:
+        view._ro = True
     return view
+
+
+def mark_readonly(x):
+    """NumPy's WRITEABLE flag off (diagonal, broadcast_to, ``setflags(write=False)``)."""
+    x._ro = True
+    return x
+
+
+def is_readonly(x) -> bool:
+    """Marked read-only, or a broadcast view (a zero stride over more than one element)."""
+    if getattr(x, "_ro", None) is True:
+        return True
+    if x._np is not None:
+        shape, strides = x._np.shape, x._np.strides
+    else:
+        t = phys(x)[0]
+        shape, strides = t.shape, t.stride()
+    return (0 in strides and any(s == 0 and n > 1 for n, s in zip(shape, strides))
+            and 0 not in shape)
+
+
+def check_writeable(x, what="assignment destination"):
+    """NumPy's ValueError for a write into a read-only array."""
+    if is_readonly(x):
+        raise ValueError(f"{what} is read-only")
 
 
 def get_base(x):

@@ -12,7 +12,7 @@ from numpy.exceptions import AxisError
 from . import (_convert, _creation, _dtype_functions, _dispatch, _elementwise, _hotpath,
                _indexing, _linalg_functions, _manipulation, _reductions, _searching, _sorting,
                _ufunc)
-from ._array import TrnArray, get_base, has_views, set_base
+from ._array import TrnArray, get_base, has_views, is_readonly, mark_readonly, set_base
 from ._devices import CPU
 from ._flags_flatiter import Flags, FlatIter
 from ._numpy_protocols import array_function, array_ufunc
@@ -274,9 +274,22 @@ class _Methods:
         return _convert.host(self).dumps()
 
     def setflags(self, write=None, align=None, uic=None):
-        if write is False or align is False or uic:
-            raise NotImplementedError("trnpy arrays are always writeable and aligned: "
-                                      "setflags can only leave them so")
+        if align is False or uic:
+            raise NotImplementedError("trnpy arrays are always aligned and never "
+                                      "WRITEBACKIFCOPY: setflags can only leave them so")
+        if write is not None:
+            if not write:
+                mark_readonly(self)
+            elif is_readonly(self):
+                # as NumPy: not while the memory's owner is read-only
+                b = get_base(self)
+                if b is not None and getattr(b, "_ro", None) is True:
+                    raise ValueError("cannot set WRITEABLE flag to True of this array")
+                self._ro = None
+                if is_readonly(self):
+                    raise ValueError("cannot set WRITEABLE flag to True of this array: "
+                                     "trnpy does not write through broadcast views, whose "
+                                     "elements share memory")
 
     def put(self, indices, values, mode="raise"):
         return _indexing.put(self, indices, values, mode=mode)

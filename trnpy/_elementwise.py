@@ -882,8 +882,7 @@ def round(x, /, decimals=0, out=None):
     """``round(x, decimals=0)``: half to even, NumPy's scaling for ``decimals``."""
     x = _convert.as_array(x)
     decimals = operator.index(decimals)
-    if out is not None and not isinstance(out, TrnArray):
-        raise TypeError("round: out must be a trnpy array")
+    _normalize.check_out(out, "round")
     dev = x._device if out is None else _convert.same_device(x, out)
     if _dispatch.use_numpy(dev):
         if out is not None:

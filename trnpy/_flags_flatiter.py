@@ -2,13 +2,12 @@
 (they compute through the array's own methods)."""
 from __future__ import annotations
 
-import builtins
 
 import numpy as np
 from ._torch import torch
 
 from . import _convert, _dtypes
-from ._array import TrnArray
+from ._array import TrnArray, is_readonly
 
 # ---------------------------------------------------------------------------
 # ndarray helper objects
@@ -25,7 +24,7 @@ class Flags:
             self.owndata = x._t._base is None
         self.c_contiguous = _contiguous(shape, strides, reversed)
         self.f_contiguous = _contiguous(shape, strides, lambda z: z)
-        self.writeable = not builtins.any(st == 0 and s > 1 for s, st in zip(shape, strides))
+        self.writeable = not is_readonly(x)
         self.aligned = True
         self.writebackifcopy = False
 

@@ -37,11 +37,11 @@ COMPILED = _speedups is not None
 if COMPILED:
     ArrayBase = _speedups.ArrayBase
     UfuncBase = _speedups.UfuncBase
-    ARRAY_SLOTS: tuple = ()          # the C base holds _tt, _device, _np, _fl, _base, weakrefs
+    ARRAY_SLOTS: tuple = ()          # the C base holds _tt, _device, _np, _fl, _base, _ro, weakrefs
 else:
     ArrayBase = object
     UfuncBase = object
-    ARRAY_SLOTS = ("_tt", "_device", "_np", "_fl", "_base", "__weakref__")
+    ARRAY_SLOTS = ("_tt", "_device", "_np", "_fl", "_base", "_ro", "__weakref__")
 
 
 def install(array_cls, ufunc_cls, cpu, backend_var, ndarray, host_result, getitem_slow,

@@ -31,7 +31,7 @@ from numpy.lib.array_utils import normalize_axis_index
 
 from . import (_convert, _creation, _normalize, _dtype_functions, _dispatch, _array_info, _dtypes,
                _manipulation, _reductions, _searching, _tensor)
-from ._array import TrnArray, phys, set_base
+from ._array import TrnArray, check_writeable, mark_readonly, phys, set_base
 from ._devices import get_default_device
 from ._normalize import normalizer, write_out
 
@@ -72,12 +72,6 @@ def _check_list_devices(x, obj):
     elif isinstance(obj, (list, tuple)):
         for o in obj:
             _check_list_devices(x, o)
-
-
-def _check_writeable(shape, strides):
-    # zero strides come from broadcast_to/expand: NumPy marks those views read-only
-    if math.prod(shape) > 1 and builtins.any(st == 0 and n > 1 for st, n in zip(strides, shape)):
-        raise ValueError("assignment destination is read-only")
 
 
 # -- NumPy path ------------------------------------------------------------------------
@@ -459,8 +453,8 @@ def setitem(x, key, value):
     through to every view sharing x's memory."""
     _refuse_sequence_in_element(x, key, value)
     if _dispatch.use_numpy(x._device):
+        check_writeable(x)
         v = _convert.np_view(x)
-        _check_writeable(v.shape, v.strides)
         k = _np_key(x, key)
         if isinstance(value, TrnArray):
             _convert.same_device(x, value)
@@ -469,8 +463,7 @@ def setitem(x, key, value):
             value = _host_value(x, value)
         v[k] = value
         return
-    t = phys(x)[0]
-    _check_writeable(tuple(t.shape), t.stride())
+    check_writeable(x)
     _torch_setitem(x, key, value)
 
 
@@ -510,8 +503,7 @@ def take(a, indices, /, axis=None, out=None, mode="raise"):
         raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
     x = _convert.as_array(a)
     if out is not None:
-        if not isinstance(out, TrnArray):
-            raise TypeError(f"take: out must be a trnpy array, not {type(out).__name__}")
+        _normalize.check_out(out, "take")
         _convert.same_device(x, out)
         if out.dtype != x.dtype:
             raise NotImplementedError("trnpy.take: out= must have the dtype of the input")
@@ -609,6 +601,7 @@ def _need_trn(a, fname):
 def put(a, ind, v, mode="raise"):
     """NumPy's ``put``: ``a.flat[ind] = v`` in place (``v`` repeated as needed)."""
     _need_trn(a, "put")
+    check_writeable(a)
     if mode == "raise" and _dispatch.use_numpy(a._device):
         # NumPy writes the in-range entries before it raises: check first, so that an
         # error leaves ``a`` untouched
@@ -1096,7 +1089,7 @@ def fill_diagonal(a, val, wrap=False):
 
 
 def diagonal(a, offset=0, axis1=0, axis2=1):
-    """NumPy's ``diagonal``: a view (NumPy's is read-only; trnpy's is writable)."""
+    """NumPy's ``diagonal``: a read-only view."""
     x = _convert.as_array(a)
     if x.ndim < 2:
         raise ValueError("diag requires an array of at least two dimensions")
@@ -1108,8 +1101,9 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     if not -2 ** 31 <= offset < 2 ** 31:     # NumPy's diagonal takes a C int
         raise OverflowError("signed integer is greater than maximum" if offset > 0 else
                             "signed integer is less than minimum")
-    # a strided view of the tensor on both paths (NumPy's own view would be read-only)
-    return TrnArray._new(torch.diagonal(x._t, offset, a1, a2), x._device)
+    # a strided view of the tensor on both paths, read-only as NumPy's
+    v = TrnArray._new(torch.diagonal(x._t, offset, a1, a2), x._device)
+    return mark_readonly(set_base(v, x))
 
 
 def _diag_check(v, k=0):
@@ -1117,7 +1111,7 @@ def _diag_check(v, k=0):
         return {"k": operator.index(k)}
 
 
-# NumPy's path builds the 2-D array from a 1-D v; a diagonal is trnpy's own writable view
+# NumPy's path builds the 2-D array from a 1-D v; a diagonal is trnpy's own (read-only) view
 @normalizer(lambda v, k=0: np.diag(v, k) if v.ndim == 1 else NotImplemented, "v",
             validate=_diag_check)
 def diag(v, k=0):

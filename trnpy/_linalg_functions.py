@@ -93,8 +93,7 @@ def matmul(x1, x2, /, *, out=None, target_forward_error=None):
         return _compensated.matmul(x1, x2, t, out)
     (a, b), dev = _convert.as_arrays(x1, x2)
     if out is not None:
-        if not isinstance(out, TrnArray):
-            raise TypeError(f"matmul: out must be a trnpy array, not {type(out).__name__}")
+        _normalize.check_out(out, "matmul")
         dev = _convert.same_device(a, b, out)
     shape = matmul_shape(a.shape, b.shape)       # NumPy's shape errors before dtype ones
     rdt = _result_dtype(np.matmul, a, b, dev)
@@ -216,8 +215,7 @@ def _matvec_vecmat(name, x1, x2, out, dtype, casting, extra):
         raise NotImplementedError(f"trnpy.{name}: {', '.join(bad)} not supported")
     (a, b), dev = _convert.as_arrays(x1, x2)
     if out is not None:
-        if not isinstance(out, TrnArray):
-            raise TypeError(f"{name}: out must be a trnpy array, not {type(out).__name__}")
+        _normalize.check_out(out, name)
         dev = _convert.same_device(a, b, out)
     if dtype is not None:
         dtype = _dtypes.as_dtype(dtype)

@@ -22,7 +22,7 @@ from numpy._core.shape_base import _block_setup
 import warnings
 
 from . import _array, _convert, _dispatch, _dtypes, _normalize, _tensor
-from ._array import TrnArray, set_base
+from ._array import TrnArray, check_writeable, mark_readonly, set_base
 from ._convert import np_view
 from ._normalize import normalizer, write_out
 from ._creation import axis_order, copy, is_fortran, normalize_order
@@ -80,9 +80,13 @@ def _writeable_view(v: np.ndarray, base: np.ndarray) -> np.ndarray:
 
 
 # -- broadcasting ------------------------------------------------------------------------
-@_records_base
 def broadcast_to(x, /, shape, subok=False):
-    """Broadcast ``x`` to ``shape`` (a view: writes through it are refused, as in NumPy)."""
+    """Broadcast ``x`` to ``shape`` (a read-only view, as NumPy's)."""
+    return mark_readonly(_broadcast_to(x, shape, subok))
+
+
+@_records_base
+def _broadcast_to(x, shape, subok=False):
     if subok:
         raise NotImplementedError("trnpy.broadcast_to: subok=True is not supported")
     x = _convert.as_array(x)
@@ -101,7 +105,9 @@ def broadcast_arrays(*arrays, subok=False):
     dev = _convert.same_device(*arrays)
     arrays = [_convert.as_array(a, dev) for a in arrays]
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
-    return [broadcast_to(a, shape) for a in arrays]
+    # writable views, as NumPy 2's (whose writes warn); writes into broadcast dims are
+    # refused by their zero strides
+    return [_broadcast_to(a, shape) for a in arrays]
 
 
 # -- joining -----------------------------------------------------------------------------
@@ -114,8 +120,7 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     elif isinstance(arrays, (dict, set, frozenset)) or not hasattr(arrays, "__iter__"):
         raise TypeError("The first input argument needs to be a sequence")
     arrays = list(arrays)
-    if out is not None and not isinstance(out, TrnArray):
-        raise TypeError(f"concatenate: out must be a trnpy array, not {type(out).__name__}")
+    _normalize.check_out(out, "concatenate")
     if out is not None and dtype is not None:
         raise TypeError("concatenate() only takes `out` or `dtype` as an argument, "
                         "but both were provided.")
@@ -897,6 +902,7 @@ def copyto(dst, src, casting="same_kind", where=True):
         raise TypeError(f"copyto() argument 1 must be a trnpy array, not "
                         f"{type(dst).__name__}")
     dev = _convert.same_device(dst, src, where)
+    check_writeable(dst)
     if _dispatch.use_numpy(dev):
         s = np_view(src) if isinstance(src, TrnArray) else src
         w = np_view(where) if isinstance(where, TrnArray) else where

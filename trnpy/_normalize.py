@@ -18,6 +18,7 @@ from ._array import TrnArray
 
 def write_out(name, out, res, res_dtype, casting="same_kind", mask=None):
     """Store torch result ``res`` (dtype ``res_dtype``) into ``out`` as NumPy would."""
+    _array.check_writeable(out, "output array")
     if not np.can_cast(res_dtype, out.dtype, casting=casting):
         raise TypeError(f"Cannot cast ufunc '{name}' output from {res_dtype!r} to "
                         f"{out.dtype!r} with casting rule {casting!r}")
@@ -79,8 +80,11 @@ def reduced_shape(shape, axes, keepdims) -> tuple:
 
 
 def check_out(out, name):
-    if out is not None and not isinstance(out, TrnArray):
-        raise TypeError(f"trnpy.{name}: out must be a trnpy array, not {type(out).__name__}")
+    if out is not None:
+        if not isinstance(out, TrnArray):
+            raise TypeError(f"trnpy.{name}: out must be a trnpy array, not "
+                            f"{type(out).__name__}")
+        _array.check_writeable(out, "output array")
 
 
 def deliver(res: TrnArray, out, name) -> TrnArray:

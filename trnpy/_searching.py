@@ -36,7 +36,8 @@ def _arg_extreme(x, axis, out, keepdims, is_max):
     dev = x._device
     if out is not None:
         if not isinstance(out, TrnArray):
-            raise TypeError("output must be an array")
+            raise TypeError("output must be an array")        # NumPy's words
+        _normalize.check_out(out, name)
         dev = _convert.same_device(x, out)
         if _dispatch.use_numpy(dev):
             fn = np.argmax if is_max else np.argmin

@@ -41,6 +41,7 @@ typedef struct {
     PyObject *np;      /* zero-copy NumPy view or NULL/None */
     PyObject *fl;      /* NULL/None, or (tensor, dims) of a view with reversed dims */
     PyObject *base;    /* NULL/None, or the array owning a view's memory (NumPy's .base) */
+    PyObject *ro;      /* NULL/None, or True: read-only (NumPy's WRITEABLE flag off) */
     PyObject *weakrefs;
 } ArrayObject;
 
@@ -208,6 +209,7 @@ array_traverse(ArrayObject *self, visitproc visit, void *arg)
     Py_VISIT(self->np);
     Py_VISIT(self->fl);
     Py_VISIT(self->base);
+    Py_VISIT(self->ro);
     return 0;
 }
 
@@ -219,6 +221,7 @@ array_clear(ArrayObject *self)
     Py_CLEAR(self->np);
     Py_CLEAR(self->fl);
     Py_CLEAR(self->base);
+    Py_CLEAR(self->ro);
     return 0;
 }
 
@@ -271,6 +274,7 @@ static PyMemberDef array_members[] = {
     {"_np", T_OBJECT, offsetof(ArrayObject, np), 0, NULL},
     {"_fl", T_OBJECT, offsetof(ArrayObject, fl), 0, NULL},
     {"_base", T_OBJECT, offsetof(ArrayObject, base), 0, NULL},
+    {"_ro", T_OBJECT, offsetof(ArrayObject, ro), 0, NULL},
     {NULL}
 };
 

@@ -18,7 +18,7 @@ from . import _torch
 from ._torch import torch
 
 from . import _array, _convert, _dispatch, _dtypes, _errstate, _hotpath, _normalize, _tensor
-from ._array import TrnArray
+from ._array import TrnArray, check_writeable
 from ._devices import CPU
 
 _NoValue = object()
@@ -651,11 +651,15 @@ def _out_tuple(name, out, nout):
         if len(out) != nout:
             raise ValueError(f"{name}: The 'out' tuple must have exactly {nout} entr"
                              f"{'y' if nout == 1 else 'ies'} (one per ufunc output)")
-        return out
-    if nout != 1:
+    elif nout != 1:
         raise TypeError(f"{name}: 'out' must be a tuple of arrays for a ufunc with "
                         f"{nout} outputs")
-    return (out,)
+    else:
+        out = (out,)
+    for o in out:
+        if isinstance(o, TrnArray):
+            check_writeable(o, "output array")
+    return out
 
 
 def _check_out(name, out, x):
@@ -663,6 +667,7 @@ def _check_out(name, out, x):
         if not isinstance(out, TrnArray):
             raise TypeError(f"{name}: out must be a trnpy array, not {type(out).__name__}")
         _convert.same_device(out, x)
+        check_writeable(out, "output array")
 
 
 def _method_dtype(dtype, out, dev):
