@@ -380,3 +380,34 @@ def test_readonly_diagonal_still_aliases(backend):
     m[1, 1] = 5.0
     assert float(d[1]) == 5.0 and d.base is m
     assert m.flags.writeable and m[::-1].flags.writeable
+
+
+@pytest.mark.parametrize("key", [np.s_[:], np.s_[::-1], np.s_[1::-2], np.s_[::-1, 1:]],
+                         ids=["all", "rev", "rev-step", "rev-2d"])
+def test_real_imag_are_views(backend, key):
+    """``.real``/``.imag`` of complex data are views, reversed dims included: writes go
+    both ways as in NumPy; ``.imag`` of real data is read-only zeros, ``.real`` the array."""
+    a = (np.arange(6.0) + 1j * np.arange(6.0, 12.0)).reshape(3, 2) if key == np.s_[::-1, 1:] \
+        else np.arange(6.0) + 1j * np.arange(6.0, 12.0)
+    x = trnpy.asarray(a.copy())
+    a, xv = a.copy(), x[key]
+    av = a[key]
+    for part in ("real", "imag"):
+        pa, px = getattr(av, part), getattr(xv, part)
+        assert px.base is x and pa.base is a
+        pa[(0,) * pa.ndim] = -7.0
+        px[(0,) * px.ndim] = -7.0
+        assert_matches(x, a)
+        a[key][(-1,) * pa.ndim] = 3 + 4j
+        x[key][(-1,) * px.ndim] = 3 + 4j
+        assert_matches(px, pa)
+    r = trnpy.arange(3.0)
+    assert r.real is r and not r.imag.flags.writeable
+    assert_matches(r.imag, np.arange(3.0).imag)
+
+
+def test_real_view_on_neuron(emulated_neuron):
+    z = trnpy.zeros(4, dtype="complex64", device=emulated_neuron)
+    z[::-1].real[0] = 5.0
+    z[::-2].imag[1] = 2.0
+    assert_matches(z, np.array([0, 2j, 0, 5], dtype=np.complex64))

@@ -16,7 +16,7 @@ import numpy as np
 from ._torch import torch
 
 from . import _convert, _dispatch, _normalize, _tensor
-from ._array import TrnArray
+from ._array import TrnArray, mark_readonly, phys, set_base
 from ._ufunc import ufunc
 from ._errstate import report
 
@@ -923,15 +923,21 @@ def round(x, /, decimals=0, out=None):
 around = round
 
 
+def _part(x, part):
+    # a view of the memory (reversed dims kept), so writes through it reach x
+    t, dims = phys(x)
+    return set_base(TrnArray._flipped(part(t), dims, x._device), x)
+
+
 def real(x, /):
-    """The real part (a view for complex input; ``x`` itself viewed for real input)."""
+    """The real part: a view for complex input, ``x`` itself for real input (NumPy's)."""
     x = _convert.as_array(x)
-    t = torch.real(x._t) if x._t.dtype.is_complex else x._t
-    return TrnArray._new(t, x._device)
+    return _part(x, torch.real) if x.dtype.kind == "c" else x
 
 
 def imag(x, /):
-    """The imaginary part (a view for complex input; zeros for real input)."""
+    """The imaginary part: a view for complex input; read-only zeros for real input."""
     x = _convert.as_array(x)
-    t = torch.imag(x._t) if x._t.dtype.is_complex else torch.zeros_like(x._t)
-    return TrnArray._new(t, x._device)
+    if x.dtype.kind == "c":
+        return _part(x, torch.imag)
+    return mark_readonly(TrnArray._new(torch.zeros_like(x._t), x._device))
