@@ -168,3 +168,43 @@ def test_philox4x64_kernel_is_numpys_stream():
                           counter=np.array(ctr, dtype=np.uint64))
     np.testing.assert_array_equal(words, bg.random_raw(512))
     assert rep["kernels"] == 1
+    assert rep["instructions"]["tensor"] > 0          # the products run on TensorE
+
+
+def test_philox4x64_uniform32_is_numpys_float32_random():
+    """Float32 uniforms made in the kernel equal NumPy's ``random(dtype=float32)`` (low
+    half of each word first), across two chunks and a counter carry; a later launch
+    continues the stream."""
+    key, ctr = (0x0123456789ABCDEF, 2 ** 64 - 2), (2 ** 64 - 100, 5, 2 ** 64 - 1, 9)
+    u = rng.philox4x64_uniform32(key, ctr, 129, f_max=1)
+    bg = np.random.Philox(key=np.array(key, dtype=np.uint64),
+                          counter=np.array(ctr, dtype=np.uint64))
+    ref = np.random.Generator(bg).random(8 * 129 + 16, dtype=np.float32)
+    assert u.dtype == np.float32 and u.shape == (8 * 129,)
+    np.testing.assert_array_equal(u, ref[:8 * 129])
+    v = rng.philox4x64_uniform32(key, (ctr[0] + 129, *ctr[1:]), 2)
+    np.testing.assert_array_equal(v, ref[8 * 129:])
+
+
+def test_philox4x64_digit_arithmetic_is_exact():
+    # worst case: every digit 255. A PSUM column sums at most 8 products of 8-bit
+    # digits (fp16-exact operands); the carry chain stays < 2^20 (fp32-exact) and the
+    # floor trick round(t / 256 - 0.5 + 2^-9) == t // 256 holds for all t in range
+    for ms in rng.PHILOX64_M_DIGITS:
+        q = 0
+        for k in range(rng.NCOL):
+            c = sum(255 * ms[k - i] for i in range(rng.ND) if 0 <= k - i < rng.ND)
+            assert c < 2 ** 19 and c + q < 2 ** 20
+            q = (c + q) // 256
+        assert q < 256                     # the top digit: the product is < 2^128
+    t = np.arange(2 ** 20, dtype=np.float32)
+    q = np.rint(t * np.float32(1 / 256) + np.float32(rng.FLOOR_BIAS))
+    np.testing.assert_array_equal(q, np.arange(2 ** 20) // 256)
+
+
+def test_philox4x64_cost_model_target():
+    """Issue 11 item 6: >= 1e9 float32 uniforms / s per NeuronCore on trn2 (cost model)."""
+    rep = rng.estimate64(1 << 16, mode="uniform")
+    assert rep["estimate"]["trn2"]["values_per_s"] >= 1e9
+    assert rep["peak_sbuf_bytes_per_partition"] <= 192 * 1024
+    assert rep["peak_psum_banks"] <= 8
