@@ -2,7 +2,8 @@
 ``integers(0, 1000)`` from ``trnpy.random.default_rng`` (NumPy's Philox stream) on both
 CPU backends, against NumPy's ``Generator(Philox)`` (the same stream) and NumPy's
 default ``PCG64``. Prints ms per call (best of the rounds, each alternating with its
-baseline so other load falls on both) and the ratios.
+baseline so other load falls on both) and the ratios. Timed by CPU time
+(``process_time``, all threads) so other load on a shared machine does not count.
 
 Targets (issue 11, item 6): NumPy backend at most 1.1x NumPy's Generator(Philox). The
 torch backend runs the device samplers (the code CUDA and neuron use) on the CPU, its
@@ -40,9 +41,9 @@ def best(fns, repeat):
     times = [[] for _ in fns]
     for _ in range(repeat):
         for i, f in enumerate(fns):
-            t = time.perf_counter()
+            t = time.process_time()
             f()
-            times[i].append(time.perf_counter() - t)
+            times[i].append(time.process_time() - t)
     return [min(t) * 1e3 for t in times]
 
 
