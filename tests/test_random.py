@@ -540,6 +540,26 @@ def test_neuron_draws_on_the_philox_kernel(emulated_neuron, name, args, kw):
     _state_eq(g, r)
 
 
+@pytest.mark.parametrize("k32,k64,n", [(1, 2, 301), (0, 0, 8 * 130), (1, 3, 5)])
+def test_neuron_float32_random_made_in_the_kernel(emulated_neuron, monkeypatch, k32, k64, n):
+    """float32 ``random`` on the neuron device: the kernel makes the uniforms (its
+    raw-word mode is never asked), after a buffered half and a partly used block, bit for
+    bit NumPy's, the state after it too."""
+    from kernels import rng as krng
+
+    def no_words(*a, **k):
+        raise AssertionError("raw words asked for")
+    monkeypatch.setattr(krng, "philox4x64_words", no_words)
+    g, r = tr.default_rng(12, device=emulated_neuron), _ref(12)
+    _prefix(g, r, k32, k64)
+    trnpy.reset_routes()
+    with trnpy.strict_kernels(), trnpy.force_kernels():
+        res = g.random(n, dtype=np.float32)
+    assert trnpy.ROUTES[("random_bits", "kernel")] == 1
+    _bits_eq(res, r.random(n, dtype=np.float32))
+    _state_eq(g, r)
+
+
 @pytest.mark.parametrize("name,args", [("uniform", (-1.0, 2.0)), ("normal", (0.5, 3.0)),
                                        ("exponential", (2.0,))])
 def test_neuron_float64_only_methods_give_float32(emulated_neuron, name, args):

@@ -41,9 +41,9 @@ def random64(stream, n):
 
 
 def random32(stream, n):
-    u = stream.peek32(n)
+    u = stream.peek_uniform32(n)
     stream.take32(n)
-    return (u >> 8).to(torch.float32) * float(_F24)
+    return u
 
 
 # -- bounded integers -------------------------------------------------------------------
