@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import kernels.emulator as emu
 from _helpers import examples
 from kernel_helpers import counted, emulator_only, shuffled_fixture
 from kernels import rng
@@ -184,6 +185,9 @@ def test_philox4x64_uniform32_is_numpys_float32_random():
     np.testing.assert_array_equal(u, ref[:8 * 129])
     v = rng.philox4x64_uniform32(key, (ctr[0] + 129, *ctr[1:]), 2)
     np.testing.assert_array_equal(v, ref[8 * 129:])
+    with emu.target("trn1"):             # NeuronCore-v2's rules (e.g. bias tiles) too
+        w = rng.philox4x64_uniform32(key, ctr, 3)
+    np.testing.assert_array_equal(w, ref[:24])
 
 
 def test_philox4x64_digit_arithmetic_is_exact():
