@@ -172,6 +172,26 @@ def test_philox4x64_kernel_is_numpys_stream():
     assert rep["instructions"]["tensor"] > 0          # the products run on TensorE
 
 
+# Random123 kat_vectors, "philox4x64 10" lines: (counter, key, expected block)
+KAT_PHILOX4X64_10 = (
+    ((0, 0, 0, 0), (0, 0),
+     (0x16554d9eca36314c, 0xdb20fe9d672d0fdc, 0xd7e772cee186176b, 0x7e68b68aec7ba23b)),
+    ((2 ** 64 - 1,) * 4, (2 ** 64 - 1,) * 2,
+     (0x87b092c3013fe90b, 0x438c3c67be8d0224, 0x9cc7d7c69cd777b6, 0xa09caebf594f0ba0)),
+    ((0x243f6a8885a308d3, 0x13198a2e03707344, 0xa4093822299f31d0, 0x082efa98ec4e6c89),
+     (0x452821e638d01377, 0xbe5466cf34e90c6c),
+     (0xa528f45403e61d95, 0x38c72dbd566e9788, 0xa5a1610e72fd18b5, 0x57bd43b5e52b7fe6)),
+)
+
+
+@pytest.mark.parametrize("ctr,key,expected", KAT_PHILOX4X64_10)
+def test_philox4x64_kernel_random123_kat(ctr, key, expected):
+    # philox4x64_words gives the blocks after its counter (NumPy's pre-increment)
+    v = (sum(c << (64 * i) for i, c in enumerate(ctr)) - 1) % (1 << 256)
+    before = [(v >> (64 * i)) & (2 ** 64 - 1) for i in range(4)]
+    assert [int(w) for w in rng.philox4x64_words(key, before, 1)] == list(expected)
+
+
 def test_philox4x64_uniform32_is_numpys_float32_random():
     """Float32 uniforms made in the kernel equal NumPy's ``random(dtype=float32)`` (low
     half of each word first), across two chunks and a counter carry; a later launch
