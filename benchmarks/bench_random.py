@@ -74,10 +74,11 @@ def main():
 
 def kernel_table():
     """The Philox-4x64 kernel's cost-model throughput per NeuronCore (one launch, engines
-    fully overlapped), and its instructions per chunk (128 x F blocks) by engine."""
+    fully overlapped), and its instructions per block by engine (every block passes through
+    each instruction of its chunk once; an instruction covers 128 x F blocks)."""
     from kernels import rng
     print("\nneuron kernel (cost model, one launch): 10^9 values / s per NeuronCore;"
-          " instructions per chunk of 128 x F blocks")
+          " instructions per block by engine (each instruction covers 128 x F blocks)")
     print(f"{'blocks':>8}{'F':>5}{'mode':>9}{'target':>7}{'G val/s':>9}{'bound':>8}"
           f"{'tensor':>8}{'vector':>8}{'scalar':>8}{'gpsimd':>8}")
     for n_blocks, mode in ((1 << 16, "uniform"), (1 << 18, "uniform"), (1 << 16, "raw")):
