@@ -81,7 +81,7 @@ def kernel_table():
           " instructions per block by engine (each instruction covers 128 x F blocks)")
     print(f"{'blocks':>8}{'F':>5}{'mode':>9}{'target':>7}{'G val/s':>9}{'bound':>8}"
           f"{'tensor':>8}{'vector':>8}{'scalar':>8}{'gpsimd':>8}")
-    for n_blocks, mode in ((1 << 16, "uniform"), (1 << 18, "uniform"), (1 << 16, "raw")):
+    for n_blocks, mode in ((1 << 16, "uniform"), (1 << 18, "uniform"), (1 << 18, "raw")):
         rep = rng.estimate64(n_blocks, mode=mode)
         pc = rep["per_chunk"]
         label = "f32 unif" if mode == "uniform" else "uint64"

@@ -3,9 +3,10 @@ and NumPy's Philox-4x64-10 stream (:func:`philox4x64_kernel`: bit for bit
 ``numpy.random.Philox(key=, counter=).random_raw`` (:func:`philox4x64_words`) and NumPy's
 float32 ``random`` (:func:`philox4x64_uniform32`); the state as 8-bit digits, the 64x64
 products on TensorE, carries on ScalarE / GpSimd, XORs on VectorE (see the Philox-4x64
-section). Cost model, one launch of 2^16 blocks (:func:`estimate64`): 1.71e9 (trn1) /
-1.46e9 (trn2) float32 uniforms per second per NeuronCore, VectorE-bound with ScalarE,
-GpSimd and TensorE within 10-25% of it.
+section). Cost model, one launch (:func:`estimate64`), float32 uniforms per second per
+NeuronCore: 1.82e9 (trn1) / 1.56e9 (trn2) at F = 1024 blocks per partition per chunk
+(2^17 blocks and up), 1.71e9 / 1.46e9 at F = 512; VectorE-bound, ScalarE within 3%,
+GpSimd and TensorE within 15-20%.
 
 Kernel (NKI 0.3+, through :mod:`kernels.nki_adapter`): :func:`philox_kernel`
 ``(params[128, 6] uint32) -> out[n_chunks, 128, 4 * F]`` with ``mode`` one of
@@ -438,7 +439,9 @@ def philox_kernel(params, n_chunks, F, mode="uint32", rounds=ROUNDS, loc=0.0, sc
 #   never a tie, and the round-to-nearest-even of the write to uint32 is the floor) and
 #   GpSimd (the add, < 2^20). Digits ``t_k mod 256``: the low word's on VectorE
 #   (``t & 255``, fused with the next round's key XOR), the high word's on ScalarE /
-#   GpSimd as ``t - 256 q`` (all fp32-exact integers < 2^20).
+#   GpSimd as ``t - 256 q`` (all fp32-exact integers < 2^20). Digits are uint16 tiles
+#   (SBUF: 115 KiB per partition at F = 1024); a PSUM column tile is one bank, so the
+#   matmuls and copies of a column run per 512 blocks.
 # * Every in-kernel integer (constants, parameters) is below 2^31; the round keys' digits
 #   and the ``m_j * I`` matrices come from the host.
 DIG = 8                          # bits per digit
@@ -450,9 +453,14 @@ M64 = (1 << 64) - 1
 PHILOX64_M_DIGITS = tuple(tuple((m >> (DIG * j)) & 0xFF for j in range(ND))
                           for m in PHILOX64_M)
 FLOOR_BIAS = -0.5 + 2.0 ** -9     # round(t / 256 + FLOOR_BIAS) == t // 256, 0 <= t < 2^23
-F64_MAX = 512                     # one PSUM bank (512 fp32) per column tile; N <= 512
+PSUM_F = 512                      # one PSUM bank (512 fp32) per column tile; N <= 512
+F64_MAX = 1024                    # blocks per partition per chunk (SBUF: digits in uint16)
 # high-word digits made on VectorE (the rest on ScalarE + GpSimd): the engine balance
 HI_DIGITS_ON_V = 0
+
+
+def _u16(shape, name):
+    return nl.ndarray(shape, dtype=nl.uint16, buffer=nl.sbuf, name=name)
 
 
 def _f16(shape, name):
@@ -462,7 +470,7 @@ def _f16(shape, name):
 def _digits_of_half(out, half, shape, tag):
     """Append the four 8-bit digits of a uint32 tile to ``out`` (VectorE bitvec)."""
     for d in range(4):
-        t = _u32(shape, f"{tag}{d}")
+        t = _u16(shape, f"{tag}{d}")
         if d == 0:
             nisa.tensor_scalar(t, half, nl.bitwise_and, 0xFF)
         elif d == 3:
@@ -485,14 +493,16 @@ def _mul_digits(xd, w, stat, fbias, shape, lo_key, tag):
     lo, hi = [], []
     q = None
     for k in range(NCOL):
-        ps = nl.ndarray(shape, dtype=nl.float32, buffer=nl.psum, name=f"col{tag}")
-        for i in range(ND):
-            j = k - i
-            if 0 <= j < ND:
-                c0 = (w * ND + j) * P
-                nisa.nc_matmul(ps, stat[:, c0:c0 + P], x16[i])
         c = _u32(shape, f"c{tag}")
-        nisa.activation(c, nl.copy, ps)                        # PSUM -> SBUF, < 2^19
+        for h0 in range(0, shape[1], PSUM_F):    # one PSUM bank (<= 512 fp32) at a time
+            hn = min(PSUM_F, shape[1] - h0)
+            ps = nl.ndarray((P, hn), dtype=nl.float32, buffer=nl.psum, name=f"col{tag}")
+            for i in range(ND):
+                j = k - i
+                if 0 <= j < ND:
+                    c0 = (w * ND + j) * P
+                    nisa.nc_matmul(ps, stat[:, c0:c0 + P], x16[i][:, h0:h0 + hn])
+            nisa.activation(c[:, h0:h0 + hn], nl.copy, ps)     # PSUM -> SBUF, < 2^19
         if q is None:
             t = c
         else:
@@ -500,7 +510,7 @@ def _mul_digits(xd, w, stat, fbias, shape, lo_key, tag):
             nisa.tensor_tensor(t, c, q, nl.add, engine=_gp())   # < 2^20
         qn = _u32(shape, f"q{tag}")
         nisa.activation(qn, nl.copy, t, bias=fbias, scale=1.0 / 256)     # t // 256
-        d = _u32(shape, f"d{tag}")
+        d = _u16(shape, f"d{tag}")
         if k < ND:
             if lo_key is None:
                 nisa.tensor_scalar(d, t, nl.bitwise_and, 0xFF)
@@ -614,10 +624,10 @@ def philox4x64_kernel(params, stat_hbm, n_chunks, F, mode="raw", rounds=ROUNDS):
             lo1, hi1 = _mul_digits(x2, 1, stat, fbias, shape, key0, "b")   # -> x1
             n0, n2 = [], []
             for j in range(ND):
-                a = _u32(shape, "n0d")
+                a = _u16(shape, "n0d")
                 nisa.tensor_tensor(a, hi1[j], x1k[j], nl.bitwise_xor)
                 n0.append(a)
-                b = _u32(shape, "n2d")
+                b = _u16(shape, "n2d")
                 nisa.tensor_tensor(b, hi0[j], x3k[j], nl.bitwise_xor)
                 n2.append(b)
             x0, x1k, x2, x3k = n0, lo1, n2, lo0

@@ -192,6 +192,18 @@ def test_philox4x64_kernel_random123_kat(ctr, key, expected):
     assert [int(w) for w in rng.philox4x64_words(key, before, 1)] == list(expected)
 
 
+def test_philox4x64_psum_bank_split(monkeypatch):
+    """Chunks wider than one PSUM bank run each column's matmuls and copies per bank
+    (F = 1024 in production; here banks of 2 blocks, F = 5)."""
+    monkeypatch.setattr(rng, "PSUM_F", 2)
+    key, ctr = (99, 2 ** 63), (2 ** 64 - 300, 0, 0, 0)
+    u = rng.philox4x64_uniform32(key, ctr, 640, f_max=5)
+    bg = np.random.Philox(key=np.array(key, dtype=np.uint64),
+                          counter=np.array(ctr, dtype=np.uint64))
+    np.testing.assert_array_equal(u, np.random.Generator(bg).random(8 * 640,
+                                                                     dtype=np.float32))
+
+
 def test_philox4x64_uniform32_is_numpys_float32_random():
     """Float32 uniforms made in the kernel equal NumPy's ``random(dtype=float32)`` (low
     half of each word first), across two chunks and a counter carry; a later launch
@@ -228,7 +240,8 @@ def test_philox4x64_digit_arithmetic_is_exact():
 
 def test_philox4x64_cost_model_target():
     """Issue 11 item 6: >= 1e9 float32 uniforms / s per NeuronCore on trn2 (cost model)."""
-    rep = rng.estimate64(1 << 16, mode="uniform")
-    assert rep["estimate"]["trn2"]["values_per_s"] >= 1e9
-    assert rep["peak_sbuf_bytes_per_partition"] <= 192 * 1024
-    assert rep["peak_psum_banks"] <= 8
+    for n_blocks in (1 << 16, 1 << 17):              # F = 512 and F = 1024
+        rep = rng.estimate64(n_blocks, mode="uniform")
+        assert rep["estimate"]["trn2"]["values_per_s"] >= 1e9
+        assert rep["peak_sbuf_bytes_per_partition"] <= 192 * 1024
+        assert rep["peak_psum_banks"] <= 8
