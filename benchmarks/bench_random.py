@@ -74,12 +74,12 @@ def main():
 
 def kernel_table():
     """The Philox-4x64 kernel's cost-model throughput per NeuronCore (one launch, engines
-    fully overlapped), and its instructions per block by engine (every block passes through
+    fully overlapped; ``serial``: no overlap at all), and its instructions per block by engine (every block passes through
     each instruction of its chunk once; an instruction covers 128 x F blocks)."""
     from kernels import rng
     print("\nneuron kernel (cost model, one launch): 10^9 values / s per NeuronCore;"
           " instructions per block by engine (each instruction covers 128 x F blocks)")
-    print(f"{'blocks':>8}{'F':>5}{'mode':>9}{'target':>7}{'G val/s':>9}{'bound':>8}"
+    print(f"{'blocks':>8}{'F':>5}{'mode':>9}{'target':>7}{'G val/s':>9}{'serial':>8}{'bound':>8}"
           f"{'tensor':>8}{'vector':>8}{'scalar':>8}{'gpsimd':>8}")
     for n_blocks, mode in ((1 << 16, "uniform"), (1 << 18, "uniform"), (1 << 18, "raw")):
         rep = rng.estimate64(n_blocks, mode=mode)
@@ -87,8 +87,9 @@ def kernel_table():
         label = "f32 unif" if mode == "uniform" else "uint64"
         for t in ("trn1", "trn2"):
             e = rep["estimate"][t]
+            ser = e["values_per_s"] * e["overlapped_s"] / e["serial_s"] / 1e9
             print(f"{n_blocks:>8}{rep['F']:>5}{label:>9}{t:>7}{e['values_per_s'] / 1e9:>9.3f}"
-                  f"{e['bottleneck']:>8}{pc['tensor']:>8.0f}{pc['vector']:>8.0f}"
+                  f"{ser:>8.3f}{e['bottleneck']:>8}{pc['tensor']:>8.0f}{pc['vector']:>8.0f}"
                   f"{pc['scalar']:>8.0f}{pc['gpsimd']:>8.0f}")
 
 if __name__ == "__main__":
