@@ -2,7 +2,8 @@
 ``integers(0, 1000)`` from ``trnpy.random.default_rng`` (NumPy's Philox stream) on both
 CPU backends, against NumPy's ``Generator(Philox)`` (the same stream) and NumPy's
 default ``PCG64``. Prints ms per call (best of the rounds, each alternating with its
-baseline so other load falls on both) and the ratios.
+baseline so other load falls on both) and the ratios. Timed by CPU time
+(``process_time``, all threads) so other load on a shared machine does not count.
 
 Targets (issue 11, item 6): NumPy backend at most 1.1x NumPy's Generator(Philox). The
 torch backend runs the device samplers (the code CUDA and neuron use) on the CPU, its
@@ -10,8 +11,9 @@ Philox words from NumPy's Philox (``_random_bits.CPU_WORDS_FROM_NUMPY``); ``--li
 adds a torch row with the whole-tensor limb arithmetic that CUDA runs.
 
 Then the neuron kernel (``kernels/rng.py``'s Philox-4x64, NumPy's stream) by the NKI
-emulator's cost model: words and float32 uniforms (two per word, NumPy's float32
-``random``) per second per NeuronCore on trn1 and trn2 (target: 1e9 uniforms/s on trn2).
+emulator's cost model: float32 uniforms made in the kernel (NumPy's float32 ``random``,
+8 per block) and raw uint64 words per second per NeuronCore on trn1 and trn2 (target:
+1e9 uniforms/s on trn2), with the instructions per chunk by engine.
 Usage: python3 benchmarks/bench_random.py [--quick] [--limbs] [--no-kernel]
 (--quick: 10^6 values)
 """
@@ -39,9 +41,9 @@ def best(fns, repeat):
     times = [[] for _ in fns]
     for _ in range(repeat):
         for i, f in enumerate(fns):
-            t = time.perf_counter()
+            t = time.process_time()
             f()
-            times[i].append(time.perf_counter() - t)
+            times[i].append(time.process_time() - t)
     return [min(t) * 1e3 for t in times]
 
 
@@ -71,17 +73,24 @@ def main():
 
 
 def kernel_table():
-    """The Philox-4x64 kernel's cost-model throughput per NeuronCore."""
+    """The Philox-4x64 kernel's cost-model throughput per NeuronCore (one launch, engines
+    fully overlapped; ``serial``: no overlap at all), and its instructions per block by engine (every block passes through
+    each instruction of its chunk once; an instruction covers 128 x F blocks)."""
     from kernels import rng
-    print("\nneuron kernel (cost model, one launch): 10^9 values / s per NeuronCore")
-    print(f"{'blocks':>8}{'F':>6}{'target':>7}{'words':>8}{'f32 unif':>10}{'bound':>8}")
-    for n_blocks, f in ((1 << 16, 256), (1 << 16, 512), (1 << 17, 1024)):
-        rep = rng.estimate64(n_blocks, f_max=f)
+    print("\nneuron kernel (cost model, one launch): 10^9 values / s per NeuronCore;"
+          " instructions per block by engine (each instruction covers 128 x F blocks)")
+    print(f"{'blocks':>8}{'F':>5}{'mode':>9}{'target':>7}{'G val/s':>9}{'serial':>8}{'bound':>8}"
+          f"{'tensor':>8}{'vector':>8}{'scalar':>8}{'gpsimd':>8}")
+    for n_blocks, mode in ((1 << 16, "uniform"), (1 << 18, "uniform"), (1 << 18, "raw")):
+        rep = rng.estimate64(n_blocks, mode=mode)
+        pc = rep["per_chunk"]
+        label = "f32 unif" if mode == "uniform" else "uint64"
         for t in ("trn1", "trn2"):
             e = rep["estimate"][t]
-            w = e["values_per_s"] / 1e9
-            print(f"{n_blocks:>8}{f:>6}{t:>7}{w:>8.3f}{2 * w:>10.3f}{e['bottleneck']:>8}")
-
+            ser = e["values_per_s"] * e["overlapped_s"] / e["serial_s"] / 1e9
+            print(f"{n_blocks:>8}{rep['F']:>5}{label:>9}{t:>7}{e['values_per_s'] / 1e9:>9.3f}"
+                  f"{ser:>8.3f}{e['bottleneck']:>8}{pc['tensor']:>8.0f}{pc['vector']:>8.0f}"
+                  f"{pc['scalar']:>8.0f}{pc['gpsimd']:>8.0f}")
 
 if __name__ == "__main__":
     main()

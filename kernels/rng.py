@@ -1,8 +1,12 @@
 """Philox-4x32-10 counter-based random numbers on the Vector / Scalar / GpSimd engines,
-and NumPy's Philox-4x64-10 stream (:func:`philox4x64_kernel`, :func:`philox4x64_words`:
-bit for bit ``numpy.random.Philox(key=, counter=).random_raw``; 10-bit limbs, round keys
-and the base counter computed on the host; about 3,100 instructions per chunk of
-128 x 512 blocks, VectorE-bound, ~0.34 G uint64 / s on trn2 by the cost model).
+and NumPy's Philox-4x64-10 stream (:func:`philox4x64_kernel`: bit for bit
+``numpy.random.Philox(key=, counter=).random_raw`` (:func:`philox4x64_words`) and NumPy's
+float32 ``random`` (:func:`philox4x64_uniform32`); the state as 8-bit digits, the 64x64
+products on TensorE, carries on ScalarE / GpSimd, XORs on VectorE (see the Philox-4x64
+section). Cost model, one launch (:func:`estimate64`), float32 uniforms per second per
+NeuronCore: 1.82e9 (trn1) / 1.56e9 (trn2) at F = 1024 blocks per partition per chunk
+(2^17 blocks and up), 1.71e9 / 1.46e9 at F = 512; VectorE-bound, ScalarE within 3%,
+GpSimd and TensorE within 15-20%.
 
 Kernel (NKI 0.3+, through :mod:`kernels.nki_adapter`): :func:`philox_kernel`
 ``(params[128, 6] uint32) -> out[n_chunks, 128, 4 * F]`` with ``mode`` one of
@@ -420,78 +424,161 @@ def philox_kernel(params, n_chunks, F, mode="uint32", rounds=ROUNDS, loc=0.0, sc
 
 # --------------------------------------------------------------------------- Philox-4x64
 # NumPy's bit generator ``numpy.random.Philox`` is Philox-4x64-10 (trnpy/_random_bits.py
-# computes the same words with torch). 64-bit words are (lo, hi) pairs of uint32 tiles;
-# 64x64 -> 128-bit products use 10-bit limbs (7 per word): a limb product is < 2^20, a
-# column sum of at most 7 products < 2^23 and the carry chain < 2^24, all fp32-exact.
-LIMB64 = 10
-N_LIMBS64 = 7
-DIGITS64 = 13                   # digits of the 128-bit product (the last: 8 bits)
+# computes the same words with torch). Design (VectorE was the bottleneck of the limb
+# kernel; TensorE sat idle):
+#
+# * The state lives as 8-bit *digits* (uint32 tiles, values < 256): 8 per 64-bit word.
+#   XOR is digit-wise, so the round's XORs need no word assembly and the multiplier
+#   inputs need no limb extraction.
+# * The 64x64 -> 128-bit products run on TensorE: column ``k`` of the digit product,
+#   ``c_k = sum_{i+j=k} x_i m_j``, is a PSUM accumulation of ``nc_matmul(m_j * I, x_i)``
+#   over fp16 operands (digits < 256 and the multiplier's digits are exact in fp16; each
+#   product < 2^16, a column < 8 * 2^16 = 2^19 -- exact fp32 PSUM sums).
+# * The carry chain ``t_k = c_k + q_{k-1}``, ``q_k = t_k // 256`` runs on ScalarE (PSUM
+#   copy; ``q = round(t / 256 - 0.5 + 2^-9)``, exact: ``t / 256`` has 8 fractional bits,
+#   never a tie, and the round-to-nearest-even of the write to uint32 is the floor) and
+#   GpSimd (the add, < 2^20). Digits ``t_k mod 256``: the low word's on VectorE
+#   (``t & 255``, fused with the next round's key XOR), the high word's on ScalarE /
+#   GpSimd as ``t - 256 q`` (all fp32-exact integers < 2^20). Digits are uint16 tiles
+#   (SBUF: 115 KiB per partition at F = 1024); a PSUM column tile is one bank, so the
+#   matmuls and copies of a column run per 512 blocks.
+# * Every in-kernel integer (constants, parameters) is below 2^31; the round keys' digits
+#   and the ``m_j * I`` matrices come from the host.
+DIG = 8                          # bits per digit
+ND = 8                           # digits per 64-bit word
+NCOL = 2 * ND - 1                # digit columns of a 64 x 64 product
 PHILOX64_M = (0xD2E7470EE14C6C93, 0xCA5A826395121157)      # Random123 / NumPy
 PHILOX64_W = (0x9E3779B97F4A7C15, 0xBB67AE8584CAA73B)
 M64 = (1 << 64) - 1
-PHILOX64_M_LIMBS = tuple(tuple((m >> (LIMB64 * i)) & 0x3FF for i in range(N_LIMBS64))
-                         for m in PHILOX64_M)
+PHILOX64_M_DIGITS = tuple(tuple((m >> (DIG * j)) & 0xFF for j in range(ND))
+                          for m in PHILOX64_M)
+FLOOR_BIAS = -0.5 + 2.0 ** -9     # round(t / 256 + FLOOR_BIAS) == t // 256, 0 <= t < 2^23
+PSUM_F = 512                      # one PSUM bank (512 fp32) per column tile; N <= 512
+F64_MAX = 1024                    # blocks per partition per chunk (SBUF: digits in uint16)
+# high-word digits made on VectorE (the rest on ScalarE + GpSimd): the engine balance
+HI_DIGITS_ON_V = 0
 
 
-def _limbs64(lo, hi, shape):
-    """The seven 10-bit limbs of the 64-bit words (lo, hi) (VectorE bitvec)."""
-    out = []
-    for i in range(N_LIMBS64):
-        t = _u32(shape, f"x64l{i}")
-        b0 = LIMB64 * i
-        if b0 + LIMB64 <= 32:                   # inside lo
-            if b0 == 0:
-                nisa.tensor_scalar(t, lo, nl.bitwise_and, 0x3FF)
-            else:
-                nisa.tensor_scalar(t, lo, nl.right_shift, b0, op1=nl.bitwise_and,
-                                   operand1=0x3FF)
-        elif b0 < 32:                           # straddles: lo's top bits, hi's low ones
-            nb = 32 - b0
-            t_lo = _u32(shape, "x64l_lo")
-            nisa.tensor_scalar(t_lo, lo, nl.right_shift, b0)
-            t_hi = _u32(shape, "x64l_hi")
-            nisa.tensor_scalar(t_hi, hi, nl.bitwise_and, (1 << (LIMB64 - nb)) - 1,
-                               op1=nl.left_shift, operand1=nb)
-            nisa.tensor_tensor(t, t_lo, t_hi, nl.bitwise_or)
-        elif b0 - 32 + LIMB64 >= 32:            # hi's top bits
-            nisa.tensor_scalar(t, hi, nl.right_shift, b0 - 32)
+def _u16(shape, name):
+    return nl.ndarray(shape, dtype=nl.uint16, buffer=nl.sbuf, name=name)
+
+
+def _f16(shape, name):
+    return nl.ndarray(shape, dtype=nl.float16, buffer=nl.sbuf, name=name)
+
+
+def _digits_of_half(out, half, shape, tag):
+    """Append the four 8-bit digits of a uint32 tile to ``out`` (VectorE bitvec)."""
+    for d in range(4):
+        t = _u16(shape, f"{tag}{d}")
+        if d == 0:
+            nisa.tensor_scalar(t, half, nl.bitwise_and, 0xFF)
+        elif d == 3:
+            nisa.tensor_scalar(t, half, nl.right_shift, 24)
         else:
-            nisa.tensor_scalar(t, hi, nl.right_shift, b0 - 32, op1=nl.bitwise_and,
-                               operand1=0x3FF)
+            nisa.tensor_scalar(t, half, nl.right_shift, DIG * d, op1=nl.bitwise_and,
+                               operand1=0xFF)
         out.append(t)
-    return out
 
 
-def _mulhilo64(lo, hi, ml, shape):
-    """128-bit product of the uint64 words (lo, hi) and a constant with host-computed
-    10-bit limbs ``ml``: its four 32-bit words, least significant first."""
-    xl = _limbs64(lo, hi, shape)
-    ts = _limb_product(xl, ml, N_LIMBS64, LIMB64, shape, "64_")
-    top = len(ts) - 1
-    return _assemble_words(ts, top, shape, (0, 32, 64, 96), LIMB64, DIGITS64, 128, "64_")
+def _mul_digits(xd, w, stat, fbias, shape, lo_key, tag):
+    """Digits of the 128-bit product ``x * M_w`` (x given by its 8 digit tiles ``xd``):
+    ``(lo, hi)``, 8 digit tiles each, least significant first. The low word's digits
+    come XOR-ed with the (P, 1) key-digit columns ``lo_key`` when given."""
+    x16 = []
+    for i in range(ND):                          # TensorE operands: fp16 (exact < 2048)
+        t = _f16(shape, f"x16{tag}{i}")
+        nisa.tensor_copy(t, xd[i], engine=_gp())
+        x16.append(t)
+    lo, hi = [], []
+    q = None
+    for k in range(NCOL):
+        c = _u32(shape, f"c{tag}")
+        for h0 in range(0, shape[1], PSUM_F):    # one PSUM bank (<= 512 fp32) at a time
+            hn = min(PSUM_F, shape[1] - h0)
+            ps = nl.ndarray((P, hn), dtype=nl.float32, buffer=nl.psum, name=f"col{tag}")
+            for i in range(ND):
+                j = k - i
+                if 0 <= j < ND:
+                    c0 = (w * ND + j) * P
+                    nisa.nc_matmul(ps, stat[:, c0:c0 + P], x16[i][:, h0:h0 + hn])
+            nisa.activation(c[:, h0:h0 + hn], nl.copy, ps)     # PSUM -> SBUF, < 2^19
+        if q is None:
+            t = c
+        else:
+            t = _u32(shape, f"t{tag}")
+            nisa.tensor_tensor(t, c, q, nl.add, engine=_gp())   # < 2^20
+        qn = _u32(shape, f"q{tag}")
+        nisa.activation(qn, nl.copy, t, bias=fbias, scale=1.0 / 256)     # t // 256
+        d = _u16(shape, f"d{tag}")
+        if k < ND:
+            if lo_key is None:
+                nisa.tensor_scalar(d, t, nl.bitwise_and, 0xFF)
+            else:
+                nisa.tensor_scalar(d, t, nl.bitwise_and, 0xFF, op1=nl.bitwise_xor,
+                                   operand1=lo_key[k])
+            lo.append(d)
+        elif k - ND < HI_DIGITS_ON_V:
+            nisa.tensor_scalar(d, t, nl.bitwise_and, 0xFF)
+            hi.append(d)
+        else:
+            q256 = _u32(shape, f"q256{tag}")
+            nisa.activation(q256, nl.copy, qn, scale=256.0)
+            nisa.tensor_tensor(d, t, q256, nl.subtract, engine=_gp())
+            hi.append(d)
+        q = qn
+    hi.append(q)                 # digit 15 = t_14 // 256 (< 256: the product is < 2^128)
+    return lo, hi
 
 
-def _xor3(a, b, key_col, shape, name):
-    """``a ^ b ^ key`` (key a (P, 1) uint32 column)."""
-    t = _u32(shape, name + "_t")
-    nisa.tensor_tensor(t, a, b, nl.bitwise_xor)
-    r = _u32(shape, name)
-    nisa.tensor_scalar(r, t, nl.bitwise_xor, key_col)
-    return r
+def _emit_half(dst, dg, shape, mode):
+    """One uint32 half (digits ``dg[0..3]``) into ``dst``: the word (``raw``) or NumPy's
+    float32 uniform ``(half >> 8) * 2^-24`` (``uniform``), which drops digit 0."""
+    if mode == "raw":
+        b = _u32(shape, "raw_b")
+        nisa.activation(b, nl.copy, dg[1], scale=256.0)
+        c = _u32(shape, "raw_c")
+        nisa.activation(c, nl.copy, dg[2], scale=65536.0)
+        s = _u32(shape, "raw_s")
+        nisa.tensor_tensor(s, dg[0], b, nl.add, engine=_gp())
+        s2 = _u32(shape, "raw_s2")
+        nisa.tensor_tensor(s2, s, c, nl.add, engine=_gp())      # low 24 bits, exact
+        top = _u32(shape, "raw_top")
+        nisa.tensor_scalar(top, dg[3], nl.left_shift, 24)
+        nisa.tensor_tensor(dst, top, s2, nl.bitwise_or)
+    else:
+        fb = _f32(shape, "u_b")
+        nisa.activation(fb, nl.copy, dg[1], scale=2.0 ** -24)
+        fc = _f32(shape, "u_c")
+        nisa.activation(fc, nl.copy, dg[2], scale=2.0 ** -16)
+        fd = _f32(shape, "u_d")
+        nisa.activation(fd, nl.copy, dg[3], scale=2.0 ** -8)
+        s = _f32(shape, "u_s")
+        nisa.tensor_tensor(s, fd, fc, nl.add, engine=_gp())
+        nisa.tensor_tensor(dst, s, fb, nl.add, engine=_gp())   # multiples of 2^-24: exact
 
 
 @nki.jit
-def philox4x64_kernel(params, n_chunks, F, rounds=ROUNDS, m_limbs=PHILOX64_M_LIMBS):
-    """NumPy's Philox-4x64-``rounds`` words: ``out[ch, p, 8 j + 2 w + h]`` = half ``h``
-    (0: low 32 bits) of word ``w`` of block ``base + ch * 128 * F + p * F + j``.
+def philox4x64_kernel(params, stat_hbm, n_chunks, F, mode="raw", rounds=ROUNDS):
+    """NumPy's Philox-4x64-``rounds`` stream: ``out[ch, p, 8 j + 2 w + h]`` = half ``h``
+    (0: low 32 bits) of word ``w`` of block ``base + ch * 128 * F + p * F + j``
+    (``mode="raw"``, uint32), or NumPy's float32 uniform made from that half
+    (``mode="uniform"``: ``(half >> 8) * 2^-24``, the order of ``random(dtype=float32)``).
 
-    ``params``: uint32 HBM [128, 8 + 4 * rounds] on every partition: the 256-bit base
-    counter as eight 32-bit words (least significant first), then the round keys
-    ``key + r * W`` (host-computed) as (k0 lo, k0 hi, k1 lo, k1 hi) per round."""
-    out = nl.ndarray((n_chunks, P, 8 * F), dtype=nl.uint32, buffer=nl.shared_hbm,
+    ``params``: uint32 HBM [128, 12 + 16 * rounds] on every partition: the 256-bit base
+    counter as eight 32-bit words (least significant first), the round-0 key as four
+    32-bit words (k0 lo, k0 hi, k1 lo, k1 hi), then per round ``r`` the 8-bit digits of
+    ``k0 + r W0`` and of ``k1 + r W1`` (host-computed). ``stat_hbm``: fp16 [128, 2048],
+    block ``8 w + j`` = ``m_{w,j} * I`` (digit ``j`` of multiplier ``w``)."""
+    out_dt = nl.uint32 if mode == "raw" else nl.float32
+    out = nl.ndarray((n_chunks, P, 8 * F), dtype=out_dt, buffer=nl.shared_hbm,
                      name="philox64_out")
-    prm = _u32((P, 8 + 4 * rounds), "params64")
+    prm = _u32((P, 12 + 16 * rounds), "params64")
     nisa.dma_copy(dst=prm, src=params)
+    stat = nl.ndarray((P, 2 * ND * P), dtype=nl.float16, buffer=nl.sbuf, name="m_eye")
+    nisa.dma_copy(dst=stat, src=stat_hbm)
+    fbias = _f32((P, 1), "floor_bias")           # (P, 1) bias tile (trn1: no scalar bias)
+    nisa.memset(fbias, FLOOR_BIAS)
     shape = (P, F)
     for ch in nl.affine_range(n_chunks):
         # counter words: base + index (256-bit add with carries through 8 halves)
@@ -511,38 +598,90 @@ def philox4x64_kernel(params, n_chunks, F, rounds=ROUNDS, m_limbs=PHILOX64_M_LIM
             carry = _add32(cw, base, carry_l, carry_h, shape, want_carry=w < 7)
             halves.append(cw)
             carry_l, carry_h = carry, None
-        c = halves                               # c0 lo, c0 hi, c1 lo, ..., c3 hi
+        # digits: x0, x2 (multiplied) and x1 ^ k0, x3 ^ k1 (XOR-ed in round 0)
+        xs = []
+        for w in range(4):
+            dg = []
+            for h in range(2):
+                src = halves[2 * w + h]
+                if w % 2 == 1:
+                    kx = _u32(shape, "ctr64_key")
+                    kc = 8 + (w // 2) * 2 + h
+                    nisa.tensor_scalar(kx, src, nl.bitwise_xor, prm[:, kc:kc + 1])
+                    src = kx
+                _digits_of_half(dg, src, shape, f"x{w}d")
+            xs.append(dg)
+        x0, x1k, x2, x3k = xs[0], xs[1], xs[2], xs[3]
         for r in range(rounds):
-            kc = 8 + 4 * r
-            p0 = _mulhilo64(c[0], c[1], m_limbs[0], shape)     # c0 * M0
-            p1 = _mulhilo64(c[4], c[5], m_limbs[1], shape)     # c2 * M1
-            n0l = _xor3(p1[2], c[2], prm[:, kc:kc + 1], shape, "n0l")
-            n0h = _xor3(p1[3], c[3], prm[:, kc + 1:kc + 2], shape, "n0h")
-            n2l = _xor3(p0[2], c[6], prm[:, kc + 2:kc + 3], shape, "n2l")
-            n2h = _xor3(p0[3], c[7], prm[:, kc + 3:kc + 4], shape, "n2h")
-            c = [n0l, n0h, p1[0], p1[1], n2l, n2h, p0[0], p0[1]]
-        res = nl.ndarray((P, 8 * F), dtype=nl.uint32, buffer=nl.sbuf, name="philox64_res")
+            key0, key1 = None, None
+            if r + 1 < rounds:                   # next round's key digits, fused below
+                kc = 12 + 16 * (r + 1)
+                key0, key1 = [], []
+                for j in range(ND):
+                    key0.append(prm[:, kc + j:kc + j + 1])
+                    key1.append(prm[:, kc + ND + j:kc + ND + j + 1])
+            lo0, hi0 = _mul_digits(x0, 0, stat, fbias, shape, key1, "a")   # -> x3
+            lo1, hi1 = _mul_digits(x2, 1, stat, fbias, shape, key0, "b")   # -> x1
+            n0, n2 = [], []
+            for j in range(ND):
+                a = _u16(shape, "n0d")
+                nisa.tensor_tensor(a, hi1[j], x1k[j], nl.bitwise_xor)
+                n0.append(a)
+                b = _u16(shape, "n2d")
+                nisa.tensor_tensor(b, hi0[j], x3k[j], nl.bitwise_xor)
+                n2.append(b)
+            x0, x1k, x2, x3k = n0, lo1, n2, lo0
+        res = nl.ndarray((P, 8 * F), dtype=out_dt, buffer=nl.sbuf, name="philox64_res")
         r8 = res.reshape((P, F, 8))
-        for w in range(8):                       # bit-exact interleave (bitvec)
-            nisa.tensor_scalar(r8[:, :, w], c[w], nl.bitwise_or, 0)
+        words = [x0, x1k, x2, x3k]
+        for w in range(4):
+            for h in range(2):
+                _emit_half(r8[:, :, 2 * w + h], words[w][4 * h:4 * h + 4], shape, mode)
         nisa.dma_copy(dst=out[ch], src=res)
     return out
 
 
 def _params64(key, counter, rounds=ROUNDS):
-    """Host side: the kernel's parameter rows for base counter ``counter`` (4 uint64
-    words) and key (2 uint64 words): counter halves, then the round keys' halves."""
+    """Host side: the kernel's parameter row for base counter ``counter`` (4 uint64 words)
+    and key (2 uint64 words), replicated on the 128 partitions."""
     row = []
     for w in counter:
         row += [int(w) & MASK32, (int(w) >> 32) & MASK32]
     k0, k1 = (int(k) & M64 for k in key)
+    row += [k0 & MASK32, k0 >> 32, k1 & MASK32, k1 >> 32]
     for r in range(rounds):
-        row += [k0 & MASK32, k0 >> 32, k1 & MASK32, k1 >> 32]
+        for k in (k0, k1):
+            row += [(k >> (DIG * j)) & 0xFF for j in range(ND)]
         k0, k1 = (k0 + PHILOX64_W[0]) & M64, (k1 + PHILOX64_W[1]) & M64
     return np.ascontiguousarray(np.broadcast_to(np.array(row, np.uint32), (P, len(row))))
 
 
-def philox4x64_words(key, counter, n_blocks, *, rounds=ROUNDS, f_max=256):
+def _stationary64():
+    """Host side: fp16 [128, 2048], block ``8 w + j`` = ``m_{w,j} * I`` (exact: <= 255)."""
+    eye = np.eye(P, dtype=np.float32)
+    blocks = [m * eye for ms in PHILOX64_M_DIGITS for m in ms]
+    return np.concatenate(blocks, axis=1).astype(np.float16)
+
+
+def _plan64(n_blocks, f_max):
+    F = max(1, min(int(f_max), F64_MAX, _ceil_div(n_blocks, P)))
+    return F, _ceil_div(n_blocks, P * F)
+
+
+def _first_counter(counter):
+    """NumPy increments the 256-bit counter before each block: the first block's."""
+    v = (sum(int(w) << (64 * i) for i, w in enumerate(counter)) + 1) & ((1 << 256) - 1)
+    return [(v >> (64 * i)) & M64 for i in range(4)]
+
+
+def _run64(key, counter, n_blocks, mode, rounds, f_max):
+    F, n_chunks = _plan64(n_blocks, f_max)
+    out = nki.simulate(philox4x64_kernel)(_params64(key, _first_counter(counter), rounds),
+                                          _stationary64(), n_chunks, F, mode, rounds)
+    return np.asarray(out).reshape(-1)[:8 * n_blocks]
+
+
+def philox4x64_words(key, counter, n_blocks, *, rounds=ROUNDS, f_max=F64_MAX):
     """NumPy's Philox stream through the kernel: the 4 uint64 words of each of the blocks
     ``counter + 1 .. counter + n_blocks`` (NumPy increments the 256-bit counter before
     each block), as a uint64 array of ``4 * n_blocks`` words -- what
@@ -550,15 +689,18 @@ def philox4x64_words(key, counter, n_blocks, *, rounds=ROUNDS, f_max=256):
     n_blocks = int(n_blocks)
     if n_blocks <= 0:
         return np.zeros(0, np.uint64)
-    v = sum(int(w) << (64 * i) for i, w in enumerate(counter)) + 1
-    v &= (1 << 256) - 1
-    base = [(v >> (64 * i)) & M64 for i in range(4)]
-    F = max(1, min(int(f_max), _ceil_div(n_blocks, P)))
-    n_chunks = _ceil_div(n_blocks, P * F)
-    out = nki.simulate(philox4x64_kernel)(_params64(key, base, rounds), n_chunks, F, rounds,
-                                          PHILOX64_M_LIMBS)
-    halves = np.asarray(out, np.uint32).reshape(-1, 2)[:4 * n_blocks].astype(np.uint64)
+    halves = _run64(key, counter, n_blocks, "raw", rounds, f_max)
+    halves = halves.astype(np.uint32).reshape(-1, 2).astype(np.uint64)
     return halves[:, 0] | (halves[:, 1] << np.uint64(32))
+
+
+def philox4x64_uniform32(key, counter, n_blocks, *, rounds=ROUNDS, f_max=F64_MAX):
+    """NumPy's float32 ``random`` from the Philox state (key, counter) with no buffered
+    32-bit half: ``8 * n_blocks`` float32 uniforms, made in the kernel."""
+    n_blocks = int(n_blocks)
+    if n_blocks <= 0:
+        return np.zeros(0, np.float32)
+    return _run64(key, counter, n_blocks, "uniform", rounds, f_max).astype(np.float32)
 
 
 # --------------------------------------------------------------------------- host side
@@ -727,18 +869,22 @@ def estimate(n, mode="uniform", f_max=F_MAX):
     return rep
 
 
-def estimate64(n_blocks, f_max=512):
+def estimate64(n_blocks, f_max=F64_MAX, mode="raw"):
     """Cost-model report of one :func:`philox4x64_kernel` launch for ``n_blocks`` blocks
-    (dry run); ``values_per_s`` counts uint64 words."""
+    (dry run): ``values_per_s`` counts uint64 words (``mode="raw"``) or float32 uniforms
+    (``mode="uniform"``, 8 per block); ``per_chunk`` gives instructions per chunk by
+    engine (each over 128 x F blocks)."""
     import kernels.emulator as emu
-    F = max(1, min(int(f_max), _ceil_div(n_blocks, P)))
-    n_chunks = _ceil_div(n_blocks, P * F)
+    F, n_chunks = _plan64(n_blocks, f_max)
     with emu.dry_run(), emu.profile() as prof:
-        emu.nki.simulate(philox4x64_kernel)(_params64((0, 0), (0, 0, 0, 0)), n_chunks, F,
-                                            ROUNDS, PHILOX64_M_LIMBS)
+        emu.nki.simulate(philox4x64_kernel)(_params64((0, 0), (0, 0, 0, 0)), _stationary64(),
+                                            n_chunks, F, mode, ROUNDS)
     rep = prof.report()
+    per = 4 * n_blocks if mode == "raw" else 8 * n_blocks
+    rep["per_chunk"] = {e: c / n_chunks for e, c in rep["instructions"].items()}
+    rep["F"], rep["n_chunks"] = F, n_chunks
     for t in rep["estimate"]:
         e = rep["estimate"][t]
         e["dma_bw_fraction"] = (rep["dma_bytes"] / emu.cost.DMA_BW[t]) / e["overlapped_s"]
-        e["values_per_s"] = 4 * n_blocks / e["overlapped_s"]
+        e["values_per_s"] = per / e["overlapped_s"]
     return rep

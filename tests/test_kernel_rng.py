@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import kernels.emulator as emu
 from _helpers import examples
 from kernel_helpers import counted, emulator_only, shuffled_fixture
 from kernels import rng
@@ -168,3 +169,79 @@ def test_philox4x64_kernel_is_numpys_stream():
                           counter=np.array(ctr, dtype=np.uint64))
     np.testing.assert_array_equal(words, bg.random_raw(512))
     assert rep["kernels"] == 1
+    assert rep["instructions"]["tensor"] > 0          # the products run on TensorE
+
+
+# Random123 kat_vectors, "philox4x64 10" lines: (counter, key, expected block)
+KAT_PHILOX4X64_10 = (
+    ((0, 0, 0, 0), (0, 0),
+     (0x16554d9eca36314c, 0xdb20fe9d672d0fdc, 0xd7e772cee186176b, 0x7e68b68aec7ba23b)),
+    ((2 ** 64 - 1,) * 4, (2 ** 64 - 1,) * 2,
+     (0x87b092c3013fe90b, 0x438c3c67be8d0224, 0x9cc7d7c69cd777b6, 0xa09caebf594f0ba0)),
+    ((0x243f6a8885a308d3, 0x13198a2e03707344, 0xa4093822299f31d0, 0x082efa98ec4e6c89),
+     (0x452821e638d01377, 0xbe5466cf34e90c6c),
+     (0xa528f45403e61d95, 0x38c72dbd566e9788, 0xa5a1610e72fd18b5, 0x57bd43b5e52b7fe6)),
+)
+
+
+@pytest.mark.parametrize("ctr,key,expected", KAT_PHILOX4X64_10)
+def test_philox4x64_kernel_random123_kat(ctr, key, expected):
+    # philox4x64_words gives the blocks after its counter (NumPy's pre-increment)
+    v = (sum(c << (64 * i) for i, c in enumerate(ctr)) - 1) % (1 << 256)
+    before = [(v >> (64 * i)) & (2 ** 64 - 1) for i in range(4)]
+    assert [int(w) for w in rng.philox4x64_words(key, before, 1)] == list(expected)
+
+
+def test_philox4x64_psum_bank_split(monkeypatch):
+    """Chunks wider than one PSUM bank run each column's matmuls and copies per bank
+    (F = 1024 in production; here banks of 2 blocks, F = 5)."""
+    monkeypatch.setattr(rng, "PSUM_F", 2)
+    key, ctr = (99, 2 ** 63), (2 ** 64 - 300, 0, 0, 0)
+    u = rng.philox4x64_uniform32(key, ctr, 640, f_max=5)
+    bg = np.random.Philox(key=np.array(key, dtype=np.uint64),
+                          counter=np.array(ctr, dtype=np.uint64))
+    np.testing.assert_array_equal(u, np.random.Generator(bg).random(8 * 640,
+                                                                     dtype=np.float32))
+
+
+def test_philox4x64_uniform32_is_numpys_float32_random():
+    """Float32 uniforms made in the kernel equal NumPy's ``random(dtype=float32)`` (low
+    half of each word first), across two chunks and a counter carry; a later launch
+    continues the stream."""
+    key, ctr = (0x0123456789ABCDEF, 2 ** 64 - 2), (2 ** 64 - 100, 5, 2 ** 64 - 1, 9)
+    u = rng.philox4x64_uniform32(key, ctr, 129, f_max=1)
+    bg = np.random.Philox(key=np.array(key, dtype=np.uint64),
+                          counter=np.array(ctr, dtype=np.uint64))
+    ref = np.random.Generator(bg).random(8 * 129 + 16, dtype=np.float32)
+    assert u.dtype == np.float32 and u.shape == (8 * 129,)
+    np.testing.assert_array_equal(u, ref[:8 * 129])
+    v = rng.philox4x64_uniform32(key, (ctr[0] + 129, *ctr[1:]), 2)
+    np.testing.assert_array_equal(v, ref[8 * 129:])
+    with emu.target("trn1"):             # NeuronCore-v2's rules (e.g. bias tiles) too
+        w = rng.philox4x64_uniform32(key, ctr, 3)
+    np.testing.assert_array_equal(w, ref[:24])
+
+
+def test_philox4x64_digit_arithmetic_is_exact():
+    # worst case: every digit 255. A PSUM column sums at most 8 products of 8-bit
+    # digits (fp16-exact operands); the carry chain stays < 2^20 (fp32-exact) and the
+    # floor trick round(t / 256 - 0.5 + 2^-9) == t // 256 holds for all t in range
+    for ms in rng.PHILOX64_M_DIGITS:
+        q = 0
+        for k in range(rng.NCOL):
+            c = sum(255 * ms[k - i] for i in range(rng.ND) if 0 <= k - i < rng.ND)
+            assert c < 2 ** 19 and c + q < 2 ** 20
+            q = (c + q) // 256
+        assert q < 256                     # the top digit: the product is < 2^128
+    t = np.arange(2 ** 20, dtype=np.float32)
+    q = np.rint(t * np.float32(1 / 256) + np.float32(rng.FLOOR_BIAS))
+    np.testing.assert_array_equal(q, np.arange(2 ** 20) // 256)
+
+
+def test_philox4x64_cost_model_target():
+    """Issue 11 item 6: >= 1e9 float32 uniforms / s per NeuronCore on trn2 (cost model)."""
+    for n_blocks in (1 << 16, 1 << 17):              # F = 512 and F = 1024
+        rep = rng.estimate64(n_blocks, mode="uniform")
+        assert rep["estimate"]["trn2"]["values_per_s"] >= 1e9
+        assert rep["peak_sbuf_bytes_per_partition"] <= 192 * 1024
+        assert rep["peak_psum_banks"] <= 8

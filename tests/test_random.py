@@ -297,17 +297,19 @@ def test_philox_words_known_answers(monkeypatch, key, counter, n):
         [int(v) for v in expected[-4:]]
 
 
-@pytest.mark.parametrize("call", DEVICE_CALLS[::3], ids=lambda c: f"{c[0]}{c[1]}{c[2]}")
+@pytest.mark.parametrize("call", DEVICE_CALLS, ids=lambda c: f"{c[0]}{c[1]}{c[2]}")
 def test_device_methods_on_limb_words(monkeypatch, call):
-    """The samplers over words from the torch limb arithmetic (what CUDA runs), bit for
-    bit NumPy's, mid-block starts included."""
+    """Every device sampler over words from the torch limb arithmetic (the pure-torch
+    Philox that CUDA runs, forced on the CPU), bit for bit NumPy's, mid-block starts
+    included."""
     monkeypatch.setattr(_random_bits, "CPU_WORDS_FROM_NUMPY", False)
     name, args, kw = call
+    size = 20_001 if DEVICE_CALLS.index(call) % 3 == 0 else 2_001
     g, r = tr.default_rng(2027), _ref(2027)
     _prefix(g, r, 1, 3)
     with trnpy.cpu_backend("torch"):
-        _bits_eq(getattr(g, name)(*args, size=20_001, **kw),
-                 getattr(r, name)(*args, size=20_001, **kw))
+        _bits_eq(getattr(g, name)(*args, size=size, **kw),
+                 getattr(r, name)(*args, size=size, **kw))
     _state_eq(g, r)
 
 
@@ -535,6 +537,26 @@ def test_neuron_draws_on_the_philox_kernel(emulated_neuron, name, args, kw):
     assert trnpy.ROUTES[("random_bits", "kernel")] >= 1
     assert not trnpy._kernel_registry.FALLBACKS
     _bits_eq(res, exp)
+    _state_eq(g, r)
+
+
+@pytest.mark.parametrize("k32,k64,n", [(1, 2, 301), (0, 0, 8 * 130), (1, 3, 5)])
+def test_neuron_float32_random_made_in_the_kernel(emulated_neuron, monkeypatch, k32, k64, n):
+    """float32 ``random`` on the neuron device: the kernel makes the uniforms (its
+    raw-word mode is never asked), after a buffered half and a partly used block, bit for
+    bit NumPy's, the state after it too."""
+    from kernels import rng as krng
+
+    def no_words(*a, **k):
+        raise AssertionError("raw words asked for")
+    monkeypatch.setattr(krng, "philox4x64_words", no_words)
+    g, r = tr.default_rng(12, device=emulated_neuron), _ref(12)
+    _prefix(g, r, k32, k64)
+    trnpy.reset_routes()
+    with trnpy.strict_kernels(), trnpy.force_kernels():
+        res = g.random(n, dtype=np.float32)
+    assert trnpy.ROUTES[("random_bits", "kernel")] == 1
+    _bits_eq(res, r.random(n, dtype=np.float32))
     _state_eq(g, r)
 
 

@@ -512,7 +512,8 @@ KERNELS = {"matmul": _Matmul(), "eigh": _Eigh(), "fft": _FFT()}
 class _RandomBits:
     """``route("random_bits", device, n_blocks)``: NumPy's Philox-4x64-10 words of blocks
     ``counter + 1 .. counter + n_blocks`` from ``kernels/rng.py``'s ``philox4x64_kernel``
-    (bit for bit NumPy's stream), as a uint64 NumPy array."""
+    (bit for bit NumPy's stream), as a uint64 NumPy array; ``mode="uniform"``: NumPy's
+    float32 ``random`` of those blocks made in the kernel (8 per block), float32."""
     op = "random_bits"
 
     def unsupported(self, device, n_blocks, host=False):
@@ -523,8 +524,11 @@ class _RandomBits:
     def size(self, n_blocks, host=False):
         return n_blocks
 
-    def __call__(self, key, counter, n_blocks):
-        from kernels.rng import philox4x64_words  # lazy: kernels/ (NKI kernels, emulator) load on first launch
+    def __call__(self, key, counter, n_blocks, mode="raw"):
+        # lazy: kernels/ (NKI kernels, emulator) load on first launch
+        from kernels.rng import philox4x64_uniform32, philox4x64_words
+        if mode == "uniform":            # NumPy's float32 random, made in the kernel
+            return philox4x64_uniform32(key, counter, n_blocks)
         return philox4x64_words(key, counter, n_blocks)
 
 

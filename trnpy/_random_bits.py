@@ -167,12 +167,13 @@ class PhiloxStream:
         self.device, self.tdevice = device, tdevice
 
     # -- 64-bit words ------------------------------------------------------------------
-    def peek64(self, m: int):
+    def peek64(self, m: int, where=None):
         left = self.buffer[self.buffer_pos:]
         rest = m - min(m, len(left))
         nb = -(-rest // 4)
         # routed even when the buffer suffices: every device draw asks the registry
-        where = route("random_bits", self.device, nb)
+        if where is None:
+            where = route("random_bits", self.device, nb)
         if where != "kernel" and CPU_WORDS_FROM_NUMPY and \
                 torch.device(self.tdevice).type == "cpu":
             bg = np.random.Philox()
@@ -197,16 +198,36 @@ class PhiloxStream:
         self.buffer_pos = k - 4 * (nb - 1)
 
     # -- 32-bit halves (low half first; a buffered high half comes first) ---------------
-    def peek32(self, m: int):
+    def peek32(self, m: int, where=None):
         head = [self.uinteger] if self.has_uint32 else []
         m_words = -(-(m - len(head)) // 2) if m > len(head) else 0
-        w = self.peek64(m_words)
+        w = self.peek64(m_words, where)
         # little-endian int32 view: low half, then high half, of each word in turn
         halves = w.view(torch.int32).to(torch.int64).bitwise_and_(M32) if w.numel() else w
         if head:
             halves = torch.cat([torch.tensor(head, dtype=torch.int64, device=self.tdevice),
                                 halves])
         return halves[:m]
+
+    def peek_uniform32(self, m: int):
+        """NumPy's float32 ``random`` of the next ``m`` 32-bit draws, as a float32 tensor:
+        where the registry routes the fresh blocks to the kernel, the kernel makes the
+        uniforms (8 per block) and only the buffered halves are converted here; otherwise
+        from :meth:`peek32`'s words."""
+        head = ([self.uinteger] if self.has_uint32 else []) + \
+            [h for v in self.buffer[self.buffer_pos:] for h in (v & M32, v >> 32)]
+        nb = -(-(m - min(m, len(head))) // 8)
+        where = route("random_bits", self.device, nb)
+        if where != "kernel":
+            u = self.peek32(m, where)
+            return (u >> 8).to(torch.float32) * float(2.0 ** -24)
+        hu = (np.array(head[:m], np.uint32) >> np.uint32(8)).astype(np.float32) \
+            * np.float32(2.0 ** -24)
+        if nb:
+            ku = _kernel_registry.run("random_bits", self.key, self.counter, nb,
+                                      mode="uniform")
+            hu = np.concatenate([hu, ku[:m - hu.size]])
+        return torch.from_numpy(hu).to(self.tdevice)
 
     def take32(self, k: int) -> None:
         if k and self.has_uint32:

@@ -37,13 +37,14 @@ def _ult(a, b):
 def random64(stream, n):
     w = stream.peek64(n)
     stream.take64(n)
-    return _srl(w, 11).to(torch.float64) * _D53
+    # in place on this call's own words: one new tensor instead of four
+    return w.__irshift__(11).bitwise_and_((1 << 53) - 1).to(torch.float64).mul_(_D53)
 
 
 def random32(stream, n):
-    u = stream.peek32(n)
+    u = stream.peek_uniform32(n)
     stream.take32(n)
-    return (u >> 8).to(torch.float32) * float(_F24)
+    return u
 
 
 # -- bounded integers -------------------------------------------------------------------
@@ -84,7 +85,8 @@ def bounded(stream, off: int, rng: int, n: int, bits: int):
         u = stream.peek32(-(-m // parts))
         v = _split(u, width, parts)[:m]
         prod = v * excl                           # < 2**64: bits exact (wraps for 32)
-        return _srl(prod, width) & mask, (prod & mask) >= thr
+        hi = (prod >> width).bitwise_and_(mask)   # logical shift of the bit pattern
+        return hi, prod.bitwise_and_(mask) >= thr
     vals, used = _accepted(draw, n)
     stream.take32(-(-used // parts))
     return vals + signed(off)
@@ -344,7 +346,13 @@ def _host_tables():
 
 @functools.lru_cache(maxsize=None)
 def _device_tables(tdevice, name):
-    a = _table(name)
+    if name.endswith("_pm"):
+        # 512 entries indexed by (sign bit << 8 | layer): the w table's second half negated
+        # (-(r * w) == r * (-w) exactly), the k table's repeated
+        a = _table(name[:-3])
+        a = np.concatenate([a, -a if name.startswith("w") else a])
+    else:
+        a = _table(name)
     a = a.astype(np.int64) if name.startswith("k") else a.astype(a.dtype.newbyteorder("="))
     return torch.from_numpy(a).to(tdevice)
 
@@ -474,28 +482,22 @@ def _slow_exp32(words, s, m, T):
 def _fast(kind, w, tdevice):
     """Fast-path values and acceptance of every word (one attempt each); table lookups by
     ``index_select`` (several times faster than advanced indexing on the CPU)."""
-    if kind == "normal64":
-        idx = w & 0xFF
-        rabs = _srl(w, 9) & 0x000FFFFFFFFFFFFF
-        x = rabs.to(torch.float64) * _device_tables(tdevice, "wi_double").index_select(0, idx)
-        x = torch.where((w >> 8) & 1 == 1, -x, x)
-        return x, rabs < _device_tables(tdevice, "ki_double").index_select(0, idx)
-    if kind == "normal32":
-        idx = w & 0xFF
-        rabs = (w >> 9) & 0x0007FFFFF
-        x = rabs.to(torch.float32) * _device_tables(tdevice, "wi_float").index_select(0, idx)
-        x = torch.where((w >> 8) & 1 == 1, -x, x)
-        return x, rabs < _device_tables(tdevice, "ki_float").index_select(0, idx)
+    if kind.startswith("normal"):
+        wide = kind == "normal64"
+        sfx = "double" if wide else "float"
+        i9 = w & 0x1FF                           # the layer and, in bit 8, the sign
+        rabs = (w >> 9).bitwise_and_(0x000FFFFFFFFFFFFF if wide else 0x7FFFFF)
+        x = rabs.to(torch.float64 if wide else torch.float32)
+        x.mul_(_device_tables(tdevice, f"wi_{sfx}_pm").index_select(0, i9))
+        return x, rabs < _device_tables(tdevice, f"ki_{sfx}_pm").index_select(0, i9)
     if kind == "exp64":
-        ri = _srl(w, 3)
-        idx = ri & 0xFF
-        ri = ri >> 8
-        x = ri.to(torch.float64) * _device_tables(tdevice, "we_double").index_select(0, idx)
+        idx = (w >> 3).bitwise_and_(0xFF)
+        ri = (w >> 11).bitwise_and_((1 << 53) - 1)     # logical shift of the bit pattern
+        x = ri.to(torch.float64).mul_(_device_tables(tdevice, "we_double").index_select(0, idx))
         return x, ri < _device_tables(tdevice, "ke_double").index_select(0, idx)
-    ri = w >> 1
-    idx = ri & 0xFF
-    ri = ri >> 8
-    x = ri.to(torch.float32) * _device_tables(tdevice, "we_float").index_select(0, idx)
+    idx = (w >> 1).bitwise_and_(0xFF)
+    ri = w >> 9
+    x = ri.to(torch.float32).mul_(_device_tables(tdevice, "we_float").index_select(0, idx))
     return x, ri < _device_tables(tdevice, "ke_float").index_select(0, idx)
 
 
