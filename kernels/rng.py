@@ -456,7 +456,7 @@ FLOOR_BIAS = -0.5 + 2.0 ** -9     # round(t / 256 + FLOOR_BIAS) == t // 256, 0 <
 PSUM_F = 512                      # one PSUM bank (512 fp32) per column tile; N <= 512
 F64_MAX = 1024                    # blocks per partition per chunk (SBUF: digits in uint16)
 # high-word digits made on VectorE (the rest on ScalarE + GpSimd): the engine balance
-HI_DIGITS_ON_V = 0
+HI_DIGITS_ON_V = 7
 
 
 def _u16(shape, name):

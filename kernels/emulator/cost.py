@@ -95,8 +95,9 @@ def act_cycles(n):
     return max(int(n), ACT_MIN_CYCLES), 0
 
 
-def pool_cycles(n):
-    return int(n), POOL_FIXED_CYCLES
+def pool_cycles(n, n_inputs=1):
+    # as VectorE's (the stated assumption), two-input ops included
+    return max(int(n_inputs), 1) * int(n), POOL_FIXED_CYCLES
 
 
 class Profile:

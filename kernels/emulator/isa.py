@@ -134,7 +134,7 @@ def _issue_compute(e, op, n, n_inputs=1):
         c, f = K.act_cycles(n)
         C.issue("scalar", op, cycles=c, fixed_cycles=f)
     elif e is engine.gpsimd:
-        c, f = K.pool_cycles(n)
+        c, f = K.pool_cycles(n, n_inputs)
         C.issue("gpsimd", op, cycles=c, fixed_cycles=f)
     else:
         raise AssertionError(e)
