@@ -13,8 +13,10 @@ the host, runs SciPy's method and moves the result back, and is counted in
 """
 from __future__ import annotations
 
+import inspect
 import numbers
 import operator
+import types
 
 import numpy as np
 
@@ -117,24 +119,45 @@ def _out(r, dev):
     return r
 
 
-def _host_method(name, mutates=False, doc=None):
+class _HostMethod:
     """A method that runs SciPy's ``name`` on the host object (see the module docstring);
-    ``mutates``: it changes the array in place (the device components are replaced)."""
-    def method(self, *args, **kwargs):
-        S = self._scipy(name)
-        out = kwargs.pop("out", None)
-        r = getattr(S, name)(*_in(args, self._device), **{k: _in(v, self._device)
-                                                          for k, v in kwargs.items()})
-        if mutates and self._S is None:
-            self._set(S, self._device)
-        if out is not None:
-            return _write_out(out, _out(r, self._device))
-        return None if mutates and r is None else _out(r, self._device)
-    method.__name__ = name
-    method.__qualname__ = name
-    method.__doc__ = doc or (f"SciPy's ``{name}`` (``scipy.sparse``), on the host through "
-                             "SciPy for arrays off the CPU's NumPy backend.")
-    return method
+    ``mutates``: it changes the array in place (the device components are replaced).
+    One function per class, made on first use, with the signature of SciPy's method of
+    the same class (``inspect.signature`` shows SciPy's; SciPy is imported then)."""
+
+    def __init__(self, name, mutates=False, doc=None):
+        self.name, self.mutates, self._fns = name, mutates, {}
+        self.__doc__ = doc or (f"SciPy's ``{name}`` (``scipy.sparse``), on the host "
+                               "through SciPy for arrays off the CPU's NumPy backend.")
+
+    def __get__(self, obj, cls=None):
+        cls = type(obj) if obj is not None else cls
+        fn = self._fns.get(cls)
+        if fn is None:
+            fn = self._fns[cls] = self._function(cls)
+        return fn if obj is None else types.MethodType(fn, obj)
+
+    def _function(self, cls):
+        name, mutates = self.name, self.mutates
+
+        def method(self, *args, **kwargs):
+            S = self._scipy(name)
+            out = kwargs.pop("out", None)
+            r = getattr(S, name)(*_in(args, self._device), **{k: _in(v, self._device)
+                                                              for k, v in kwargs.items()})
+            if mutates and self._S is None:
+                self._set(S, self._device)
+            if out is not None:
+                return _write_out(out, _out(r, self._device))
+            return None if mutates and r is None else _out(r, self._device)
+        method.__name__ = name
+        method.__qualname__ = f"{cls.__name__}.{name}"
+        method.__doc__ = self.__doc__
+        scls = getattr(cls, "_SCIPY", None) or cls.__name__     # sparray / spmatrix
+        ref = getattr(getattr(_sp(), scls, None), name, None)
+        if ref is not None:
+            method.__signature__ = inspect.signature(ref)
+        return method
 
 
 def _write_out(out, res, same_dtype=False):
@@ -152,7 +175,7 @@ def _write_out(out, res, same_dtype=False):
 
 def _host_methods(cls, names, mutates=()):
     for n in names:
-        setattr(cls, n, _host_method(n, n in mutates))
+        setattr(cls, n, _HostMethod(n, n in mutates))
 
 
 def _binop(name):
@@ -190,7 +213,10 @@ class _spbase:
             _CLASSES[cls.__name__] = cls
 
     def __init__(self, arg1, shape=None, dtype=None, copy=False, *, maxprint=None,
-                 device=None, **kw):
+                 device=None):
+        self._init(arg1, shape, dtype, copy, maxprint, device)
+
+    def _init(self, arg1, shape, dtype, copy, maxprint, device, **kw):
         if device is None and isinstance(arg1, _spbase):
             device = arg1._device
         dev = target_device(device)

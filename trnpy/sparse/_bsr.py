@@ -16,15 +16,17 @@ class _bsr_base(_cs_base):
 
     def __init__(self, arg1, shape=None, dtype=None, copy=False, blocksize=None, *,
                  maxprint=None, device=None):
-        super().__init__(arg1, shape=shape, dtype=dtype, copy=copy, maxprint=maxprint,
-                         device=device, **({} if blocksize is None else
-                                           {"blocksize": blocksize}))
+        self._init(arg1, shape, dtype, copy, maxprint, device,
+                   **({} if blocksize is None else {"blocksize": blocksize}))
 
     @property
     def blocksize(self):
         if self._S is not None:
             return tuple(int(b) for b in self._S.blocksize)
         return tuple(int(b) for b in self._comps["data"].shape[1:])
+
+    def tocoo(self, copy=True):
+        return self._to("coo", copy)       # (SciPy's default copies here)
 
     def _device_T(self, copy):
         """SciPy's BSR transpose (blocksize (C, R)) on the device: a stable sort of the
