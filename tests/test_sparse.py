@@ -537,3 +537,38 @@ def test_bsr_transpose_on_the_device_is_scipys(R, C, MB, KB, canonical):
         _check_components(T, ST)
         assert T.has_sorted_indices == ST.has_sorted_indices
         assert_matches(r, x @ S.toarray())
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo", "bsr"])
+def test_components_written_later_are_checked_before_torch_reads_them(fmt):
+    """The torch path (CUDA's, neuron's): an index written out of range after
+    construction raises SciPy's ValueError at the next product (A @ x and x @ A), as
+    check_format(full_check=True) would, never a read out of bounds."""
+    D = np.arange(1.0, 25.0).reshape(4, 6)
+    with trnpy.cpu_backend("torch"):
+        A = _pair(fmt, D, (2, 2) if fmt == "bsr" else None)[0]
+        x = trnpy.asarray(np.ones(6))
+        A @ x                                       # valid: builds and caches
+        idx = A.col if fmt == "coo" else A.indices
+        idx[0] = 40
+        with pytest.raises(ValueError, match="indices must be >= 0 and < |index"):
+            A @ x
+        with pytest.raises(ValueError, match="indices must be >= 0 and < |index"):
+            trnpy.asarray(np.ones(4)) @ A
+        idx[0] = -1
+        with pytest.raises(ValueError, match="indices must be >= 0 and < |index"):
+            A @ x
+
+
+def test_index_dtypes_follow_scipy_past_int32(backend):
+    """int32 until int64 is needed (here: a dimension past 2^31, nnz small); nnz itself
+    past 2^31 needs ~20 GiB and is not run here."""
+    n = 2**31 + 5
+    arg = ([2.0, 3.0], [n - 1, 7], [0, 1, 2])
+    S, A = sp.csr_array(arg, shape=(2, n)), ts.csr_array(arg, shape=(2, n))
+    assert A.indices.dtype == S.indices.dtype == np.int64
+    small = ts.csr_array(([2.0], [1], [0, 1, 1]), shape=(2, 3))
+    assert small.indices.dtype == sp.csr_array(([2.0], [1], [0, 1, 1]), shape=(2, 3)).indices.dtype
+    for a, s in [(A.T, S.T), (A.tocoo(), S.tocoo())]:
+        _check_components(a, s)
+    assert_matches(A.sum(axis=1), S.sum(axis=1))
