@@ -45,7 +45,8 @@ def _sp():
 
 
 _BY_TYPE: dict = {}     # SciPy class -> trnpy class, filled on first use (_out's fast path)
-_DTYPE_OK: set = set()  # (device, dtype) pairs already checked by _set
+_DTYPE_OK: set = set()  # type codes _set has accepted (off the neuron device: any dtype
+                        # trnpy holds; the neuron device also refuses float64)
 
 
 def issparse(x) -> bool:
@@ -240,9 +241,10 @@ class _spbase:
         return self
 
     def _set(self, S, dev):
-        if (dev, S.dtype) not in _DTYPE_OK:
+        if dev.kind == "neuron" or S.dtype.char not in _DTYPE_OK:
             dev.check_dtype(_dtypes.as_dtype(S.dtype))  # TypeError for dtypes trnpy lacks
-            _DTYPE_OK.add((dev, S.dtype))
+            if dev.kind != "neuron":
+                _DTYPE_OK.add(S.dtype.char)        # (any byte order: as_dtype swaps)
         self._device = dev
         self._tcache, self._tflip = None, False
         if self._HOST_ONLY or _dispatch.use_numpy(dev):
