@@ -132,8 +132,10 @@ def main():
                     with trnpy.cpu_backend(b):
                         fn(A, vv)
                 if c.startswith("numpy") and trnpy._dispatch.use_numpy(trnpy.device("cpu")):
-                    run = (lambda A=A, vv=vv, fn=fn: fn(A, vv))     # no context's cost
-                runs[c] = (run, lambda: None, time.process_time)
+                    runs[c] = ((lambda A=A, vv=vv, fn=fn: fn(A, vv)),   # no context's cost
+                               lambda: None, time.process_time)
+                else:
+                    runs[c] = (run, lambda: None, time.process_time)
         # interleaved rounds, best of each: a shared machine's load hits all alike
         best = dict.fromkeys(runs, float("inf"))
         for _ in range(3 if quick else 5):

@@ -6,7 +6,7 @@ with the NumPy backend), and every ``lil``/``dok`` builder, holds a ``scipy.spar
 object (``_S``) whose component arrays the trnpy components view without a copy; every
 method is SciPy's own, run on that object. Elsewhere (CUDA, neuron, the CPU's torch
 backend) the components are trnpy arrays on the device (``_comps``): products,
-``toarray``, transposes of CSR/CSC/COO, ``copy``, ``astype``, ``conj``, ``abs``,
+``toarray``, transposes (CSR/CSC/COO/BSR), ``copy``, ``astype``, ``conj``, ``abs``,
 negation and scalar products run there; every other method copies the components to
 the host, runs SciPy's method and moves the result back, and is counted in
 ``trnpy.ROUTES`` as ``("sparse.<method>", "numpy")`` (``trnpy.routing_report()``).
@@ -100,6 +100,8 @@ def _out(r, dev):
     """A SciPy result as trnpy gives it on ``dev``: sparse -> the trnpy class of the
     same name, ``ndarray``/``np.matrix`` -> a trnpy array (2-D for a matrix), NumPy
     scalars as trnpy's elements (NumPy's scalar on the CPU, a 0-d array elsewhere)."""
+    if type(r) is np.ndarray and dev is CPU:
+        return _convert.wrap(r, CPU)
     cls = _BY_TYPE.get(type(r))
     if cls is not None:
         return cls._from_scipy(r, dev)
@@ -144,8 +146,9 @@ class _HostMethod:
         def method(self, *args, **kwargs):
             S = self._scipy(name)
             out = kwargs.pop("out", None)
-            r = getattr(S, name)(*_in(args, self._device), **{k: _in(v, self._device)
-                                                              for k, v in kwargs.items()})
+            dev = self._device
+            r = getattr(S, name)(*(_in(args, dev) if args else ()),
+                                 **{k: _in(v, dev) for k, v in kwargs.items()})
             if mutates and self._S is None:
                 self._set(S, self._device)
             if out is not None:
