@@ -1,9 +1,10 @@
 """``trnpy.sparse.linalg`` against ``scipy.sparse.linalg`` on the 2-D Poisson matrix
 (issue #12 item 7): ``cg`` to rtol 1e-8, ``spsolve``, ``eigsh`` of the 6 smallest
-eigenvalues; ratio trnpy / SciPy (best of ``--repeat``), both in one run.
+eigenvalues; ratio trnpy / SciPy (best of ``--repeat`` interleaved rounds), both in one
+run. Times are CPU time (``time.process_time``) with one BLAS / OpenMP thread on both
+sides (set here): a shared machine's load then changes the ratios little.
 
-    OPENBLAS_NUM_THREADS=1 python3 benchmarks/bench_sparse_linalg.py [--n 250] [--repeat 3]
-                                                                      [--backend numpy|torch]
+    python3 benchmarks/bench_sparse_linalg.py [--n 250] [--repeat 3] [--backend numpy|torch]
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")      # before NumPy / SciPy load their BLAS
 
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
@@ -35,9 +38,9 @@ def best(fns, repeat):
     times, outs = [float("inf")] * len(fns), [None] * len(fns)
     for _ in range(repeat):
         for i, fn in enumerate(fns):
-            t = time.perf_counter()
+            t = time.process_time()
             outs[i] = fn()
-            times[i] = min(times[i], time.perf_counter() - t)
+            times[i] = min(times[i], time.process_time() - t)
     return times, outs
 
 
@@ -69,7 +72,7 @@ def main():
                 r_sp, r_tr = r_sp[0], r_tr[0]
             err = np.abs(trnpy.asnumpy(r_tr) - r_sp).max() / np.abs(r_sp).max()
             rows.append((name, t_sp, t_tr, err))
-    print(f"2-D Poisson {a.n}x{a.n} ({N} unknowns), backend {a.backend}, "
+    print(f"2-D Poisson {a.n}x{a.n} ({N} unknowns), backend {a.backend}, CPU time, "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
     print(f"{'op':<36}{'SciPy s':>10}{'trnpy s':>10}{'ratio':>8}{'rel err':>10}")
     for name, t_sp, t_tr, err in rows:

@@ -389,11 +389,15 @@ def test_neuron_regrouping_follows_the_fill_threshold(emulated_neuron, fmt):
     ref = sp.csr_array(D.astype(np.float64)) @ to_np(x).astype(np.float64)
     trnpy.set_kernel_threshold("bsr_spmm", 0)
     assert ts.bsr_min_fill() == 1 / 128
+    made = []
+    regroup = ts._base._bsr128
     try:
+        ts._base._bsr128 = lambda M: made.append(1) or regroup(M)
         with trnpy.strict_kernels():
             with OnKernel("bsr_spmm", calls=2):
                 r1, r2 = A @ x, A @ x
-            assert trnpy.ROUTES[("sparse.bsr128", "numpy")] == 1    # regrouped once
+            assert made == [1]                                      # regrouped once
+            assert not [k for k in trnpy.ROUTES if k[0].startswith("sparse.")]  # on the device
             _f32_close(r1, ref)
             _f32_close(r2, ref)
             ts.set_bsr_min_fill(0.5)
@@ -408,6 +412,7 @@ def test_neuron_regrouping_follows_the_fill_threshold(emulated_neuron, fmt):
         with pytest.raises(ValueError):
             ts.set_bsr_min_fill(-1)
     finally:
+        ts._base._bsr128 = regroup
         ts.set_bsr_min_fill(1 / 128)
 
 
@@ -469,3 +474,101 @@ def test_neuron_structure_on_the_host_results_on_the_device(emulated_neuron):
     assert A.sum(axis=0).device == emulated_neuron
     with pytest.raises(TypeError, match="float64"):
         A / 2.0                             # SciPy gives float64: refused, not downcast
+
+
+def _no_host_steps():
+    """No sparse method, host step or fallback ran on the host."""
+    assert not [k for k in trnpy.ROUTES if k[0].startswith("sparse.") or k[1] == "numpy"]
+    assert not _kernels.FALLBACKS
+
+
+@emulator_only
+@pytest.mark.parametrize("fmt,shape,ncols,dtype", [
+    ("bsr", (256, 384), 3, np.float32), ("bsr", (384, 256), 1, np.float16),
+    ("csr", (200, 300), 5, np.float32), ("csc", (130, 129), 2, np.float32),
+    ("coo", (129, 257), 1, np.float32)])
+def test_neuron_dense_at_sparse_on_the_device(emulated_neuron, fmt, shape, ncols, dtype):
+    """``x @ A`` (x of ``dtype``) as ``(A^T @ x^T)^T`` with the transposes on the device and the product
+    on the BSR kernel: under strict_kernels() the kernel runs and nothing goes to the
+    host (edge tiles: shapes not multiples of 128, regrouped CSR/CSC/COO)."""
+    rng = np.random.default_rng(31)
+    D = _dense(rng, shape, 0.1, np.float32)      # (SciPy has no float16 sparse)
+    if shape[1] >= 256:
+        D[:, :128] = 0                               # empty block columns (rows of A^T)
+    kw = {"blocksize": (128, 128)} if fmt == "bsr" else {}
+    A = getattr(ts, f"{fmt}_array")(D, device=emulated_neuron, **kw)
+    x = _values(rng, (ncols, shape[0]), dtype)
+    xd = trnpy.asarray(x, device=emulated_neuron)
+    trnpy.set_kernel_threshold("bsr_spmm", 0)
+    trnpy.reset_routes()
+    with trnpy.strict_kernels(), OnKernel("bsr_spmm", calls=2):
+        r, r2 = xd @ A, xd[0] @ A
+    _no_host_steps()
+    assert r.device == emulated_neuron and r.shape == (ncols, shape[1])
+    assert r.dtype == np.float32
+    ref = x.astype(np.float64) @ D.astype(np.float64)
+    tol = 2e-5 if dtype == np.float32 else 2e-3
+    for a, e in [(r, ref), (r2, ref[0])]:
+        np.testing.assert_allclose(to_np(a).astype(np.float64), e, rtol=0,
+                                   atol=tol * max(1.0, np.abs(e).max(initial=0)))
+
+
+@pytest.mark.parametrize("R,C,MB,KB,canonical", [
+    (2, 3, 4, 5, True), (1, 1, 3, 3, True), (3, 2, 0, 2, True), (2, 2, 3, 0, True),
+    (2, 2, 2, 2, False)])
+def test_bsr_transpose_on_the_device_is_scipys(R, C, MB, KB, canonical):
+    """The torch path's BSR transpose (what CUDA and neuron run): SciPy's components and
+    flags, made on the device (no host route), and ``x @ A`` from it."""
+    rng = np.random.default_rng(R * 100 + C * 10 + MB)
+    if canonical:
+        D = _dense(rng, (R * MB, C * KB), 0.4, np.float64)
+        S = sp.bsr_array(D, blocksize=(R, C))
+        arg = S
+    else:                                  # unsorted block indices, a duplicate block
+        arg = (rng.standard_normal((4, R, C)), np.array([1, 0, 1, 1]), np.array([0, 3, 4]))
+        S = sp.bsr_array(arg, shape=(R * MB, C * KB))
+    with trnpy.cpu_backend("torch"):
+        A = ts.bsr_array(arg, shape=S.shape)
+        x = rng.standard_normal((3, S.shape[0]))
+        trnpy.reset_routes()
+        T, r = A.T, trnpy.asarray(x) @ A
+        assert not [k for k in trnpy.ROUTES if k[0].startswith("sparse.")]
+        ST = S.T
+        _check_components(T, ST)
+        assert T.has_sorted_indices == ST.has_sorted_indices
+        assert_matches(r, x @ S.toarray())
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo", "bsr"])
+def test_components_written_later_are_checked_before_torch_reads_them(fmt):
+    """The torch path (CUDA's, neuron's): an index written out of range after
+    construction raises SciPy's ValueError at the next product (A @ x and x @ A), as
+    check_format(full_check=True) would, never a read out of bounds."""
+    D = np.arange(1.0, 25.0).reshape(4, 6)
+    with trnpy.cpu_backend("torch"):
+        A = _pair(fmt, D, (2, 2) if fmt == "bsr" else None)[0]
+        x = trnpy.asarray(np.ones(6))
+        A @ x                                       # valid: builds and caches
+        idx = A.col if fmt == "coo" else A.indices
+        idx[0] = 40
+        with pytest.raises(ValueError, match="indices must be >= 0 and < |index"):
+            A @ x
+        with pytest.raises(ValueError, match="indices must be >= 0 and < |index"):
+            trnpy.asarray(np.ones(4)) @ A
+        idx[0] = -1
+        with pytest.raises(ValueError, match="indices must be >= 0 and < |index"):
+            A @ x
+
+
+def test_index_dtypes_follow_scipy_past_int32(backend):
+    """int32 until int64 is needed (here: a dimension past 2^31, nnz small); nnz itself
+    past 2^31 needs ~20 GiB and is not run here."""
+    n = 2**31 + 5
+    arg = ([2.0, 3.0], [n - 1, 7], [0, 1, 2])
+    S, A = sp.csr_array(arg, shape=(2, n)), ts.csr_array(arg, shape=(2, n))
+    assert A.indices.dtype == S.indices.dtype == np.int64
+    small = ts.csr_array(([2.0], [1], [0, 1, 1]), shape=(2, 3))
+    assert small.indices.dtype == sp.csr_array(([2.0], [1], [0, 1, 1]), shape=(2, 3)).indices.dtype
+    for a, s in [(A.T, S.T), (A.tocoo(), S.tocoo())]:
+        _check_components(a, s)
+    assert_matches(A.sum(axis=1), S.sum(axis=1))

@@ -5,6 +5,7 @@ torch backend keeps the components as device arrays, the path CUDA and neuron ta
 from __future__ import annotations
 
 import copy
+import inspect
 import io
 import warnings
 
@@ -459,3 +460,76 @@ def test_bool_products(backend, fmt):
         _same(A @ trnpy.asarray(x), S @ x)
     y = rng.random((2, 5)) < 0.5
     _same(trnpy.asarray(y) @ A, y @ S)
+
+
+# -- SciPy 1.17's names and signatures ---------------------------------------------------
+_SIG_EXEMPT = {
+    "dok_array.get", "dok_matrix.get", "sparse.dok_array.get", "sparse.dok_matrix.get",
+    # ^ also CuPy's get() (no key: the SciPy copy)
+    "sparse.linalg.SuperLU.__init__",       # made by splu / spilu only, as SciPy's
+}
+
+
+def _params(f):
+    try:
+        sig = inspect.signature(f)
+    except (TypeError, ValueError):         # builtins without a signature
+        return None
+    # trnpy's one addition: device= (keyword-only)
+    return [(p.name, p.kind, repr(p.default)) for p in sig.parameters.values()
+            if not (p.name == "device" and p.kind == p.KEYWORD_ONLY)]
+
+
+def _signature_mismatches(a, b, label, bad, missing):
+    for name in [n for n in dir(b) if not n.startswith("_")] + ["__init__"]:
+        ref = getattr(b, name)
+        if inspect.ismodule(ref) or name == "test":
+            continue
+        if not hasattr(a, name):
+            missing.append(f"{label}.{name}")
+            continue
+        mine = getattr(a, name)
+        if callable(ref) and f"{label}.{name}" not in _SIG_EXEMPT:
+            pa, pb = _params(mine), _params(ref)
+            if pa is not None and pb is not None and pa != pb:
+                bad.append(f"{label}.{name}: {inspect.signature(mine)} vs "
+                           f"{inspect.signature(ref)}")
+
+
+def test_names_and_signatures_are_scipys():
+    """Every public class, method and function of scipy.sparse / scipy.sparse.linalg
+    exists in trnpy with SciPy's parameters (names, kinds, defaults), plus device=."""
+    import scipy.sparse.linalg as sla
+    bad, missing = [], []
+    for fmt in FORMATS:
+        for kind in ("array", "matrix"):
+            n = f"{fmt}_{kind}"
+            _signature_mismatches(getattr(ts, n), getattr(sp, n), n, bad, missing)
+    for mod, ref, label in [(ts, sp, "sparse"), (ts.linalg, sla, "sparse.linalg")]:
+        for n in [n for n in dir(ref) if not n.startswith("_")]:
+            r = getattr(ref, n)
+            if inspect.ismodule(r) or n == "test":
+                continue
+            if not hasattr(mod, n):
+                missing.append(f"{label}.{n}")
+            elif inspect.isclass(r) and not issubclass(r, BaseException) and \
+                    n not in ("spmatrix", "sparray"):
+                _signature_mismatches(getattr(mod, n), r, f"{label}.{n}", bad, missing)
+            elif callable(r) and not inspect.isclass(r):
+                pa, pb = _params(getattr(mod, n)), _params(r)
+                if pa is not None and pb is not None and pa != pb:
+                    bad.append(f"{label}.{n}")
+    assert not missing, missing
+    assert not bad, "\n".join(bad)
+    assert ts.linalg.ArpackNoConvergence is sla.ArpackNoConvergence
+
+
+def test_conversion_copy_defaults_are_scipys(backend):
+    """tocoo() of CSC / BSR and tobsr() of CSR copy by default (SciPy's defaults): the
+    result does not share the array's data."""
+    S = sp.random_array((8, 6), density=0.5, format="csr", rng=3)
+    for A, conv in [(ts.csc_array(S.tocsc()), "tocoo"), (ts.bsr_array(S.tobsr()), "tocoo"),
+                    (ts.csr_array(S), "tobsr")]:
+        B = getattr(A, conv)()
+        assert not trnpy.shares_memory(B.data, A.data)
+        assert not np.shares_memory(getattr(A.get(), conv)().data, A.get().data)

@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.linalg
 import scipy.sparse as sp
 import scipy.sparse.linalg as sla
 from hypothesis import given, settings
@@ -408,6 +409,23 @@ def test_eigensolvers(backend):
     wls, _ = sla.lobpcg(S, X, largest=False, maxiter=400, tol=1e-9)
     np.testing.assert_allclose(to_np(wl), wls, rtol=1e-6)
     assert trnpy.ROUTES[("sparse.linalg.eigsh", "numpy")] == 2
+    # rng= (SciPy 1.17's starting-vector seed) reaches ARPACK: SciPy's exact numbers
+    for fn in ("eigsh", "eigs"):
+        M = S if fn == "eigsh" else N
+        r = getattr(tla, fn)(ts.csr_array(M), k=2, rng=np.random.default_rng(7),
+                             return_eigenvectors=False)
+        e = getattr(sla, fn)(M, k=2, rng=np.random.default_rng(7), return_eigenvectors=False)
+        np.testing.assert_array_equal(to_np(r), e)
+
+
+def test_funm_multiply_krylov_and_use_solver(backend):
+    S = (_systems(30)["spd"] * 0.1).tocsr()
+    b = np.linspace(-1, 1, 30)
+    r = tla.funm_multiply_krylov(scipy.linalg.expm, ts.csr_array(S), b, assume_a="her")
+    e = sla.funm_multiply_krylov(scipy.linalg.expm, S, b, assume_a="her")
+    assert isinstance(r, trnpy.TrnArray)
+    np.testing.assert_allclose(to_np(r), e, rtol=1e-13)
+    tla.use_solver(useUmfpack=False)      # SciPy's setting (its spsolve is the host step)
 
 
 def test_laplacian_nd(backend):

@@ -17,8 +17,10 @@
   batched block GEMM for BSR, for float32/float64/complex; integer and bool products
   exactly by gather / scatter-add; BSR through the BSR SpMM routing point
   ``trnpy/_spmm.py``, which reaches the NKI kernel for 128x128 float32/float16 blocks on
-  the neuron device, where CSR/CSC/COO are regrouped into 128x128 blocks once per
-  matrix when their fill reaches ``bsr_min_fill()``), ``toarray``, CSR/CSC/COO transposes, ``copy``,
+  the neuron device, where CSR/CSC/COO are regrouped into 128x128 blocks on the device
+  once per matrix when their fill reaches ``bsr_min_fill()``; ``dense @ A`` is
+  ``(A^T @ dense^T)^T`` with the transposes on the device), ``toarray``, transposes
+  (CSR/CSC/COO: new views of the components; BSR: a stable block sort), ``copy``,
   ``astype``, ``conj``, ``abs``, negation and products with scalars run on the device;
   every other method (structure, arithmetic between sparse arrays, sparse @ sparse,
   reductions, indexing, the constructors) runs on the host through SciPy and is counted in

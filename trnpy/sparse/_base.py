@@ -6,15 +6,17 @@ with the NumPy backend), and every ``lil``/``dok`` builder, holds a ``scipy.spar
 object (``_S``) whose component arrays the trnpy components view without a copy; every
 method is SciPy's own, run on that object. Elsewhere (CUDA, neuron, the CPU's torch
 backend) the components are trnpy arrays on the device (``_comps``): products,
-``toarray``, transposes of CSR/CSC/COO, ``copy``, ``astype``, ``conj``, ``abs``,
+``toarray``, transposes (CSR/CSC/COO/BSR), ``copy``, ``astype``, ``conj``, ``abs``,
 negation and scalar products run there; every other method copies the components to
 the host, runs SciPy's method and moves the result back, and is counted in
 ``trnpy.ROUTES`` as ``("sparse.<method>", "numpy")`` (``trnpy.routing_report()``).
 """
 from __future__ import annotations
 
+import inspect
 import numbers
 import operator
+import types
 
 import numpy as np
 
@@ -32,9 +34,19 @@ _BLOCK = 128            # the NKI BSR kernel's block size
 _CLASSES: dict = {}     # SciPy class name -> trnpy class ("csr_array" -> csr_array)
 
 
+_SP = []                # scipy.sparse, once imported
+
+
 def _sp():
-    import scipy.sparse as sp  # lazy: SciPy is optional; it builds and validates on the host
-    return sp
+    if not _SP:
+        import scipy.sparse as sp  # lazy: SciPy is optional; it builds and validates on the host
+        _SP.append(sp)
+    return _SP[0]
+
+
+_BY_TYPE: dict = {}     # SciPy class -> trnpy class, filled on first use (_out's fast path)
+_DTYPE_OK: set = set()  # type codes _set has accepted (off the neuron device: any dtype
+                        # trnpy holds; the neuron device also refuses float64)
 
 
 def issparse(x) -> bool:
@@ -88,11 +100,17 @@ def _out(r, dev):
     """A SciPy result as trnpy gives it on ``dev``: sparse -> the trnpy class of the
     same name, ``ndarray``/``np.matrix`` -> a trnpy array (2-D for a matrix), NumPy
     scalars as trnpy's elements (NumPy's scalar on the CPU, a 0-d array elsewhere)."""
+    if type(r) is np.ndarray and dev is CPU:
+        return _convert.wrap(r, CPU)
+    cls = _BY_TYPE.get(type(r))
+    if cls is not None:
+        return cls._from_scipy(r, dev)
     if isinstance(r, _spbase):
         return r
     sp = _sp()
     if sp.issparse(r):
-        return _CLASSES[type(r).__name__]._from_scipy(r, dev)
+        cls = _BY_TYPE[type(r)] = _CLASSES[type(r).__name__]
+        return cls._from_scipy(r, dev)
     if type(r) is np.ndarray and dev is CPU:
         return _convert.wrap(r, CPU)
     if isinstance(r, np.ndarray):
@@ -104,24 +122,46 @@ def _out(r, dev):
     return r
 
 
-def _host_method(name, mutates=False, doc=None):
+class _HostMethod:
     """A method that runs SciPy's ``name`` on the host object (see the module docstring);
-    ``mutates``: it changes the array in place (the device components are replaced)."""
-    def method(self, *args, **kwargs):
-        S = self._scipy(name)
-        out = kwargs.pop("out", None)
-        r = getattr(S, name)(*_in(args, self._device), **{k: _in(v, self._device)
-                                                          for k, v in kwargs.items()})
-        if mutates and self._S is None:
-            self._set(S, self._device)
-        if out is not None:
-            return _write_out(out, _out(r, self._device))
-        return None if mutates and r is None else _out(r, self._device)
-    method.__name__ = name
-    method.__qualname__ = name
-    method.__doc__ = doc or (f"SciPy's ``{name}`` (``scipy.sparse``), on the host through "
-                             "SciPy for arrays off the CPU's NumPy backend.")
-    return method
+    ``mutates``: it changes the array in place (the device components are replaced).
+    One function per class, made on first use, with the signature of SciPy's method of
+    the same class (``inspect.signature`` shows SciPy's; SciPy is imported then)."""
+
+    def __init__(self, name, mutates=False, doc=None):
+        self.name, self.mutates, self._fns = name, mutates, {}
+        self.__doc__ = doc or (f"SciPy's ``{name}`` (``scipy.sparse``), on the host "
+                               "through SciPy for arrays off the CPU's NumPy backend.")
+
+    def __get__(self, obj, cls=None):
+        cls = type(obj) if obj is not None else cls
+        fn = self._fns.get(cls)
+        if fn is None:
+            fn = self._fns[cls] = self._function(cls)
+        return fn if obj is None else types.MethodType(fn, obj)
+
+    def _function(self, cls):
+        name, mutates = self.name, self.mutates
+
+        def method(self, *args, **kwargs):
+            S = self._scipy(name)
+            out = kwargs.pop("out", None)
+            dev = self._device
+            r = getattr(S, name)(*(_in(args, dev) if args else ()),
+                                 **{k: _in(v, dev) for k, v in kwargs.items()})
+            if mutates and self._S is None:
+                self._set(S, self._device)
+            if out is not None:
+                return _write_out(out, _out(r, self._device))
+            return None if mutates and r is None else _out(r, self._device)
+        method.__name__ = name
+        method.__qualname__ = f"{cls.__name__}.{name}"
+        method.__doc__ = self.__doc__
+        scls = getattr(cls, "_SCIPY", None) or cls.__name__     # sparray / spmatrix
+        ref = getattr(getattr(_sp(), scls, None), name, None)
+        if ref is not None:
+            method.__signature__ = inspect.signature(ref)
+        return method
 
 
 def _write_out(out, res, same_dtype=False):
@@ -139,7 +179,7 @@ def _write_out(out, res, same_dtype=False):
 
 def _host_methods(cls, names, mutates=()):
     for n in names:
-        setattr(cls, n, _host_method(n, n in mutates))
+        setattr(cls, n, _HostMethod(n, n in mutates))
 
 
 def _binop(name):
@@ -177,7 +217,10 @@ class _spbase:
             _CLASSES[cls.__name__] = cls
 
     def __init__(self, arg1, shape=None, dtype=None, copy=False, *, maxprint=None,
-                 device=None, **kw):
+                 device=None):
+        self._init(arg1, shape, dtype, copy, maxprint, device)
+
+    def _init(self, arg1, shape, dtype, copy, maxprint, device, **kw):
         if device is None and isinstance(arg1, _spbase):
             device = arg1._device
         dev = target_device(device)
@@ -201,7 +244,10 @@ class _spbase:
         return self
 
     def _set(self, S, dev):
-        dev.check_dtype(_dtypes.as_dtype(S.dtype))     # TypeError for dtypes trnpy lacks
+        if dev.kind == "neuron" or S.dtype.char not in _DTYPE_OK:
+            dev.check_dtype(_dtypes.as_dtype(S.dtype))  # TypeError for dtypes trnpy lacks
+            if dev.kind != "neuron":
+                _DTYPE_OK.add(S.dtype.char)        # (any byte order: as_dtype swaps)
         self._device = dev
         self._tcache, self._tflip = None, False
         if self._HOST_ONLY or _dispatch.use_numpy(dev):
@@ -298,7 +344,10 @@ class _spbase:
                 raise ValueError("row, column, and data array must all be the same length")
         else:
             p, i = c["indptr"]._t, c["indices"]._t
-            major, minor = (self._shape if self.format == "csr" else self._shape[::-1])
+            major, minor = (self._shape[::-1] if self.format == "csc" else self._shape)
+            if self.format == "bsr":        # block rows and block columns
+                R, C = c["data"].shape[1:]
+                major, minor = -(-major // R), -(-minor // C)
             if p.shape[0] != major + 1 or int(p[0]) != 0 or \
                     int(p[-1]) != i.shape[0] or c["data"].shape[0] != i.shape[0] or \
                     (p.shape[0] > 1 and bool((p[1:] < p[:-1]).any())):
@@ -309,6 +358,10 @@ class _spbase:
             t = t._t
             if t.numel() and (int(t.min()) < 0 or int(t.max()) >= bound):
                 raise ValueError(f"indices must be >= 0 and < {bound}")
+
+    def _checked(self):
+        """:meth:`_check_structure`, once per component write (:meth:`_cached`)."""
+        self._cached(("checked", False), lambda: self._check_structure() or True)
 
     def _share_tcache(self, out):
         """``out`` (a transpose over the same components) shares this matrix's tensors."""
@@ -409,8 +462,8 @@ class _spbase:
 
     def _to(self, fmt, copy, **kw):
         # SciPy: the same format comes back as itself unless copy=True
-        if fmt == self.format and all(v is None or v == getattr(self, k)
-                                      for k, v in kw.items()):
+        if fmt == self.format and (not kw or all(v is None or v == getattr(self, k)
+                                                 for k, v in kw.items())):
             return self.copy() if copy else self
         r = getattr(self._scipy("to" + fmt), "to" + fmt)(copy=copy, **kw)
         return _out(r, self._device)
@@ -558,13 +611,12 @@ class _spbase:
             return _out(self._S @ _convert.host(x), dev)    # SciPy's kernels on the views
         if dev.kind == "neuron" and self.format != "bsr" and (
                 x.dtype.kind not in "fc" or bool(torch.isfinite(x._t).all())):
-            # the tensor engine takes 128x128 blocks: regroup (host, once per matrix) and
-            # take the BSR route when the blocks are full enough (a bsr_array keeps its
-            # blocks: other sizes are the route's visible fallback). Not for inf/nan
+            # the tensor engine takes 128x128 blocks: regroup (on the device, once per
+            # matrix) and take the BSR route when the blocks are full enough (a bsr_array
+            # keeps its blocks: other sizes are the route's visible fallback). Not for inf/nan
             # operands: the blocks' zeros would turn them into nan where SciPy's CSR
             # product skips them.
-            B, fill = self._cached(("bsr128", False),
-                                   lambda: _bsr128(self._scipy("bsr128"), dev))
+            B, fill = self._cached(("bsr128", False), lambda: _bsr128(self))
             if fill >= bsr_min_fill() or _kernel_registry.forced():
                 return B @ x
             # below the fill threshold: the exact product on torch by choice, recorded
@@ -577,6 +629,7 @@ class _spbase:
         r = self._torch_product(x)
         if r is not None:
             return r
+        self._checked()
         if self.format in ("bsr", "csr"):
             data, indices, indptr = (self._comps[n]._t for n in ("data", "indices", "indptr"))
             r = (_spmm.bsr_spmm(indptr, indices, data, x._t, self.shape, dev,
@@ -732,21 +785,24 @@ def set_bsr_min_fill(fill: float) -> None:
     _MIN_FILL[0] = fill
 
 
-def _bsr128(S, dev):
-    """(128x128 BSR over the block grid padded to whole blocks, with the unpadded shape;
-    its fill): SciPy's BSR needs shapes that are multiples of the block size; the kernel
-    does not."""
-    sp = _sp()
-    M, K = S.shape
-    coo = S.tocoo()
-    coo.sum_duplicates()
-    padded = (-(-M // _BLOCK) * _BLOCK, -(-K // _BLOCK) * _BLOCK)
-    B = sp.coo_array((coo.data, (coo.row, coo.col)), shape=padded).tobsr(
-        blocksize=(_BLOCK, _BLOCK))
-    B.sum_duplicates()
-    out = _CLASSES["bsr_array"]._from_scipy(B, dev)
-    if out._S is None:
-        out._shape = (int(M), int(K))
-        return out, coo.nnz / max(B.nnz, 1)
-    # NumPy route (not reached: the neuron device is never the NumPy backend)
-    raise AssertionError("the 128x128 regrouping is for device arrays")
+def _bsr128(A):
+    """(A, a CSR/CSC/COO device array, as 128x128 BSR over the block grid padded to whole
+    blocks, with A's shape; its fill), made on A's device: SciPy's BSR needs shapes that
+    are multiples of the block size, the kernel does not. Duplicates are summed into
+    their block, explicit zeros keep theirs (as SciPy's ``tobsr``)."""
+    A._checked()
+    row, col, data = A._coo_tensors()
+    M, K = A._shape
+    MB, KB = -(-M // _BLOCK), -(-K // _BLOCK)
+    keys, inv = torch.unique((row // _BLOCK) * KB + col // _BLOCK, return_inverse=True)
+    vals = torch.zeros((keys.numel(), _BLOCK, _BLOCK), dtype=data.dtype, device=data.device)
+    vals.index_put_((inv, row % _BLOCK, col % _BLOCK), data, accumulate=True)
+    indptr = torch.zeros(MB + 1, dtype=torch.int64, device=data.device)
+    torch.cumsum(torch.bincount(keys // KB, minlength=MB), 0, out=indptr[1:])
+    comps = {"data": vals, "indices": keys % KB, "indptr": indptr}
+    B = A._new({n: _convert.wrap(t, A._device) for n, t in comps.items()},
+               cls=_CLASSES["bsr_array"])
+    B._nnz = keys.numel() * _BLOCK * _BLOCK
+    B._flags = {"has_canonical_format": True, "has_sorted_indices": True}
+    entries = torch.unique(row * K + col).numel()          # duplicates count once
+    return B, entries / max(B._nnz, 1)

@@ -61,6 +61,9 @@ _host_methods(_cs_base, ("check_format", "eliminate_zeros", "prune", "sort_indic
 class _csr_base(_cs_base):
     format = "csr"
 
+    def tobsr(self, blocksize=None, copy=True):
+        return self._to("bsr", copy, blocksize=blocksize)
+
     def _coo_tensors(self):
         return self._expanded()
 
@@ -70,6 +73,9 @@ class _csr_base(_cs_base):
 
 class _csc_base(_cs_base):
     format = "csc"
+
+    def tocoo(self, copy=True):
+        return self._to("coo", copy)       # (SciPy's default copies here)
 
     def _coo_tensors(self):
         col, row, data = self._expanded()

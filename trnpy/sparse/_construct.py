@@ -6,6 +6,8 @@ the current device); off the CPU's NumPy backend the host step is counted in
 ``trnpy.ROUTES`` as ``("sparse.<name>", "numpy")``."""
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from .. import _dispatch
@@ -38,8 +40,20 @@ def _rng(r):
     return r
 
 
-def _function(name):
-    def fn(*args, device=None, **kwargs):
+class _Function:
+    """SciPy's ``scipy.sparse.<name>`` (same signature, plus ``device=`` for results
+    without sparse operands); built on the host by SciPy, the result on the operands'
+    device. ``inspect.signature`` gives SciPy's with ``device`` added (SciPy imported
+    then)."""
+
+    def __init__(self, name):
+        self.__name__ = self.__qualname__ = name
+        self.__doc__ = (f"SciPy's ``scipy.sparse.{name}`` (same signature, plus "
+                        "``device=`` for results without sparse operands); built on the "
+                        "host by SciPy, the result on the operands' device.")
+
+    def __call__(self, *args, device=None, **kwargs):
+        name = self.__name__
         dev = _operand_device(list(args) + list(kwargs.values()))
         if dev is None:
             dev = target_device(device)
@@ -51,12 +65,21 @@ def _function(name):
         args = _in(tuple(args), dev)
         kwargs = {k: (_rng(v) if k in ("rng", "random_state") else _in(v, dev))
                   for k, v in kwargs.items()}
-        return _out(getattr(_sp(), name)(*args, **kwargs), dev)
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = (f"SciPy's ``scipy.sparse.{name}`` (same signature, plus ``device=`` for "
-                  "results without sparse operands); built on the host by SciPy, the "
-                  "result on the operands' device.")
-    return fn
+        return _out(getattr(_sp(), self.__name__)(*args, **kwargs), dev)
+
+    @property
+    def __signature__(self):
+        sig = inspect.signature(getattr(_sp(), self.__name__))
+        ps = list(sig.parameters.values())
+        dev = inspect.Parameter("device", inspect.Parameter.KEYWORD_ONLY, default=None)
+        at = next((i for i, p in enumerate(ps) if p.kind == p.VAR_KEYWORD), len(ps))
+        return sig.replace(parameters=ps[:at] + [dev] + ps[at:])
+
+    def __repr__(self):
+        return f"<function trnpy.sparse.{self.__name__}>"
+
+
+_function = _Function
 
 
 eye = _function("eye")

@@ -25,3 +25,12 @@ from ._host import *  # noqa: F401,F403
 from ._host import __all__ as _h_all
 
 __all__ = list(_i_all) + list(_s_all) + list(_g_all) + list(_l_all) + list(_h_all)
+
+_FROM_SCIPY = ("ArpackError", "ArpackNoConvergence", "MatrixRankWarning")
+
+
+def __getattr__(name):
+    if name in _FROM_SCIPY:
+        import scipy.sparse.linalg  # lazy: SciPy is optional; the host steps raise its classes
+        return getattr(scipy.sparse.linalg, name)
+    raise AttributeError(f"module 'trnpy.sparse.linalg' has no attribute {name!r}")

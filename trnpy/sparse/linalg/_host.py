@@ -19,12 +19,13 @@ from ..._array import TrnArray
 from ..._creation import asnumpy
 from ..._devices import CPU
 from ..._kernel_registry import host_step
+from .._construct import _rng
 from ._interface import LinearOperator, operator_device
 
 __all__ = ["norm", "onenormest", "expm_multiply", "matrix_power", "expm", "inv",
            "spsolve", "spsolve_triangular", "splu", "spilu", "factorized", "SuperLU",
            "eigsh", "eigs", "svds", "lobpcg", "LaplacianNd", "is_sptriangular",
-           "spbandwidth"]
+           "spbandwidth", "funm_multiply_krylov", "use_solver"]
 
 
 
@@ -214,29 +215,45 @@ def factorized(A):
 
 
 def eigsh(A, k=6, M=None, sigma=None, which="LM", v0=None, ncv=None, maxiter=None,
-          tol=0, return_eigenvectors=True, Minv=None, OPinv=None, mode="normal"):
+          tol=0, return_eigenvectors=True, Minv=None, OPinv=None, mode="normal", rng=None):
     """Eigenpairs of a symmetric/Hermitian matrix or operator by ARPACK
     (``scipy.sparse.linalg.eigsh``), on the host."""
     return _call("eigsh", A, k=k, M=M, sigma=sigma, which=which, v0=v0, ncv=ncv,
                  maxiter=maxiter, tol=tol, return_eigenvectors=return_eigenvectors,
-                 Minv=Minv, OPinv=OPinv, mode=mode)
+                 Minv=Minv, OPinv=OPinv, mode=mode, rng=_rng(rng))
 
 
 def eigs(A, k=6, M=None, sigma=None, which="LM", v0=None, ncv=None, maxiter=None,
-         tol=0, return_eigenvectors=True, Minv=None, OPinv=None, OPpart=None):
+         tol=0, return_eigenvectors=True, Minv=None, OPinv=None, OPpart=None, rng=None):
     """Eigenpairs of a square matrix or operator by ARPACK (``scipy.sparse.linalg.eigs``),
     on the host."""
     return _call("eigs", A, k=k, M=M, sigma=sigma, which=which, v0=v0, ncv=ncv,
                  maxiter=maxiter, tol=tol, return_eigenvectors=return_eigenvectors,
-                 Minv=Minv, OPinv=OPinv, OPpart=OPpart)
+                 Minv=Minv, OPinv=OPinv, OPpart=OPpart, rng=_rng(rng))
 
 
 def svds(A, k=6, ncv=None, tol=0, which="LM", v0=None, maxiter=None,
-         return_singular_vectors=True, solver="arpack", rng=None, options=None):
+         return_singular_vectors=True, solver="arpack", rng=None, options=None, *,
+         random_state=None):
     """Partial SVD (``scipy.sparse.linalg.svds``), on the host."""
+    # random_state: SciPy's older name for rng, passed only when given (SciPy warns)
     return _call("svds", A, k=k, ncv=ncv, tol=tol, which=which, v0=v0, maxiter=maxiter,
-                 return_singular_vectors=return_singular_vectors, solver=solver, rng=rng,
-                 options=options)
+                 return_singular_vectors=return_singular_vectors, solver=solver,
+                 rng=_rng(rng), options=options,
+                 **({} if random_state is None else {"random_state": _rng(random_state)}))
+
+
+def funm_multiply_krylov(f, A, b, *, assume_a="general", t=1.0, atol=0.0, rtol=1e-06,
+                         restart_every_m=None, max_restarts=20):
+    """``f(t A) @ b`` by restarted Krylov (``scipy.sparse.linalg.funm_multiply_krylov``),
+    on the host."""
+    return _call("funm_multiply_krylov", f, A, b, assume_a=assume_a, t=t, atol=atol,
+                 rtol=rtol, restart_every_m=restart_every_m, max_restarts=max_restarts)
+
+
+def use_solver(**kwargs):
+    """SciPy's ``use_solver`` (the host ``spsolve``/``factorized`` are SciPy's)."""
+    _sla().use_solver(**kwargs)
 
 
 def lobpcg(A, X, B=None, M=None, Y=None, tol=None, maxiter=None, largest=True,
