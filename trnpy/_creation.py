@@ -15,7 +15,7 @@ import sys
 import numpy as np
 from . import _torch
 from ._torch import torch
-from numpy.lib.array_utils import normalize_axis_index
+from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from . import (_convert, _dispatch, _normalize, _dtypes, _elementwise, _flags_flatiter, _reductions,
                _tensor)
@@ -607,12 +607,34 @@ def arange(start, /, stop=None, step=1, dtype=None, *, device=None, like=None):
 
 
 # -- linspace -------------------------------------------------------------------------------
-def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
-             device=None):
-    """NumPy's ``linspace`` (its algorithm, so values match to the last bit on the CPU)."""
+def _num(num):
+    """linspace's sample count as NumPy checks it (before any dtype check of the device)."""
     num = operator.index(num)
     if num < 0:
         raise ValueError(f"Number of samples, {num}, must be non-negative.")
+    if num > sys.maxsize:
+        raise ValueError("Maximum allowed size exceeded")
+    return num
+
+
+def _dest_axis(axis, ndim):
+    """The ``axis`` of linspace and friends: NumPy's ``moveaxis(y, 0, axis)`` destination,
+    with its errors (a tuple of more than one axis included)."""
+    if type(axis) is builtins.int and -ndim <= axis < ndim:
+        return axis % ndim
+    dest = normalize_axis_tuple(axis, ndim, "destination")
+    if len(dest) != 1:
+        raise ValueError("`source` and `destination` arguments must have the same number "
+                         "of elements")
+    return dest[0]
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
+             device=None):
+    """NumPy's ``linspace`` (its algorithm, so values match to the last bit on the CPU)."""
+    num = _num(num)
+    _convert.refuse_big_int(start)
+    _convert.refuse_big_int(stop)
     arrays = [a for a in (start, stop) if isinstance(a, TrnArray)]
     dev = _convert.same_device(*arrays) if device is None else _resolve_device(device)
     if dev is None:
@@ -629,9 +651,12 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     if dt.kind not in "fc":
         dt = np.dtype(np.float64)                  # NumPy's ensure_inexact
     dt = _convert.device_default(_dtypes.as_dtype(dt), dev)
+    shape = np.broadcast_shapes(np.shape(s), np.shape(e))
+    ax = _dest_axis(axis, len(shape) + 1)
     dev.check_dtype(dt)
     out_dt = dt if dtype is None else _dtypes.as_dtype(dtype)
     dev.check_dtype(out_dt)
+    _check_size((num,) + shape, out_dt)
     integer_dtype = out_dt.kind in "iu"
     if _dispatch.use_numpy(dev):
         args = [_convert.np_view(a) if isinstance(a, TrnArray) else a for a in (s, e)]
@@ -672,8 +697,8 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     y = y + st
     if endpoint and num > 1:
         y[-1, ...] = en
-    if axis != 0:
-        y = torch.movedim(y, 0, normalize_axis_index(axis, y.dim()))
+    if ax != 0:
+        y = torch.movedim(y, 0, ax)
     if integer_dtype:
         if dt.kind == "c":
             raise TypeError("linspace: cannot take the floor of complex values for an "
@@ -756,7 +781,10 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0, *, device=
     start, stop = _convert.as_array(start, dev), _convert.as_array(stop, dev)
     if builtins.bool(_reductions.any(start == 0)) or builtins.bool(_reductions.any(stop == 0)):
         raise ValueError("Geometric sequence cannot include zero")
-    dt = np.result_type(start.dtype, stop.dtype, builtins.float(num),
+    fnum = builtins.float(num)
+    _num(num)          # NumPy's errors for num and axis before the device's dtype check
+    ax = _dest_axis(axis, len(np.broadcast_shapes(start.shape, stop.shape)) + 1)
+    dt = np.result_type(start.dtype, stop.dtype, fnum,
                         np.zeros((), None if dtype is None else _dtypes.as_dtype(dtype)))
     dt = _convert.device_default(_dtypes.as_dtype(dt), dev) if \
         start.dtype.kind not in "fc" and stop.dtype.kind not in "fc" else _dtypes.as_dtype(dt)
@@ -776,9 +804,8 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0, *, device=
     result = result * out_sign
     if result.dtype != dt:
         result = result.astype(dt)
-    if axis != 0:
-        result = TrnArray._new(result._t.movedim(0, normalize_axis_index(axis, result.ndim)),
-                               result._device)
+    if ax != 0:
+        result = TrnArray._new(result._t.movedim(0, ax), result._device)
     return result.astype(out_dt, copy=False)
 
 
