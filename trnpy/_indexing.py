@@ -971,6 +971,11 @@ def unravel_index(indices, shape, order="C"):
         shape = _convert.host(shape).tolist()
     shape = (operator.index(shape),) if np.ndim(shape) == 0 else tuple(
         operator.index(s) for s in shape)
+    if builtins.any(d > sys.maxsize for d in shape):
+        raise ValueError("Maximum allowed dimension exceeded")
+    if builtins.any(d < 0 for d in shape) or math.prod(shape) > sys.maxsize:
+        raise ValueError("dimensions are too large; arrays and shapes with a total size "
+                         "greater than 'intp' are not supported.")
     if _dispatch.use_numpy(dev):
         return tuple(_wrap_np(r, dev) for r in np.unravel_index(_convert.np_view(x), shape,
                                                                 order))

@@ -48,9 +48,9 @@ def vander(x, N=None, increasing=False):
     if N is None:
         N = x.shape[0]
     N = operator.index(N)
-    if N < 0:
-        raise ValueError("negative dimensions are not allowed")
     rdt = _dtypes.as_dtype(np.promote_types(x.dtype, int))
+    # NumPy's ValueErrors for the shape (not torch's) before the device's dtype check
+    _creation._check_size(_creation._shape((x.shape[0], N)), rdt)
     dev.check_dtype(rdt)
     xt = _tensor.compute_tensor(x._t, rdt)
     v = torch.empty((x.shape[0], N), dtype=xt.dtype, device=xt.device)
