@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 from ._torch import torch
-from numpy.lib.array_utils import normalize_axis_index
+from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from . import (_convert, _creation, _dtype_functions, _dispatch, _dtypes, _elementwise,
                _indexing, _linalg_functions, _manipulation, _normalize, _reductions,
@@ -61,6 +61,8 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=_NoValue):
     """Weighted average along ``axis``; ``returned`` also gives the sum of weights."""
     w, dev = weights, a._device
     kd = _kd(keepdims)
+    if axis is not None:        # NumPy's: any iterable of axes, in the order given
+        axis = normalize_axis_tuple(axis, a.ndim, "axis")
     if w is None:
         avg = _reductions.mean(a, axis=axis, keepdims=kd)
         if not returned:
@@ -76,17 +78,13 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=_NoValue):
     if a.shape != w.shape:
         if axis is None:
             raise TypeError("Axis must be specified when shapes of a and weights differ.")
-        axes = _normalize.normalize_axis(axis, a.ndim)
-        if w.ndim != len(axes):
+        if w.shape != tuple(a.shape[i] for i in axis):
             raise ValueError("Shape of weights must be consistent with shape of a along "
                              "specified axis.")
-        if w.shape != tuple(a.shape[i] for i in axes):
-            raise ValueError("Shape of weights must be consistent with shape of a along "
-                             "specified axis.")
-        shape = [1] * a.ndim
-        for k, i in enumerate(axes):
-            shape[i] = w.shape[k]
-        w = _manipulation.reshape(w, tuple(shape))
+        # weights' axes follow ``axis``'s order: into a's order, then a's rank
+        w = _manipulation.transpose(w, tuple(int(i) for i in np.argsort(axis)))
+        w = _manipulation.reshape(w, tuple(s if i in axis else 1
+                                           for i, s in enumerate(a.shape)))
         w = _manipulation.broadcast_to(w, a.shape)
     scl = _reductions.sum(w, axis=axis, dtype=rdt, keepdims=kd)
     if builtins.bool(_reductions.any(_elementwise.equal(scl, 0.0))):
