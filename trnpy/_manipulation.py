@@ -387,7 +387,7 @@ def roll(a, shift, axis=None):
         raise ValueError("'shift' and 'axis' should be scalars or 1D sequences")
     shifts = {}
     for sh, ax in b:
-        shifts[ax] = shifts.get(ax, 0) + operator.index(sh)
+        shifts[ax] = shifts.get(ax, 0) + int(sh)      # NumPy: int(), not index
     dims = [d for d in shifts if x.shape[d]]
     t = x._t
     if not dims:
@@ -449,6 +449,8 @@ def repeat(a, repeats, axis=None):
     else:                               # scalars and sequences convert like int()
         r = np.array(repeats, dtype=np.intp)
         rdt, rt = r.dtype, None
+    if isinstance(repeats, (TrnArray, np.ndarray)) and repeats.ndim > 1:
+        raise ValueError("object too deep for desired array")    # before the dtype check
     if not np.can_cast(rdt, np.intp, casting="safe"):
         raise TypeError(f"Cannot cast array data from {rdt!r} to {np.dtype(np.intp)!r} "
                         "according to the rule 'safe'")
@@ -458,9 +460,6 @@ def repeat(a, repeats, axis=None):
                              "would exceed the maximum number of dimension of 1.")
         rt = torch.as_tensor(r.astype(np.int64).reshape(-1), device=x._t.device)
     else:
-        if rt.dim() > 1:
-            raise ValueError("setting an array element with a sequence. The requested array "
-                             "would exceed the maximum number of dimension of 1.")
         rt = _tensor.cast_tensor(rt, np.int64).reshape(-1)
     if rt.numel() != 1 and rt.numel() != n:
         raise ValueError(f"operands could not be broadcast together with shape ({n},) "
