@@ -476,6 +476,9 @@ def _int_index_array(x, indices, casting):
         a = np.asarray(indices)
         if a.size == 0 and not isinstance(indices, np.ndarray):
             a = a.astype(np.intp)
+        elif casting and a.dtype.kind in "OUS" and not isinstance(indices, np.ndarray):
+            # NumPy converts Python strings and big ints one by one, with int()'s errors
+            a = np.array(indices, dtype=np.intp)
         dt, t = a.dtype, None
     if casting is not None and not np.can_cast(dt, np.intp, casting=casting):
         raise TypeError(f"Cannot cast array data from {dt!r} to {np.dtype(np.intp)!r} "
@@ -555,15 +558,19 @@ def take_along_axis(arr, indices, /, axis=-1):
             indices = np.asarray(indices)
         return _convert.wrap(np.take_along_axis(_convert.np_view(x), indices, axis),
                               x._device)
+    # NumPy's order: the axis (or the 1-d indices of axis=None), the indices' dtype, then
+    # their ndim
+    if axis is None:
+        if np.ndim(indices) != 1:
+            raise ValueError("when axis=None, `indices` must have a single dimension.")
+    else:
+        axis = normalize_axis_index(axis, x.ndim)
     it = _int_index_array(x, indices, None)
     t = x._t
     if axis is None:
-        if it.dim() != 1:
-            raise ValueError("when axis=None, `indices` must have a single dimension.")
         t, axis = t.reshape(-1), 0
     if it.dim() != t.dim():
         raise ValueError("`indices` and `arr` must have the same number of dimensions")
-    axis = normalize_axis_index(axis, t.dim())
     xs, js = list(t.shape), list(it.shape)
     xs[axis] = js[axis] = 1
     try:
