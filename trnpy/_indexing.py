@@ -781,6 +781,11 @@ def choose(a, choices, out=None, mode="raise"):
                         f"{np.dtype(np.intp)!r} according to the rule 'safe'")
     dt = np.choose(np.zeros(0, np.intp), [np.empty(0, c.dtype) for c in ch]).dtype
     shape = np.broadcast_shapes(x.shape, *(c.shape for c in ch))
+    if out is not None:
+        if not isinstance(out, TrnArray):
+            raise TypeError("output must be an array")
+        if out.shape != shape:             # exactly the shape: NumPy does not broadcast
+            raise TypeError("choose: invalid shape for output array.")
     n = len(ch)
     it = _tensor.cast_tensor(x._t, np.int64).expand(shape)
     if mode == "raise":
