@@ -1125,6 +1125,9 @@ def digitize(x, bins, right=False):
     if b.ndim != 1:
         raise ValueError("object too deep for desired array" if b.ndim > 1 else
                          "object of too small depth for desired array")
+    if b.dtype.kind == "c":        # NumPy casts bins to float64 before its monotonic check
+        raise TypeError(f"Cannot cast array data from {b.dtype!r} to dtype('float64') "
+                        "according to the rule 'safe'")
     side = "left" if right else "right"
     if b.shape[0] <= 1:
         inc = True
