@@ -1025,7 +1025,9 @@ def histogramdd(sample, bins=10, range=None, density=None, weights=None):
     for i in builtins.range(D):
         col = s[:, i]
         b = bins[i]
-        if np.ndim(b) == 0 and not isinstance(b, TrnArray):
+        if isinstance(b, TrnArray) and b.ndim == 0:
+            b = _convert.host(b)[()]          # a scalar, as NumPy reads a 0-d array
+        if np.ndim(b) == 0:
             if b < 1:
                 raise ValueError(f"`bins[{i}]` must be positive, when an integer")
             smin, smax = _outer_edges(col, range[i])
@@ -1078,6 +1080,10 @@ def histogram2d(x, y, bins=10, range=None, density=None, weights=None):
         h, xe, ye = np.histogram2d(*np_views(x, y), b, range, density,
                                    None if w is None else _convert.np_view(w))
         return _convert.wrap(h, dev), _convert.wrap(xe, dev), _convert.wrap(ye, dev)
+    if x.ndim == 0 or y.ndim == 0:            # NumPy's len(x), len(y)
+        raise TypeError("len() of unsized object")
+    if len(x) != len(y):
+        raise ValueError("x and y must have the same length.")
     try:
         N = len(bins)
     except TypeError:
