@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import operator
+import sys
 import warnings
 
 import numpy as np
@@ -135,8 +136,9 @@ def poly(seq_of_zeros):
     matrix's characteristic polynomial)."""
     s = seq_of_zeros
     dev = s._device
-    if s.ndim == 0:
-        s = _manipulation.atleast_1d(s)
+    if s.ndim == 0:        # NumPy: its dispatcher iterates over the argument
+        raise TypeError("poly: seq_of_zeros must be a sequence of roots or a square "
+                        "matrix, not a scalar")
     sh = s.shape
     if len(sh) == 2 and sh[0] == sh[1] and sh[0] != 0:
         dev.check_dtype(np.float64)
@@ -175,9 +177,26 @@ def polyder(p, m=1):
     elif c.ndim == 0:
         raise TypeError("len() of unsized object")
     else:
-        n = c.shape[0] - 1
-        y = _elementwise.multiply(c[:-1], _creation.arange(n, 0, -1, device=dev))
-        r = c if m == 0 else (y if m == 1 else polyder(y, m - 1))
+        # NumPy's steps are c[:-1] * arange(n, 0, -1), once per order and once more
+        # (discarded) at order 0: their shapes first (a fixed point once n is 0), then
+        # NumPy's recursion limit, before any dtype check of the device
+        shape = c.shape
+        for _ in range(m + 1):
+            n = builtins.max(shape[0] - 1, 0)
+            try:
+                shape = np.broadcast_shapes((n,) + shape[1:], (n,))
+            except ValueError:
+                raise ValueError("operands could not be broadcast together with shapes "
+                                 f"{(n,) + shape[1:]} {(n,)}") from None
+            if n == 0:
+                break
+        if m >= sys.getrecursionlimit():
+            raise RecursionError("maximum recursion depth exceeded: polyder recurses "
+                                 "once per order of the derivative, as NumPy's")
+        r = c
+        for _ in range(m):
+            r = _elementwise.multiply(r[:-1], _creation.arange(r.shape[0] - 1, 0, -1,
+                                                                device=dev))
     return poly1d(r) if truepoly else r
 
 
