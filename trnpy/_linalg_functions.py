@@ -78,7 +78,8 @@ def _result_dtype_of(ufunc_or_fn, a, b, dev):
         raise
     except Exception as e:            # NumPy's no-loop errors
         raise TypeError(str(e)) from e
-    dev.check_dtype(rdt)
+    if dev is not None:
+        dev.check_dtype(rdt)
     return rdt
 
 
@@ -175,7 +176,7 @@ def _vecdot_args(a, b, axis):
         if x.ndim == 0:
             raise ValueError(f"vecdot: Input operand {i} does not have enough dimensions "
                              "(has 0, gufunc core with signature (n),(n)->() requires 1)")
-    rdt = _result_dtype(np.vecdot, a, b, a._device)
+    rdt = _result_dtype_of(np.vecdot, a.dtype, b.dtype, None)     # the loop's TypeError
     ia, ib = _normalize.axis_index(axis, a.ndim), _normalize.axis_index(axis, b.ndim)
     if a.shape[ia] != b.shape[ib]:
         raise ValueError("vecdot: Input operand 1 has a mismatch in its core dimension 0, "
@@ -186,6 +187,7 @@ def _vecdot_args(a, b, axis):
     except ValueError:
         raise ValueError(f"vecdot: operands could not be broadcast together with shapes "
                          f"{a.shape} {b.shape}") from None
+    a._device.check_dtype(rdt)         # after NumPy's shape errors
     return rdt, ia, ib
 
 
