@@ -862,8 +862,13 @@ def _from_host(arr: np.ndarray, device):
 
 
 def frombuffer(buffer, dtype=float, count=-1, offset=0, *, like=None, device=None):
-    """NumPy's ``frombuffer`` (shares a writable buffer's memory on the CPU)."""
+    """NumPy's ``frombuffer`` (shares a writable buffer's memory on the CPU). A trnpy
+    array is a buffer of its bytes, as an ndarray is to NumPy: on the CPU its memory
+    (shared), on other devices a host copy."""
     _no_like("frombuffer", like)
+    if isinstance(buffer, TrnArray):
+        buffer = _convert.np_view(buffer) if buffer._device is _convert.CPU else \
+            _convert.host(buffer)
     return _from_host(np.frombuffer(buffer, dtype=dtype, count=count, offset=offset), device)
 
 
