@@ -643,7 +643,9 @@ def rot90(m, k=1, axes=(0, 1)):
         raise ValueError("Axes must be different.")
     if axes[0] >= x.ndim or axes[0] < -x.ndim or axes[1] >= x.ndim or axes[1] < -x.ndim:
         raise ValueError(f"Axes={axes} out of range for array of ndim={x.ndim}.")
-    k = _normalize.int_arg(k) % 4
+    if isinstance(k, TrnArray):
+        k = _convert.host(k)
+    k = _normalize.int_arg(k % 4)        # NumPy's order: k %= 4, then k == 0
     if k == 0:
         return x[:]
     if k == 2:
