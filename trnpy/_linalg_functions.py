@@ -97,7 +97,8 @@ def matmul(x1, x2, /, *, out=None, order="K", target_forward_error=None):
     """NumPy's ``matmul`` (the ``@`` operator), integer and bool operands included.
     ``target_forward_error=t`` (or ``with trnpy.compensated_matmul(t):``) computes the
     product to error ``t`` (see :mod:`trnpy._compensated`)."""
-    order = _creation.normalize_order(order)        # the ufunc's first check
+    if order != "K":
+        order = _creation.normalize_order(order)    # the ufunc's first check
     if target_forward_error is not None or _compensated.active() is not None:
         t = _compensated.active() if target_forward_error is None else target_forward_error
         res = _compensated.matmul(x1, x2, t, out)
