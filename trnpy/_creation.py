@@ -453,7 +453,7 @@ def eye(N, M=None, k=0, dtype=None, order="C", *, device=None, like=None):
     dt = _resolve(dtype, dev)
     n = operator.index(N)
     m = n if M is None else operator.index(M)
-    k = operator.index(k)
+    k = _normalize.int_arg(k)
     shape = _shape((n, m))
     if _dispatch.use_numpy(dev):
         return _convert.wrap(np.eye(n, m, k, dtype=dt, order=order), dev)
@@ -471,7 +471,7 @@ def identity(n, dtype=None, *, like=None, device=None):
 
 def _tri(fname, m, k, lower):
     x = m if isinstance(m, TrnArray) else _convert.asarray(m)
-    k = _normalize.c_long(k)
+    k = _normalize.c_long(_normalize.scalar_arg(k))
     if x.ndim == 0:
         raise TypeError(f"{fname}() needs an array of at least one dimension")
     dev = x._device
@@ -498,15 +498,17 @@ def triu(m, k=0):
 
 
 # -- arange ---------------------------------------------------------------------------------
-def _host_scalar(v):
-    """Scalars as NumPy's arange sees them (0-d arrays become NumPy scalars)."""
-    if isinstance(v, TrnArray):
-        if v.ndim != 0:
-            raise TypeError("arange: arguments must be scalars, not arrays")
-        return _convert.host(v)[()]
-    if isinstance(v, np.ndarray) and v.ndim == 0:
-        return v[()]
-    return v
+def _too_long(start, stop, step):
+    """NumPy computes arange's length (Python arithmetic) before it picks a dtype: a length
+    beyond intp is its ValueError even where the dtype would be object (a Python int
+    beyond 64 bits, which trnpy cannot hold)."""
+    try:
+        n = float((stop - start) / step)
+    except (TypeError, ZeroDivisionError, OverflowError):
+        return False
+    if math.isnan(n):
+        return False                  # NumPy: "cannot compute length"
+    return not math.isfinite(n) or not -2 ** 63 <= math.ceil(n) < 2 ** 63
 
 
 def _arange_length(start, stop, step):
@@ -546,11 +548,14 @@ def arange(start, /, stop=None, step=1, dtype=None, *, device=None, like=None):
     """NumPy's ``arange`` (same result dtype, length and values)."""
     _no_like("arange", like)
     dev = _convert.target_device(device)
-    start, stop, step = _host_scalar(start), _host_scalar(stop), _host_scalar(step)
+    start, stop, step = (_normalize.scalar_arg(v) for v in (start, stop, step))
     if stop is None:
         start, stop = 0, start
     if step is None:
         step = 1
+    if any(type(v) is builtins.int and not -2 ** 63 <= v < 2 ** 64 for v in (start, stop, step)) \
+            and _too_long(start, stop, step):
+        raise ValueError("Maximum allowed size exceeded")
     if dtype is None:
         # NumPy: at least intp, promoted with each argument's own dtype (not NEP 50)
         dt = np.result_type(np.intp, *(np.asarray(v).dtype for v in (start, stop, step)))
@@ -814,9 +819,9 @@ def tri(N, M=None, k=0, dtype=float, *, like=None, device=None):
     _no_like("tri", like)
     dev = _convert.target_device(device)
     dt = _resolve(None if dtype is float else dtype, dev)
-    n = operator.index(N)
-    m = n if M is None else operator.index(M)
-    k = operator.index(k)
+    n = _normalize.int_arg(N)
+    m = n if M is None else _normalize.int_arg(M)
+    k = _normalize.int_arg(k)
     if _dispatch.use_numpy(dev):
         return _convert.wrap(np.tri(n, m, k, dtype=dt), dev)
     shape = _shape((builtins.max(n, 0), builtins.max(m, 0)))     # NumPy: negative is empty
@@ -881,6 +886,8 @@ def fromiter(iter, dtype, count=-1, *, like=None, device=None):
 def fromstring(string, dtype=float, count=-1, *, sep, like=None, device=None):
     """NumPy's ``fromstring`` (text mode: ``sep`` is required, as in NumPy 2)."""
     _no_like("fromstring", like)
+    if isinstance(string, TrnArray):    # NumPy reads an array's buffer as the text
+        string = _convert.host(string)
     return _from_host(np.fromstring(string, dtype=dtype, count=count, sep=sep), device)
 
 

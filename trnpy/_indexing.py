@@ -766,7 +766,11 @@ def choose(a, choices, out=None, mode="raise"):
     """NumPy's ``choose``: ``choices[a[i]][i]`` with broadcasting."""
     if mode not in ("raise", "wrap", "clip"):
         raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
-    ch = list(choices) if not isinstance(choices, TrnArray) else list(choices)
+    if isinstance(choices, dict):       # NumPy takes choices as a sequence
+        raise TypeError("dict is not a sequence")
+    if not hasattr(type(choices), "__getitem__"):
+        raise TypeError(f"'{type(choices).__name__}' object does not support indexing")
+    ch = list(choices)
     dev = _convert.same_device(a, out, *ch)
     x = _convert.as_array(a, dev)
     ch = [_convert.as_array(c, dev) for c in ch]
@@ -925,9 +929,9 @@ def diag_indices_from(arr):
 
 def _tri_indices(n, k, m, lower, device):
     dev = _convert.target_device(device)
-    n = operator.index(n)
-    m = n if m is None else operator.index(m)
-    k = operator.index(k)
+    n = _normalize.int_arg(n)
+    m = n if m is None else _normalize.int_arg(m)
+    k = _normalize.int_arg(k)
     if _dispatch.use_numpy(dev):
         f = np.tril_indices if lower else np.triu_indices
         return tuple(_wrap_np(r, dev) for r in f(n, k, m))
@@ -979,10 +983,7 @@ def unravel_index(indices, shape, order="C"):
         indices = np.asarray(indices, dtype=np.int64)  # an empty list is int-like to NumPy
     x = _convert.as_array(indices, dev)
     dev = x._device
-    if isinstance(shape, TrnArray):
-        shape = _convert.host(shape).tolist()
-    shape = (operator.index(shape),) if np.ndim(shape) == 0 else tuple(
-        operator.index(s) for s in shape)
+    shape = _normalize.shape_arg(shape)
     if builtins.any(d > sys.maxsize for d in shape):
         raise ValueError("Maximum allowed dimension exceeded")
     if builtins.any(d < 0 for d in shape) or math.prod(shape) > sys.maxsize:
@@ -1018,8 +1019,7 @@ def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
     arrays = [_convert.as_array(a, dev) for a in arrays]
     if dev is None:
         dev = arrays[0]._device if arrays else None
-    dims = (operator.index(dims),) if np.ndim(dims) == 0 else tuple(
-        operator.index(d) for d in dims)
+    dims = _normalize.shape_arg(dims)
     if dev is None or _dispatch.use_numpy(dev):
         r = np.ravel_multi_index(tuple(_convert.np_view(a) for a in arrays), dims, mode, order)
         return _wrap_np(r, dev if dev is not None else _convert.target_device(None))

@@ -295,12 +295,6 @@ def flip(m, axis=None):
 
 
 # -- reshaping ---------------------------------------------------------------------------
-def _shape_arg(shape):
-    if isinstance(shape, (tuple, list)):
-        return tuple(operator.index(s) for s in shape)
-    return (operator.index(shape),)
-
-
 _RESHAPE_K = "order 'K' is not permitted for reshaping"
 
 
@@ -308,7 +302,7 @@ def _reshape_check(a, /, shape=None, order="C", *, copy=None):
     if shape is None:
         raise TypeError("reshape() missing required argument 'shape'")
     return {"order": normalize_order(order, "C", "CFA", _RESHAPE_K),
-            "shape": np.reshape(_oracle(a.shape), _shape_arg(shape)).shape}
+            "shape": np.reshape(_oracle(a.shape), _normalize.shape_arg(shape)).shape}
 
 
 @_records_base
@@ -401,9 +395,11 @@ def _reps_arg(reps):
         reps = _convert.host(reps)
     if np.ndim(reps) > 1:
         raise ValueError("reps must be an integer or a 1-D sequence of integers")
+    if isinstance(reps, (float, np.floating)) and reps < 0:
+        raise ValueError("negative dimensions are not allowed")    # NumPy checks it first
     try:
         reps = tuple(_normalize.c_long(r) for r in np.atleast_1d(reps).tolist()) \
-            if isinstance(reps, np.ndarray) else _shape_arg(reps)
+            if isinstance(reps, np.ndarray) else _normalize.shape_arg(reps)
     except TypeError:
         if not isinstance(reps, (str, list, tuple)):
             raise
@@ -560,6 +556,8 @@ def column_stack(tup):
 @_records_base
 def array_split(ary, indices_or_sections, axis=0):
     """Split into sub-arrays (views); sections need not divide the axis equally."""
+    if not hasattr(ary, "shape"):
+        len(ary)            # NumPy sizes a non-array by its len(): TypeError for a scalar
     x = _convert.as_array(ary)
     try:
         ntotal = x.shape[axis]
@@ -644,7 +642,9 @@ def rot90(m, k=1, axes=(0, 1)):
         raise ValueError("Axes must be different.")
     if axes[0] >= x.ndim or axes[0] < -x.ndim or axes[1] >= x.ndim or axes[1] < -x.ndim:
         raise ValueError(f"Axes={axes} out of range for array of ndim={x.ndim}.")
-    k = operator.index(k) % 4
+    if isinstance(k, TrnArray):
+        k = _convert.host(k)
+    k = _normalize.int_arg(k % 4)        # NumPy's order: k %= 4, then k == 0
     if k == 0:
         return x[:]
     if k == 2:

@@ -99,10 +99,14 @@ def _strip_leading(p: TrnArray):
     return p[int(nz[0]):]
 
 
-@normalizer(lambda p: np.roots(np.atleast_1d(p)), "p")     # NumPy's dispatcher fails on 0-d
+def _roots_check(p):
+    if p.ndim == 0:                     # NumPy's TypeError (its dispatcher iterates p)
+        raise TypeError("roots: p must be a 1-d sequence of coefficients, not a scalar")
+
+
+@normalizer(np.roots, "p", check=_roots_check)
 def roots(p):
     """Roots of the polynomial with coefficients ``p`` (companion-matrix eigenvalues)."""
-    p = _manipulation.atleast_1d(p)
     dev = p._device
     if p.ndim != 1:
         raise ValueError("Input must be a rank-1 array.")
@@ -166,7 +170,7 @@ def poly(seq_of_zeros):
 
 def polyder(p, m=1):
     """m-th derivative of a polynomial."""
-    m = operator.index(m)
+    m = builtins.int(m)                 # as NumPy: int('3') is 3, int(-2.5) is -2
     if m < 0:
         raise ValueError("Order of derivative must be positive (see polyint)")
     truepoly = isinstance(p, poly1d)
@@ -202,7 +206,7 @@ def polyder(p, m=1):
 
 def polyint(p, m=1, k=None):
     """m-th antiderivative of a polynomial (integration constants ``k``)."""
-    m = operator.index(m)
+    m = builtins.int(m)                 # as NumPy: int('3') is 3, int(-2.5) is -2
     if m < 0:
         raise ValueError("Order of integral must be positive (see polyder)")
     truepoly = isinstance(p, poly1d)

@@ -266,7 +266,7 @@ def _cook_nd(x, s, axes, invreal):
     if s is None:
         s = list(x.shape) if axes is None else [x.shape[a] for a in axes]
     else:
-        s = [None if v is None else operator.index(v) for v in s]
+        s = [None if v is None else _normalize.int_arg(v) for v in s]
     if axes is None:
         if not shapeless:
             warnings.warn("`axes` should not be `None` if `s` is not `None` (Deprecated in "
