@@ -165,11 +165,16 @@ def test_normalizer_check_runs_before_either_path():
 
 
 def test_roots_of_a_0d_array_on_both_paths():
-    # NumPy's own roots fails on a 0-d array in its dispatcher; trnpy gives no roots
+    # NumPy's own roots fails on a 0-d array (TypeError, in its dispatcher): trnpy's
+    # check= refuses it with that class on both paths
+    with pytest.raises(TypeError):
+        np.roots(3)
     for backend in ("numpy", "torch"):
         with _dispatch.cpu_backend(backend):
-            r = trnpy.roots(3)
-            assert r.shape == (0,) and r.dtype == np.float64
+            with pytest.raises(TypeError, match="not a scalar"):
+                trnpy.roots(3)
+            with pytest.raises(TypeError, match="not a scalar"):
+                trnpy.roots(trnpy.asarray(3.0))
 
 
 # -- the decorator's validate / out / sequences / NotImplemented / weak scalars -----------

@@ -273,6 +273,13 @@ def as_arrays(*xs, device=None, optional=()):
             for i, x in enumerate(xs)], dev
 
 
+def refuse_big_int(v):
+    """A Python int beyond 64 bits is NumPy's object data, which trnpy does not hold:
+    the TypeError of :func:`asarray` (where NumPy's own call also fails on it)."""
+    if type(v) is builtins.int and not -2 ** 63 <= v < 2 ** 64:
+        asarray(v)
+
+
 def as_operands(args):
     """Operands of an elementwise function: TrnArrays stay, Python scalars stay (weak, NEP
     50), everything else becomes a TrnArray on the operands' common device. Returns

@@ -15,7 +15,7 @@ import sys
 import numpy as np
 from . import _torch
 from ._torch import torch
-from numpy.lib.array_utils import normalize_axis_index
+from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from . import (_convert, _dispatch, _normalize, _dtypes, _elementwise, _flags_flatiter, _reductions,
                _tensor)
@@ -453,7 +453,7 @@ def eye(N, M=None, k=0, dtype=None, order="C", *, device=None, like=None):
     dt = _resolve(dtype, dev)
     n = operator.index(N)
     m = n if M is None else operator.index(M)
-    k = operator.index(k)
+    k = _normalize.int_arg(k)
     shape = _shape((n, m))
     if _dispatch.use_numpy(dev):
         return _convert.wrap(np.eye(n, m, k, dtype=dt, order=order), dev)
@@ -471,7 +471,7 @@ def identity(n, dtype=None, *, like=None, device=None):
 
 def _tri(fname, m, k, lower):
     x = m if isinstance(m, TrnArray) else _convert.asarray(m)
-    k = _normalize.c_long(k)
+    k = _normalize.c_long(_normalize.scalar_arg(k))
     if x.ndim == 0:
         raise TypeError(f"{fname}() needs an array of at least one dimension")
     dev = x._device
@@ -498,15 +498,17 @@ def triu(m, k=0):
 
 
 # -- arange ---------------------------------------------------------------------------------
-def _host_scalar(v):
-    """Scalars as NumPy's arange sees them (0-d arrays become NumPy scalars)."""
-    if isinstance(v, TrnArray):
-        if v.ndim != 0:
-            raise TypeError("arange: arguments must be scalars, not arrays")
-        return _convert.host(v)[()]
-    if isinstance(v, np.ndarray) and v.ndim == 0:
-        return v[()]
-    return v
+def _too_long(start, stop, step):
+    """NumPy computes arange's length (Python arithmetic) before it picks a dtype: a length
+    beyond intp is its ValueError even where the dtype would be object (a Python int
+    beyond 64 bits, which trnpy cannot hold)."""
+    try:
+        n = float((stop - start) / step)
+    except (TypeError, ZeroDivisionError, OverflowError):
+        return False
+    if math.isnan(n):
+        return False                  # NumPy: "cannot compute length"
+    return not math.isfinite(n) or not -2 ** 63 <= math.ceil(n) < 2 ** 63
 
 
 def _arange_length(start, stop, step):
@@ -546,11 +548,14 @@ def arange(start, /, stop=None, step=1, dtype=None, *, device=None, like=None):
     """NumPy's ``arange`` (same result dtype, length and values)."""
     _no_like("arange", like)
     dev = _convert.target_device(device)
-    start, stop, step = _host_scalar(start), _host_scalar(stop), _host_scalar(step)
+    start, stop, step = (_normalize.scalar_arg(v) for v in (start, stop, step))
     if stop is None:
         start, stop = 0, start
     if step is None:
         step = 1
+    if any(type(v) is builtins.int and not -2 ** 63 <= v < 2 ** 64 for v in (start, stop, step)) \
+            and _too_long(start, stop, step):
+        raise ValueError("Maximum allowed size exceeded")
     if dtype is None:
         # NumPy: at least intp, promoted with each argument's own dtype (not NEP 50)
         dt = np.result_type(np.intp, *(np.asarray(v).dtype for v in (start, stop, step)))
@@ -607,12 +612,34 @@ def arange(start, /, stop=None, step=1, dtype=None, *, device=None, like=None):
 
 
 # -- linspace -------------------------------------------------------------------------------
-def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
-             device=None):
-    """NumPy's ``linspace`` (its algorithm, so values match to the last bit on the CPU)."""
+def _num(num):
+    """linspace's sample count as NumPy checks it (before any dtype check of the device)."""
     num = operator.index(num)
     if num < 0:
         raise ValueError(f"Number of samples, {num}, must be non-negative.")
+    if num > sys.maxsize:
+        raise ValueError("Maximum allowed size exceeded")
+    return num
+
+
+def _dest_axis(axis, ndim):
+    """The ``axis`` of linspace and friends: NumPy's ``moveaxis(y, 0, axis)`` destination,
+    with its errors (a tuple of more than one axis included)."""
+    if type(axis) is builtins.int and -ndim <= axis < ndim:
+        return axis % ndim
+    dest = normalize_axis_tuple(axis, ndim, "destination")
+    if len(dest) != 1:
+        raise ValueError("`source` and `destination` arguments must have the same number "
+                         "of elements")
+    return dest[0]
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
+             device=None):
+    """NumPy's ``linspace`` (its algorithm, so values match to the last bit on the CPU)."""
+    num = _num(num)
+    _convert.refuse_big_int(start)
+    _convert.refuse_big_int(stop)
     arrays = [a for a in (start, stop) if isinstance(a, TrnArray)]
     dev = _convert.same_device(*arrays) if device is None else _resolve_device(device)
     if dev is None:
@@ -629,9 +656,12 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     if dt.kind not in "fc":
         dt = np.dtype(np.float64)                  # NumPy's ensure_inexact
     dt = _convert.device_default(_dtypes.as_dtype(dt), dev)
+    shape = np.broadcast_shapes(np.shape(s), np.shape(e))
+    ax = _dest_axis(axis, len(shape) + 1)
     dev.check_dtype(dt)
     out_dt = dt if dtype is None else _dtypes.as_dtype(dtype)
     dev.check_dtype(out_dt)
+    _check_size((num,) + shape, out_dt)
     integer_dtype = out_dt.kind in "iu"
     if _dispatch.use_numpy(dev):
         args = [_convert.np_view(a) if isinstance(a, TrnArray) else a for a in (s, e)]
@@ -672,8 +702,8 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     y = y + st
     if endpoint and num > 1:
         y[-1, ...] = en
-    if axis != 0:
-        y = torch.movedim(y, 0, normalize_axis_index(axis, y.dim()))
+    if ax != 0:
+        y = torch.movedim(y, 0, ax)
     if integer_dtype:
         if dt.kind == "c":
             raise TypeError("linspace: cannot take the floor of complex values for an "
@@ -756,7 +786,10 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0, *, device=
     start, stop = _convert.as_array(start, dev), _convert.as_array(stop, dev)
     if builtins.bool(_reductions.any(start == 0)) or builtins.bool(_reductions.any(stop == 0)):
         raise ValueError("Geometric sequence cannot include zero")
-    dt = np.result_type(start.dtype, stop.dtype, builtins.float(num),
+    fnum = builtins.float(num)
+    _num(num)          # NumPy's errors for num and axis before the device's dtype check
+    ax = _dest_axis(axis, len(np.broadcast_shapes(start.shape, stop.shape)) + 1)
+    dt = np.result_type(start.dtype, stop.dtype, fnum,
                         np.zeros((), None if dtype is None else _dtypes.as_dtype(dtype)))
     dt = _convert.device_default(_dtypes.as_dtype(dt), dev) if \
         start.dtype.kind not in "fc" and stop.dtype.kind not in "fc" else _dtypes.as_dtype(dt)
@@ -776,9 +809,8 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0, *, device=
     result = result * out_sign
     if result.dtype != dt:
         result = result.astype(dt)
-    if axis != 0:
-        result = TrnArray._new(result._t.movedim(0, normalize_axis_index(axis, result.ndim)),
-                               result._device)
+    if ax != 0:
+        result = TrnArray._new(result._t.movedim(0, ax), result._device)
     return result.astype(out_dt, copy=False)
 
 
@@ -787,9 +819,9 @@ def tri(N, M=None, k=0, dtype=float, *, like=None, device=None):
     _no_like("tri", like)
     dev = _convert.target_device(device)
     dt = _resolve(None if dtype is float else dtype, dev)
-    n = operator.index(N)
-    m = n if M is None else operator.index(M)
-    k = operator.index(k)
+    n = _normalize.int_arg(N)
+    m = n if M is None else _normalize.int_arg(M)
+    k = _normalize.int_arg(k)
     if _dispatch.use_numpy(dev):
         return _convert.wrap(np.tri(n, m, k, dtype=dt), dev)
     shape = _shape((builtins.max(n, 0), builtins.max(m, 0)))     # NumPy: negative is empty
@@ -835,8 +867,13 @@ def _from_host(arr: np.ndarray, device):
 
 
 def frombuffer(buffer, dtype=float, count=-1, offset=0, *, like=None, device=None):
-    """NumPy's ``frombuffer`` (shares a writable buffer's memory on the CPU)."""
+    """NumPy's ``frombuffer`` (shares a writable buffer's memory on the CPU). A trnpy
+    array is a buffer of its bytes, as an ndarray is to NumPy: on the CPU its memory
+    (shared), on other devices a host copy."""
     _no_like("frombuffer", like)
+    if isinstance(buffer, TrnArray):
+        buffer = _convert.np_view(buffer) if buffer._device is _convert.CPU else \
+            _convert.host(buffer)
     return _from_host(np.frombuffer(buffer, dtype=dtype, count=count, offset=offset), device)
 
 
@@ -849,6 +886,8 @@ def fromiter(iter, dtype, count=-1, *, like=None, device=None):
 def fromstring(string, dtype=float, count=-1, *, sep, like=None, device=None):
     """NumPy's ``fromstring`` (text mode: ``sep`` is required, as in NumPy 2)."""
     _no_like("fromstring", like)
+    if isinstance(string, TrnArray):    # NumPy reads an array's buffer as the text
+        string = _convert.host(string)
     return _from_host(np.fromstring(string, dtype=dtype, count=count, sep=sep), device)
 
 

@@ -477,6 +477,9 @@ def _int_index_array(x, indices, casting):
         a = np.asarray(indices)
         if a.size == 0 and not isinstance(indices, np.ndarray):
             a = a.astype(np.intp)
+        elif casting and a.dtype.kind in "OUS" and not isinstance(indices, np.ndarray):
+            # NumPy converts Python strings and big ints one by one, with int()'s errors
+            a = np.array(indices, dtype=np.intp)
         dt, t = a.dtype, None
     if casting is not None and not np.can_cast(dt, np.intp, casting=casting):
         raise TypeError(f"Cannot cast array data from {dt!r} to {np.dtype(np.intp)!r} "
@@ -555,15 +558,19 @@ def take_along_axis(arr, indices, /, axis=-1):
             indices = np.asarray(indices)
         return _convert.wrap(np.take_along_axis(_convert.np_view(x), indices, axis),
                               x._device)
+    # NumPy's order: the axis (or the 1-d indices of axis=None), the indices' dtype, then
+    # their ndim
+    if axis is None:
+        if np.ndim(indices) != 1:
+            raise ValueError("when axis=None, `indices` must have a single dimension.")
+    else:
+        axis = normalize_axis_index(axis, x.ndim)
     it = _int_index_array(x, indices, None)
     t = x._t
     if axis is None:
-        if it.dim() != 1:
-            raise ValueError("when axis=None, `indices` must have a single dimension.")
         t, axis = t.reshape(-1), 0
     if it.dim() != t.dim():
         raise ValueError("`indices` and `arr` must have the same number of dimensions")
-    axis = normalize_axis_index(axis, t.dim())
     xs, js = list(t.shape), list(it.shape)
     xs[axis] = js[axis] = 1
     try:
@@ -760,7 +767,11 @@ def choose(a, choices, out=None, mode="raise"):
     """NumPy's ``choose``: ``choices[a[i]][i]`` with broadcasting."""
     if mode not in ("raise", "wrap", "clip"):
         raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
-    ch = list(choices) if not isinstance(choices, TrnArray) else list(choices)
+    if isinstance(choices, dict):       # NumPy takes choices as a sequence
+        raise TypeError("dict is not a sequence")
+    if not hasattr(type(choices), "__getitem__"):
+        raise TypeError(f"'{type(choices).__name__}' object does not support indexing")
+    ch = list(choices)
     dev = _convert.same_device(a, out, *ch)
     x = _convert.as_array(a, dev)
     ch = [_convert.as_array(c, dev) for c in ch]
@@ -775,6 +786,11 @@ def choose(a, choices, out=None, mode="raise"):
                         f"{np.dtype(np.intp)!r} according to the rule 'safe'")
     dt = np.choose(np.zeros(0, np.intp), [np.empty(0, c.dtype) for c in ch]).dtype
     shape = np.broadcast_shapes(x.shape, *(c.shape for c in ch))
+    if out is not None:
+        if not isinstance(out, TrnArray):
+            raise TypeError("output must be an array")
+        if out.shape != shape:             # exactly the shape: NumPy does not broadcast
+            raise TypeError("choose: invalid shape for output array.")
     n = len(ch)
     it = _tensor.cast_tensor(x._t, np.int64).expand(shape)
     if mode == "raise":
@@ -914,9 +930,9 @@ def diag_indices_from(arr):
 
 def _tri_indices(n, k, m, lower, device):
     dev = _convert.target_device(device)
-    n = operator.index(n)
-    m = n if m is None else operator.index(m)
-    k = operator.index(k)
+    n = _normalize.int_arg(n)
+    m = n if m is None else _normalize.int_arg(m)
+    k = _normalize.int_arg(k)
     if _dispatch.use_numpy(dev):
         f = np.tril_indices if lower else np.triu_indices
         return tuple(_wrap_np(r, dev) for r in f(n, k, m))
@@ -968,10 +984,12 @@ def unravel_index(indices, shape, order="C"):
         indices = np.asarray(indices, dtype=np.int64)  # an empty list is int-like to NumPy
     x = _convert.as_array(indices, dev)
     dev = x._device
-    if isinstance(shape, TrnArray):
-        shape = _convert.host(shape).tolist()
-    shape = (operator.index(shape),) if np.ndim(shape) == 0 else tuple(
-        operator.index(s) for s in shape)
+    shape = _normalize.shape_arg(shape)
+    if builtins.any(d > sys.maxsize for d in shape):
+        raise ValueError("Maximum allowed dimension exceeded")
+    if builtins.any(d < 0 for d in shape) or math.prod(shape) > sys.maxsize:
+        raise ValueError("dimensions are too large; arrays and shapes with a total size "
+                         "greater than 'intp' are not supported.")
     if _dispatch.use_numpy(dev):
         return tuple(_wrap_np(r, dev) for r in np.unravel_index(_convert.np_view(x), shape,
                                                                 order))
@@ -1002,8 +1020,7 @@ def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
     arrays = [_convert.as_array(a, dev) for a in arrays]
     if dev is None:
         dev = arrays[0]._device if arrays else None
-    dims = (operator.index(dims),) if np.ndim(dims) == 0 else tuple(
-        operator.index(d) for d in dims)
+    dims = _normalize.shape_arg(dims)
     if dev is None or _dispatch.use_numpy(dev):
         r = np.ravel_multi_index(tuple(_convert.np_view(a) for a in arrays), dims, mode, order)
         return _wrap_np(r, dev if dev is not None else _convert.target_device(None))

@@ -11,8 +11,8 @@ import functools
 
 import numpy as np
 
-from . import (_compensated, _convert, _dispatch, _dtypes, _gemm, _indexing, _normalize,
-               _reductions, _tensor)
+from . import (_compensated, _convert, _creation, _dispatch, _dtypes, _gemm, _indexing,
+               _normalize, _reductions, _tensor)
 from ._compensated import compensated_matmul
 from ._array import TrnArray
 
@@ -78,19 +78,34 @@ def _result_dtype_of(ufunc_or_fn, a, b, dev):
         raise
     except Exception as e:            # NumPy's no-loop errors
         raise TypeError(str(e)) from e
-    dev.check_dtype(rdt)
+    if dev is not None:
+        dev.check_dtype(rdt)
     return rdt
 
 
 # ---------------------------------------------------------------------------
 # public functions
-def matmul(x1, x2, /, *, out=None, target_forward_error=None):
+def _gufunc_layout(res, order, *inputs):
+    """A new gufunc result in NumPy's layout for ``order``: C, but F for 'F', and for 'A'
+    when every input is F-contiguous."""
+    if res.ndim >= 2 and (order == "F" or order == "A" and all(
+            _creation.f_contiguous(x.shape, x._t.stride()) for x in inputs)):
+        return _creation.asfortranarray(res)
+    return res
+
+
+def matmul(x1, x2, /, *, out=None, order="K", target_forward_error=None):
     """NumPy's ``matmul`` (the ``@`` operator), integer and bool operands included.
     ``target_forward_error=t`` (or ``with trnpy.compensated_matmul(t):``) computes the
     product to error ``t`` (see :mod:`trnpy._compensated`)."""
+    if order != "K":
+        order = _creation.normalize_order(order)    # the ufunc's first check
     if target_forward_error is not None or _compensated.active() is not None:
         t = _compensated.active() if target_forward_error is None else target_forward_error
-        return _compensated.matmul(x1, x2, t, out)
+        res = _compensated.matmul(x1, x2, t, out)
+        if out is None and order in "FA":
+            res = _gufunc_layout(res, order, *_convert.as_arrays(x1, x2)[0])
+        return res
     (a, b), dev = _convert.as_arrays(x1, x2)
     if out is not None:
         _normalize.check_out(out, "matmul")
@@ -103,7 +118,7 @@ def matmul(x1, x2, /, *, out=None, target_forward_error=None):
         if out is not None:
             np.matmul(va, vb, out=_convert.np_view(out))
             return out
-        return _convert.wrap(np.matmul(va, vb), dev)
+        return _convert.wrap(np.matmul(va, vb, order=order), dev)
     # the GEMM choke point: the NKI kernel on the neuron device, torch elsewhere
     res = _gemm.gemm(_tensor.cast_tensor(a._t, rdt), _tensor.cast_tensor(b._t, rdt), dev)
     assert tuple(res.shape) == shape
@@ -114,7 +129,7 @@ def matmul(x1, x2, /, *, out=None, target_forward_error=None):
             raise ValueError(f"matmul: output operand with shape {tuple(out.shape)} does "
                              f"not match the result's core dimensions {shape[-core:]}")
         return _normalize.write_out("matmul", out, res, rdt)
-    return TrnArray._new(res, dev)
+    return _gufunc_layout(TrnArray._new(res, dev), order, a, b)
 
 
 def _at_least_2d(x):
@@ -129,6 +144,15 @@ def matrix_transpose(x, /):
     return TrnArray._new(x._t.transpose(-1, -2), x._device)
 
 
+def _axes_list(ax):
+    if isinstance(ax, TrnArray):
+        ax = _convert.host(ax)
+    try:
+        return list(ax)
+    except TypeError:
+        return [ax]
+
+
 def _tensordot_axes(axes, nd1, nd2, s1, s2):
     """NumPy's parsing of ``axes``, step by step (its errors included: a negative count
     contracts nothing, an axis past the shape is an IndexError)."""
@@ -138,8 +162,9 @@ def _tensordot_axes(axes, nd1, nd2, s1, s2):
         ax1, ax2 = list(range(-axes, 0)), list(range(0, axes))
     else:
         ax1, ax2 = axes
-    ax1 = list(ax1) if np.ndim(ax1) else [ax1]
-    ax2 = list(ax2) if np.ndim(ax2) else [ax2]
+    ax1, ax2 = _axes_list(ax1), _axes_list(ax2)
+    if len(set(ax1)) != len(ax1) or len(set(ax2)) != len(ax2):
+        raise ValueError("duplicate axes are not allowed in tensordot")
     if len(ax1) != len(ax2):
         raise ValueError("shape-mismatch for sum")
     for i, j in zip(ax1, ax2):
@@ -174,7 +199,7 @@ def _vecdot_args(a, b, axis):
         if x.ndim == 0:
             raise ValueError(f"vecdot: Input operand {i} does not have enough dimensions "
                              "(has 0, gufunc core with signature (n),(n)->() requires 1)")
-    rdt = _result_dtype(np.vecdot, a, b, a._device)
+    rdt = _result_dtype_of(np.vecdot, a.dtype, b.dtype, None)     # the loop's TypeError
     ia, ib = _normalize.axis_index(axis, a.ndim), _normalize.axis_index(axis, b.ndim)
     if a.shape[ia] != b.shape[ib]:
         raise ValueError("vecdot: Input operand 1 has a mismatch in its core dimension 0, "
@@ -185,16 +210,20 @@ def _vecdot_args(a, b, axis):
     except ValueError:
         raise ValueError(f"vecdot: operands could not be broadcast together with shapes "
                          f"{a.shape} {b.shape}") from None
+    a._device.check_dtype(rdt)         # after NumPy's shape errors
     return rdt, ia, ib
 
 
-def _vecdot_check(a, b, *, axis=-1):
+def _vecdot_check(a, b, *, out=None, order="K", axis=-1):
+    order = _creation.normalize_order(order)
     _vecdot_args(a, b, axis)
+    return {"order": order}
 
 
-@_normalize.normalizer(np.vecdot, ("x1", "x2"), validate=_vecdot_check)
-def vecdot(x1, x2, /, *, axis=-1):
-    """Dot product along ``axis`` (``x1`` conjugated), broadcasting the other axes."""
+@_normalize.normalizer(np.vecdot, ("x1", "x2"), validate=_vecdot_check, out="out")
+def vecdot(x1, x2, /, *, out=None, order="K", axis=-1):
+    """Dot product along ``axis`` (``x1`` conjugated), broadcasting the other axes (NumPy's
+    gufunc: ``out=`` and ``order=`` too; ``linalg.vecdot`` takes ``axis`` only)."""
     a, b, dev = x1, x2, x1._device
     rdt, ia, ib = _vecdot_args(a, b, axis)
     ta = _tensor.cast_tensor(a._t.movedim(ia, -1), rdt)
@@ -202,8 +231,10 @@ def vecdot(x1, x2, /, *, axis=-1):
     if rdt.kind == "c":
         ta = ta.conj().resolve_conj()
     # (..., 1, n) @ (..., n, 1): one batched GEMM (the torch route handles ints and bool)
-    res = _gemm.gemm(ta[..., None, :], tb[..., :, None], dev)
-    return TrnArray._new(res[..., 0, 0], dev)
+    res = _gemm.gemm(ta[..., None, :], tb[..., :, None], dev)[..., 0, 0]
+    if out is not None:
+        return _normalize.write_out("vecdot", out, res, rdt)
+    return _gufunc_layout(TrnArray._new(res, dev), order, a, b)
 
 
 def _matvec_vecmat(name, x1, x2, out, dtype, casting, extra):

@@ -300,12 +300,6 @@ def flip(m, axis=None):
 
 
 # -- reshaping ---------------------------------------------------------------------------
-def _shape_arg(shape):
-    if isinstance(shape, (tuple, list)):
-        return tuple(operator.index(s) for s in shape)
-    return (operator.index(shape),)
-
-
 _RESHAPE_K = "order 'K' is not permitted for reshaping"
 
 
@@ -313,7 +307,7 @@ def _reshape_check(a, /, shape=None, order="C", *, copy=None):
     if shape is None:
         raise TypeError("reshape() missing required argument 'shape'")
     return {"order": normalize_order(order, "C", "CFA", _RESHAPE_K),
-            "shape": np.reshape(_oracle(a.shape), _shape_arg(shape)).shape}
+            "shape": np.reshape(_oracle(a.shape), _normalize.shape_arg(shape)).shape}
 
 
 @_records_base
@@ -392,7 +386,7 @@ def roll(a, shift, axis=None):
         raise ValueError("'shift' and 'axis' should be scalars or 1D sequences")
     shifts = {}
     for sh, ax in b:
-        shifts[ax] = shifts.get(ax, 0) + operator.index(sh)
+        shifts[ax] = shifts.get(ax, 0) + int(sh)      # NumPy: int(), not index
     dims = [d for d in shifts if x.shape[d]]
     t = x._t
     if not dims:
@@ -406,9 +400,11 @@ def _reps_arg(reps):
         reps = _convert.host(reps)
     if np.ndim(reps) > 1:
         raise ValueError("reps must be an integer or a 1-D sequence of integers")
+    if isinstance(reps, (float, np.floating)) and reps < 0:
+        raise ValueError("negative dimensions are not allowed")    # NumPy checks it first
     try:
         reps = tuple(_normalize.c_long(r) for r in np.atleast_1d(reps).tolist()) \
-            if isinstance(reps, np.ndarray) else _shape_arg(reps)
+            if isinstance(reps, np.ndarray) else _normalize.shape_arg(reps)
     except TypeError:
         if not isinstance(reps, (str, list, tuple)):
             raise
@@ -454,6 +450,8 @@ def repeat(a, repeats, axis=None):
     else:                               # scalars and sequences convert like int()
         r = np.array(repeats, dtype=np.intp)
         rdt, rt = r.dtype, None
+    if isinstance(repeats, (TrnArray, np.ndarray)) and repeats.ndim > 1:
+        raise ValueError("object too deep for desired array")    # before the dtype check
     if not np.can_cast(rdt, np.intp, casting="safe"):
         raise TypeError(f"Cannot cast array data from {rdt!r} to {np.dtype(np.intp)!r} "
                         "according to the rule 'safe'")
@@ -463,9 +461,6 @@ def repeat(a, repeats, axis=None):
                              "would exceed the maximum number of dimension of 1.")
         rt = torch.as_tensor(r.astype(np.int64).reshape(-1), device=x._t.device)
     else:
-        if rt.dim() > 1:
-            raise ValueError("setting an array element with a sequence. The requested array "
-                             "would exceed the maximum number of dimension of 1.")
         rt = _tensor.cast_tensor(rt, np.int64).reshape(-1)
     if rt.numel() != 1 and rt.numel() != n:
         raise ValueError(f"operands could not be broadcast together with shape ({n},) "
@@ -566,6 +561,8 @@ def column_stack(tup):
 @_records_base
 def array_split(ary, indices_or_sections, axis=0):
     """Split into sub-arrays (views); sections need not divide the axis equally."""
+    if not hasattr(ary, "shape"):
+        len(ary)            # NumPy sizes a non-array by its len(): TypeError for a scalar
     x = _convert.as_array(ary)
     try:
         ntotal = x.shape[axis]
@@ -650,7 +647,9 @@ def rot90(m, k=1, axes=(0, 1)):
         raise ValueError("Axes must be different.")
     if axes[0] >= x.ndim or axes[0] < -x.ndim or axes[1] >= x.ndim or axes[1] < -x.ndim:
         raise ValueError(f"Axes={axes} out of range for array of ndim={x.ndim}.")
-    k = operator.index(k) % 4
+    if isinstance(k, TrnArray):
+        k = _convert.host(k)
+    k = _normalize.int_arg(k % 4)        # NumPy's order: k %= 4, then k == 0
     if k == 0:
         return x[:]
     if k == 2:

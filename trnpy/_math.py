@@ -499,13 +499,14 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     dev = x._device
     cplx = fp.dtype.kind == "c"
     rdt = np.dtype(np.complex128) if cplx else np.dtype(np.float64)
-    for v, nm in ((x, "x"), (xp, "xp")):
-        if v.dtype.kind == "c":
+    # NumPy converts fp, xp (1-d, then float64), then x (float64)
+    for v in (fp, xp, x):
+        if v is not x and v.ndim != 1:
+            raise ValueError("object too deep for desired array" if v.ndim > 1
+                             else "object of too small depth for desired array")
+        if v is not fp and v.dtype.kind == "c":
             raise TypeError(f"Cannot cast array data from {v.dtype!r} to dtype('float64') "
                             "according to the rule 'safe'")
-    if xp.ndim != 1 or fp.ndim != 1:
-        raise ValueError("object too deep for desired array" if xp.ndim > 1 or fp.ndim > 1
-                         else "object of too small depth for desired array")
     if xp.shape[0] != fp.shape[0]:
         raise ValueError("fp and xp are not of the same length.")
     if xp.shape[0] == 0:

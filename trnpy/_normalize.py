@@ -61,6 +61,44 @@ def c_long(v):
     return v
 
 
+_AMBIGUOUS = ("The truth value of an empty array is ambiguous. Use `array.size > 0` to "
+              "check that an array is not empty.",
+              "The truth value of an array with more than one element is ambiguous. Use "
+              "a.any() or a.all()")
+
+
+def scalar_arg(v):
+    """A scalar argument as NumPy's Python code meets one (compares it with 0, adds to
+    it, int()s it): an array of other than one element raises NumPy's ValueError (its
+    truth value is ambiguous), a 1-element array with dimensions TypeError; a 0-d array
+    gives its NumPy scalar; anything else is returned as given."""
+    if isinstance(v, TrnArray):
+        v = _array.host(v)
+    if isinstance(v, np.ndarray):
+        if v.size != 1:
+            raise ValueError(_AMBIGUOUS[v.size > 1])
+        if v.ndim:
+            raise TypeError("only 0-dimensional arrays can be converted to Python scalars")
+        return v[()]
+    return v
+
+
+def int_arg(v):
+    """``operator.index`` of :func:`scalar_arg` (an integer parameter NumPy compares
+    before it converts it)."""
+    return operator.index(scalar_arg(v))
+
+
+def shape_arg(shape) -> tuple:
+    """A shape as NumPy reads one (an int or a sequence of them, each ``operator.index``'d:
+    TypeError for anything else, a ragged list included)."""
+    if isinstance(shape, TrnArray):
+        shape = _array.host(shape)
+    if isinstance(shape, (tuple, list)) or (isinstance(shape, np.ndarray) and shape.ndim):
+        return tuple(operator.index(s) for s in shape)
+    return (operator.index(shape),)
+
+
 def axis_index(axis, ndim, name="axis"):
     """NumPy's normalize_axis_index (AxisError for out-of-range axes)."""
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import operator
+import sys
 import warnings
 
 import numpy as np
@@ -48,9 +49,9 @@ def vander(x, N=None, increasing=False):
     if N is None:
         N = x.shape[0]
     N = operator.index(N)
-    if N < 0:
-        raise ValueError("negative dimensions are not allowed")
     rdt = _dtypes.as_dtype(np.promote_types(x.dtype, int))
+    # NumPy's ValueErrors for the shape (not torch's) before the device's dtype check
+    _creation._check_size(_creation._shape((x.shape[0], N)), rdt)
     dev.check_dtype(rdt)
     xt = _tensor.compute_tensor(x._t, rdt)
     v = torch.empty((x.shape[0], N), dtype=xt.dtype, device=xt.device)
@@ -98,10 +99,14 @@ def _strip_leading(p: TrnArray):
     return p[int(nz[0]):]
 
 
-@normalizer(lambda p: np.roots(np.atleast_1d(p)), "p")     # NumPy's dispatcher fails on 0-d
+def _roots_check(p):
+    if p.ndim == 0:                     # NumPy's TypeError (its dispatcher iterates p)
+        raise TypeError("roots: p must be a 1-d sequence of coefficients, not a scalar")
+
+
+@normalizer(np.roots, "p", check=_roots_check)
 def roots(p):
     """Roots of the polynomial with coefficients ``p`` (companion-matrix eigenvalues)."""
-    p = _manipulation.atleast_1d(p)
     dev = p._device
     if p.ndim != 1:
         raise ValueError("Input must be a rank-1 array.")
@@ -135,8 +140,9 @@ def poly(seq_of_zeros):
     matrix's characteristic polynomial)."""
     s = seq_of_zeros
     dev = s._device
-    if s.ndim == 0:
-        s = _manipulation.atleast_1d(s)
+    if s.ndim == 0:        # NumPy: its dispatcher iterates over the argument
+        raise TypeError("poly: seq_of_zeros must be a sequence of roots or a square "
+                        "matrix, not a scalar")
     sh = s.shape
     if len(sh) == 2 and sh[0] == sh[1] and sh[0] != 0:
         dev.check_dtype(np.float64)
@@ -164,7 +170,7 @@ def poly(seq_of_zeros):
 
 def polyder(p, m=1):
     """m-th derivative of a polynomial."""
-    m = operator.index(m)
+    m = builtins.int(m)                 # as NumPy: int('3') is 3, int(-2.5) is -2
     if m < 0:
         raise ValueError("Order of derivative must be positive (see polyint)")
     truepoly = isinstance(p, poly1d)
@@ -175,15 +181,32 @@ def polyder(p, m=1):
     elif c.ndim == 0:
         raise TypeError("len() of unsized object")
     else:
-        n = c.shape[0] - 1
-        y = _elementwise.multiply(c[:-1], _creation.arange(n, 0, -1, device=dev))
-        r = c if m == 0 else (y if m == 1 else polyder(y, m - 1))
+        # NumPy's steps are c[:-1] * arange(n, 0, -1), once per order and once more
+        # (discarded) at order 0: their shapes first (a fixed point once n is 0), then
+        # NumPy's recursion limit, before any dtype check of the device
+        shape = c.shape
+        for _ in range(m + 1):
+            n = builtins.max(shape[0] - 1, 0)
+            try:
+                shape = np.broadcast_shapes((n,) + shape[1:], (n,))
+            except ValueError:
+                raise ValueError("operands could not be broadcast together with shapes "
+                                 f"{(n,) + shape[1:]} {(n,)}") from None
+            if n == 0:
+                break
+        if m >= sys.getrecursionlimit():
+            raise RecursionError("maximum recursion depth exceeded: polyder recurses "
+                                 "once per order of the derivative, as NumPy's")
+        r = c
+        for _ in range(m):
+            r = _elementwise.multiply(r[:-1], _creation.arange(r.shape[0] - 1, 0, -1,
+                                                                device=dev))
     return poly1d(r) if truepoly else r
 
 
 def polyint(p, m=1, k=None):
     """m-th antiderivative of a polynomial (integration constants ``k``)."""
-    m = operator.index(m)
+    m = builtins.int(m)                 # as NumPy: int('3') is 3, int(-2.5) is -2
     if m < 0:
         raise ValueError("Order of integral must be positive (see polyder)")
     truepoly = isinstance(p, poly1d)

@@ -517,6 +517,10 @@ def diff(x, /, n=1, axis=-1, prepend=None, append=None):
         prepend = None
     if append is _NoValue:
         append = None
+    n = _normalize.scalar_arg(n)
+    if isinstance(n, (builtins.float, np.floating)) and n < 0:
+        # NumPy compares n with 0 before it needs an int
+        raise ValueError(f"order must be non-negative but got {n!r}")
     n = operator.index(n)
     x = _convert.as_array(x)
     dev = x._device

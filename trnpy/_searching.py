@@ -44,11 +44,11 @@ def _arg_extreme(x, axis, out, keepdims, is_max):
             fn(_convert.np_view(x), axis=axis, out=_convert.np_view(out), keepdims=keepdims)
             return out
         r = _arg_extreme(x, axis, None, keepdims, is_max)
+        if out.shape != r.shape:        # NumPy checks the shape, then the dtype
+            raise ValueError(f"output array does not match result of np.{name}.")
         if not np.can_cast(out.dtype, _INTP, "safe"):
             raise TypeError(f"Cannot cast scalar from {out.dtype!r} to {_INTP!r} according "
                             "to the rule 'safe'")
-        if out.shape != r.shape:
-            raise ValueError(f"output array does not match result of np.{name}.")
         return _normalize.write_out(name, out, r._t, r.dtype, casting="unsafe")
     if isinstance(axis, (tuple, list)):
         raise TypeError(f"'{type(axis).__name__}' object cannot be interpreted as an integer")

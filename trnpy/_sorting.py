@@ -225,9 +225,9 @@ def _order_tensor(t, dtype):
 
 
 def _lexsort_check(keys, axis=-1):
-    if isinstance(keys, TrnArray):
+    if isinstance(keys, TrnArray):      # a 0-d array is no sequence of keys, as in NumPy
         keys = [TrnArray._new(keys._t[i], keys._device) for i in range(keys.shape[0])] \
-            if keys.ndim else [keys]
+            if keys.ndim else []
     if not keys:
         raise TypeError("need sequence of keys with len > 0 in lexsort")
     if any(k.shape != keys[0].shape for k in keys):

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 from ._torch import torch
-from numpy.lib.array_utils import normalize_axis_index
+from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from . import (_convert, _creation, _dtype_functions, _dispatch, _dtypes, _elementwise,
                _indexing, _linalg_functions, _manipulation, _normalize, _reductions,
@@ -61,6 +61,8 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=_NoValue):
     """Weighted average along ``axis``; ``returned`` also gives the sum of weights."""
     w, dev = weights, a._device
     kd = _kd(keepdims)
+    if axis is not None:        # NumPy's: any iterable of axes, in the order given
+        axis = normalize_axis_tuple(axis, a.ndim, "axis")
     if w is None:
         avg = _reductions.mean(a, axis=axis, keepdims=kd)
         if not returned:
@@ -76,17 +78,13 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=_NoValue):
     if a.shape != w.shape:
         if axis is None:
             raise TypeError("Axis must be specified when shapes of a and weights differ.")
-        axes = _normalize.normalize_axis(axis, a.ndim)
-        if w.ndim != len(axes):
+        if w.shape != tuple(a.shape[i] for i in axis):
             raise ValueError("Shape of weights must be consistent with shape of a along "
                              "specified axis.")
-        if w.shape != tuple(a.shape[i] for i in axes):
-            raise ValueError("Shape of weights must be consistent with shape of a along "
-                             "specified axis.")
-        shape = [1] * a.ndim
-        for k, i in enumerate(axes):
-            shape[i] = w.shape[k]
-        w = _manipulation.reshape(w, tuple(shape))
+        # weights' axes follow ``axis``'s order: into a's order, then a's rank
+        w = _manipulation.transpose(w, tuple(int(i) for i in np.argsort(axis)))
+        w = _manipulation.reshape(w, tuple(s if i in axis else 1
+                                           for i, s in enumerate(a.shape)))
         w = _manipulation.broadcast_to(w, a.shape)
     scl = _reductions.sum(w, axis=axis, dtype=rdt, keepdims=kd)
     if builtins.bool(_reductions.any(_elementwise.equal(scl, 0.0))):
@@ -1027,7 +1025,9 @@ def histogramdd(sample, bins=10, range=None, density=None, weights=None):
     for i in builtins.range(D):
         col = s[:, i]
         b = bins[i]
-        if np.ndim(b) == 0 and not isinstance(b, TrnArray):
+        if isinstance(b, TrnArray) and b.ndim == 0:
+            b = _convert.host(b)[()]          # a scalar, as NumPy reads a 0-d array
+        if np.ndim(b) == 0:
             if b < 1:
                 raise ValueError(f"`bins[{i}]` must be positive, when an integer")
             smin, smax = _outer_edges(col, range[i])
@@ -1080,6 +1080,10 @@ def histogram2d(x, y, bins=10, range=None, density=None, weights=None):
         h, xe, ye = np.histogram2d(*np_views(x, y), b, range, density,
                                    None if w is None else _convert.np_view(w))
         return _convert.wrap(h, dev), _convert.wrap(xe, dev), _convert.wrap(ye, dev)
+    if x.ndim == 0 or y.ndim == 0:            # NumPy's len(x), len(y)
+        raise TypeError("len() of unsized object")
+    if len(x) != len(y):
+        raise ValueError("x and y must have the same length.")
     try:
         N = len(bins)
     except TypeError:
@@ -1127,6 +1131,9 @@ def digitize(x, bins, right=False):
     if b.ndim != 1:
         raise ValueError("object too deep for desired array" if b.ndim > 1 else
                          "object of too small depth for desired array")
+    if b.dtype.kind == "c":        # NumPy casts bins to float64 before its monotonic check
+        raise TypeError(f"Cannot cast array data from {b.dtype!r} to dtype('float64') "
+                        "according to the rule 'safe'")
     side = "left" if right else "right"
     if b.shape[0] <= 1:
         inc = True

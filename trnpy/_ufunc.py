@@ -222,6 +222,8 @@ class ufunc(_hotpath.UfuncBase):
                 "are not supported")
         outs = _out_tuple(self.__name__, out, nout)
         ops, dev = _convert.as_operands(args)
+        if nin == 1:
+            _convert.refuse_big_int(ops[0])
         given = [o for o in outs if o is not None]
         for o in given:
             if not isinstance(o, TrnArray):
@@ -284,6 +286,9 @@ class ufunc(_hotpath.UfuncBase):
 
     def _call_torch(self, ops, dev, out, where, dtype, casting):
         nin, nout = self._np.nin, self._np.nout
+        # NumPy's order: the loop's TypeError, then the shapes' ValueError, then (trnpy's)
+        # the device's dtype refusal
+        loop = self.resolve(ops, dtype, casting)
         shapes = [tuple(o._t.shape) for o in ops if isinstance(o, TrnArray)]
         if len(shapes) > 1:
             try:
@@ -291,7 +296,6 @@ class ufunc(_hotpath.UfuncBase):
             except RuntimeError:
                 raise ValueError("operands could not be broadcast together with shapes "
                                  + " ".join(str(s) for s in shapes)) from None
-        loop = self.resolve(ops, dtype, casting)
         for dt in loop:
             dev.check_dtype(dt)
         tensors = []

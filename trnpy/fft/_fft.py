@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import operator
 import os
+import sys
 import warnings
 
 import numpy as np
@@ -54,9 +55,19 @@ def _check_norm(norm):
                          '"forward".')
 
 
-def _n_points(n):
+def _n_points(n, name=None, norm=None):
+    """NumPy's errors for a transform length ``n`` of the 1-D transform ``name``."""
     if n < 1:
         raise ValueError(f"Invalid number of FFT data points ({n}) specified.")
+    if n > sys.maxsize and name is not None:
+        # NumPy scales by 1/n or 1/sqrt(n) before allocating: a Python int beyond 64 bits
+        # is an object there (TypeError); otherwise the output's shape is too large
+        scales = norm in ("ortho", "forward") if name in ("fft", "rfft", "hfft") else \
+            norm != "forward"
+        if scales and n >= 2 ** 64:
+            raise TypeError(f"Invalid number of FFT data points ({n}): NumPy cannot scale "
+                            "by a Python int beyond 64 bits")
+        raise ValueError("Maximum allowed dimension exceeded")
 
 
 def _result_dtype(name, x, dev):
@@ -185,7 +196,7 @@ def _one_d(name, a, n, axis, norm, out):
         n = 2 * (x.shape[ax] - 1) if kind == "c2r" else x.shape[ax]
     else:
         n = operator.index(n)
-    _n_points(n)
+    _n_points(n, name, norm)
     where = _dispatch.route("fft", dev, x, name, (n,), (ax,), norm=norm)
     if where == "numpy":
         f = getattr(np.fft, name)
@@ -255,7 +266,7 @@ def _cook_nd(x, s, axes, invreal):
     if s is None:
         s = list(x.shape) if axes is None else [x.shape[a] for a in axes]
     else:
-        s = [None if v is None else operator.index(v) for v in s]
+        s = [None if v is None else _normalize.int_arg(v) for v in s]
     if axes is None:
         if not shapeless:
             warnings.warn("`axes` should not be `None` if `s` is not `None` (Deprecated in "
@@ -293,7 +304,7 @@ def _n_d(name, a, s, axes, norm, out):
     if kind == "c2r" and s[-1] is None:
         sizes[-1] = 2 * (x.shape[ax[-1]] - 1)
     for n in sizes:
-        _n_points(n)
+        _n_points(n, base, norm)
     where = _dispatch.route("fft", dev, x, base, tuple(sizes), tuple(ax), norm=norm)
     if where == "kernel":
         res = _kernel_registry.run("fft", x._t, base, tuple(sizes), tuple(ax), norm=norm,
@@ -427,7 +438,10 @@ def _shift(x, axes, inverse):
         axes = tuple(range(x.ndim))
     elif not isinstance(axes, (tuple, list)):
         axes = (axes,)
-    axes = [_normalize.axis_index(a, x.ndim, "axes") for a in axes]
+    try:
+        axes = [_normalize.axis_index(a, x.ndim, "axes") for a in axes]
+    except OverflowError:       # NumPy's message for an axis beyond C's long
+        raise IndexError("cannot fit 'int' into an index-sized integer") from None
     if not axes:
         return TrnArray._new(x._t.clone(), dev)
     shifts = [-(x.shape[a] // 2) if inverse else x.shape[a] // 2 for a in axes]

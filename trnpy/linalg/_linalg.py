@@ -27,9 +27,9 @@ from .. import (_convert, _creation, _dispatch, _dtypes, _elementwise, _kernel_r
 from .._array import TrnArray
 from .._convert import np_view
 from .._gemm import matmul_tensor
-from .._linalg_functions import (matrix_transpose, np_dtype_of, tensordot,
-                                 vecdot)
+from .._linalg_functions import matrix_transpose, np_dtype_of, tensordot
 from .._linalg_functions import matmul as _matmul
+from .._linalg_functions import vecdot as _vecdot
 from .._linalg_functions import outer as _outer
 from . import _refine
 
@@ -479,6 +479,11 @@ def matmul(x1, x2, /):
     return _matmul(x1, x2)
 
 
+def vecdot(x1, x2, /, *, axis=-1):
+    """The array API's ``vecdot`` (``trnpy.vecdot`` is NumPy's gufunc, with ``out=``)."""
+    return _vecdot(x1, x2, axis=axis)
+
+
 def outer(x1, x2, /):
     """Outer product of two 1-D arrays (array API; ``trnpy.outer`` flattens instead)."""
     (a, b), _ = _convert.as_arrays(x1, x2)
@@ -629,8 +634,16 @@ def _vector_norm_args(x, axis, ord):
         if len(set(axes)) != len(axes):
             raise ValueError("repeated axis")
     else:
-        axes = (_normalize.axis_index(axis, x.ndim),)
+        axes = (_normalize.axis_index(_int_axis(axis), x.ndim),)
     return rdt, axes
+
+
+def _int_axis(axis):
+    """A single norm axis as NumPy's ``norm`` reads it: ``int(axis)`` (1.5 is axis 1)."""
+    try:
+        return int(axis)
+    except Exception:
+        raise TypeError("'axis' must be None, an integer or a tuple of integers") from None
 
 
 def _vector_norm_check(x, /, *, axis=None, keepdims=False, ord=2):
@@ -693,10 +706,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
             return matrix_norm(x, keepdims=keepdims, ord=ord)
         raise ValueError("Improper number of dimensions to norm.")
     if not isinstance(axis, tuple):
-        try:
-            axis = (operator.index(axis),)
-        except TypeError:
-            raise TypeError("'axis' must be None, an integer or a tuple of integers") from None
+        axis = (_int_axis(axis),)
     if len(axis) == 1:
         return vector_norm(x, axis=axis[0], keepdims=keepdims, ord=2 if ord is None else ord)
     if len(axis) == 2:
@@ -984,4 +994,6 @@ def tensorinv(a, ind=2):
     if prod == 0 or a.size % prod:
         raise ValueError(f"cannot reshape array of size {a.size} into shape ({prod},newaxis)")
     ia = inv(_new(a._t.reshape(prod, -1), dev))
+    if a.ndim == 0:     # NumPy inverts the 1x1 matrix, then its reshape to () is a TypeError
+        raise TypeError("tensorinv: a must have at least one dimension")
     return _new(ia._t.reshape(invshape), dev)
