@@ -1070,6 +1070,8 @@ def histogramdd(sample, bins=10, range=None, density=None, weights=None):
 
 def histogram2d(x, y, bins=10, range=None, density=None, weights=None):
     """Two-dimensional histogram: (H, xedges, yedges)."""
+    if len(x) != len(y):            # NumPy's first step (its TypeError for scalars)
+        raise ValueError("x and y must have the same length.")
     (x, y, w), dev = _convert.as_arrays(x, y, weights, optional=(2,))
     if _dispatch.use_numpy(dev):
         b = bins
@@ -1080,10 +1082,6 @@ def histogram2d(x, y, bins=10, range=None, density=None, weights=None):
         h, xe, ye = np.histogram2d(*np_views(x, y), b, range, density,
                                    None if w is None else _convert.np_view(w))
         return _convert.wrap(h, dev), _convert.wrap(xe, dev), _convert.wrap(ye, dev)
-    if x.ndim == 0 or y.ndim == 0:            # NumPy's len(x), len(y)
-        raise TypeError("len() of unsized object")
-    if len(x) != len(y):
-        raise ValueError("x and y must have the same length.")
     try:
         N = len(bins)
     except TypeError:
