@@ -467,3 +467,18 @@ def test_neuron_take(emulated_neuron):
         x[1, ::-1] = 0.0
     a[1, ::-1] = 0.0
     assert_matches(x, a)
+
+
+def test_first_boolean_index_in_a_fresh_process():
+    """The first index of a process on the torch path, before torch is loaded: a NumPy
+    boolean key stays a mask (it was read as integers [1, 0] while torch's dtype table
+    was still empty)."""
+    import subprocess
+    import sys
+    code = ("import numpy as np, trnpy\n"
+            "with trnpy.cpu_backend('torch'):\n"
+            "    x = trnpy.asarray(np.array([0, 1, 2], dtype='int8'))\n"
+            "    print(x[np.array([True, False, True])].tolist())\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[0, 2]"

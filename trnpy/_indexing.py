@@ -107,7 +107,8 @@ def _index_tensor(x, k):
         dt = a.dtype
         if dt.kind not in "biu":
             raise IndexError(_INT_BOOL)
-        if dt not in _dtypes._NP_TO_TORCH or not dt.isnative:
+        # (_CANONICAL, not torch's table: that one is empty until torch is loaded)
+        if dt not in _dtypes._CANONICAL or not dt.isnative:
             a = a.astype(np.int64)
             dt = a.dtype
         t = torch.from_numpy(a.copy()).to(x._t.device)
