@@ -433,14 +433,17 @@ def test_neuron_solve_creates_no_float64_tensor(emulated_neuron):
             return out
 
     rng = np.random.default_rng(11)
-    a = with_cond(rng, 20, 1e5)
-    b = rng.standard_normal((20, 2))
-    with Guard():
-        x, info = trnpy.linalg.solve(a, b, target_forward_error=1e-12,
-                                     device=emulated_neuron)
-    assert torch.float32 in seen
-    assert not seen & {torch.float64, torch.complex128}, seen
-    assert info.target_met and max(true_errors(x, exact_solution(a, b))) <= 1e-12
+    # past LU-IR's reach (cond estimate * u32 > 8) GMRES-IR, its products on the device
+    for n, k, cond, method in ((20, 2, 1e5, "LU-IR"), (16, 1, 1e8, "GMRES-IR")):
+        a = with_cond(rng, n, cond)
+        b = rng.standard_normal((n, k))
+        with Guard():
+            x, info = trnpy.linalg.solve(a, b, target_forward_error=1e-12,
+                                         device=emulated_neuron)
+        assert torch.float32 in seen
+        assert not seen & {torch.float64, torch.complex128}, seen
+        assert info.method == method, info
+        assert info.target_met and max(true_errors(x, exact_solution(a, b))) <= 1e-12
 
 
 # ---------------------------------------------------------------------------

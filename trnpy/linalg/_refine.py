@@ -640,7 +640,10 @@ def _gmres(eng, r, tol=1e-10, maxit=None, adjoint=False):
     """Solve ``A d = r`` (``A^H d = r``) column by column: GMRES on ``M^{-1} A_s d_s =
     M^{-1} r_s`` in the equilibrated coordinates (``A_s = R A C``, ``M`` its
     low-precision LU, ``d = C d_s``, ``r_s = R r``; for ``A^H``: ``A_s^H``, ``d = R
-    d_s``, ``r_s = C r``), the products with ``A`` in the working precision."""
+    d_s``, ``r_s = C r``), the products with ``A`` in the working precision (on the
+    neuron device: its float32 slice products summed in double-float, so no float64
+    product of ``A`` runs anywhere; the O(n k) Gram-Schmidt work stays on the host, as
+    do the adjoint's products, used only by the condition estimate)."""
     n = eng.n
     rs = 1.0 if eng.rs is None else eng.rs[:, 0]
     cs = 1.0 if eng.cs is None else eng.cs[0]
@@ -655,8 +658,14 @@ def _gmres(eng, r, tol=1e-10, maxit=None, adjoint=False):
         def pre(v):
             return eng._scaled(v, eng._lu_solve)
 
-        def a(v):
-            return rs * (eng.a @ (cs * v))
+        if eng.dev is not None and eng.dev.kind == "neuron":
+            zero = np.zeros((n, 1))
+
+            def a(v):       # A's products on the device: the double-float residual's
+                return rs * -eng.residual((cs * v)[:, None], zero)[0][:, 0]
+        else:
+            def a(v):
+                return rs * (eng.a @ (cs * v))
         left, right = rs, cs
     r = r * (left[:, None] if np.ndim(left) else left)
     maxit = maxit or min(n, 60)
