@@ -222,6 +222,34 @@ def test_random_systems(n, k, cond, kind, seed, target):
     check(a, b, target)
 
 
+def test_large_system_few_accurate_residuals(monkeypatch):
+    """n = 300, cond 1e6 (the speed bench's kind of system, smaller): MKL's float32 LU
+    (torch is loaded in this process), plain residuals until they are noise, then one
+    accurate residual per round and chains of plain ones: at most 3 accurate residuals,
+    and the bound still honest."""
+    torch = pytest.importorskip("torch")
+    from trnpy.linalg import _refine
+    calls = {"lu": 0, "accurate": 0}
+    lu_factor_ex, residual = torch.linalg.lu_factor_ex, _refine._Engine.residual
+
+    def spy_lu(*args, **kw):
+        calls["lu"] += 1
+        return lu_factor_ex(*args, **kw)
+
+    def spy_residual(self, x, b, plain=False):
+        calls["accurate"] += not plain
+        return residual(self, x, b, plain)
+    monkeypatch.setattr(torch.linalg, "lu_factor_ex", spy_lu)
+    monkeypatch.setattr(_refine._Engine, "residual", spy_residual)
+    rng = np.random.default_rng(5)
+    a = with_cond(rng, 300, 1e6)
+    b = rng.standard_normal(300)
+    x, info, true = check(a, b, 1e-12)
+    assert info.target_met and info.method == "LU-IR"
+    assert calls["lu"] == 1 and 1 <= calls["accurate"] <= 3, calls
+    assert info.forward_error_bound[0] <= 10 * max(true[0], 1e-16)
+
+
 def test_edges_and_inputs_untouched():
     a = np.array([[4.0, 1.0], [2.0, 3.0]])[::-1]           # negative strides
     b = np.array([1.0, 2.0])[::-1]
