@@ -223,7 +223,7 @@ def test_random_systems(n, k, cond, kind, seed, target):
 
 
 def test_large_system_few_accurate_residuals(monkeypatch):
-    """n = 300, cond 1e6 (the speed bench's kind of system, smaller): MKL's float32 LU
+    """n = 256, cond 1e6 (the speed bench's kind of system, smaller): MKL's float32 LU
     (torch is loaded in this process), plain residuals until they are noise, then one
     accurate residual per round and chains of plain ones: at most 3 accurate residuals,
     and the bound still honest."""
@@ -242,8 +242,8 @@ def test_large_system_few_accurate_residuals(monkeypatch):
     monkeypatch.setattr(torch.linalg, "lu_factor_ex", spy_lu)
     monkeypatch.setattr(_refine._Engine, "residual", spy_residual)
     rng = np.random.default_rng(5)
-    a = with_cond(rng, 300, 1e6)
-    b = rng.standard_normal(300)
+    a = with_cond(rng, 256, 1e6)
+    b = rng.standard_normal(256)
     x, info, true = check(a, b, 1e-12)
     assert info.target_met and info.method == "LU-IR"
     assert calls["lu"] == 1 and 1 <= calls["accurate"] <= 3, calls
