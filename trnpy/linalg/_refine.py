@@ -324,9 +324,11 @@ class _Engine:
             # two slices where one would leave the remainder's rounding visible in the
             # bound (3 ||(RAC)^{-1}|| max(C) ||R g||, relative, above about 1e-17)
             cmax = self.cs.max(initial=1.0) if self.cs is not None else 1.0
-            # (or 1/16 of the target: the bound may then sit above the error, still
-            # well within the target; a second slice costs two more passes over A)
-            lim = max(1e-17, min(self.shared.get("target", 0.0), 1e-8) / 16)
+            # (for n >= 512, where a second slice's two more passes over A cost more
+            # than the rest of the refinement, 1/16 of the target: the bound may then
+            # sit above the error, still within the target)
+            lim = max(1e-17, min(self.shared.get("target", 0.0), 1e-8) / 16) \
+                if self.n >= 512 else 1e-17
             cnt = _Sliced.count_for(self.n, lim / (3 * self.ainv_norm() * cmax + 1e-300))
             # x's dropped part (below 2**-(8 xcount) of its maximum) times cond: ~1e-18
             xc = max(_Sliced.XCOUNT, -(-(60 + math.ceil(math.log2(max(self.cond(), 1.0))))
