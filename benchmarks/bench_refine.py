@@ -4,6 +4,7 @@ large test bed, beside LAPACK's FERR (SciPy's ``?gesvx``), and the CPU speed of
 
     python3 benchmarks/bench_refine.py                 # 2000 systems + n = 2000, 4000
     python3 benchmarks/bench_refine.py --count 300 --sizes 1000
+    python3 benchmarks/bench_refine.py --count 0 --sizes 2000 4000 --reps 5 --torch
 
 Oracle: the exact solution of the stored system to ~1e-25 relative, computed here
 independently of trnpy: float64 LU refinement of a double-double solution whose
@@ -193,27 +194,45 @@ def pct(v):
 
 
 def timing(n, reps, seed=1):
-    """Interleaved runs (the machine may be shared): the best of ``reps`` of each, and the
-    median of the per-pair ratios."""
+    """Interleaved runs (the machine may be shared): the best of ``reps`` of each, the
+    median of the per-pair ratios, and the floor: float32 LU alone (OpenBLAS's
+    ``sgetrf``, and MKL's through torch where torch is loaded) against ``dgesv``; the
+    refinement can be at most ``dgesv / sgetrf`` times faster."""
     rng = np.random.default_rng(seed)
     a = with_cond(rng, n, 1e6)
     b = rng.standard_normal(n)
-    t64, tr = [], []
+    a32 = a.astype(np.float32)
+    getrf = sl.lapack.get_lapack_funcs("getrf", (a32,))
+    torch = __import__("sys").modules.get("torch")
+    runs = {"dgesv": [], "trnpy": [], "sgetrf": [], "mkl sgetrf": []}
     for _ in range(reps):
         t = time.perf_counter()
         x64 = np.linalg.solve(a, b)
-        t64.append(time.perf_counter() - t)
+        runs["dgesv"].append(time.perf_counter() - t)
         t = time.perf_counter()
         x, info = trnpy.linalg.solve(a, b, target_forward_error=1e-12)
-        tr.append(time.perf_counter() - t)
+        runs["trnpy"].append(time.perf_counter() - t)
+        c = a32.copy()
+        t = time.perf_counter()
+        getrf(c, overwrite_a=True)
+        runs["sgetrf"].append(time.perf_counter() - t)
+        if torch is not None:
+            t = time.perf_counter()
+            torch.linalg.lu_factor_ex(torch.from_numpy(a32))
+            runs["mkl sgetrf"].append(time.perf_counter() - t)
     sol = exact(a, b[:, None])
     e64 = true_errors(x64, sol, False)[0]
     er = true_errors(np.asarray(x), sol, False)[0]
-    med = float(np.median(np.array(t64) / np.array(tr)))
-    print(f"n={n}: numpy.linalg.solve float64 {min(t64):.3f} s (error {e64:.1e}); "
-          f"solve(target 1e-12) {min(tr):.3f} s (error {er:.1e}, bound "
+    t64, tr = np.array(runs["dgesv"]), np.array(runs["trnpy"])
+    med = float(np.median(t64 / tr))
+    lu = "MKL (torch loaded)" if torch is not None else "OpenBLAS"
+    print(f"n={n}, {lu} LU: numpy.linalg.solve float64 {t64.min():.3f} s (error {e64:.1e}); "
+          f"solve(target 1e-12) {tr.min():.3f} s (error {er:.1e}, bound "
           f"{info.forward_error_bound[0]:.1e}, {info.method}, {info.iterations} it) "
-          f"-> {min(t64) / min(tr):.2f}x (best of {reps}), median pair ratio {med:.2f}x")
+          f"-> {t64.min() / tr.min():.2f}x (best of {reps}), median pair ratio {med:.2f}x")
+    floor = "  ".join(f"dgesv/{k} {t64.min() / min(v):.2f}x ({min(v):.3f} s)"
+                      for k, v in runs.items() if k not in ("dgesv", "trnpy") and v)
+    print(f"       floor (LU alone): {floor}")
 
 
 def main():
@@ -222,6 +241,8 @@ def main():
     ap.add_argument("--sizes", type=int, nargs="*", default=[2000, 4000])
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--torch", action="store_true",
+                    help="time again with torch imported (MKL's float32 LU)")
     args = ap.parse_args()
     if args.count:
         ours, lap, kinds, bad, lbad, met, skipped, t = bed(args.count, args.seed)
@@ -235,6 +256,10 @@ def main():
             print(f"  {k:9s} median {np.median(v):8.3g}  max {np.max(v):8.3g}  ({len(v)})")
     for n in args.sizes:
         timing(n, args.reps)
+    if args.sizes and args.torch:
+        __import__("torch")            # trnpy then factorises with MKL's LU (torch's)
+        for n in args.sizes:
+            timing(n, args.reps)
 
 
 if __name__ == "__main__":

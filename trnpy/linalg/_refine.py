@@ -5,13 +5,19 @@ Method (Carson & Higham's precisions: factorisation ``uf``, working ``u``, resid
 ``ur``):
 
 * ``R A C`` (``R``, ``C`` powers of two: exact equilibration) is LU-factorised in
-  float32 (on the host: the float32 copy scaled in place, no float64 copy of ``A``); the
+  float32 (on the host: the float32 copy scaled in place, no float64 copy of ``A``; by
+  MKL through torch where torch is already imported, else by SciPy's LAPACK); the
   correction solve ``C (LU)^{-1} R`` is that LU ("LU-IR", while ``kappa * uf`` is
   small), GMRES preconditioned by it ("GMRES-IR", further), or a float64 LU ("direct",
   past that or when a method stagnates; only where the device has float64). A
   stagnating method hands its ``x`` to the next.
 * Residuals: first in the working precision (one pass over ``A``) until they stagnate
-  (a step contracts far less than the earlier ones), then accurate: float32 data ->
+  (a step contracts far less than the earlier ones; alone they stall at about the
+  float64 LU's error, 1e-11 at cond 1e6), then rounds of one accurate residual ``r``
+  and its correction chain (below), whose residuals ``r - A d`` are plain again: ``d``
+  is about ``x``'s error, so their rounding, amplified by ``A^{-1}``, stays below 1% of
+  ``d`` (checked, with a bound on it; else accurate): two accurate residuals in all on
+  well-conditioned systems. Accurate residuals: float32 data ->
   float64 (exact products); float64 data -> ``A`` split into one slice per row (Ozaki's
   extraction) plus the remainder, ``x`` into 11 slices of 8 bits, so that every slice
   product is exact in one float64 GEMM; the remainder's product is one GEMV (float32
@@ -40,6 +46,7 @@ import dataclasses
 import math
 
 import numpy as np
+from .. import _torch
 from .._torch import torch
 
 from .. import _convert, _dispatch, _gemm
@@ -248,6 +255,24 @@ class _Engine:
             x = x / self.cs.T
         return self._residual64(x, b)
 
+    def update(self, d, s):
+        """``(s - A d, g)`` for a correction chain: ``d`` is small (about ``x``'s error),
+        so the working-precision product errs by at most ``gamma ||R A C|| ||C^{-1} d||``
+        per (scaled) row, whose image under ``A^{-1}`` is kept below 1% of ``d``; else
+        (and for float32 data, whose accurate residual is a float64 product anyway, and on
+        the neuron device) accurate."""
+        if self.a.dtype not in (np.float64, np.complex128) or \
+                (self.dev is not None and self.dev.kind == "neuron"):
+            return self.residual(d, s)
+        gam = (self.n + 2) * _U64 * (2 if self.cplx else 1)
+        gam = gam / (1 - gam)
+        dn = _colnorm(d if self.cs is None else d / self.cs.T)
+        cmax = 1.0 if self.cs is None else float(self.cs.max(initial=1.0))
+        if (3 * self.ainv_norm() * cmax * gam * self.normA * dn > 0.01 * _colnorm(d)).any():
+            return self.residual(d, s)
+        rinv = 1.0 if self.rs is None else 1.0 / self.rs
+        return s - self.a @ d, gam * (rinv * (self.normA * dn)[None, :] + np.abs(s))
+
     def _ac(self):
         """``A C`` (``A`` itself when ``C`` is 1), the matrix the residual slices split."""
         if "ac" not in self.shared:
@@ -299,7 +324,12 @@ class _Engine:
             # two slices where one would leave the remainder's rounding visible in the
             # bound (3 ||(RAC)^{-1}|| max(C) ||R g||, relative, above about 1e-17)
             cmax = self.cs.max(initial=1.0) if self.cs is not None else 1.0
-            cnt = _Sliced.count_for(self.n, 1e-17 / (3 * self.ainv_norm() * cmax + 1e-300))
+            # (for n >= 512, where a second slice's two more passes over A cost more
+            # than the rest of the refinement, 1/16 of the target: the bound may then
+            # sit above the error, still within the target)
+            lim = max(1e-17, min(self.shared.get("target", 0.0), 1e-8) / 16) \
+                if self.n >= 512 else 1e-17
+            cnt = _Sliced.count_for(self.n, lim / (3 * self.ainv_norm() * cmax + 1e-300))
             # x's dropped part (below 2**-(8 xcount) of its maximum) times cond: ~1e-18
             xc = max(_Sliced.XCOUNT, -(-(60 + math.ceil(math.log2(max(self.cond(), 1.0))))
                                        // _Sliced.XBITS))
@@ -427,7 +457,13 @@ class _HostEngine(_Engine):
         if self.n == 0:
             self.lu = None
             return
-        lu, piv, info = sl.lapack.get_lapack_funcs("getrf", (af,))(af, overwrite_a=True)
+        if _torch.loaded() and self.n >= 256 and af.dtype in (np.float32, np.complex64):
+            # MKL's single-precision LU (torch's) is 1.1-1.3x faster than OpenBLAS's here;
+            # used only when torch is already imported (importing it costs seconds)
+            lu, piv, err = torch.linalg.lu_factor_ex(torch.from_numpy(af))
+            lu, piv, info = lu.numpy(), piv.numpy() - 1, int(err)
+        else:
+            lu, piv, info = sl.lapack.get_lapack_funcs("getrf", (af,))(af, overwrite_a=True)
         if info > 0 or not np.isfinite(lu.diagonal()).all():
             self.singular = True
         self.lu, self.piv = lu, piv
@@ -613,7 +649,10 @@ def _gmres(eng, r, tol=1e-10, maxit=None, adjoint=False):
     """Solve ``A d = r`` (``A^H d = r``) column by column: GMRES on ``M^{-1} A_s d_s =
     M^{-1} r_s`` in the equilibrated coordinates (``A_s = R A C``, ``M`` its
     low-precision LU, ``d = C d_s``, ``r_s = R r``; for ``A^H``: ``A_s^H``, ``d = R
-    d_s``, ``r_s = C r``), the products with ``A`` in the working precision."""
+    d_s``, ``r_s = C r``), the products with ``A`` in the working precision (on the
+    neuron device: its float32 slice products summed in double-float, so no float64
+    product of ``A`` runs anywhere; the O(n k) Gram-Schmidt work stays on the host, as
+    do the adjoint's products, used only by the condition estimate)."""
     n = eng.n
     rs = 1.0 if eng.rs is None else eng.rs[:, 0]
     cs = 1.0 if eng.cs is None else eng.cs[0]
@@ -628,8 +667,14 @@ def _gmres(eng, r, tol=1e-10, maxit=None, adjoint=False):
         def pre(v):
             return eng._scaled(v, eng._lu_solve)
 
-        def a(v):
-            return rs * (eng.a @ (cs * v))
+        if eng.dev is not None and eng.dev.kind == "neuron":
+            zero = np.zeros((n, 1))
+
+            def a(v):       # A's products on the device: the double-float residual's
+                return rs * -eng.residual((cs * v)[:, None], zero)[0][:, 0]
+        else:
+            def a(v):
+                return rs * (eng.a @ (cs * v))
         left, right = rs, cs
     r = r * (left[:, None] if np.ndim(left) else left)
     maxit = maxit or min(n, 60)
@@ -671,30 +716,48 @@ def _colnorm(v):
     return np.abs(v).max(0) if v.shape[0] else np.zeros(v.shape[1])
 
 
-def _bound(eng, correct, x, r, g, d, colscale):
-    """The forward-error bound of ``x`` (``colscale`` maps its coordinates to the
-    caller's) from the chain of corrections starting at ``d = correct(r)``; returns the
-    relative bound per column (``inf`` where none is earned). The chain stops once its
-    last term is 5% of the sum: the bound is then within about 1.1x of the error the
-    chain computes."""
-    ds, gsum = [d], np.abs(g)
-    rho = 0.0
-    for _ in range(5):
-        r, g2 = eng.residual(d, r)
+def _chain(eng, correct, r, g, colscale, goal_abs, maxlen):
+    """The corrections ``d1 = correct(r)``, ``r2 = r - A d1`` (:meth:`_Engine.update`:
+    plain where ``d`` is small enough), ``d2 = correct(r2)``, ...: ``x``'s error is their
+    sum plus the unseen rest and the residuals' errors. The chain runs until its last
+    term is 5% of the sum and either the sum is within ``goal_abs`` (per column; ``x`` is
+    then good enough) or the last term is ``goal_abs / 16`` (``x`` plus the sum is), or
+    the last term nears the residuals' noise, or a step contracts by less than 1/2.
+    Returns (corrections, componentwise residual error bounds summed, max contraction)."""
+    ds, gsum, rho = [correct(r)], np.abs(g), 0.0
+    cmax = float(colscale.max(initial=1.0))
+    for _ in range(maxlen):
+        last = _colnorm(colscale * ds[-1])
+        total = _colnorm(colscale * sum(ds))
+        if (last <= 0.05 * total).all():
+            if (total <= goal_abs).all() or (last <= goal_abs / 16).all():
+                break
+            if (last <= 4 * 3 * eng.ainv_norm() * eng.gscale(gsum) * cmax).all():
+                break
+        r, g2 = eng.update(ds[-1], r)
         gsum = gsum + g2
         d = correct(r)
-        nprev = _colnorm(colscale * ds[-1])
         nnew = _colnorm(colscale * d)
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(nprev > 0, nnew / np.where(nprev > 0, nprev, 1),
+            ratio = np.where(last > 0, nnew / np.where(last > 0, last, 1),
                              np.where(nnew > 0, np.inf, 0.0))
         rho = max(rho, float(ratio.max(initial=0.0)))
         ds.append(d)
-        if not rho < 0.5 or (nnew <= 0.05 * _colnorm(colscale * sum(ds))).all():
+        if not rho < 0.5:
             break
+    return ds, gsum, rho
+
+
+def _bound(eng, x, ds, gsum, rho, colscale, part=None):
+    """The forward-error bound of ``x`` (``colscale`` maps its coordinates to the
+    caller's; ``part``: the rows that are the caller's x, see :func:`refine_minnorm`)
+    from its correction chain (:func:`_chain`); returns the relative bound per column
+    (``inf`` where none is earned) and the caller's x."""
+    part = slice(None) if part is None else part
+    xo = (colscale * x)[part]
     if not rho < 0.5:
-        return np.full(x.shape[1], np.inf)
-    total = colscale * sum(ds)
+        return np.full(x.shape[1], np.inf), xo
+    total = (colscale * sum(ds))[part]
     # the unseen rest A^{-1} r_{J+1}: at most the last term again (GMRES's corrections
     # need not contract geometrically), or the doubled rate's geometric tail
     rhat = 2 * rho
@@ -707,10 +770,10 @@ def _bound(eng, correct, x, r, g, d, colscale):
     ud = float(np.finfo(ds[0].dtype).eps)
     absb = (_colnorm(total) + tail + gterm
             + len(ds) * ud * sum(_colnorm(colscale * v) for v in ds)) * (1 + 8 * _U64)
-    xn = _colnorm(colscale * x)
+    xn = _colnorm(xo)
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(absb < xn, absb / np.where(absb < xn, xn - absb, 1), np.inf)
-    return np.where(absb == 0, 0.0, rel)
+    return np.where(absb == 0, 0.0, rel), xo
 
 
 def _name(dt):
@@ -718,9 +781,10 @@ def _name(dt):
             np.complex128: "complex128"}[np.dtype(dt).type]
 
 
-def refine(a, b, target, dev):
+def refine(a, b, target, dev, part=None):
     """Host driver: ``a`` (n, n), ``b`` (n, k) NumPy arrays in the working dtype, ``dev``
-    where the factorisation and residual products run. Returns (x, RefineInfo)."""
+    where the factorisation and residual products run; ``part``: the rows of x wanted
+    (and bounded). Returns (x, RefineInfo)."""
     wdt = a.dtype
     cplx = wdt.kind == "c"
     low = np.dtype(np.complex64 if cplx else np.float32)
@@ -730,7 +794,7 @@ def refine(a, b, target, dev):
     rname = "float64" if wdt == low else \
         ("double-float32" if dev.kind == "neuron" else "double-float64")
     has64 = dev.kind != "neuron"
-    shared = {}
+    shared = {"target": target}
     eng = engine(a, low, dev, shared)
     kappa = math.inf if eng.singular else eng.cond()
     plans = []
@@ -747,13 +811,15 @@ def refine(a, b, target, dev):
     # then accurate ones
     cheap_limit = 1e3 * u_w if wdt == high else 0.0
     return _iterate(plans, lambda fdt: engine(a, fdt, dev, shared), eng, b, b,
-                    np.ones((1, 1)), target, wdt, rname, cheap_limit)
+                    np.ones((1, 1)), target, wdt, rname, cheap_limit, part)
 
 
-def _iterate(plans, make, eng, rhs, rhs0, colscale, target, wdt, rname, cheap_limit):
+def _iterate(plans, make, eng, rhs, rhs0, colscale, target, wdt, rname, cheap_limit,
+             part=None):
     """Refine with each (method, factorisation dtype) of ``plans`` in turn until the
     bound meets ``target``; ``eng.residual(x, rhs)`` is the accurate residual and
-    ``correct(rhs0)`` the first solution. Returns (caller's x, RefineInfo)."""
+    ``correct(rhs0)`` the first solution; ``part``: the rows of x that are the
+    caller's. Returns (caller's x, RefineInfo)."""
     if not plans:
         _singular()
     high = np.dtype(np.complex128 if wdt.kind == "c" else np.float64)
@@ -769,51 +835,60 @@ def _iterate(plans, make, eng, rhs, rhs0, colscale, target, wdt, rname, cheap_li
         correct = (lambda v, e=eng: _gmres(e, v)) if eng.gmres else eng.solve
         if x is None or not np.isfinite(x).all():
             x = correct(rhs0.astype(high)).astype(wdt)
-        prev, cheap, stalled, rmin = np.inf, 0 < cheap_limit < 1e-2, False, 1.0
-        for _ in range({"LU-IR": 30, "GMRES-IR": 10, "direct": 10}[method]):
-            r, g = eng.residual(x, rhs, plain=cheap)
+        steps = {"LU-IR": 30, "GMRES-IR": 10, "direct": 10}[method]
+        prev, stalled, rmin = np.inf, False, 1.0
+        # plain working-precision residuals first, while they are not yet noise
+        while 0 < cheap_limit < 1e-2 and steps > 0:
+            steps -= 1
+            r, _ = eng.residual(x, rhs, plain=True)
             d = correct(r)
             rel = float((_colnorm(colscale * d) /
                          np.maximum(_colnorm(colscale * x), 1e-300)).max(initial=0.0))
             if not np.isfinite(rel):
                 stalled = True
                 break
-            if cheap and (rel < cheap_limit or rel > min(0.5, 4 * rmin) * prev):
-                # the plain residual's noise shows (the step contracts far less than the
-                # earlier ones): accurate residuals from here; d, still shrinking, is no
-                # worse than x's error and is kept
+            if rel < cheap_limit or rel > min(0.5, 4 * rmin) * prev:
+                # the noise shows (the step contracts far less than the earlier ones);
+                # d, still shrinking, is no worse than x's error and is kept
                 if rel < 0.5 * prev:
                     x = (x + d).astype(wdt)
                     iters += 1
-                cheap, prev = False, np.inf
-                continue
-            if rel <= goal or rel > 0.5 * prev:
-                stalled = rel > goal
                 break
             x = (x + d).astype(wdt)
             iters += 1
             rmin, prev = min(rmin, rel / prev) if prev < np.inf else rmin, rel
-        else:
+        # then rounds of one accurate residual and its correction chain (plain residuals
+        # of the small corrections) until the chain's sum, x's error, is within the goal
+        while True:
+            xn = np.maximum(_colnorm(colscale * x), 1e-300)
             r, g = eng.residual(x, rhs)
-            d = correct(r)
+            ds, gsum, rho = _chain(eng, correct, r, g, colscale, goal * xn,
+                                   max(steps, 3))
+            steps -= len(ds)
+            rel = float((_colnorm(colscale * sum(ds)) / xn).max(initial=0.0))
+            if not np.isfinite(rel) or not rho < 0.5:
+                stalled = True
+                break
+            if rel <= goal or steps <= 0:
+                stalled = rel > goal
+                break
+            x = (x + sum(ds)).astype(wdt)
+            iters += len(ds)
         if stalled and p < len(plans) - 1:
             continue
-        if g is None:                      # stopped on a plain residual
-            r, g = eng.residual(x, rhs)
-            d = correct(r)
-        fe = _bound(eng, correct, x, r, g, d, colscale)
+        fe, xo = _bound(eng, x, ds, gsum, rho, colscale, part)
         if best is None or _worse(best[1], fe):
-            best = (x, fe, method, eng, r)
+            best = (x, fe, method, eng, r, xo)
         if (fe <= target).all() or fe.max(initial=0.0) <= 8 * u_w:
             break
-    x, fe, method, eng, r = best
+    x, fe, method, eng, r, xo = best
     info = RefineInfo(forward_error_bound=tuple(float(v) for v in fe),
                       backward_error=tuple(float(v) for v in eng.berr(x, rhs, r)),
                       condition_estimate=float(eng.cond()),
                       target_met=bool((fe <= target).all()), method=method,
                       iterations=iters,
                       precisions=(_name(eng.fdtype), _name(wdt), rname))
-    return (colscale * x).astype(wdt), info
+    return xo.astype(wdt), info
 
 
 def _worse(fe_a, fe_b):
@@ -831,11 +906,12 @@ def _ratio_max(num, den):
 
 
 class _LSEngine(_Engine):
-    """Least squares (m >= n, full rank): refinement of the normal equations with the
-    triangular factor R of A's QR (Bjorck's corrected semi-normal equations):
-    ``correct(s) = R^{-1} R^{-T} s``; ``residual(x, s)`` is ``s - A^T A x`` and, for
-    ``s`` the right-hand side ``b`` itself, ``A^T (b - A x)``, both accurate (the
-    inner residual kept as a double-float64 pair)."""
+    """Least squares with a full-column-rank ``M`` (rows >= columns, real or complex):
+    refinement of the normal equations ``M^H M x = s`` with the triangular factor R of
+    M's QR (Bjorck's corrected semi-normal equations): ``correct(s) = R^{-1} R^{-H} s``;
+    ``residual(x, s)`` is ``s - M^H M x`` and, for ``s`` the right-hand side ``b``
+    itself, ``M^H (b - M x)``, both accurate (the inner residual kept as a
+    double-float64 pair)."""
 
     def __init__(self, a, fdtype, b, shared):
         self.b = b
@@ -856,51 +932,87 @@ class _LSEngine(_Engine):
         self.r = r
 
     def _lu_solve(self, v):
-        y = self._trsm(self.r, v.astype(self.fdtype), trans="T", check_finite=False)
+        y = self._trsm(self.r, v.astype(self.fdtype), trans="C", check_finite=False)
         return self._trsm(self.r, y, check_finite=False)
 
     _lu_solve_h = _lu_solve
 
     def cond(self):
-        """About cond_2(A): sqrt of the infinity-norm condition of A^T A."""
+        """About cond_2(M): sqrt of the infinity-norm condition of M^H M."""
         nrm = float((self.abs_a.T @ self.abs_a).sum(1).max(initial=0.0))
         return math.sqrt(nrm * self.ainv_norm())
 
     def _ops(self):
+        """Sliced M and M^T per real part (real, imaginary)."""
         if "ops" not in self.shared:
-            self.shared["ops"] = (_Sliced(self.m_a.astype(np.float64)),
-                                  _Sliced(np.ascontiguousarray(self.m_a.T, np.float64)))
+            mm = self.m_a
+            parts = [("re", mm.real)] + ([("im", mm.imag)] if self.cplx else [])
+            self.shared["ops"] = {
+                k: (_Sliced(np.ascontiguousarray(v, np.float64)),
+                    _Sliced(np.ascontiguousarray(v.T, np.float64))) for k, v in parts}
         return self.shared["ops"]
 
+    def _prod(self, v, adj):
+        """``M v`` (``adj``: ``M^H v``) as lists of terms summing to its real and
+        imaginary parts (None for real data), and a bound on the sums' error."""
+        ops = self._ops()
+        re = ops["re"][adj]
+        if not self.cplx:
+            return re.products(v), None, re.err(v)
+        im = ops["im"][adj]
+        sg = -1.0 if adj else 1.0                        # M^H = Mr^T - i Mi^T
+        vr, vi = np.ascontiguousarray(v.real), np.ascontiguousarray(v.imag)
+        real = re.products(vr) + [-sg * p for p in im.products(vi)]
+        imag = re.products(vi) + [sg * p for p in im.products(vr)]
+        return real, imag, re.err(vr) + re.err(vi) + im.err(vr) + im.err(vi)
+
+    def _sums(self, base, real, imag, sign=1.0):
+        """``base + sign * sum(terms)`` as a (hi, lo) pair, complex where the data are."""
+        hi, lo = _sum_k([np.ascontiguousarray(base.real, np.float64)] +
+                        [sign * p for p in real])
+        if imag is None:
+            return hi, lo
+        hi2, lo2 = _sum_k([np.ascontiguousarray(base.imag, np.float64)] +
+                          [sign * p for p in imag])
+        return hi + 1j * hi2, lo + 1j * lo2
+
     def residual(self, x, s, plain=False):
-        a_op, at_op = self._ops()
-        x = np.asarray(x, np.float64)
+        high = np.complex128 if self.cplx else np.float64
+        x = np.asarray(x, high)
+        mm = self.m_a
         if s is self.b:
-            t_terms, s_terms = [np.asarray(s, np.float64)], []
-            bb = np.abs(s)
+            t0, s0, bb = s, np.zeros((self.n, x.shape[1]), high), np.abs(s)
         else:
-            t_terms, s_terms = [np.zeros((self.m_a.shape[0], x.shape[1]))], [s]
-            bb = 0.0
-        t_hi, t_lo = _sum_k(t_terms + [-p for p in a_op.products(x)])
-        u_hi, u_lo = _sum_k(s_terms + at_op.products(t_hi) + [self.m_a.T @ t_lo])
+            t0, s0, bb = np.zeros((mm.shape[0], x.shape[1]), high), s, 0.0
+        real, imag, ex = self._prod(x, False)
+        t_hi, t_lo = self._sums(t0, real, imag, -1.0)
+        real, imag, et = self._prod(t_hi, True)
+        low = mm.conj().T @ t_lo
+        u_hi, u_lo = self._sums(s0, real + [low.real],
+                                None if imag is None else imag + [low.imag])
         r = u_hi + u_lo
         at = self.abs_a.T
-        g = (4 * _U64 * np.abs(r) + at_op.err(t_hi)
-             + (self.m_a.shape[0] + 2) * _U64 * (at @ np.abs(t_lo))
-             + at @ (a_op.err(x) + 4 * _U64 * _U64 * (self.abs_a @ np.abs(x) + bb)))
+        g = (4 * _U64 * np.abs(r) + et
+             + (mm.shape[0] + 2) * _U64 * (2 if self.cplx else 1) * (at @ np.abs(t_lo))
+             + at @ (ex + 4 * _U64 * _U64 * (self.abs_a @ np.abs(x) + bb)))
         return r, g
+
+    def update(self, d, s):
+        return self.residual(d, s)
 
     def berr(self, x, s, r):
         """Componentwise backward error of the normal equations:
-        max |A^T (b - A x)| / (|A^T| (|A| |x| + |b|))."""
+        max |M^H (b - M x)| / (|M^H| (|M| |x| + |b|))."""
         at = self.abs_a.T
         return _ratio_max(np.abs(r), at @ (self.abs_a @ np.abs(x) + np.abs(self.b)))
 
 
 def refine_ls(a, b, target):
-    """lstsq driver (host): ``a`` (m, n) with m >= n, ``b`` (m, k), real."""
+    """lstsq driver (host), m >= n: ``a`` (m, n), ``b`` (m, k), real or complex."""
     wdt = a.dtype
-    low, high = np.dtype(np.float32), np.dtype(np.float64)
+    cplx = wdt.kind == "c"
+    low = np.dtype(np.complex64 if cplx else np.float32)
+    high = np.dtype(np.complex128 if cplx else np.float64)
     m = np.abs(a).max(0)
     cs = np.ldexp(1.0, -np.frexp(np.where(m > 0, m, 1.0))[1])
     a_s = (a * cs[None, :]).astype(wdt)
@@ -912,7 +1024,29 @@ def refine_ls(a, b, target):
     plans.append(("direct" if wdt == high else "LU-IR", high))
     rname = "float64" if wdt == low else "double-float64"
     return _iterate(plans, lambda fdt: _LSEngine(a_s, fdt, b, shared), eng, b,
-                    a_s.T @ b, cs[:, None], target, wdt, rname, 0.0)
+                    a_s.conj().T @ b, cs[:, None], target, wdt, rname, 0.0)
+
+
+def refine_minnorm(a, b, target, dev):
+    """lstsq driver, m < n (full row rank): the minimum-norm solution is the x of the
+    square system ``[[alpha I, A^H], [A, 0]] [x; z] = [0; b]`` (``x = -A^H z / alpha``
+    lies in A^H's range and solves ``A x = b``), refined and bounded by :func:`refine`
+    on the rows of x. ``alpha``, a power of two near ``||x|| / ||(A A^H)^{-1} b||``
+    from a first float64 solve, balances the two blocks (Bjorck's scaled augmented
+    system: its condition is then about that of A, not its square)."""
+    m, n = a.shape
+    y0 = np.linalg.solve(a @ a.conj().T, b)           # LinAlgError: rank-deficient
+    x0 = a.conj().T @ y0
+    ratio = float(np.abs(x0).max(initial=0.0)) / max(float(np.abs(y0).max(initial=0.0)),
+                                                     1e-300)
+    alpha = math.ldexp(1.0, math.frexp(ratio)[1]) if 0 < ratio < math.inf else 1.0
+    k = np.zeros((n + m, n + m), a.dtype)
+    k[:n, :n] = alpha * np.eye(n)
+    k[:n, n:] = a.conj().T
+    k[n:, :n] = a
+    rhs = np.zeros((n + m, b.shape[1]), a.dtype)
+    rhs[n:] = b
+    return refine(k, rhs, target, dev, part=slice(0, n))
 
 
 # ---------------------------------------------------------------------------
@@ -1006,13 +1140,16 @@ def solve(a, b, target_forward_error, *, assume_a=None, lower=False, transposed=
 
 
 def lstsq(a, b, target_forward_error, *, rcond=None):
-    """``x, info = lstsq(a, b, target_forward_error=t)``: the least-squares solution of a
-    full-column-rank (m, n) system, m >= n, real, with ``info`` as for :func:`solve`
+    """``x, info = lstsq(a, b, target_forward_error=t)``: NumPy's ``lstsq(a, b)[0]`` for
+    a full-rank (m, n) system, real or complex: for m >= n the least-squares solution,
+    for m < n the minimum-norm one; ``info`` as for :func:`solve`
     (``forward_error_bound`` bounds ``||x - x_ls||_inf / ||x_ls||_inf``; ``method``
-    "LU-IR" is refinement with the float32 QR factor, "direct" with the float64 one;
-    ``backward_error`` that of the normal equations; ``condition_estimate`` about
-    cond_2(a)). Rank-deficient ``a`` raises LinAlgError (NumPy's minimum-norm answer
-    has no forward-error contract here)."""
+    "LU-IR" is refinement with the low-precision QR factor, "direct" with the
+    working-precision one; ``backward_error`` that of the normal equations
+    (``A^H A x = A^H b``, for m < n ``A A^H y = b``); ``condition_estimate`` about
+    cond_2(a)). Rank-deficient ``a`` raises LinAlgError: its least-squares solutions
+    are not unique (NumPy picks the minimum-norm one through an rcond cut), so there is
+    no forward error to bound."""
     if rcond is not None:
         raise ValueError("lstsq: rcond= cannot be combined with target_forward_error= "
                          "(the refinement needs full column rank)")
@@ -1023,19 +1160,27 @@ def lstsq(a, b, target_forward_error, *, rcond=None):
     m, n = a.shape
     if b.shape[0] != m:
         raise np.linalg.LinAlgError("Incompatible dimensions")
-    if wdt.kind == "c" or m < n:
-        raise NotImplementedError("lstsq with target_forward_error takes real, "
-                                  "overdetermined or square (m >= n) systems")
     ah, bh = host(a).astype(wdt, copy=False), host(b).astype(wdt, copy=False)
     _finite(ah, bh)
     vec = bh.ndim == 1
     bh = bh[:, None] if vec else bh
-    if n == 0 or bh.shape[1] == 0:
+    if n == 0 or m == 0 or bh.shape[1] == 0:
         x = np.zeros((n, bh.shape[1]), wdt)
         info = RefineInfo((0.0,) * bh.shape[1], (0.0,) * bh.shape[1], 0.0, True, "direct",
                           0, (_name(wdt),) * 3)
     else:
-        x, info = refine_ls(np.ascontiguousarray(ah), np.ascontiguousarray(bh), target)
+        try:
+            if m < n:
+                x, info = refine_minnorm(ah, bh, target, dev)
+            else:
+                x, info = refine_ls(np.ascontiguousarray(ah), np.ascontiguousarray(bh),
+                                    target)
+        except np.linalg.LinAlgError:
+            raise np.linalg.LinAlgError(
+                "lstsq with target_forward_error: a is rank-deficient (to working "
+                "precision), so its least-squares solution is not unique and has no "
+                "forward error to bound; call lstsq without target_forward_error for "
+                "NumPy's minimum-norm answer") from None
     if vec:
         x = x[:, 0]
     return _convert.asarray(x, device=dev), info
