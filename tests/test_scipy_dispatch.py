@@ -229,6 +229,11 @@ def test_lstsq(backend, seed, dt, n, m, deficient, vec, cond, driver):
         a[:, -1] = a[:, 0]
     b = rand(rng, (m,) if vec else (m, 2), dt)
     exp, got = both("lstsq", a, b, cond=cond, lapack_driver=driver)
+    if deficient and n > 1 and driver == "gelsy" and cond == -1:
+        # gelsy takes a negative rcond as "every column counts": the answer for a rank-
+        # deficient matrix is rounding noise in both (compared: its shape and dtype)
+        assert got[0].shape == exp[0].shape and got[0].dtype == exp[0].dtype
+        return
     if deficient and n > 1 and driver == "gelsy":
         # gelsy's complete orthogonal factorisation: the same minimum-norm solution
         same(exp[0], got[0], 1e3 * tol_of(dt, n))
@@ -276,7 +281,7 @@ def test_eigh_eigvalsh(backend, seed, dt, n, gen, lower, only, type_, subset, dr
         r = a @ bm @ ev - ev * w
     else:
         r = bm @ a @ ev - ev * w
-    scale = np.abs(a).max() * np.abs(bm).max() * max(1, np.abs(ev).max())
+    scale = np.abs(a).max() * np.abs(bm).max() * max(1, np.abs(ev).max(initial=0))
     assert np.abs(r).max() <= 10 * tol * scale
     gaps = np.diff(w)
     if w.size and (gaps.size == 0 or gaps.min() > 1e-2 * max(1, np.abs(w).max())):
@@ -785,3 +790,20 @@ def test_example_scipy_on_device(capsys):
         assert err["cg info"] == 0 and err["cg"] < 1e-3, out
     for name in ("scipy.linalg.eigh", "scipy.linalg.solve"):     # the routed calls
         assert f"{name} " in out and "neuron:0" in out, out
+
+
+def test_explore_findings_inv_her_and_gelsy(backend):
+    """Found by the 10x explore run: a 1x1 Hermitian inverse reads the diagonal's real
+    part (LAPACK's hetri/potri); gelsy returns no residues; a negative cond is gelsy's
+    "every column counts" (full rank), machine precision for gelsd/gelss."""
+    a = np.array([[3.125 + 0.5j]], dtype=np.complex64)
+    for assume in ("her", "pos"):
+        same(*both("inv", a, assume_a=assume), 1e-6)
+    m = np.array([[1.0], [2.0]], dtype=np.float32)
+    for b in (np.array([1.0, 3.0], np.float32), np.ones((2, 2), np.float32)):
+        for driver in ("gelsd", "gelsy", "gelss"):
+            same(*both("lstsq", m, b, lapack_driver=driver), 1e-5)
+    full = np.array([[1.0, 0.0], [0.0, 1e-12]])
+    for driver in ("gelsd", "gelsy", "gelss"):
+        exp, got = both("lstsq", full, np.ones(2), cond=-1, lapack_driver=driver)
+        assert exp[2] == got[2], driver

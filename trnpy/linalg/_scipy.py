@@ -897,6 +897,10 @@ def scipy_inv(a, overwrite_a=False, check_finite=True, *, assume_a=None, lower=F
     _check_finite(check_finite, t)
     if t.numel() == 0:
         return _new(t.clone(), dev, dt)
+    if t.shape[-1] == 1 and t.is_complex() and assume_a in ("her", "pos"):
+        # LAPACK's hetri/potri read a Hermitian diagonal's real part (solve's one-element
+        # shortcut divides by the whole entry)
+        t = t.real.to(t.dtype)
     eye = torch.eye(t.shape[-1], dtype=t.dtype, device=t.device)
     return solve_scipy(_new(t, dev), _new(eye, dev), lower=lower, check_finite=False,
                        assume_a=assume_a, transposed=False)
@@ -953,10 +957,17 @@ def scipy_lstsq(a, b, cond=None, overwrite_a=False, overwrite_b=False, check_fin
         raise ValueError("Shape mismatch: a and b must have the same number of rows "
                          f"({m} != {y.shape[0] if y.ndim else 1}).")
     _check_finite(check_finite, x._t, y._t)
-    rcond = np.finfo(dts[0]).eps if cond is None or cond < 0 else cond   # LAPACK's rule
+    # LAPACK's rules: gelsd/gelss take a negative rcond as machine precision, gelsy as
+    # "every column counts"; SciPy passes eps only for cond=None
+    rcond = np.finfo(dts[0]).eps if cond is None else cond
+    if cond is not None and cond < 0:
+        rcond = 0.0 if driver == "gelsy" else np.finfo(dts[0]).eps
     xs, res, rank, s = _np_lstsq(_new(torch_as(x._t, dts[0]), dev),
                                  _new(torch_as(y._t, dts[0]), dev), rcond=rcond)
-    if not res.shape[0]:                             # SciPy's empty residues: x's dtype
+    if driver == "gelsy":                            # gelsy computes no residues
+        res = _new(torch.zeros(0, dtype=torch_as(x._t, dts[0]).dtype, device=x._t.device),
+                   dev, dts[0])
+    elif not res.shape[0]:                           # SciPy's empty residues: x's dtype
         res = _new(res._t, dev, dts[0])
     elif y.ndim == 1:                                # one residue, a value (np.sum's)
         res = _convert.scalar(res._t[0], dev)
