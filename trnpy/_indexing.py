@@ -243,10 +243,11 @@ def _plan(x, items, consumed):
                         f"boolean index did not match indexed array along axis {axis + j}; "
                         f"size of axis is {shape[axis + j]} but size of corresponding "
                         f"boolean axis is {k.shape[j]}")
-            kr = [j for j in range(k.dim()) if axis + j in rev]
-            if kr:
-                k = torch.flip(k, kr)
+            # the mask's True positions in x's order (NumPy's result order); on a reversed
+            # axis position i is t's n - 1 - i
             for nz in torch.nonzero(k, as_tuple=True):
+                if axis in rev:
+                    nz = (shape[axis] - 1) - nz
                 idx.append(slice(None))
                 adv.append((vd, nz))
                 vd += 1
