@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 import trnpy
 from _helpers import examples
@@ -401,6 +401,7 @@ def exact_lstsq(a, b):
        cond=st.integers(0, 9), resid=st.sampled_from([0.0, 1e-6, 1.0]),
        dt=st.sampled_from(["float64", "float32", "complex128", "complex64"]),
        seed=st.integers(0, 2 ** 16))
+@example(m=6, n=7, k=1, cond=9, resid=0.0, dt="float64", seed=16430)  # the 10x explore's
 def test_lstsq_bound(m, n, k, cond, resid, dt, seed):
     """Over- and underdetermined (minimum norm), real and complex: bound >= true error."""
     rng = np.random.default_rng(seed)

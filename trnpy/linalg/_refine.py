@@ -1035,10 +1035,14 @@ def refine_minnorm(a, b, target, dev):
     from a first float64 solve, balances the two blocks (Bjorck's scaled augmented
     system: its condition is then about that of A, not its square)."""
     m, n = a.shape
-    y0 = np.linalg.solve(a @ a.conj().T, b)           # LinAlgError: rank-deficient
-    x0 = a.conj().T @ y0
-    ratio = float(np.abs(x0).max(initial=0.0)) / max(float(np.abs(y0).max(initial=0.0)),
-                                                     1e-300)
+    # the scale from A's SVD (A A^H squares the condition number: its solve can fail
+    # in float64 for cond(A) ~ 1e9): x0 = V S^-1 c, y0 = U S^-2 c with c = U^H b
+    u, s, _ = np.linalg.svd(a, full_matrices=False)
+    if not s.size or s[-1] == 0:
+        raise np.linalg.LinAlgError("rank-deficient")
+    c = u.conj().T @ b
+    x0, y0 = c / s[:, None], c / (s * s)[:, None]
+    ratio = float(np.linalg.norm(x0)) / max(float(np.linalg.norm(y0)), 1e-300)
     alpha = math.ldexp(1.0, math.frexp(ratio)[1]) if 0 < ratio < math.inf else 1.0
     k = np.zeros((n + m, n + m), a.dtype)
     k[:n, :n] = alpha * np.eye(n)
