@@ -411,3 +411,17 @@ def test_real_view_on_neuron(emulated_neuron):
     z[::-1].real[0] = 5.0
     z[::-2].imag[1] = 2.0
     assert_matches(z, np.array([0, 2j, 0, 5], dtype=np.complex64))
+
+
+def test_reshape_method_takes_one_sequence(backend):
+    """``x.reshape(shape)`` reads one argument as the shape, an array included (NumPy's);
+    shape readers share NumPy's TypeError for a non-integer shape."""
+    a = np.arange(6)
+    x = trnpy.asarray(a)
+    for shape in (np.array([2, 3]), trnpy.asarray([3, 2]), range(6, 7), (6,), 6, [-1, 2]):
+        s = trnpy.asnumpy(shape) if isinstance(shape, trnpy.TrnArray) else shape
+        assert_matches(x.reshape(shape), a.reshape(s))
+    for bad in (1.5, [1, [2]], {1: 2}, "3"):
+        for make in (lambda s: trnpy.zeros(s), lambda s: x.reshape(s)):
+            with pytest.raises(TypeError):
+                make(bad)

@@ -112,7 +112,7 @@ class _Methods:
     def reshape(self, *shape, order="C", copy=None):
         if not shape:
             raise TypeError("reshape() takes exactly 1 argument (0 given)")
-        if len(shape) == 1 and (shape[0] is None or isinstance(shape[0], (tuple, list))):
+        if len(shape) == 1:          # one argument: the shape itself (any sequence, an array)
             shape = shape[0]
         return _manipulation.reshape(self, shape, order=order, copy=copy)
 

@@ -236,16 +236,8 @@ def asnumpy(x, /) -> np.ndarray:
 
 # -- shapes and fills ----------------------------------------------------------------------
 def _shape(shape) -> tuple:
-    try:
-        shape = (operator.index(shape),)
-    except TypeError:
-        try:
-            if isinstance(shape, (dict, set, frozenset, str, bytes)):
-                raise TypeError          # NumPy takes sequences only (not mappings, sets)
-            shape = tuple(operator.index(s) for s in shape)
-        except TypeError:
-            raise TypeError("expected a sequence of integers or a single integer, "
-                            f"got {shape!r}") from None
+    """A new array's shape: :func:`_normalize.shape_arg` within NumPy's bounds."""
+    shape = _normalize.shape_arg(shape)
     if any(s < 0 for s in shape):
         raise ValueError("negative dimensions are not allowed")
     if any(s > sys.maxsize for s in shape):

@@ -90,13 +90,22 @@ def int_arg(v):
 
 
 def shape_arg(shape) -> tuple:
-    """A shape as NumPy reads one (an int or a sequence of them, each ``operator.index``'d:
-    TypeError for anything else, a ragged list included)."""
+    """A shape as NumPy reads one: an int or a sequence of them (not a mapping, set or
+    string), each ``operator.index``'d; TypeError for anything else, a ragged list
+    included. Bounds are the caller's (reshape takes -1, creation refuses negatives)."""
     if isinstance(shape, TrnArray):
         shape = _array.host(shape)
-    if isinstance(shape, (tuple, list)) or (isinstance(shape, np.ndarray) and shape.ndim):
+    try:
+        return (operator.index(shape),)
+    except TypeError:
+        pass
+    try:
+        if isinstance(shape, (dict, set, frozenset, str, bytes)):
+            raise TypeError
         return tuple(operator.index(s) for s in shape)
-    return (operator.index(shape),)
+    except TypeError:
+        raise TypeError("expected a sequence of integers or a single integer, "
+                        f"got {shape!r}") from None
 
 
 def axis_index(axis, ndim, name="axis"):
