@@ -395,21 +395,33 @@ def roll(a, shift, axis=None):
     return _new(_tensor.unsigned_view(res, t.dtype), x._device)
 
 
+def _not_int(v):
+    t = type(v)
+    name = t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__name__}"
+    raise TypeError(f"'{name}' object cannot be interpreted as an integer")
+
+
 def _reps_arg(reps):
     if isinstance(reps, TrnArray):
         reps = _convert.host(reps)
-    if np.ndim(reps) > 1:
+    if isinstance(reps, (list, tuple)):
+        # NumPy reads the counts one by one: a nested or non-integer entry is a
+        # TypeError (an entry that is itself a sequence of counts broadcasts, ValueError)
+        for r in reps:
+            if isinstance(r, (list, tuple, np.ndarray)) and np.ndim(r) == 1 and \
+                    len(r) > 1 and all(isinstance(v, (int, np.integer)) for v in np.ravel(r).tolist()):
+                raise ValueError("reps must be an integer or a 1-D sequence of integers")
+            if not isinstance(r, (int, np.integer)) and not (
+                    isinstance(r, np.ndarray) and r.ndim == 0 and r.dtype.kind in "iub"):
+                _not_int(r)
+    elif isinstance(reps, np.ndarray) and reps.ndim > 1:
         raise ValueError("reps must be an integer or a 1-D sequence of integers")
     if isinstance(reps, (float, np.floating)) and reps < 0:
         raise ValueError("negative dimensions are not allowed")    # NumPy checks it first
-    try:
-        reps = tuple(_normalize.c_long(r) for r in np.atleast_1d(reps).tolist()) \
-            if isinstance(reps, np.ndarray) else _normalize.shape_arg(reps)
-    except TypeError:
-        if not isinstance(reps, (str, list, tuple)):
-            raise
-        # NumPy's tile fails with ValueError on a sequence it cannot use as counts
-        raise ValueError(f"reps must be integers, not {reps!r}") from None
+    if isinstance(reps, (str, float, np.floating)):
+        _not_int(reps)
+    reps = tuple(_normalize.c_long(r) for r in np.atleast_1d(reps).tolist()) \
+        if isinstance(reps, np.ndarray) else _normalize.shape_arg(reps)
     for r in reps:
         _normalize.c_long(r)
     if any(r < 0 for r in reps):
