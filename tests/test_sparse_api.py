@@ -533,3 +533,31 @@ def test_conversion_copy_defaults_are_scipys(backend):
         B = getattr(A, conv)()
         assert not trnpy.shares_memory(B.data, A.data)
         assert not np.shares_memory(getattr(A.get(), conv)().data, A.get().data)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "bsr", "coo", "dia"])
+@pytest.mark.parametrize("copy_arg", [False, True])
+def test_constructor_shares_the_callers_arrays_as_scipy(fmt, copy_arg):
+    """``copy=False`` (SciPy's default) keeps the caller's NumPy arrays, so that a write
+    through either side shows on the other, as in SciPy (and nnz above 2**31 is not held
+    twice); ``copy=True`` detaches. SciPy's object, built the same way, is the oracle."""
+    S = sp.random_array((6, 8), density=0.5, format=fmt, rng=5)
+    if fmt == "coo":
+        comps = (S.data, S.coords)
+    elif fmt == "dia":
+        comps = (S.data, S.offsets)
+    else:
+        comps = (S.data, S.indices, S.indptr)
+    results = []
+    for mod in (sp, ts):
+        args = tuple(np.array(c) if not isinstance(c, tuple) else tuple(map(np.array, c))
+                     for c in comps)
+        A = getattr(mod, f"{fmt}_array")(args, shape=S.shape, copy=copy_arg)
+        data = A.data if mod is sp else np.asarray(A.data)     # (zero-copy on the CPU)
+        shared_before = np.shares_memory(data, args[0])
+        args[0].flat[0] += 100.0                  # the caller writes after construction
+        dense = A.toarray() if mod is sp else trnpy.asnumpy(A.toarray())
+        results.append((shared_before, dense))
+    assert results[0][0] == (not copy_arg)
+    assert results[1][0] == results[0][0]
+    np.testing.assert_array_equal(results[1][1], results[0][1])

@@ -87,13 +87,15 @@ def _in(x, dev=None, op=None):
     return x
 
 
-def _host_copy(x):
-    """A NumPy copy of a constructor component (the caller's arrays stay untouched)."""
+def _host_arg(x, copy):
+    """A constructor argument on the host: with ``copy=False`` the caller's NumPy arrays
+    (and CPU trnpy arrays' memory) as they are, shared as SciPy shares them (nnz above
+    2**31 must not be held twice), else a copy. SciPy's checks never write to them."""
     if isinstance(x, TrnArray):
-        return np.array(_convert.host(x), copy=True)
+        return np.array(_convert.host(x), copy=True if copy else None)
     if isinstance(x, tuple):
-        return tuple(_host_copy(e) for e in x)
-    return np.array(x, copy=True)
+        return tuple(_host_arg(e, copy) for e in x)
+    return np.array(x, copy=True if copy else None)
 
 
 def _out(r, dev):
@@ -229,7 +231,7 @@ class _spbase:
         elif _sp().issparse(arg1):
             arg, copy = arg1, True          # SciPy copies it (the caller's stays untouched)
         else:
-            arg = _host_copy(arg1)
+            arg = _host_arg(arg1, copy)
         S = getattr(_sp(), self._SCIPY)(arg, shape=shape, dtype=dtype, copy=copy,
                                         maxprint=maxprint, **kw)
         if self.format in ("csr", "csc", "bsr"):
