@@ -5,6 +5,7 @@ large test bed, beside LAPACK's FERR (SciPy's ``?gesvx``), and the CPU speed of
     python3 benchmarks/bench_refine.py                 # 2000 systems + n = 2000, 4000
     python3 benchmarks/bench_refine.py --count 300 --sizes 1000
     python3 benchmarks/bench_refine.py --count 0 --sizes 2000 4000 --reps 5 --torch
+    python3 benchmarks/bench_refine.py --count 0 --sizes --neuron 4096   # ~1 min
 
 Oracle: the exact solution of the stored system to ~1e-25 relative, computed here
 independently of trnpy: float64 LU refinement of a double-double solution whose
@@ -235,6 +236,44 @@ def timing(n, reps, seed=1):
     print(f"       floor (LU alone): {floor}")
 
 
+def neuron_cost(n, seed=1):
+    """``solve(..., target_forward_error=1e-12, device="neuron")`` run whole on the
+    emulated NeuronCore with every GEMM on the kernel (blocked LU's trailing updates and
+    the residuals' exact slice products): the cost model's time of all its kernel
+    launches, beside float64 LU (``numpy.linalg.solve``) on this machine's CPU."""
+    import kernels.emulator as emu
+    rng = np.random.default_rng(seed)
+    a = with_cond(rng, n, 1e6)
+    b = rng.standard_normal(n)
+    t64 = math.inf
+    for _ in range(3):
+        t = time.perf_counter()
+        np.linalg.solve(a, b)
+        t64 = min(t64, time.perf_counter() - t)
+    old = trnpy.kernel_thresholds.get("matmul")
+    trnpy.set_kernel_threshold("matmul", 0)       # small GEMMs too: all O(n^2 k) work
+    try:
+        with emu.profile() as prof:
+            x, info = trnpy.linalg.solve(a, b, target_forward_error=1e-12,
+                                         device=trnpy.device("neuron", emulate=True))
+    finally:
+        trnpy.set_kernel_threshold("matmul", old)
+    rep = prof.report()
+    sol = exact(a, b[:, None]) if n <= 2048 else None
+    err = f"error {true_errors(np.asarray(x), sol, False)[0]:.1e}, " if sol else ""
+    print(f"neuron n={n}: {err}bound {info.forward_error_bound[0]:.1e} "
+          f"({info.method}, {info.iterations} it, {info.precisions}); "
+          f"{rep.get('kernels', 0)} kernel launches")
+    for tgt, e in rep["estimate"].items():
+        print(f"  {tgt}: kernels {e['overlapped_s'] * 1e3:.1f} ms overlapped / "
+              f"{e['serial_s'] * 1e3:.1f} ms serial ({e['bottleneck']}-bound); "
+              f"float64 LU on this CPU {t64:.2f} s -> {t64 / e['overlapped_s']:.0f}x / "
+              f"{t64 / e['serial_s']:.0f}x")
+    print("  not in the model: launch overhead (about 1-2 ms per launch through "
+          "torch-xla), the panels' getrf and triangular solves (O(n^2 nb)), elementwise "
+          "SumK passes")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=2000)
@@ -243,6 +282,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--torch", action="store_true",
                     help="time again with torch imported (MKL's float32 LU)")
+    ap.add_argument("--neuron", type=int, nargs="*", default=[],
+                    help="cost-model time of the emulated neuron solve at these n")
     args = ap.parse_args()
     if args.count:
         ours, lap, kinds, bad, lbad, met, skipped, t = bed(args.count, args.seed)
@@ -256,6 +297,8 @@ def main():
             print(f"  {k:9s} median {np.median(v):8.3g}  max {np.max(v):8.3g}  ({len(v)})")
     for n in args.sizes:
         timing(n, args.reps)
+    for n in args.neuron:
+        neuron_cost(n)
     if args.sizes and args.torch:
         __import__("torch")            # trnpy then factorises with MKL's LU (torch's)
         for n in args.sizes:
