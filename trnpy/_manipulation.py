@@ -395,45 +395,38 @@ def roll(a, shift, axis=None):
     return _new(_tensor.unsigned_view(res, t.dtype), x._device)
 
 
-def _not_int(v):
-    t = type(v)
-    name = t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__name__}"
-    raise TypeError(f"'{name}' object cannot be interpreted as an integer")
-
-
-def _reps_arg(reps):
+def _reps_arg(reps, shape):
+    """``tile``'s counts as a tuple of ints. A spelling trnpy refuses gets NumPy's own
+    refusal: its class depends on the accidents of ``np.tile``'s code (a string's
+    characters, ragged lists, empty arrays), so NumPy's tile on a stand-in of ``shape``'s
+    rank and emptiness (no data of the caller's) gives it."""
     if isinstance(reps, TrnArray):
         reps = _convert.host(reps)
-    if isinstance(reps, (list, tuple)):
-        # NumPy reads the counts one by one: a nested or non-integer entry is a
-        # TypeError (an entry that is itself a sequence of counts broadcasts, ValueError)
-        for r in reps:
-            if isinstance(r, (list, tuple, np.ndarray)) and np.ndim(r) == 1 and \
-                    len(r) > 1 and all(isinstance(v, (int, np.integer)) for v in np.ravel(r).tolist()):
-                raise ValueError("reps must be an integer or a 1-D sequence of integers")
-            if not isinstance(r, (int, np.integer)) and not (
-                    isinstance(r, np.ndarray) and r.ndim == 0 and r.dtype.kind in "iub"):
-                _not_int(r)
-    elif isinstance(reps, np.ndarray) and reps.ndim > 1:
-        raise ValueError("reps must be an integer or a 1-D sequence of integers")
-    if isinstance(reps, (float, np.floating)) and reps < 0:
-        raise ValueError("negative dimensions are not allowed")    # NumPy checks it first
-    if isinstance(reps, (str, float, np.floating)):
-        _not_int(reps)
-    reps = tuple(_normalize.c_long(r) for r in np.atleast_1d(reps).tolist()) \
-        if isinstance(reps, np.ndarray) else _normalize.shape_arg(reps)
-    for r in reps:
+    try:
+        if isinstance(reps, (str, float, np.floating)) or np.ndim(reps) > 1 or (
+                isinstance(reps, (list, tuple)) and not all(
+                    isinstance(r, (int, np.integer)) or (isinstance(r, np.ndarray) and
+                                                         r.ndim == 0 and r.dtype.kind in "iub")
+                    for r in reps)):
+            raise TypeError("reps must be an integer or a 1-D sequence of integers")
+        out = tuple(_normalize.c_long(r) for r in np.atleast_1d(reps).tolist()) \
+            if isinstance(reps, np.ndarray) else _normalize.shape_arg(reps)
+    except (TypeError, ValueError) as e:
+        stand_in = np.zeros(shape if 0 in shape else (1,) * len(shape), np.bool_)
+        np.tile(stand_in, reps)                      # raises NumPy's error
+        raise e from None
+    for r in out:
         _normalize.c_long(r)
-    if any(r < 0 for r in reps):
+    if any(r < 0 for r in out):
         raise ValueError("negative dimensions are not allowed")
-    return reps
+    return out
 
 
-@normalizer(lambda A, reps: np.tile(A, _reps_arg(reps)), "A")
+@normalizer(lambda A, reps: np.tile(A, _reps_arg(reps, A.shape)), "A")
 def tile(A, reps):
     """Repeat the whole array ``reps`` times per axis (always a copy)."""
     x = A
-    reps = _reps_arg(reps)
+    reps = _reps_arg(reps, x.shape)
     t = x._t
     d = max(len(reps), t.dim())
     reps = (1,) * (d - len(reps)) + reps
