@@ -558,8 +558,109 @@ def _emit_half(dst, dg, shape, mode):
         nisa.tensor_tensor(dst, s, fb, nl.add, engine=_gp())   # multiples of 2^-24: exact
 
 
+# NumPy's transforms of a 32-bit draw, in the kernel (``mode="lemire"`` / ``"zig"``). Every
+# arithmetic value is an integer below 2^24 (fp32-exact) or an fp32 product NumPy's C
+# computes in float too.
+LEMIRE_STAT = 2 * ND * P          # column offset of the range's digit matrices in stat_hbm
+
+
+def _lemire_half(dg, stat, fbias, thr, shape, dst_lo, dst_hi, dst_ok, tag):
+    """NumPy's ``buffered_bounded_lemire_uint32`` step on the half with digits ``dg``:
+    ``m = half * excl`` (excl's digits e_j as the fp16 matrices ``e_j * I`` at
+    :data:`LEMIRE_STAT` of ``stat``; TensorE columns ``c_k = sum_{i+j=k} d_i e_j`` < 2^18,
+    exact fp32 PSUM sums), its carry chain ``t_k = c_k + q_{k-1}``, ``q_k = t_k // 256``
+    (< 2^19). Writes ``m >> 32`` as two uint16 halves (``dst_lo``, ``dst_hi``) and the
+    accept flag ``leftover >= threshold`` (``dst_ok``, uint8; ``thr`` = (P, 2) float32
+    (T_lo, T_hi) halves of the host's threshold). The 16-bit halves of the product come
+    straight from the chain: ``d_k + 256 d_{k+1} = t_k + 256 (c_{k+1} - 256 q_{k+1})``
+    (every intermediate an integer below 2^20), and ``m >> 48 = t_6``."""
+    x16 = []
+    for i in range(4):                           # TensorE operands: fp16 (exact < 2048)
+        t = _f16(shape, f"l16{tag}{i}")
+        nisa.tensor_copy(t, dg[i], engine=_gp())
+        x16.append(t)
+    cs, ts, qs = [], [], []
+    for k in range(7):
+        c = _u32(shape, f"lc{tag}")
+        for h0 in range(0, shape[1], PSUM_F):
+            hn = min(PSUM_F, shape[1] - h0)
+            ps = nl.ndarray((P, hn), dtype=nl.float32, buffer=nl.psum, name=f"lcol{tag}")
+            for i in range(4):
+                j = k - i
+                if 0 <= j < 4:
+                    c0 = LEMIRE_STAT + j * P
+                    nisa.nc_matmul(ps, stat[:, c0:c0 + P], x16[i][:, h0:h0 + hn])
+            nisa.activation(c[:, h0:h0 + hn], nl.copy, ps)     # PSUM -> SBUF, < 2^18
+        if k == 0:
+            t = c
+        elif k == 6:
+            t = dst_hi                                          # m >> 48 = t_6 < 2^16
+            nisa.tensor_tensor(t, c, qs[5], nl.add, engine=_gp())
+        else:
+            t = _u32(shape, f"lt{tag}")
+            nisa.tensor_tensor(t, c, qs[k - 1], nl.add, engine=_gp())
+        if k < 6:
+            q = _u32(shape, f"lq{tag}")
+            nisa.activation(q, nl.copy, t, bias=fbias, scale=1.0 / 256)   # t // 256
+            qs.append(q)
+        cs.append(c)
+        ts.append(t)
+    halves = []
+    for k in (0, 2, 4):                          # 16-bit halves of m at bits 16 * (k / 2)
+        u = _f32(shape, f"l256q{tag}")
+        nisa.activation(u, nl.copy, qs[k + 1], scale=256.0)
+        w = _f32(shape, f"lw{tag}")              # d_{k+1} - q_k, in (-2^11, 256)
+        nisa.tensor_tensor(w, cs[k + 1], u, nl.subtract, engine=_gp())
+        v = _f32(shape, f"lv{tag}")
+        nisa.activation(v, nl.copy, w, scale=256.0)
+        hv = dst_lo if k == 4 else _f32(shape, f"lh{tag}")
+        nisa.tensor_tensor(hv, ts[k], v, nl.add, engine=_gp())
+        halves.append(hv)
+    # leftover >= T  <=>  L_hi + (L_lo >= T_lo) / 2 > T_hi  (16-bit halves, fp32-exact)
+    ge = _f32(shape, f"lge{tag}")
+    nisa.tensor_scalar(ge, halves[0], nl.greater_equal, thr[:, 0:1])
+    gh = _f32(shape, f"lgh{tag}")
+    nisa.activation(gh, nl.copy, ge, scale=0.5)
+    s = _f32(shape, f"ls{tag}")
+    nisa.tensor_tensor(s, halves[1], gh, nl.add, engine=_gp())
+    nisa.tensor_scalar(dst_ok, s, nl.greater, thr[:, 1:2])
+
+
+def _zig_half(dg, tab, shape, dst_x, dst_ok, dst_raw, tag):
+    """NumPy's float32 ziggurat fast path on the half ``r`` with digits ``dg``
+    (``random_standard_normal_f`` / ``random_standard_exponential_f``): ``i9 = r & 0x1ff``,
+    ``rabs = r >> 9`` (< 2^23); ``x = rabs * w[i9]``, accepted when ``rabs < k[i9]``, with
+    the host's 512-entry tables ``tab = [w | k]`` (normal: layer ``i9 & 0xff`` with the
+    sign bit 8 folded into ``w``'s negated second half; exponential: layer ``i9 >> 1``).
+    Table lookups: ``nc_n_gather`` (GpSimd, per partition). Writes x, the accept flag
+    (uint8) and the raw half (the slow path's input)."""
+    a = _u32(shape, f"za{tag}")
+    nisa.tensor_scalar(a, dg[1], nl.bitwise_and, 1, op1=nl.left_shift, operand1=8)
+    i9 = _u32(shape, f"zi{tag}")
+    nisa.tensor_tensor(i9, a, dg[0], nl.add, engine=_gp())               # < 512
+    b = _u32(shape, f"zb{tag}")
+    nisa.tensor_scalar(b, dg[1], nl.right_shift, 1)
+    c = _f32(shape, f"zc{tag}")
+    nisa.activation(c, nl.copy, dg[2], scale=128.0)
+    d = _f32(shape, f"zd{tag}")
+    nisa.activation(d, nl.copy, dg[3], scale=32768.0)
+    e = _f32(shape, f"ze{tag}")
+    nisa.tensor_tensor(e, c, d, nl.add, engine=_gp())
+    rabs = _u32(shape, f"zr{tag}")
+    nisa.tensor_tensor(rabs, e, b, nl.add, engine=_gp())                # r >> 9, < 2^23
+    w = _f32(shape, f"zw{tag}")
+    nisa.nc_n_gather(w, tab[:, 0:512], i9)
+    k = _f32(shape, f"zk{tag}")
+    nisa.nc_n_gather(k, tab[:, 512:1024], i9)
+    nisa.tensor_tensor(dst_x, rabs, w, nl.multiply)                      # NumPy's float product
+    nisa.tensor_tensor(dst_ok, rabs, k, nl.less, engine=_gp())
+    sh = _u32(shape, f"zs{tag}")
+    nisa.tensor_scalar(sh, rabs, nl.left_shift, 9)
+    nisa.tensor_tensor(dst_raw, sh, i9, nl.bitwise_or)
+
+
 @nki.jit
-def philox4x64_kernel(params, stat_hbm, n_chunks, F, mode="raw", rounds=ROUNDS):
+def philox4x64_kernel(params, stat_hbm, n_chunks, F, mode="raw", rounds=ROUNDS, aux=None):
     """NumPy's Philox-4x64-``rounds`` stream: ``out[ch, p, 8 j + 2 w + h]`` = half ``h``
     (0: low 32 bits) of word ``w`` of block ``base + ch * 128 * F + p * F + j``
     (``mode="raw"``, uint32), or NumPy's float32 uniform made from that half
@@ -569,14 +670,41 @@ def philox4x64_kernel(params, stat_hbm, n_chunks, F, mode="raw", rounds=ROUNDS):
     counter as eight 32-bit words (least significant first), the round-0 key as four
     32-bit words (k0 lo, k0 hi, k1 lo, k1 hi), then per round ``r`` the 8-bit digits of
     ``k0 + r W0`` and of ``k1 + r W1`` (host-computed). ``stat_hbm``: fp16 [128, 2048],
-    block ``8 w + j`` = ``m_{w,j} * I`` (digit ``j`` of multiplier ``w``)."""
-    out_dt = nl.uint32 if mode == "raw" else nl.float32
-    out = nl.ndarray((n_chunks, P, 8 * F), dtype=out_dt, buffer=nl.shared_hbm,
-                     name="philox64_out")
+    block ``8 w + j`` = ``m_{w,j} * I`` (digit ``j`` of multiplier ``w``).
+
+    ``mode="lemire"`` (NumPy's bounded integers, 32-bit draws): ``stat_hbm`` carries four
+    more blocks ``e_j * I`` (digits of the range's ``excl = rng + 1``) and ``aux`` (float32
+    [128, 2]) the threshold's 16-bit halves; returns ``(hi, ok)``: ``hi`` uint16
+    [n_chunks, 128, 16 F], the pairs (low, high) of each draw's ``(half * excl) >> 32``,
+    and ``ok`` uint8 [n_chunks, 128, 8 F], 1 where NumPy accepts the draw.
+    ``mode="zig"`` (NumPy's float32 ziggurat fast path): ``aux`` float32 [128, 1024] = the
+    512-entry ``w`` and ``k`` tables (:func:`_zig_half`); returns ``(x, ok, raw)``: the
+    fast-path values (float32), accept flags (uint8) and the raw halves (uint32)."""
     prm = _u32((P, 12 + 16 * rounds), "params64")
     nisa.dma_copy(dst=prm, src=params)
-    stat = nl.ndarray((P, 2 * ND * P), dtype=nl.float16, buffer=nl.sbuf, name="m_eye")
+    n_stat = 2 * ND * P + (4 * P if mode == "lemire" else 0)
+    stat = nl.ndarray((P, n_stat), dtype=nl.float16, buffer=nl.sbuf, name="m_eye")
     nisa.dma_copy(dst=stat, src=stat_hbm)
+    if mode == "lemire":
+        thr = _f32((P, 2), "lemire_thr")
+        nisa.dma_copy(dst=thr, src=aux)
+        out = nl.ndarray((n_chunks, P, 16 * F), dtype=nl.uint16, buffer=nl.shared_hbm,
+                         name="lemire_hi")
+        oks = nl.ndarray((n_chunks, P, 8 * F), dtype=nl.uint8, buffer=nl.shared_hbm,
+                         name="lemire_ok")
+    elif mode == "zig":
+        tab = _f32((P, 1024), "zig_tables")
+        nisa.dma_copy(dst=tab, src=aux)
+        out = nl.ndarray((n_chunks, P, 8 * F), dtype=nl.float32, buffer=nl.shared_hbm,
+                         name="zig_x")
+        oks = nl.ndarray((n_chunks, P, 8 * F), dtype=nl.uint8, buffer=nl.shared_hbm,
+                         name="zig_ok")
+        raws = nl.ndarray((n_chunks, P, 8 * F), dtype=nl.uint32, buffer=nl.shared_hbm,
+                          name="zig_raw")
+    else:
+        out_dt = nl.uint32 if mode == "raw" else nl.float32
+        out = nl.ndarray((n_chunks, P, 8 * F), dtype=out_dt, buffer=nl.shared_hbm,
+                         name="philox64_out")
     fbias = _f32((P, 1), "floor_bias")           # (P, 1) bias tile (trn1: no scalar bias)
     nisa.memset(fbias, FLOOR_BIAS)
     shape = (P, F)
@@ -631,13 +759,43 @@ def philox4x64_kernel(params, stat_hbm, n_chunks, F, mode="raw", rounds=ROUNDS):
                 nisa.tensor_tensor(b, hi0[j], x3k[j], nl.bitwise_xor)
                 n2.append(b)
             x0, x1k, x2, x3k = n0, lo1, n2, lo0
-        res = nl.ndarray((P, 8 * F), dtype=out_dt, buffer=nl.sbuf, name="philox64_res")
-        r8 = res.reshape((P, F, 8))
         words = [x0, x1k, x2, x3k]
-        for w in range(4):
-            for h in range(2):
-                _emit_half(r8[:, :, 2 * w + h], words[w][4 * h:4 * h + 4], shape, mode)
-        nisa.dma_copy(dst=out[ch], src=res)
+        if mode == "lemire":
+            res = nl.ndarray((P, 16 * F), dtype=nl.uint16, buffer=nl.sbuf, name="lemire_res")
+            r16 = res.reshape((P, F, 16))
+            ok = nl.ndarray((P, 8 * F), dtype=nl.uint8, buffer=nl.sbuf, name="lemire_okt")
+            o8 = ok.reshape((P, F, 8))
+            for w in range(4):
+                for h in range(2):
+                    i = 2 * w + h
+                    _lemire_half(words[w][4 * h:4 * h + 4], stat, fbias, thr, shape,
+                                 r16[:, :, 2 * i], r16[:, :, 2 * i + 1], o8[:, :, i], "")
+            nisa.dma_copy(dst=out[ch], src=res)
+            nisa.dma_copy(dst=oks[ch], src=ok)
+        elif mode == "zig":
+            res = nl.ndarray((P, 8 * F), dtype=nl.float32, buffer=nl.sbuf, name="zig_res")
+            ok = nl.ndarray((P, 8 * F), dtype=nl.uint8, buffer=nl.sbuf, name="zig_okt")
+            raw = nl.ndarray((P, 8 * F), dtype=nl.uint32, buffer=nl.sbuf, name="zig_rawt")
+            r8, o8, w8 = res.reshape((P, F, 8)), ok.reshape((P, F, 8)), raw.reshape((P, F, 8))
+            for w in range(4):
+                for h in range(2):
+                    i = 2 * w + h
+                    _zig_half(words[w][4 * h:4 * h + 4], tab, shape, r8[:, :, i],
+                              o8[:, :, i], w8[:, :, i], "")
+            nisa.dma_copy(dst=out[ch], src=res)
+            nisa.dma_copy(dst=oks[ch], src=ok)
+            nisa.dma_copy(dst=raws[ch], src=raw)
+        else:
+            res = nl.ndarray((P, 8 * F), dtype=out_dt, buffer=nl.sbuf, name="philox64_res")
+            r8 = res.reshape((P, F, 8))
+            for w in range(4):
+                for h in range(2):
+                    _emit_half(r8[:, :, 2 * w + h], words[w][4 * h:4 * h + 4], shape, mode)
+            nisa.dma_copy(dst=out[ch], src=res)
+    if mode == "lemire":
+        return out, oks
+    if mode == "zig":
+        return out, oks, raws
     return out
 
 
@@ -674,11 +832,66 @@ def _first_counter(counter):
     return [(v >> (64 * i)) & M64 for i in range(4)]
 
 
-def _run64(key, counter, n_blocks, mode, rounds, f_max):
+def _launch64(key, counter, n_blocks, mode, rounds, f_max, stat=None, aux=None):
     F, n_chunks = _plan64(n_blocks, f_max)
-    out = nki.simulate(philox4x64_kernel)(_params64(key, _first_counter(counter), rounds),
-                                          _stationary64(), n_chunks, F, mode, rounds)
+    return nki.simulate(philox4x64_kernel)(
+        _params64(key, _first_counter(counter), rounds),
+        _stationary64() if stat is None else stat, n_chunks, F, mode, rounds, aux)
+
+
+def _run64(key, counter, n_blocks, mode, rounds, f_max):
+    out = _launch64(key, counter, n_blocks, mode, rounds, f_max)
     return np.asarray(out).reshape(-1)[:8 * n_blocks]
+
+
+def _lemire_inputs(rng):
+    """Host side of ``mode="lemire"`` for NumPy's range ``rng`` (0 < rng < 2^32 - 1):
+    the stationary matrices with ``excl = rng + 1``'s digit blocks appended, and the
+    threshold ``(2^32 - 1 - rng) % excl`` as float32 16-bit halves on every partition."""
+    rng = int(rng)
+    if not 0 < rng < MASK32:
+        raise ValueError(f"lemire: range {rng} needs 0 < rng < 2^32 - 1")
+    excl = rng + 1
+    thr = (MASK32 - rng) % excl
+    eye = np.eye(P, dtype=np.float32)
+    blocks = [(((excl >> (DIG * j)) & 0xFF) * eye).astype(np.float16) for j in range(4)]
+    stat = np.concatenate([_stationary64()] + blocks, axis=1)
+    aux = np.ascontiguousarray(np.broadcast_to(
+        np.array([thr & 0xFFFF, thr >> 16], np.float32), (P, 2)))
+    return stat, aux
+
+
+def philox4x64_lemire32(key, counter, n_blocks, rng, *, rounds=ROUNDS, f_max=F64_MAX):
+    """NumPy's ``buffered_bounded_lemire_uint32`` step for range ``rng`` on each 32-bit
+    draw (low half of each word first) of blocks ``counter + 1 .. counter + n_blocks``,
+    made in the kernel: ``(hi, ok)`` -- ``(draw * (rng + 1)) >> 32`` (uint32) and whether
+    NumPy accepts the draw (bool), ``8 * n_blocks`` each. The caller keeps the accepted
+    ones in order (a rejected draw is skipped, the next one tried)."""
+    n_blocks = int(n_blocks)
+    if n_blocks <= 0:
+        return np.zeros(0, np.uint32), np.zeros(0, bool)
+    stat, aux = _lemire_inputs(rng)
+    hi, ok = _launch64(key, counter, n_blocks, "lemire", rounds, f_max, stat, aux)
+    hi = np.ascontiguousarray(np.asarray(hi), dtype="<u2").reshape(-1).view("<u4")
+    return hi[:8 * n_blocks].astype(np.uint32), np.asarray(ok).reshape(-1)[:8 * n_blocks] == 1
+
+
+def philox4x64_zig32(key, counter, n_blocks, tables, *, rounds=ROUNDS, f_max=F64_MAX):
+    """NumPy's float32 ziggurat fast path (normal or exponential: ``tables``, float32
+    [1024] = the 512-entry ``w`` and ``k`` tables of :func:`_zig_half`) on each 32-bit draw
+    of blocks ``counter + 1 .. counter + n_blocks``, made in the kernel: ``(x, ok, raw)``
+    -- the fast-path value, whether it is accepted, and the draw (for the slow path)."""
+    n_blocks = int(n_blocks)
+    if n_blocks <= 0:
+        return np.zeros(0, np.float32), np.zeros(0, bool), np.zeros(0, np.uint32)
+    tab = np.asarray(tables, np.float32).reshape(1, 1024)
+    if not np.all(np.isfinite(tab)) or np.any(tab[0, 512:] >= 2.0 ** 24):
+        raise ValueError("zig tables: finite w, k below 2^24")
+    aux = np.ascontiguousarray(np.broadcast_to(tab, (P, 1024)))
+    x, ok, raw = _launch64(key, counter, n_blocks, "zig", rounds, f_max, None, aux)
+    n = 8 * n_blocks
+    return (np.asarray(x).reshape(-1)[:n], np.asarray(ok).reshape(-1)[:n] == 1,
+            np.asarray(raw).reshape(-1)[:n])
 
 
 def philox4x64_words(key, counter, n_blocks, *, rounds=ROUNDS, f_max=F64_MAX):
@@ -871,14 +1084,20 @@ def estimate(n, mode="uniform", f_max=F_MAX):
 
 def estimate64(n_blocks, f_max=F64_MAX, mode="raw"):
     """Cost-model report of one :func:`philox4x64_kernel` launch for ``n_blocks`` blocks
-    (dry run): ``values_per_s`` counts uint64 words (``mode="raw"``) or float32 uniforms
-    (``mode="uniform"``, 8 per block); ``per_chunk`` gives instructions per chunk by
+    (dry run): ``values_per_s`` counts uint64 words (``mode="raw"``) or the 8 values per
+    block of ``mode="uniform"`` (float32 uniforms), ``"lemire"`` (bounded-integer
+    candidates) or ``"zig"`` (float32 ziggurat fast-path values); ``per_chunk`` gives instructions per chunk by
     engine (each over 128 x F blocks)."""
     import kernels.emulator as emu
     F, n_chunks = _plan64(n_blocks, f_max)
+    stat, aux = _stationary64(), None
+    if mode == "lemire":
+        stat, aux = _lemire_inputs(999)
+    elif mode == "zig":
+        aux = np.zeros((P, 1024), np.float32)
     with emu.dry_run(), emu.profile() as prof:
-        emu.nki.simulate(philox4x64_kernel)(_params64((0, 0), (0, 0, 0, 0)), _stationary64(),
-                                            n_chunks, F, mode, ROUNDS)
+        emu.nki.simulate(philox4x64_kernel)(_params64((0, 0), (0, 0, 0, 0)), stat,
+                                            n_chunks, F, mode, ROUNDS, aux)
     rep = prof.report()
     per = 4 * n_blocks if mode == "raw" else 8 * n_blocks
     rep["per_chunk"] = {e: c / n_chunks for e, c in rep["instructions"].items()}
