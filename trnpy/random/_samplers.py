@@ -82,7 +82,16 @@ def bounded(stream, off: int, rng: int, n: int, bits: int):
     thr = (mask - rng) % excl
 
     def draw(m):
-        u = stream.peek32(-(-m // parts))
+        if width == 32:
+            # NumPy's Lemire step in the kernel where routed there (8/16-bit draws and
+            # ranges of 2^32 and up stay on torch)
+            r, where = stream.kernel_halves("random_integers", m, "lemire", rng,
+                                            functools.partial(_lemire_host, excl, thr))
+            if r is not None:
+                return r
+            u = stream.peek32(m, where)
+        else:
+            u = stream.peek32(-(-m // parts))
         v = _split(u, width, parts)[:m]
         prod = v * excl                           # < 2**64: bits exact (wraps for 32)
         hi = (prod >> width).bitwise_and_(mask)   # logical shift of the bit pattern
@@ -90,6 +99,12 @@ def bounded(stream, off: int, rng: int, n: int, bits: int):
     vals, used = _accepted(draw, n)
     stream.take32(-(-used // parts))
     return vals + signed(off)
+
+
+def _lemire_host(excl, thr, u):
+    """NumPy's Lemire step on host uint32 draws ``u``: (m >> 32, accepted)."""
+    m = u.astype(np.uint64) * np.uint64(excl)
+    return (m >> np.uint64(32)).astype(np.int64), (m & np.uint64(M32)) >= thr
 
 
 def _mulhi64(a, b):
@@ -501,6 +516,26 @@ def _fast(kind, w, tdevice):
     return x, ri < _device_tables(tdevice, "ke_float").index_select(0, idx)
 
 
+@functools.lru_cache(maxsize=None)
+def _kernel_tables(kind):
+    """The kernel's float32 [1024] = 512-entry ``w`` | ``k`` tables indexed by the draw's
+    low 9 bits: normal32, layer = bits 0-7 and the sign (bit 8) folded into ``w``;
+    exp32, layer = bits 1-8 (each entry twice). ``k`` < 2^23: exact in float32."""
+    if kind == "normal32":
+        w, k = _table("wi_float"), _table("ki_float")
+        w, k = np.concatenate([w, -w]), np.concatenate([k, k])
+    else:
+        w, k = np.repeat(_table("we_float"), 2), np.repeat(_table("ke_float"), 2)
+    return np.concatenate([w.astype(np.float32), k.astype(np.float32)])
+
+
+def _fast_host(kind, u):
+    """The kernel's fast path (:func:`_kernel_tables`) on host uint32 draws ``u``."""
+    tab = _kernel_tables(kind)
+    i9, r = (u & np.uint32(0x1FF)).astype(np.intp), u >> np.uint32(9)
+    return r.astype(np.float32) * tab[i9], r.astype(np.float32) < tab[512 + i9], u
+
+
 _SLOW = {"normal64": _slow_normal64, "normal32": _slow_normal32,
          "exp64": _slow_exp64, "exp32": _slow_exp32}
 
@@ -646,8 +681,15 @@ def ziggurat(stream, kind: str, n: int):
     fused = _libm_variant(tdevice)[0 if wide else 1]
     m = n + n // 16 + _EXTRA
     while True:
-        w = stream.peek64(m) if wide else stream.peek32(m)
-        x, ok = _fast(kind, w, tdevice)
+        r = None
+        if not wide:                         # the fast path in the kernel where routed
+            r, where = stream.kernel_halves("random_ziggurat", m, "zig", _kernel_tables(kind),
+                                            functools.partial(_fast_host, kind))
+        if r is not None:
+            x, ok, w = r
+        else:
+            w = stream.peek64(m) if wide else stream.peek32(m, where)
+            x, ok = _fast(kind, w, tdevice)
         S = torch.nonzero(~ok).reshape(-1)
         idx = _layer(kind, w[S])
         acc, und = _wedge(kind, idx, _uni(wide, w[(S + 1).clamp(max=m - 1)]), x[S], tdevice)
