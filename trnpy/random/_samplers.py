@@ -96,7 +96,7 @@ def bounded(stream, off: int, rng: int, n: int, bits: int):
         prod = v * excl                           # < 2**64: bits exact (wraps for 32)
         hi = (prod >> width).bitwise_and_(mask)   # logical shift of the bit pattern
         return hi, prod.bitwise_and_(mask) >= thr
-    vals, used = _accepted(draw, n)
+    vals, used = _accepted(draw, n, thr / (mask + 1.0))
     stream.take32(-(-used // parts))
     return vals + signed(off)
 
@@ -193,10 +193,11 @@ def _split(u, width, parts):
     return ((u[:, None] >> shifts) & ((1 << width) - 1)).reshape(-1)
 
 
-def _accepted(draw, n):
+def _accepted(draw, n, reject=0.0):
     """The first ``n`` accepted values of a rejection sampler with one draw per attempt,
-    and the number of draws used. ``draw(m)`` -> (values, accepted) for ``m`` draws."""
-    m = n + n // 64 + 16
+    and the number of draws used. ``draw(m)`` -> (values, accepted) for ``m`` draws;
+    ``reject``: the rejection probability (sizes the first batch: one launch, usually)."""
+    m = int(n / (1.0 - reject) * 1.01) + n // 64 + 16
     while True:
         vals, ok = draw(m)
         if bool(ok[:n].all()):                   # no rejection (small ranges: usual)
