@@ -641,6 +641,27 @@ def test_neuron_float64_only_methods_give_float32(emulated_neuron, name, args):
     _state_eq(g, r)
 
 
+@pytest.mark.parametrize("name", ["uniform", "normal", "exponential"])
+@given(seed=st.integers(0, 2 ** 64 - 1), size=st.sampled_from([1, 7, 1000]),
+       a=st.floats(-1e6, 1e6), b=st.floats(1e-6, 1e6), k32=st.integers(0, 1))
+@settings(max_examples=examples(10))
+def test_neuron_float64_only_methods_within_one_float32_ulp(emulated_neuron, name, seed,
+                                                            size, a, b, k32):
+    """Issue 11 item 2: ``uniform`` / ``normal`` / ``exponential`` (float64-only in NumPy)
+    give float32 on the neuron device within one float32 ulp of NumPy's float64 values
+    (they are NumPy's float64 values rounded once), over seeds, sizes and parameters."""
+    g, r = tr.default_rng(seed, device=emulated_neuron), _ref(seed)
+    _prefix(g, r, k32, 0)
+    args = {"uniform": (a, a + b), "normal": (a, b), "exponential": (b,)}[name]
+    res = to_np(getattr(g, name)(*args, size=size))
+    exp = getattr(r, name)(*args, size=size)
+    assert res.dtype == np.float32
+    ulp = np.spacing(np.abs(exp).astype(np.float32)).astype(np.float64)
+    assert np.all(np.abs(res.astype(np.float64) - exp) <= ulp)
+    np.testing.assert_array_equal(res, exp.astype(np.float32))
+    _state_eq(g, r)
+
+
 def test_neuron_refuses_float64_and_strict(emulated_neuron):
     g = tr.default_rng(0, device=emulated_neuron)
     with pytest.raises(TypeError):
