@@ -3,10 +3,15 @@ and NumPy's Philox-4x64-10 stream (:func:`philox4x64_kernel`: bit for bit
 ``numpy.random.Philox(key=, counter=).random_raw`` (:func:`philox4x64_words`) and NumPy's
 float32 ``random`` (:func:`philox4x64_uniform32`); the state as 8-bit digits, the 64x64
 products on TensorE, carries on ScalarE / GpSimd, XORs on VectorE (see the Philox-4x64
-section). Cost model, one launch (:func:`estimate64`), float32 uniforms per second per
-NeuronCore: 1.82e9 (trn1) / 1.56e9 (trn2) at F = 1024 blocks per partition per chunk
-(2^17 blocks and up), 1.71e9 / 1.46e9 at F = 512; VectorE-bound, ScalarE within 3%,
-GpSimd and TensorE within 15-20%.
+section). NumPy's transforms of its 32-bit draws run in the same kernel:
+``mode="lemire"`` (:func:`philox4x64_lemire32`: ``integers``' 32-bit Lemire step, the
+candidate and NumPy's accept flag) and ``mode="zig"`` (:func:`philox4x64_zig32`: the
+float32 ziggurat fast path of ``standard_normal`` / ``standard_exponential``, value,
+accept flag and raw draw; table lookups by ``nisa.nc_n_gather``); the rare rejections
+and slow paths are resolved by the caller from the flags. Cost model, one launch
+(:func:`estimate64`, 2^17 blocks, F = 1024), values per second per NeuronCore, trn1 /
+trn2: float32 uniforms 1.46e9 / 1.25e9 (VectorE-bound), integers 1.36e9 / 1.17e9
+(GpSimd-bound), float32 ziggurat 1.36e9 / 1.17e9 (VectorE-bound).
 
 Kernel (NKI 0.3+, through :mod:`kernels.nki_adapter`): :func:`philox_kernel`
 ``(params[128, 6] uint32) -> out[n_chunks, 128, 4 * F]`` with ``mode`` one of
