@@ -604,6 +604,11 @@ def test_neuron_kernel_transforms_by_threshold_and_out(emulated_neuron):
     g.standard_exponential(out=out[1:4], dtype=np.float32)   # a contiguous view
     r.standard_exponential(out=ref[1:4], dtype=np.float32)
     np.testing.assert_array_equal(to_np(out), ref)
+    with trnpy.strict_kernels(), trnpy.force_kernels():     # size 0: nothing drawn
+        for name in ("standard_normal", "standard_exponential"):
+            _bits_eq(getattr(g, name)(0, dtype=np.float32),
+                     getattr(r, name)(0, dtype=np.float32))
+        _bits_eq(g.integers(5, 10, size=(2, 0)), r.integers(5, 10, size=(2, 0)))
     for call in ((0, 7, 0), (0, 200, 11, np.uint8), (0, 2 ** 33, 5)):
         _bits_eq(g.integers(*call[:2], size=call[2], dtype=(call[3:] or (np.int64,))[0]),
                  r.integers(*call[:2], size=call[2], dtype=(call[3:] or (np.int64,))[0]))
