@@ -5,13 +5,15 @@ float32 ``random`` (:func:`philox4x64_uniform32`); the state as 8-bit digits, th
 products on TensorE, carries on ScalarE / GpSimd, XORs on VectorE (see the Philox-4x64
 section). NumPy's transforms of its 32-bit draws run in the same kernel:
 ``mode="lemire"`` (:func:`philox4x64_lemire32`: ``integers``' 32-bit Lemire step, the
-candidate and NumPy's accept flag) and ``mode="zig"`` (:func:`philox4x64_zig32`: the
+candidate and NumPy's accept flag; ``"lemire8"``, :func:`philox4x64_lemire8`: the 8-bit
+step on each byte) and ``mode="zig"`` (:func:`philox4x64_zig32`: the
 float32 ziggurat fast path of ``standard_normal`` / ``standard_exponential``, value,
 accept flag and raw draw; table lookups by ``nisa.nc_n_gather``); the rare rejections
 and slow paths are resolved by the caller from the flags. Cost model, one launch
 (:func:`estimate64`, 2^17 blocks, F = 1024), values per second per NeuronCore, trn1 /
 trn2: float32 uniforms 1.46e9 / 1.25e9 (VectorE-bound), integers 1.36e9 / 1.17e9
-(GpSimd-bound), float32 ziggurat 1.36e9 / 1.17e9 (VectorE-bound).
+(GpSimd-bound), 8-bit integers 5.6e9 / 4.8e9, float32 ziggurat 1.36e9 / 1.17e9
+(VectorE-bound).
 
 Kernel (NKI 0.3+, through :mod:`kernels.nki_adapter`): :func:`philox_kernel`
 ``(params[128, 6] uint32) -> out[n_chunks, 128, 4 * F]`` with ``mode`` one of
@@ -631,6 +633,21 @@ def _lemire_half(dg, stat, fbias, thr, shape, dst_lo, dst_hi, dst_ok, tag):
     nisa.tensor_scalar(dst_ok, s, nl.greater, thr[:, 1:2])
 
 
+def _lemire8_half(dg, fbias, prm8, shape, dst_hi, dst_ok, tag):
+    """NumPy's ``buffered_bounded_lemire_uint8`` step on each byte ``d`` of a half (low
+    byte first): ``a = d * excl / 256`` (< 256 with 8 fractional bits: fp32-exact),
+    ``hi = floor(a)`` (the floor trick of :data:`FLOOR_BIAS`), accepted when the
+    fraction ``a - hi`` (= leftover / 256) >= threshold / 256. ``prm8`` = (P, 2) float32
+    (excl / 256, threshold / 256); ``dst_hi`` / ``dst_ok``: 4 uint8 slots each."""
+    for b in range(4):
+        a = _f32(shape, f"b8a{tag}")
+        nisa.activation(a, nl.copy, dg[b], scale=prm8[:, 0:1])
+        nisa.activation(dst_hi[b], nl.copy, dg[b], bias=fbias, scale=prm8[:, 0:1])
+        f = _f32(shape, f"b8f{tag}")
+        nisa.tensor_tensor(f, a, dst_hi[b], nl.subtract, engine=_gp())
+        nisa.tensor_scalar(dst_ok[b], f, nl.greater_equal, prm8[:, 1:2])
+
+
 def _zig_half(dg, tab, shape, dst_x, dst_ok, dst_raw, tag):
     """NumPy's float32 ziggurat fast path on the half ``r`` with digits ``dg``
     (``random_standard_normal_f`` / ``random_standard_exponential_f``): ``i9 = r & 0x1ff``,
@@ -682,6 +699,8 @@ def philox4x64_kernel(params, stat_hbm, n_chunks, F, mode="raw", rounds=ROUNDS, 
     [128, 2]) the threshold's 16-bit halves; returns ``(hi, ok)``: ``hi`` uint16
     [n_chunks, 128, 16 F], the pairs (low, high) of each draw's ``(half * excl) >> 32``,
     and ``ok`` uint8 [n_chunks, 128, 8 F], 1 where NumPy accepts the draw.
+    ``mode="lemire8"``: the 8-bit step on each byte, ``aux`` (float32 [128, 2]) = (excl /
+    256, threshold / 256); returns ``(hi, ok)``, uint8 [n_chunks, 128, 32 F] each.
     ``mode="zig"`` (NumPy's float32 ziggurat fast path): ``aux`` float32 [128, 1024] = the
     512-entry ``w`` and ``k`` tables (:func:`_zig_half`); returns ``(x, ok, raw)``: the
     fast-path values (float32), accept flags (uint8) and the raw halves (uint32)."""
@@ -697,6 +716,13 @@ def philox4x64_kernel(params, stat_hbm, n_chunks, F, mode="raw", rounds=ROUNDS, 
                          name="lemire_hi")
         oks = nl.ndarray((n_chunks, P, 8 * F), dtype=nl.uint8, buffer=nl.shared_hbm,
                          name="lemire_ok")
+    elif mode == "lemire8":
+        prm8 = _f32((P, 2), "lemire8_prm")
+        nisa.dma_copy(dst=prm8, src=aux)
+        out = nl.ndarray((n_chunks, P, 32 * F), dtype=nl.uint8, buffer=nl.shared_hbm,
+                         name="lemire8_hi")
+        oks = nl.ndarray((n_chunks, P, 32 * F), dtype=nl.uint8, buffer=nl.shared_hbm,
+                         name="lemire8_ok")
     elif mode == "zig":
         tab = _f32((P, 1024), "zig_tables")
         nisa.dma_copy(dst=tab, src=aux)
@@ -777,6 +803,20 @@ def philox4x64_kernel(params, stat_hbm, n_chunks, F, mode="raw", rounds=ROUNDS, 
                                  r16[:, :, 2 * i], r16[:, :, 2 * i + 1], o8[:, :, i], "")
             nisa.dma_copy(dst=out[ch], src=res)
             nisa.dma_copy(dst=oks[ch], src=ok)
+        elif mode == "lemire8":
+            res = nl.ndarray((P, 32 * F), dtype=nl.uint8, buffer=nl.sbuf, name="lemire8_res")
+            ok = nl.ndarray((P, 32 * F), dtype=nl.uint8, buffer=nl.sbuf, name="lemire8_okt")
+            r32, o32 = res.reshape((P, F, 32)), ok.reshape((P, F, 32))
+            for w in range(4):
+                for h in range(2):
+                    i = 4 * (2 * w + h)
+                    _lemire8_half(words[w][4 * h:4 * h + 4], fbias, prm8, shape,
+                                  [r32[:, :, i], r32[:, :, i + 1], r32[:, :, i + 2],
+                                   r32[:, :, i + 3]],
+                                  [o32[:, :, i], o32[:, :, i + 1], o32[:, :, i + 2],
+                                   o32[:, :, i + 3]], "")
+            nisa.dma_copy(dst=out[ch], src=res)
+            nisa.dma_copy(dst=oks[ch], src=ok)
         elif mode == "zig":
             res = nl.ndarray((P, 8 * F), dtype=nl.float32, buffer=nl.sbuf, name="zig_res")
             ok = nl.ndarray((P, 8 * F), dtype=nl.uint8, buffer=nl.sbuf, name="zig_okt")
@@ -797,7 +837,7 @@ def philox4x64_kernel(params, stat_hbm, n_chunks, F, mode="raw", rounds=ROUNDS, 
                 for h in range(2):
                     _emit_half(r8[:, :, 2 * w + h], words[w][4 * h:4 * h + 4], shape, mode)
             nisa.dma_copy(dst=out[ch], src=res)
-    if mode == "lemire":
+    if mode in ("lemire", "lemire8"):
         return out, oks
     if mode == "zig":
         return out, oks, raws
@@ -879,6 +919,24 @@ def philox4x64_lemire32(key, counter, n_blocks, rng, *, rounds=ROUNDS, f_max=F64
     hi, ok = _launch64(key, counter, n_blocks, "lemire", rounds, f_max, stat, aux)
     hi = np.ascontiguousarray(np.asarray(hi), dtype="<u2").reshape(-1).view("<u4")
     return hi[:8 * n_blocks].astype(np.uint32), np.asarray(ok).reshape(-1)[:8 * n_blocks] == 1
+
+
+def philox4x64_lemire8(key, counter, n_blocks, rng, *, rounds=ROUNDS, f_max=F64_MAX):
+    """NumPy's ``buffered_bounded_lemire_uint8`` step for range ``rng`` (0 < rng < 255)
+    on each byte (low byte of each 32-bit draw first) of blocks ``counter + 1 .. counter
+    + n_blocks``, made in the kernel: ``(hi, ok)`` -- ``(byte * (rng + 1)) >> 8`` (uint8)
+    and NumPy's accept flag (bool), ``32 * n_blocks`` each."""
+    n_blocks, rng = int(n_blocks), int(rng)
+    if not 0 < rng < 255:
+        raise ValueError(f"lemire8: range {rng} needs 0 < rng < 255")
+    if n_blocks <= 0:
+        return np.zeros(0, np.uint8), np.zeros(0, bool)
+    excl = rng + 1
+    aux = np.ascontiguousarray(np.broadcast_to(
+        np.array([excl / 256.0, ((255 - rng) % excl) / 256.0], np.float32), (P, 2)))
+    hi, ok = _launch64(key, counter, n_blocks, "lemire8", rounds, f_max, None, aux)
+    n = 32 * n_blocks
+    return np.asarray(hi).reshape(-1)[:n], np.asarray(ok).reshape(-1)[:n] == 1
 
 
 def philox4x64_zig32(key, counter, n_blocks, tables, *, rounds=ROUNDS, f_max=F64_MAX):
@@ -1098,13 +1156,15 @@ def estimate64(n_blocks, f_max=F64_MAX, mode="raw"):
     stat, aux = _stationary64(), None
     if mode == "lemire":
         stat, aux = _lemire_inputs(999)
+    elif mode == "lemire8":
+        aux = np.zeros((P, 2), np.float32)
     elif mode == "zig":
         aux = np.zeros((P, 1024), np.float32)
     with emu.dry_run(), emu.profile() as prof:
         emu.nki.simulate(philox4x64_kernel)(_params64((0, 0), (0, 0, 0, 0)), stat,
                                             n_chunks, F, mode, ROUNDS, aux)
     rep = prof.report()
-    per = 4 * n_blocks if mode == "raw" else 8 * n_blocks
+    per = {"raw": 4, "lemire8": 32}.get(mode, 8) * n_blocks
     rep["per_chunk"] = {e: c / n_chunks for e, c in rep["instructions"].items()}
     rep["F"], rep["n_chunks"] = F, n_chunks
     for t in rep["estimate"]:

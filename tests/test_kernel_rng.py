@@ -313,6 +313,24 @@ def test_zig_mode_is_numpys_float32_ziggurat_fast_path(kind, target):
                                   np.array(vals, np.float32)[ok].view(np.uint32))
 
 
+@pytest.mark.parametrize("rng_,target", [(199, "trn1"), (2, "trn2"), (254, "trn2")])
+def test_lemire8_mode_is_numpys_uint8_step(rng_, target):
+    """``mode="lemire8"``: NumPy's ``buffered_bounded_lemire_uint8`` on every byte of the
+    stream (low byte of each 32-bit draw first): ``(byte * excl) >> 8`` and the accept
+    flag ``(byte * excl) & 0xFF >= (255 - rng) % excl``, from NumPy's raw stream."""
+    with emu.target(target):
+        (hi, ok), _ = counted(lambda: rng.philox4x64_lemire8(_KEY, _CTR, 129, rng_, f_max=1),
+                              ("scalar", "gpsimd", "vector"))
+    u = np.random.Philox(key=np.array(_KEY, np.uint64),
+                         counter=np.array(_CTR, np.uint64)).random_raw(4 * 129).view(np.uint32)
+    b = u.view(np.uint8).astype(np.uint32)              # little-endian: low byte first
+    m = b * np.uint32(rng_ + 1)
+    np.testing.assert_array_equal(hi, (m >> np.uint32(8)).astype(np.uint8))
+    np.testing.assert_array_equal(ok, (m & np.uint32(0xFF)) >= (255 - rng_) % (rng_ + 1))
+    if rng_ == 199:
+        assert 0.15 < 1 - ok.mean() < 0.3                # threshold 56 of 256
+
+
 def test_lemire_psum_bank_split(monkeypatch):
     """Lemire's product columns run per PSUM bank too (banks of 2 blocks, F = 5)."""
     monkeypatch.setattr(rng, "PSUM_F", 2)
@@ -342,7 +360,7 @@ def test_lemire_arithmetic_is_exact():
 def test_transform_modes_cost_model():
     """Issue 11 item 6: the integer and float32 ziggurat modes keep >= 1e9 values / s per
     NeuronCore on trn2 (cost model), and the uniforms did not regress."""
-    for mode in ("uniform", "lemire", "zig"):
+    for mode in ("uniform", "lemire", "lemire8", "zig"):
         rep = rng.estimate64(1 << 17, mode=mode)
         assert rep["estimate"]["trn2"]["values_per_s"] >= 1e9, mode
         assert rep["peak_sbuf_bytes_per_partition"] <= 192 * 1024
