@@ -11,8 +11,8 @@ float32 ziggurat fast path of ``standard_normal`` / ``standard_exponential``, va
 accept flag and raw draw; table lookups by ``nisa.nc_n_gather``); the rare rejections
 and slow paths are resolved by the caller from the flags. Cost model, one launch
 (:func:`estimate64`, 2^17 blocks, F = 1024), values per second per NeuronCore, trn1 /
-trn2: float32 uniforms 1.46e9 / 1.25e9 (VectorE-bound), integers 1.36e9 / 1.17e9
-(GpSimd-bound), 8-bit integers 5.6e9 / 4.8e9, float32 ziggurat 1.36e9 / 1.17e9
+trn2: float32 uniforms 1.46e9 / 1.25e9 (VectorE-bound), integers 1.39e9 / 1.19e9
+(VectorE-bound), 8-bit integers 5.6e9 / 4.8e9, float32 ziggurat 1.36e9 / 1.17e9
 (VectorE-bound).
 
 Kernel (NKI 0.3+, through :mod:`kernels.nki_adapter`): :func:`philox_kernel`
@@ -584,7 +584,8 @@ def _lemire_half(dg, stat, fbias, thr, shape, dst_lo, dst_hi, dst_ok, tag):
     x16 = []
     for i in range(4):                           # TensorE operands: fp16 (exact < 2048)
         t = _f16(shape, f"l16{tag}{i}")
-        nisa.tensor_copy(t, dg[i], engine=_gp())
+        # three copies on VectorE, one on GpSimd: the engine balance (cost model, +2%)
+        nisa.tensor_copy(t, dg[i], engine=_gp() if i >= 3 else nisa.engine.vector)
         x16.append(t)
     cs, ts, qs = [], [], []
     for k in range(7):
