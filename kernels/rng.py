@@ -5,14 +5,16 @@ float32 ``random`` (:func:`philox4x64_uniform32`); the state as 8-bit digits, th
 products on TensorE, carries on ScalarE / GpSimd, XORs on VectorE (see the Philox-4x64
 section). NumPy's transforms of its 32-bit draws run in the same kernel:
 ``mode="lemire"`` (:func:`philox4x64_lemire32`: ``integers``' 32-bit Lemire step, the
-candidate and NumPy's accept flag; ``"lemire8"``, :func:`philox4x64_lemire8`: the 8-bit
-step on each byte) and ``mode="zig"`` (:func:`philox4x64_zig32`: the
+candidate and NumPy's accept flag; ``"lemire16"`` / ``"lemire8"``,
+:func:`philox4x64_lemire16` / :func:`philox4x64_lemire8`: the 16- / 8-bit steps on its
+parts) and ``mode="zig"`` (:func:`philox4x64_zig32`: the
 float32 ziggurat fast path of ``standard_normal`` / ``standard_exponential``, value,
 accept flag and raw draw; table lookups by ``nisa.nc_n_gather``); the rare rejections
 and slow paths are resolved by the caller from the flags. Cost model, one launch
 (:func:`estimate64`, 2^17 blocks, F = 1024), values per second per NeuronCore, trn1 /
 trn2: float32 uniforms 1.46e9 / 1.25e9 (VectorE-bound), integers 1.39e9 / 1.19e9
-(VectorE-bound), 8-bit integers 5.6e9 / 4.8e9, float32 ziggurat 1.36e9 / 1.17e9
+(VectorE-bound), 16-bit integers 2.86e9 / 2.45e9, 8-bit integers 5.6e9 / 4.8e9,
+float32 ziggurat 1.36e9 / 1.17e9
 (VectorE-bound).
 
 Kernel (NKI 0.3+, through :mod:`kernels.nki_adapter`): :func:`philox_kernel`
@@ -649,6 +651,40 @@ def _lemire8_half(dg, fbias, prm8, shape, dst_hi, dst_ok, tag):
         nisa.tensor_scalar(dst_ok[b], f, nl.greater_equal, prm8[:, 1:2])
 
 
+def _lemire16_half(dg, fbias, prm16, shape, dst_hi, dst_ok, tag):
+    """NumPy's ``buffered_bounded_lemire_uint16`` step on each 16-bit part ``v = d_a + 256
+    d_b`` of a half (low part first), ``prm16`` = (P, 3) float32 (e0, e1, threshold):
+    the digit product ``v * excl`` by columns ``c0 = d_a e0``, ``c1 = d_a e1 + d_b e0``,
+    ``c2 = d_b e1`` (ScalarE products by (P, 1) scale tiles, each < 2^16), the carry chain
+    ``t_k = c_k + q_{k-1}`` (< 2^18), ``m >> 16 = t_2`` and ``leftover = t_0 + 256 (c1 -
+    256 q_1)`` (fp32-exact integers), accepted when ``leftover >= threshold``."""
+    for v in range(2):
+        da, db = dg[2 * v], dg[2 * v + 1]
+        pr = []
+        for (d, e) in ((da, 0), (da, 1), (db, 0), (db, 1)):
+            t = _u32(shape, f"w16p{tag}")
+            nisa.activation(t, nl.copy, d, scale=prm16[:, e:e + 1])
+            pr.append(t)
+        c1 = _u32(shape, f"w16c{tag}")
+        nisa.tensor_tensor(c1, pr[1], pr[2], nl.add, engine=_gp())
+        q0 = _u32(shape, f"w16q0{tag}")
+        nisa.activation(q0, nl.copy, pr[0], bias=fbias, scale=1.0 / 256)
+        t1 = _u32(shape, f"w16t1{tag}")
+        nisa.tensor_tensor(t1, c1, q0, nl.add, engine=_gp())
+        q1 = _u32(shape, f"w16q1{tag}")
+        nisa.activation(q1, nl.copy, t1, bias=fbias, scale=1.0 / 256)
+        nisa.tensor_tensor(dst_hi[v], pr[3], q1, nl.add, engine=_gp())     # m >> 16
+        u = _f32(shape, f"w16u{tag}")
+        nisa.activation(u, nl.copy, q1, scale=256.0)
+        w = _f32(shape, f"w16w{tag}")
+        nisa.tensor_tensor(w, c1, u, nl.subtract, engine=_gp())
+        x = _f32(shape, f"w16x{tag}")
+        nisa.activation(x, nl.copy, w, scale=256.0)
+        lo = _f32(shape, f"w16l{tag}")
+        nisa.tensor_tensor(lo, pr[0], x, nl.add, engine=_gp())          # leftover
+        nisa.tensor_scalar(dst_ok[v], lo, nl.greater_equal, prm16[:, 2:3])
+
+
 def _zig_half(dg, tab, shape, dst_x, dst_ok, dst_raw, tag):
     """NumPy's float32 ziggurat fast path on the half ``r`` with digits ``dg``
     (``random_standard_normal_f`` / ``random_standard_exponential_f``): ``i9 = r & 0x1ff``,
@@ -700,7 +736,9 @@ def philox4x64_kernel(params, stat_hbm, n_chunks, F, mode="raw", rounds=ROUNDS, 
     [128, 2]) the threshold's 16-bit halves; returns ``(hi, ok)``: ``hi`` uint16
     [n_chunks, 128, 16 F], the pairs (low, high) of each draw's ``(half * excl) >> 32``,
     and ``ok`` uint8 [n_chunks, 128, 8 F], 1 where NumPy accepts the draw.
-    ``mode="lemire8"``: the 8-bit step on each byte, ``aux`` (float32 [128, 2]) = (excl /
+    ``mode="lemire16"``: the 16-bit step on each 16-bit part, ``aux`` (float32 [128, 3]) =
+    (excl's two digits, threshold); returns ``(hi, ok)``, uint16 / uint8 [n_chunks, 128,
+    16 F]. ``mode="lemire8"``: the 8-bit step on each byte, ``aux`` (float32 [128, 2]) = (excl /
     256, threshold / 256); returns ``(hi, ok)``, uint8 [n_chunks, 128, 32 F] each.
     ``mode="zig"`` (NumPy's float32 ziggurat fast path): ``aux`` float32 [128, 1024] = the
     512-entry ``w`` and ``k`` tables (:func:`_zig_half`); returns ``(x, ok, raw)``: the
@@ -724,6 +762,13 @@ def philox4x64_kernel(params, stat_hbm, n_chunks, F, mode="raw", rounds=ROUNDS, 
                          name="lemire8_hi")
         oks = nl.ndarray((n_chunks, P, 32 * F), dtype=nl.uint8, buffer=nl.shared_hbm,
                          name="lemire8_ok")
+    elif mode == "lemire16":
+        prm16 = _f32((P, 3), "lemire16_prm")
+        nisa.dma_copy(dst=prm16, src=aux)
+        out = nl.ndarray((n_chunks, P, 16 * F), dtype=nl.uint16, buffer=nl.shared_hbm,
+                         name="lemire16_hi")
+        oks = nl.ndarray((n_chunks, P, 16 * F), dtype=nl.uint8, buffer=nl.shared_hbm,
+                         name="lemire16_ok")
     elif mode == "zig":
         tab = _f32((P, 1024), "zig_tables")
         nisa.dma_copy(dst=tab, src=aux)
@@ -818,6 +863,18 @@ def philox4x64_kernel(params, stat_hbm, n_chunks, F, mode="raw", rounds=ROUNDS, 
                                    o32[:, :, i + 3]], "")
             nisa.dma_copy(dst=out[ch], src=res)
             nisa.dma_copy(dst=oks[ch], src=ok)
+        elif mode == "lemire16":
+            res = nl.ndarray((P, 16 * F), dtype=nl.uint16, buffer=nl.sbuf, name="w16_res")
+            ok = nl.ndarray((P, 16 * F), dtype=nl.uint8, buffer=nl.sbuf, name="w16_okt")
+            r16, o16 = res.reshape((P, F, 16)), ok.reshape((P, F, 16))
+            for w in range(4):
+                for h in range(2):
+                    i = 2 * (2 * w + h)
+                    _lemire16_half(words[w][4 * h:4 * h + 4], fbias, prm16, shape,
+                                   [r16[:, :, i], r16[:, :, i + 1]],
+                                   [o16[:, :, i], o16[:, :, i + 1]], "")
+            nisa.dma_copy(dst=out[ch], src=res)
+            nisa.dma_copy(dst=oks[ch], src=ok)
         elif mode == "zig":
             res = nl.ndarray((P, 8 * F), dtype=nl.float32, buffer=nl.sbuf, name="zig_res")
             ok = nl.ndarray((P, 8 * F), dtype=nl.uint8, buffer=nl.sbuf, name="zig_okt")
@@ -838,7 +895,7 @@ def philox4x64_kernel(params, stat_hbm, n_chunks, F, mode="raw", rounds=ROUNDS, 
                 for h in range(2):
                     _emit_half(r8[:, :, 2 * w + h], words[w][4 * h:4 * h + 4], shape, mode)
             nisa.dma_copy(dst=out[ch], src=res)
-    if mode in ("lemire", "lemire8"):
+    if mode in ("lemire", "lemire8", "lemire16"):
         return out, oks
     if mode == "zig":
         return out, oks, raws
@@ -937,6 +994,24 @@ def philox4x64_lemire8(key, counter, n_blocks, rng, *, rounds=ROUNDS, f_max=F64_
         np.array([excl / 256.0, ((255 - rng) % excl) / 256.0], np.float32), (P, 2)))
     hi, ok = _launch64(key, counter, n_blocks, "lemire8", rounds, f_max, None, aux)
     n = 32 * n_blocks
+    return np.asarray(hi).reshape(-1)[:n], np.asarray(ok).reshape(-1)[:n] == 1
+
+
+def philox4x64_lemire16(key, counter, n_blocks, rng, *, rounds=ROUNDS, f_max=F64_MAX):
+    """NumPy's ``buffered_bounded_lemire_uint16`` step for range ``rng`` (0 < rng <
+    65535) on each 16-bit part (low part of each 32-bit draw first) of blocks ``counter +
+    1 .. counter + n_blocks``, made in the kernel: ``(hi, ok)`` -- ``(part * (rng + 1)) >>
+    16`` (uint16) and NumPy's accept flag (bool), ``16 * n_blocks`` each."""
+    n_blocks, rng = int(n_blocks), int(rng)
+    if not 0 < rng < 0xFFFF:
+        raise ValueError(f"lemire16: range {rng} needs 0 < rng < 65535")
+    if n_blocks <= 0:
+        return np.zeros(0, np.uint16), np.zeros(0, bool)
+    excl = rng + 1
+    aux = np.ascontiguousarray(np.broadcast_to(
+        np.array([excl & 0xFF, excl >> 8, (0xFFFF - rng) % excl], np.float32), (P, 3)))
+    hi, ok = _launch64(key, counter, n_blocks, "lemire16", rounds, f_max, None, aux)
+    n = 16 * n_blocks
     return np.asarray(hi).reshape(-1)[:n], np.asarray(ok).reshape(-1)[:n] == 1
 
 
@@ -1159,13 +1234,15 @@ def estimate64(n_blocks, f_max=F64_MAX, mode="raw"):
         stat, aux = _lemire_inputs(999)
     elif mode == "lemire8":
         aux = np.zeros((P, 2), np.float32)
+    elif mode == "lemire16":
+        aux = np.zeros((P, 3), np.float32)
     elif mode == "zig":
         aux = np.zeros((P, 1024), np.float32)
     with emu.dry_run(), emu.profile() as prof:
         emu.nki.simulate(philox4x64_kernel)(_params64((0, 0), (0, 0, 0, 0)), stat,
                                             n_chunks, F, mode, ROUNDS, aux)
     rep = prof.report()
-    per = {"raw": 4, "lemire8": 32}.get(mode, 8) * n_blocks
+    per = {"raw": 4, "lemire8": 32, "lemire16": 16}.get(mode, 8) * n_blocks
     rep["per_chunk"] = {e: c / n_chunks for e, c in rep["instructions"].items()}
     rep["F"], rep["n_chunks"] = F, n_chunks
     for t in rep["estimate"]:

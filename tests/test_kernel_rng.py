@@ -331,6 +331,22 @@ def test_lemire8_mode_is_numpys_uint8_step(rng_, target):
         assert 0.15 < 1 - ok.mean() < 0.3                # threshold 56 of 256
 
 
+@pytest.mark.parametrize("rng_,target", [(40000, "trn1"), (255, "trn2"), (65534, "trn2")])
+def test_lemire16_mode_is_numpys_uint16_step(rng_, target):
+    """``mode="lemire16"``: NumPy's ``buffered_bounded_lemire_uint16`` on every 16-bit part
+    of the stream (low part first), from NumPy's raw stream."""
+    with emu.target(target):
+        (hi, ok), _ = counted(lambda: rng.philox4x64_lemire16(_KEY, _CTR, 129, rng_, f_max=1),
+                              ("scalar", "gpsimd", "vector"))
+    u = np.random.Philox(key=np.array(_KEY, np.uint64),
+                         counter=np.array(_CTR, np.uint64)).random_raw(4 * 129)
+    m = u.view(np.uint16).astype(np.uint64) * np.uint64(rng_ + 1)
+    np.testing.assert_array_equal(hi, (m >> np.uint64(16)).astype(np.uint16))
+    np.testing.assert_array_equal(ok, (m & np.uint64(0xFFFF)) >= (0xFFFF - rng_) % (rng_ + 1))
+    if rng_ == 40000:
+        assert 0.3 < 1 - ok.mean() < 0.5                 # threshold 25535 of 65536
+
+
 def test_lemire_psum_bank_split(monkeypatch):
     """Lemire's product columns run per PSUM bank too (banks of 2 blocks, F = 5)."""
     monkeypatch.setattr(rng, "PSUM_F", 2)
@@ -360,7 +376,7 @@ def test_lemire_arithmetic_is_exact():
 def test_transform_modes_cost_model():
     """Issue 11 item 6: the integer and float32 ziggurat modes keep >= 1e9 values / s per
     NeuronCore on trn2 (cost model), and the uniforms did not regress."""
-    for mode in ("uniform", "lemire", "lemire8", "zig"):
+    for mode in ("uniform", "lemire", "lemire16", "lemire8", "zig"):
         rep = rng.estimate64(1 << 17, mode=mode)
         assert rep["estimate"]["trn2"]["values_per_s"] >= 1e9, mode
         assert rep["peak_sbuf_bytes_per_partition"] <= 192 * 1024

@@ -552,6 +552,7 @@ KERNEL_TRANSFORMS = [
     ("integers", (0, 2 ** 32 - 1), {"dtype": np.uint32}),
     ("integers", (0, 200), {"dtype": np.uint8}),         # 8-bit Lemire on each byte
     ("integers", (-100, 27), {"dtype": np.int8, "endpoint": True}),
+    ("integers", (7, 40007), {"dtype": np.uint16}),      # 16-bit Lemire, 40% rejected
     ("standard_normal", (), {"dtype": np.float32}),
     ("standard_exponential", (), {"dtype": np.float32}),
 ]
@@ -588,7 +589,7 @@ def test_neuron_transforms_made_in_the_kernel(emulated_neuron, name, args, kw, s
 def test_neuron_kernel_transforms_by_threshold_and_out(emulated_neuron):
     """Without forcing: a draw past the threshold (4096 blocks, not a multiple of the
     kernel's tile) runs on the kernel, a small one on torch; ``out=`` (a view) and
-    ``size=0`` as NumPy's; 16-bit Lemire and ranges of 2^32 and up stay on torch."""
+    ``size=0`` as NumPy's; ranges of 2^32 and up (64-bit draws) and bool stay on torch.""" 
     g, r = tr.default_rng(2026, device=emulated_neuron), _ref(2026)
     _prefix(g, r, 1, 0)
     trnpy.reset_routes()
@@ -611,7 +612,7 @@ def test_neuron_kernel_transforms_by_threshold_and_out(emulated_neuron):
             _bits_eq(getattr(g, name)(0, dtype=np.float32),
                      getattr(r, name)(0, dtype=np.float32))
         _bits_eq(g.integers(5, 10, size=(2, 0)), r.integers(5, 10, size=(2, 0)))
-    for call in ((0, 7, 0), (0, 2 ** 16 - 5, 11, np.uint16), (0, 2 ** 33, 5)):
+    for call in ((0, 7, 0), (0, 2, 11, np.bool_), (0, 2 ** 33, 5)):
         _bits_eq(g.integers(*call[:2], size=call[2], dtype=(call[3:] or (np.int64,))[0]),
                  r.integers(*call[:2], size=call[2], dtype=(call[3:] or (np.int64,))[0]))
     _state_eq(g, r)

@@ -82,15 +82,13 @@ def bounded(stream, off: int, rng: int, n: int, bits: int):
     thr = (mask - rng) % excl
 
     def draw(m):
-        # NumPy's Lemire step in the kernel where routed there, on 32-bit draws and on
-        # their bytes (16-bit draws and ranges of 2^32 and up stay on torch)
-        where = None
-        if width in (32, 8):
-            r, where = stream.kernel_halves(
-                "random_integers", -(-m // parts), "lemire" if width == 32 else "lemire8",
-                rng, functools.partial(_lemire_host, excl, thr, width), per=parts)
-            if r is not None:
-                return r[0][:m], r[1][:m]
+        # NumPy's Lemire step in the kernel where routed there, on 32-bit draws or their
+        # 16-bit / 8-bit parts (ranges of 2^32 and up stay on torch, 64-bit draws)
+        r, where = stream.kernel_halves(
+            "random_integers", -(-m // parts), _LEMIRE_MODE[width], rng,
+            functools.partial(_lemire_host, excl, thr, width), per=parts)
+        if r is not None:
+            return r[0][:m], r[1][:m]
         u = stream.peek32(-(-m // parts), where)
         v = _split(u, width, parts)[:m]
         prod = v * excl                           # < 2**64: bits exact (wraps for 32)
@@ -101,12 +99,16 @@ def bounded(stream, off: int, rng: int, n: int, bits: int):
     return vals + signed(off)
 
 
+_LEMIRE_MODE = {32: "lemire", 16: "lemire16", 8: "lemire8"}    # kernels/rng.py modes
+
+
 def _lemire_host(excl, thr, width, u):
     """NumPy's Lemire step on host uint32 draws ``u`` (split into ``width``-bit parts,
     low first): (m >> width, accepted)."""
     v = u.astype(np.uint64)
-    if width == 8:
-        v = ((v[:, None] >> np.arange(0, 32, 8, dtype=np.uint64)) & np.uint64(0xFF)).reshape(-1)
+    if width < 32:
+        v = ((v[:, None] >> np.arange(0, 32, width, dtype=np.uint64))
+             & np.uint64((1 << width) - 1)).reshape(-1)
     m = v * np.uint64(excl)
     return ((m >> np.uint64(width)).astype(np.int64),
             (m & np.uint64((1 << width) - 1)) >= thr)
