@@ -559,7 +559,7 @@ KERNEL_TRANSFORMS = [
 
 
 @pytest.mark.parametrize("name,args,kw", KERNEL_TRANSFORMS)
-@pytest.mark.parametrize("seed,k32,k64,n", [(3, 1, 2, 301), (2 ** 70 + 5, 0, 0, 1),
+@pytest.mark.parametrize("seed,k32,k64,n", [(2 ** 70 + 5, 0, 0, 1),
                                             (77, 1, 3, 2 * 8 * 128 + 13)])
 def test_neuron_transforms_made_in_the_kernel(emulated_neuron, name, args, kw, seed, k32,
                                               k64, n):
