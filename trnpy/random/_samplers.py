@@ -8,6 +8,11 @@ computes every candidate at once on the device, keeps the accepted ones in strea
 path (~1.5% of draws: a wedge test with ``exp`` or the tail with ``log1p``) runs on the
 device too, with libm's own ``log1p`` algorithm; only wedge tests within an ulp or two of
 their boundary (about 1e-12 of float64 draws) are replayed on the host with libm.
+Where the registry routes them to the NKI kernel (neuron device), the per-draw steps on
+32-bit draws come from ``kernels/rng.py`` (:meth:`PhiloxStream.kernel_halves`): the
+Lemire candidates and accept flags of ``integers`` (32-, 16- and 8-bit parts) and the
+float32 ziggurat's fast-path values, flags and draws; the compaction and the slow paths
+stay here. 64-bit draws (ranges of 2^32 and up, float64) are computed here from words.
 """
 from __future__ import annotations
 
