@@ -14,7 +14,7 @@ Then the neuron kernel (``kernels/rng.py``'s Philox-4x64, NumPy's stream) by the
 emulator's cost model: float32 uniforms made in the kernel (NumPy's float32 ``random``,
 8 per block), bounded-integer candidates (``integers``' 32-bit Lemire step with its
 accept flags, 8 per block; the 16-bit and 8-bit steps on its parts, 16 and 32 per
-block), float32 ziggurat fast-path values (``standard_normal`` /
+block; the 64-bit step of ranges of 2^32 and up, 4 per block), float32 ziggurat fast-path values (``standard_normal`` /
 ``standard_exponential(dtype=float32)``, with flags and the raw draws) and raw uint64
 words per second per NeuronCore on trn1 and trn2 (target: 1e9 uniforms/s on trn2), with
 the instructions per chunk by engine. (The rare rejected draws / ziggurat slow paths are
@@ -87,9 +87,11 @@ def kernel_table():
     print(f"{'blocks':>8}{'F':>5}{'mode':>9}{'target':>7}{'G val/s':>9}{'serial':>8}{'bound':>8}"
           f"{'tensor':>8}{'vector':>8}{'scalar':>8}{'gpsimd':>8}")
     labels = {"uniform": "f32 unif", "raw": "uint64", "lemire": "integers",
+              "lemire64": "int64 >32b",
               "lemire16": "int16", "lemire8": "int8", "zig": "f32 zig"}
     for n_blocks, mode in ((1 << 16, "uniform"), (1 << 18, "uniform"), (1 << 18, "raw"),
-                           (1 << 16, "lemire"), (1 << 18, "lemire"), (1 << 18, "lemire16"),
+                           (1 << 16, "lemire"), (1 << 18, "lemire"), (1 << 18, "lemire64"),
+                           (1 << 18, "lemire16"),
                            (1 << 18, "lemire8"),
                            (1 << 16, "zig"), (1 << 18, "zig")):
         rep = rng.estimate64(n_blocks, mode=mode)

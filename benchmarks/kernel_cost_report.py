@@ -186,6 +186,7 @@ def rng_rows(quick):
     # NumPy's transforms of its 32-bit draws in the kernel: float32 uniforms, bounded
     # integers (Lemire candidates + accept flags), float32 ziggurat fast path
     for mode, what in (("uniform", "f32 uniforms"), ("lemire", "integers (Lemire)"),
+                       ("lemire64", "integers, ranges >= 2^32 (Lemire)"),
                        ("lemire16", "16-bit integers (Lemire)"),
                        ("lemire8", "8-bit integers (Lemire)"),
                        ("zig", "f32 normal/exp fast path")):

@@ -7,13 +7,14 @@ section). NumPy's transforms of its 32-bit draws run in the same kernel:
 ``mode="lemire"`` (:func:`philox4x64_lemire32`: ``integers``' 32-bit Lemire step, the
 candidate and NumPy's accept flag; ``"lemire16"`` / ``"lemire8"``,
 :func:`philox4x64_lemire16` / :func:`philox4x64_lemire8`: the 16- / 8-bit steps on its
-parts) and ``mode="zig"`` (:func:`philox4x64_zig32`: the
+parts; ``"lemire64"``, :func:`philox4x64_lemire64`: the 64-bit step on each word) and ``mode="zig"`` (:func:`philox4x64_zig32`: the
 float32 ziggurat fast path of ``standard_normal`` / ``standard_exponential``, value,
 accept flag and raw draw; table lookups by ``nisa.nc_n_gather``); the rare rejections
 and slow paths are resolved by the caller from the flags. Cost model, one launch
 (:func:`estimate64`, 2^17 blocks, F = 1024), values per second per NeuronCore, trn1 /
 trn2: float32 uniforms 1.46e9 / 1.25e9 (VectorE-bound), integers 1.39e9 / 1.19e9
 (VectorE-bound), 16-bit integers 2.86e9 / 2.45e9, 8-bit integers 5.6e9 / 4.8e9,
+integers of ranges >= 2^32 (4 per block) 6.7e8 / 5.7e8 (GpSimd-bound),
 float32 ziggurat 1.36e9 / 1.17e9
 (VectorE-bound).
 
@@ -636,6 +637,68 @@ def _lemire_half(dg, stat, fbias, thr, shape, dst_lo, dst_hi, dst_ok, tag):
     nisa.tensor_scalar(dst_ok, s, nl.greater, thr[:, 1:2])
 
 
+def _lemire64_word(xd, stat, fbias, thr, shape, dst_hi, dst_ok, tag):
+    """NumPy's ``bounded_lemire_uint64`` step on the 64-bit word with digits ``xd``:
+    ``m = word * excl`` (excl's 8 digits as the fp16 matrices ``e_j * I`` at
+    :data:`LEMIRE_STAT` of ``stat``; TensorE columns < 8 * 255^2 < 2^19), the carry
+    chain (< 2^20), the product's 16-bit halves ``H_j = t_{2j} + 256 (c_{2j+1} - 256
+    q_{2j+1})`` (``H_7 = t_14``), ``m >> 64`` = H_4..H_7 into ``dst_hi`` (4 uint16 slots),
+    and the accept flag ``leftover >= threshold`` by a 16-bit lexicographic compare
+    (``g_j = L_j + g_{j-1} / 2 > T_j``, ``thr`` = (P, 4) float32 halves T_0..T_3)."""
+    x16 = []
+    for i in range(ND):
+        t = _f16(shape, f"q16{tag}{i}")
+        nisa.tensor_copy(t, xd[i], engine=_gp() if i % 2 else nisa.engine.vector)
+        x16.append(t)
+    cs, ts, qs = [], [], []
+    for k in range(NCOL):
+        c = _u32(shape, f"qc{tag}")
+        for h0 in range(0, shape[1], PSUM_F):
+            hn = min(PSUM_F, shape[1] - h0)
+            ps = nl.ndarray((P, hn), dtype=nl.float32, buffer=nl.psum, name=f"qcol{tag}")
+            for i in range(ND):
+                j = k - i
+                if 0 <= j < ND:
+                    c0 = LEMIRE_STAT + j * P
+                    nisa.nc_matmul(ps, stat[:, c0:c0 + P], x16[i][:, h0:h0 + hn])
+            nisa.activation(c[:, h0:h0 + hn], nl.copy, ps)     # PSUM -> SBUF, < 2^19
+        if k == 0:
+            t = c
+        elif k == NCOL - 1:
+            t = dst_hi[3]                                     # m >> 112 = t_14 < 2^16
+            nisa.tensor_tensor(t, c, qs[k - 1], nl.add, engine=_gp())
+        else:
+            t = _u32(shape, f"qt{tag}")
+            nisa.tensor_tensor(t, c, qs[k - 1], nl.add, engine=_gp())
+        if k < NCOL - 1:
+            q = _u32(shape, f"qq{tag}")
+            nisa.activation(q, nl.copy, t, bias=fbias, scale=1.0 / 256)   # t // 256
+            qs.append(q)
+        cs.append(c)
+        ts.append(t)
+    g = None
+    for j in range(7):                           # halves H_0..H_6 (H_7 = t_14 above)
+        k = 2 * j
+        u = _f32(shape, f"q256{tag}")
+        nisa.activation(u, nl.copy, qs[k + 1], scale=256.0)
+        w = _f32(shape, f"qw{tag}")
+        nisa.tensor_tensor(w, cs[k + 1], u, nl.subtract, engine=_gp())
+        v = _f32(shape, f"qv{tag}")
+        nisa.activation(v, nl.copy, w, scale=256.0)
+        hv = dst_hi[j - 4] if j >= 4 else _f32(shape, f"qh{tag}")
+        nisa.tensor_tensor(hv, ts[k], v, nl.add, engine=_gp())
+        if j == 0:
+            g = _f32(shape, f"qg{tag}")
+            nisa.tensor_scalar(g, hv, nl.greater_equal, thr[:, 0:1])
+        elif j < 4:
+            gh = _f32(shape, f"qgh{tag}")
+            nisa.activation(gh, nl.copy, g, scale=0.5)
+            sj = _f32(shape, f"qs{tag}")
+            nisa.tensor_tensor(sj, hv, gh, nl.add, engine=_gp())
+            g = dst_ok if j == 3 else _f32(shape, f"qg{tag}")
+            nisa.tensor_scalar(g, sj, nl.greater, thr[:, j:j + 1])
+
+
 def _lemire8_half(dg, fbias, prm8, shape, dst_hi, dst_ok, tag):
     """NumPy's ``buffered_bounded_lemire_uint8`` step on each byte ``d`` of a half (low
     byte first): ``a = d * excl / 256`` (< 256 with 8 fractional bits: fp32-exact),
@@ -736,6 +799,10 @@ def philox4x64_kernel(params, stat_hbm, n_chunks, F, mode="raw", rounds=ROUNDS, 
     [128, 2]) the threshold's 16-bit halves; returns ``(hi, ok)``: ``hi`` uint16
     [n_chunks, 128, 16 F], the pairs (low, high) of each draw's ``(half * excl) >> 32``,
     and ``ok`` uint8 [n_chunks, 128, 8 F], 1 where NumPy accepts the draw.
+    ``mode="lemire64"``: the 64-bit step on each word (excl's 8 digit blocks in
+    ``stat_hbm``, ``aux`` = the threshold's four 16-bit halves, float32 [128, 4]);
+    returns ``(hi, ok)``: uint16 [n_chunks, 128, 16 F] (each word's ``m >> 64`` as four
+    halves) and uint8 [n_chunks, 128, 4 F].
     ``mode="lemire16"``: the 16-bit step on each 16-bit part, ``aux`` (float32 [128, 3]) =
     (excl's two digits, threshold); returns ``(hi, ok)``, uint16 / uint8 [n_chunks, 128,
     16 F]. ``mode="lemire8"``: the 8-bit step on each byte, ``aux`` (float32 [128, 2]) = (excl /
@@ -745,7 +812,7 @@ def philox4x64_kernel(params, stat_hbm, n_chunks, F, mode="raw", rounds=ROUNDS, 
     fast-path values (float32), accept flags (uint8) and the raw halves (uint32)."""
     prm = _u32((P, 12 + 16 * rounds), "params64")
     nisa.dma_copy(dst=prm, src=params)
-    n_stat = 2 * ND * P + (4 * P if mode == "lemire" else 0)
+    n_stat = 2 * ND * P + {"lemire": 4 * P, "lemire64": ND * P}.get(mode, 0)
     stat = nl.ndarray((P, n_stat), dtype=nl.float16, buffer=nl.sbuf, name="m_eye")
     nisa.dma_copy(dst=stat, src=stat_hbm)
     if mode == "lemire":
@@ -755,6 +822,13 @@ def philox4x64_kernel(params, stat_hbm, n_chunks, F, mode="raw", rounds=ROUNDS, 
                          name="lemire_hi")
         oks = nl.ndarray((n_chunks, P, 8 * F), dtype=nl.uint8, buffer=nl.shared_hbm,
                          name="lemire_ok")
+    elif mode == "lemire64":
+        thr = _f32((P, 4), "lemire64_thr")
+        nisa.dma_copy(dst=thr, src=aux)
+        out = nl.ndarray((n_chunks, P, 16 * F), dtype=nl.uint16, buffer=nl.shared_hbm,
+                         name="lemire64_hi")
+        oks = nl.ndarray((n_chunks, P, 4 * F), dtype=nl.uint8, buffer=nl.shared_hbm,
+                         name="lemire64_ok")
     elif mode == "lemire8":
         prm8 = _f32((P, 2), "lemire8_prm")
         nisa.dma_copy(dst=prm8, src=aux)
@@ -849,6 +923,16 @@ def philox4x64_kernel(params, stat_hbm, n_chunks, F, mode="raw", rounds=ROUNDS, 
                                  r16[:, :, 2 * i], r16[:, :, 2 * i + 1], o8[:, :, i], "")
             nisa.dma_copy(dst=out[ch], src=res)
             nisa.dma_copy(dst=oks[ch], src=ok)
+        elif mode == "lemire64":
+            res = nl.ndarray((P, 16 * F), dtype=nl.uint16, buffer=nl.sbuf, name="q_res")
+            ok = nl.ndarray((P, 4 * F), dtype=nl.uint8, buffer=nl.sbuf, name="q_okt")
+            r16, o4 = res.reshape((P, F, 16)), ok.reshape((P, F, 4))
+            for w in range(4):
+                _lemire64_word(words[w], stat, fbias, thr, shape,
+                               [r16[:, :, 4 * w], r16[:, :, 4 * w + 1], r16[:, :, 4 * w + 2],
+                                r16[:, :, 4 * w + 3]], o4[:, :, w], "")
+            nisa.dma_copy(dst=out[ch], src=res)
+            nisa.dma_copy(dst=oks[ch], src=ok)
         elif mode == "lemire8":
             res = nl.ndarray((P, 32 * F), dtype=nl.uint8, buffer=nl.sbuf, name="lemire8_res")
             ok = nl.ndarray((P, 32 * F), dtype=nl.uint8, buffer=nl.sbuf, name="lemire8_okt")
@@ -895,7 +979,7 @@ def philox4x64_kernel(params, stat_hbm, n_chunks, F, mode="raw", rounds=ROUNDS, 
                 for h in range(2):
                     _emit_half(r8[:, :, 2 * w + h], words[w][4 * h:4 * h + 4], shape, mode)
             nisa.dma_copy(dst=out[ch], src=res)
-    if mode in ("lemire", "lemire8", "lemire16"):
+    if mode in ("lemire", "lemire8", "lemire16", "lemire64"):
         return out, oks
     if mode == "zig":
         return out, oks, raws
@@ -977,6 +1061,30 @@ def philox4x64_lemire32(key, counter, n_blocks, rng, *, rounds=ROUNDS, f_max=F64
     hi, ok = _launch64(key, counter, n_blocks, "lemire", rounds, f_max, stat, aux)
     hi = np.ascontiguousarray(np.asarray(hi), dtype="<u2").reshape(-1).view("<u4")
     return hi[:8 * n_blocks].astype(np.uint32), np.asarray(ok).reshape(-1)[:8 * n_blocks] == 1
+
+
+def philox4x64_lemire64(key, counter, n_blocks, rng, *, rounds=ROUNDS, f_max=F64_MAX):
+    """NumPy's ``bounded_lemire_uint64`` step for range ``rng`` (2^32 <= rng < 2^64 - 1;
+    smaller ranges take 32-bit draws)
+    on each 64-bit word of blocks ``counter + 1 .. counter + n_blocks``, made in the
+    kernel: ``(hi, ok)`` -- ``(word * (rng + 1)) >> 64`` (uint64) and NumPy's accept flag
+    (bool), ``4 * n_blocks`` each."""
+    n_blocks, rng = int(n_blocks), int(rng)
+    if not MASK32 < rng < M64:
+        raise ValueError(f"lemire64: range {rng} needs 2^32 - 1 < rng < 2^64 - 1")
+    if n_blocks <= 0:
+        return np.zeros(0, np.uint64), np.zeros(0, bool)
+    excl = rng + 1
+    thr = (M64 - rng) % excl
+    eye = np.eye(P, dtype=np.float32)
+    blocks = [(((excl >> (DIG * j)) & 0xFF) * eye).astype(np.float16) for j in range(ND)]
+    stat = np.concatenate([_stationary64()] + blocks, axis=1)
+    aux = np.ascontiguousarray(np.broadcast_to(
+        np.array([(thr >> (16 * j)) & 0xFFFF for j in range(4)], np.float32), (P, 4)))
+    hi, ok = _launch64(key, counter, n_blocks, "lemire64", rounds, f_max, stat, aux)
+    n = 4 * n_blocks
+    hi = np.ascontiguousarray(np.asarray(hi), dtype="<u2").reshape(-1).view("<u8")
+    return hi[:n].astype(np.uint64), np.asarray(ok).reshape(-1)[:n] == 1
 
 
 def philox4x64_lemire8(key, counter, n_blocks, rng, *, rounds=ROUNDS, f_max=F64_MAX):
@@ -1232,6 +1340,9 @@ def estimate64(n_blocks, f_max=F64_MAX, mode="raw"):
     stat, aux = _stationary64(), None
     if mode == "lemire":
         stat, aux = _lemire_inputs(999)
+    elif mode == "lemire64":
+        stat = np.concatenate([stat, np.zeros((P, ND * P), np.float16)], axis=1)
+        aux = np.zeros((P, 4), np.float32)
     elif mode == "lemire8":
         aux = np.zeros((P, 2), np.float32)
     elif mode == "lemire16":
@@ -1242,7 +1353,7 @@ def estimate64(n_blocks, f_max=F64_MAX, mode="raw"):
         emu.nki.simulate(philox4x64_kernel)(_params64((0, 0), (0, 0, 0, 0)), stat,
                                             n_chunks, F, mode, ROUNDS, aux)
     rep = prof.report()
-    per = {"raw": 4, "lemire8": 32, "lemire16": 16}.get(mode, 8) * n_blocks
+    per = {"raw": 4, "lemire64": 4, "lemire8": 32, "lemire16": 16}.get(mode, 8) * n_blocks
     rep["per_chunk"] = {e: c / n_chunks for e, c in rep["instructions"].items()}
     rep["F"], rep["n_chunks"] = F, n_chunks
     for t in rep["estimate"]:

@@ -553,6 +553,8 @@ KERNEL_TRANSFORMS = [
     ("integers", (0, 200), {"dtype": np.uint8}),         # 8-bit Lemire on each byte
     ("integers", (-100, 27), {"dtype": np.int8, "endpoint": True}),
     ("integers", (7, 40007), {"dtype": np.uint16}),      # 16-bit Lemire, 40% rejected
+    ("integers", (0, 3 * 2 ** 62), {"dtype": np.uint64}),  # 64-bit Lemire, 1 in 4 rejected
+    ("integers", (-2 ** 40, 2 ** 40), {}),
     ("standard_normal", (), {"dtype": np.float32}),
     ("standard_exponential", (), {"dtype": np.float32}),
 ]
@@ -589,7 +591,7 @@ def test_neuron_transforms_made_in_the_kernel(emulated_neuron, name, args, kw, s
 def test_neuron_kernel_transforms_by_threshold_and_out(emulated_neuron):
     """Without forcing: a draw past the threshold (4096 blocks, not a multiple of the
     kernel's tile) runs on the kernel, a small one on torch; ``out=`` (a view) and
-    ``size=0`` as NumPy's; ranges of 2^32 and up (64-bit draws) and bool stay on torch.""" 
+    ``size=0`` as NumPy's; bool (no rejection step) splits kernel-made words on torch."""
     g, r = tr.default_rng(2026, device=emulated_neuron), _ref(2026)
     _prefix(g, r, 1, 0)
     trnpy.reset_routes()

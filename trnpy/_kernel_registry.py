@@ -514,9 +514,9 @@ class _RandomBits:
     ``kernels/rng.py``'s ``philox4x64_kernel`` (bit for bit NumPy's), blocks ``counter + 1
     .. counter + n_blocks``. ``random_bits``: the words (uint64 NumPy array) or, with
     ``mode="uniform"``, NumPy's float32 ``random`` (8 per block). ``random_integers``
-    (``mode="lemire"`` / ``"lemire16"`` / ``"lemire8"``, ``aux`` = the range, below the
-    part's full range): NumPy's Lemire step on each 32-bit draw / each of its 16-bit
-    parts / bytes, ``(hi, accepted)``. ``random_ziggurat`` (``mode="zig"``, ``aux`` = the 512-entry
+    (``mode="lemire64"`` / ``"lemire"`` / ``"lemire16"`` / ``"lemire8"``, ``aux`` = the
+    range, below the draw's full range): NumPy's Lemire step on each 64-bit word / 32-bit
+    draw / its 16-bit parts / bytes, ``(hi, accepted)``. ``random_ziggurat`` (``mode="zig"``, ``aux`` = the 512-entry
     w and k tables): NumPy's float32 ziggurat fast path, ``(x, accepted, draw)``."""
 
     def __init__(self, op):
@@ -537,6 +537,8 @@ class _RandomBits:
             return rng.philox4x64_uniform32(key, counter, n_blocks)
         if mode == "lemire":
             return rng.philox4x64_lemire32(key, counter, n_blocks, aux)
+        if mode == "lemire64":
+            return rng.philox4x64_lemire64(key, counter, n_blocks, aux)
         if mode == "lemire16":
             return rng.philox4x64_lemire16(key, counter, n_blocks, aux)
         if mode == "lemire8":

@@ -212,27 +212,32 @@ class PhiloxStream:
                                 halves])
         return halves[:m]
 
-    def kernel_halves(self, op: str, m: int, mode: str, aux, host, per: int = 1):
-        """The next ``m`` 32-bit draws through kernel ``mode`` of ``kernels/rng.py``'s
-        Philox-4x64 kernel, where the registry routes ``op`` (for the fresh blocks) to
-        the kernel: ``(tensors, "kernel")``, the kernel's outputs for the fresh blocks after
-        ``host(u)``'s for the buffered halves ``u`` (NumPy uint32; the same transform on
-        the host), ``per`` values per draw, each a tensor on the device (unsigned as int64).
-        Otherwise ``(None, where)``: the caller computes from :meth:`peek32` ``(m,
-        where)``."""
-        head = ([self.uinteger] if self.has_uint32 else []) + \
-            [h for v in self.buffer[self.buffer_pos:] for h in (v & M32, v >> 32)]
-        nb = -(-(m - min(m, len(head))) // 8)
+    def kernel_halves(self, op: str, m: int, mode: str, aux, host, per: int = 1,
+                      wide: bool = False):
+        """The next ``m`` 32-bit draws (``wide``: 64-bit draws) through kernel ``mode`` of
+        ``kernels/rng.py``'s Philox-4x64 kernel, where the registry routes ``op`` (for
+        the fresh blocks) to the kernel: ``(tensors, "kernel")``, the kernel's outputs for
+        the fresh blocks after ``host(u)``'s for the buffered draws ``u`` (NumPy uint32 /
+        uint64; the same transform on the host), ``per`` values per draw, each a tensor on
+        the device (unsigned as int64 bit patterns). Otherwise ``(None, where)``: the
+        caller computes from :meth:`peek32` / :meth:`peek64` ``(m, where)``."""
+        if wide:                # NumPy's next_uint64 ignores a buffered 32-bit half
+            head = self.buffer[self.buffer_pos:]
+        else:
+            head = ([self.uinteger] if self.has_uint32 else []) + \
+                [h for v in self.buffer[self.buffer_pos:] for h in (v & M32, v >> 32)]
+        nb = -(-(m - min(m, len(head))) // (4 if wide else 8))
         where = route(op, self.device, nb)
         if where != "kernel":
             return None, where
-        parts = host(np.array(head[:m], np.uint32))
+        parts = host(np.array(head[:m], np.uint64 if wide else np.uint32))
         if nb:
             kv = _kernel_registry.run(op, self.key, self.counter, nb, mode=mode, aux=aux)
             kv = kv if isinstance(kv, tuple) else (kv,)
             parts = tuple(np.concatenate([a, b[:per * m - a.size]])
                           for a, b in zip(parts, kv))
-        return tuple(torch.from_numpy(a.astype(np.int64) if a.dtype.kind == "u" else a)
+        return tuple(torch.from_numpy(a.view(np.int64) if a.dtype == np.uint64 else
+                                      a.astype(np.int64) if a.dtype.kind == "u" else a)
                      .to(self.tdevice) for a in parts), where
 
     def peek_uniform32(self, m: int):

@@ -8,11 +8,12 @@ computes every candidate at once on the device, keeps the accepted ones in strea
 path (~1.5% of draws: a wedge test with ``exp`` or the tail with ``log1p``) runs on the
 device too, with libm's own ``log1p`` algorithm; only wedge tests within an ulp or two of
 their boundary (about 1e-12 of float64 draws) are replayed on the host with libm.
-Where the registry routes them to the NKI kernel (neuron device), the per-draw steps on
-32-bit draws come from ``kernels/rng.py`` (:meth:`PhiloxStream.kernel_halves`): the
-Lemire candidates and accept flags of ``integers`` (32-, 16- and 8-bit parts) and the
+Where the registry routes them to the NKI kernel (neuron device), the per-draw steps
+come from ``kernels/rng.py`` (:meth:`PhiloxStream.kernel_halves`): the Lemire
+candidates and accept flags of ``integers`` (64-bit draws, 32-bit draws and their 16-
+and 8-bit parts) and the
 float32 ziggurat's fast-path values, flags and draws; the compaction and the slow paths
-stay here. 64-bit draws (ranges of 2^32 and up, float64) are computed here from words.
+stay here (and float64 draws, computed from the words).
 """
 from __future__ import annotations
 
@@ -64,13 +65,20 @@ def bounded(stream, off: int, rng: int, n: int, bits: int):
             stream.take64(n)
             return v + signed(off)
         excl = rng + 1
-        thr = signed(((1 << 64) - 1 - rng) % excl)
+        thr_u = ((1 << 64) - 1 - rng) % excl
+        thr = signed(thr_u)
 
         def draw(m):
-            v = stream.peek64(m)
+            # NumPy's 64-bit Lemire step in the kernel where routed there
+            r, where = stream.kernel_halves("random_integers", m, "lemire64", rng,
+                                            functools.partial(_lemire64_host, excl, thr_u),
+                                            wide=True)
+            if r is not None:
+                return r
+            v = stream.peek64(m, where)
             hi, lo = _mulhilo(v, excl)
             return hi, ~_ult(lo, thr)
-        vals, used = _accepted(draw, n)
+        vals, used = _accepted(draw, n, thr_u / 2.0 ** 64)
         stream.take64(used)
         return vals + signed(off)
     # 32-bit draws, split into sub-words (low first) for 16/8-bit and bool
@@ -88,7 +96,7 @@ def bounded(stream, off: int, rng: int, n: int, bits: int):
 
     def draw(m):
         # NumPy's Lemire step in the kernel where routed there, on 32-bit draws or their
-        # 16-bit / 8-bit parts (ranges of 2^32 and up stay on torch, 64-bit draws)
+        # 16-bit / 8-bit parts
         r, where = stream.kernel_halves(
             "random_integers", -(-m // parts), _LEMIRE_MODE[width], rng,
             functools.partial(_lemire_host, excl, thr, width), per=parts)
@@ -117,6 +125,13 @@ def _lemire_host(excl, thr, width, u):
     m = v * np.uint64(excl)
     return ((m >> np.uint64(width)).astype(np.int64),
             (m & np.uint64((1 << width) - 1)) >= thr)
+
+
+def _lemire64_host(excl, thr, u):
+    """NumPy's 64-bit Lemire step on host uint64 draws ``u``: (m >> 64, accepted)."""
+    m = [int(v) * excl for v in u]
+    return (np.array([x >> 64 for x in m], np.uint64),
+            np.array([(x & ((1 << 64) - 1)) >= thr for x in m], bool))
 
 
 def _mulhi64(a, b):
