@@ -87,7 +87,7 @@ def kernel_table():
     print(f"{'blocks':>8}{'F':>5}{'mode':>9}{'target':>7}{'G val/s':>9}{'serial':>8}{'bound':>8}"
           f"{'tensor':>8}{'vector':>8}{'scalar':>8}{'gpsimd':>8}")
     labels = {"uniform": "f32 unif", "raw": "uint64", "lemire": "integers",
-              "lemire64": "int64 >32b",
+              "lemire64": "i64 wide",
               "lemire16": "int16", "lemire8": "int8", "zig": "f32 zig"}
     for n_blocks, mode in ((1 << 16, "uniform"), (1 << 18, "uniform"), (1 << 18, "raw"),
                            (1 << 16, "lemire"), (1 << 18, "lemire"), (1 << 18, "lemire64"),
