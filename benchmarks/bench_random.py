@@ -12,8 +12,13 @@ adds a torch row with the whole-tensor limb arithmetic that CUDA runs.
 
 Then the neuron kernel (``kernels/rng.py``'s Philox-4x64, NumPy's stream) by the NKI
 emulator's cost model: float32 uniforms made in the kernel (NumPy's float32 ``random``,
-8 per block) and raw uint64 words per second per NeuronCore on trn1 and trn2 (target:
-1e9 uniforms/s on trn2), with the instructions per chunk by engine.
+8 per block), bounded-integer candidates (``integers``' 32-bit Lemire step with its
+accept flags, 8 per block; the 16-bit and 8-bit steps on its parts, 16 and 32 per
+block; the 64-bit step of ranges of 2^32 and up, 4 per block), float32 ziggurat fast-path values (``standard_normal`` /
+``standard_exponential(dtype=float32)``, with flags and the raw draws) and raw uint64
+words per second per NeuronCore on trn1 and trn2 (target: 1e9 uniforms/s on trn2), with
+the instructions per chunk by engine. (The rare rejected draws / ziggurat slow paths are
+then resolved on the device by torch from the flags: not in these figures.)
 Usage: python3 benchmarks/bench_random.py [--quick] [--limbs] [--no-kernel]
 (--quick: 10^6 values)
 """
@@ -81,10 +86,17 @@ def kernel_table():
           " instructions per block by engine (each instruction covers 128 x F blocks)")
     print(f"{'blocks':>8}{'F':>5}{'mode':>9}{'target':>7}{'G val/s':>9}{'serial':>8}{'bound':>8}"
           f"{'tensor':>8}{'vector':>8}{'scalar':>8}{'gpsimd':>8}")
-    for n_blocks, mode in ((1 << 16, "uniform"), (1 << 18, "uniform"), (1 << 18, "raw")):
+    labels = {"uniform": "f32 unif", "raw": "uint64", "lemire": "integers",
+              "lemire64": "i64 wide",
+              "lemire16": "int16", "lemire8": "int8", "zig": "f32 zig"}
+    for n_blocks, mode in ((1 << 16, "uniform"), (1 << 18, "uniform"), (1 << 18, "raw"),
+                           (1 << 16, "lemire"), (1 << 18, "lemire"), (1 << 18, "lemire64"),
+                           (1 << 18, "lemire16"),
+                           (1 << 18, "lemire8"),
+                           (1 << 16, "zig"), (1 << 18, "zig")):
         rep = rng.estimate64(n_blocks, mode=mode)
         pc = rep["per_chunk"]
-        label = "f32 unif" if mode == "uniform" else "uint64"
+        label = labels[mode]
         for t in ("trn1", "trn2"):
             e = rep["estimate"][t]
             ser = e["values_per_s"] * e["overlapped_s"] / e["serial_s"] / 1e9

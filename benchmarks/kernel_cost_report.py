@@ -183,6 +183,17 @@ def rng_rows(quick):
         rows.append(_row("philox4x64", f"{n_blocks} blocks (NumPy's stream)", rep,
                          "dma_bw_fraction", "DMA bandwidth (output)",
                          note=f"{rate:.2f} G uint64/s trn2"))
+    # NumPy's transforms of its 32-bit draws in the kernel: float32 uniforms, bounded
+    # integers (Lemire candidates + accept flags), float32 ziggurat fast path
+    for mode, what in (("uniform", "f32 uniforms"), ("lemire", "integers (Lemire)"),
+                       ("lemire64", "integers, ranges >= 2^32 (Lemire)"),
+                       ("lemire16", "16-bit integers (Lemire)"),
+                       ("lemire8", "8-bit integers (Lemire)"),
+                       ("zig", "f32 normal/exp fast path")):
+        rep = rng.estimate64(1 << 17, mode=mode)
+        rate = rep["estimate"]["trn2"]["values_per_s"] / 1e9
+        rows.append(_row("philox4x64", f"{1 << 17} blocks {what}", rep, "dma_bw_fraction",
+                         "DMA bandwidth (output)", note=f"{rate:.2f} G values/s trn2"))
     return rows
 
 

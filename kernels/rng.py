@@ -3,10 +3,20 @@ and NumPy's Philox-4x64-10 stream (:func:`philox4x64_kernel`: bit for bit
 ``numpy.random.Philox(key=, counter=).random_raw`` (:func:`philox4x64_words`) and NumPy's
 float32 ``random`` (:func:`philox4x64_uniform32`); the state as 8-bit digits, the 64x64
 products on TensorE, carries on ScalarE / GpSimd, XORs on VectorE (see the Philox-4x64
-section). Cost model, one launch (:func:`estimate64`), float32 uniforms per second per
-NeuronCore: 1.82e9 (trn1) / 1.56e9 (trn2) at F = 1024 blocks per partition per chunk
-(2^17 blocks and up), 1.71e9 / 1.46e9 at F = 512; VectorE-bound, ScalarE within 3%,
-GpSimd and TensorE within 15-20%.
+section). NumPy's transforms of its 32-bit draws run in the same kernel:
+``mode="lemire"`` (:func:`philox4x64_lemire32`: ``integers``' 32-bit Lemire step, the
+candidate and NumPy's accept flag; ``"lemire16"`` / ``"lemire8"``,
+:func:`philox4x64_lemire16` / :func:`philox4x64_lemire8`: the 16- / 8-bit steps on its
+parts; ``"lemire64"``, :func:`philox4x64_lemire64`: the 64-bit step on each word) and ``mode="zig"`` (:func:`philox4x64_zig32`: the
+float32 ziggurat fast path of ``standard_normal`` / ``standard_exponential``, value,
+accept flag and raw draw; table lookups by ``nisa.nc_n_gather``); the rare rejections
+and slow paths are resolved by the caller from the flags. Cost model, one launch
+(:func:`estimate64`, 2^17 blocks, F = 1024), values per second per NeuronCore, trn1 /
+trn2: float32 uniforms 1.46e9 / 1.25e9 (VectorE-bound), integers 1.39e9 / 1.19e9
+(VectorE-bound), 16-bit integers 2.86e9 / 2.45e9, 8-bit integers 5.6e9 / 4.8e9,
+integers of ranges >= 2^32 (4 per block) 6.7e8 / 5.7e8 (GpSimd-bound),
+float32 ziggurat 1.36e9 / 1.17e9
+(VectorE-bound).
 
 Kernel (NKI 0.3+, through :mod:`kernels.nki_adapter`): :func:`philox_kernel`
 ``(params[128, 6] uint32) -> out[n_chunks, 128, 4 * F]`` with ``mode`` one of
@@ -558,8 +568,221 @@ def _emit_half(dst, dg, shape, mode):
         nisa.tensor_tensor(dst, s, fb, nl.add, engine=_gp())   # multiples of 2^-24: exact
 
 
+# NumPy's transforms of a 32-bit draw, in the kernel (``mode="lemire"`` / ``"zig"``). Every
+# arithmetic value is an integer below 2^24 (fp32-exact) or an fp32 product NumPy's C
+# computes in float too.
+LEMIRE_STAT = 2 * ND * P          # column offset of the range's digit matrices in stat_hbm
+
+
+def _lemire_half(dg, stat, fbias, thr, shape, dst_lo, dst_hi, dst_ok, tag):
+    """NumPy's ``buffered_bounded_lemire_uint32`` step on the half with digits ``dg``:
+    ``m = half * excl`` (excl's digits e_j as the fp16 matrices ``e_j * I`` at
+    :data:`LEMIRE_STAT` of ``stat``; TensorE columns ``c_k = sum_{i+j=k} d_i e_j`` < 2^18,
+    exact fp32 PSUM sums), its carry chain ``t_k = c_k + q_{k-1}``, ``q_k = t_k // 256``
+    (< 2^19). Writes ``m >> 32`` as two uint16 halves (``dst_lo``, ``dst_hi``) and the
+    accept flag ``leftover >= threshold`` (``dst_ok``, uint8; ``thr`` = (P, 2) float32
+    (T_lo, T_hi) halves of the host's threshold). The 16-bit halves of the product come
+    straight from the chain: ``d_k + 256 d_{k+1} = t_k + 256 (c_{k+1} - 256 q_{k+1})``
+    (every intermediate an integer below 2^20), and ``m >> 48 = t_6``."""
+    x16 = []
+    for i in range(4):                           # TensorE operands: fp16 (exact < 2048)
+        t = _f16(shape, f"l16{tag}{i}")
+        # three copies on VectorE, one on GpSimd: the engine balance (cost model, +2%)
+        nisa.tensor_copy(t, dg[i], engine=_gp() if i >= 3 else nisa.engine.vector)
+        x16.append(t)
+    cs, ts, qs = [], [], []
+    for k in range(7):
+        c = _u32(shape, f"lc{tag}")
+        for h0 in range(0, shape[1], PSUM_F):
+            hn = min(PSUM_F, shape[1] - h0)
+            ps = nl.ndarray((P, hn), dtype=nl.float32, buffer=nl.psum, name=f"lcol{tag}")
+            for i in range(4):
+                j = k - i
+                if 0 <= j < 4:
+                    c0 = LEMIRE_STAT + j * P
+                    nisa.nc_matmul(ps, stat[:, c0:c0 + P], x16[i][:, h0:h0 + hn])
+            nisa.activation(c[:, h0:h0 + hn], nl.copy, ps)     # PSUM -> SBUF, < 2^18
+        if k == 0:
+            t = c
+        elif k == 6:
+            t = dst_hi                                          # m >> 48 = t_6 < 2^16
+            nisa.tensor_tensor(t, c, qs[5], nl.add, engine=_gp())
+        else:
+            t = _u32(shape, f"lt{tag}")
+            nisa.tensor_tensor(t, c, qs[k - 1], nl.add, engine=_gp())
+        if k < 6:
+            q = _u32(shape, f"lq{tag}")
+            nisa.activation(q, nl.copy, t, bias=fbias, scale=1.0 / 256)   # t // 256
+            qs.append(q)
+        cs.append(c)
+        ts.append(t)
+    halves = []
+    for k in (0, 2, 4):                          # 16-bit halves of m at bits 16 * (k / 2)
+        u = _f32(shape, f"l256q{tag}")
+        nisa.activation(u, nl.copy, qs[k + 1], scale=256.0)
+        w = _f32(shape, f"lw{tag}")              # d_{k+1} - q_k, in (-2^11, 256)
+        nisa.tensor_tensor(w, cs[k + 1], u, nl.subtract, engine=_gp())
+        v = _f32(shape, f"lv{tag}")
+        nisa.activation(v, nl.copy, w, scale=256.0)
+        hv = dst_lo if k == 4 else _f32(shape, f"lh{tag}")
+        nisa.tensor_tensor(hv, ts[k], v, nl.add, engine=_gp())
+        halves.append(hv)
+    # leftover >= T  <=>  L_hi + (L_lo >= T_lo) / 2 > T_hi  (16-bit halves, fp32-exact)
+    ge = _f32(shape, f"lge{tag}")
+    nisa.tensor_scalar(ge, halves[0], nl.greater_equal, thr[:, 0:1])
+    gh = _f32(shape, f"lgh{tag}")
+    nisa.activation(gh, nl.copy, ge, scale=0.5)
+    s = _f32(shape, f"ls{tag}")
+    nisa.tensor_tensor(s, halves[1], gh, nl.add, engine=_gp())
+    nisa.tensor_scalar(dst_ok, s, nl.greater, thr[:, 1:2])
+
+
+def _lemire64_word(xd, stat, fbias, thr, shape, dst_hi, dst_ok, tag):
+    """NumPy's ``bounded_lemire_uint64`` step on the 64-bit word with digits ``xd``:
+    ``m = word * excl`` (excl's 8 digits as the fp16 matrices ``e_j * I`` at
+    :data:`LEMIRE_STAT` of ``stat``; TensorE columns < 8 * 255^2 < 2^19), the carry
+    chain (< 2^20), the product's 16-bit halves ``H_j = t_{2j} + 256 (c_{2j+1} - 256
+    q_{2j+1})`` (``H_7 = t_14``), ``m >> 64`` = H_4..H_7 into ``dst_hi`` (4 uint16 slots),
+    and the accept flag ``leftover >= threshold`` by a 16-bit lexicographic compare
+    (``g_j = L_j + g_{j-1} / 2 > T_j``, ``thr`` = (P, 4) float32 halves T_0..T_3)."""
+    x16 = []
+    for i in range(ND):
+        t = _f16(shape, f"q16{tag}{i}")
+        nisa.tensor_copy(t, xd[i], engine=_gp() if i % 2 else nisa.engine.vector)
+        x16.append(t)
+    cs, ts, qs = [], [], []
+    for k in range(NCOL):
+        c = _u32(shape, f"qc{tag}")
+        for h0 in range(0, shape[1], PSUM_F):
+            hn = min(PSUM_F, shape[1] - h0)
+            ps = nl.ndarray((P, hn), dtype=nl.float32, buffer=nl.psum, name=f"qcol{tag}")
+            for i in range(ND):
+                j = k - i
+                if 0 <= j < ND:
+                    c0 = LEMIRE_STAT + j * P
+                    nisa.nc_matmul(ps, stat[:, c0:c0 + P], x16[i][:, h0:h0 + hn])
+            nisa.activation(c[:, h0:h0 + hn], nl.copy, ps)     # PSUM -> SBUF, < 2^19
+        if k == 0:
+            t = c
+        elif k == NCOL - 1:
+            t = dst_hi[3]                                     # m >> 112 = t_14 < 2^16
+            nisa.tensor_tensor(t, c, qs[k - 1], nl.add, engine=_gp())
+        else:
+            t = _u32(shape, f"qt{tag}")
+            nisa.tensor_tensor(t, c, qs[k - 1], nl.add, engine=_gp())
+        if k < NCOL - 1:
+            q = _u32(shape, f"qq{tag}")
+            nisa.activation(q, nl.copy, t, bias=fbias, scale=1.0 / 256)   # t // 256
+            qs.append(q)
+        cs.append(c)
+        ts.append(t)
+    g = None
+    for j in range(7):                           # halves H_0..H_6 (H_7 = t_14 above)
+        k = 2 * j
+        u = _f32(shape, f"q256{tag}")
+        nisa.activation(u, nl.copy, qs[k + 1], scale=256.0)
+        w = _f32(shape, f"qw{tag}")
+        nisa.tensor_tensor(w, cs[k + 1], u, nl.subtract, engine=_gp())
+        v = _f32(shape, f"qv{tag}")
+        nisa.activation(v, nl.copy, w, scale=256.0)
+        hv = dst_hi[j - 4] if j >= 4 else _f32(shape, f"qh{tag}")
+        nisa.tensor_tensor(hv, ts[k], v, nl.add, engine=_gp())
+        if j == 0:
+            g = _f32(shape, f"qg{tag}")
+            nisa.tensor_scalar(g, hv, nl.greater_equal, thr[:, 0:1])
+        elif j < 4:
+            gh = _f32(shape, f"qgh{tag}")
+            nisa.activation(gh, nl.copy, g, scale=0.5)
+            sj = _f32(shape, f"qs{tag}")
+            nisa.tensor_tensor(sj, hv, gh, nl.add, engine=_gp())
+            g = dst_ok if j == 3 else _f32(shape, f"qg{tag}")
+            nisa.tensor_scalar(g, sj, nl.greater, thr[:, j:j + 1])
+
+
+def _lemire8_half(dg, fbias, prm8, shape, dst_hi, dst_ok, tag):
+    """NumPy's ``buffered_bounded_lemire_uint8`` step on each byte ``d`` of a half (low
+    byte first): ``a = d * excl / 256`` (< 256 with 8 fractional bits: fp32-exact),
+    ``hi = floor(a)`` (the floor trick of :data:`FLOOR_BIAS`), accepted when the
+    fraction ``a - hi`` (= leftover / 256) >= threshold / 256. ``prm8`` = (P, 2) float32
+    (excl / 256, threshold / 256); ``dst_hi`` / ``dst_ok``: 4 uint8 slots each."""
+    for b in range(4):
+        a = _f32(shape, f"b8a{tag}")
+        nisa.activation(a, nl.copy, dg[b], scale=prm8[:, 0:1])
+        nisa.activation(dst_hi[b], nl.copy, dg[b], bias=fbias, scale=prm8[:, 0:1])
+        f = _f32(shape, f"b8f{tag}")
+        nisa.tensor_tensor(f, a, dst_hi[b], nl.subtract, engine=_gp())
+        nisa.tensor_scalar(dst_ok[b], f, nl.greater_equal, prm8[:, 1:2])
+
+
+def _lemire16_half(dg, fbias, prm16, shape, dst_hi, dst_ok, tag):
+    """NumPy's ``buffered_bounded_lemire_uint16`` step on each 16-bit part ``v = d_a + 256
+    d_b`` of a half (low part first), ``prm16`` = (P, 3) float32 (e0, e1, threshold):
+    the digit product ``v * excl`` by columns ``c0 = d_a e0``, ``c1 = d_a e1 + d_b e0``,
+    ``c2 = d_b e1`` (ScalarE products by (P, 1) scale tiles, each < 2^16), the carry chain
+    ``t_k = c_k + q_{k-1}`` (< 2^18), ``m >> 16 = t_2`` and ``leftover = t_0 + 256 (c1 -
+    256 q_1)`` (fp32-exact integers), accepted when ``leftover >= threshold``."""
+    for v in range(2):
+        da, db = dg[2 * v], dg[2 * v + 1]
+        pr = []
+        for (d, e) in ((da, 0), (da, 1), (db, 0), (db, 1)):
+            t = _u32(shape, f"w16p{tag}")
+            nisa.activation(t, nl.copy, d, scale=prm16[:, e:e + 1])
+            pr.append(t)
+        c1 = _u32(shape, f"w16c{tag}")
+        nisa.tensor_tensor(c1, pr[1], pr[2], nl.add, engine=_gp())
+        q0 = _u32(shape, f"w16q0{tag}")
+        nisa.activation(q0, nl.copy, pr[0], bias=fbias, scale=1.0 / 256)
+        t1 = _u32(shape, f"w16t1{tag}")
+        nisa.tensor_tensor(t1, c1, q0, nl.add, engine=_gp())
+        q1 = _u32(shape, f"w16q1{tag}")
+        nisa.activation(q1, nl.copy, t1, bias=fbias, scale=1.0 / 256)
+        nisa.tensor_tensor(dst_hi[v], pr[3], q1, nl.add, engine=_gp())     # m >> 16
+        u = _f32(shape, f"w16u{tag}")
+        nisa.activation(u, nl.copy, q1, scale=256.0)
+        w = _f32(shape, f"w16w{tag}")
+        nisa.tensor_tensor(w, c1, u, nl.subtract, engine=_gp())
+        x = _f32(shape, f"w16x{tag}")
+        nisa.activation(x, nl.copy, w, scale=256.0)
+        lo = _f32(shape, f"w16l{tag}")
+        nisa.tensor_tensor(lo, pr[0], x, nl.add, engine=_gp())          # leftover
+        nisa.tensor_scalar(dst_ok[v], lo, nl.greater_equal, prm16[:, 2:3])
+
+
+def _zig_half(dg, tab, shape, dst_x, dst_ok, dst_raw, tag):
+    """NumPy's float32 ziggurat fast path on the half ``r`` with digits ``dg``
+    (``random_standard_normal_f`` / ``random_standard_exponential_f``): ``i9 = r & 0x1ff``,
+    ``rabs = r >> 9`` (< 2^23); ``x = rabs * w[i9]``, accepted when ``rabs < k[i9]``, with
+    the host's 512-entry tables ``tab = [w | k]`` (normal: layer ``i9 & 0xff`` with the
+    sign bit 8 folded into ``w``'s negated second half; exponential: layer ``i9 >> 1``).
+    Table lookups: ``nc_n_gather`` (GpSimd, per partition). Writes x, the accept flag
+    (uint8) and the raw half (the slow path's input)."""
+    a = _u32(shape, f"za{tag}")
+    nisa.tensor_scalar(a, dg[1], nl.bitwise_and, 1, op1=nl.left_shift, operand1=8)
+    i9 = _u32(shape, f"zi{tag}")
+    nisa.tensor_tensor(i9, a, dg[0], nl.add, engine=_gp())               # < 512
+    b = _u32(shape, f"zb{tag}")
+    nisa.tensor_scalar(b, dg[1], nl.right_shift, 1)
+    c = _f32(shape, f"zc{tag}")
+    nisa.activation(c, nl.copy, dg[2], scale=128.0)
+    d = _f32(shape, f"zd{tag}")
+    nisa.activation(d, nl.copy, dg[3], scale=32768.0)
+    e = _f32(shape, f"ze{tag}")
+    nisa.tensor_tensor(e, c, d, nl.add, engine=_gp())
+    rabs = _u32(shape, f"zr{tag}")
+    nisa.tensor_tensor(rabs, e, b, nl.add, engine=_gp())                # r >> 9, < 2^23
+    w = _f32(shape, f"zw{tag}")
+    nisa.nc_n_gather(w, tab[:, 0:512], i9)
+    k = _f32(shape, f"zk{tag}")
+    nisa.nc_n_gather(k, tab[:, 512:1024], i9)
+    nisa.tensor_tensor(dst_x, rabs, w, nl.multiply)                      # NumPy's float product
+    nisa.tensor_tensor(dst_ok, rabs, k, nl.less, engine=_gp())
+    sh = _u32(shape, f"zs{tag}")
+    nisa.tensor_scalar(sh, rabs, nl.left_shift, 9)
+    nisa.tensor_tensor(dst_raw, sh, i9, nl.bitwise_or)
+
+
 @nki.jit
-def philox4x64_kernel(params, stat_hbm, n_chunks, F, mode="raw", rounds=ROUNDS):
+def philox4x64_kernel(params, stat_hbm, n_chunks, F, mode="raw", rounds=ROUNDS, aux=None):
     """NumPy's Philox-4x64-``rounds`` stream: ``out[ch, p, 8 j + 2 w + h]`` = half ``h``
     (0: low 32 bits) of word ``w`` of block ``base + ch * 128 * F + p * F + j``
     (``mode="raw"``, uint32), or NumPy's float32 uniform made from that half
@@ -569,14 +792,70 @@ def philox4x64_kernel(params, stat_hbm, n_chunks, F, mode="raw", rounds=ROUNDS):
     counter as eight 32-bit words (least significant first), the round-0 key as four
     32-bit words (k0 lo, k0 hi, k1 lo, k1 hi), then per round ``r`` the 8-bit digits of
     ``k0 + r W0`` and of ``k1 + r W1`` (host-computed). ``stat_hbm``: fp16 [128, 2048],
-    block ``8 w + j`` = ``m_{w,j} * I`` (digit ``j`` of multiplier ``w``)."""
-    out_dt = nl.uint32 if mode == "raw" else nl.float32
-    out = nl.ndarray((n_chunks, P, 8 * F), dtype=out_dt, buffer=nl.shared_hbm,
-                     name="philox64_out")
+    block ``8 w + j`` = ``m_{w,j} * I`` (digit ``j`` of multiplier ``w``).
+
+    ``mode="lemire"`` (NumPy's bounded integers, 32-bit draws): ``stat_hbm`` carries four
+    more blocks ``e_j * I`` (digits of the range's ``excl = rng + 1``) and ``aux`` (float32
+    [128, 2]) the threshold's 16-bit halves; returns ``(hi, ok)``: ``hi`` uint16
+    [n_chunks, 128, 16 F], the pairs (low, high) of each draw's ``(half * excl) >> 32``,
+    and ``ok`` uint8 [n_chunks, 128, 8 F], 1 where NumPy accepts the draw.
+    ``mode="lemire64"``: the 64-bit step on each word (excl's 8 digit blocks in
+    ``stat_hbm``, ``aux`` = the threshold's four 16-bit halves, float32 [128, 4]);
+    returns ``(hi, ok)``: uint16 [n_chunks, 128, 16 F] (each word's ``m >> 64`` as four
+    halves) and uint8 [n_chunks, 128, 4 F].
+    ``mode="lemire16"``: the 16-bit step on each 16-bit part, ``aux`` (float32 [128, 3]) =
+    (excl's two digits, threshold); returns ``(hi, ok)``, uint16 / uint8 [n_chunks, 128,
+    16 F]. ``mode="lemire8"``: the 8-bit step on each byte, ``aux`` (float32 [128, 2]) = (excl /
+    256, threshold / 256); returns ``(hi, ok)``, uint8 [n_chunks, 128, 32 F] each.
+    ``mode="zig"`` (NumPy's float32 ziggurat fast path): ``aux`` float32 [128, 1024] = the
+    512-entry ``w`` and ``k`` tables (:func:`_zig_half`); returns ``(x, ok, raw)``: the
+    fast-path values (float32), accept flags (uint8) and the raw halves (uint32)."""
     prm = _u32((P, 12 + 16 * rounds), "params64")
     nisa.dma_copy(dst=prm, src=params)
-    stat = nl.ndarray((P, 2 * ND * P), dtype=nl.float16, buffer=nl.sbuf, name="m_eye")
+    n_stat = 2 * ND * P + {"lemire": 4 * P, "lemire64": ND * P}.get(mode, 0)
+    stat = nl.ndarray((P, n_stat), dtype=nl.float16, buffer=nl.sbuf, name="m_eye")
     nisa.dma_copy(dst=stat, src=stat_hbm)
+    if mode == "lemire":
+        thr = _f32((P, 2), "lemire_thr")
+        nisa.dma_copy(dst=thr, src=aux)
+        out = nl.ndarray((n_chunks, P, 16 * F), dtype=nl.uint16, buffer=nl.shared_hbm,
+                         name="lemire_hi")
+        oks = nl.ndarray((n_chunks, P, 8 * F), dtype=nl.uint8, buffer=nl.shared_hbm,
+                         name="lemire_ok")
+    elif mode == "lemire64":
+        thr = _f32((P, 4), "lemire64_thr")
+        nisa.dma_copy(dst=thr, src=aux)
+        out = nl.ndarray((n_chunks, P, 16 * F), dtype=nl.uint16, buffer=nl.shared_hbm,
+                         name="lemire64_hi")
+        oks = nl.ndarray((n_chunks, P, 4 * F), dtype=nl.uint8, buffer=nl.shared_hbm,
+                         name="lemire64_ok")
+    elif mode == "lemire8":
+        prm8 = _f32((P, 2), "lemire8_prm")
+        nisa.dma_copy(dst=prm8, src=aux)
+        out = nl.ndarray((n_chunks, P, 32 * F), dtype=nl.uint8, buffer=nl.shared_hbm,
+                         name="lemire8_hi")
+        oks = nl.ndarray((n_chunks, P, 32 * F), dtype=nl.uint8, buffer=nl.shared_hbm,
+                         name="lemire8_ok")
+    elif mode == "lemire16":
+        prm16 = _f32((P, 3), "lemire16_prm")
+        nisa.dma_copy(dst=prm16, src=aux)
+        out = nl.ndarray((n_chunks, P, 16 * F), dtype=nl.uint16, buffer=nl.shared_hbm,
+                         name="lemire16_hi")
+        oks = nl.ndarray((n_chunks, P, 16 * F), dtype=nl.uint8, buffer=nl.shared_hbm,
+                         name="lemire16_ok")
+    elif mode == "zig":
+        tab = _f32((P, 1024), "zig_tables")
+        nisa.dma_copy(dst=tab, src=aux)
+        out = nl.ndarray((n_chunks, P, 8 * F), dtype=nl.float32, buffer=nl.shared_hbm,
+                         name="zig_x")
+        oks = nl.ndarray((n_chunks, P, 8 * F), dtype=nl.uint8, buffer=nl.shared_hbm,
+                         name="zig_ok")
+        raws = nl.ndarray((n_chunks, P, 8 * F), dtype=nl.uint32, buffer=nl.shared_hbm,
+                          name="zig_raw")
+    else:
+        out_dt = nl.uint32 if mode == "raw" else nl.float32
+        out = nl.ndarray((n_chunks, P, 8 * F), dtype=out_dt, buffer=nl.shared_hbm,
+                         name="philox64_out")
     fbias = _f32((P, 1), "floor_bias")           # (P, 1) bias tile (trn1: no scalar bias)
     nisa.memset(fbias, FLOOR_BIAS)
     shape = (P, F)
@@ -631,13 +910,79 @@ def philox4x64_kernel(params, stat_hbm, n_chunks, F, mode="raw", rounds=ROUNDS):
                 nisa.tensor_tensor(b, hi0[j], x3k[j], nl.bitwise_xor)
                 n2.append(b)
             x0, x1k, x2, x3k = n0, lo1, n2, lo0
-        res = nl.ndarray((P, 8 * F), dtype=out_dt, buffer=nl.sbuf, name="philox64_res")
-        r8 = res.reshape((P, F, 8))
         words = [x0, x1k, x2, x3k]
-        for w in range(4):
-            for h in range(2):
-                _emit_half(r8[:, :, 2 * w + h], words[w][4 * h:4 * h + 4], shape, mode)
-        nisa.dma_copy(dst=out[ch], src=res)
+        if mode == "lemire":
+            res = nl.ndarray((P, 16 * F), dtype=nl.uint16, buffer=nl.sbuf, name="lemire_res")
+            r16 = res.reshape((P, F, 16))
+            ok = nl.ndarray((P, 8 * F), dtype=nl.uint8, buffer=nl.sbuf, name="lemire_okt")
+            o8 = ok.reshape((P, F, 8))
+            for w in range(4):
+                for h in range(2):
+                    i = 2 * w + h
+                    _lemire_half(words[w][4 * h:4 * h + 4], stat, fbias, thr, shape,
+                                 r16[:, :, 2 * i], r16[:, :, 2 * i + 1], o8[:, :, i], "")
+            nisa.dma_copy(dst=out[ch], src=res)
+            nisa.dma_copy(dst=oks[ch], src=ok)
+        elif mode == "lemire64":
+            res = nl.ndarray((P, 16 * F), dtype=nl.uint16, buffer=nl.sbuf, name="q_res")
+            ok = nl.ndarray((P, 4 * F), dtype=nl.uint8, buffer=nl.sbuf, name="q_okt")
+            r16, o4 = res.reshape((P, F, 16)), ok.reshape((P, F, 4))
+            for w in range(4):
+                _lemire64_word(words[w], stat, fbias, thr, shape,
+                               [r16[:, :, 4 * w], r16[:, :, 4 * w + 1], r16[:, :, 4 * w + 2],
+                                r16[:, :, 4 * w + 3]], o4[:, :, w], "")
+            nisa.dma_copy(dst=out[ch], src=res)
+            nisa.dma_copy(dst=oks[ch], src=ok)
+        elif mode == "lemire8":
+            res = nl.ndarray((P, 32 * F), dtype=nl.uint8, buffer=nl.sbuf, name="lemire8_res")
+            ok = nl.ndarray((P, 32 * F), dtype=nl.uint8, buffer=nl.sbuf, name="lemire8_okt")
+            r32, o32 = res.reshape((P, F, 32)), ok.reshape((P, F, 32))
+            for w in range(4):
+                for h in range(2):
+                    i = 4 * (2 * w + h)
+                    _lemire8_half(words[w][4 * h:4 * h + 4], fbias, prm8, shape,
+                                  [r32[:, :, i], r32[:, :, i + 1], r32[:, :, i + 2],
+                                   r32[:, :, i + 3]],
+                                  [o32[:, :, i], o32[:, :, i + 1], o32[:, :, i + 2],
+                                   o32[:, :, i + 3]], "")
+            nisa.dma_copy(dst=out[ch], src=res)
+            nisa.dma_copy(dst=oks[ch], src=ok)
+        elif mode == "lemire16":
+            res = nl.ndarray((P, 16 * F), dtype=nl.uint16, buffer=nl.sbuf, name="w16_res")
+            ok = nl.ndarray((P, 16 * F), dtype=nl.uint8, buffer=nl.sbuf, name="w16_okt")
+            r16, o16 = res.reshape((P, F, 16)), ok.reshape((P, F, 16))
+            for w in range(4):
+                for h in range(2):
+                    i = 2 * (2 * w + h)
+                    _lemire16_half(words[w][4 * h:4 * h + 4], fbias, prm16, shape,
+                                   [r16[:, :, i], r16[:, :, i + 1]],
+                                   [o16[:, :, i], o16[:, :, i + 1]], "")
+            nisa.dma_copy(dst=out[ch], src=res)
+            nisa.dma_copy(dst=oks[ch], src=ok)
+        elif mode == "zig":
+            res = nl.ndarray((P, 8 * F), dtype=nl.float32, buffer=nl.sbuf, name="zig_res")
+            ok = nl.ndarray((P, 8 * F), dtype=nl.uint8, buffer=nl.sbuf, name="zig_okt")
+            raw = nl.ndarray((P, 8 * F), dtype=nl.uint32, buffer=nl.sbuf, name="zig_rawt")
+            r8, o8, w8 = res.reshape((P, F, 8)), ok.reshape((P, F, 8)), raw.reshape((P, F, 8))
+            for w in range(4):
+                for h in range(2):
+                    i = 2 * w + h
+                    _zig_half(words[w][4 * h:4 * h + 4], tab, shape, r8[:, :, i],
+                              o8[:, :, i], w8[:, :, i], "")
+            nisa.dma_copy(dst=out[ch], src=res)
+            nisa.dma_copy(dst=oks[ch], src=ok)
+            nisa.dma_copy(dst=raws[ch], src=raw)
+        else:
+            res = nl.ndarray((P, 8 * F), dtype=out_dt, buffer=nl.sbuf, name="philox64_res")
+            r8 = res.reshape((P, F, 8))
+            for w in range(4):
+                for h in range(2):
+                    _emit_half(r8[:, :, 2 * w + h], words[w][4 * h:4 * h + 4], shape, mode)
+            nisa.dma_copy(dst=out[ch], src=res)
+    if mode in ("lemire", "lemire8", "lemire16", "lemire64"):
+        return out, oks
+    if mode == "zig":
+        return out, oks, raws
     return out
 
 
@@ -674,11 +1019,126 @@ def _first_counter(counter):
     return [(v >> (64 * i)) & M64 for i in range(4)]
 
 
-def _run64(key, counter, n_blocks, mode, rounds, f_max):
+def _launch64(key, counter, n_blocks, mode, rounds, f_max, stat=None, aux=None):
     F, n_chunks = _plan64(n_blocks, f_max)
-    out = nki.simulate(philox4x64_kernel)(_params64(key, _first_counter(counter), rounds),
-                                          _stationary64(), n_chunks, F, mode, rounds)
+    return nki.simulate(philox4x64_kernel)(
+        _params64(key, _first_counter(counter), rounds),
+        _stationary64() if stat is None else stat, n_chunks, F, mode, rounds, aux)
+
+
+def _run64(key, counter, n_blocks, mode, rounds, f_max):
+    out = _launch64(key, counter, n_blocks, mode, rounds, f_max)
     return np.asarray(out).reshape(-1)[:8 * n_blocks]
+
+
+def _lemire_inputs(rng):
+    """Host side of ``mode="lemire"`` for NumPy's range ``rng`` (0 < rng < 2^32 - 1):
+    the stationary matrices with ``excl = rng + 1``'s digit blocks appended, and the
+    threshold ``(2^32 - 1 - rng) % excl`` as float32 16-bit halves on every partition."""
+    rng = int(rng)
+    if not 0 < rng < MASK32:
+        raise ValueError(f"lemire: range {rng} needs 0 < rng < 2^32 - 1")
+    excl = rng + 1
+    thr = (MASK32 - rng) % excl
+    eye = np.eye(P, dtype=np.float32)
+    blocks = [(((excl >> (DIG * j)) & 0xFF) * eye).astype(np.float16) for j in range(4)]
+    stat = np.concatenate([_stationary64()] + blocks, axis=1)
+    aux = np.ascontiguousarray(np.broadcast_to(
+        np.array([thr & 0xFFFF, thr >> 16], np.float32), (P, 2)))
+    return stat, aux
+
+
+def philox4x64_lemire32(key, counter, n_blocks, rng, *, rounds=ROUNDS, f_max=F64_MAX):
+    """NumPy's ``buffered_bounded_lemire_uint32`` step for range ``rng`` on each 32-bit
+    draw (low half of each word first) of blocks ``counter + 1 .. counter + n_blocks``,
+    made in the kernel: ``(hi, ok)`` -- ``(draw * (rng + 1)) >> 32`` (uint32) and whether
+    NumPy accepts the draw (bool), ``8 * n_blocks`` each. The caller keeps the accepted
+    ones in order (a rejected draw is skipped, the next one tried)."""
+    n_blocks = int(n_blocks)
+    if n_blocks <= 0:
+        return np.zeros(0, np.uint32), np.zeros(0, bool)
+    stat, aux = _lemire_inputs(rng)
+    hi, ok = _launch64(key, counter, n_blocks, "lemire", rounds, f_max, stat, aux)
+    hi = np.ascontiguousarray(np.asarray(hi), dtype="<u2").reshape(-1).view("<u4")
+    return hi[:8 * n_blocks].astype(np.uint32), np.asarray(ok).reshape(-1)[:8 * n_blocks] == 1
+
+
+def philox4x64_lemire64(key, counter, n_blocks, rng, *, rounds=ROUNDS, f_max=F64_MAX):
+    """NumPy's ``bounded_lemire_uint64`` step for range ``rng`` (2^32 <= rng < 2^64 - 1;
+    smaller ranges take 32-bit draws)
+    on each 64-bit word of blocks ``counter + 1 .. counter + n_blocks``, made in the
+    kernel: ``(hi, ok)`` -- ``(word * (rng + 1)) >> 64`` (uint64) and NumPy's accept flag
+    (bool), ``4 * n_blocks`` each."""
+    n_blocks, rng = int(n_blocks), int(rng)
+    if not MASK32 < rng < M64:
+        raise ValueError(f"lemire64: range {rng} needs 2^32 - 1 < rng < 2^64 - 1")
+    if n_blocks <= 0:
+        return np.zeros(0, np.uint64), np.zeros(0, bool)
+    excl = rng + 1
+    thr = (M64 - rng) % excl
+    eye = np.eye(P, dtype=np.float32)
+    blocks = [(((excl >> (DIG * j)) & 0xFF) * eye).astype(np.float16) for j in range(ND)]
+    stat = np.concatenate([_stationary64()] + blocks, axis=1)
+    aux = np.ascontiguousarray(np.broadcast_to(
+        np.array([(thr >> (16 * j)) & 0xFFFF for j in range(4)], np.float32), (P, 4)))
+    hi, ok = _launch64(key, counter, n_blocks, "lemire64", rounds, f_max, stat, aux)
+    n = 4 * n_blocks
+    hi = np.ascontiguousarray(np.asarray(hi), dtype="<u2").reshape(-1).view("<u8")
+    return hi[:n].astype(np.uint64), np.asarray(ok).reshape(-1)[:n] == 1
+
+
+def philox4x64_lemire8(key, counter, n_blocks, rng, *, rounds=ROUNDS, f_max=F64_MAX):
+    """NumPy's ``buffered_bounded_lemire_uint8`` step for range ``rng`` (0 < rng < 255)
+    on each byte (low byte of each 32-bit draw first) of blocks ``counter + 1 .. counter
+    + n_blocks``, made in the kernel: ``(hi, ok)`` -- ``(byte * (rng + 1)) >> 8`` (uint8)
+    and NumPy's accept flag (bool), ``32 * n_blocks`` each."""
+    n_blocks, rng = int(n_blocks), int(rng)
+    if not 0 < rng < 255:
+        raise ValueError(f"lemire8: range {rng} needs 0 < rng < 255")
+    if n_blocks <= 0:
+        return np.zeros(0, np.uint8), np.zeros(0, bool)
+    excl = rng + 1
+    aux = np.ascontiguousarray(np.broadcast_to(
+        np.array([excl / 256.0, ((255 - rng) % excl) / 256.0], np.float32), (P, 2)))
+    hi, ok = _launch64(key, counter, n_blocks, "lemire8", rounds, f_max, None, aux)
+    n = 32 * n_blocks
+    return np.asarray(hi).reshape(-1)[:n], np.asarray(ok).reshape(-1)[:n] == 1
+
+
+def philox4x64_lemire16(key, counter, n_blocks, rng, *, rounds=ROUNDS, f_max=F64_MAX):
+    """NumPy's ``buffered_bounded_lemire_uint16`` step for range ``rng`` (0 < rng <
+    65535) on each 16-bit part (low part of each 32-bit draw first) of blocks ``counter +
+    1 .. counter + n_blocks``, made in the kernel: ``(hi, ok)`` -- ``(part * (rng + 1)) >>
+    16`` (uint16) and NumPy's accept flag (bool), ``16 * n_blocks`` each."""
+    n_blocks, rng = int(n_blocks), int(rng)
+    if not 0 < rng < 0xFFFF:
+        raise ValueError(f"lemire16: range {rng} needs 0 < rng < 65535")
+    if n_blocks <= 0:
+        return np.zeros(0, np.uint16), np.zeros(0, bool)
+    excl = rng + 1
+    aux = np.ascontiguousarray(np.broadcast_to(
+        np.array([excl & 0xFF, excl >> 8, (0xFFFF - rng) % excl], np.float32), (P, 3)))
+    hi, ok = _launch64(key, counter, n_blocks, "lemire16", rounds, f_max, None, aux)
+    n = 16 * n_blocks
+    return np.asarray(hi).reshape(-1)[:n], np.asarray(ok).reshape(-1)[:n] == 1
+
+
+def philox4x64_zig32(key, counter, n_blocks, tables, *, rounds=ROUNDS, f_max=F64_MAX):
+    """NumPy's float32 ziggurat fast path (normal or exponential: ``tables``, float32
+    [1024] = the 512-entry ``w`` and ``k`` tables of :func:`_zig_half`) on each 32-bit draw
+    of blocks ``counter + 1 .. counter + n_blocks``, made in the kernel: ``(x, ok, raw)``
+    -- the fast-path value, whether it is accepted, and the draw (for the slow path)."""
+    n_blocks = int(n_blocks)
+    if n_blocks <= 0:
+        return np.zeros(0, np.float32), np.zeros(0, bool), np.zeros(0, np.uint32)
+    tab = np.asarray(tables, np.float32).reshape(1, 1024)
+    if not np.all(np.isfinite(tab)) or np.any(tab[0, 512:] >= 2.0 ** 24):
+        raise ValueError("zig tables: finite w, k below 2^24")
+    aux = np.ascontiguousarray(np.broadcast_to(tab, (P, 1024)))
+    x, ok, raw = _launch64(key, counter, n_blocks, "zig", rounds, f_max, None, aux)
+    n = 8 * n_blocks
+    return (np.asarray(x).reshape(-1)[:n], np.asarray(ok).reshape(-1)[:n] == 1,
+            np.asarray(raw).reshape(-1)[:n])
 
 
 def philox4x64_words(key, counter, n_blocks, *, rounds=ROUNDS, f_max=F64_MAX):
@@ -871,16 +1331,29 @@ def estimate(n, mode="uniform", f_max=F_MAX):
 
 def estimate64(n_blocks, f_max=F64_MAX, mode="raw"):
     """Cost-model report of one :func:`philox4x64_kernel` launch for ``n_blocks`` blocks
-    (dry run): ``values_per_s`` counts uint64 words (``mode="raw"``) or float32 uniforms
-    (``mode="uniform"``, 8 per block); ``per_chunk`` gives instructions per chunk by
+    (dry run): ``values_per_s`` counts uint64 words (``mode="raw"``) or the 8 values per
+    block of ``mode="uniform"`` (float32 uniforms), ``"lemire"`` (bounded-integer
+    candidates) or ``"zig"`` (float32 ziggurat fast-path values); ``per_chunk`` gives instructions per chunk by
     engine (each over 128 x F blocks)."""
     import kernels.emulator as emu
     F, n_chunks = _plan64(n_blocks, f_max)
+    stat, aux = _stationary64(), None
+    if mode == "lemire":
+        stat, aux = _lemire_inputs(999)
+    elif mode == "lemire64":
+        stat = np.concatenate([stat, np.zeros((P, ND * P), np.float16)], axis=1)
+        aux = np.zeros((P, 4), np.float32)
+    elif mode == "lemire8":
+        aux = np.zeros((P, 2), np.float32)
+    elif mode == "lemire16":
+        aux = np.zeros((P, 3), np.float32)
+    elif mode == "zig":
+        aux = np.zeros((P, 1024), np.float32)
     with emu.dry_run(), emu.profile() as prof:
-        emu.nki.simulate(philox4x64_kernel)(_params64((0, 0), (0, 0, 0, 0)), _stationary64(),
-                                            n_chunks, F, mode, ROUNDS)
+        emu.nki.simulate(philox4x64_kernel)(_params64((0, 0), (0, 0, 0, 0)), stat,
+                                            n_chunks, F, mode, ROUNDS, aux)
     rep = prof.report()
-    per = 4 * n_blocks if mode == "raw" else 8 * n_blocks
+    per = {"raw": 4, "lemire64": 4, "lemire8": 32, "lemire16": 16}.get(mode, 8) * n_blocks
     rep["per_chunk"] = {e: c / n_chunks for e, c in rep["instructions"].items()}
     rep["F"], rep["n_chunks"] = F, n_chunks
     for t in rep["estimate"]:

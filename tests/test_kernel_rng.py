@@ -245,3 +245,160 @@ def test_philox4x64_cost_model_target():
         assert rep["estimate"]["trn2"]["values_per_s"] >= 1e9
         assert rep["peak_sbuf_bytes_per_partition"] <= 192 * 1024
         assert rep["peak_psum_banks"] <= 8
+
+
+# -- NumPy's transforms of 32-bit draws in the kernel (issue 11 item 3) ---------------
+_KEY, _CTR = (0x0123456789ABCDEF, 2 ** 64 - 2), (2 ** 64 - 100, 5, 2 ** 64 - 1, 9)
+
+
+def _numpy_steps(n, one_step, wide=False):
+    """For each of the first ``n`` 32-bit (``wide``: 64-bit) draws of the (_KEY, _CTR)
+    stream: NumPy's ``one_step(generator)`` started at that draw, and whether it used
+    exactly that draw."""
+    bg = np.random.Philox(key=np.array(_KEY, np.uint64), counter=np.array(_CTR, np.uint64))
+    g = np.random.Generator(bg)
+    states = []
+    for _ in range(n + 1):
+        states.append(bg.state)
+        if wide:
+            bg.random_raw(1)
+        else:
+            g.integers(0, 2 ** 32, size=1, dtype=np.uint32)    # one 32-bit draw
+    vals, single = [], []
+    probe = np.random.Generator(np.random.Philox())
+    for i in range(n):
+        probe.bit_generator.state = states[i]
+        vals.append(one_step(probe))
+        after = probe.bit_generator.state
+        single.append(after["buffer_pos"] == states[i + 1]["buffer_pos"]
+                      and after["has_uint32"] == states[i + 1]["has_uint32"]
+                      and np.array_equal(after["state"]["counter"],
+                                         states[i + 1]["state"]["counter"]))
+    return vals, np.array(single)
+
+
+@pytest.mark.parametrize("rng_,target", [(999, "trn2"), (3 * 2 ** 30 - 1, "trn2"),
+                                         (2 ** 31 + 2, "trn1"), (2 ** 32 - 2, "trn2")])
+def test_lemire_mode_is_numpys_bounded_integer_step(rng_, target):
+    """``mode="lemire"``: at every draw, the kernel's candidate and flag are NumPy's
+    ``integers(0, rng + 1)`` started there (32-bit Lemire): accepted exactly where NumPy
+    returns after one draw, with that value. Two chunks (F = 1, 129 blocks)."""
+    with emu.target(target):
+        (hi, ok), _ = counted(lambda: rng.philox4x64_lemire32(_KEY, _CTR, 129, rng_, f_max=1),
+                              ("tensor", "scalar", "gpsimd"))
+    vals, single = _numpy_steps(8 * 129, lambda g: int(g.integers(0, rng_ + 1, dtype=np.int64)))
+    np.testing.assert_array_equal(ok, single)
+    np.testing.assert_array_equal(hi[ok], np.array(vals, np.int64)[ok])
+    if rng_ in (3 * 2 ** 30 - 1, 2 ** 31 + 2):          # rejection rates 1/4 and ~1/2
+        assert 0.15 < 1 - ok.mean() < 0.6
+
+
+@pytest.mark.parametrize("kind,target", [("normal32", "trn2"), ("exp32", "trn1"),
+                                         ("normal32", "trn1")])
+def test_zig_mode_is_numpys_float32_ziggurat_fast_path(kind, target):
+    """``mode="zig"``: at every draw the kernel's value and flag are NumPy's float32
+    ``standard_normal`` / ``standard_exponential`` started there: accepted exactly where
+    NumPy returns after one draw, with that value bit for bit; the raw draws are NumPy's
+    stream. Tables: NumPy's (via trnpy.random._samplers, themselves checked against
+    NumPy's draws in tests/test_random.py)."""
+    from trnpy.random._samplers import _kernel_tables
+    with emu.target(target):
+        (x, ok, raw), rep = counted(
+            lambda: rng.philox4x64_zig32(_KEY, _CTR, 129, _kernel_tables(kind), f_max=1),
+            ("gpsimd", "vector"))
+    assert rep["instructions_by_op"]["nc_n_gather"] > 0
+    bg = np.random.Philox(key=np.array(_KEY, np.uint64), counter=np.array(_CTR, np.uint64))
+    np.testing.assert_array_equal(raw, bg.random_raw(4 * 129).view(np.uint32))
+    name = "standard_normal" if kind == "normal32" else "standard_exponential"
+    vals, single = _numpy_steps(8 * 129, lambda g: getattr(g, name)(dtype=np.float32))
+    np.testing.assert_array_equal(ok, single)
+    assert 0.002 < 1 - ok.mean() < 0.05                  # NumPy: ~1% slow paths
+    np.testing.assert_array_equal(x[ok].view(np.uint32),
+                                  np.array(vals, np.float32)[ok].view(np.uint32))
+
+
+@pytest.mark.parametrize("rng_,target", [(3 * 2 ** 62 - 1, "trn2"), (2 ** 32, "trn1")])
+def test_lemire64_mode_is_numpys_uint64_step(rng_, target):
+    """``mode="lemire64"``: at every 64-bit word the kernel's candidate and flag are
+    NumPy's ``integers(0, rng + 1, dtype=uint64)`` started there (128-bit Lemire)."""
+    with emu.target(target):
+        (hi, ok), _ = counted(lambda: rng.philox4x64_lemire64(_KEY, _CTR, 129, rng_, f_max=1),
+                              ("tensor", "scalar", "gpsimd"))
+    vals, single = _numpy_steps(4 * 129, lambda g: g.integers(0, rng_ + 1, dtype=np.uint64),
+                                wide=True)
+    np.testing.assert_array_equal(ok, single)
+    np.testing.assert_array_equal(hi[ok], np.array(vals, np.uint64)[ok])
+    if rng_ == 3 * 2 ** 62 - 1:
+        assert 0.15 < 1 - ok.mean() < 0.35               # threshold 2^62: 1 in 4
+
+
+@pytest.mark.parametrize("rng_,target", [(199, "trn1"), (2, "trn2"), (254, "trn2")])
+def test_lemire8_mode_is_numpys_uint8_step(rng_, target):
+    """``mode="lemire8"``: NumPy's ``buffered_bounded_lemire_uint8`` on every byte of the
+    stream (low byte of each 32-bit draw first): ``(byte * excl) >> 8`` and the accept
+    flag ``(byte * excl) & 0xFF >= (255 - rng) % excl``, from NumPy's raw stream."""
+    with emu.target(target):
+        (hi, ok), _ = counted(lambda: rng.philox4x64_lemire8(_KEY, _CTR, 129, rng_, f_max=1),
+                              ("scalar", "gpsimd", "vector"))
+    u = np.random.Philox(key=np.array(_KEY, np.uint64),
+                         counter=np.array(_CTR, np.uint64)).random_raw(4 * 129).view(np.uint32)
+    b = u.view(np.uint8).astype(np.uint32)              # little-endian: low byte first
+    m = b * np.uint32(rng_ + 1)
+    np.testing.assert_array_equal(hi, (m >> np.uint32(8)).astype(np.uint8))
+    np.testing.assert_array_equal(ok, (m & np.uint32(0xFF)) >= (255 - rng_) % (rng_ + 1))
+    if rng_ == 199:
+        assert 0.15 < 1 - ok.mean() < 0.3                # threshold 56 of 256
+
+
+@pytest.mark.parametrize("rng_,target", [(40000, "trn1"), (255, "trn2"), (65534, "trn2")])
+def test_lemire16_mode_is_numpys_uint16_step(rng_, target):
+    """``mode="lemire16"``: NumPy's ``buffered_bounded_lemire_uint16`` on every 16-bit part
+    of the stream (low part first), from NumPy's raw stream."""
+    with emu.target(target):
+        (hi, ok), _ = counted(lambda: rng.philox4x64_lemire16(_KEY, _CTR, 129, rng_, f_max=1),
+                              ("scalar", "gpsimd", "vector"))
+    u = np.random.Philox(key=np.array(_KEY, np.uint64),
+                         counter=np.array(_CTR, np.uint64)).random_raw(4 * 129)
+    m = u.view(np.uint16).astype(np.uint64) * np.uint64(rng_ + 1)
+    np.testing.assert_array_equal(hi, (m >> np.uint64(16)).astype(np.uint16))
+    np.testing.assert_array_equal(ok, (m & np.uint64(0xFFFF)) >= (0xFFFF - rng_) % (rng_ + 1))
+    if rng_ == 40000:
+        assert 0.3 < 1 - ok.mean() < 0.5                 # threshold 25535 of 65536
+
+
+def test_lemire_psum_bank_split(monkeypatch):
+    """Lemire's product columns run per PSUM bank too (banks of 2 blocks, F = 5)."""
+    monkeypatch.setattr(rng, "PSUM_F", 2)
+    hi, ok = rng.philox4x64_lemire32(_KEY, _CTR, 11, 2 ** 31 + 2, f_max=5)
+    u = np.random.Philox(key=np.array(_KEY, np.uint64),
+                         counter=np.array(_CTR, np.uint64)).random_raw(44).view(np.uint32)
+    m = u.astype(np.uint64) * np.uint64(2 ** 31 + 3)
+    np.testing.assert_array_equal(hi, (m >> np.uint64(32)).astype(np.uint32))
+    np.testing.assert_array_equal(ok, (m & np.uint64(2 ** 32 - 1)) >= (2 ** 32) % (2 ** 31 + 3))
+
+
+def test_lemire_arithmetic_is_exact():
+    # a PSUM column sums at most 4 products of 8-bit digits (< 2^18); the chain stays
+    # < 2^19 and q_k < 2^11; the 16-bit halves t_k + 256 (c_{k+1} - 256 q_{k+1}) have
+    # intermediates in (-2^19, 2^19): all fp32-exact integers
+    q = 0
+    for k in range(7):
+        c = 255 * 255 * sum(1 for i in range(4) if 0 <= k - i < 4)
+        assert c < 2 ** 18 and c + q < 2 ** 19
+        q = (c + q) // 256
+        assert q < 2 ** 11
+    assert 256 * (256 * 2 ** 11) < 2 ** 20 * 2 ** 8     # |256 w| < 2^19 -> exact in fp32
+    with pytest.raises(ValueError):
+        rng.philox4x64_lemire32(_KEY, _CTR, 1, 2 ** 32 - 1)    # full range: no Lemire
+
+
+def test_transform_modes_cost_model():
+    """Issue 11 item 6: the integer and float32 ziggurat modes keep >= 1e9 values / s per
+    NeuronCore on trn2 (cost model), and the uniforms did not regress."""
+    for mode in ("uniform", "lemire", "lemire16", "lemire8", "zig", "lemire64"):
+        rep = rng.estimate64(1 << 17, mode=mode)
+        # 64-bit integers: 4 per block (as the raw words, 0.6e9 / s)
+        assert rep["estimate"]["trn2"]["values_per_s"] >= (5e8 if mode == "lemire64"
+                                                           else 1e9), mode
+        assert rep["peak_sbuf_bytes_per_partition"] <= 192 * 1024
+        assert rep["peak_psum_banks"] <= 8

@@ -488,6 +488,9 @@ def test_legacy_api(backend):
 
 # -- the emulated neuron device --------------------------------------------------------
 NEURON_F32 = [("random", (), {}), ("standard_normal", (), {}), ("standard_exponential", (), {})]
+# the registry op of each method's kernel transform (random: float32 uniforms)
+KERNEL_OP = {"random": "random_bits", "integers": "random_integers",
+             "standard_normal": "random_ziggurat", "standard_exponential": "random_ziggurat"}
 
 
 @pytest.mark.parametrize("name,args,kw", NEURON_F32 + [
@@ -509,8 +512,9 @@ def test_neuron_float32_bit_for_bit(emulated_neuron, name, args, kw, seed, size,
     _state_eq(g, r)
     if size:
         # small draws stay on torch (below the kernel's size threshold)
-        assert trnpy.ROUTES[("random_bits", "torch")] >= 1
-        assert trnpy._kernel_registry.FALLBACKS[("random_bits", "below the size threshold")]
+        op = KERNEL_OP.get(name, "random_bits")
+        assert trnpy.ROUTES[(op, "torch")] >= 1
+        assert trnpy._kernel_registry.FALLBACKS[(op, "below the size threshold")]
 
 
 @pytest.mark.parametrize("name,args,kw", [("random", (), {"dtype": np.float32}),
@@ -534,9 +538,85 @@ def test_neuron_draws_on_the_philox_kernel(emulated_neuron, name, args, kw):
             res, _ = counted(lambda: getattr(g, name)(*args, size=301, **kw),
                              engines=("vector",))
             exp = getattr(r, name)(*args, size=301, **kw)
-    assert trnpy.ROUTES[("random_bits", "kernel")] >= 1
+    assert trnpy.ROUTES[(KERNEL_OP.get(name, "random_bits"), "kernel")] >= 1
     assert not trnpy._kernel_registry.FALLBACKS
     _bits_eq(res, exp)
+    _state_eq(g, r)
+
+
+# issue 11 item 3: NumPy's integer and float32 ziggurat transforms in the NKI kernel
+KERNEL_TRANSFORMS = [
+    ("integers", (0, 3 * 2 ** 30), {}),              # threshold 2^30: 1 in 4 draws rejected
+    ("integers", (-1000, 7), {"dtype": np.int32, "endpoint": True}),
+    ("integers", (5, 2 ** 32 + 3), {"dtype": np.int64}),   # rng = 2^32 - 3: 32-bit draws
+    ("integers", (0, 2 ** 32 - 1), {"dtype": np.uint32}),
+    ("integers", (0, 200), {"dtype": np.uint8}),         # 8-bit Lemire on each byte
+    ("integers", (-100, 27), {"dtype": np.int8, "endpoint": True}),
+    ("integers", (7, 40007), {"dtype": np.uint16}),      # 16-bit Lemire, 40% rejected
+    ("integers", (0, 3 * 2 ** 62), {"dtype": np.uint64}),  # 64-bit Lemire, 1 in 4 rejected
+    ("integers", (-2 ** 40, 2 ** 40), {}),
+    ("standard_normal", (), {"dtype": np.float32}),
+    ("standard_exponential", (), {"dtype": np.float32}),
+]
+
+
+@pytest.mark.parametrize("name,args,kw", KERNEL_TRANSFORMS)
+@pytest.mark.parametrize("seed,k32,k64,n", [(2 ** 70 + 5, 0, 0, 1),
+                                            (77, 1, 3, 2 * 8 * 128 + 13)])
+def test_neuron_transforms_made_in_the_kernel(emulated_neuron, name, args, kw, seed, k32,
+                                              k64, n):
+    """Under strict + forced kernels the kernel's own transform runs (Lemire for
+    ``integers``, the ziggurat fast path for float32 normals / exponentials: TensorE /
+    GpSimd instructions move, the registry op routes to the kernel, nothing falls back);
+    values and the bit generator's state afterwards are NumPy's, after a buffered half /
+    a partly used block, and a later draw continues NumPy's stream."""
+    from kernel_helpers import counted
+    g, r = tr.default_rng(seed, device=emulated_neuron), _ref(seed)
+    _prefix(g, r, k32, k64)
+    trnpy.reset_routes()
+    with trnpy.strict_kernels(), trnpy.force_kernels():
+        res, rep = counted(lambda: getattr(g, name)(*args, size=n, **kw),
+                           engines=("tensor", "gpsimd"))
+    assert trnpy.ROUTES[(KERNEL_OP[name], "kernel")] >= 1
+    assert trnpy.ROUTES[(KERNEL_OP[name], "torch")] == 0
+    assert not trnpy._kernel_registry.FALLBACKS
+    if name != "integers":
+        assert rep["instructions_by_op"].get("nc_n_gather", 0) > 0   # the table lookups
+    _bits_eq(res, getattr(r, name)(*args, size=n, **kw))
+    _state_eq(g, r)
+    _bits_eq(g.random(5, dtype=np.float32), r.random(5, dtype=np.float32))
+    _state_eq(g, r)
+
+
+def test_neuron_kernel_transforms_by_threshold_and_out(emulated_neuron):
+    """Without forcing: a draw past the threshold (4096 blocks, not a multiple of the
+    kernel's tile) runs on the kernel, a small one on torch; ``out=`` (a view) and
+    ``size=0`` as NumPy's; bool (no rejection step) splits kernel-made words on torch."""
+    g, r = tr.default_rng(2026, device=emulated_neuron), _ref(2026)
+    _prefix(g, r, 1, 0)
+    trnpy.reset_routes()
+    n = 8 * 4097 + 3
+    _bits_eq(g.standard_normal(n, dtype=np.float32), r.standard_normal(n, dtype=np.float32))
+    assert trnpy.ROUTES[("random_ziggurat", "kernel")] == 1
+    # range 2^31 + 3: about half the draws rejected
+    _bits_eq(g.integers(-3, 2 ** 31, size=n), r.integers(-3, 2 ** 31, size=n))
+    assert trnpy.ROUTES[("random_integers", "kernel")] == 1
+    _bits_eq(g.standard_exponential(9, dtype=np.float32),
+             r.standard_exponential(9, dtype=np.float32))
+    assert trnpy.ROUTES[("random_ziggurat", "torch")] == 1
+    out = trnpy.zeros((6, 4), dtype=np.float32, device=emulated_neuron)
+    ref = np.zeros((6, 4), np.float32)
+    g.standard_exponential(out=out[1:4], dtype=np.float32)   # a contiguous view
+    r.standard_exponential(out=ref[1:4], dtype=np.float32)
+    np.testing.assert_array_equal(to_np(out), ref)
+    with trnpy.strict_kernels(), trnpy.force_kernels():     # size 0: nothing drawn
+        for name in ("standard_normal", "standard_exponential"):
+            _bits_eq(getattr(g, name)(0, dtype=np.float32),
+                     getattr(r, name)(0, dtype=np.float32))
+        _bits_eq(g.integers(5, 10, size=(2, 0)), r.integers(5, 10, size=(2, 0)))
+    for call in ((0, 7, 0), (0, 2, 11, np.bool_), (0, 2 ** 33, 5)):
+        _bits_eq(g.integers(*call[:2], size=call[2], dtype=(call[3:] or (np.int64,))[0]),
+                 r.integers(*call[:2], size=call[2], dtype=(call[3:] or (np.int64,))[0]))
     _state_eq(g, r)
 
 
@@ -568,6 +648,27 @@ def test_neuron_float64_only_methods_give_float32(emulated_neuron, name, args):
     exp = getattr(r, name)(*args, size=513)
     assert res.dtype == np.float32 and res.device == emulated_neuron
     np.testing.assert_array_equal(to_np(res), exp.astype(np.float32))  # one rounding
+    _state_eq(g, r)
+
+
+@pytest.mark.parametrize("name", ["uniform", "normal", "exponential"])
+@given(seed=st.integers(0, 2 ** 64 - 1), size=st.sampled_from([1, 7, 1000]),
+       a=st.floats(-1e6, 1e6), b=st.floats(1e-6, 1e6), k32=st.integers(0, 1))
+@settings(max_examples=examples(10))
+def test_neuron_float64_only_methods_within_one_float32_ulp(emulated_neuron, name, seed,
+                                                            size, a, b, k32):
+    """Issue 11 item 2: ``uniform`` / ``normal`` / ``exponential`` (float64-only in NumPy)
+    give float32 on the neuron device within one float32 ulp of NumPy's float64 values
+    (they are NumPy's float64 values rounded once), over seeds, sizes and parameters."""
+    g, r = tr.default_rng(seed, device=emulated_neuron), _ref(seed)
+    _prefix(g, r, k32, 0)
+    args = {"uniform": (a, a + b), "normal": (a, b), "exponential": (b,)}[name]
+    res = to_np(getattr(g, name)(*args, size=size))
+    exp = getattr(r, name)(*args, size=size)
+    assert res.dtype == np.float32
+    ulp = np.spacing(np.abs(exp).astype(np.float32)).astype(np.float64)
+    assert np.all(np.abs(res.astype(np.float64) - exp) <= ulp)
+    np.testing.assert_array_equal(res, exp.astype(np.float32))
     _state_eq(g, r)
 
 

@@ -510,11 +510,17 @@ KERNELS = {"matmul": _Matmul(), "eigh": _Eigh(), "fft": _FFT()}
 # ---------------------------------------------------------------------------
 # random_bits (trnpy/_random_bits.py: NumPy's Philox-4x64-10 words)
 class _RandomBits:
-    """``route("random_bits", device, n_blocks)``: NumPy's Philox-4x64-10 words of blocks
-    ``counter + 1 .. counter + n_blocks`` from ``kernels/rng.py``'s ``philox4x64_kernel``
-    (bit for bit NumPy's stream), as a uint64 NumPy array; ``mode="uniform"``: NumPy's
-    float32 ``random`` of those blocks made in the kernel (8 per block), float32."""
-    op = "random_bits"
+    """``route(op, device, n_blocks)``: NumPy's Philox-4x64-10 stream from
+    ``kernels/rng.py``'s ``philox4x64_kernel`` (bit for bit NumPy's), blocks ``counter + 1
+    .. counter + n_blocks``. ``random_bits``: the words (uint64 NumPy array) or, with
+    ``mode="uniform"``, NumPy's float32 ``random`` (8 per block). ``random_integers``
+    (``mode="lemire64"`` / ``"lemire"`` / ``"lemire16"`` / ``"lemire8"``, ``aux`` = the
+    range, below the draw's full range): NumPy's Lemire step on each 64-bit word / 32-bit
+    draw / its 16-bit parts / bytes, ``(hi, accepted)``. ``random_ziggurat`` (``mode="zig"``, ``aux`` = the 512-entry
+    w and k tables): NumPy's float32 ziggurat fast path, ``(x, accepted, draw)``."""
+
+    def __init__(self, op):
+        self.op = op
 
     def unsupported(self, device, n_blocks, host=False):
         if host:
@@ -524,17 +530,29 @@ class _RandomBits:
     def size(self, n_blocks, host=False):
         return n_blocks
 
-    def __call__(self, key, counter, n_blocks, mode="raw"):
+    def __call__(self, key, counter, n_blocks, mode="raw", aux=None):
         # lazy: kernels/ (NKI kernels, emulator) load on first launch
-        from kernels.rng import philox4x64_uniform32, philox4x64_words
+        from kernels import rng
         if mode == "uniform":            # NumPy's float32 random, made in the kernel
-            return philox4x64_uniform32(key, counter, n_blocks)
-        return philox4x64_words(key, counter, n_blocks)
+            return rng.philox4x64_uniform32(key, counter, n_blocks)
+        if mode == "lemire":
+            return rng.philox4x64_lemire32(key, counter, n_blocks, aux)
+        if mode == "lemire64":
+            return rng.philox4x64_lemire64(key, counter, n_blocks, aux)
+        if mode == "lemire16":
+            return rng.philox4x64_lemire16(key, counter, n_blocks, aux)
+        if mode == "lemire8":
+            return rng.philox4x64_lemire8(key, counter, n_blocks, aux)
+        if mode == "zig":
+            return rng.philox4x64_zig32(key, counter, n_blocks, aux)
+        return rng.philox4x64_words(key, counter, n_blocks)
 
 
-KERNELS["random_bits"] = _RandomBits()
 # small draws stay on torch: a launch costs more than a few thousand blocks
-kernel_thresholds["random_bits"] = DEFAULT_THRESHOLDS["random_bits"] = 4096
+for _op in ("random_bits", "random_integers", "random_ziggurat"):
+    KERNELS[_op] = _RandomBits(_op)
+    kernel_thresholds[_op] = DEFAULT_THRESHOLDS[_op] = 4096
+del _op
 
 
 # ---------------------------------------------------------------------------

@@ -13,6 +13,9 @@ buffered 32-bit half) as NumPy's ``next_uint64`` / ``next_uint32`` do, and gives
 state NumPy's bit generator has after the same number of draws. Every block asks
 ``route("random_bits")``: on the neuron device the kernel registry decides, and the words
 come from ``kernels/rng.py``'s Philox-4x64 kernel (bit for bit NumPy's) at or above its threshold.
+:meth:`PhiloxStream.kernel_halves` asks the same of the kernel's transforms of 32-bit
+draws (float32 uniforms, ``route("random_bits")``; NumPy's Lemire step,
+``route("random_integers")``; the float32 ziggurat fast path, ``route("random_ziggurat")``).
 """
 from __future__ import annotations
 
@@ -209,25 +212,46 @@ class PhiloxStream:
                                 halves])
         return halves[:m]
 
+    def kernel_halves(self, op: str, m: int, mode: str, aux, host, per: int = 1,
+                      wide: bool = False):
+        """The next ``m`` 32-bit draws (``wide``: 64-bit draws) through kernel ``mode`` of
+        ``kernels/rng.py``'s Philox-4x64 kernel, where the registry routes ``op`` (for
+        the fresh blocks) to the kernel: ``(tensors, "kernel")``, the kernel's outputs for
+        the fresh blocks after ``host(u)``'s for the buffered draws ``u`` (NumPy uint32 /
+        uint64; the same transform on the host), ``per`` values per draw, each a tensor on
+        the device (unsigned as int64 bit patterns). Otherwise ``(None, where)``: the
+        caller computes from :meth:`peek32` / :meth:`peek64` ``(m, where)``."""
+        if wide:                # NumPy's next_uint64 ignores a buffered 32-bit half
+            head = self.buffer[self.buffer_pos:]
+        else:
+            head = ([self.uinteger] if self.has_uint32 else []) + \
+                [h for v in self.buffer[self.buffer_pos:] for h in (v & M32, v >> 32)]
+        nb = -(-(m - min(m, len(head))) // (4 if wide else 8))
+        where = route(op, self.device, nb)
+        if where != "kernel":
+            return None, where
+        parts = host(np.array(head[:m], np.uint64 if wide else np.uint32))
+        if nb:
+            kv = _kernel_registry.run(op, self.key, self.counter, nb, mode=mode, aux=aux)
+            kv = kv if isinstance(kv, tuple) else (kv,)
+            parts = tuple(np.concatenate([a, b[:per * m - a.size]])
+                          for a, b in zip(parts, kv))
+        return tuple(torch.from_numpy(a.view(np.int64) if a.dtype == np.uint64 else
+                                      a.astype(np.int64) if a.dtype.kind == "u" else a)
+                     .to(self.tdevice) for a in parts), where
+
     def peek_uniform32(self, m: int):
         """NumPy's float32 ``random`` of the next ``m`` 32-bit draws, as a float32 tensor:
         where the registry routes the fresh blocks to the kernel, the kernel makes the
         uniforms (8 per block) and only the buffered halves are converted here; otherwise
         from :meth:`peek32`'s words."""
-        head = ([self.uinteger] if self.has_uint32 else []) + \
-            [h for v in self.buffer[self.buffer_pos:] for h in (v & M32, v >> 32)]
-        nb = -(-(m - min(m, len(head))) // 8)
-        where = route("random_bits", self.device, nb)
-        if where != "kernel":
-            u = self.peek32(m, where)
-            return (u >> 8).to(torch.float32) * float(2.0 ** -24)
-        hu = (np.array(head[:m], np.uint32) >> np.uint32(8)).astype(np.float32) \
-            * np.float32(2.0 ** -24)
-        if nb:
-            ku = _kernel_registry.run("random_bits", self.key, self.counter, nb,
-                                      mode="uniform")
-            hu = np.concatenate([hu, ku[:m - hu.size]])
-        return torch.from_numpy(hu).to(self.tdevice)
+        r, where = self.kernel_halves(
+            "random_bits", m, "uniform", None,
+            lambda u: ((u >> np.uint32(8)).astype(np.float32) * np.float32(2.0 ** -24),))
+        if r is not None:
+            return r[0]
+        u = self.peek32(m, where)
+        return (u >> 8).to(torch.float32) * float(2.0 ** -24)
 
     def take32(self, k: int) -> None:
         if k and self.has_uint32:

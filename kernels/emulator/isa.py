@@ -650,3 +650,36 @@ def iota(dst, pattern, offset=0, channel_multiplier=0, name=None):
         else:
             C.write(dst, v.astype(np.float32))
     _issue_compute(globals()["engine"].gpsimd, "iota", dst.free_size)
+
+
+def nc_n_gather(dst, data, indices, name=None):
+    """GpSimd: ``dst[p, i] = data[p].flat[indices[p, i]]``, per partition, bit for bit (the
+    output has data's dtype). NKI 0.3 doc: aws-neuron-sdk v2.29.0 nki/api/nki/isa/__init__.py
+    (nc_n_gather): SBUF only, indices uint32 within [0, data elements per partition), dst of
+    data's dtype with as many elements per partition as indices, <= 128 partitions."""
+    C.current_kernel("nisa.nc_n_gather")
+    for t, w in ((dst, "dst"), (data, "data"), (indices, "indices")):
+        C.require_on_chip(t, f"nc_n_gather {w}", (_SB,))      # GpSimd cannot access PSUM
+    if indices.dtype != C.as_dtype(nl.uint32):
+        C._err(f"nc_n_gather indices must be uint32, got {indices.dtype}")
+    if dst.dtype != data.dtype:
+        C._err(f"nc_n_gather dst dtype {dst.dtype} must equal data dtype {data.dtype}")
+    if not dst.partitions == data.partitions == indices.partitions:
+        C._err("nc_n_gather: dst, data and indices must have the same partition size")
+    if dst.free_size != indices.free_size:
+        C._err(f"nc_n_gather: dst has {dst.free_size} elements per partition, indices "
+               f"{indices.free_size}")
+    C.touch(data, indices)
+    if not C.S.dry:
+        P = data.partitions
+        idx = C.bits(indices).reshape(P, -1)
+        if idx.size and int(idx.max()) >= data.free_size:
+            C._err(f"nc_n_gather index {int(idx.max())} out of range [0, {data.free_size})")
+        src = data._arr.reshape(P, -1)
+        C.write(dst, np.take_along_axis(src, idx.astype(np.int64), axis=1))
+    C.touch(dst)
+    # cost (our assumption): one GpSimd pass over the indices, as a one-input op; the ISA
+    # issues ceil(n / 512) instruction groups
+    n = indices.free_size
+    for g in range(0, n, 512):
+        _issue_compute(globals()["engine"].gpsimd, "nc_n_gather", min(512, n - g), 1)

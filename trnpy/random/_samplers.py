@@ -8,6 +8,12 @@ computes every candidate at once on the device, keeps the accepted ones in strea
 path (~1.5% of draws: a wedge test with ``exp`` or the tail with ``log1p``) runs on the
 device too, with libm's own ``log1p`` algorithm; only wedge tests within an ulp or two of
 their boundary (about 1e-12 of float64 draws) are replayed on the host with libm.
+Where the registry routes them to the NKI kernel (neuron device), the per-draw steps
+come from ``kernels/rng.py`` (:meth:`PhiloxStream.kernel_halves`): the Lemire
+candidates and accept flags of ``integers`` (64-bit draws, 32-bit draws and their 16-
+and 8-bit parts) and the
+float32 ziggurat's fast-path values, flags and draws; the compaction and the slow paths
+stay here (and float64 draws, computed from the words).
 """
 from __future__ import annotations
 
@@ -59,13 +65,20 @@ def bounded(stream, off: int, rng: int, n: int, bits: int):
             stream.take64(n)
             return v + signed(off)
         excl = rng + 1
-        thr = signed(((1 << 64) - 1 - rng) % excl)
+        thr_u = ((1 << 64) - 1 - rng) % excl
+        thr = signed(thr_u)
 
         def draw(m):
-            v = stream.peek64(m)
+            # NumPy's 64-bit Lemire step in the kernel where routed there
+            r, where = stream.kernel_halves("random_integers", m, "lemire64", rng,
+                                            functools.partial(_lemire64_host, excl, thr_u),
+                                            wide=True)
+            if r is not None:
+                return r
+            v = stream.peek64(m, where)
             hi, lo = _mulhilo(v, excl)
             return hi, ~_ult(lo, thr)
-        vals, used = _accepted(draw, n)
+        vals, used = _accepted(draw, n, thr_u / 2.0 ** 64)
         stream.take64(used)
         return vals + signed(off)
     # 32-bit draws, split into sub-words (low first) for 16/8-bit and bool
@@ -82,14 +95,43 @@ def bounded(stream, off: int, rng: int, n: int, bits: int):
     thr = (mask - rng) % excl
 
     def draw(m):
-        u = stream.peek32(-(-m // parts))
+        # NumPy's Lemire step in the kernel where routed there, on 32-bit draws or their
+        # 16-bit / 8-bit parts
+        r, where = stream.kernel_halves(
+            "random_integers", -(-m // parts), _LEMIRE_MODE[width], rng,
+            functools.partial(_lemire_host, excl, thr, width), per=parts)
+        if r is not None:
+            return r[0][:m], r[1][:m]
+        u = stream.peek32(-(-m // parts), where)
         v = _split(u, width, parts)[:m]
         prod = v * excl                           # < 2**64: bits exact (wraps for 32)
         hi = (prod >> width).bitwise_and_(mask)   # logical shift of the bit pattern
         return hi, prod.bitwise_and_(mask) >= thr
-    vals, used = _accepted(draw, n)
+    vals, used = _accepted(draw, n, thr / (mask + 1.0))
     stream.take32(-(-used // parts))
     return vals + signed(off)
+
+
+_LEMIRE_MODE = {32: "lemire", 16: "lemire16", 8: "lemire8"}    # kernels/rng.py modes
+
+
+def _lemire_host(excl, thr, width, u):
+    """NumPy's Lemire step on host uint32 draws ``u`` (split into ``width``-bit parts,
+    low first): (m >> width, accepted)."""
+    v = u.astype(np.uint64)
+    if width < 32:
+        v = ((v[:, None] >> np.arange(0, 32, width, dtype=np.uint64))
+             & np.uint64((1 << width) - 1)).reshape(-1)
+    m = v * np.uint64(excl)
+    return ((m >> np.uint64(width)).astype(np.int64),
+            (m & np.uint64((1 << width) - 1)) >= thr)
+
+
+def _lemire64_host(excl, thr, u):
+    """NumPy's 64-bit Lemire step on host uint64 draws ``u``: (m >> 64, accepted)."""
+    m = [int(v) * excl for v in u]
+    return (np.array([x >> 64 for x in m], np.uint64),
+            np.array([(x & ((1 << 64) - 1)) >= thr for x in m], bool))
 
 
 def _mulhi64(a, b):
@@ -178,10 +220,11 @@ def _split(u, width, parts):
     return ((u[:, None] >> shifts) & ((1 << width) - 1)).reshape(-1)
 
 
-def _accepted(draw, n):
+def _accepted(draw, n, reject=0.0):
     """The first ``n`` accepted values of a rejection sampler with one draw per attempt,
-    and the number of draws used. ``draw(m)`` -> (values, accepted) for ``m`` draws."""
-    m = n + n // 64 + 16
+    and the number of draws used. ``draw(m)`` -> (values, accepted) for ``m`` draws;
+    ``reject``: the rejection probability (sizes the first batch: one launch, usually)."""
+    m = int(n / (1.0 - reject) * 1.01) + n // 64 + 16
     while True:
         vals, ok = draw(m)
         if bool(ok[:n].all()):                   # no rejection (small ranges: usual)
@@ -501,6 +544,26 @@ def _fast(kind, w, tdevice):
     return x, ri < _device_tables(tdevice, "ke_float").index_select(0, idx)
 
 
+@functools.lru_cache(maxsize=None)
+def _kernel_tables(kind):
+    """The kernel's float32 [1024] = 512-entry ``w`` | ``k`` tables indexed by the draw's
+    low 9 bits: normal32, layer = bits 0-7 and the sign (bit 8) folded into ``w``;
+    exp32, layer = bits 1-8 (each entry twice). ``k`` < 2^23: exact in float32."""
+    if kind == "normal32":
+        w, k = _table("wi_float"), _table("ki_float")
+        w, k = np.concatenate([w, -w]), np.concatenate([k, k])
+    else:
+        w, k = np.repeat(_table("we_float"), 2), np.repeat(_table("ke_float"), 2)
+    return np.concatenate([w.astype(np.float32), k.astype(np.float32)])
+
+
+def _fast_host(kind, u):
+    """The kernel's fast path (:func:`_kernel_tables`) on host uint32 draws ``u``."""
+    tab = _kernel_tables(kind)
+    i9, r = (u & np.uint32(0x1FF)).astype(np.intp), u >> np.uint32(9)
+    return r.astype(np.float32) * tab[i9], r.astype(np.float32) < tab[512 + i9], u
+
+
 _SLOW = {"normal64": _slow_normal64, "normal32": _slow_normal32,
          "exp64": _slow_exp64, "exp32": _slow_exp32}
 
@@ -646,8 +709,15 @@ def ziggurat(stream, kind: str, n: int):
     fused = _libm_variant(tdevice)[0 if wide else 1]
     m = n + n // 16 + _EXTRA
     while True:
-        w = stream.peek64(m) if wide else stream.peek32(m)
-        x, ok = _fast(kind, w, tdevice)
+        r = None
+        if not wide:                         # the fast path in the kernel where routed
+            r, where = stream.kernel_halves("random_ziggurat", m, "zig", _kernel_tables(kind),
+                                            functools.partial(_fast_host, kind))
+        if r is not None:
+            x, ok, w = r
+        else:
+            w = stream.peek64(m) if wide else stream.peek32(m, where)
+            x, ok = _fast(kind, w, tdevice)
         S = torch.nonzero(~ok).reshape(-1)
         idx = _layer(kind, w[S])
         acc, und = _wedge(kind, idx, _uni(wide, w[(S + 1).clamp(max=m - 1)]), x[S], tdevice)
