@@ -781,6 +781,14 @@ def _zig_half(dg, tab, shape, dst_x, dst_ok, dst_raw, tag):
     nisa.tensor_tensor(dst_raw, sh, i9, nl.bitwise_or)
 
 
+# transform modes: (host parameter columns, value dtype, values and flags per 128 x F
+# block of words / F); the parameters: Lemire thresholds (16-bit halves) and range digits,
+# or the ziggurat's w | k tables
+_MODE_IO = {"lemire": (2, nl.uint16, 16, 8), "lemire64": (4, nl.uint16, 16, 4),
+            "lemire16": (3, nl.uint16, 16, 16), "lemire8": (2, nl.uint8, 32, 32),
+            "zig": (1024, nl.float32, 8, 8)}
+
+
 @nki.jit
 def philox4x64_kernel(params, stat_hbm, n_chunks, F, mode="raw", rounds=ROUNDS, aux=None):
     """NumPy's Philox-4x64-``rounds`` stream: ``out[ch, p, 8 j + 2 w + h]`` = half ``h``
@@ -815,43 +823,18 @@ def philox4x64_kernel(params, stat_hbm, n_chunks, F, mode="raw", rounds=ROUNDS, 
     n_stat = 2 * ND * P + {"lemire": 4 * P, "lemire64": ND * P}.get(mode, 0)
     stat = nl.ndarray((P, n_stat), dtype=nl.float16, buffer=nl.sbuf, name="m_eye")
     nisa.dma_copy(dst=stat, src=stat_hbm)
-    if mode == "lemire":
-        thr = _f32((P, 2), "lemire_thr")
-        nisa.dma_copy(dst=thr, src=aux)
-        out = nl.ndarray((n_chunks, P, 16 * F), dtype=nl.uint16, buffer=nl.shared_hbm,
-                         name="lemire_hi")
-        oks = nl.ndarray((n_chunks, P, 8 * F), dtype=nl.uint8, buffer=nl.shared_hbm,
-                         name="lemire_ok")
-    elif mode == "lemire64":
-        thr = _f32((P, 4), "lemire64_thr")
-        nisa.dma_copy(dst=thr, src=aux)
-        out = nl.ndarray((n_chunks, P, 16 * F), dtype=nl.uint16, buffer=nl.shared_hbm,
-                         name="lemire64_hi")
-        oks = nl.ndarray((n_chunks, P, 4 * F), dtype=nl.uint8, buffer=nl.shared_hbm,
-                         name="lemire64_ok")
-    elif mode == "lemire8":
-        prm8 = _f32((P, 2), "lemire8_prm")
-        nisa.dma_copy(dst=prm8, src=aux)
-        out = nl.ndarray((n_chunks, P, 32 * F), dtype=nl.uint8, buffer=nl.shared_hbm,
-                         name="lemire8_hi")
-        oks = nl.ndarray((n_chunks, P, 32 * F), dtype=nl.uint8, buffer=nl.shared_hbm,
-                         name="lemire8_ok")
-    elif mode == "lemire16":
-        prm16 = _f32((P, 3), "lemire16_prm")
-        nisa.dma_copy(dst=prm16, src=aux)
-        out = nl.ndarray((n_chunks, P, 16 * F), dtype=nl.uint16, buffer=nl.shared_hbm,
-                         name="lemire16_hi")
-        oks = nl.ndarray((n_chunks, P, 16 * F), dtype=nl.uint8, buffer=nl.shared_hbm,
-                         name="lemire16_ok")
-    elif mode == "zig":
-        tab = _f32((P, 1024), "zig_tables")
-        nisa.dma_copy(dst=tab, src=aux)
-        out = nl.ndarray((n_chunks, P, 8 * F), dtype=nl.float32, buffer=nl.shared_hbm,
-                         name="zig_x")
-        oks = nl.ndarray((n_chunks, P, 8 * F), dtype=nl.uint8, buffer=nl.shared_hbm,
-                         name="zig_ok")
-        raws = nl.ndarray((n_chunks, P, 8 * F), dtype=nl.uint32, buffer=nl.shared_hbm,
-                          name="zig_raw")
+    if mode in _MODE_IO:
+        # the mode's host parameters (aux), its values and its accept flags
+        n_aux, out_dt, out_w, ok_w = _MODE_IO[mode]
+        par = _f32((P, n_aux), mode + "_aux")
+        nisa.dma_copy(dst=par, src=aux)
+        out = nl.ndarray((n_chunks, P, out_w * F), dtype=out_dt, buffer=nl.shared_hbm,
+                         name=mode + "_out")
+        oks = nl.ndarray((n_chunks, P, ok_w * F), dtype=nl.uint8, buffer=nl.shared_hbm,
+                         name=mode + "_ok")
+        if mode == "zig":
+            raws = nl.ndarray((n_chunks, P, 8 * F), dtype=nl.uint32, buffer=nl.shared_hbm,
+                              name="zig_raw")
     else:
         out_dt = nl.uint32 if mode == "raw" else nl.float32
         out = nl.ndarray((n_chunks, P, 8 * F), dtype=out_dt, buffer=nl.shared_hbm,
@@ -911,67 +894,41 @@ def philox4x64_kernel(params, stat_hbm, n_chunks, F, mode="raw", rounds=ROUNDS, 
                 n2.append(b)
             x0, x1k, x2, x3k = n0, lo1, n2, lo0
         words = [x0, x1k, x2, x3k]
-        if mode == "lemire":
-            res = nl.ndarray((P, 16 * F), dtype=nl.uint16, buffer=nl.sbuf, name="lemire_res")
-            r16 = res.reshape((P, F, 16))
-            ok = nl.ndarray((P, 8 * F), dtype=nl.uint8, buffer=nl.sbuf, name="lemire_okt")
-            o8 = ok.reshape((P, F, 8))
+        if mode in _MODE_IO:
+            res = nl.ndarray((P, out_w * F), dtype=out_dt, buffer=nl.sbuf, name=mode + "_res")
+            ok = nl.ndarray((P, ok_w * F), dtype=nl.uint8, buffer=nl.sbuf, name=mode + "_okt")
+            rv, ov = res.reshape((P, F, out_w)), ok.reshape((P, F, ok_w))
+            if mode == "zig":
+                raw = nl.ndarray((P, 8 * F), dtype=nl.uint32, buffer=nl.sbuf, name="zig_rawt")
+                w8 = raw.reshape((P, F, 8))
             for w in range(4):
+                if mode == "lemire64":
+                    _lemire64_word(words[w], stat, fbias, par, shape,
+                                   [rv[:, :, 4 * w], rv[:, :, 4 * w + 1], rv[:, :, 4 * w + 2],
+                                    rv[:, :, 4 * w + 3]], ov[:, :, w], "")
                 for h in range(2):
                     i = 2 * w + h
-                    _lemire_half(words[w][4 * h:4 * h + 4], stat, fbias, thr, shape,
-                                 r16[:, :, 2 * i], r16[:, :, 2 * i + 1], o8[:, :, i], "")
+                    half = words[w][4 * h:4 * h + 4]
+                    if mode == "lemire":
+                        _lemire_half(half, stat, fbias, par, shape, rv[:, :, 2 * i],
+                                     rv[:, :, 2 * i + 1], ov[:, :, i], "")
+                    elif mode == "lemire8":
+                        _lemire8_half(half, fbias, par, shape,
+                                      [rv[:, :, 4 * i], rv[:, :, 4 * i + 1],
+                                       rv[:, :, 4 * i + 2], rv[:, :, 4 * i + 3]],
+                                      [ov[:, :, 4 * i], ov[:, :, 4 * i + 1],
+                                       ov[:, :, 4 * i + 2], ov[:, :, 4 * i + 3]], "")
+                    elif mode == "lemire16":
+                        _lemire16_half(half, fbias, par, shape,
+                                       [rv[:, :, 2 * i], rv[:, :, 2 * i + 1]],
+                                       [ov[:, :, 2 * i], ov[:, :, 2 * i + 1]], "")
+                    elif mode == "zig":
+                        _zig_half(half, par, shape, rv[:, :, i], ov[:, :, i], w8[:, :, i],
+                                  "")
             nisa.dma_copy(dst=out[ch], src=res)
             nisa.dma_copy(dst=oks[ch], src=ok)
-        elif mode == "lemire64":
-            res = nl.ndarray((P, 16 * F), dtype=nl.uint16, buffer=nl.sbuf, name="q_res")
-            ok = nl.ndarray((P, 4 * F), dtype=nl.uint8, buffer=nl.sbuf, name="q_okt")
-            r16, o4 = res.reshape((P, F, 16)), ok.reshape((P, F, 4))
-            for w in range(4):
-                _lemire64_word(words[w], stat, fbias, thr, shape,
-                               [r16[:, :, 4 * w], r16[:, :, 4 * w + 1], r16[:, :, 4 * w + 2],
-                                r16[:, :, 4 * w + 3]], o4[:, :, w], "")
-            nisa.dma_copy(dst=out[ch], src=res)
-            nisa.dma_copy(dst=oks[ch], src=ok)
-        elif mode == "lemire8":
-            res = nl.ndarray((P, 32 * F), dtype=nl.uint8, buffer=nl.sbuf, name="lemire8_res")
-            ok = nl.ndarray((P, 32 * F), dtype=nl.uint8, buffer=nl.sbuf, name="lemire8_okt")
-            r32, o32 = res.reshape((P, F, 32)), ok.reshape((P, F, 32))
-            for w in range(4):
-                for h in range(2):
-                    i = 4 * (2 * w + h)
-                    _lemire8_half(words[w][4 * h:4 * h + 4], fbias, prm8, shape,
-                                  [r32[:, :, i], r32[:, :, i + 1], r32[:, :, i + 2],
-                                   r32[:, :, i + 3]],
-                                  [o32[:, :, i], o32[:, :, i + 1], o32[:, :, i + 2],
-                                   o32[:, :, i + 3]], "")
-            nisa.dma_copy(dst=out[ch], src=res)
-            nisa.dma_copy(dst=oks[ch], src=ok)
-        elif mode == "lemire16":
-            res = nl.ndarray((P, 16 * F), dtype=nl.uint16, buffer=nl.sbuf, name="w16_res")
-            ok = nl.ndarray((P, 16 * F), dtype=nl.uint8, buffer=nl.sbuf, name="w16_okt")
-            r16, o16 = res.reshape((P, F, 16)), ok.reshape((P, F, 16))
-            for w in range(4):
-                for h in range(2):
-                    i = 2 * (2 * w + h)
-                    _lemire16_half(words[w][4 * h:4 * h + 4], fbias, prm16, shape,
-                                   [r16[:, :, i], r16[:, :, i + 1]],
-                                   [o16[:, :, i], o16[:, :, i + 1]], "")
-            nisa.dma_copy(dst=out[ch], src=res)
-            nisa.dma_copy(dst=oks[ch], src=ok)
-        elif mode == "zig":
-            res = nl.ndarray((P, 8 * F), dtype=nl.float32, buffer=nl.sbuf, name="zig_res")
-            ok = nl.ndarray((P, 8 * F), dtype=nl.uint8, buffer=nl.sbuf, name="zig_okt")
-            raw = nl.ndarray((P, 8 * F), dtype=nl.uint32, buffer=nl.sbuf, name="zig_rawt")
-            r8, o8, w8 = res.reshape((P, F, 8)), ok.reshape((P, F, 8)), raw.reshape((P, F, 8))
-            for w in range(4):
-                for h in range(2):
-                    i = 2 * w + h
-                    _zig_half(words[w][4 * h:4 * h + 4], tab, shape, r8[:, :, i],
-                              o8[:, :, i], w8[:, :, i], "")
-            nisa.dma_copy(dst=out[ch], src=res)
-            nisa.dma_copy(dst=oks[ch], src=ok)
-            nisa.dma_copy(dst=raws[ch], src=raw)
+            if mode == "zig":
+                nisa.dma_copy(dst=raws[ch], src=raw)
         else:
             res = nl.ndarray((P, 8 * F), dtype=out_dt, buffer=nl.sbuf, name="philox64_res")
             r8 = res.reshape((P, F, 8))
