@@ -561,3 +561,17 @@ def test_constructor_shares_the_callers_arrays_as_scipy(fmt, copy_arg):
     assert results[0][0] == (not copy_arg)
     assert results[1][0] == results[0][0]
     np.testing.assert_array_equal(results[1][1], results[0][1])
+
+
+@pytest.mark.parametrize("fmt", ["coo", "csr", "csc", "bsr", "dia"])
+@pytest.mark.parametrize("kind", ["array", "matrix"])
+def test_vector_products_result_kind_as_scipy(fmt, kind, backend):
+    """``v @ S`` and ``S @ v`` with a 1-D ``v``: SciPy's ``coo_array`` with one output
+    element gives a scalar, ``coo_matrix`` and the other formats a 1-D array (the 10x
+    exploration found the matrix given a scalar on the torch path, empty operands too)."""
+    for shape, v in [((0, 1), np.zeros(0)), ((3, 1), np.arange(3.0)), ((1, 3), np.ones(1)),
+                     ((2, 3), np.arange(2.0))]:
+        S = getattr(sp, f"{fmt}_{kind}")(np.arange(1.0, 1 + np.prod(shape)).reshape(shape))
+        A = getattr(ts, f"{fmt}_{kind}")(S)
+        for exp, got in [(v @ S, trnpy.asarray(v) @ A), (S.T @ v, A.T @ trnpy.asarray(v))]:
+            assert_matches(got, exp)

@@ -626,8 +626,8 @@ class _spbase:
             _kernel_registry.FALLBACKS[("bsr_spmm", f"128x128 block fill {fill:.3g} below "
                                         f"trnpy.sparse.bsr_min_fill() = {bsr_min_fill():g}")] += 1
             ROUTES[("bsr_spmm", "torch")] += 1
-        if self.format == "coo" and self.shape[0] == 1 and x.ndim == 1:
-            return (self.tocsr() @ x)[0]    # SciPy's coo_array gives a scalar here
+        if self.format == "coo" and self._is_array and self.shape[0] == 1 and x.ndim == 1:
+            return (self.tocsr() @ x)[0]    # SciPy's coo_array (not coo_matrix): a scalar
         r = self._torch_product(x)
         if r is not None:
             return r
