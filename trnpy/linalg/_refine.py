@@ -24,6 +24,11 @@ Method (Carson & Higham's precisions: factorisation ``uf``, working ``u``, resid
   slices on a device without float64, more and narrower, through the GEMM routing
   point); the partial products summed with error-free transformations (TwoSum,
   Ogita-Rump-Oishi's SumK). The residual's error is bounded componentwise (``g``).
+* Where: host NumPy on the CPU NumPy backend (:class:`_HostEngine`); on a torch device
+  with float64 (CUDA, the CPU torch backend) ``A`` stays on the device and every
+  O(n^2) step (statistics, the low-precision copy, residuals, slices and their exact
+  products, SumK, BERR) runs there (:class:`_DeviceEngine`); the driver and the bound
+  work on O(n k) host vectors. The neuron device: :class:`_TorchEngine`.
 
 The bound (per right-hand side, ``||x - x*||_inf / ||x*||_inf``): the error of the
 returned ``x`` is exactly ``e = A^{-1} r`` (``r`` the exact residual). It is *computed*
@@ -1259,7 +1264,8 @@ def solve(a, b, target_forward_error, *, assume_a=None, lower=False, transposed=
     bound). ``a`` is one (n, n) matrix (no batches); ``b`` (n,) or (n, k). ``device`` is
     where the factorisation and the residual products run (default: the operands'
     device); on the neuron device float64 data stay on the host and no float64
-    arithmetic runs on the device. ``assume_a``/``lower``/``transposed`` as SciPy's
+    arithmetic runs on the device; on a device with float64 (CUDA) ``a`` stays there
+    (no host copy of it is made). ``assume_a``/``lower``/``transposed`` as SciPy's
     (the matrix is read as SciPy reads it, then solved by LU)."""
     if target_forward_error is None:
         raise TypeError("device= is only used with target_forward_error=")
