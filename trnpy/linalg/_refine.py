@@ -534,8 +534,7 @@ class _HostEngine(_Engine):
 class _TorchEngine(_Engine):
     """The neuron device (no float64): ``A`` on the host; the LU blocked with the trailing
     updates through the GEMM routing point (the NKI GEMM kernel), and residuals from
-    float32 slices summed in double-float on the device. :class:`_DeviceEngine`, for
-    the devices with float64, shares the LU solves."""
+    float32 slices summed in double-float on the device."""
 
     def _low_t(self):
         return torch.from_numpy(np.ascontiguousarray(self._low())).to(self.dev.torch_device)
@@ -545,12 +544,7 @@ class _TorchEngine(_Engine):
         if self.n == 0:
             self.lu = af
             return
-        if self.dev.kind == "neuron":
-            lu, perm = _blocked_lu(af, self.dev)
-        else:
-            lu, piv, _ = torch.linalg.lu_factor_ex(af)
-            perm = torch.lu_unpack(lu, piv, unpack_data=False)[0]
-            perm = (perm.real if perm.is_complex() else perm).argmax(-2)
+        lu, perm = _blocked_lu(af, self.dev)
         diag = torch.diagonal(lu)
         if not bool(torch.isfinite(lu).all()) or bool((diag == 0).any()):
             self.singular = True
@@ -578,13 +572,9 @@ class _TorchEngine(_Engine):
         return t[self.iperm].cpu().numpy()
 
     def _exact_products(self, key, v):
-        if self.dev.kind != "neuron":
-            return super()._exact_products(key, v)
         return _neuron_products(self, key, v)
 
     def _residual64(self, x, b):
-        if self.dev.kind != "neuron":
-            return super()._residual64(x, b)
         return _neuron_residual(self, x, b)
 
 
@@ -596,6 +586,9 @@ class _DeviceEngine(_TorchEngine):
     summation order: the same terms as the host's), SumK, BERR. Only O(n k) vectors (x,
     residuals, corrections) and O(n) scalings cross to the host, where the driver and
     the bound's arithmetic run, as for the host engine."""
+
+    _exact_products = _Engine._exact_products          # not the neuron device's
+    _residual64 = _Engine._residual64
 
     def _put(self, v, dtype=np.float64):
         return torch.from_numpy(np.ascontiguousarray(v, dtype)).to(self.a.device)
