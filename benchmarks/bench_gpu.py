@@ -150,6 +150,9 @@ def refine_rows(dev, n, reps, torch, sync):
     Ta, Tb = torch.as_tensor(a, device=dev), torch.as_tensor(b, device=dev)
     x64 = torch.linalg.solve(Ta, Tb).cpu().numpy()
     times = {"torch float64": _best(lambda: torch.linalg.solve(Ta, Tb), sync, reps)}
+    # the floor: the float32 LU alone (the refinement's O(n^3) part)
+    Ta32 = Ta.float()
+    times["float32 LU alone"] = _best(lambda: torch.linalg.lu_factor_ex(Ta32), sync, reps)
     # on the CPU both backends: NumPy's (the host engine) and torch's (the code CUDA runs)
     backends = ["numpy", "torch"] if dev == "cpu" else [None]
     for be in backends:
