@@ -12,7 +12,9 @@ trnpy on ``cuda`` against CuPy and torch in the same process, ratios printed.
   on the 2-D Poisson matrix (250 x 250) against ``cupyx.scipy.sparse``; 128-block BSR @
   512 columns at 5% block density against torch's BSR product and dense GEMM (TFLOP/s).
 * refine (#14 item 5): ``solve(a, b, target_forward_error=1e-12)`` at n = 8192,
-  condition 1e6, against torch's float64 ``linalg.solve`` on the GPU (target >= 2x).
+  condition 1e6, against torch's float64 ``linalg.solve`` on the GPU (target >= 2x); A
+  stays on the device (``--device cpu`` runs the same code on the CPU torch backend,
+  ``--refine-n`` sets n).
 
 Each row is the best of ``--reps`` synchronised runs after one warm-up.
 """
@@ -145,18 +147,26 @@ def refine_rows(dev, n, reps, torch, sync):
     q2, _ = np.linalg.qr(rng.standard_normal((n, n)))
     a = (q1 * np.logspace(0, -6, n)) @ q2.T            # condition 1e6
     b = rng.standard_normal(n)
-    ta, tb = trnpy.asarray(a, device=dev), trnpy.asarray(b, device=dev)
     Ta, Tb = torch.as_tensor(a, device=dev), torch.as_tensor(b, device=dev)
     x64 = torch.linalg.solve(Ta, Tb).cpu().numpy()
-    x, info = trnpy.linalg.solve(ta, tb, target_forward_error=1e-12)
-    times = {"torch float64": _best(lambda: torch.linalg.solve(Ta, Tb), sync, reps),
-             "trnpy target 1e-12": _best(
-                 lambda: trnpy.linalg.solve(ta, tb, target_forward_error=1e-12), sync, reps)}
+    times = {"torch float64": _best(lambda: torch.linalg.solve(Ta, Tb), sync, reps)}
+    # the floor: the float32 LU alone (the refinement's O(n^3) part)
+    Ta32 = Ta.float()
+    times["float32 LU alone"] = _best(lambda: torch.linalg.lu_factor_ex(Ta32), sync, reps)
+    # on the CPU both backends: NumPy's (the host engine) and torch's (the code CUDA runs)
+    backends = ["numpy", "torch"] if dev == "cpu" else [None]
+    for be in backends:
+        with trnpy.cpu_backend(be or "numpy"):
+            ta, tb = trnpy.asarray(a, device=dev), trnpy.asarray(b, device=dev)
+            x, info = trnpy.linalg.solve(ta, tb, target_forward_error=1e-12)
+            key = "trnpy target 1e-12" + (f" ({be} backend)" if be else "")
+            times[key] = _best(lambda: trnpy.linalg.solve(ta, tb, target_forward_error=1e-12),
+                               sync, reps)
+        xr = trnpy.asnumpy(x)
+        print(f"{'':38s} {key}: bound {info.forward_error_bound[0]:.1e} ({info.method}, "
+              f"{info.iterations} it, {info.precisions}); |x - x_torch64| / |x| = "
+              f"{np.abs(xr - x64).max() / np.abs(xr).max():.1e}")
     _row(f"solve n={n} cond 1e6", times, "torch float64")
-    xr = trnpy.asnumpy(x)
-    print(f"{'':38s} trnpy bound {info.forward_error_bound[0]:.1e} ({info.method}, "
-          f"{info.precisions}); |x - x_torch64| / |x| = "
-          f"{np.abs(xr - x64).max() / np.abs(xr).max():.1e}")
 
 
 def main():
@@ -165,6 +175,8 @@ def main():
     ap.add_argument("--small", action="store_true", help="small sizes (a smoke test)")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--only", nargs="*", default=["random", "sparse", "refine"])
+    ap.add_argument("--refine-n", type=int, default=None,
+                    help="n of the refine row (default 8192; 300 with --small)")
     args = ap.parse_args()
     warnings.filterwarnings("ignore", message=".*[Ss]parse.*")   # torch's beta notices
     from trnpy._torch import torch
@@ -178,7 +190,8 @@ def main():
     if "sparse" in args.only:
         sparse_rows(dev, 2000 if args.small else 20000, args.reps, torch, sync)
     if "refine" in args.only:
-        refine_rows(dev, 300 if args.small else 8192, args.reps, torch, sync)
+        refine_rows(dev, args.refine_n or (300 if args.small else 8192), args.reps, torch,
+                    sync)
 
 
 if __name__ == "__main__":

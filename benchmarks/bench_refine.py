@@ -6,6 +6,10 @@ large test bed, beside LAPACK's FERR (SciPy's ``?gesvx``), and the CPU speed of
     python3 benchmarks/bench_refine.py --count 300 --sizes 1000
     python3 benchmarks/bench_refine.py --count 0 --sizes 2000 4000 --reps 5 --torch
     python3 benchmarks/bench_refine.py --count 0 --sizes --neuron 4096   # ~1 min
+    python3 benchmarks/bench_refine.py --count 300 --sizes --backend torch
+
+``--backend torch`` runs everything on the CPU torch backend: the device engine (A kept
+on the device, every O(n^2) step in torch) that CUDA runs.
 
 Oracle: the exact solution of the stored system to ~1e-25 relative, computed here
 independently of trnpy: float64 LU refinement of a double-double solution whose
@@ -284,7 +288,14 @@ def main():
                     help="time again with torch imported (MKL's float32 LU)")
     ap.add_argument("--neuron", type=int, nargs="*", default=[],
                     help="cost-model time of the emulated neuron solve at these n")
+    ap.add_argument("--backend", choices=["numpy", "torch"], default="numpy",
+                    help="the CPU backend trnpy runs on (torch: the device engine)")
     args = ap.parse_args()
+    with trnpy.cpu_backend(args.backend):
+        run(args)
+
+
+def run(args):
     if args.count:
         ours, lap, kinds, bad, lbad, met, skipped, t = bed(args.count, args.seed)
         print(f"{args.count} systems ({skipped} skipped: singular to the oracle or trnpy); "

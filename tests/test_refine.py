@@ -167,7 +167,7 @@ BED = bed()
 
 def check(a, b, target, ratios=None, **kw):
     x, info = trnpy.linalg.solve(a, b, target_forward_error=target, **kw)
-    x = np.asarray(x)
+    x = trnpy.asnumpy(x) if isinstance(x, trnpy.ndarray) else np.asarray(x)   # (CUDA runs)
     assert x.dtype == np.linalg.solve(a[:1, :1], np.ones((1, 1), b.dtype)).dtype
     assert x.shape == b.shape
     true = true_errors(x, exact_solution(a, b))
@@ -585,3 +585,86 @@ def test_compensated_matmul_on_the_neuron_gemm_kernel(emulated_neuron, t, calls)
     # float32-level accuracy from bf16 slices: far below bf16's 2**-8
     ex = a.astype(np.float64) @ b.astype(np.float64)
     assert np.abs(trnpy.asnumpy(c) - ex).max() <= 1e-5 * np.abs(ex).max()
+
+
+# ---------------------------------------------------------------------------
+# a torch device with float64 (CUDA; here the CPU torch backend, the same code): A stays
+# on the device and every O(n^2) step runs there (_DeviceEngine)
+def _device_cases():
+    rng = np.random.default_rng(21)
+    out = [("random", rng.standard_normal((12, 12)), rng.standard_normal(12), 1e-12)]
+    for e in (2, 6, 8, 10):
+        out.append((f"cond1e{e}", with_cond(rng, 20, 10.0 ** e), rng.standard_normal((20, 2)),
+                    1e-12))
+    out += [("graded", graded(rng, 16, 8), rng.standard_normal(16), 1e-12),
+            ("complex", with_cond(rng, 14, 1e6, True),
+             rng.standard_normal((14, 3)) + 1j * rng.standard_normal((14, 3)), 1e-12),
+            ("hilbert9", hilbert(9), rng.standard_normal(9), 1e-12),
+            ("f32", with_cond(rng, 16, 1e3).astype(np.float32),
+             rng.standard_normal((16, 2)).astype(np.float32), 1e-5),
+            ("c64", with_cond(rng, 10, 1e3, True).astype(np.complex64),
+             (rng.standard_normal(10) + 1j * rng.standard_normal(10)).astype(np.complex64),
+             1e-5)]
+    return out
+
+
+@pytest.mark.parametrize("name,a,b,target", _device_cases(),
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_device_engine_matches_the_host(name, a, b, target):
+    """The torch backend's solve (A on the device) against the NumPy backend's: the same
+    method, precisions, target_met and condition estimate, both bounds honest against the
+    exact solution and within a few times each other, the x's within the bounds. (The
+    float32 LUs differ in rounding, MKL's vs OpenBLAS's, so iteration counts may differ
+    by a few.)"""
+    res = {}
+    for be in ("numpy", "torch"):
+        with trnpy.cpu_backend(be):
+            res[be] = check(a, b, target)
+    (xn, i_n, _), (xt, i_t, _) = res["numpy"], res["torch"]
+    assert xn.dtype == xt.dtype and xn.shape == xt.shape
+    assert (i_n.method, i_n.precisions, i_n.target_met) == \
+        (i_t.method, i_t.precisions, i_t.target_met), (i_n, i_t)
+    assert abs(i_n.iterations - i_t.iterations) <= 4, (i_n, i_t)
+    assert i_t.condition_estimate == pytest.approx(i_n.condition_estimate, rel=0.1)
+    fn, ft = np.array(i_n.forward_error_bound), np.array(i_t.forward_error_bound)
+    assert ((ft <= 10 * fn) & (fn <= 10 * ft)).all(), (fn, ft)
+    xn2, xt2 = xn.reshape(len(xn), -1), xt.reshape(len(xt), -1)
+    assert (np.abs(xn2 - xt2).max(0) <= (fn + ft) * np.abs(xn2).max(0)).all()
+
+
+@pytest.mark.parametrize("cond,cplx,method", [(1e5, False, "LU-IR"),
+                                              (1e8, False, "GMRES-IR"),
+                                              (1e5, True, "LU-IR")])
+def test_device_engine_keeps_a_off_the_host(monkeypatch, cond, cplx, method):
+    """On the torch backend, with the operands trnpy arrays on the device, the solve
+    never converts A to NumPy (``host(a)``) and allocates no NumPy array near n x n
+    (tracemalloc traces NumPy's data, not torch's): only O(n k) vectors cross."""
+    import tracemalloc
+    from trnpy.linalg import _refine
+    n = 500                 # GMRES's Krylov basis (n x 61, host) well below n x n
+    rng = np.random.default_rng(3)
+    a = with_cond(rng, n, cond, cplx)
+    b = rng.standard_normal((n, 2))
+    sizes = []
+    real_host = _refine.host
+
+    def spy(x):
+        sizes.append(x.size)
+        return real_host(x)
+    monkeypatch.setattr(_refine, "host", spy)
+    with trnpy.cpu_backend("torch"):
+        ta, tb = trnpy.asarray(a), trnpy.asarray(b)
+        trnpy.linalg.solve(ta, tb, target_forward_error=1e-12)     # warm (imports)
+        sizes.clear()
+        tracemalloc.start()
+        try:
+            base = tracemalloc.get_traced_memory()[0]
+            x, info = trnpy.linalg.solve(ta, tb, target_forward_error=1e-12)
+            peak = tracemalloc.get_traced_memory()[1] - base
+        finally:
+            tracemalloc.stop()
+    assert info.method == method and info.target_met, info
+    assert max(sizes) <= 2 * n, sizes                   # b only, never A
+    assert peak < n * n * 8 / 2, peak                   # no n x n host array
+    np.testing.assert_allclose(trnpy.asnumpy(x), np.linalg.solve(a, b),
+                               rtol=0, atol=1e-6 * np.abs(trnpy.asnumpy(x)).max())

@@ -24,6 +24,11 @@ Method (Carson & Higham's precisions: factorisation ``uf``, working ``u``, resid
   slices on a device without float64, more and narrower, through the GEMM routing
   point); the partial products summed with error-free transformations (TwoSum,
   Ogita-Rump-Oishi's SumK). The residual's error is bounded componentwise (``g``).
+* Where: host NumPy on the CPU NumPy backend (:class:`_HostEngine`); on a torch device
+  with float64 (CUDA, the CPU torch backend) ``A`` stays on the device and every
+  O(n^2) step (statistics, the low-precision copy, residuals, slices and their exact
+  products, SumK, BERR) runs there (:class:`_DeviceEngine`); the driver and the bound
+  work on O(n k) host vectors. The neuron device: :class:`_TorchEngine`.
 
 The bound (per right-hand side, ``||x - x*||_inf / ||x*||_inf``): the error of the
 returned ``x`` is exactly ``e = A^{-1} r`` (``r`` the exact residual). It is *computed*
@@ -49,7 +54,7 @@ import numpy as np
 from .. import _torch
 from .._torch import torch
 
-from .. import _convert, _dispatch, _gemm
+from .. import _convert, _dispatch, _dtypes, _gemm, _tensor
 from .._compensated import check_target, sum_k as _sum_k
 from .._array import host
 from .._linalg_functions import np_dtype_of
@@ -129,23 +134,50 @@ class _Engine:
     """``A`` (working dtype, host NumPy, as given) with the LU of ``R A C`` in ``fdtype``
     (``R``, ``C`` powers of two, so the equilibration is exact); ``solve`` maps back."""
 
-    def __init__(self, a, fdtype, dev, shared, scale=True):
+    def __init__(self, a, fdtype, dev, shared, scale=True, wdt=None):
         self.a, self.n, self.dev = a, a.shape[0], dev
         self.shared = shared          # per matrix: |A|, R, C, slices, across factorisations
         self.fdtype = np.dtype(fdtype)
-        self.cplx = a.dtype.kind == "c"
-        self.abs_a, self.rowmax, rowsum, rs = _stats(a, shared)
+        self.wdt = np.dtype(wdt or a.dtype)       # the data's dtype (``a`` may be wider)
+        self.cplx = self.wdt.kind == "c"
+        self.abs_a, self.rowmax, rowsum, rs = self._stats()
         self.rs = rs[:, None] if scale else None
         self.cs = None
         self.singular = False
         self._factor()
         if "normA" not in shared:    # ||R A C||_inf, before |A|'s memory is reused
             rc = rowsum if self.cs is None or (self.cs == 1).all() else \
-                self.abs_a @ self.cs[0]
+                self._absmv(self.cs[0])
             shared["normA"] = float((rc * (rs if scale else 1.0)).max(initial=0.0))
         self.normA = shared["normA"]
         self._ainv = self._ainv_g = None
         self.gmres = False
+
+    # -- the O(n^2) operations on A, over the engine's array module (here host NumPy;
+    # _DeviceEngine: torch on the device); vectors in and out are host NumPy
+    def _stats(self):
+        return _stats(self.a, self.shared)
+
+    def _absmv(self, v):
+        """``|A| v``."""
+        return self.abs_a @ v
+
+    def _sub_prod(self, s, v):
+        """``s - A v`` in ``A``'s precision."""
+        return s - self.a @ v
+
+    def _matvec(self, v, adjoint=False):
+        """``A v`` (``A^H v``) in ``A``'s precision (GMRES)."""
+        if not adjoint:
+            return self.a @ v
+        return (self.a.T @ v.conj()).conj() if self.cplx else self.a.T @ v
+
+    def _put(self, v, dtype=np.float64):
+        """Host data as an operand (``dtype``) of the engine's array module."""
+        return np.asarray(v, dtype)
+
+    def _get(self, t):
+        return t
 
     def _low(self):
         """``R A C`` in ``fdtype`` (sets ``C`` from the column maxima of ``R A``); for a
@@ -153,30 +185,38 @@ class _Engine:
         over ``A``: this and the LU are the only O(n^2) work before refinement)."""
         a, fdt = self.a, self.fdtype
         if self.rs is None:
-            return a.astype(fdt)
+            return self._cast(a, fdt)
         rs = self.rs
         cs = self.shared.get("cs")
         real = np.float32 if fdt.itemsize <= 8 and fdt != np.float64 else np.float64
         fast = real == np.float32 and self.rowmax.max(initial=0.0) < 2.0 ** 100 and \
             rs.max(initial=1.0) <= 2.0 ** 40
         if fast:
-            af = a.astype(fdt)
-            af *= rs.astype(real)
+            af = self._cast(a, fdt)
+            af *= self._put(rs, real)
             if cs is None:
-                cm = np.maximum(af.max(0), -af.min(0)) if not self.cplx else \
-                    np.abs(af).max(0)                    # no temporary for real data
+                cm = self._colmax(af)
                 # a column of R A near float32's underflow: scale in float64 first
                 fast = cm.min(initial=1.0) >= 2.0 ** -60
-                cs = _pow2_inv(cm.astype(np.float64))[None, :] if fast else None
+                cs = _pow2_inv(cm)[None, :] if fast else None
         if fast:
-            af *= cs.astype(real)
+            af *= self._put(cs, real)
         else:                          # float64 LU, or data near float32's range limits
-            af = a * rs
+            af = a * self._put(rs)
             if cs is None:
-                cs = _pow2_inv(np.abs(af).max(0))[None, :]
-            af = (af * cs).astype(fdt)
+                cs = _pow2_inv(self._colmax(af))[None, :]
+            af = self._cast(af * self._put(cs), fdt)
         self.shared["cs"] = self.cs = cs
         return af
+
+    def _cast(self, a, dtype):
+        return a.astype(dtype)
+
+    def _colmax(self, af):
+        """``max |af|`` per column, host float64."""
+        m = np.maximum(af.max(0), -af.min(0)) if not self.cplx else \
+            np.abs(af).max(0)                            # no temporary for real data
+        return m.astype(np.float64)
 
     # -- the correction solve in fdtype, columns scaled by powers of two so that a
     # float32 solve neither under- nor overflows
@@ -184,7 +224,7 @@ class _Engine:
         m = np.abs(v).max(0) if v.size else np.zeros(v.shape[1])
         e = np.frexp(np.where((m > 0) & np.isfinite(m), m, 1.0))[1]
         y = fn(np.ldexp(v.real, -e) + (1j * np.ldexp(v.imag, -e) if self.cplx else 0))
-        y = y.astype(self.a.dtype, copy=False)
+        y = y.astype(self.wdt, copy=False)
         return np.ldexp(y.real, e) + (1j * np.ldexp(y.imag, e) if self.cplx else 0)
 
     def solve(self, v):
@@ -209,11 +249,11 @@ class _Engine:
             if self._ainv_g is None:
                 self._ainv_g = _hager(lambda v: _gmres(self, v / cs, adjoint=True) / rs,
                                       lambda v: _gmres(self, v / rs) / cs, self.n,
-                                      self.a.dtype)
+                                      self.wdt)
             return self._ainv_g
         if self._ainv is None:
             self._ainv = _hager(lambda v: self.solve_h(v / cs) / rs,
-                                lambda v: self.solve(v / rs) / cs, self.n, self.a.dtype)
+                                lambda v: self.solve(v / rs) / cs, self.n, self.wdt)
         return self._ainv
 
     def cond(self):
@@ -240,20 +280,23 @@ class _Engine:
         """``(r, g)``: ``r = b - A x`` and a componentwise bound ``g`` on its error;
         ``plain``: in the working precision (no bound: ``g`` is None)."""
         if plain:
-            return b - self.a @ x.astype(self.a.dtype), None
-        if self.a.dtype in (np.float32, np.complex64):
-            if "a64" not in self.shared:
-                self.shared["a64"] = self.a.astype(np.complex128 if self.cplx
-                                                   else np.float64)
-            a = self.shared["a64"]
-            r = b.astype(a.dtype) - a @ x.astype(a.dtype)
-            g = (self.n + 2) * _U64 * (self.abs_a @ np.abs(x) + np.abs(b))
-            return r, g
+            return self._sub_prod(b, x.astype(self.wdt)), None
+        if self.wdt in (np.float32, np.complex64):
+            return self._residual_f32(x, b)
         # products with A C and C^{-1} x (exact): x's slices then cover its equilibrated
         # components, however far apart the unscaled ones are
         if self.cs is not None and not (self.cs == 1).all():
             x = x / self.cs.T
         return self._residual64(x, b)
+
+    def _residual_f32(self, x, b):
+        """float32 data: the float64 products are exact, their sums err by ``gamma_n``."""
+        if "a64" not in self.shared:
+            self.shared["a64"] = self.a.astype(np.complex128 if self.cplx else np.float64)
+        a = self.shared["a64"]
+        r = b.astype(a.dtype) - a @ x.astype(a.dtype)
+        g = (self.n + 2) * _U64 * (self.abs_a @ np.abs(x) + np.abs(b))
+        return r, g
 
     def update(self, d, s):
         """``(s - A d, g)`` for a correction chain: ``d`` is small (about ``x``'s error),
@@ -261,7 +304,7 @@ class _Engine:
         per (scaled) row, whose image under ``A^{-1}`` is kept below 1% of ``d``; else
         (and for float32 data, whose accurate residual is a float64 product anyway, and on
         the neuron device) accurate."""
-        if self.a.dtype not in (np.float64, np.complex128) or \
+        if self.wdt not in (np.float64, np.complex128) or \
                 (self.dev is not None and self.dev.kind == "neuron"):
             return self.residual(d, s)
         gam = (self.n + 2) * _U64 * (2 if self.cplx else 1)
@@ -271,7 +314,7 @@ class _Engine:
         if (3 * self.ainv_norm() * cmax * gam * self.normA * dn > 0.01 * _colnorm(d)).any():
             return self.residual(d, s)
         rinv = 1.0 if self.rs is None else 1.0 / self.rs
-        return s - self.a @ d, gam * (rinv * (self.normA * dn)[None, :] + np.abs(s))
+        return self._sub_prod(s, d), gam * (rinv * (self.normA * dn)[None, :] + np.abs(s))
 
     def _ac(self):
         """``A C`` (``A`` itself when ``C`` is 1), the matrix the residual slices split."""
@@ -288,12 +331,11 @@ class _Engine:
         parts = []
         for ar, xr, sign in self._real_pairs(x):
             parts += [sign * p for p in self._exact_products(ar, xr)]
-        hi, lo = _sum_k([b.real.astype(np.float64)] + [-p for p in parts if p is not None])
-        r = hi + lo
+        hi, lo = _sum_k([self._put(b.real)] + [-p for p in parts if p is not None])
+        r = self._get(hi + lo)
         if self.cplx:
-            hi, lo = _sum_k([b.imag.astype(np.float64)]
-                            + [-p for p in self._imag_parts(x)])
-            r = r + 1j * (hi + lo)
+            hi, lo = _sum_k([self._put(b.imag)] + [-p for p in self._imag_parts(x)])
+            r = r + 1j * self._get(hi + lo)
         return r, self._g(r, x, b, 4 * _U64)
 
     def _g(self, r, x, b, rel):
@@ -333,20 +375,22 @@ class _Engine:
             # x's dropped part (below 2**-(8 xcount) of its maximum) times cond: ~1e-18
             xc = max(_Sliced.XCOUNT, -(-(60 + math.ceil(math.log2(max(self.cond(), 1.0))))
                                        // _Sliced.XBITS))
-            if self.cplx:
-                mats = {k: _Sliced(np.ascontiguousarray(m, np.float64), count=cnt, xcount=xc)
-                        for k, m in (("re", ac.real), ("im", ac.imag))}
-            else:
-                # the slice takes |A|'s memory (one n x n allocation less; berr then
-                # reads |A| from it, see berr)
-                abs_a, rowmax, rowsum, _ = self.shared["abs"]
-                if ac is not self.a:
-                    rowmax, rowsum = np.abs(ac).max(1), None
-                mats = {"re": _Sliced(np.asarray(ac, np.float64), rowmax, rowsum,
-                                      out=abs_a, count=cnt, xcount=xc)}
-                self.shared["abs_is_slice"] = True
-            self.shared["host"] = mats
+            self.shared["host"] = self._make_slices(ac, cnt, xc)
         return self.shared["host"]
+
+    def _make_slices(self, ac, cnt, xc):
+        """``{"re": _Sliced of real(A C)[, "im": of imag(A C)]}``."""
+        if self.cplx:
+            return {k: _Sliced(np.ascontiguousarray(m, np.float64), count=cnt, xcount=xc)
+                    for k, m in (("re", ac.real), ("im", ac.imag))}
+        # the slice takes |A|'s memory (one n x n allocation less; berr then reads |A|
+        # from it, see berr)
+        abs_a, rowmax, rowsum, _ = self.shared["abs"]
+        if ac is not self.a:
+            rowmax, rowsum = np.abs(ac).max(1), None
+        self.shared["abs_is_slice"] = True
+        return {"re": _Sliced(np.asarray(ac, np.float64), rowmax, rowsum, out=abs_a,
+                              count=cnt, xcount=xc)}
 
     def _exact_products(self, key, v):
         return self._prep_slices()[key].products(v)
@@ -363,8 +407,12 @@ class _Sliced:
 
     XBITS, XCOUNT = 8, 11            # 88 bits of each column of v
 
-    def __init__(self, m, rowmax=None, rowsum=None, out=None, count=1, xcount=None):
+    def __init__(self, m, rowmax=None, rowsum=None, out=None, count=1, xcount=None,
+                 put=None):
+        # put: host float64 data -> m's array module (torch on a device; rowmax, rowsum
+        # and the error bounds stay host NumPy)
         n = m.shape[1]
+        self.put = put or (lambda v: v)
         self.xcount = xcount or self.XCOUNT
         self.bits = 53 - self.XBITS - max(1, math.ceil(math.log2(max(n, 2))))
         if rowmax is None:
@@ -375,8 +423,9 @@ class _Sliced:
         sigma = np.ldexp(1.5, e + 52 - self.bits)[:, None]   # ulp(sigma) = 2**(e - bits)
         self.s, rem = [], m
         for k in range(count):
-            sl = np.add(rem, sigma, out=out if k == 0 else None)
-            sl -= sigma
+            sg = self.put(sigma)
+            sl = np.add(rem, sg, out=out if k == 0 else None) if put is None else rem + sg
+            sl -= sg
             self.s.append(sl)
             if k == 0:
                 rem = m - sl
@@ -401,13 +450,13 @@ class _Sliced:
         """Arrays whose sum is ``m @ v`` to within :meth:`err`."""
         v = np.asarray(v, np.float64)
         xs, _ = _slices(v, self.XBITS, self.xcount, rows=False)
-        xs = np.concatenate(xs, axis=1)
+        xs = self.put(np.concatenate(xs, axis=1))      # splitting x: O(n k), on the host
         k = v.shape[1]
         out = []
         for s in self.s:
             p = s @ xs
             out += [p[:, i * k:(i + 1) * k] for i in range(self.xcount)]
-        return out + [self.rem @ v]
+        return out + [self.rem @ self.put(v)]
 
     def err(self, v):
         """Bound on the error of ``sum(products(v))`` summed by SumK (its own error:
@@ -483,22 +532,19 @@ class _HostEngine(_Engine):
 
 
 class _TorchEngine(_Engine):
-    """torch on ``dev`` (CUDA, the CPU torch backend). On the neuron device (no float64)
-    the LU is blocked with the trailing updates through the GEMM routing point (the NKI
-    GEMM kernel), and residuals use float32 slices summed in double-float."""
+    """The neuron device (no float64): ``A`` on the host; the LU blocked with the trailing
+    updates through the GEMM routing point (the NKI GEMM kernel), and residuals from
+    float32 slices summed in double-float on the device."""
+
+    def _low_t(self):
+        return torch.from_numpy(np.ascontiguousarray(self._low())).to(self.dev.torch_device)
 
     def _factor(self):
-        tdev = self.dev.torch_device
-        af = torch.from_numpy(np.ascontiguousarray(self._low())).to(tdev)
+        af = self._low_t()
         if self.n == 0:
             self.lu = af
             return
-        if self.dev.kind == "neuron":
-            lu, perm = _blocked_lu(af, self.dev)
-        else:
-            lu, piv, _ = torch.linalg.lu_factor_ex(af)
-            perm = torch.lu_unpack(lu, piv, unpack_data=False)[0]
-            perm = (perm.real if perm.is_complex() else perm).argmax(-2)
+        lu, perm = _blocked_lu(af, self.dev)
         diag = torch.diagonal(lu)
         if not bool(torch.isfinite(lu).all()) or bool((diag == 0).any()):
             self.singular = True
@@ -526,14 +572,104 @@ class _TorchEngine(_Engine):
         return t[self.iperm].cpu().numpy()
 
     def _exact_products(self, key, v):
-        if self.dev.kind != "neuron":
-            return super()._exact_products(key, v)
         return _neuron_products(self, key, v)
 
     def _residual64(self, x, b):
-        if self.dev.kind != "neuron":
-            return super()._residual64(x, b)
         return _neuron_residual(self, x, b)
+
+
+class _DeviceEngine(_TorchEngine):
+    """A torch device with float64 (CUDA, the CPU torch backend): ``A`` stays there as a
+    float64/complex128 tensor (``wdt`` the data's dtype) and every O(n^2) step runs there
+    with torch: |A|'s row statistics, the equilibrated copy for the LU, the plain
+    residuals, the Ozaki slices and their exact float64 products (exact whatever the
+    summation order: the same terms as the host's), SumK, BERR. Only O(n k) vectors (x,
+    residuals, corrections) and O(n) scalings cross to the host, where the driver and
+    the bound's arithmetic run, as for the host engine."""
+
+    _exact_products = _Engine._exact_products          # not the neuron device's
+    _residual64 = _Engine._residual64
+
+    def _put(self, v, dtype=np.float64):
+        return torch.from_numpy(np.ascontiguousarray(v, dtype)).to(self.a.device)
+
+    def _get(self, t):
+        return t.cpu().numpy()
+
+    def _stats(self):
+        sh = self.shared
+        if "abs" not in sh:
+            abs_a = self.a.abs()
+            rowmax = self._get(abs_a.amax(1))           # amax propagates NaN
+            if not np.isfinite(rowmax).all():
+                raise np.linalg.LinAlgError("Array must not contain infs or NaNs")
+            sh["abs"] = (abs_a, rowmax, self._get(abs_a.sum(1)), _pow2_inv(rowmax))
+        return sh["abs"]
+
+    def _absmv(self, v):
+        return self._get(self.abs_a @ self._put(v))
+
+    def _sub_prod(self, s, v):
+        dt = self.a.dtype
+        return self._get(self._put(s, s.dtype).to(dt) - self.a @ self._put(v, v.dtype).to(dt))
+
+    def _matvec(self, v, adjoint=False):
+        t = self._put(v, v.dtype).to(self.a.dtype)
+        return self._get((self.a.mH if adjoint else self.a) @ t)
+
+    def _factor(self):
+        # the transpose M = (R A C)^T, as the host's getrf: Fortran-ordered as LAPACK and
+        # cuSOLVER want it, and its row pivoting is the host's column pivoting of R A C
+        self.lu, self.piv, info = torch.linalg.lu_factor_ex(self._low().mT)
+        self.singular = int(info) > 0 or not bool(torch.isfinite(torch.diagonal(self.lu))
+                                                  .all())
+
+    def _lu_solve(self, v, adjoint=True):
+        # R A C = M^T = conj(M^H), (R A C)^H = conj(M): conjugated in and out (complex)
+        t = self._t(v)
+        t = t.conj() if self.cplx else t
+        y = torch.linalg.lu_solve(self.lu, self.piv, t, adjoint=adjoint)
+        return self._get((y.conj() if self.cplx else y).resolve_conj())
+
+    def _lu_solve_h(self, v):
+        return self._lu_solve(v, adjoint=False)
+
+    def _cast(self, a, dtype):
+        return a.to(_dtypes.to_torch(np.dtype(dtype)))
+
+    def _colmax(self, af):
+        m = af.abs().amax(0) if self.cplx else torch.maximum(af.amax(0), -af.amin(0))
+        return self._get(m).astype(np.float64)
+
+    def _ac(self):
+        if "ac" not in self.shared:
+            c = self.cs
+            self.shared["ac"] = self.a if c is None or (c == 1).all() else \
+                self.a * self._put(c)
+        return self.shared["ac"]
+
+    def _make_slices(self, ac, cnt, xc):
+        _, rowmax, rowsum, _ = self.shared["abs"]
+        parts = [("re", ac.real), ("im", ac.imag)] if self.cplx else [("re", ac)]
+        out = {}
+        for k, m in parts:
+            m = m.contiguous()
+            if self.cplx:                                # as the host's (_Sliced's own)
+                am = m.abs()
+                rowmax, rowsum = self._get(am.amax(1)), self._get(am.sum(1))
+            elif ac is not self.a:
+                rowmax, rowsum = self._get(m.abs().amax(1)), None
+            out[k] = _Sliced(m, rowmax, rowsum, count=cnt, xcount=xc, put=self._put)
+        return out
+
+    def _residual_f32(self, x, b):
+        # A is held in float64 here: these products are the host's (its "a64")
+        high = np.complex128 if self.cplx else np.float64
+        r = self._sub_prod(b.astype(high), x.astype(high))
+        return r, (self.n + 2) * _U64 * (self._absmv(np.abs(x)) + np.abs(b))
+
+    def berr(self, x, b, r):
+        return _ratio_max(np.abs(r), self._absmv(np.abs(x)) + np.abs(b))
 
 
 def _blocked_lu(a, dev):
@@ -659,10 +795,10 @@ def _gmres(eng, r, tol=1e-10, maxit=None, adjoint=False):
     if adjoint:
         def pre(v):
             return eng._scaled(v, eng._lu_solve_h)
-        ah, left, right = eng.a.conj().T, cs, rs
+        left, right = cs, rs
 
         def a(v):
-            return left * (ah @ (right * v))
+            return left * eng._matvec(right * v, adjoint=True)
     else:
         def pre(v):
             return eng._scaled(v, eng._lu_solve)
@@ -674,7 +810,7 @@ def _gmres(eng, r, tol=1e-10, maxit=None, adjoint=False):
                 return rs * -eng.residual((cs * v)[:, None], zero)[0][:, 0]
         else:
             def a(v):
-                return rs * (eng.a @ (cs * v))
+                return rs * eng._matvec(cs * v)
         left, right = rs, cs
     r = r * (left[:, None] if np.ndim(left) else left)
     maxit = maxit or min(n, 60)
@@ -781,21 +917,30 @@ def _name(dt):
             np.complex128: "complex128"}[np.dtype(dt).type]
 
 
-def refine(a, b, target, dev, part=None):
-    """Host driver: ``a`` (n, n), ``b`` (n, k) NumPy arrays in the working dtype, ``dev``
-    where the factorisation and residual products run; ``part``: the rows of x wanted
-    (and bounded). Returns (x, RefineInfo)."""
-    wdt = a.dtype
+def refine(a, b, target, dev, part=None, wdt=None):
+    """Driver: ``a`` (n, n) a NumPy array or a torch tensor (then on a device with
+    float64) with the working dtype's values (``wdt``, default ``a``'s), ``b`` (n, k) a
+    NumPy array in it, ``dev`` where the factorisation and residual products run;
+    ``part``: the rows of x wanted (and bounded). Returns (x, RefineInfo), x on the
+    host."""
+    wdt = np.dtype(wdt or a.dtype)
     cplx = wdt.kind == "c"
     low = np.dtype(np.complex64 if cplx else np.float32)
     high = np.dtype(np.complex128 if cplx else np.float64)
-    engine = _HostEngine if _dispatch.use_numpy(dev) else _TorchEngine
+    if _dispatch.use_numpy(dev):
+        engine = _HostEngine
+    elif dev.kind == "neuron":
+        engine = _TorchEngine
+    else:                   # A to the device (where it is not already), held in float64
+        engine = _DeviceEngine
+        a = (torch.from_numpy(a) if isinstance(a, np.ndarray) else a).to(
+            device=dev.torch_device, dtype=_dtypes.to_torch(high)).contiguous()
     u_w = float(np.finfo(wdt).eps) / 2
     rname = "float64" if wdt == low else \
         ("double-float32" if dev.kind == "neuron" else "double-float64")
     has64 = dev.kind != "neuron"
     shared = {"target": target}
-    eng = engine(a, low, dev, shared)
+    eng = engine(a, low, dev, shared, wdt=wdt)
     kappa = math.inf if eng.singular else eng.cond()
     plans = []
     if not eng.singular:
@@ -810,7 +955,7 @@ def refine(a, b, target, dev, part=None):
     # stagnate, at about what float64 LU reaches (kappa_eff sqrt(n) u), or get near u;
     # then accurate ones
     cheap_limit = 1e3 * u_w if wdt == high else 0.0
-    return _iterate(plans, lambda fdt: engine(a, fdt, dev, shared), eng, b, b,
+    return _iterate(plans, lambda fdt: engine(a, fdt, dev, shared, wdt=wdt), eng, b, b,
                     np.ones((1, 1)), target, wdt, rname, cheap_limit, part)
 
 
@@ -1063,22 +1208,26 @@ _STRUCT = {None: "gen", "gen": "gen", "general": "gen", "banded": "gen", "sym": 
 
 
 def _structured(a, kind, lower):
-    """The full matrix SciPy's ``assume_a`` reads: only one triangle, band or diagonal."""
+    """The full matrix SciPy's ``assume_a`` reads: only one triangle, band or diagonal
+    (``a`` a NumPy array or a torch tensor)."""
     if kind == "gen":
         return a
+    xp = np if isinstance(a, np.ndarray) else torch
     if kind in ("sym", "her"):
-        t = np.tril(a) if lower else np.triu(a)
-        s = np.tril(a, -1) if lower else np.triu(a, 1)
+        t = xp.tril(a) if lower else xp.triu(a)
+        s = xp.tril(a, -1) if lower else xp.triu(a, 1)
         s = s.T.conj() if kind == "her" else s.T
         full = t + s
-        if kind == "her":
+        if kind == "her" and xp is np:
             full[np.diag_indices_from(full)] = full.diagonal().real
+        elif kind == "her" and full.is_complex():
+            full.diagonal().imag.zero_()
         return full
     if kind == "diagonal":
-        return np.diag(np.diagonal(a)).astype(a.dtype)
+        return xp.diag(xp.diagonal(a))
     if kind == "tridiagonal":
-        return np.triu(np.tril(a, 1), -1)
-    return np.tril(a) if kind == "lower" else np.triu(a)
+        return xp.triu(xp.tril(a, 1), -1)
+    return xp.tril(a) if kind == "lower" else xp.triu(a)
 
 
 def _operands(a, b, target):
@@ -1094,7 +1243,8 @@ def _where(device, dev):
 
 def _finite(*xs):
     for x in xs:
-        if x.size and not np.isfinite(x).all():
+        if isinstance(x, np.ndarray) and x.size and not np.isfinite(x).all() or \
+                not isinstance(x, np.ndarray) and not bool(torch.isfinite(x).all()):
             raise np.linalg.LinAlgError("Array must not contain infs or NaNs")
 
 
@@ -1107,7 +1257,8 @@ def solve(a, b, target_forward_error, *, assume_a=None, lower=False, transposed=
     bound). ``a`` is one (n, n) matrix (no batches); ``b`` (n,) or (n, k). ``device`` is
     where the factorisation and the residual products run (default: the operands'
     device); on the neuron device float64 data stay on the host and no float64
-    arithmetic runs on the device. ``assume_a``/``lower``/``transposed`` as SciPy's
+    arithmetic runs on the device; on a device with float64 (CUDA) ``a`` stays there
+    (no host copy of it is made). ``assume_a``/``lower``/``transposed`` as SciPy's
     (the matrix is read as SciPy reads it, then solved by LU)."""
     if target_forward_error is None:
         raise TypeError("device= is only used with target_forward_error=")
@@ -1124,7 +1275,10 @@ def solve(a, b, target_forward_error, *, assume_a=None, lower=False, transposed=
     if kind is None:
         raise ValueError(f"{assume_a!r} is not a recognized matrix structure")
     dev = _where(device, dev_in)
-    ah = _structured(host(a).astype(wdt, copy=False), kind, bool(lower))
+    if _dispatch.use_numpy(dev) or dev.kind == "neuron":
+        ah = _structured(host(a).astype(wdt, copy=False), kind, bool(lower))
+    else:                  # a device with float64: A stays there (refine's _DeviceEngine)
+        ah = _structured(_tensor.torch_as(a._t, wdt), kind, bool(lower))
     if transposed:
         ah = ah.T
     bh = host(b).astype(wdt, copy=False)
@@ -1137,7 +1291,8 @@ def solve(a, b, target_forward_error, *, assume_a=None, lower=False, transposed=
         info = RefineInfo((0.0,) * bh.shape[1], (0.0,) * bh.shape[1], 0.0, True, "direct",
                           0, (_name(wdt),) * 3)
     else:
-        x, info = refine(np.ascontiguousarray(ah), np.ascontiguousarray(bh), target, dev)
+        x, info = refine(np.ascontiguousarray(ah) if isinstance(ah, np.ndarray) else ah,
+                         np.ascontiguousarray(bh), target, dev, wdt=wdt)
     if vec:
         x = x[:, 0]
     return _convert.asarray(x, device=dev_in), info
