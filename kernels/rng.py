@@ -1044,22 +1044,28 @@ def philox4x64_lemire64(key, counter, n_blocks, rng, *, rounds=ROUNDS, f_max=F64
     return hi[:n].astype(np.uint64), np.asarray(ok).reshape(-1)[:n] == 1
 
 
+def _lemire_small(key, counter, n_blocks, rng, bits, aux_row, rounds, f_max):
+    """The 8- and 16-bit Lemire modes' host side: ``aux_row(rng + 1)`` (the mode's
+    parameters) on the 128 partitions, one launch, ``256 / bits`` results per block."""
+    n_blocks, rng, top = int(n_blocks), int(rng), (1 << bits) - 1
+    if not 0 < rng < top:
+        raise ValueError(f"lemire{bits}: range {rng} needs 0 < rng < {top}")
+    if n_blocks <= 0:
+        return np.zeros(0, np.uint8 if bits == 8 else np.uint16), np.zeros(0, bool)
+    row = aux_row(rng + 1)
+    aux = np.ascontiguousarray(np.broadcast_to(np.array(row, np.float32), (P, len(row))))
+    hi, ok = _launch64(key, counter, n_blocks, f"lemire{bits}", rounds, f_max, None, aux)
+    n = (256 // bits) * n_blocks
+    return np.asarray(hi).reshape(-1)[:n], np.asarray(ok).reshape(-1)[:n] == 1
+
+
 def philox4x64_lemire8(key, counter, n_blocks, rng, *, rounds=ROUNDS, f_max=F64_MAX):
     """NumPy's ``buffered_bounded_lemire_uint8`` step for range ``rng`` (0 < rng < 255)
     on each byte (low byte of each 32-bit draw first) of blocks ``counter + 1 .. counter
     + n_blocks``, made in the kernel: ``(hi, ok)`` -- ``(byte * (rng + 1)) >> 8`` (uint8)
     and NumPy's accept flag (bool), ``32 * n_blocks`` each."""
-    n_blocks, rng = int(n_blocks), int(rng)
-    if not 0 < rng < 255:
-        raise ValueError(f"lemire8: range {rng} needs 0 < rng < 255")
-    if n_blocks <= 0:
-        return np.zeros(0, np.uint8), np.zeros(0, bool)
-    excl = rng + 1
-    aux = np.ascontiguousarray(np.broadcast_to(
-        np.array([excl / 256.0, ((255 - rng) % excl) / 256.0], np.float32), (P, 2)))
-    hi, ok = _launch64(key, counter, n_blocks, "lemire8", rounds, f_max, None, aux)
-    n = 32 * n_blocks
-    return np.asarray(hi).reshape(-1)[:n], np.asarray(ok).reshape(-1)[:n] == 1
+    return _lemire_small(key, counter, n_blocks, rng, 8,
+                         lambda e: [e / 256.0, (256 - e) % e / 256.0], rounds, f_max)
 
 
 def philox4x64_lemire16(key, counter, n_blocks, rng, *, rounds=ROUNDS, f_max=F64_MAX):
@@ -1067,17 +1073,8 @@ def philox4x64_lemire16(key, counter, n_blocks, rng, *, rounds=ROUNDS, f_max=F64
     65535) on each 16-bit part (low part of each 32-bit draw first) of blocks ``counter +
     1 .. counter + n_blocks``, made in the kernel: ``(hi, ok)`` -- ``(part * (rng + 1)) >>
     16`` (uint16) and NumPy's accept flag (bool), ``16 * n_blocks`` each."""
-    n_blocks, rng = int(n_blocks), int(rng)
-    if not 0 < rng < 0xFFFF:
-        raise ValueError(f"lemire16: range {rng} needs 0 < rng < 65535")
-    if n_blocks <= 0:
-        return np.zeros(0, np.uint16), np.zeros(0, bool)
-    excl = rng + 1
-    aux = np.ascontiguousarray(np.broadcast_to(
-        np.array([excl & 0xFF, excl >> 8, (0xFFFF - rng) % excl], np.float32), (P, 3)))
-    hi, ok = _launch64(key, counter, n_blocks, "lemire16", rounds, f_max, None, aux)
-    n = 16 * n_blocks
-    return np.asarray(hi).reshape(-1)[:n], np.asarray(ok).reshape(-1)[:n] == 1
+    return _lemire_small(key, counter, n_blocks, rng, 16,
+                         lambda e: [e & 0xFF, e >> 8, (0x10000 - e) % e], rounds, f_max)
 
 
 def philox4x64_zig32(key, counter, n_blocks, tables, *, rounds=ROUNDS, f_max=F64_MAX):
