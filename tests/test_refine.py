@@ -402,6 +402,7 @@ def exact_lstsq(a, b):
        dt=st.sampled_from(["float64", "float32", "complex128", "complex64"]),
        seed=st.integers(0, 2 ** 16))
 @example(m=6, n=7, k=1, cond=9, resid=0.0, dt="float64", seed=16430)  # the 10x explore's
+@example(m=3, n=2, k=1, cond=9, resid=0.0, dt="complex64", seed=3)  # x came back 0
 def test_lstsq_bound(m, n, k, cond, resid, dt, seed):
     """Over- and underdetermined (minimum norm), real and complex: bound >= true error."""
     rng = np.random.default_rng(seed)

@@ -1168,8 +1168,12 @@ def refine_ls(a, b, target):
     plans = [("LU-IR", low)] * (kappa * kappa * _U32 < 0.5)
     plans.append(("direct" if wdt == high else "LU-IR", high))
     rname = "float64" if wdt == low else "double-float64"
+    # the first solution's right-hand side A^H b in the high precision: in the working
+    # one its rounding, amplified by 1/sigma_min^2, can swamp x where refinement then
+    # stalls (complex64, cond 2e8: x came back 0)
+    rhs0 = a_s.astype(high).conj().T @ b.astype(high)
     return _iterate(plans, lambda fdt: _LSEngine(a_s, fdt, b, shared), eng, b,
-                    a_s.conj().T @ b, cs[:, None], target, wdt, rname, 0.0)
+                    rhs0, cs[:, None], target, wdt, rname, 0.0)
 
 
 def refine_minnorm(a, b, target, dev):
