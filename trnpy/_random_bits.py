@@ -216,13 +216,14 @@ class PhiloxStream:
                       wide: bool = False):
         """The next ``m`` 32-bit draws (``wide``: 64-bit draws) through kernel ``mode`` of
         ``kernels/rng.py``'s Philox-4x64 kernel, where the registry routes ``op`` (for
-        the fresh blocks) to the kernel: ``(tensors, "kernel")``, the kernel's outputs for
-        the fresh blocks after ``host(u)``'s for the buffered draws ``u`` (NumPy uint32 /
-        uint64; the same transform on the host), ``per`` values per draw, each a tensor on
-        the device (unsigned as int64 bit patterns). Otherwise ``(None, where)``: the
-        caller computes from :meth:`peek32` / :meth:`peek64` ``(m, where)``."""
+        the fresh blocks) to the kernel: ``(tensors, "kernel")``, ``host(u)``'s outputs
+        for the buffered draws ``u`` (an int64 tensor as :meth:`peek32` / :meth:`peek64`
+        give: the caller's own torch transform) then the kernel's for the fresh blocks,
+        ``per`` values per draw, each a tensor on the device (unsigned as int64 bit
+        patterns). Otherwise ``(None, where)``: the caller computes from :meth:`peek32` /
+        :meth:`peek64` ``(m, where)``."""
         if wide:                # NumPy's next_uint64 ignores a buffered 32-bit half
-            head = self.buffer[self.buffer_pos:]
+            head = [signed(v) for v in self.buffer[self.buffer_pos:]]
         else:
             head = ([self.uinteger] if self.has_uint32 else []) + \
                 [h for v in self.buffer[self.buffer_pos:] for h in (v & M32, v >> 32)]
@@ -230,28 +231,28 @@ class PhiloxStream:
         where = route(op, self.device, nb)
         if where != "kernel":
             return None, where
-        parts = host(np.array(head[:m], np.uint64 if wide else np.uint32))
+        parts = host(torch.tensor(head[:m], dtype=torch.int64, device=self.tdevice))
         if nb:
             kv = _kernel_registry.run(op, self.key, self.counter, nb, mode=mode, aux=aux)
             kv = kv if isinstance(kv, tuple) else (kv,)
-            parts = tuple(np.concatenate([a, b[:per * m - a.size]])
-                          for a, b in zip(parts, kv))
-        return tuple(torch.from_numpy(a.view(np.int64) if a.dtype == np.uint64 else
-                                      a.astype(np.int64) if a.dtype.kind == "u" else a)
-                     .to(self.tdevice) for a in parts), where
+            parts = tuple(torch.cat([a, torch.from_numpy(
+                b.view(np.int64) if b.dtype == np.uint64 else
+                b.astype(np.int64) if b.dtype.kind == "u" else b)[:per * m - a.numel()]
+                .to(self.tdevice)]) for a, b in zip(parts, kv))
+        return parts, where
+
+    @staticmethod
+    def _uniform32(u):
+        return (u >> 8).to(torch.float32) * float(2.0 ** -24)
 
     def peek_uniform32(self, m: int):
         """NumPy's float32 ``random`` of the next ``m`` 32-bit draws, as a float32 tensor:
         where the registry routes the fresh blocks to the kernel, the kernel makes the
         uniforms (8 per block) and only the buffered halves are converted here; otherwise
         from :meth:`peek32`'s words."""
-        r, where = self.kernel_halves(
-            "random_bits", m, "uniform", None,
-            lambda u: ((u >> np.uint32(8)).astype(np.float32) * np.float32(2.0 ** -24),))
-        if r is not None:
-            return r[0]
-        u = self.peek32(m, where)
-        return (u >> 8).to(torch.float32) * float(2.0 ** -24)
+        r, where = self.kernel_halves("random_bits", m, "uniform", None,
+                                      lambda u: (self._uniform32(u),))
+        return r[0] if r is not None else self._uniform32(self.peek32(m, where))
 
     def take32(self, k: int) -> None:
         if k and self.has_uint32:

@@ -68,16 +68,15 @@ def bounded(stream, off: int, rng: int, n: int, bits: int):
         thr_u = ((1 << 64) - 1 - rng) % excl
         thr = signed(thr_u)
 
-        def draw(m):
-            # NumPy's 64-bit Lemire step in the kernel where routed there
-            r, where = stream.kernel_halves("random_integers", m, "lemire64", rng,
-                                            functools.partial(_lemire64_host, excl, thr_u),
-                                            wide=True)
-            if r is not None:
-                return r
-            v = stream.peek64(m, where)
+        def step64(v):
             hi, lo = _mulhilo(v, excl)
             return hi, ~_ult(lo, thr)
+
+        def draw(m):
+            # NumPy's 64-bit Lemire step in the kernel where routed there
+            r, where = stream.kernel_halves("random_integers", m, "lemire64", rng, step64,
+                                            wide=True)
+            return r if r is not None else step64(stream.peek64(m, where))
         vals, used = _accepted(draw, n, thr_u / 2.0 ** 64)
         stream.take64(used)
         return vals + signed(off)
@@ -94,44 +93,24 @@ def bounded(stream, off: int, rng: int, n: int, bits: int):
     excl = rng + 1
     thr = (mask - rng) % excl
 
+    def step(u):
+        prod = _split(u, width, parts) * excl     # < 2**64: bits exact (wraps for 32)
+        hi = (prod >> width).bitwise_and_(mask)   # logical shift of the bit pattern
+        return hi, prod.bitwise_and_(mask) >= thr
+
     def draw(m):
         # NumPy's Lemire step in the kernel where routed there, on 32-bit draws or their
         # 16-bit / 8-bit parts
-        r, where = stream.kernel_halves(
-            "random_integers", -(-m // parts), _LEMIRE_MODE[width], rng,
-            functools.partial(_lemire_host, excl, thr, width), per=parts)
-        if r is not None:
-            return r[0][:m], r[1][:m]
-        u = stream.peek32(-(-m // parts), where)
-        v = _split(u, width, parts)[:m]
-        prod = v * excl                           # < 2**64: bits exact (wraps for 32)
-        hi = (prod >> width).bitwise_and_(mask)   # logical shift of the bit pattern
-        return hi, prod.bitwise_and_(mask) >= thr
+        r, where = stream.kernel_halves("random_integers", -(-m // parts),
+                                        _LEMIRE_MODE[width], rng, step, per=parts)
+        hi, ok = r if r is not None else step(stream.peek32(-(-m // parts), where))
+        return hi[:m], ok[:m]
     vals, used = _accepted(draw, n, thr / (mask + 1.0))
     stream.take32(-(-used // parts))
     return vals + signed(off)
 
 
 _LEMIRE_MODE = {32: "lemire", 16: "lemire16", 8: "lemire8"}    # kernels/rng.py modes
-
-
-def _lemire_host(excl, thr, width, u):
-    """NumPy's Lemire step on host uint32 draws ``u`` (split into ``width``-bit parts,
-    low first): (m >> width, accepted)."""
-    v = u.astype(np.uint64)
-    if width < 32:
-        v = ((v[:, None] >> np.arange(0, 32, width, dtype=np.uint64))
-             & np.uint64((1 << width) - 1)).reshape(-1)
-    m = v * np.uint64(excl)
-    return ((m >> np.uint64(width)).astype(np.int64),
-            (m & np.uint64((1 << width) - 1)) >= thr)
-
-
-def _lemire64_host(excl, thr, u):
-    """NumPy's 64-bit Lemire step on host uint64 draws ``u``: (m >> 64, accepted)."""
-    m = [int(v) * excl for v in u]
-    return (np.array([x >> 64 for x in m], np.uint64),
-            np.array([(x & ((1 << 64) - 1)) >= thr for x in m], bool))
 
 
 def _mulhi64(a, b):
@@ -557,13 +536,6 @@ def _kernel_tables(kind):
     return np.concatenate([w.astype(np.float32), k.astype(np.float32)])
 
 
-def _fast_host(kind, u):
-    """The kernel's fast path (:func:`_kernel_tables`) on host uint32 draws ``u``."""
-    tab = _kernel_tables(kind)
-    i9, r = (u & np.uint32(0x1FF)).astype(np.intp), u >> np.uint32(9)
-    return r.astype(np.float32) * tab[i9], r.astype(np.float32) < tab[512 + i9], u
-
-
 _SLOW = {"normal64": _slow_normal64, "normal32": _slow_normal32,
          "exp64": _slow_exp64, "exp32": _slow_exp32}
 
@@ -712,7 +684,7 @@ def ziggurat(stream, kind: str, n: int):
         r = None
         if not wide:                         # the fast path in the kernel where routed
             r, where = stream.kernel_halves("random_ziggurat", m, "zig", _kernel_tables(kind),
-                                            functools.partial(_fast_host, kind))
+                                            lambda u: _fast(kind, u, tdevice) + (u,))
         if r is not None:
             x, ok, w = r
         else:
