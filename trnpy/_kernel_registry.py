@@ -533,19 +533,14 @@ class _RandomBits:
     def __call__(self, key, counter, n_blocks, mode="raw", aux=None):
         # lazy: kernels/ (NKI kernels, emulator) load on first launch
         from kernels import rng
+        if mode == "raw":
+            return rng.philox4x64_words(key, counter, n_blocks)
         if mode == "uniform":            # NumPy's float32 random, made in the kernel
             return rng.philox4x64_uniform32(key, counter, n_blocks)
-        if mode == "lemire":
-            return rng.philox4x64_lemire32(key, counter, n_blocks, aux)
-        if mode == "lemire64":
-            return rng.philox4x64_lemire64(key, counter, n_blocks, aux)
-        if mode == "lemire16":
-            return rng.philox4x64_lemire16(key, counter, n_blocks, aux)
-        if mode == "lemire8":
-            return rng.philox4x64_lemire8(key, counter, n_blocks, aux)
-        if mode == "zig":
-            return rng.philox4x64_zig32(key, counter, n_blocks, aux)
-        return rng.philox4x64_words(key, counter, n_blocks)
+        fn = {"lemire": rng.philox4x64_lemire32, "lemire64": rng.philox4x64_lemire64,
+              "lemire16": rng.philox4x64_lemire16, "lemire8": rng.philox4x64_lemire8,
+              "zig": rng.philox4x64_zig32}[mode]
+        return fn(key, counter, n_blocks, aux)
 
 
 # small draws stay on torch: a launch costs more than a few thousand blocks
